@@ -1,0 +1,36 @@
+import { ITerraformDependable } from 'cdktf';
+
+/** The Hyper-V generation of a VM or image. A Gen2 VM can only be captured into a V2 image. */
+export enum HyperVGeneration {
+  /** Generation 1 (BIOS). */
+  V1 = 'V1',
+  /** Generation 2 (UEFI). */
+  V2 = 'V2',
+}
+
+/** The operating system of an image. */
+export enum OsType {
+  WINDOWS = 'Windows',
+  LINUX = 'Linux',
+}
+
+/**
+ * A managed image that VMs can be created from: a `GeneralizedImage`, an `ImageCopy`,
+ * or an image made elsewhere (`ManagedImage.fromImageId`).
+ */
+export interface IImage {
+  /** Azure resource id of the managed image. */
+  readonly imageId: string;
+  /** Name of the managed image. */
+  readonly imageName: string;
+  /** Resource group that holds the image. */
+  readonly resourceGroupName: string;
+  /** Canonical Azure region of the image, e.g. `westeurope`. VMs can only be created from an image in the same region. */
+  readonly location: string;
+  /** Operating system of the image. */
+  readonly osType: OsType;
+  /** Hyper-V generation of the image; VMs created from it have the same generation. */
+  readonly hyperVGeneration: HyperVGeneration;
+  /** What Terraform must create before the image can be used (empty for imported images). */
+  readonly imageDependables: ITerraformDependable[];
+}

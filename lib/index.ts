@@ -1,0 +1,4 @@
+export * from './image';
+export * from './marketplace-image';
+export * from './windows-setup';
+export * from './golden-vm';

@@ -1,0 +1,160 @@
+import { Fn, Token } from 'cdktf';
+import { HyperVGeneration } from './image';
+import { PropsValidator } from './private/validation';
+
+/** Options for a marketplace image. */
+export interface MarketplaceImageOptions {
+  /**
+   * Hyper-V generation of the image.
+   *
+   * @default - inferred from the SKU: V2 for Gen2 SKUs (`-g2`, `gen2`, `gensecond`, Azure Edition),
+   * V1 for the other Windows Server SKUs; required for other publishers whose SKU names carry no generation.
+   */
+  readonly hyperVGeneration?: HyperVGeneration;
+}
+
+/** The four parts of a marketplace image, e.g. for `MarketplaceImage.fromParts`. */
+export interface MarketplaceImageParts extends MarketplaceImageOptions {
+  /** Publisher, e.g. `MicrosoftWindowsServer`. */
+  readonly publisher: string;
+  /** Offer, e.g. `WindowsServer`. */
+  readonly offer: string;
+  /** SKU, e.g. `2022-datacenter-core-g2`. */
+  readonly sku: string;
+  /**
+   * Version, e.g. `20348.2113.231109`.
+   *
+   * @default 'latest'
+   */
+  readonly version?: string;
+}
+
+const WINDOWS_SERVER_PUBLISHER = 'MicrosoftWindowsServer';
+const PART_PATTERN = /^[A-Za-z0-9][-\w.]*$/;
+const VERSION_PATTERN = /^(latest|\d+\.\d+\.\d+)$/;
+const GEN2_SKU_PATTERN = /(-g2$|-g2-|gen2|gensecond|azure-edition)/i;
+
+/**
+ * A platform image from the Azure Marketplace, as `az vm create --image` takes it
+ * (`publisher:offer:sku:version`), with its Hyper-V generation.
+ */
+export class MarketplaceImage {
+  /**
+   * Parses a URN such as `MicrosoftWindowsServer:WindowsServer:2022-datacenter-core-g2:latest`.
+   *
+   * An unresolved token is split by Terraform at apply time; its generation must then be given.
+   */
+  public static fromUrn(urn: string, options: MarketplaceImageOptions = {}): MarketplaceImage {
+    if (Token.isUnresolved(urn)) {
+      const part = (i: number) => Token.asString(Fn.element(Fn.split(':', urn), i));
+      return MarketplaceImage.fromParts({ publisher: part(0), offer: part(1), sku: part(2), version: part(3), ...options });
+    }
+    const parts = urn.split(':');
+    if (parts.length !== 4 || parts.some((p) => p.length === 0)) {
+      throw new Error(`MarketplaceImage: urn: '${urn}' is not a marketplace image URN (publisher:offer:sku:version, four non-empty parts). `
+        + "Fix: write it as `az vm image list --all -o table` prints it, e.g. 'MicrosoftWindowsServer:WindowsServer:2022-datacenter-core-g2:latest'.");
+    }
+    const [publisher, offer, sku, version] = parts;
+    return MarketplaceImage.fromParts({ publisher, offer, sku, version, ...options });
+  }
+
+  /** A marketplace image from its four parts. */
+  public static fromParts(parts: MarketplaceImageParts): MarketplaceImage {
+    return new MarketplaceImage(parts);
+  }
+
+  /** Windows Server 2022 Datacenter Server Core, Gen2: the seed's image. */
+  public static windowsServer2022DatacenterCoreGen2(version: string = 'latest'): MarketplaceImage {
+    return MarketplaceImage.windowsServer('2022-datacenter-core-g2', version);
+  }
+
+  /** Windows Server 2022 Datacenter with Desktop Experience, Gen2. */
+  public static windowsServer2022DatacenterGen2(version: string = 'latest'): MarketplaceImage {
+    return MarketplaceImage.windowsServer('2022-datacenter-g2', version);
+  }
+
+  /** Windows Server 2022 Datacenter: Azure Edition, Gen2 (hotpatch capable). */
+  public static windowsServer2022DatacenterAzureEdition(version: string = 'latest'): MarketplaceImage {
+    return MarketplaceImage.windowsServer('2022-datacenter-azure-edition', version);
+  }
+
+  /** Windows Server 2019 Datacenter Server Core, Gen2. */
+  public static windowsServer2019DatacenterCoreGen2(version: string = 'latest'): MarketplaceImage {
+    return MarketplaceImage.windowsServer('2019-datacenter-core-g2', version);
+  }
+
+  /** Windows Server 2019 Datacenter with Desktop Experience, Gen2. */
+  public static windowsServer2019DatacenterGen2(version: string = 'latest'): MarketplaceImage {
+    return MarketplaceImage.windowsServer('2019-datacenter-gensecond', version);
+  }
+
+  /** Windows Server 2025 Datacenter Server Core, Gen2. */
+  public static windowsServer2025DatacenterCoreGen2(version: string = 'latest'): MarketplaceImage {
+    return MarketplaceImage.windowsServer('2025-datacenter-core-g2', version);
+  }
+
+  /** Windows Server 2025 Datacenter with Desktop Experience, Gen2. */
+  public static windowsServer2025DatacenterGen2(version: string = 'latest'): MarketplaceImage {
+    return MarketplaceImage.windowsServer('2025-datacenter-g2', version);
+  }
+
+  private static windowsServer(sku: string, version: string): MarketplaceImage {
+    return MarketplaceImage.fromParts({ publisher: WINDOWS_SERVER_PUBLISHER, offer: 'WindowsServer', sku, version });
+  }
+
+  public readonly publisher: string;
+  public readonly offer: string;
+  public readonly sku: string;
+  public readonly version: string;
+  /** Hyper-V generation: given, or inferred from the SKU. */
+  public readonly hyperVGeneration: HyperVGeneration;
+
+  private constructor(parts: MarketplaceImageParts) {
+    const v = new PropsValidator('MarketplaceImage');
+    const version = parts.version ?? 'latest';
+    for (const [prop, value] of [['publisher', parts.publisher], ['offer', parts.offer], ['sku', parts.sku]] as const) {
+      v.check(prop, value, (p) => PART_PATTERN.test(p), 'is not a marketplace image part (letters, digits, hyphens, underscores, periods)',
+        'copy it from `az vm image list --all -o table`');
+    }
+    v.check('version', version, (p) => VERSION_PATTERN.test(p), "is neither 'latest' nor a version such as '20348.2113.231109'",
+      "use 'latest' or a version listed by `az vm image list --all --sku <sku> -o table`");
+
+    const inferred = inferGeneration(parts.publisher, parts.sku);
+    if (parts.hyperVGeneration !== undefined && inferred !== undefined && parts.hyperVGeneration !== inferred) {
+      v.fail('hyperVGeneration', parts.hyperVGeneration, `contradicts SKU '${parts.sku}', which is a ${inferred === HyperVGeneration.V2 ? 'Gen2' : 'Gen1'} image`,
+        `omit hyperVGeneration (it is inferred as ${inferred}), or choose the ${parts.hyperVGeneration === HyperVGeneration.V2 ? 'Gen2 SKU (e.g. ending in -g2)' : 'Gen1 SKU (without -g2)'}`);
+    }
+    const generation = parts.hyperVGeneration ?? inferred;
+    if (generation === undefined) {
+      v.fail('hyperVGeneration', parts.hyperVGeneration, `cannot be inferred from SKU '${parts.sku}'`,
+        'pass hyperVGeneration: HyperVGeneration.V1 or V2 (see `az vm image show --urn <urn> --query hyperVGeneration`)');
+    }
+    v.throwIfInvalid();
+
+    this.publisher = parts.publisher;
+    this.offer = parts.offer;
+    this.sku = parts.sku;
+    this.version = version;
+    this.hyperVGeneration = generation!;
+  }
+
+  /** The image as a URN, `publisher:offer:sku:version`. */
+  public get urn(): string {
+    return `${this.publisher}:${this.offer}:${this.sku}:${this.version}`;
+  }
+}
+
+/** V2 or V1 when the SKU says so; undefined when it cannot be told from the name. */
+function inferGeneration(publisher: string, sku: string): HyperVGeneration | undefined {
+  if (Token.isUnresolved(sku)) {
+    return undefined;
+  }
+  if (GEN2_SKU_PATTERN.test(sku)) {
+    return HyperVGeneration.V2;
+  }
+  // Windows Server names its Gen2 SKUs consistently, so any other SKU of that publisher is Gen1.
+  if (!Token.isUnresolved(publisher) && publisher.toLowerCase() === WINDOWS_SERVER_PUBLISHER.toLowerCase()) {
+    return HyperVGeneration.V1;
+  }
+  return undefined;
+}

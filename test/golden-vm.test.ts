@@ -1,0 +1,185 @@
+import { TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
+import { GoldenVm, GoldenVmProps, HyperVGeneration, MarketplaceImage, OsDiskStorageType, OsType, SecurityType, WindowsSetup } from '../lib';
+import { addressOf, onlyResource, resourcesOf, synthStack } from './util/synth';
+
+const SEED_IMAGE = MarketplaceImage.fromUrn('MicrosoftWindowsServer:WindowsServer:2022-datacenter-core-g2:latest');
+
+function props(overrides: Partial<GoldenVmProps> = {}): GoldenVmProps {
+  return { location: 'westeurope', image: SEED_IMAGE, setup: WindowsSetup.iisAspNet(), vmName: 'vm-golden', computerName: 'golden01', ...overrides };
+}
+
+function synthVm(overrides: Partial<GoldenVmProps> = {}) {
+  let vm: GoldenVm | undefined;
+  const result = synthStack((stack) => {
+    vm = new GoldenVm(stack, 'BuildVm', props(overrides));
+  });
+  return { ...result, vm: vm! };
+}
+
+describe('GoldenVm', () => {
+  test('creates the VM from the marketplace image with the Standard security type', () => {
+    // WHEN
+    const { parsed } = synthVm();
+    // THEN
+    const vm = onlyResource(parsed, 'azurerm_windows_virtual_machine');
+    expect(vm.source_image_reference).toEqual({ publisher: 'MicrosoftWindowsServer', offer: 'WindowsServer', sku: '2022-datacenter-core-g2', version: 'latest' });
+    expect(vm.name).toBe('vm-golden');
+    expect(vm.computer_name).toBe('golden01');
+    expect(vm.size).toBe('Standard_D2s_v5');
+    expect(vm.location).toBe('westeurope');
+    expect(vm.secure_boot_enabled).toBe(false);
+    expect(vm.vtpm_enabled).toBe(false);
+    expect(vm.provision_vm_agent).toBe(true);
+    expect(vm.os_disk).toEqual({ caching: 'ReadWrite', storage_account_type: 'StandardSSD_LRS' });
+    expect(vm.network_interface_ids).toEqual([`\${${addressOf(parsed, 'azurerm_network_interface')}.id}`]);
+  });
+
+  test('generates the admin password in Terraform and never writes it to the JSON', () => {
+    const { parsed, json } = synthVm();
+    const vm = onlyResource(parsed, 'azurerm_windows_virtual_machine');
+    expect(vm.admin_password).toBe(`\${${addressOf(parsed, 'random_password')}.result}`);
+    expect(vm.admin_username).toBe('goldenadmin');
+    expect(onlyResource(parsed, 'random_password')).toMatchObject({ length: 24, min_lower: 2, min_upper: 2, min_numeric: 2, min_special: 2 });
+    expect(parsed.provider.random).toBeDefined();
+    // No literal that looks like a Windows password anywhere in the stack.
+    expect(json).not.toMatch(/"admin_password":\s*"[^$]/);
+  });
+
+  test('runs the setup script from custom data through the CustomScriptExtension', () => {
+    const setup = WindowsSetup.iisAspNet();
+    const { parsed } = synthVm({ setup });
+    const vm = onlyResource(parsed, 'azurerm_windows_virtual_machine');
+    expect(Buffer.from(vm.custom_data, 'base64').toString('utf8')).toBe(setup.renderScript());
+
+    const extension = onlyResource(parsed, 'azurerm_virtual_machine_extension');
+    expect(extension).toMatchObject({
+      publisher: 'Microsoft.Compute',
+      type: 'CustomScriptExtension',
+      type_handler_version: '1.10',
+      virtual_machine_id: `\${${addressOf(parsed, 'azurerm_windows_virtual_machine')}.id}`,
+      timeouts: { create: '60m' },
+    });
+    const command: string = JSON.parse(extension.settings).commandToExecute;
+    expect(command).toMatch(/^powershell\.exe .*-ExecutionPolicy Bypass/);
+    expect(command).toContain('AzureData\\CustomData.bin');
+    expect(command).toMatch(/exit \$LASTEXITCODE"$/);
+    // A bare ${ would be a Terraform interpolation.
+    expect(command).not.toContain('${');
+  });
+
+  test('creates its own network with no inbound rule and no public IP by default', () => {
+    const { parsed } = synthVm();
+    expect(onlyResource(parsed, 'azurerm_virtual_network').address_space).toEqual(['10.0.0.0/16']);
+    expect(onlyResource(parsed, 'azurerm_subnet').address_prefixes).toEqual(['10.0.0.0/24']);
+    expect(onlyResource(parsed, 'azurerm_network_security_group').security_rule).toEqual([]);
+    expect(onlyResource(parsed, 'azurerm_subnet_network_security_group_association')).toEqual({
+      subnet_id: `\${${addressOf(parsed, 'azurerm_subnet')}.id}`,
+      network_security_group_id: `\${${addressOf(parsed, 'azurerm_network_security_group')}.id}`,
+    });
+    const nic = onlyResource(parsed, 'azurerm_network_interface');
+    expect(nic.ip_configuration[0].public_ip_address_id).toBeUndefined();
+    expect(resourcesOf(parsed, 'azurerm_public_ip')).toEqual({});
+    expect(onlyResource(parsed, 'azurerm_resource_group')).toEqual({ name: 'rg-vm-golden', location: 'westeurope' });
+  });
+
+  test('adds a public IP and an RDP rule limited to the given range only when asked', () => {
+    const { parsed } = synthVm({ publicIp: true, rdpSourceRange: '203.0.113.7/32' });
+    const ip = onlyResource(parsed, 'azurerm_public_ip');
+    expect(ip).toMatchObject({ allocation_method: 'Static', sku: 'Standard' });
+    expect(onlyResource(parsed, 'azurerm_network_interface').ip_configuration[0].public_ip_address_id)
+      .toBe(`\${${addressOf(parsed, 'azurerm_public_ip')}.id}`);
+    expect(onlyResource(parsed, 'azurerm_network_security_group').security_rule).toEqual([expect.objectContaining({
+      access: 'Allow', direction: 'Inbound', destination_port_range: '3389', source_address_prefix: '203.0.113.7/32',
+    })]);
+  });
+
+  test('uses a given subnet and resource group instead of creating them', () => {
+    const { parsed } = synthVm({ subnetId: '/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/v/subnets/build', resourceGroupName: 'rg-shared' });
+    expect(resourcesOf(parsed, 'azurerm_virtual_network')).toEqual({});
+    expect(resourcesOf(parsed, 'azurerm_network_security_group')).toEqual({});
+    expect(resourcesOf(parsed, 'azurerm_resource_group')).toEqual({});
+    expect(onlyResource(parsed, 'azurerm_network_interface').ip_configuration[0].subnet_id).toMatch(/subnets\/build$/);
+    expect(onlyResource(parsed, 'azurerm_windows_virtual_machine').resource_group_name).toBe('rg-shared');
+  });
+
+  test('replaces the VM when the image, size or setup changes', () => {
+    const base = synthVm();
+    const vm = onlyResource(base.parsed, 'azurerm_windows_virtual_machine');
+    const spec = addressOf(base.parsed, 'terraform_data');
+    expect(vm.lifecycle.replace_triggered_by).toEqual([spec]);
+    const triggers = (overrides: Partial<GoldenVmProps>) => onlyResource(synthVm(overrides).parsed, 'terraform_data').triggers_replace;
+    const before = triggers({});
+    expect(before).toMatchObject({ image: SEED_IMAGE.urn, vm_size: 'Standard_D2s_v5', security_type: 'Standard' });
+    expect(triggers({ vmSize: 'Standard_D4s_v5' })).not.toEqual(before);
+    expect(triggers({ image: MarketplaceImage.windowsServer2025DatacenterCoreGen2() })).not.toEqual(before);
+    expect(triggers({ setup: WindowsSetup.iisAspNet({ pageTitle: 'Other' }) })).not.toEqual(before);
+    expect(triggers({})).toEqual(before);
+  });
+
+  test('exposes what GeneralizedImage needs', () => {
+    const { vm } = synthVm({ osDiskStorageType: OsDiskStorageType.PREMIUM_LRS, location: 'West Europe' });
+    expect(vm.hyperVGeneration).toBe(HyperVGeneration.V2);
+    expect(vm.osType).toBe(OsType.WINDOWS);
+    expect(vm.location).toBe('westeurope');
+    expect(vm.vmName).toBe('vm-golden');
+    expect(vm.osDiskStorageType).toBe('Premium_LRS');
+    expect(vm.readyForCapture).toEqual([vm.setupExtension]);
+    const { parsed } = synthStack((stack) => {
+      const built = new GoldenVm(stack, 'BuildVm', props());
+      new TerraformOutput(stack, 'id', { value: built.vmId });
+      new TerraformOutput(stack, 'rg', { value: built.resourceGroupName });
+    });
+    expect(parsed.output.id.value).toBe(`\${${addressOf(parsed, 'azurerm_windows_virtual_machine')}.id}`);
+    expect(parsed.output.rg.value).toBe(`\${${addressOf(parsed, 'azurerm_resource_group')}.name}`);
+  });
+
+  test('accepts unresolved tokens for names and location', () => {
+    const { parsed } = synthStack((stack: TerraformStack) => {
+      const location = new TerraformVariable(stack, 'location', { type: 'string' });
+      const rg = new TerraformVariable(stack, 'rg', { type: 'string' });
+      const name = new TerraformVariable(stack, 'computer', { type: 'string' });
+      const password = new TerraformVariable(stack, 'password', { type: 'string', sensitive: true });
+      new GoldenVm(stack, 'BuildVm', props({
+        location: location.stringValue, resourceGroupName: rg.stringValue, computerName: name.stringValue, adminPassword: password.stringValue,
+      }));
+    });
+    const vm = onlyResource(parsed, 'azurerm_windows_virtual_machine');
+    expect(vm.location).toBe('${var.location}');
+    expect(vm.computer_name).toBe('${var.computer}');
+    expect(vm.admin_password).toBe('${var.password}');
+    expect(resourcesOf(parsed, 'random_password')).toEqual({});
+  });
+
+  describe('bad input', () => {
+    test.each<[string, Partial<GoldenVmProps>, RegExp]>([
+      ['computer name over 15 characters', { computerName: 'golden-build-vm-01' }, /computerName: 'golden-build-vm-01' is not a Windows computer name \(1-15 .*Fix: shorten it/],
+      ['computer name with invalid characters', { computerName: 'golden_01' }, /computerName: 'golden_01' is not a Windows computer name/],
+      ['computer name of digits only', { computerName: '12345' }, /computerName: '12345' is not a Windows computer name/],
+      ['a default computer name too long', { vmName: 'vm-golden-image-build', computerName: undefined }, /computerName \(from vmName\): 'vm-golden-image-build' .*Fix: pass computerName explicitly/],
+      ['VM name with invalid characters', { vmName: 'vm golden' }, /vmName: 'vm golden' is not a valid VM name/],
+      ['resource group name with invalid characters', { resourceGroupName: 'rg/golden' }, /resourceGroupName: 'rg\/golden' is not a valid resource group name/],
+      ['resource group name ending in a period', { resourceGroupName: 'rg-golden.' }, /resourceGroupName: 'rg-golden.' is not a valid/],
+      ['location that is no region', { location: 'west-europe!' }, /location: 'west-europe!' is not an Azure region name/],
+      ['VM size', { vmSize: 'D2s_v5' }, /vmSize: 'D2s_v5' is not a VM size/],
+      ['reserved admin user name', { adminUsername: 'Administrator' }, /adminUsername: 'Administrator' is not allowed/],
+      ['Trusted Launch', { securityType: SecurityType.TRUSTED_LAUNCH }, /securityType: 'TrustedLaunch' cannot be captured into a managed image.*Fix: use SecurityType.STANDARD/],
+      ['literal password', { adminPassword: 'P@ssw0rd1234!' }, /adminPassword: '<redacted>' is a literal string, which would be written in plain text/],
+      ['invalid RDP range', { rdpSourceRange: '203.0.113.7' }, /rdpSourceRange: '203.0.113.7' is not an IPv4 CIDR/],
+      ['RDP open to the Internet', { rdpSourceRange: '0.0.0.0/0' }, /rdpSourceRange: '0.0.0.0\/0' opens RDP to the whole Internet/],
+      ['subnet outside the address space', { addressSpace: '10.1.0.0/16', subnetPrefix: '10.2.0.0/24' }, /subnetPrefix: '10.2.0.0\/24' is not inside addressSpace '10.1.0.0\/16'/],
+      ['network props with a given subnet', { subnetId: '/subscriptions/s/x', addressSpace: '10.1.0.0/16' }, /addressSpace: '10.1.0.0\/16' only applies to the network GoldenVm creates.*Fix: remove addressSpace, or remove subnetId/],
+      ['setup timeout', { setupTimeoutMinutes: 120 }, /setupTimeoutMinutes: 120 is not a whole number of minutes between 5 and 90/],
+    ])('%s', (_, overrides, message) => {
+      expect(() => synthVm(overrides)).toThrow(message);
+    });
+
+    test('the literal password never appears in the error', () => {
+      expect(() => synthVm({ adminPassword: 'P@ssw0rd1234!' })).toThrow(expect.objectContaining({ message: expect.not.stringContaining('P@ssw0rd1234!') }));
+    });
+
+    test('reports every problem of the construct in one error, with its path', () => {
+      expect(() => synthVm({ computerName: 'much-too-long-computer-name', vmSize: 'big', securityType: SecurityType.TRUSTED_LAUNCH }))
+        .toThrow(/GoldenVm 'stack\/BuildVm': 3 invalid props:\n  - computerName: .*\n  - vmSize: .*\n  - securityType: /);
+    });
+  });
+});

@@ -1,0 +1,39 @@
+import { Testing, TerraformStack } from 'cdktf';
+import { Construct } from 'constructs';
+
+/** A synthesized stack, parsed. */
+export interface SynthResult {
+  readonly json: string;
+  readonly parsed: any;
+}
+
+/** Synthesizes what `build` adds to a fresh stack with an azurerm provider declared. */
+export function synthStack(build: (stack: TerraformStack) => void): SynthResult {
+  const json = Testing.synthScope((scope: Construct) => {
+    build(scope as TerraformStack);
+  });
+  return { json, parsed: JSON.parse(json) };
+}
+
+/** Resources of one type in a parsed stack, keyed by their Terraform name. */
+export function resourcesOf(parsed: any, type: string): Record<string, any> {
+  return parsed.resource?.[type] ?? {};
+}
+
+/** The single resource of a type; fails when there is not exactly one. */
+export function onlyResource(parsed: any, type: string): any {
+  const all = Object.values(resourcesOf(parsed, type));
+  if (all.length !== 1) {
+    throw new Error(`expected exactly one ${type}, found ${all.length}`);
+  }
+  return all[0];
+}
+
+/** The Terraform address (`type.name`) of the single resource of a type. */
+export function addressOf(parsed: any, type: string): string {
+  const names = Object.keys(resourcesOf(parsed, type));
+  if (names.length !== 1) {
+    throw new Error(`expected exactly one ${type}, found ${names.length}`);
+  }
+  return `${type}.${names[0]}`;
+}
