@@ -26,6 +26,24 @@ const project = new cdktf.ConstructLibraryCdktf({
     '@types/node@^20',
   ],
 
+  // Other jsii languages. Their packages need PyPI, Maven and NuGet toolchains; CI generates the Python sources only.
+  publishToPypi: {
+    distName: 'azure-golden-image',
+    module: 'azure_golden_image',
+  },
+  publishToMaven: {
+    javaPackage: 'io.github.azuregoldenimage',
+    mavenGroupId: 'io.github.azure-golden-image',
+    mavenArtifactId: 'azure-golden-image',
+  },
+  publishToNuget: {
+    dotNetNamespace: 'AzureGoldenImage',
+    packageId: 'AzureGoldenImage',
+  },
+  publishToGo: {
+    moduleName: 'github.com/azure-golden-image/azure-golden-image-go',
+  },
+
   srcdir: 'lib',
   libdir: 'dist',
   entrypoint: 'dist/index.js',
@@ -77,6 +95,25 @@ project.npmignore?.exclude('dist-packages');
 project.gitignore.exclude('/dist-packages/');
 // The operator and guest scripts ship in the package beside the compiled code.
 project.npmignore?.include('/lib/scripts/');
+
+// Full Python, Java, .NET and Go packages need their registries, which this machine cannot reach: generate their
+// sources (jsii-pacmak --code-only) and byte-compile the Python, so a jsii incompatibility still fails the build.
+const codeOnly = project.addTask('package:code-only', {
+  description: 'Generate the Python, Java, .NET and Go sources of the jsii bindings (no registry needed)',
+  steps: [
+    { exec: 'rm -rf dist-packages/code' },
+    { exec: 'jsii-pacmak --target python --target java --target dotnet --target go --code-only -o dist-packages/code' },
+    { exec: 'python3 -m compileall -q dist-packages/code/python/src' },
+  ],
+});
+project.packageTask.reset();
+project.packageTask.spawn(project.tasks.tryFind('package:js')!);
+project.packageTask.spawn(codeOnly);
+
+project.addTask('test:cdktn', {
+  description: 'Run the construct tests against CDK Terrain (cdktn) through npm aliases',
+  exec: 'test/compat/cdktn.sh',
+});
 
 // ts-jest runs with isolatedModules (transpile only), so tests and examples are type-checked here.
 const typecheck = project.addTask('typecheck', {

@@ -1,5 +1,6 @@
 import { Fn, Token } from 'cdktf';
 import { HyperVGeneration } from './image';
+import { inferGeneration, WINDOWS_SERVER_PUBLISHER } from './private/generation';
 import { PropsValidator } from './private/validation';
 
 /** Options for a marketplace image. */
@@ -29,10 +30,8 @@ export interface MarketplaceImageParts extends MarketplaceImageOptions {
   readonly version?: string;
 }
 
-const WINDOWS_SERVER_PUBLISHER = 'MicrosoftWindowsServer';
 const PART_PATTERN = /^[A-Za-z0-9][-\w.]*$/;
 const VERSION_PATTERN = /^(latest|\d+\.\d+\.\d+)$/;
-const GEN2_SKU_PATTERN = /(-g2$|-g2-|gen2|gensecond|azure-edition)/i;
 
 /**
  * A platform image from the Azure Marketplace, as `az vm create --image` takes it
@@ -142,19 +141,4 @@ export class MarketplaceImage {
   public get urn(): string {
     return `${this.publisher}:${this.offer}:${this.sku}:${this.version}`;
   }
-}
-
-/** V2 or V1 when the SKU says so; undefined when it cannot be told from the name. */
-function inferGeneration(publisher: string, sku: string): HyperVGeneration | undefined {
-  if (Token.isUnresolved(sku)) {
-    return undefined;
-  }
-  if (GEN2_SKU_PATTERN.test(sku)) {
-    return HyperVGeneration.V2;
-  }
-  // Windows Server names its Gen2 SKUs consistently, so any other SKU of that publisher is Gen1.
-  if (!Token.isUnresolved(publisher) && publisher.toLowerCase() === WINDOWS_SERVER_PUBLISHER.toLowerCase()) {
-    return HyperVGeneration.V1;
-  }
-  return undefined;
 }

@@ -2,10 +2,22 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 /**
- * The shell and PowerShell files under `lib/scripts`. Resolved from this file's own location
- * (`lib/private` in the sources, `dist/private` once compiled), never from the working directory.
+ * The shell and PowerShell files under `lib/scripts`, found from this file's own location, never from the working
+ * directory: `lib/private` in the sources, `dist/private` once compiled, or any other build output inside the package.
  */
-export const SCRIPTS_DIRECTORY = path.resolve(__dirname, '..', '..', 'lib', 'scripts');
+export const SCRIPTS_DIRECTORY = findScriptsDirectory(__dirname);
+
+function findScriptsDirectory(start: string): string {
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'lib', 'scripts');
+    if (fs.existsSync(path.join(candidate, 'guest'))) {
+      return candidate;
+    }
+    if (path.dirname(dir) === dir) {
+      throw new Error(`azure-golden-image: lib/scripts not found above ${start}; the package is incomplete (reinstall it)`);
+    }
+  }
+}
 
 export function scriptPath(relativePath: string): string {
   return path.join(SCRIPTS_DIRECTORY, relativePath);

@@ -1,0 +1,115 @@
+import { Image } from '@cdktf/provider-azurerm/lib/image';
+import { NetworkSecurityGroup } from '@cdktf/provider-azurerm/lib/network-security-group';
+import { NetworkSecurityRule } from '@cdktf/provider-azurerm/lib/network-security-rule';
+import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
+import { WindowsVirtualMachine } from '@cdktf/provider-azurerm/lib/windows-virtual-machine';
+import { Aspects, Testing, TerraformStack } from 'cdktf';
+import { GoldenImageChecks, GoldenVm, MarketplaceImage, WindowsSetup } from '../lib';
+
+const PLACEMENT = { resourceGroupName: 'rg', location: 'westeurope' };
+
+function checkedStack(build: (stack: TerraformStack) => void): () => string {
+  return () => {
+    const stack = new TerraformStack(Testing.app(), 'checked');
+    new AzurermProvider(stack, 'azurerm', { features: [{}] });
+    build(stack);
+    Aspects.of(stack).add(new GoldenImageChecks());
+    return Testing.fullSynth(stack);
+  };
+}
+
+function rawVm(stack: TerraformStack, overrides: { sku?: string; secureBootEnabled?: boolean; vtpmEnabled?: boolean } = {}): WindowsVirtualMachine {
+  return new WindowsVirtualMachine(stack, 'Vm', {
+    ...PLACEMENT,
+    name: 'vm',
+    size: 'Standard_D2s_v5',
+    adminUsername: 'goldenadmin',
+    adminPassword: '${var.password}',
+    networkInterfaceIds: ['nic'],
+    osDisk: { caching: 'ReadWrite', storageAccountType: 'StandardSSD_LRS' },
+    sourceImageReference: { publisher: 'MicrosoftWindowsServer', offer: 'WindowsServer', sku: overrides.sku ?? '2022-datacenter-core-g2', version: 'latest' },
+    secureBootEnabled: overrides.secureBootEnabled,
+    vtpmEnabled: overrides.vtpmEnabled,
+  });
+}
+
+function rawImage(stack: TerraformStack, vm: WindowsVirtualMachine, hyperVGeneration?: string): Image {
+  return new Image(stack, 'Image', { ...PLACEMENT, name: 'img', sourceVirtualMachineId: vm.id, hyperVGeneration });
+}
+
+describe('GoldenImageChecks', () => {
+  test.each([
+    ['RDP from *', '3389', '*', /\[GoldenImage:ManagementPortOpen\] NSG rule 'mgmt' allows RDP \(3389\) from any source \('\*'\)/],
+    ['SSH from Internet', '22', 'Internet', /allows SSH \(22\) from any source \('Internet'\)/],
+    ['WinRM within a range', '5000-6000', '0.0.0.0/0', /allows WinRM \(5985\), WinRM over HTTPS \(5986\)/],
+    ['every port', '*', '*', /allows SSH \(22\), RDP \(3389\), WinRM/],
+  ])('fails synthesis for an inline NSG rule opening %s', (_, port, source, message) => {
+    expect(checkedStack((stack) => new NetworkSecurityGroup(stack, 'Nsg', {
+      ...PLACEMENT,
+      name: 'nsg',
+      securityRule: [{ name: 'mgmt', priority: 100, direction: 'Inbound', access: 'Allow', protocol: 'Tcp', sourcePortRange: '*', destinationPortRange: port, sourceAddressPrefix: source, destinationAddressPrefix: '*' }],
+    }))).toThrow(message);
+  });
+
+  test('fails synthesis for a standalone rule resource', () => {
+    expect(checkedStack((stack) => new NetworkSecurityRule(stack, 'Rule', {
+      name: 'rdp',
+      resourceGroupName: 'rg',
+      networkSecurityGroupName: 'nsg',
+      priority: 100,
+      direction: 'Inbound',
+      access: 'Allow',
+      protocol: 'Tcp',
+      sourcePortRange: '*',
+      destinationPortRanges: ['80', '3389'],
+      sourceAddressPrefix: '*',
+      destinationAddressPrefix: '*',
+    }))).toThrow(/NSG rule 'rdp' allows RDP \(3389\)/);
+  });
+
+  test.each([
+    ['the app port from the Internet', '80', '*', 'Allow', 'Inbound'],
+    ['RDP from one address', '3389', '203.0.113.7/32', 'Allow', 'Inbound'],
+    ['a deny rule', '3389', '*', 'Deny', 'Inbound'],
+    ['an outbound rule', '22', '*', 'Allow', 'Outbound'],
+  ])('accepts %s', (_, port, source, access, direction) => {
+    expect(checkedStack((stack) => new NetworkSecurityGroup(stack, 'Nsg', {
+      ...PLACEMENT,
+      name: 'nsg',
+      securityRule: [{ name: 'r', priority: 100, direction, access, protocol: 'Tcp', sourcePortRange: '*', destinationPortRange: port, sourceAddressPrefix: source, destinationAddressPrefix: '*' }],
+    }))).not.toThrow();
+  });
+
+  test('fails synthesis for a managed image of a Trusted Launch VM', () => {
+    expect(checkedStack((stack) => rawImage(stack, rawVm(stack, { secureBootEnabled: true, vtpmEnabled: true }), 'V2')))
+      .toThrow(/\[GoldenImage:TrustedLaunchManagedImage\] managed image azurerm_image\.Image is captured from azurerm_windows_virtual_machine\.Vm/);
+  });
+
+  test.each([
+    ['a Gen2 VM captured as V1 (the default)', '2022-datacenter-core-g2', undefined, /hyper_v_generation 'V1', but its source VM azurerm_windows_virtual_machine.Vm runs the Gen2 SKU '2022-datacenter-core-g2'. Fix: set hyper_v_generation = 'V2'/],
+    ['a Gen1 VM captured as V2', '2022-datacenter-core', 'V2', /hyper_v_generation 'V2', but .* runs the Gen1 SKU/],
+  ])('fails synthesis for %s', (_, sku, generation, message) => {
+    expect(checkedStack((stack) => rawImage(stack, rawVm(stack, { sku }), generation))).toThrow(message);
+  });
+
+  test('accepts a matching generation', () => {
+    expect(checkedStack((stack) => rawImage(stack, rawVm(stack), 'V2'))).not.toThrow();
+  });
+
+  test('accepts the library\'s own build VM, and warns when it has a public IP', () => {
+    let vm: GoldenVm | undefined;
+    expect(checkedStack((stack) => {
+      vm = new GoldenVm(stack, 'BuildVm', {
+        location: 'westeurope',
+        vmName: 'vm-golden',
+        computerName: 'golden01',
+        publicIp: true,
+        rdpSourceRange: '203.0.113.7/32',
+        image: MarketplaceImage.windowsServer2022DatacenterCoreGen2(),
+        setup: WindowsSetup.iisAspNet(),
+      });
+    })).not.toThrow();
+    const warnings = vm!.node.metadata.filter((m) => m.type === '@cdktf/warn').map((m) => m.data);
+    expect(warnings).toEqual([expect.stringMatching(/\[GoldenImage:BuildVmPublicIp\]/)]);
+  });
+});
