@@ -57,7 +57,8 @@ export class GoldenImageChecks implements IAspect {
 function resolveResources(stack: TerraformStack): ResolvedResource[] {
   const resolver = new DefaultTokenResolver(new StringConcat());
   return stack.node.findAll()
-    .filter((c): c is TerraformResource => c instanceof TerraformResource)
+    // Not instanceof: provider bindings may extend another copy of the framework (e.g. cdktn behind an npm alias).
+    .filter((c): c is TerraformResource => TerraformResource.isTerraformResource(c))
     .map((construct) => {
       const synthesized = Tokenization.resolve(construct.toTerraform(), { scope: stack, resolver, preparing: false });
       const byType = synthesized.resource ?? {};
