@@ -33,4 +33,11 @@ export interface IImage {
   readonly hyperVGeneration: HyperVGeneration;
   /** What Terraform must create before the image can be used (empty for imported images). */
   readonly imageDependables: ITerraformDependable[];
+  /**
+   * Azure resource id of the generalized managed disk the image was captured from, in the image's region, while that
+   * disk exists. `ImageCopy` uses it for a same-region copy without an Azure Compute Gallery.
+   *
+   * @default - unknown: copies go through an Azure Compute Gallery
+   */
+  readonly osDiskId?: string;
 }

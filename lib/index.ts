@@ -3,3 +3,7 @@ export * from './marketplace-image';
 export * from './windows-setup';
 export * from './golden-vm';
 export * from './golden-image-checks';
+export * from './generalized-image';
+export * from './managed-image';
+export * from './image-copy';
+export * from './image-fleet';

@@ -1,14 +1,16 @@
 /**
  * The seed's story as one CDKTF app: a Gen2 Windows Server 2022 Datacenter Core build VM with IIS,
- * ASP.NET 4.x and a page that shows the VM's own name, tested in the guest before anything is imaged.
+ * ASP.NET 4.x and a page that shows the VM's own name, tested in the guest before anything is imaged,
+ * then generalized (Sysprep, deallocate, generalize) and captured into a V2 managed image.
  *
  * Synthesize (offline, from the repository root):   npx cdktf synth
- * Deploy (needs Terraform, `az login` and a subscription):   npx cdktf deploy golden-image
+ * Deploy (needs Terraform, bash, the Azure CLI logged in with `az login`, and a subscription):
+ *   npx cdktf deploy golden-image
  */
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { App, LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
-import { GoldenVm, MarketplaceImage, WindowsSetup } from '../../lib';
+import { GeneralizedImage, GoldenVm, MarketplaceImage, WindowsSetup } from '../../lib';
 
 export interface GoldenImageStackProps {
   /** Azure region of every resource. */
@@ -17,6 +19,7 @@ export interface GoldenImageStackProps {
 
 export class GoldenImageStack extends TerraformStack {
   public readonly buildVm: GoldenVm;
+  public readonly image: GeneralizedImage;
 
   constructor(scope: Construct, id: string, props: GoldenImageStackProps) {
     super(scope, id);
@@ -33,7 +36,10 @@ export class GoldenImageStack extends TerraformStack {
       setup: WindowsSetup.iisAspNet({ pageTitle: 'Golden image web server' }),
     });
 
+    this.image = new GeneralizedImage(this, 'Image', { vm: this.buildVm });
+
     new TerraformOutput(this, 'build_vm_id', { value: this.buildVm.vmId });
+    new TerraformOutput(this, 'image_id', { value: this.image.imageId });
   }
 }
 

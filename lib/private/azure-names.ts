@@ -3,6 +3,7 @@
  * Sources: "Naming rules and restrictions for Azure resources" (Microsoft.Resources, Microsoft.Compute,
  * Microsoft.Network) and the Windows computer name rules.
  */
+import { Token } from 'cdktf';
 import { PropsValidator } from './validation';
 
 export const COMPUTER_NAME_MAX_LENGTH = 15;
@@ -81,4 +82,73 @@ export function checkCommonNames(v: PropsValidator, props: { location?: string; 
   v.check('resourceGroupName', props.resourceGroupName, isResourceGroupName,
     'is not a valid resource group name (1-90 letters, digits, underscores, hyphens, periods or parentheses, not ending in a period)',
     "choose a name such as 'rg-golden-image'");
+}
+
+const GUID = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
+
+/** The parts of a resource id of the form `/subscriptions/<guid>/resourceGroups/<rg>/providers/<provider>/<type>/<name>`. */
+export interface ResourceIdParts {
+  readonly subscriptionId: string;
+  readonly resourceGroupName: string;
+  readonly name: string;
+}
+
+/**
+ * Parses the id of a resource of `providerAndType` (e.g. `Microsoft.Compute/images`) directly under a resource group.
+ * The fixed segments are compared case-insensitively, as Azure does; the names must be valid.
+ */
+function parseResourceId(id: string, providerAndType: string, isName: (name: string) => boolean): ResourceIdParts | undefined {
+  const escaped = providerAndType.replace(/[.]/g, '\\.');
+  const match = new RegExp(`^/subscriptions/(${GUID})/resourceGroups/([^/]+)/providers/${escaped}/([^/]+)$`, 'i').exec(id);
+  if (!match || !isResourceGroupName(match[2]) || !isName(match[3])) {
+    return undefined;
+  }
+  return { subscriptionId: match[1], resourceGroupName: match[2], name: match[3] };
+}
+
+/** `/subscriptions/<guid>/resourceGroups/<rg>/providers/Microsoft.Compute/images/<name>`, or undefined. */
+export function parseManagedImageId(id: string): ResourceIdParts | undefined {
+  return parseResourceId(id, 'Microsoft.Compute/images', isImageName);
+}
+
+/** `/subscriptions/<guid>/resourceGroups/<rg>/providers/Microsoft.Compute/disks/<name>`. */
+export function isManagedDiskId(id: string): boolean {
+  return parseResourceId(id, 'Microsoft.Compute/disks', isImageName) !== undefined;
+}
+
+/** Azure Compute Gallery: 1-80 letters, digits, underscores and periods, starting and ending with a letter or digit (no hyphens). */
+export function isGalleryName(name: string): boolean {
+  return /^[A-Za-z0-9]([A-Za-z0-9_.]{0,78}[A-Za-z0-9])?$/.test(name);
+}
+
+function ipv4CidrRange(cidr: string): [number, number] {
+  const [address, prefix] = cidr.split('/');
+  const start = address.split('.').map(Number).reduce((acc, o) => acc * 256 + o, 0);
+  return [start, start + 2 ** (32 - Number(prefix)) - 1];
+}
+
+/** Whether `inner` lies inside `outer`; both valid IPv4 CIDRs. */
+export function ipv4CidrContains(outer: string, inner: string): boolean {
+  const [outerStart, outerEnd] = ipv4CidrRange(outer);
+  const [innerStart, innerEnd] = ipv4CidrRange(inner);
+  return innerStart >= outerStart && innerEnd <= outerEnd;
+}
+
+/** Azure keeps five addresses of every subnet (network, broadcast, gateway and two for DNS). */
+export const SUBNET_RESERVED_ADDRESSES = 5;
+
+/** Addresses a NIC can get in a subnet with this prefix (a valid IPv4 CIDR). */
+export function usableSubnetAddresses(cidr: string): number {
+  const [start, end] = ipv4CidrRange(cidr);
+  return Math.max(0, end - start + 1 - SUBNET_RESERVED_ADDRESSES);
+}
+
+/** Whether two regions are the same; false when either is an unresolved token (unknown until apply). */
+export function isSameKnownLocation(a: string, b: string): boolean {
+  return !Token.isUnresolved(a) && !Token.isUnresolved(b) && canonicalLocation(a) === canonicalLocation(b);
+}
+
+/** Whether two regions are known to differ; false when either is an unresolved token. */
+export function isDifferentKnownLocation(a: string, b: string): boolean {
+  return !Token.isUnresolved(a) && !Token.isUnresolved(b) && canonicalLocation(a) !== canonicalLocation(b);
 }

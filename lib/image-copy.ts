@@ -1,0 +1,283 @@
+import { Image } from '@cdktf/provider-azurerm/lib/image';
+import { ManagedDisk } from '@cdktf/provider-azurerm/lib/managed-disk';
+import { SharedImage } from '@cdktf/provider-azurerm/lib/shared-image';
+import { SharedImageGallery } from '@cdktf/provider-azurerm/lib/shared-image-gallery';
+import { SharedImageVersion, SharedImageVersionTargetRegion } from '@cdktf/provider-azurerm/lib/shared-image-version';
+import { Fn, IResolvable, ITerraformDependable, TerraformIterator, Token } from 'cdktf';
+import { Construct } from 'constructs';
+import { OsDiskStorageType } from './golden-vm';
+import { HyperVGeneration, IImage, OsType } from './image';
+import {
+  canonicalLocation, checkCommonNames, isDifferentKnownLocation, isGalleryName, isImageName, isSameKnownLocation,
+} from './private/azure-names';
+import { nonEmpty } from './private/dependencies';
+import { isUnresolved, PropsValidator } from './private/validation';
+
+/** How `ImageCopy` makes its independent managed image. */
+export enum ImageCopyMethod {
+  /**
+   * A managed image captured from the source's generalized OS disk (`IImage.osDiskId`): one resource, minutes.
+   * Same region only. This is the disk `az image copy` reads too.
+   */
+  OS_DISK = 'OsDisk',
+  /**
+   * Through an Azure Compute Gallery: an image version of the source, fully replicated to the target region,
+   * a managed disk from that replica, and a managed image from the disk. Any region, any source.
+   */
+  COMPUTE_GALLERY = 'ComputeGallery',
+}
+
+/** Props of `ImageCopy`. */
+export interface ImageCopyProps {
+  /** The image to copy, e.g. a `GeneralizedImage` or `ManagedImage.fromImageId(...)`. */
+  readonly source: IImage;
+  /** Existing resource group for the copy (and, with the gallery method, its gallery and disk). */
+  readonly resourceGroupName: string;
+  /**
+   * Azure region of the copy. Another region than the source's needs `ImageCopyMethod.COMPUTE_GALLERY`.
+   *
+   * @default - the source's region
+   */
+  readonly location?: string;
+  /**
+   * Name of the copy (1-80 letters, digits, underscores, periods and hyphens).
+   *
+   * @default - the source's name
+   */
+  readonly imageName?: string;
+  /**
+   * How the copy is made.
+   *
+   * @default - `OS_DISK` when the copy stays in the source's (known) region and the source tells its OS disk
+   * (`osDiskId`); `COMPUTE_GALLERY` otherwise
+   */
+  readonly method?: ImageCopyMethod;
+  /**
+   * Storage type recorded in the copy: the default for OS disks of VMs created from it.
+   *
+   * @default OsDiskStorageType.STANDARD_SSD_LRS
+   */
+  readonly osDiskStorageType?: OsDiskStorageType;
+  /**
+   * Name of the Azure Compute Gallery created for the `COMPUTE_GALLERY` method (1-80 letters, digits, underscores and
+   * periods; no hyphens).
+   *
+   * @default - the image name with other characters replaced by `_`, followed by `_copy`
+   */
+  readonly galleryName?: string;
+  /**
+   * How long Terraform waits for the gallery to replicate the image and for the disk to be created from it, in minutes
+   * (30-720). Replication to another region takes from minutes to a few hours, depending on the image and the regions.
+   *
+   * @default 180
+   */
+  readonly timeoutMinutes?: number;
+  /**
+   * Tags for every resource.
+   *
+   * @default - none
+   */
+  readonly tags?: { [key: string]: string };
+}
+
+const GALLERY_IMAGE_VERSION = '1.0.0';
+const GALLERY_NAME_SUFFIX = '_copy';
+const MAX_GALLERY_NAME_LENGTH = 80;
+// Identifies the one image definition in the copy's own gallery; unique per gallery is all Azure asks.
+const GALLERY_IMAGE_IDENTIFIER = { publisher: 'azure-golden-image', offer: 'image-copy', sku: 'generalized' };
+
+/**
+ * An independent copy of a managed image in another resource group, and optionally another region: the seed's
+ * `az image copy`. VMs created from the copy keep working after the source (and its resource group) is deleted.
+ * The copy keeps the source's Hyper-V generation and OS type.
+ *
+ * Two native Terraform methods, chosen automatically (see `ImageCopyMethod`):
+ * - `OS_DISK` (same region, source with `osDiskId`): `azurerm_image` from the source's generalized OS disk, like
+ *   Azure's own "create an image from a managed disk". A managed image holds its own copy of the data: it does not
+ *   need the disk afterwards.
+ * - `COMPUTE_GALLERY` (another region, or a source without `osDiskId`): a gallery, an image definition and an image
+ *   version of the source with *full* replication to the source's and the target region, then `azurerm_managed_disk`
+ *   (`FromImage`, `gallery_image_reference_id`) in the target region and `azurerm_image` from that disk. The gallery
+ *   lives in the copy's resource group, in the source's region (Azure requires the version next to a managed-image
+ *   source). A managed disk cannot be created from a managed image (`image_reference_id` takes platform images
+ *   only), and azurerm 4.x `azurerm_snapshot` has no `CopyStart` for a cross-region snapshot copy, so the gallery is
+ *   the native cross-region path.
+ *
+ * Limits: the gallery, its image version (billed as snapshots, one per replica region) and the intermediate disk stay
+ * as long as the copy: Terraform cannot delete what it created in the same apply. The copy is made once: Terraform
+ * records the source, so a changed source (a rebuilt golden image) replaces the copy, and removing the source from the
+ * program changes the copy's inputs too; import the copy with `ManagedImage.fromImageId` where it must outlive its
+ * source in the program.
+ */
+export class ImageCopy extends Construct implements IImage {
+  /** The managed image that is the copy. */
+  public readonly image: Image;
+  /** The method used. */
+  public readonly method: ImageCopyMethod;
+  /** The gallery, with `COMPUTE_GALLERY`. */
+  public readonly gallery?: SharedImageGallery;
+  /** The gallery's image definition, with `COMPUTE_GALLERY`. */
+  public readonly galleryImage?: SharedImage;
+  /** The gallery image version replicated to the target region, with `COMPUTE_GALLERY`. */
+  public readonly galleryImageVersion?: SharedImageVersion;
+  /** The managed disk created from the replica in the target region, with `COMPUTE_GALLERY`. */
+  public readonly osDisk?: ManagedDisk;
+
+  /** Azure resource id of the copy. */
+  public readonly imageId: string;
+  /** Name of the copy. */
+  public readonly imageName: string;
+  /** Resource group of the copy. */
+  public readonly resourceGroupName: string;
+  /** Canonical region of the copy. */
+  public readonly location: string;
+  /** The source's operating system. */
+  public readonly osType: OsType;
+  /** The source's Hyper-V generation. */
+  public readonly hyperVGeneration: HyperVGeneration;
+  /** The copy's managed image. */
+  public readonly imageDependables: ITerraformDependable[];
+  /** The copy's own OS disk with `COMPUTE_GALLERY`; undefined with `OS_DISK`, whose disk belongs to the source. */
+  public readonly osDiskId?: string;
+
+  constructor(scope: Construct, id: string, props: ImageCopyProps) {
+    super(scope, id);
+    const v = new PropsValidator(`ImageCopy '${this.node.path}'`);
+    const source = props.source;
+    const location = props.location ?? source.location;
+    const imageName = props.imageName ?? source.imageName;
+    const timeoutMinutes = props.timeoutMinutes ?? 180;
+    const sameRegion = isSameKnownLocation(location, source.location);
+    const method = props.method ?? (sameRegion && source.osDiskId !== undefined ? ImageCopyMethod.OS_DISK : ImageCopyMethod.COMPUTE_GALLERY);
+
+    checkCommonNames(v, { location: props.location, resourceGroupName: props.resourceGroupName });
+    v.check(props.imageName === undefined ? "imageName (the source's)" : 'imageName', imageName, isImageName,
+      'is not a valid image name (1-80 letters, digits, underscores, periods and hyphens, starting with a letter or digit, ending with a letter, digit or underscore)',
+      "pass imageName, e.g. 'img-golden-web'");
+    v.check('galleryName', props.galleryName, isGalleryName,
+      'is not a valid gallery name (1-80 letters, digits, underscores and periods, starting and ending with a letter or digit; no hyphens)',
+      "write it with underscores, e.g. 'gal_golden_images'");
+    v.check('timeoutMinutes', timeoutMinutes, (t) => Number.isInteger(t) && t >= 30 && t <= 720,
+      'is not a whole number of minutes between 30 and 720', 'pass e.g. 180');
+    if (!Object.values(ImageCopyMethod).includes(method)) {
+      v.fail('method', method, 'is not an image copy method', 'pass ImageCopyMethod.OS_DISK or ImageCopyMethod.COMPUTE_GALLERY');
+    } else if (method === ImageCopyMethod.OS_DISK) {
+      if (isDifferentKnownLocation(location, source.location)) {
+        v.fail('location', location, `differs from the source's region '${source.location}', but the OS_DISK method makes the image from a disk, which must be in the image's region`,
+          'use ImageCopyMethod.COMPUTE_GALLERY (the default for another region), or copy within the region');
+      }
+      if (source.osDiskId === undefined) {
+        v.fail('method', method, 'needs the OS disk of the source, but the source does not tell it (osDiskId)',
+          'use ImageCopyMethod.COMPUTE_GALLERY (the default), or give osDiskId to ManagedImage.fromImageId');
+      }
+    }
+    if (props.osDiskStorageType !== undefined && !Object.values(OsDiskStorageType).includes(props.osDiskStorageType)) {
+      v.fail('osDiskStorageType', props.osDiskStorageType, 'is not a storage type', 'pass one of OsDiskStorageType');
+    }
+    if (!isUnresolved(props.resourceGroupName) && !isUnresolved(source.resourceGroupName) && !isUnresolved(imageName)
+      && !isUnresolved(source.imageName)
+      && props.resourceGroupName.toLowerCase() === source.resourceGroupName.toLowerCase()
+      && imageName.toLowerCase() === source.imageName.toLowerCase()) {
+      v.fail('resourceGroupName', props.resourceGroupName, `holds the source '${source.imageName}' already: the copy would replace it`,
+        'copy into another resource group (the point of a copy that survives the source), or pass another imageName');
+    }
+    v.throwIfInvalid();
+
+    this.method = method;
+    this.location = isUnresolved(location) ? location : canonicalLocation(location);
+    this.imageName = imageName;
+    this.resourceGroupName = props.resourceGroupName;
+    this.osType = source.osType;
+    this.hyperVGeneration = source.hyperVGeneration;
+    const tags = props.tags;
+    const storageType = props.osDiskStorageType ?? OsDiskStorageType.STANDARD_SSD_LRS;
+    const placement = { resourceGroupName: this.resourceGroupName, location: this.location, tags };
+
+    let osDiskId: string;
+    if (method === ImageCopyMethod.OS_DISK) {
+      osDiskId = source.osDiskId!;
+    } else {
+      const sourceLocation = isUnresolved(source.location) ? source.location : canonicalLocation(source.location);
+      // The gallery, definition and version sit in the source's region: a version from a managed image must.
+      const galleryPlacement = { resourceGroupName: this.resourceGroupName, location: sourceLocation, tags };
+      this.gallery = new SharedImageGallery(this, 'Gallery', {
+        ...galleryPlacement,
+        name: props.galleryName ?? galleryNameFor(imageName),
+        description: 'Replicates one image for an independent copy (azure-golden-image ImageCopy).',
+      });
+      this.galleryImage = new SharedImage(this, 'GalleryImage', {
+        ...galleryPlacement,
+        name: imageName,
+        galleryName: this.gallery.name,
+        osType: this.osType,
+        hyperVGeneration: this.hyperVGeneration,
+        identifier: GALLERY_IMAGE_IDENTIFIER,
+      });
+      this.galleryImageVersion = new SharedImageVersion(this, 'GalleryImageVersion', {
+        ...galleryPlacement,
+        name: GALLERY_IMAGE_VERSION,
+        galleryName: this.gallery.name,
+        imageName: this.galleryImage.name,
+        managedImageId: source.imageId,
+        // Full replication stores the data in the gallery; Shallow would keep reading the source.
+        replicationMode: 'Full',
+        targetRegion: targetRegions(sourceLocation, this.location),
+        timeouts: { create: `${timeoutMinutes}m` },
+        dependsOn: nonEmpty(source.imageDependables),
+      });
+      this.osDisk = new ManagedDisk(this, 'OsDisk', {
+        ...placement,
+        name: `${imageName}-osdisk`,
+        // Never attached: it only feeds the image, so the cheapest type does.
+        storageAccountType: 'Standard_LRS',
+        createOption: 'FromImage',
+        galleryImageReferenceId: this.galleryImageVersion.id,
+        osType: this.osType,
+        timeouts: { create: `${timeoutMinutes}m` },
+      });
+      osDiskId = this.osDisk.id;
+      this.osDiskId = osDiskId;
+    }
+
+    this.image = new Image(this, 'Image', {
+      ...placement,
+      name: imageName,
+      hyperVGeneration: this.hyperVGeneration,
+      osDisk: {
+        osType: this.osType,
+        osState: 'Generalized',
+        managedDiskId: osDiskId,
+        caching: 'ReadWrite',
+        storageType,
+      },
+      // The source's OS disk is only final once the source image exists (after Sysprep and generalization).
+      dependsOn: method === ImageCopyMethod.OS_DISK ? nonEmpty(source.imageDependables) : undefined,
+    });
+    this.imageId = this.image.id;
+    this.imageDependables = [this.image];
+  }
+}
+
+/** The replica regions: the source's own (Azure requires it) and the copy's, once. */
+function targetRegions(sourceLocation: string, location: string): SharedImageVersionTargetRegion[] | IResolvable {
+  const region = (name: string) => ({ name, regionalReplicaCount: 1, storageAccountType: 'Standard_LRS' });
+  if (!Token.isUnresolved(sourceLocation) && !Token.isUnresolved(location)) {
+    return [...new Set([sourceLocation, location])].map(region);
+  }
+  // Unknown until apply: let Terraform drop the duplicate when both turn out to be the same region.
+  const regions = TerraformIterator.fromList(Fn.distinct([sourceLocation, location]));
+  return regions.dynamic({ name: regions.value, regional_replica_count: 1, storage_account_type: 'Standard_LRS' });
+}
+
+function defaultGalleryName(imageName: string): string {
+  const base = imageName.replace(/[^0-9A-Za-z_.]/g, '_').slice(0, MAX_GALLERY_NAME_LENGTH - GALLERY_NAME_SUFFIX.length);
+  return `${base}${GALLERY_NAME_SUFFIX}`;
+}
+
+function galleryNameFor(imageName: string): string {
+  if (!isUnresolved(imageName)) {
+    return defaultGalleryName(imageName);
+  }
+  const base = Fn.substr(Fn.replace(imageName, '/[^0-9A-Za-z_.]/', '_'), 0, MAX_GALLERY_NAME_LENGTH - GALLERY_NAME_SUFFIX.length);
+  return Fn.format(`%s${GALLERY_NAME_SUFFIX}`, [base]);
+}

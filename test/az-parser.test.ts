@@ -1,0 +1,172 @@
+/**
+ * Replays every az command line the generalize script runs against the real Azure CLI, offline, with an empty
+ * AZURE_CONFIG_DIR: a well-formed line fails only for want of a login ("Please run 'az login'", exit 1), a malformed
+ * one with an argument error (exit 2). `az login` lines fail at the network instead (a proxy that refuses
+ * connections), after parsing. Some `az vm` subcommands of Debian's azure-cli 2.45 crash on a missing SDK module
+ * whatever their arguments: those are listed as unverifiable, never counted as passed.
+ */
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { commandOf, FakeAz, runShellCommand, SUBSCRIPTION_ID } from './util/fake-az';
+import { resolveEnvironment, subscriptionExpression, SynthesizedStack, synthSeedStack } from './util/generalize-stack';
+
+const AZ = process.env.REAL_AZ ?? '/usr/bin/az';
+const haveAz = fs.existsSync(AZ);
+if (!haveAz) {
+  console.log(`${AZ} not found: skipping the Azure CLI parser tests (CI installs it: apt-get install -y azure-cli).`);
+}
+const describeWithAz = haveAz ? describe : describe.skip;
+
+jest.setTimeout(120_000);
+
+const CLIENT_ID = '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
+const TENANT_ID = '11111111-2222-4333-8444-555555555555';
+const SECRET = 'replayed-secret';
+const SDK_CRASH = /ModuleNotFoundError|No module named 'azure\.mgmt/;
+const ARGUMENT_ERROR = /unrecognized arguments|the following arguments are required|expected (one|at least one) argument|invalid choice|invalid jmespath_type value/;
+
+type Verdict = 'verified' | 'malformed' | 'unverifiable' | 'unexpected';
+
+interface Replay {
+  readonly argv: string[];
+  readonly code: number | null;
+  readonly output: string;
+  readonly verdict: Verdict;
+  readonly milliseconds: number;
+}
+
+/** Runs the real az on one recorded line with an empty config dir and no way out to the network. */
+function replay(argv: string[], cwd: string): Promise<Replay> {
+  const configDirectory = fs.mkdtempSync(path.join(os.tmpdir(), 'az-parser-'));
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(AZ, argv, {
+      cwd,
+      env: {
+        PATH: process.env.PATH,
+        HOME: configDirectory,
+        AZURE_CONFIG_DIR: configDirectory,
+        AZURE_CORE_COLLECT_TELEMETRY: 'false',
+        AZURE_CORE_NO_COLOR: 'true',
+        // `az login` does reach the network after parsing: send it to a port where nothing listens.
+        HTTPS_PROXY: 'http://127.0.0.1:9',
+        HTTP_PROXY: 'http://127.0.0.1:9',
+        NO_PROXY: '',
+      },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk) => { output += chunk; });
+    child.stderr.on('data', (chunk) => { output += chunk; });
+    child.stdin.end(argv.includes('@-') ? SECRET : '');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      fs.rmSync(configDirectory, { recursive: true, force: true });
+      resolve({ argv, code, output, verdict: verdictOf(argv, code, output), milliseconds: Date.now() - started });
+    });
+  });
+}
+
+function verdictOf(argv: string[], code: number | null, output: string): Verdict {
+  if (SDK_CRASH.test(output)) {
+    return 'unverifiable';
+  }
+  if (code === 2 || ARGUMENT_ERROR.test(output)) {
+    return 'malformed';
+  }
+  if (argv[0] === 'login') {
+    // Parsed, then failed trying to authenticate.
+    return code === 1 && /ProxyError|Max retries exceeded|Connection refused|Failed to connect to MSI/.test(output) ? 'verified' : 'unexpected';
+  }
+  return code === 1 && output.includes("Please run 'az login'") ? 'verified' : 'unexpected';
+}
+
+/** Runs the tasks two at a time: each az start-up is CPU-bound, and more at once only thrash a small machine. */
+async function inPool<T>(tasks: Array<() => Promise<T>>, size = 2): Promise<T[]> {
+  const results: T[] = new Array(tasks.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length) {
+      const index = next++;
+      results[index] = await tasks[index]();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(size, tasks.length) }, worker));
+  return results;
+}
+
+describeWithAz('the az command lines of generalize-vm.sh, parsed by the real Azure CLI', () => {
+  let synthesized: SynthesizedStack;
+  let lines: string[][];
+  let replays: Replay[];
+
+  /** The az lines of one run of the synthesized provisioner against the fake az. */
+  async function recordedLines(state: ConstructorParameters<typeof FakeAz>[0], extra: Record<string, string>): Promise<string[][]> {
+    const fake = new FakeAz(state);
+    try {
+      const environment = resolveEnvironment(synthesized.provisioner.environment, {
+        [subscriptionExpression(synthesized.vmAddress)]: SUBSCRIPTION_ID,
+      });
+      const result = await runShellCommand(synthesized.provisioner.command, {
+        cwd: synthesized.stackDirectory,
+        env: { ...fake.environment(), ...environment, GOLDEN_POLL_SECONDS: '1', GOLDEN_RETRY_BASE_SECONDS: '0', ...extra },
+      });
+      expect(result.code).toBe(0);
+      return fake.calls();
+    } finally {
+      fake.dispose();
+    }
+  }
+
+  beforeAll(async () => {
+    synthesized = synthSeedStack();
+    const happyPath = await recordedLines({}, {});
+    const servicePrincipal = await recordedLines(
+      { loggedIn: false, servicePrincipal: { clientId: CLIENT_ID, tenantId: TENANT_ID, secret: SECRET } },
+      { ARM_CLIENT_ID: CLIENT_ID, ARM_CLIENT_SECRET: SECRET, ARM_TENANT_ID: TENANT_ID },
+    );
+    const managedIdentity = await recordedLines({ loggedIn: false, managedIdentity: true }, { ARM_USE_MSI: 'true' });
+    const all = [...happyPath, ...servicePrincipal, ...managedIdentity];
+    lines = all.filter((argv, i) => all.findIndex((other) => JSON.stringify(other) === JSON.stringify(argv)) === i);
+    replays = await inPool(lines.map((argv) => () => replay(argv, synthesized.stackDirectory)));
+    const report = replays.map((r) => `  ${r.verdict.padEnd(12)} exit ${r.code} ${(r.milliseconds / 1000).toFixed(1)}s  az ${r.argv.join(' ')}`);
+    console.log(`Azure CLI (${AZ}) on the ${replays.length} distinct az lines of generalize-vm.sh:\n${report.join('\n')}`);
+  });
+
+  afterAll(() => {
+    if (synthesized) {
+      fs.rmSync(synthesized.outdir, { recursive: true, force: true });
+    }
+  });
+
+  test('no line is malformed and every line is either verified or listed as unverifiable', () => {
+    for (const r of replays) {
+      expect({ line: r.argv.join(' '), verdict: r.verdict, output: r.verdict === 'verified' || r.verdict === 'unverifiable' ? '' : r.output })
+        .toEqual({ line: r.argv.join(' '), verdict: expect.stringMatching(/^(verified|unverifiable)$/), output: '' });
+    }
+  });
+
+  test('the commands that load in this Azure CLI all parse', () => {
+    const verified = new Set(replays.filter((r) => r.verdict === 'verified').map((r) => commandOf(r.argv)));
+    expect([...verified].sort()).toEqual(expect.arrayContaining(['account show', 'login', 'vm get-instance-view', 'vm run-command invoke']));
+    const unverifiable = [...new Set(replays.filter((r) => r.verdict === 'unverifiable').map((r) => commandOf(r.argv)))];
+    console.log(`verified: ${[...verified].sort().join(', ')}\nunverifiable (the CLI crashes before parsing): ${unverifiable.sort().join(', ') || 'none'}`);
+    // Every subcommand of the script was tried.
+    expect(new Set(lines.map(commandOf))).toEqual(new Set(['account show', 'login', 'vm get-instance-view', 'vm run-command invoke', 'vm deallocate', 'vm generalize']));
+  });
+
+  test('the replay tells a malformed line from a well-formed one', async () => {
+    const runCommand = lines.find((argv) => commandOf(argv) === 'vm run-command invoke')!;
+    const [badOption, badQuery] = await Promise.all([
+      replay([...runCommand, '--no-such-option'], synthesized.stackDirectory),
+      replay(runCommand.map((a) => (a === 'value[].message' ? 'value[.message' : a)), synthesized.stackDirectory),
+    ]);
+    expect([badOption.code, badOption.verdict]).toEqual([2, 'malformed']);
+    expect(badOption.output).toContain('unrecognized arguments: --no-such-option');
+    expect([badQuery.code, badQuery.verdict]).toEqual([2, 'malformed']);
+  });
+});

@@ -1,0 +1,118 @@
+/**
+ * Synthesis benchmark: `npm run bench` (or `npx projen bench`). Prints one table; every figure is measured in this run.
+ *
+ * Wall times are medians of RUNS runs after one warm-up run, each a fresh process (what a user pays per
+ * `cdktf synth`); peak RSS is the process's own maxRSS. Set BENCH_RUNS to change the number of runs and
+ * BENCH_SKIP_CLI=1 / BENCH_SKIP_TESTS=1 to skip the slow rows.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+const REPO = path.resolve(__dirname, '..', '..');
+const APPS = path.join(__dirname, 'apps');
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const EXAMPLE = 'examples/golden-image/main.ts';
+const env = { ...process.env, CHECKPOINT_DISABLE: '1', JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20' };
+
+interface Sample { readonly seconds: number; readonly maxRssKb?: number; readonly bytes?: number }
+interface Row { readonly label: string; readonly seconds: number; readonly maxRssMb?: number; readonly bytes?: number; readonly note?: string }
+
+function run(command: string, args: string[], cwd = REPO): Sample {
+  const start = process.hrtime.bigint();
+  const result = spawnSync(command, args, { cwd, env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  if (result.status !== 0) {
+    throw new Error(`${command} ${args.join(' ')} failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
+  }
+  const last = result.stdout.trim().split('\n').pop() ?? '';
+  const reported = last.startsWith('{') ? JSON.parse(last) : {};
+  return { seconds, maxRssKb: reported.maxRssKb, bytes: reported.bytes };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** One warm-up run, then RUNS measured runs, each with a fresh output directory. */
+function measure(label: string, command: string, args: (outdir: string) => string[], note?: string): Row {
+  const samples: Sample[] = [];
+  for (let i = 0; i <= RUNS; i++) {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
+    try {
+      const sample = run(command, args(outdir));
+      if (i > 0) {
+        samples.push(sample);
+      }
+    } finally {
+      fs.rmSync(outdir, { recursive: true, force: true });
+    }
+  }
+  const rss = samples.map((s) => s.maxRssKb).filter((v): v is number => v !== undefined);
+  const row: Row = {
+    label,
+    seconds: median(samples.map((s) => s.seconds)),
+    maxRssMb: rss.length ? median(rss) / 1024 : undefined,
+    bytes: samples[0].bytes,
+    note,
+  };
+  process.stderr.write(`  ${label}: ${row.seconds.toFixed(3)} s\n`);
+  return row;
+}
+
+function compileExamples(): void {
+  fs.rmSync(path.join(REPO, 'dist-bench'), { recursive: true, force: true });
+  run('npx', ['tsc', '-p', 'examples/tsconfig.json', '--noEmit', 'false', '--outDir', 'dist-bench', '--inlineSourceMap', 'false', '--inlineSources', 'false']);
+}
+
+function format(rows: Row[]): string {
+  const header = ['#', 'what', 'median wall (s)', 'peak RSS (MB)', 'cdk.tf.json (bytes)', 'note'];
+  const body = rows.map((r, i) => [String(i + 1), r.label, r.seconds.toFixed(3), r.maxRssMb?.toFixed(0) ?? '-', r.bytes ? String(r.bytes) : '-', r.note ?? '']);
+  const lines = [header, header.map(() => '---'), ...body].map((cells) => `| ${cells.join(' | ')} |`);
+  return lines.join('\n');
+}
+
+function main(): void {
+  process.stderr.write(`benchmark: ${RUNS} runs after one warm-up, on ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, `
+    + `${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}\n`);
+  compileExamples();
+  const node = process.execPath;
+  const floor = measure('floor: node + cdktf + empty stack', node, (o) => [path.join(APPS, 'floor.js'), o]);
+  const library = measure('bundled example via this library (compiled JS)', node, (o) => [path.join(APPS, 'example.js'), o, '3']);
+  const barrel = measure('same resources hand-written, barrel import', node, (o) => [path.join(APPS, 'handwritten-barrel.js'), o]);
+  const fleet = [3, 30, 300, 3000].map((count) =>
+    measure(`example with fleet count ${count}`, node, (o) => [path.join(APPS, 'example.js'), o, String(count)]));
+
+  const cli: Row[] = [];
+  if (!process.env.BENCH_SKIP_CLI) {
+    const cdktfSynth = (app: string) => (o: string) => ['cdktf', 'synth', '--app', app, '--output', o];
+    cli.push(measure('cdktf synth, app: tsx', 'npx', cdktfSynth(`npx tsx ${EXAMPLE}`)));
+    cli.push(measure('cdktf synth, app: ts-node --transpile-only', 'npx', cdktfSynth(`npx ts-node --transpile-only -P examples/tsconfig.json ${EXAMPLE}`)));
+    cli.push(measure('cdktf synth, app: ts-node (type-checked)', 'npx', cdktfSynth(`npx ts-node -P examples/tsconfig.json ${EXAMPLE}`)));
+    cli.push(measure('cdktf synth, app: precompiled JS (node)', 'npx', cdktfSynth('node dist-bench/examples/golden-image/main.js'),
+      'needs a tsc build first'));
+  }
+
+  const tests: Row[] = [];
+  if (!process.env.BENCH_SKIP_TESTS) {
+    const start = process.hrtime.bigint();
+    run('npx', ['jest', '--ci', '--silent']);
+    tests.push({ label: 'test suite (npx jest --ci), one run', seconds: Number(process.hrtime.bigint() - start) / 1e9 });
+    process.stderr.write(`  tests: ${tests[0].seconds.toFixed(1)} s\n`);
+  }
+
+  const rows = [floor, library, barrel, ...fleet, ...cli, ...tests];
+  const f3 = fleet[0];
+  const f3000 = fleet[3];
+  console.log(format(rows));
+  console.log('');
+  console.log(`(2)/(1) library example vs floor:        ${(library.seconds / floor.seconds).toFixed(2)}x (target <= 1.3x, 1.5x at worst)`);
+  console.log(`(3)/(2) hand-written barrel vs library:  ${(barrel.seconds / library.seconds).toFixed(2)}x (target >= 5x)`);
+  console.log(`fleet 3000 vs 3: time ${(f3000.seconds / f3.seconds).toFixed(2)}x, JSON ${((f3000.bytes ?? 0) / (f3.bytes ?? 1)).toFixed(2)}x (target <= 1.3x)`);
+  console.log(`machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.type()} ${os.release()}, node ${process.version}`);
+}
+
+main();

@@ -1,0 +1,117 @@
+/**
+ * Real Terraform runs the synthesized generalize step, as a user's `cdktf deploy` would: the provisioner's escaping,
+ * interpreter and environment, from the stack directory, against the simulated az. The stack holds only the
+ * terraform_data resource (azurerm references replaced by literals): terraform_data needs no provider download.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { FakeAz, SUBSCRIPTION_ID } from './util/fake-az';
+import { happyPathCalls, resolveEnvironment, subscriptionExpression, SynthesizedStack, synthSeedStack } from './util/generalize-stack';
+
+const TERRAFORM = process.env.TERRAFORM ?? 'terraform';
+const terraformVersion = spawnSync(TERRAFORM, ['version'], { encoding: 'utf8' });
+const haveTerraform = terraformVersion.status === 0;
+if (!haveTerraform) {
+  console.log(`terraform not found (${TERRAFORM}): skipping the real Terraform tests. Install Terraform 1.x to run them.`);
+}
+const describeWithTerraform = haveTerraform ? describe : describe.skip;
+const VM_ID = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-golden/providers/Microsoft.Compute/virtualMachines/vm-golden`;
+
+jest.setTimeout(60_000);
+
+describeWithTerraform('terraform apply of the generalize step', () => {
+  let synthesized: SynthesizedStack;
+  let workDirectory: string;
+  let fake: FakeAz;
+
+  /** Writes a stack of only the generalize step, with the VM id `vmId`, next to a copy of the assets. */
+  function writeStack(vmId: string): void {
+    const resource = JSON.parse(JSON.stringify(synthesized.generalize));
+    // The azurerm references, as Terraform would have resolved them.
+    expect(resource.triggers_replace).toBe(`\${${synthesized.vmAddress}.id}`);
+    resource.triggers_replace = vmId;
+    delete resource.depends_on;
+    const localExec = resource.provisioner[0]['local-exec'];
+    localExec.environment = resolveEnvironment(localExec.environment, { [subscriptionExpression(synthesized.vmAddress)]: vmId.split('/')[2] });
+    const stack = {
+      terraform: { backend: { local: { path: 'terraform.tfstate' } } },
+      resource: { terraform_data: { [synthesized.generalizeName]: resource } },
+    };
+    fs.writeFileSync(path.join(workDirectory, 'cdk.tf.json'), JSON.stringify(stack, null, 2));
+  }
+
+  function terraform(...args: string[]) {
+    const started = Date.now();
+    const result = spawnSync(TERRAFORM, [...args, '-no-color', '-input=false'], {
+      cwd: workDirectory,
+      encoding: 'utf8',
+      env: { ...fake.environment(), GOLDEN_POLL_SECONDS: '1', GOLDEN_RETRY_BASE_SECONDS: '0', CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1' },
+    });
+    return { ...result, output: `${result.stdout}${result.stderr}`, milliseconds: Date.now() - started };
+  }
+
+  beforeAll(() => {
+    synthesized = synthSeedStack();
+    workDirectory = fs.mkdtempSync(path.join(os.tmpdir(), 'generalize-terraform-'));
+    fs.cpSync(path.join(synthesized.stackDirectory, 'assets'), path.join(workDirectory, 'assets'), { recursive: true });
+    fake = new FakeAz();
+    writeStack(VM_ID);
+    const init = terraform('init');
+    expect(init.status).toBe(0);
+  });
+
+  afterAll(() => {
+    fake?.dispose();
+    fs.rmSync(workDirectory, { recursive: true, force: true });
+    fs.rmSync(synthesized.outdir, { recursive: true, force: true });
+  });
+
+  test('apply runs the provisioner: the az calls of the happy path', () => {
+    const apply = terraform('apply', '-auto-approve');
+    console.log(`terraform apply: ${apply.milliseconds} ms`);
+    expect(apply.status).toBe(0);
+    expect(fake.calls()).toEqual(happyPathCalls({
+      subscriptionId: SUBSCRIPTION_ID, guestScript: synthesized.provisioner.environment.GOLDEN_GUEST_SCRIPT, pollSeconds: 1,
+    }));
+    // Terraform ran the constant command through /bin/sh, from the stack directory.
+    expect(apply.output).toContain('(local-exec): Executing: ["/bin/sh" "-c" "bash \\"./assets/GoldenImageGeneralizeVmScript/');
+    expect(apply.output).toMatch(/\(local-exec\): \[generalize-vm \+\d+s\] verify: the VM is deallocated and generalized/);
+    expect(apply.output).toContain('Apply complete! Resources: 1 added, 0 changed, 0 destroyed.');
+    expect(fake.state()).toMatchObject({ power: 'deallocated', osState: 'generalized', sysprepRuns: 1 });
+  });
+
+  test('a second apply with the same VM runs nothing', () => {
+    fake.clearLog();
+    const apply = terraform('apply', '-auto-approve');
+    expect(apply.status).toBe(0);
+    expect(apply.output).toContain('No changes.');
+    expect(fake.calls()).toEqual([]);
+  });
+
+  test('a new build VM (new id) is generalized again', () => {
+    fake.clearLog();
+    fake.update({ power: 'running', osState: 'specialized', guestImageState: 'IMAGE_STATE_COMPLETE' });
+    // A replaced VM's id is unknown until it exists, which replaces terraform_data; another string stands for it here.
+    writeStack(VM_ID.replace('/virtualMachines/', '/virtualmachines/'));
+    const apply = terraform('apply', '-auto-approve');
+    expect(apply.status).toBe(0);
+    expect(apply.output).toContain('must be replaced');
+    expect(fake.commands()).toEqual([
+      'account show', 'vm get-instance-view', 'vm run-command invoke', 'vm deallocate', 'vm generalize', 'vm get-instance-view',
+    ]);
+  });
+
+  test('a failing generalize step fails the apply with the script\'s message', () => {
+    fake.clearLog();
+    fake.update({ power: 'running', osState: 'specialized', guestImageState: 'IMAGE_STATE_COMPLETE', sysprep: 'never-reaches-oobe' });
+    writeStack(VM_ID);
+    const apply = terraform('apply', '-auto-approve');
+    expect(apply.status).not.toBe(0);
+    expect(apply.output).toMatch(/ERROR: sysprep: Sysprep failed in the guest: timed out after 1800 s/);
+    expect(apply.output).toMatch(/Error: local-exec provisioner error/);
+    expect(apply.output).toContain('exit status 5');
+    expect(fake.commands()).not.toContain('vm deallocate');
+  });
+});

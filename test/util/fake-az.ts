@@ -1,0 +1,196 @@
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+/** The directory of the simulated `az` (test/fake-az/az), put first on PATH. */
+export const FAKE_AZ_DIRECTORY = path.join(__dirname, '..', 'fake-az');
+
+export const SUBSCRIPTION_ID = '6f1c5b2a-3d4e-4f50-8a9b-0c1d2e3f4a5b';
+
+/** The simulated world: one VM, the operator's az session, and the faults to inject. */
+export interface FakeAzState {
+  subscriptionId: string;
+  resourceGroup: string;
+  vmName: string;
+  /** The operator's own `az login` session. */
+  loggedIn: boolean;
+  /** PowerState/<power>: running, stopped, deallocated, starting, ... */
+  power: string;
+  osState: 'specialized' | 'generalized';
+  guestImageState: string;
+  sysprep: 'completes' | 'never-reaches-oobe' | 'no-marker';
+  servicePrincipal?: { clientId: string; tenantId: string; secret: string };
+  managedIdentity?: boolean;
+  /** Transient failures of a command (e.g. `vm deallocate`), each consumed once. */
+  transient?: Array<{ command: string; error: '429' | '503' | 'connection'; times: number }>;
+  /** How many times `az vm generalize` fails with a (non-transient) authorization error. */
+  failGeneralize?: number;
+  /** Commands that never return. */
+  hang?: string[];
+  /** Milliseconds before a command answers. */
+  slow?: Record<string, number>;
+  // Written by the fake:
+  sysprepRuns?: number;
+  generalizedWithoutSysprep?: boolean;
+  hangingPids?: number[];
+  logins?: Array<{ identity: string; configDir: string }>;
+  passwordSources?: string[];
+}
+
+export const DEFAULT_STATE: FakeAzState = {
+  subscriptionId: SUBSCRIPTION_ID,
+  resourceGroup: 'rg-golden',
+  vmName: 'vm-golden',
+  loggedIn: true,
+  power: 'running',
+  osState: 'specialized',
+  guestImageState: 'IMAGE_STATE_COMPLETE',
+  sysprep: 'completes',
+};
+
+/** A simulated `az` with its own state file, call log and temporary directory. */
+export class FakeAz {
+  public readonly directory: string;
+  public readonly statePath: string;
+  public readonly logPath: string;
+  /** TMPDIR of the script under test: whatever it leaves there is visible. */
+  public readonly tmpDirectory: string;
+
+  constructor(state: Partial<FakeAzState> = {}) {
+    this.directory = fs.mkdtempSync(path.join(os.tmpdir(), 'fake-az-'));
+    this.statePath = path.join(this.directory, 'state.json');
+    this.logPath = path.join(this.directory, 'calls.log');
+    this.tmpDirectory = path.join(this.directory, 'tmp');
+    fs.mkdirSync(this.tmpDirectory);
+    fs.writeFileSync(this.logPath, '');
+    this.write({ ...DEFAULT_STATE, ...state });
+  }
+
+  /** The variables that make a process use this fake: PATH first, its files, a private HOME and TMPDIR. */
+  public environment(): Record<string, string> {
+    return {
+      PATH: `${FAKE_AZ_DIRECTORY}${path.delimiter}${process.env.PATH}`,
+      HOME: this.directory,
+      TMPDIR: this.tmpDirectory,
+      FAKE_AZ_STATE: this.statePath,
+      FAKE_AZ_LOG: this.logPath,
+    };
+  }
+
+  public state(): FakeAzState {
+    return JSON.parse(fs.readFileSync(this.statePath, 'utf8'));
+  }
+
+  public update(patch: Partial<FakeAzState>): void {
+    this.write({ ...this.state(), ...patch });
+  }
+
+  /** Every recorded call's argv, in order. */
+  public calls(): string[][] {
+    return fs.readFileSync(this.logPath, 'utf8').split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l));
+  }
+
+  /** The command of every call, e.g. `vm deallocate`. */
+  public commands(): string[] {
+    return this.calls().map(commandOf);
+  }
+
+  public clearLog(): void {
+    fs.writeFileSync(this.logPath, '');
+  }
+
+  public dispose(): void {
+    for (const pid of this.state().hangingPids ?? []) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    fs.rmSync(this.directory, { recursive: true, force: true });
+  }
+
+  private write(state: FakeAzState): void {
+    fs.writeFileSync(this.statePath, JSON.stringify(state, null, 2));
+  }
+}
+
+/** The outcome of a process. */
+export interface RunResult {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** stdout and stderr interleaved as they arrived. */
+  readonly output: string;
+  readonly milliseconds: number;
+}
+
+export interface RunOptions {
+  readonly cwd: string;
+  readonly env: Record<string, string>;
+  /** Called with the output so far after each chunk, and with the shell's pid. */
+  readonly onOutput?: (output: string, pid: number) => void;
+  readonly timeoutMs?: number;
+}
+
+/** Runs a local-exec command as Terraform does on Linux and macOS: `/bin/sh -c <command>`. */
+export function runShellCommand(command: string, options: RunOptions): Promise<RunResult> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn('/bin/sh', ['-c', command], { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let output = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`command still running after ${options.timeoutMs ?? 20_000} ms; output so far:\n${output}`));
+    }, options.timeoutMs ?? 20_000);
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk;
+      output += chunk;
+      options.onOutput?.(output, child.pid!);
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk;
+      output += chunk;
+      options.onOutput?.(output, child.pid!);
+    });
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, output, milliseconds: Date.now() - started });
+    });
+  });
+}
+
+/** Direct children of a process (Linux /proc). */
+export function childPids(pid: number): number[] {
+  return fs.readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).flatMap((entry) => {
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // The field after the command name in parentheses: state, then the parent pid.
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      return parent === pid ? [Number(entry)] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** The command words of an az argv, e.g. `vm deallocate`. */
+export function commandOf(argv: string[]): string {
+  const end = argv.findIndex((a) => a.startsWith('-'));
+  return argv.slice(0, end === -1 ? argv.length : end).join(' ');
+}
+
+/** Whether a process exists and is not a zombie (Linux /proc). */
+export function isRunning(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}

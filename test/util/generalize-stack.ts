@@ -1,0 +1,100 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
+import { App, LocalBackend, TerraformStack } from 'cdktf';
+import { GeneralizedImage, GoldenVm, MarketplaceImage, WindowsSetup } from '../../lib';
+
+/** A stack synthesized by a real `App.synth()` into a temporary directory, with its assets. */
+export interface SynthesizedStack {
+  readonly outdir: string;
+  /** The stack directory: Terraform's working directory, against which the asset paths are relative. */
+  readonly stackDirectory: string;
+  readonly parsed: any;
+  /** Terraform name of the generalize step's terraform_data resource. */
+  readonly generalizeName: string;
+  /** The generalize step's terraform_data resource as synthesized. */
+  readonly generalize: any;
+  readonly provisioner: { command: string; environment: Record<string, string> };
+  /** Address of the build VM's azurerm_windows_virtual_machine. */
+  readonly vmAddress: string;
+}
+
+/** Synthesizes `build` into a temporary outdir, as `cdktf synth` does. */
+export function synthToDirectory(stackName: string, build: (stack: TerraformStack) => void): SynthesizedStack {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'generalize-synth-'));
+  const app = new App({ outdir, stackTraces: false });
+  const stack = new TerraformStack(app, stackName);
+  new LocalBackend(stack, { path: 'terraform.tfstate' });
+  new AzurermProvider(stack, 'azurerm', { features: [{}] });
+  build(stack);
+  app.synth();
+  const stackDirectory = path.join(outdir, 'stacks', stackName);
+  const parsed = JSON.parse(fs.readFileSync(path.join(stackDirectory, 'cdk.tf.json'), 'utf8'));
+  const withProvisioner = Object.entries<any>(parsed.resource.terraform_data).filter(([, r]) => r.provisioner !== undefined);
+  if (withProvisioner.length !== 1) {
+    throw new Error(`expected one terraform_data with a provisioner, found ${withProvisioner.length}`);
+  }
+  const [generalizeName, generalize] = withProvisioner[0];
+  const vmNames = Object.keys(parsed.resource.azurerm_windows_virtual_machine);
+  return {
+    outdir,
+    stackDirectory,
+    parsed,
+    generalizeName,
+    generalize,
+    provisioner: generalize.provisioner[0]['local-exec'],
+    vmAddress: `azurerm_windows_virtual_machine.${vmNames[0]}`,
+  };
+}
+
+/** The seed's stack: a Gen2 build VM with literal names in a given resource group, and its image. */
+export function synthSeedStack(): SynthesizedStack {
+  return synthToDirectory('golden', (stack) => {
+    const vm = new GoldenVm(stack, 'BuildVm', {
+      location: 'westeurope',
+      resourceGroupName: 'rg-golden',
+      vmName: 'vm-golden',
+      computerName: 'golden01',
+      image: MarketplaceImage.fromUrn('MicrosoftWindowsServer:WindowsServer:2022-datacenter-core-g2:latest'),
+      setup: WindowsSetup.iisAspNet(),
+    });
+    new GeneralizedImage(stack, 'Image', { vm });
+  });
+}
+
+/**
+ * Replaces the Terraform expressions of a provisioner's environment by the values Terraform would give them.
+ * Every expression must be listed: an unexpected one fails the test.
+ */
+export function resolveEnvironment(environment: Record<string, string>, values: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(environment).map(([name, value]) => {
+    if (!value.includes('${')) {
+      return [name, value];
+    }
+    if (!(value in values)) {
+      throw new Error(`no value given for ${name} = ${value}`);
+    }
+    return [name, values[value]];
+  }));
+}
+
+/** The expression of the subscription id derived from the VM's resource id. */
+export function subscriptionExpression(vmAddress: string): string {
+  return `\${element(split("/", ${vmAddress}.id), 2)}`;
+}
+
+/** The az calls of a successful first run against the seed stack's VM, in order. */
+export function happyPathCalls(options: { subscriptionId: string; guestScript: string; pollSeconds: number }): string[][] {
+  const vm = [`--subscription=${options.subscriptionId}`, '--resource-group=rg-golden', '--name=vm-golden'];
+  const statuses = ['--query', 'instanceView.statuses[].code', '-o', 'tsv'];
+  return [
+    ['account', 'show', '-o', 'none'],
+    ['vm', 'get-instance-view', ...vm, ...statuses],
+    ['vm', 'run-command', 'invoke', ...vm, '--command-id', 'RunPowerShellScript', '--scripts', `@${options.guestScript}`,
+      '--parameters', 'TimeoutSeconds=1800', `PollSeconds=${options.pollSeconds}`, '--query', 'value[].message', '-o', 'tsv'],
+    ['vm', 'deallocate', ...vm, '-o', 'none'],
+    ['vm', 'generalize', ...vm, '-o', 'none'],
+    ['vm', 'get-instance-view', ...vm, ...statuses],
+  ];
+}
