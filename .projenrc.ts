@@ -72,6 +72,8 @@ const project = new cdktf.ConstructLibraryCdktf({
   },
   tsconfigDev: {
     include: ['../examples/**/*.ts'],
+    // A separate app's source, compiled against the packed library by test/consumer.test.ts.
+    exclude: ['consumer'],
     compilerOptions: {},
   },
 });
@@ -79,6 +81,7 @@ const project = new cdktf.ConstructLibraryCdktf({
 // Node 20 is end-of-life for jsii's tooling but is this project's supported floor.
 project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '20');
 project.eslint?.addLintPattern('examples');
+project.eslint?.addIgnorePattern('test/consumer/');
 // The examples are apps, type-checked and linted with the tests' settings.
 new JsonFile(project, 'examples/tsconfig.json', {
   obj: {
@@ -109,6 +112,12 @@ const codeOnly = project.addTask('package:code-only', {
 project.packageTask.reset();
 project.packageTask.spawn(project.tasks.tryFind('package:js')!);
 project.packageTask.spawn(codeOnly);
+
+project.addTask('bench', {
+  description: 'Synthesis benchmark: floor, library, hand-written alternative, fleet scaling, app commands, test suite',
+  exec: 'tsx test/bench/bench.ts',
+});
+project.gitignore.exclude('/dist-bench/');
 
 project.addTask('test:cdktn', {
   description: 'Run the construct tests against CDK Terrain (cdktn) through npm aliases',

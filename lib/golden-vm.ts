@@ -12,8 +12,8 @@ import { Construct } from 'constructs';
 import { HyperVGeneration, OsType } from './image';
 import { MarketplaceImage } from './marketplace-image';
 import {
-  canonicalLocation, checkCommonNames, COMPUTER_NAME_MAX_LENGTH, isAdminUsername, isComputerName, isIpv4Cidr, isVmSize,
-  isWindowsVmName,
+  canonicalLocation, checkCommonNames, COMPUTER_NAME_MAX_LENGTH, ipv4CidrContains, isAdminUsername, isComputerName, isIpv4Cidr,
+  isVmSize, isWindowsVmName,
 } from './private/azure-names';
 import { adminPassword } from './private/credentials';
 import { TerraformData } from './private/terraform-data';
@@ -230,7 +230,7 @@ export class GoldenVm extends Construct {
     const addressSpace = props.addressSpace ?? '10.0.0.0/16';
     const subnetPrefix = props.subnetPrefix ?? '10.0.0.0/24';
     if (ownNetwork && !isUnresolved(addressSpace) && !isUnresolved(subnetPrefix) && isIpv4Cidr(addressSpace) && isIpv4Cidr(subnetPrefix)
-      && !cidrContains(addressSpace, subnetPrefix)) {
+      && !ipv4CidrContains(addressSpace, subnetPrefix)) {
       v.fail('subnetPrefix', subnetPrefix, `is not inside addressSpace '${addressSpace}'`, 'pick a subnet prefix inside the address space');
     }
     const password = adminPassword(this, 'AdminPassword', v, props.adminPassword);
@@ -354,16 +354,4 @@ export class GoldenVm extends Construct {
   public get privateIpAddress(): string {
     return this.virtualMachine.privateIpAddress;
   }
-}
-
-function cidrToRange(cidr: string): [number, number] {
-  const [address, prefix] = cidr.split('/');
-  const start = address.split('.').map(Number).reduce((acc, o) => acc * 256 + o, 0);
-  return [start, start + 2 ** (32 - Number(prefix)) - 1];
-}
-
-function cidrContains(outer: string, inner: string): boolean {
-  const [outerStart, outerEnd] = cidrToRange(outer);
-  const [innerStart, innerEnd] = cidrToRange(inner);
-  return innerStart >= outerStart && innerEnd <= outerEnd;
 }

@@ -6,7 +6,7 @@ import { Subnet } from '@cdktf/provider-azurerm/lib/subnet';
 import { VirtualNetwork } from '@cdktf/provider-azurerm/lib/virtual-network';
 import { WindowsVirtualMachine } from '@cdktf/provider-azurerm/lib/windows-virtual-machine';
 import {
-  Annotations, AssetType, Fn, Op, TerraformAsset, TerraformIterator, TerraformLocal, TerraformOutput, TerraformResource, Token,
+  Annotations, Fn, Op, TerraformIterator, TerraformLocal, TerraformOutput, TerraformResource, Token,
 } from 'cdktf';
 import { Construct } from 'constructs';
 import { IImage, OsType } from './image';
@@ -17,7 +17,7 @@ import {
 import { adminPassword } from './private/credentials';
 import { nonEmpty } from './private/dependencies';
 import { sameKeyAttribute } from './private/for-each';
-import { scriptPath } from './private/scripts';
+import { relativeAssetPath, stackScriptAsset } from './private/script-assets';
 import { TerraformData } from './private/terraform-data';
 import { isUnresolved, PropsValidator } from './private/validation';
 
@@ -376,7 +376,7 @@ export class ImageFleet extends Construct {
     });
 
     if (props.verifyUrls) {
-      const script = new TerraformAsset(this, 'VerifyScript', { path: scriptPath('operator/verify-fleet.sh'), type: AssetType.FILE });
+      const script = stackScriptAsset(this, 'GoldenImageVerifyFleetScript', 'operator/verify-fleet.sh');
       // `name=url` pairs separated by spaces: names and URLs hold neither.
       const targets = addressSource.forExpressionForList(`format("%s=${urlFormat.slice(1, -1)}", key, ${urlArguments})`);
       this.urlCheck = new TerraformData(this, 'UrlCheck', {
@@ -386,7 +386,7 @@ export class ImageFleet extends Construct {
         provisioners: [{
           type: 'local-exec',
           interpreter: ['bash'],
-          command: `./${script.path}`,
+          command: relativeAssetPath(script),
           environment: {
             FLEET_TARGETS: Fn.join(' ', Token.asList(targets)),
             VERIFY_TIMEOUT_SECONDS: isUnresolved(verifyTimeoutMinutes)

@@ -27,6 +27,37 @@ describe('examples/golden-image', () => {
     });
   });
 
+  test('chains every stage by Terraform dependencies: setup -> generalize -> image -> copy -> fleet', () => {
+    const parsed = JSON.parse(json);
+    const r = parsed.resource;
+    const only = (type: string, prefix: string) => {
+      const names = Object.keys(r[type]).filter((n) => n.startsWith(prefix));
+      expect(names).toHaveLength(1);
+      return { address: `${type}.${names[0]}`, body: r[type][names[0]] };
+    };
+    const vm = only('azurerm_windows_virtual_machine', 'BuildVm_');
+    const setup = only('azurerm_virtual_machine_extension', 'BuildVm_');
+    const generalize = only('terraform_data', 'Image_Generalize');
+    const image = only('azurerm_image', 'Image_');
+    const copy = only('azurerm_image', 'ImageCopy_');
+    const fleet = only('azurerm_windows_virtual_machine', 'Fleet_');
+
+    expect(setup.body.virtual_machine_id).toBe(`\${${vm.address}.id}`);
+    expect(generalize.body.depends_on).toEqual([setup.address]);
+    expect(generalize.body.triggers_replace).toBe(`\${${vm.address}.id}`);
+    expect(image.body.depends_on).toEqual([generalize.address]);
+    expect(image.body.source_virtual_machine_id).toBe(`\${${vm.address}.id}`);
+    expect(image.body.hyper_v_generation).toBe('V2');
+    expect(copy.body.depends_on).toEqual([image.address]);
+    expect(copy.body.resource_group_name).toBe('${azurerm_resource_group.ImagesResourceGroup.name}');
+    expect(copy.body.hyper_v_generation).toBe('V2');
+    expect(fleet.body.source_image_id).toBe(`\${${copy.address}.id}`);
+    expect(fleet.body.resource_group_name).toBe('${azurerm_resource_group.AppResourceGroup.name}');
+    // The seed's `--count 3`: web001..web003, one for_each block however many there are.
+    expect(parsed.locals[fleet.body.for_each.replace(/^\$\{local\.|\}$/g, '')]).toContain('range(1, 4, 1)');
+    expect(Object.keys(parsed.output)).toEqual(expect.arrayContaining(['image_id', 'fleet_urls', 'fleet_public_ips']));
+  });
+
   test('holds no secret, no absolute path of this machine and no timestamp', () => {
     const everything = listFiles(outdir).map((f) => fs.readFileSync(f, 'utf8')).join('\n');
     expect(everything).not.toContain(process.cwd());
@@ -46,7 +77,7 @@ describe('examples/golden-image', () => {
   });
 
   test('matches the snapshot (drift fails in CI; update on purpose with `npx projen test:update`)', () => {
-    const stack = new GoldenImageStack(Testing.app(), 'golden-image', { location: 'westeurope' });
+    const stack = new GoldenImageStack(Testing.app(), 'golden-image', { location: 'westeurope', fleetCount: 3 });
     expect(Testing.synth(stack)).toMatchSnapshot();
   });
 });

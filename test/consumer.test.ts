@@ -1,0 +1,95 @@
+/**
+ * The library as another team gets it: `npm pack`, the tarball installed into a fresh CDKTF app that imports it by
+ * package name, compiled with tsc against the packaged typings, and synthesized.
+ */
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+const REPO = path.resolve(__dirname, '..');
+const env = { ...process.env, JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20', CHECKPOINT_DISABLE: '1' };
+
+function sh(command: string, args: string[], cwd: string): string {
+  try {
+    return execFileSync(command, args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e: any) {
+    throw new Error(`${command} ${args.join(' ')} failed in ${cwd}:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+  }
+}
+
+function installedVersion(name: string): string {
+  return JSON.parse(fs.readFileSync(path.join(REPO, 'node_modules', name, 'package.json'), 'utf8')).version;
+}
+
+describe('consumer app installing the packed library', () => {
+  let app: string;
+  let stackDir: string;
+  let json: any;
+
+  beforeAll(() => {
+    app = fs.mkdtempSync(path.join(os.tmpdir(), 'golden-consumer-'));
+    // The tarball is made from freshly compiled code, as `npx projen build` would make it.
+    sh('npx', ['jsii', '--silence-warnings=reserved-word'], REPO);
+    const tarball = sh('npm', ['pack', '--silent', '--pack-destination', app], REPO).trim().split('\n').pop()!;
+    fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({
+      name: 'team-app',
+      private: true,
+      dependencies: {
+        'azure-golden-image': `file:./${tarball}`,
+        ...Object.fromEntries(['cdktf', 'constructs', '@cdktf/provider-azurerm', '@cdktf/provider-random'].map((n) => [n, installedVersion(n)])),
+      },
+    }, null, 2));
+    for (const file of ['main.ts', 'tsconfig.json']) {
+      fs.copyFileSync(path.join(__dirname, 'consumer', file), path.join(app, file));
+    }
+    sh('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error'], app);
+    // The packaged typings compile a consumer's TypeScript; the repository's tsc stands in for the team's.
+    sh(process.execPath, [path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'], app);
+    sh(process.execPath, ['out/main.js'], app);
+    stackDir = path.join(app, 'cdktf.out', 'stacks', 'consumer');
+    json = JSON.parse(fs.readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8'));
+  }, 180_000);
+
+  afterAll(() => fs.rmSync(app, { recursive: true, force: true }));
+
+  test('resolves the library from its own node_modules, not from this repository', () => {
+    const resolved = sh(process.execPath, ['-p', "require.resolve('azure-golden-image')"], app).trim();
+    expect(resolved).toBe(path.join(fs.realpathSync(app), 'node_modules', 'azure-golden-image', 'dist', 'index.js'));
+  });
+
+  test('synthesizes the whole pipeline', () => {
+    const types = Object.keys(json.resource);
+    expect(types).toEqual(expect.arrayContaining([
+      'azurerm_windows_virtual_machine', 'azurerm_virtual_machine_extension', 'terraform_data', 'azurerm_image', 'random_password',
+    ]));
+    const images = Object.values<any>(json.resource.azurerm_image);
+    expect(images).toHaveLength(2);
+    expect(images.every((i) => i.hyper_v_generation === 'V2')).toBe(true);
+    const fleetVm = Object.values<any>(json.resource.azurerm_windows_virtual_machine).find((vm) => vm.for_each !== undefined);
+    expect(fleetVm.source_image_id).toMatch(/^\$\{azurerm_image\.Copy_/);
+  });
+
+  test('copies every script the provisioners run into cdktf.out, unchanged', () => {
+    const scripts: string[] = [];
+    for (const data of Object.values<any>(json.resource.terraform_data)) {
+      for (const provisioner of data.provisioner ?? []) {
+        const exec = provisioner['local-exec'];
+        scripts.push(...`${exec.command} ${Object.values(exec.environment ?? {}).join(' ')}`.match(/\.\/assets\/[^\s"]+/g) ?? []);
+      }
+    }
+    expect(scripts.map((s) => path.basename(s)).sort()).toEqual(['generalize-vm.sh', 'generalize.ps1', 'verify-fleet.sh']);
+    for (const script of scripts) {
+      const copied = path.join(stackDir, script);
+      const source = ['operator', 'guest'].map((d) => path.join(REPO, 'lib', 'scripts', d, path.basename(script))).find((p) => fs.existsSync(p))!;
+      expect(fs.readFileSync(copied, 'utf8')).toBe(fs.readFileSync(source, 'utf8'));
+    }
+  });
+
+  test('writes nothing machine-specific', () => {
+    const text = JSON.stringify(json);
+    expect(text).not.toContain(app);
+    expect(text).not.toContain(REPO);
+    expect(text).not.toContain(os.homedir());
+  });
+});
