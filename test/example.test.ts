@@ -58,33 +58,10 @@ describe('examples/golden-image', () => {
     expect(Object.keys(parsed.output)).toEqual(expect.arrayContaining(['image_id', 'fleet_urls', 'fleet_public_ips']));
   });
 
-  test('holds no secret, no absolute path of this machine and no timestamp', () => {
-    const everything = listFiles(outdir).map((f) => fs.readFileSync(f, 'utf8')).join('\n');
-    expect(everything).not.toContain(process.cwd());
-    expect(everything).not.toContain(os.homedir());
-    expect(everything).not.toContain(os.tmpdir());
-    expect(everything).not.toMatch(/"(admin_password|password|client_secret)":\s*"[^$]/);
-    expect(everything).not.toMatch(/20\d\d-\d\d-\d\dT\d\d:\d\d/);
-  });
-
-  test('is byte-for-byte the same when synthesized again elsewhere', () => {
-    const other = fs.mkdtempSync(path.join(os.tmpdir(), 'golden-example-again-'));
-    try {
-      expect(synthExample(other)).toBe(json);
-    } finally {
-      fs.rmSync(other, { recursive: true, force: true });
-    }
-  });
+  // Secrets, machine-specific content and determinism of every example: test/examples.test.ts.
 
   test('matches the snapshot (drift fails in CI; update on purpose with `npx projen test:update`)', () => {
     const stack = new GoldenImageStack(Testing.app(), 'golden-image', { location: 'westeurope', fleetCount: 3 });
     expect(Testing.synth(stack)).toMatchSnapshot();
   });
 });
-
-function listFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const full = path.join(dir, e.name);
-    return e.isDirectory() ? listFiles(full) : [full];
-  });
-}
