@@ -211,6 +211,10 @@ export class GoldenVm extends Construct {
       "choose another name, e.g. 'goldenadmin'");
     v.check('setupTimeoutMinutes', setupTimeoutMinutes, (t) => Number.isInteger(t) && t >= 5 && t <= 90,
       'is not a whole number of minutes between 5 and 90', 'pass e.g. 60');
+    v.check('securityType', props.securityType, (t) => Object.values(SecurityType).includes(t), 'is not a security type',
+      'pass SecurityType.STANDARD (the default), or omit it');
+    v.check('osDiskStorageType', props.osDiskStorageType, (t) => Object.values(OsDiskStorageType).includes(t), 'is not a storage type',
+      'pass one of OsDiskStorageType, e.g. OsDiskStorageType.STANDARD_SSD_LRS (the default)');
     if (securityType === SecurityType.TRUSTED_LAUNCH) {
       v.fail('securityType', securityType, 'cannot be captured into a managed image (Azure refuses images of Trusted Launch VMs)',
         'use SecurityType.STANDARD (the default) for a managed image; Trusted Launch images need an Azure Compute Gallery');

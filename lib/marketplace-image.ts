@@ -50,8 +50,11 @@ export class MarketplaceImage {
     }
     const parts = urn.split(':');
     if (parts.length !== 4 || parts.some((p) => p.length === 0)) {
-      throw new Error(`MarketplaceImage: urn: '${urn}' is not a marketplace image URN (publisher:offer:sku:version, four non-empty parts). `
-        + "Fix: write it as `az vm image list --all -o table` prints it, e.g. 'MicrosoftWindowsServer:WindowsServer:2022-datacenter-core-g2:latest'.");
+      const v = new PropsValidator('MarketplaceImage');
+      v.fail('urn', urn, 'is not a marketplace image URN (publisher:offer:sku:version, four non-empty parts)',
+        "write it as `az vm image list --all -o table` prints it, e.g. 'MicrosoftWindowsServer:WindowsServer:2022-datacenter-core-g2:latest'");
+      checkGenerationValue(v, options.hyperVGeneration);
+      v.throwIfInvalid();
     }
     const [publisher, offer, sku, version] = parts;
     return MarketplaceImage.fromParts({ publisher, offer, sku, version, ...options });
@@ -119,12 +122,14 @@ export class MarketplaceImage {
       "use 'latest' or a version listed by `az vm image list --all --sku <sku> -o table`");
 
     const inferred = inferGeneration(parts.publisher, parts.sku);
-    if (parts.hyperVGeneration !== undefined && inferred !== undefined && parts.hyperVGeneration !== inferred) {
+    // An unknown generation is reported once: not also as contradicting the SKU, or as missing.
+    const knownGeneration = checkGenerationValue(v, parts.hyperVGeneration);
+    if (knownGeneration && parts.hyperVGeneration !== undefined && inferred !== undefined && parts.hyperVGeneration !== inferred) {
       v.fail('hyperVGeneration', parts.hyperVGeneration, `contradicts SKU '${parts.sku}', which is a ${inferred === HyperVGeneration.V2 ? 'Gen2' : 'Gen1'} image`,
         `omit hyperVGeneration (it is inferred as ${inferred}), or choose the ${parts.hyperVGeneration === HyperVGeneration.V2 ? 'Gen2 SKU (e.g. ending in -g2)' : 'Gen1 SKU (without -g2)'}`);
     }
     const generation = parts.hyperVGeneration ?? inferred;
-    if (generation === undefined) {
+    if (knownGeneration && generation === undefined) {
       v.fail('hyperVGeneration', parts.hyperVGeneration, `cannot be inferred from SKU '${parts.sku}'`,
         'pass hyperVGeneration: HyperVGeneration.V1 or V2 (see `az vm image show --urn <urn> --query hyperVGeneration`)');
     }
@@ -141,4 +146,13 @@ export class MarketplaceImage {
   public get urn(): string {
     return `${this.publisher}:${this.offer}:${this.sku}:${this.version}`;
   }
+}
+
+/** Records a problem unless `generation` is undefined or a `HyperVGeneration`; returns whether it is fine. */
+function checkGenerationValue(v: PropsValidator, generation: HyperVGeneration | undefined): boolean {
+  if (generation === undefined || Object.values(HyperVGeneration).includes(generation)) {
+    return true;
+  }
+  v.fail('hyperVGeneration', generation, 'is not a Hyper-V generation', 'pass HyperVGeneration.V1 or HyperVGeneration.V2, or omit it to infer it from the SKU');
+  return false;
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'crypto';
 import { Token } from 'cdktf';
 import { readScript } from './private/scripts';
-import { PropsValidator } from './private/validation';
+import { isUnresolved, PropsValidator } from './private/validation';
 
 /** A named piece of PowerShell run in the build VM as SYSTEM. */
 export interface PowerShellStep {
@@ -94,29 +94,39 @@ export class WindowsSetup {
    */
   public static iisAspNet(options: IisAspNetSetupOptions = {}): WindowsSetup {
     const pageTitle = options.pageTitle ?? 'Golden image web server';
-    const v = new PropsValidator('WindowsSetup.iisAspNet');
-    v.check('pageTitle', pageTitle, (t) => t.length > 0 && t.length <= 200 && !/[\r\n]/.test(t),
-      'is not a one-line title of 1-200 characters', "pass a short title such as 'Contoso web'");
-    v.throwIfInvalid();
-    return new WindowsSetup([
+    const steps = [
       ...(options.stepsBefore ?? []),
       { name: 'Install IIS and ASP.NET 4.x', script: readScript('guest/install-iis-aspnet.ps1') },
       { name: 'Deploy the machine-name page', script: readScript('guest/deploy-machine-name-page.ps1') },
       ...(options.stepsAfter ?? []),
-    ], { PageTitle: pageTitle }, options.smokeTest ?? {});
+    ];
+    return new WindowsSetup('WindowsSetup.iisAspNet', steps, { PageTitle: pageTitle }, options.smokeTest ?? {}, (v) => {
+      if (isLiteral(v, 'pageTitle', pageTitle)) {
+        v.check('pageTitle', pageTitle, (t) => t.length > 0 && t.length <= 200 && !/[\r\n]/.test(t),
+          'is not a one-line title of 1-200 characters', "pass a short title such as 'Contoso web'");
+      }
+    });
   }
 
   /** Your own steps, with an optional smoke test. */
   public static custom(options: CustomSetupOptions): WindowsSetup {
-    return new WindowsSetup(options.steps, {}, options.smokeTest);
+    return new WindowsSetup('WindowsSetup.custom', options.steps, {}, options.smokeTest);
   }
 
   /** Every step in the order it runs, the smoke test last. */
   public readonly steps: PowerShellStep[];
   private readonly script: string;
 
-  private constructor(steps: PowerShellStep[], parameters: Record<string, string>, smokeTest: SmokeTestOptions | undefined) {
-    const v = new PropsValidator('WindowsSetup');
+  private constructor(
+    factory: string,
+    steps: PowerShellStep[],
+    parameters: Record<string, string>,
+    smokeTest: SmokeTestOptions | undefined,
+    checkOptions?: (v: PropsValidator) => void,
+  ) {
+    // The factory's own options and the common ones are checked together: one error lists every problem.
+    const v = new PropsValidator(factory);
+    checkOptions?.(v);
     if (steps.length === 0) {
       v.fail('steps', steps, 'is empty', 'give at least one PowerShell step');
     }
@@ -152,9 +162,25 @@ export class WindowsSetup {
   }
 }
 
+/**
+ * Records a problem when `value` is an unresolved token: the setup script is rendered at synth time into custom data
+ * (base64) and hashed, so Terraform could never substitute it. Returns whether the value is literal.
+ */
+function isLiteral(v: PropsValidator, prop: string, value: unknown): boolean {
+  if (value === undefined || !isUnresolved(value)) {
+    return true;
+  }
+  v.fail(prop, value, 'is an unresolved token, but the setup script is fixed at synth time (it travels base64-encoded in custom data)',
+    'pass a literal value');
+  return false;
+}
+
 function resolveSmokeTest(v: PropsValidator, options: SmokeTestOptions): Record<string, string | number | boolean> {
   const url = options.url ?? 'http://localhost/';
   const timeoutSeconds = options.timeoutSeconds ?? 300;
+  isLiteral(v, 'smokeTest.url', url);
+  isLiteral(v, 'smokeTest.timeoutSeconds', timeoutSeconds);
+  isLiteral(v, 'smokeTest.expectText', options.expectText);
   v.check('smokeTest.url', url, (u) => /^https?:\/\/[^\s'"`$]+$/.test(u),
     'is not an http(s) URL without quotes, spaces or $', "use a URL such as 'http://localhost/'");
   v.check('smokeTest.timeoutSeconds', timeoutSeconds, (t) => Number.isInteger(t) && t >= 10 && t <= 3600,

@@ -163,7 +163,8 @@ describeWithAz('the az command lines of generalize-vm.sh, parsed by the real Azu
     const runCommand = lines.find((argv) => commandOf(argv) === 'vm run-command invoke')!;
     const [badOption, badQuery] = await Promise.all([
       replay([...runCommand, '--no-such-option'], synthesized.stackDirectory),
-      replay(runCommand.map((a) => (a === 'value[].message' ? 'value[.message' : a)), synthesized.stackDirectory),
+      // The query without its closing bracket.
+      replay(runCommand.map((a, i) => (runCommand[i - 1] === '--query' ? a.slice(0, -1) : a)), synthesized.stackDirectory),
     ]);
     expect([badOption.code, badOption.verdict]).toEqual([2, 'malformed']);
     expect(badOption.output).toContain('unrecognized arguments: --no-such-option');

@@ -8,12 +8,10 @@ import * as path from 'path';
 import { App } from 'cdktf';
 import { buildApp as existingImage } from '../examples/existing-image/main';
 import { buildApp as goldenImage } from '../examples/golden-image/main';
-import { buildApp as twoStacks } from '../examples/two-stacks/main';
 
 const EXAMPLES: Array<[string, (app: App) => App, string[]]> = [
-  ['golden-image', goldenImage, ['golden-image']],
+  ['golden-image', goldenImage, ['golden-image', 'golden-fleet']],
   ['existing-image', existingImage, ['fleet-from-existing-image']],
-  ['two-stacks', twoStacks, ['golden-images', 'web-fleet']],
 ];
 
 // Secrets a deploying machine holds: none may reach the synthesized output.

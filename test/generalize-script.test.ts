@@ -7,7 +7,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { TerraformVariable } from 'cdktf';
 import { GeneralizedImage, GoldenVm, MarketplaceImage, WindowsSetup } from '../lib';
-import { childPids, FakeAz, FakeAzState, FAKE_AZ_DIRECTORY, isRunning, RunResult, runShellCommand, SUBSCRIPTION_ID } from './util/fake-az';
+import {
+  childPids, FakeAz, FakeAzState, FAKE_AZ_DIRECTORY, isRunning, RunResult, runShellCommand, SUBSCRIPTION_ID, TransientError,
+} from './util/fake-az';
 import {
   happyPathCalls, resolveEnvironment, subscriptionExpression, SynthesizedStack, synthSeedStack, synthToDirectory,
 } from './util/generalize-stack';
@@ -104,6 +106,20 @@ function expectFinalState(fake: FakeAz, power: string, osState: string) {
   expect(fake.state().generalizedWithoutSysprep).toBeUndefined();
 }
 
+/** The commands of a whole first run, as on the happy path. */
+const FULL_RUN = ['account show', 'vm get-instance-view', 'vm run-command invoke', 'vm deallocate', 'vm generalize', 'vm get-instance-view'];
+
+/** Runs the deployment again, from a clean call log, and asserts it converged: generalized by one Sysprep only. */
+async function expectRerunConverges(fake: FakeAz, commands: string[], run: () => Promise<RunResult> = () => runSeed(fake)): Promise<RunResult> {
+  fake.clearLog();
+  const rerun = await run();
+  expect({ code: rerun.code, stderr: rerun.stderr }).toEqual({ code: 0, stderr: '' });
+  expect(fake.commands()).toEqual(commands);
+  expect(rerun.stdout).toMatch(/verify: the VM is deallocated and generalized; the image can be captured/);
+  expectFinalState(fake, 'deallocated', 'generalized');
+  return rerun;
+}
+
 describe('generalize-vm.sh as synthesized, against a simulated az', () => {
   test.concurrent('happy path: Sysprep, deallocate, generalize, verify, in that order', async () => {
     // GIVEN a running build VM and an az session
@@ -165,6 +181,38 @@ describe('generalize-vm.sh as synthesized, against a simulated az', () => {
       expect(result.stderr).toContain('  az| ERROR: HTTPSConnectionPool');
     });
 
+    // A storm longer than the bound: each call fails until the test ends it. Backoff 1 s, doubled; three attempts.
+    // (429 has the same path: its backoff and a success after retries are tested above.)
+    test.concurrent.each<[TransientError, string, string[]]>([
+      ['500', 'vm get-instance-view', FULL_RUN],
+      ['502', 'vm run-command invoke', FULL_RUN],
+      // Sysprep finished in the first run: the rerun's Run Command finds the guest generalized and does not start it again.
+      ['503', 'vm deallocate', FULL_RUN],
+      ['504', 'vm generalize', ['account show', 'vm get-instance-view', 'vm generalize', 'vm get-instance-view']],
+    ])('HTTP %s storm on az %s: retried with doubling backoff up to the bound (exit 6), then a rerun after the storm converges', async (error, command, rerunCommands) => {
+      // GIVEN every call of one command failing with a transient error
+      const fake = fakeAz({ transient: [{ command, error, times: 99 }] });
+      // WHEN
+      const first = await runSeed(fake, { GOLDEN_RETRY_BASE_SECONDS: '1', GOLDEN_RETRY_MAX_ATTEMPTS: '3' });
+      // THEN three attempts, 1 s then 2 s apart, and a failure with az's error
+      expect(first.code).toBe(6);
+      expect(fake.commands().filter((c) => c === command)).toHaveLength(3);
+      const step = first.stdout.match(/\] (\w+): transient az failure \(attempt 1 of 3\)/)?.[1];
+      expect(step).toBeDefined();
+      expect(first.stdout).toContain(`${step}: transient az failure (attempt 2 of 3)`);
+      expect(first.stdout).toContain(`${step}: retrying in 1s`);
+      expect(first.stdout).toContain(`${step}: retrying in 2s`);
+      expect(first.stdout).not.toContain('retrying in 4s');
+      expect(first.stdout).toContain(`${step}: az ${command.split(' ').slice(0, 2).join(' ')} still failing after 3 attempts: giving up`);
+      expect(first.stderr).toMatch(/ {2}az\| ERROR: .*(InternalServerError|Bad Gateway|ServiceUnavailable|GatewayTimeout)/);
+      expect(first.milliseconds).toBeGreaterThanOrEqual(2000);
+      expect(fake.state().generalizedWithoutSysprep).toBeUndefined();
+      // WHEN the storm is over and the deployment runs again THEN it converges, with Sysprep started once in all
+      fake.update({ transient: [] });
+      await expectRerunConverges(fake, rerunCommands);
+      expect(fake.state().sysprepStarts).toBe(1);
+    });
+
     test.concurrent('other failures are not retried', async () => {
       const fake = fakeAz({ failGeneralize: 1 });
       const result = await runSeed(fake);
@@ -172,6 +220,53 @@ describe('generalize-vm.sh as synthesized, against a simulated az', () => {
       expect(fake.commands().filter((c) => c === 'vm generalize')).toHaveLength(1);
       expect(result.stderr).toContain('  az| ERROR: (AuthorizationFailed)');
       expect(result.stderr).toMatch(/generalize: az vm generalize failed\. The VM is deallocated: run the deployment again to resume/);
+    });
+  });
+
+  describe('the VM deleted mid-run', () => {
+    test.concurrent.each<[string, NonNullable<FakeAzState['deleteAfter']>, string, string, string]>([
+      ['VM deleted after Sysprep', { command: 'vm run-command invoke' }, 'vm deallocate', 'deallocate', 'ResourceNotFound'],
+      ['resource group deleted after Sysprep', { command: 'vm run-command invoke', what: 'resource-group' }, 'vm deallocate', 'deallocate', 'ResourceGroupNotFound'],
+      ['VM deleted after the deallocation', { command: 'vm deallocate' }, 'vm generalize', 'generalize', 'ResourceNotFound'],
+      ['VM deleted before Sysprep', { command: 'vm get-instance-view' }, 'vm run-command invoke', 'sysprep', 'ResourceNotFound'],
+    ])('%s: the next call answers NotFound, the script fails fast (exit 8) naming the VM and resource group, no retry', async (_, deleteAfter, failing, step, code) => {
+      // GIVEN a VM that disappears mid-run; backoff long enough that a retry would show
+      const fake = fakeAz({ deleteAfter });
+      // WHEN
+      const result = await runSeed(fake, { GOLDEN_RETRY_BASE_SECONDS: '20' });
+      // THEN the failing command ran exactly once, and nothing ran after it
+      expect(result.code).toBe(8);
+      const calls = fake.commands();
+      expect(calls.filter((c) => c === failing)).toHaveLength(1);
+      expect(calls[calls.length - 1]).toBe(failing);
+      expect(result.stderr).toContain(`  az| ERROR: (${code})`);
+      expect(result.stderr).toContain(`ERROR: ${step}: az ${failing} failed: VM vm-golden in resource group rg-golden (subscription ${SUBSCRIPTION_ID}) was not found: the VM or its resource group was deleted before or during this run. Nothing was retried.`);
+      expect(result.stdout).not.toMatch(/transient az failure|retrying in/);
+      expect(result.milliseconds).toBeLessThan(15_000);
+    });
+
+    test.concurrent('a VM whose name looks transient ("vm-throttled-lab") deleted mid-run: NotFound still wins, no retry (exit 8)', async () => {
+      // ResourceNotFound quotes the VM's name, which here matches the throttling pattern.
+      const fake = fakeAz({ vmName: 'vm-throttled-lab', deleteAfter: { command: 'vm run-command invoke' } });
+      const result = await runVariables(fake, { vmName: 'vm-throttled-lab' }, { GOLDEN_RETRY_BASE_SECONDS: '20' });
+      expect(result.code).toBe(8);
+      expect(fake.commands().filter((c) => c === 'vm deallocate')).toHaveLength(1);
+      expect(result.stderr).toContain('deallocate: az vm deallocate failed: VM vm-throttled-lab in resource group rg-golden');
+      expect(result.stdout).not.toMatch(/transient az failure|retrying in/);
+    });
+
+    test.concurrent('VM deleted while the script waits for it to settle: fails at the next look (exit 8), not at the timeout', async () => {
+      // GIVEN a VM deallocating (e.g. after an interrupted run) and deleted after the first look
+      const fake = fakeAz({ power: 'deallocating', guestImageState: 'IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE', deleteAfter: { command: 'vm get-instance-view' } });
+      // WHEN the wait may last 5 minutes
+      const result = await runVariables(fake, { deallocateMinutes: '5' });
+      // THEN
+      expect(result.code).toBe(8);
+      expect(result.stdout).toContain('state: VM is deallocating, waiting for it to settle, 0s of 300s');
+      expect(fake.commands()).toEqual(['account show', 'vm get-instance-view', 'vm get-instance-view']);
+      expect(result.stderr).toContain('ERROR: state: az vm get-instance-view failed: VM vm-golden in resource group rg-golden (subscription');
+      expect(result.stderr).toContain('was not found');
+      expect(result.milliseconds).toBeLessThan(15_000);
     });
   });
 
@@ -197,9 +292,56 @@ describe('generalize-vm.sh as synthesized, against a simulated az', () => {
       expect(result.stderr).toContain('holds no result marker');
       expect(fake.commands()).not.toContain('vm deallocate');
     });
+
+    test.concurrent.each<[string, FakeAzState['sysprep'], RegExp]>([
+      ['and no result marker', 'exception', /ERROR: sysprep: the guest script stopped on an error, printed above \(guest stderr\|\), before its result marker/],
+      ['and the failure marker', 'exception-and-failure-marker',
+        /ERROR: sysprep: Sysprep failed in the guest: unexpected error: Access is denied\. The tail of the Panther logs is printed above, and so is the guest's error output/],
+    ])('Run Command exits 0 with a PowerShell exception on StdErr %s: exit 5, the guest stderr printed', async (_, sysprep, message) => {
+      // GIVEN Run Command reporting success with an error record in value[] StdErr
+      const fake = fakeAz({ sysprep });
+      // WHEN
+      const result = await runSeed(fake);
+      // THEN the guest's error stream is on stderr, apart from its output
+      expect(result.code).toBe(5);
+      expect(result.stderr).toContain('  guest stderr| Exception calling "Start" with "0" argument(s): "Access is denied"');
+      expect(result.stderr).toContain('  guest stderr|     + FullyQualifiedErrorId : Win32Exception');
+      expect(result.stdout).toContain('  guest| [guest +1s] sysprep: starting C:\\Windows\\System32\\Sysprep\\Sysprep.exe');
+      expect(result.stdout).not.toContain('Win32Exception');
+      expect(result.stderr).toMatch(message);
+      expect(fake.commands()).not.toContain('vm deallocate');
+      expectFinalState(fake, 'running', 'specialized');
+    });
+
+    test.concurrent('an error record on StdErr with the success marker is printed, and the marker decides: generalized', async () => {
+      const fake = fakeAz({ sysprep: 'completes-with-stderr' });
+      const result = await runSeed(fake);
+      expect(result.code).toBe(0);
+      expect(result.stderr).toContain("  guest stderr| Remove-Item : Cannot find path 'C:\\AzureData\\CustomData.bin' because it does not exist.");
+      expect(result.stdout).toContain('sysprep: the guest script wrote to its error stream (printed above), but its result marker says Sysprep finished');
+      expectFinalState(fake, 'deallocated', 'generalized');
+    });
   });
 
   describe('reruns converge', () => {
+    test.concurrent.each<[string, FakeAzState['sysprep'], RegExp]>([
+      ['Sysprep timed out in the guest', 'never-reaches-oobe', /Sysprep failed in the guest: timed out/],
+      ['the guest output had no result marker', 'no-marker', /holds no result marker/],
+      ['a PowerShell exception stopped the guest script', 'exception', /stopped on an error/],
+    ])('after "%s" (VM left running, not generalized): a rerun with Sysprep completing succeeds', async (_, sysprep, firstError) => {
+      // GIVEN a first run that failed in the guest
+      const fake = fakeAz({ sysprep });
+      const first = await runSeed(fake);
+      expect(first.code).toBe(5);
+      expect(first.stderr).toMatch(firstError);
+      expect(fake.state()).toMatchObject({ power: 'running', osState: 'specialized', sysprepStarts: 1 });
+      // WHEN the cause is fixed and the deployment runs again
+      fake.update({ sysprep: 'completes' });
+      // THEN Sysprep runs again, and only then is the VM deallocated and generalized
+      await expectRerunConverges(fake, FULL_RUN);
+      expect(fake.state()).toMatchObject({ sysprepStarts: 2, guestImageState: 'IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE' });
+    });
+
     test.concurrent('after "deallocate succeeded, generalize failed": no second Sysprep, no second deallocation', async () => {
       // GIVEN a first run that failed after the deallocation
       const fake = fakeAz({ failGeneralize: 1 });
@@ -316,16 +458,22 @@ describe('generalize-vm.sh as synthesized, against a simulated az', () => {
   });
 
   describe('timeouts and interruption', () => {
-    test.concurrent('a deallocation that never finishes times out with a clear message, and az is stopped', async () => {
+    test.concurrent('a deallocation that never finishes times out (exit 4) with a clear message, az is stopped; a rerun converges', async () => {
       const fake = fakeAz({ hang: ['vm deallocate'] });
       const result = await runVariables(fake, { deallocateMinutes: '2' }, { GOLDEN_SECONDS_PER_MINUTE: '1' });
       expect(result.code).toBe(4);
       expect(result.stdout).toMatch(/deallocate: waiting for az vm deallocate, 1s of 2s/);
       expect(result.stderr).toContain('deallocate: the VM was not deallocated within 2 minutes (GeneralizedImage timeouts.deallocateMinutes). It may still be deallocating: run the deployment again to resume.');
       await expectEventually(() => fake.state().hangingPids!.every((pid) => !isRunning(pid)));
+      // WHEN Azure finishes the deallocation and the deployment runs again THEN it waits for it, and converges
+      fake.update({ hang: [], settlesAfter: 1 });
+      const rerun = await expectRerunConverges(fake, ['account show', 'vm get-instance-view', 'vm get-instance-view', 'vm generalize', 'vm get-instance-view'],
+        () => runVariables(fake, { deallocateMinutes: '2' }, { GOLDEN_SECONDS_PER_MINUTE: '1' }));
+      expect(rerun.stdout).toContain('state: VM is deallocating, waiting for it to settle');
+      expect(fake.state().sysprepStarts).toBe(1);
     });
 
-    test.concurrent('SIGTERM stops the script and its az with a message and a non-zero exit', async () => {
+    test.concurrent('SIGTERM during the deallocation wait: non-zero exit (143), az stopped; a rerun converges without a second Sysprep', async () => {
       const fake = fakeAz({ hang: ['vm deallocate'] });
       let signalled = false;
       const result = await runSeed(fake, {}, (output, shellPid) => {
@@ -339,9 +487,19 @@ describe('generalize-vm.sh as synthesized, against a simulated az', () => {
       });
       expect(signalled).toBe(true);
       expect(result.code).toBe(143);
+      expect(result.code).not.toBe(0);
       expect(result.stderr).toContain('ERROR: interrupted by SIGTERM during step deallocate. The VM is left as it is: run the deployment again to resume');
       await expectEventually(() => fake.state().hangingPids!.every((pid) => !isRunning(pid)));
       expect(fs.readdirSync(fake.tmpDirectory)).toEqual([]);
+      // Azure goes on with the deallocation it accepted.
+      expect(fake.state()).toMatchObject({ power: 'deallocating', osState: 'specialized', sysprepStarts: 1 });
+      // WHEN it finishes and the deployment runs again THEN the rerun waits for it, skips Sysprep, and converges
+      fake.update({ hang: [], settlesAfter: 1 });
+      const rerun = await expectRerunConverges(fake, ['account show', 'vm get-instance-view', 'vm get-instance-view', 'vm generalize', 'vm get-instance-view']);
+      expect(rerun.stdout).toContain('state: VM is deallocating, waiting for it to settle');
+      expect(rerun.stdout).toContain('state: the VM is already deallocated: skipping Sysprep and the deallocation');
+      expect(fake.state().sysprepStarts).toBe(1);
+      expect(fake.state().sysprepRuns).toBe(1);
     });
   });
 });

@@ -1,29 +1,55 @@
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { App, Aspects, TerraformOutput, TerraformStack, TerraformVariable, Testing, Token } from 'cdktf';
-import { GoldenImageChecks, HyperVGeneration, IImage, ImageCopy, ImageFleet, ImageFleetProps, ManagedImage, OsType } from '../lib';
+import { FleetRollout, GoldenImageChecks, HyperVGeneration, IImage, ImageCopy, ImageFleet, ImageFleetProps, ManagedImage, OsType } from '../lib';
+import { playRollout } from './util/rollout';
 import { addressOf, onlyResource, resourcesOf, synthStack } from './util/synth';
 import { evaluate, hasTerraform } from './util/terraform';
+import { isComputerName, isNetworkResourceName, isWindowsVmName } from '../lib/private/azure-names';
 
 const SUBSCRIPTION = '00000000-1111-2222-3333-444444444444';
 const IMAGE_ID = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-images/providers/Microsoft.Compute/images/img-golden`;
+/** The next image: neither id contains the other, so each can be counted in a JSON. */
+const NEXT_IMAGE_ID = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-images/providers/Microsoft.Compute/images/img-web-v2`;
 const FOR_EACH_TYPES = ['azurerm_windows_virtual_machine', 'azurerm_network_interface', 'azurerm_public_ip', 'azurerm_network_interface_security_group_association'];
 
-type FleetOverrides = Partial<Omit<ImageFleetProps, 'image'>> & { imageOsType?: OsType };
+type FleetOverrides = Partial<Omit<ImageFleetProps, 'image'>> & { imageOsType?: OsType; imageId?: string };
 
-function importImage(stack: TerraformStack, osType: OsType = OsType.WINDOWS): IImage {
-  return ManagedImage.fromImageId(stack, 'Golden', { imageId: IMAGE_ID, location: 'westeurope', hyperVGeneration: HyperVGeneration.V2, osType });
+function importImage(stack: TerraformStack, osType: OsType = OsType.WINDOWS, imageId = IMAGE_ID): IImage {
+  return ManagedImage.fromImageId(stack, 'Golden', { imageId, location: 'westeurope', hyperVGeneration: HyperVGeneration.V2, osType });
 }
 
 function synthFleet(overrides: FleetOverrides = {}) {
   let fleet: ImageFleet | undefined;
-  const { imageOsType, ...props } = overrides;
+  const { imageOsType, imageId, ...props } = overrides;
   const result = synthStack((stack) => {
-    fleet = new ImageFleet(stack, 'Fleet', { image: importImage(stack, imageOsType), count: 3, resourceGroupName: 'rg-app', namePrefix: 'web', ...props });
+    fleet = new ImageFleet(stack, 'Fleet', {
+      image: importImage(stack, imageOsType, imageId), count: 3, resourceGroupName: 'rg-app', namePrefix: 'web', ...props,
+    });
   });
   return { ...result, fleet: fleet! };
+}
+
+/** The Azure names' suffix for an image, as Terraform computes it (`substr(sha1(id), 0, 6)`). */
+function revisionOf(imageId: string): string {
+  return createHash('sha1').update(imageId, 'utf8').digest('hex').slice(0, 6);
+}
+
+/** Warnings the construct itself added. */
+function warningsOf(fleet: ImageFleet): string[] {
+  return fleet.node.metadata.filter((m) => m.type === '@cdktf/warn').map((m) => String(m.data));
+}
+
+/** Paths (`resource.type.name.attribute`) at which two parsed JSON documents differ. */
+function differingPaths(a: unknown, b: unknown, at = ''): string[] {
+  if (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null) {
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+    return keys.flatMap((k) => differingPaths((a as any)[k], (b as any)[k], at ? `${at}.${k}` : k));
+  }
+  return a === b ? [] : [at];
 }
 
 function ref(parsed: any, type: string, attribute: string): string {
@@ -38,6 +64,13 @@ function onlyLocal(parsed: any): [string, string] {
   const entries = Object.entries(parsed.locals ?? {});
   expect(entries).toHaveLength(1);
   return entries[0] as [string, string];
+}
+
+/** The fleet's `terraform_data` with construct id `id` (its Terraform name ends with a hash), and its address. */
+function terraformData(parsed: any, id: string): { address: string; body: any } {
+  const names = Object.keys(resourcesOf(parsed, 'terraform_data')).filter((n) => n.startsWith(`Fleet_${id}_`));
+  expect(names).toHaveLength(1);
+  return { address: `terraform_data.${names[0]}`, body: parsed.resource.terraform_data[names[0]] };
 }
 
 /** An output's value expression, found by the output's construct id (its name ends with a hash). */
@@ -56,7 +89,7 @@ describe('ImageFleet', () => {
     const vm = onlyResource(parsed, 'azurerm_windows_virtual_machine');
     expect(vm).toMatchObject({
       for_each: `\${local.${localName}}`,
-      name: '${each.key}',
+      name: `\${each.key}-\${substr(sha1("${IMAGE_ID}"), 0, 6)}`,
       computer_name: '${each.key}',
       resource_group_name: 'rg-app',
       location: 'westeurope',
@@ -70,9 +103,10 @@ describe('ImageFleet', () => {
       vtpm_enabled: false,
       provision_vm_agent: true,
     });
-    expect(vm.depends_on).toBeUndefined();
-    expect(instances).toBe('${zipmap(formatlist("%s%03d", "web", range(1, 4, 1)), formatlist("%s%03d", "web", range(1, 4, 1)))}');
-    expect(fleet.instanceNames).toEqual(['web001', 'web002', 'web003']);
+    // The NSG association first: a new VM starts behind its NSG, and an old NIC keeps its NSG while the old VM runs.
+    expect(vm.depends_on).toEqual([addressOf(parsed, 'azurerm_network_interface_security_group_association')]);
+    expect(instances).toBe('${zipmap(formatlist("%s%04d", "web", range(1, 4, 1)), formatlist("%s%04d", "web", range(1, 4, 1)))}');
+    expect(fleet.instanceNames).toEqual(['web0001', 'web0002', 'web0003']);
     for (const type of FOR_EACH_TYPES) {
       expect(onlyResource(parsed, type).for_each).toBe(`\${local.${localName}}`);
     }
@@ -80,9 +114,10 @@ describe('ImageFleet', () => {
 
   test('gives each VM its own NIC and static Standard public IP, and the NSG to every NIC', () => {
     const { parsed } = synthFleet();
-    expect(onlyResource(parsed, 'azurerm_public_ip')).toMatchObject({ name: 'pip-${each.key}', allocation_method: 'Static', sku: 'Standard', location: 'westeurope' });
+    const revision = `\${substr(sha1("${IMAGE_ID}"), 0, 6)}`;
+    expect(onlyResource(parsed, 'azurerm_public_ip')).toMatchObject({ name: `pip-\${each.key}-${revision}`, allocation_method: 'Static', sku: 'Standard', location: 'westeurope' });
     expect(onlyResource(parsed, 'azurerm_network_interface')).toMatchObject({
-      name: 'nic-${each.key}',
+      name: `nic-\${each.key}-${revision}`,
       ip_configuration: [{
         name: 'primary',
         subnet_id: ref(parsed, 'azurerm_subnet', 'id'),
@@ -169,7 +204,7 @@ describe('ImageFleet', () => {
       expect(parsed.output.urls.value).toBe(outputValue(parsed, 'Urls'));
       expect(parsed.output.private.value).toBe(outputValue(parsed, 'PrivateIpAddresses'));
       expect(parsed.output.public.value).toBe(outputValue(parsed, 'PublicIpAddresses'));
-      expect(parsed.output.names.value).toEqual(['web001', 'web002']);
+      expect(parsed.output.names.value).toEqual(['web0001', 'web0002']);
     });
   });
 
@@ -179,14 +214,14 @@ describe('ImageFleet', () => {
     const [localName, instances] = onlyLocal(parsed);
     const vm = addressOf(parsed, 'azurerm_windows_virtual_machine');
     const pip = addressOf(parsed, 'azurerm_public_ip');
-    const names = Array.from({ length: 12 }, (_, i) => `web${String(i + 1).padStart(3, '0')}`);
+    const names = Array.from({ length: 12 }, (_, i) => `web${String(i + 1).padStart(4, '0')}`);
     const standIns = {
       [localName]: instances,
       fake_vm: Object.fromEntries(names.map((n, i) => [n, { private_ip_address: `10.0.0.${i + 4}` }])),
       fake_pip: Object.fromEntries(names.map((n, i) => [n, { ip_address: `203.0.113.${i + 10}` }])),
     };
     const substitute = (expression: string) => expression.split(vm).join('local.fake_vm').split(pip).join('local.fake_pip');
-    const check = onlyResource(parsed, 'terraform_data').provisioner[0]['local-exec'];
+    const check = terraformData(parsed, 'UrlCheck').body.provisioner[0]['local-exec'];
     // WHEN
     const values = evaluate(standIns, {
       for_each: `\${local.${localName}}`,
@@ -199,20 +234,77 @@ describe('ImageFleet', () => {
     // THEN
     expect(Object.keys(values.for_each as object)).toEqual(names);
     expect(values.names).toEqual(names);
-    expect((values.private as any).web012).toBe('10.0.0.15');
-    expect((values.public as any).web001).toBe('203.0.113.10');
-    expect((values.urls as any).web002).toBe('http://203.0.113.11:8080/');
+    expect((values.private as any).web0012).toBe('10.0.0.15');
+    expect((values.public as any).web0001).toBe('203.0.113.10');
+    expect((values.urls as any).web0002).toBe('http://203.0.113.11:8080/');
     expect(values.targets).toBe(names.map((n, i) => `${n}=http://203.0.113.${i + 10}:8080/`).join(' '));
   });
 
   test('the JSON does not grow with count', () => {
-    // GIVEN the same fleet of 3, 30 and 300 VMs (a /23 subnet holds 507)
-    const jsons = [3, 30, 300].map((count) => synthFleet({ count, subnetPrefix: '10.0.0.0/23', verifyUrls: true }).json);
-    process.stdout.write(`cdk.tf.json bytes for count 3/30/300: ${jsons.map((j) => j.length).join('/')}\n`);
-    // THEN the JSON differs only in the end of the range of instance numbers
-    expect(jsons[2].length - jsons[0].length).toBeLessThanOrEqual(4);
-    expect(jsons[1].replace(/range\(1, 31, 1\)/g, 'range(1, 4, 1)')).toBe(jsons[0]);
-    expect(jsons[2].replace(/range\(1, 301, 1\)/g, 'range(1, 4, 1)')).toBe(jsons[0]);
+    // GIVEN the same fleet of 3, 30, 300 and 3000 VMs (a /20 subnet holds 4091)
+    const counts = [3, 30, 300, 3000];
+    const jsons = counts.map((count) => synthFleet({ count, subnetPrefix: '10.0.0.0/20', verifyUrls: true }).json);
+    process.stdout.write(`cdk.tf.json bytes for count ${counts.join('/')}: ${jsons.map((j) => j.length).join('/')}\n`);
+    // THEN up to a thousand VMs the JSON differs only in the end of the range of instance numbers (in the map's keys
+    // and values); beyond, by one range() per thousand (Terraform's range() returns at most 1024 numbers)
+    expect(jsons[1].split('range(1, 31, 1)').join('range(1, 4, 1)')).toBe(jsons[0]);
+    expect(jsons[2].split('range(1, 301, 1)').join('range(1, 4, 1)')).toBe(jsons[0]);
+    expect(jsons[3].split('concat(range(1, 1001, 1), range(1001, 2001, 1), range(2001, 3001, 1))').join('range(1, 4, 1)')).toBe(jsons[0]);
+    expect(jsons[3].length / jsons[0].length).toBeLessThan(1.02);
+  });
+
+  (hasTerraform() ? test : test.skip)('real Terraform numbers the instances up to 9999, for a literal count and for one known only to Terraform', () => {
+    // GIVEN the instance map's expression for literal counts around the thousands, and for a count variable
+    const counts = [1, 999, 1000, 1001, 3000, 9999];
+    const locals: Record<string, string> = {};
+    for (const count of counts) {
+      locals[`literal_${count}`] = onlyLocal(synthFleet({ count, subnetPrefix: '10.0.0.0/17' }).parsed)[1];
+    }
+    const { parsed } = synthStack((stack) => {
+      const count = new TerraformVariable(stack, 'count', { type: 'number' });
+      new ImageFleet(stack, 'Fleet', { image: importImage(stack), count: count.numberValue, resourceGroupName: 'rg-app', namePrefix: 'web' });
+    });
+    const [, withVariable] = onlyLocal(parsed);
+    // Ten ranges, in the map's keys and in its values.
+    expect(withVariable.match(/range\(/g)).toHaveLength(20);
+    for (const count of [...counts, 0]) {
+      locals[`variable_${count}`] = withVariable.split('var.count').join(String(count));
+    }
+    const condition = terraformData(parsed, 'ImageRevision').body.lifecycle.precondition[0];
+    expect(condition.error_message).toBe('ImageFleet count must be a whole number between 1 and 9999.');
+    const checks = Object.fromEntries([0, 1, 9999, 10000, 2.5].map((count) => [`valid_${String(count).replace('.', '_')}`, condition.condition.split('var.count').join(String(count))]));
+    // WHEN
+    const values = evaluate(locals, {
+      ...Object.fromEntries(Object.keys(locals).map((name) => [name, `\${keys(local.${name})}`])),
+      ...checks,
+    });
+    // THEN
+    for (const count of counts) {
+      const expected = Array.from({ length: count }, (_, i) => `web${String(i + 1).padStart(4, '0')}`);
+      expect(values[`literal_${count}`]).toEqual(expected);
+      expect(values[`variable_${count}`]).toEqual(expected);
+    }
+    expect(values.variable_0).toEqual([]);
+    expect([values.valid_0, values.valid_1, values.valid_9999, values.valid_10000, values.valid_2_5]).toEqual([false, true, true, false, false]);
+  }, 60_000);
+
+  test('synthesizes 3000 VMs, the benchmark\'s largest fleet, with a /20 subnet', () => {
+    // WHEN
+    const { fleet } = synthFleet({ count: 3000, subnetPrefix: '10.0.0.0/20' });
+    // THEN
+    expect(fleet.instanceNames).toHaveLength(3000);
+    expect(fleet.instanceNames[2999]).toBe('web3000');
+    // A rollout would need room for 6000 NICs: a warning, not an error.
+    expect(warningsOf(fleet)).toEqual([expect.stringMatching(/subnetPrefix '10.0.0.0\/20' has room for 4091 NICs: enough for 3000 VMs, but an image rollout creates 3000 new NICs before it removes the old ones.*Pass a \/19 or larger/)]);
+  });
+
+  test('accepts the largest count and the longest name prefix', () => {
+    const { fleet } = synthFleet({ count: ImageFleet.MAX_COUNT, namePrefix: 'webfrontend', subnetPrefix: '10.0.0.0/17' });
+    expect(ImageFleet.MAX_COUNT).toBe(9999);
+    expect(ImageFleet.MAX_NAME_PREFIX_LENGTH).toBe(11);
+    expect(fleet.instanceNames[9998]).toBe('webfrontend9999');
+    expect(fleet.instanceNames.every(isComputerName)).toBe(true);
+    expect(warningsOf(fleet)).toEqual([]);
   });
 
   test('the URL check runs the shipped script with a constant command and its inputs in the environment only', () => {
@@ -228,7 +320,7 @@ describe('ImageFleet', () => {
       // THEN
       const stackDir = path.join(outdir, 'stacks', 'fleet');
       const parsed = JSON.parse(fs.readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8'));
-      const check = onlyResource(parsed, 'terraform_data');
+      const check = terraformData(parsed, 'UrlCheck').body;
       const exec = check.provisioner[0]['local-exec'];
       expect(exec.interpreter).toEqual(['bash']);
       expect(exec.command).toMatch(/^\.\/assets\/[\w-]+\/[0-9A-F]+\/verify-fleet\.sh$/);
@@ -248,9 +340,9 @@ describe('ImageFleet', () => {
   });
 
   test('has no URL check unless asked, and warns when it would fetch private IPs', () => {
-    expect(resourcesOf(synthFleet().parsed, 'terraform_data')).toEqual({});
+    expect(Object.keys(resourcesOf(synthFleet().parsed, 'terraform_data')).filter((n) => n.includes('UrlCheck'))).toEqual([]);
     const { fleet } = synthFleet({ verifyUrls: true, publicIp: false });
-    expect(fleet.node.metadata.map((m) => m.data)).toEqual([expect.stringMatching(/verifyUrls without publicIp fetches the private IPs/)]);
+    expect(warningsOf(fleet)).toEqual([expect.stringMatching(/verifyUrls without publicIp fetches the private IPs/)]);
   });
 
   test('passes the stack-wide GoldenImageChecks, copy and URL check included', () => {
@@ -258,7 +350,15 @@ describe('ImageFleet', () => {
     const stack = new TerraformStack(Testing.app(), 'checked');
     new AzurermProvider(stack, 'azurerm', { features: [{}] });
     const copy = new ImageCopy(stack, 'Copy', { source: importImage(stack), resourceGroupName: 'rg-app-images', location: 'northeurope' });
-    new ImageFleet(stack, 'Fleet', { image: copy, count: 3, resourceGroupName: 'rg-app', namePrefix: 'web', managementSourceRange: '203.0.113.0/24', verifyUrls: true });
+    new ImageFleet(stack, 'Fleet', {
+      image: copy,
+      count: 3,
+      resourceGroupName: 'rg-app',
+      namePrefix: 'web',
+      managementSourceRange: '203.0.113.0/24',
+      verifyUrls: true,
+      rollout: FleetRollout.ALL_AT_ONCE,
+    });
     Aspects.of(stack).add(new GoldenImageChecks());
     // WHEN / THEN
     expect(() => Testing.fullSynth(stack)).not.toThrow();
@@ -286,9 +386,10 @@ describe('ImageFleet', () => {
       const source = importImage(stack);
       const dependency = new TerraformVariable(stack, 'unused', {});
       const image: IImage = { ...pick(source), imageDependables: [dependency] };
-      new ImageFleet(stack, 'Fleet', { image, count: 1, resourceGroupName: 'rg-app', namePrefix: 'web' });
+      new ImageFleet(stack, 'Fleet', { image, count: 1, resourceGroupName: 'rg-app', namePrefix: 'web', rollout: FleetRollout.ALL_AT_ONCE });
     });
-    expect(onlyResource(parsed, 'azurerm_windows_virtual_machine').depends_on).toEqual(['var.unused']);
+    expect(onlyResource(parsed, 'azurerm_windows_virtual_machine').depends_on)
+      .toEqual([addressOf(parsed, 'azurerm_network_interface_security_group_association'), 'var.unused']);
   });
 
   test('accepts tokens for count, names, region, port and password', () => {
@@ -315,7 +416,12 @@ describe('ImageFleet', () => {
     });
     // THEN
     const [, instances] = onlyLocal(parsed);
-    expect(instances).toBe('${zipmap(formatlist("%s%03d", var.prefix, range(1, (var.count + 1), 1)), formatlist("%s%03d", var.prefix, range(1, (var.count + 1), 1)))}');
+    // Ten ranges of up to a thousand numbers, each clamped to the count (real Terraform evaluates them above).
+    const numbers = 'concat(range(1, min((var.count + 1), 1001), 1), range(min((var.count + 1), 1001), min((var.count + 1), 2001), 1), '
+      + Array.from({ length: 8 }, (_, i) => `range(min((var.count + 1), ${i + 2}001), min((var.count + 1), ${i + 3}001), 1)`).join(', ') + ')';
+    expect(instances).toBe(`\${zipmap(formatlist("%s%04d", var.prefix, ${numbers}), formatlist("%s%04d", var.prefix, ${numbers}))}`);
+    // Checked by Terraform, once, on the one resource every VM follows.
+    expect(terraformData(parsed, 'ImageRevision').body.lifecycle.precondition).toHaveLength(1);
     expect(onlyResource(parsed, 'azurerm_windows_virtual_machine')).toMatchObject({ location: '${var.region}', resource_group_name: '${var.rg}', admin_password: '${var.password}' });
     expect(resourcesOf(parsed, 'random_password')).toEqual({});
     expect(onlyResource(parsed, 'azurerm_network_security_group').security_rule[0].destination_port_range).toBe('${var.port}');
@@ -325,15 +431,201 @@ describe('ImageFleet', () => {
     expect(Token.isUnresolved(fleet!.instanceNames)).toBe(true);
   });
 
+  describe('image rollout', () => {
+    const TYPES = { vm: 'azurerm_windows_virtual_machine', nic: 'azurerm_network_interface', pip: 'azurerm_public_ip' };
+
+    test('two images: the JSON differs only in the image id, at the revision, the VM source and the three names', () => {
+      // GIVEN the same fleet from two images
+      const before = synthFleet({ verifyUrls: true });
+      const after = synthFleet({ verifyUrls: true, imageId: NEXT_IMAGE_ID });
+      // THEN replacing the one id by the other turns one JSON into the other
+      expect(before.json.split(IMAGE_ID).join(NEXT_IMAGE_ID)).toBe(after.json);
+      expect(after.json).not.toContain(IMAGE_ID);
+      // AND these are the only values that differ
+      const revision = terraformData(before.parsed, 'ImageRevision').address;
+      expect(differingPaths(before.parsed, after.parsed)).toEqual([
+        `resource.${addressOf(before.parsed, TYPES.nic)}.name`,
+        `resource.${addressOf(before.parsed, TYPES.pip)}.name`,
+        `resource.${addressOf(before.parsed, TYPES.vm)}.name`,
+        `resource.${addressOf(before.parsed, TYPES.vm)}.source_image_id`,
+        `resource.${revision}.triggers_replace`,
+      ]);
+    });
+
+    test('VMs, NICs and public IPs are replaced create-before-destroy when the image revision is', () => {
+      // WHEN
+      const { parsed, fleet } = synthFleet({ verifyUrls: true });
+      // THEN the revision follows the image id
+      const revision = terraformData(parsed, 'ImageRevision');
+      expect(revision.body).toEqual({ triggers_replace: IMAGE_ID });
+      expect(fleet.imageRevision.terraformResourceType).toBe('terraform_data');
+      // AND the per-instance resources follow the revision, new ones first; the plain address, not a "${...}" token
+      for (const type of Object.values(TYPES)) {
+        expect(onlyResource(parsed, type).lifecycle).toEqual({ create_before_destroy: true, replace_triggered_by: [revision.address] });
+      }
+      // AND the NSG association is new with its NIC (network_interface_id forces it), before the old one goes
+      expect(onlyResource(parsed, 'azurerm_network_interface_security_group_association').lifecycle).toEqual({ create_before_destroy: true });
+      // AND the URL check still follows the URLs and waits for the VMs
+      expect(terraformData(parsed, 'UrlCheck').body.depends_on).toEqual([addressOf(parsed, TYPES.vm)]);
+    });
+
+    test('Azure names carry the revision, computed by Terraform from the image id; computer names and keys do not', () => {
+      // GIVEN an image whose id is known only at apply time (another stack's output, a variable)
+      const { parsed } = synthStack((stack) => {
+        const imageId = new TerraformVariable(stack, 'image_id', { type: 'string' });
+        const image = ManagedImage.fromImageId(stack, 'Golden', { imageId: imageId.stringValue, location: 'westeurope', hyperVGeneration: HyperVGeneration.V2 });
+        new ImageFleet(stack, 'Fleet', { image, count: 3, resourceGroupName: 'rg-app', namePrefix: 'web' });
+      });
+      // THEN
+      const copyId = 'var.image_id';
+      const revision = `\${substr(sha1(${copyId}), 0, 6)}`;
+      const vm = onlyResource(parsed, TYPES.vm);
+      expect(vm.name).toBe(`\${each.key}-${revision}`);
+      expect(vm.computer_name).toBe('${each.key}');
+      expect(onlyResource(parsed, TYPES.nic).name).toBe(`nic-\${each.key}-${revision}`);
+      expect(onlyResource(parsed, TYPES.pip).name).toBe(`pip-\${each.key}-${revision}`);
+      expect(terraformData(parsed, 'ImageRevision').body.triggers_replace).toBe(`\${${copyId}}`);
+      // The keys (Terraform addresses) stay the instance names.
+      const [localName] = onlyLocal(parsed);
+      for (const type of FOR_EACH_TYPES) {
+        expect(onlyResource(parsed, type).for_each).toBe(`\${local.${localName}}`);
+      }
+    });
+
+    (hasTerraform() ? test : test.skip)('real Terraform computes names that differ per image, repeat for the same image and fit Azure\'s rules', () => {
+      // GIVEN a fleet with the longest prefix (so the longest names), from two images, and from the first image again
+      const props = { count: 12, namePrefix: 'webfrontend' };
+      const fleets = { a: synthFleet(props), b: synthFleet({ ...props, imageId: NEXT_IMAGE_ID }), again: synthFleet(props) };
+      const [localName, instances] = onlyLocal(fleets.a.parsed);
+      const expressions: Record<string, string> = {};
+      for (const [label, { parsed }] of Object.entries(fleets)) {
+        expect(onlyLocal(parsed)).toEqual([localName, instances]);
+        for (const [kind, type] of Object.entries(TYPES)) {
+          // The resource's name template, evaluated for every key of its for_each map (quotes nest inside `${}`).
+          const template = onlyResource(parsed, type).name.split('each.key').join('key');
+          expressions[`${kind}_${label}`] = `\${{ for key, value in local.${localName}: key => "${template}" }}`;
+        }
+      }
+      // WHEN
+      const values = evaluate({ [localName]: instances }, expressions) as Record<string, Record<string, string>>;
+      // THEN
+      const keys = Object.keys(values.vm_a);
+      expect(keys).toHaveLength(12);
+      const [revisionA, revisionB] = [revisionOf(IMAGE_ID), revisionOf(NEXT_IMAGE_ID)];
+      expect(revisionA).not.toBe(revisionB);
+      for (const key of keys) {
+        expect(values.vm_a[key]).toBe(`${key}-${revisionA}`);
+        expect(values.nic_a[key]).toBe(`nic-${key}-${revisionA}`);
+        expect(values.pip_a[key]).toBe(`pip-${key}-${revisionA}`);
+        expect(values.vm_b[key]).toBe(`${key}-${revisionB}`);
+      }
+      for (const kind of Object.keys(TYPES)) {
+        expect(values[`${kind}_again`]).toEqual(values[`${kind}_a`]);
+      }
+      const all = (kind: string) => [...Object.values(values[`${kind}_a`]), ...Object.values(values[`${kind}_b`])];
+      expect(all('vm').filter((n) => !isWindowsVmName(n))).toEqual([]);
+      expect(all('nic').concat(all('pip')).filter((n) => !isNetworkResourceName(n))).toEqual([]);
+      expect(keys.filter((k) => !isComputerName(k))).toEqual([]);
+      const longest = Math.max(...all('vm').map((n) => n.length));
+      process.stdout.write(`longest VM name: ${longest} characters (Azure allows 64), e.g. ${values.vm_a[keys[11]]}\n`);
+      expect(longest).toBe(22);
+    }, 60_000);
+
+    (hasTerraform() ? test.each : test.skip.each)([
+      ['without', false],
+      ['with', true],
+    ])('real Terraform rolls a fleet %s the URL check to a new image new-first: every instance serves throughout', (_, verifyUrls) => {
+      // GIVEN a deployed fleet
+      const before = synthFleet({ verifyUrls }).json;
+      // WHEN the image changes (terraform_data stand-ins for the Azure resources, replayed against a model of Azure)
+      const rollout = playRollout(before, synthFleet({ verifyUrls, imageId: NEXT_IMAGE_ID }).json);
+      process.stdout.write(`rollout ${verifyUrls ? 'with' : 'without'} URL check:\n  ${rollout.steps.join('\n  ')}\n`);
+      // THEN Azure accepts every step: no name twice, no NIC on two VMs, no public IP on two NICs
+      expect(rollout.violations).toEqual([]);
+      // AND at no moment serves any instance less than before
+      expect(rollout.servingBefore).toBe(3);
+      expect(rollout.minServing).toBe(3);
+      // AND the new fleet is all that is left
+      const [a, b] = [revisionOf(IMAGE_ID), revisionOf(NEXT_IMAGE_ID)];
+      const names = (format: (n: string) => string) => ['web0001', 'web0002', 'web0003'].map(format);
+      expect(rollout.finalNames[TYPES.vm]).toEqual(names((n) => `${n}-${b}`));
+      expect(rollout.finalNames[TYPES.nic]).toEqual(names((n) => `nic-${n}-${b}`));
+      expect(rollout.finalNames[TYPES.pip]).toEqual(names((n) => `pip-${n}-${b}`));
+      // AND every old VM goes after its replacement exists, and before its old NSG association
+      const at = (step: string) => {
+        expect(rollout.steps).toContain(step);
+        return rollout.steps.indexOf(step);
+      };
+      for (const n of names((x) => x)) {
+        expect(at(`destroy VM ${n}-${a}`)).toBeGreaterThan(at(`create VM ${n}-${b}`));
+        expect(at(`destroy VM ${n}-${a}`)).toBeLessThan(at(`destroy NSG association of ${n}`));
+      }
+      if (verifyUrls) {
+        // AND with the URL check, nothing old goes before every new URL has answered
+        const checked = rollout.steps.findIndex((s) => s.startsWith('create check'));
+        const firstOldGone = rollout.steps.findIndex((s) => s.startsWith('destroy') && !s.startsWith('destroy check'));
+        for (const vm of names((n) => `create VM ${n}-${b}`)) {
+          expect(checked).toBeGreaterThan(at(vm));
+        }
+        expect(firstOldGone).toBeGreaterThan(checked);
+      }
+    }, 60_000);
+
+    test('refuses new-before-old for an image made in the same stack, naming both ways out', () => {
+      // GIVEN a copy made in the same stack: Terraform would extend create-before-destroy to it and its fixed name collides
+      const build = (rollout?: FleetRollout) => synthStack((stack) => {
+        const copy = new ImageCopy(stack, 'Copy', { source: importImage(stack), resourceGroupName: 'rg-app-images', imageName: 'img-web' });
+        new ImageFleet(stack, 'Fleet', { image: copy, count: 2, resourceGroupName: 'rg-app', namePrefix: 'web', rollout });
+      });
+      // THEN the default is refused at synth time
+      expect(() => build()).toThrow(/rollout: 'NewBeforeOld' needs an image made in another stack.*Fix: deploy the fleet from a stack of its own with ManagedImage.fromImageId.*or pass rollout: FleetRollout.ALL_AT_ONCE/);
+    });
+
+    (hasTerraform() ? test : test.skip)('ALL_AT_ONCE with an image made in the same stack: plain names, replaced destroy-first, no collision', () => {
+      const synthWithCopy = (imageId: string, osDiskId: string) => synthStack((stack) => {
+        const source = ManagedImage.fromImageId(stack, 'Golden', { imageId, location: 'westeurope', hyperVGeneration: HyperVGeneration.V2, osDiskId });
+        const copy = new ImageCopy(stack, 'Copy', { source, resourceGroupName: 'rg-app-images', imageName: 'img-web' });
+        new ImageFleet(stack, 'Fleet', { image: copy, count: 2, resourceGroupName: 'rg-app', namePrefix: 'web', rollout: FleetRollout.ALL_AT_ONCE });
+      }).json;
+      const disk = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-images/providers/Microsoft.Compute/disks/osdisk-golden`;
+      const before = JSON.parse(synthWithCopy(IMAGE_ID, disk));
+      const vm = onlyResource(before, TYPES.vm);
+      expect(vm.name).toBe('${each.key}');
+      expect(vm.lifecycle).toBeUndefined();
+      expect(onlyResource(before, TYPES.nic).name).toBe('nic-${each.key}');
+      // WHEN a new source image makes a new copy
+      const rollout = playRollout(synthWithCopy(IMAGE_ID, disk), synthWithCopy(NEXT_IMAGE_ID, `${disk}-v2`));
+      // THEN Azure accepts every step, but the fleet is down meanwhile: that is what ALL_AT_ONCE means
+      expect(rollout.violations).toEqual([]);
+      expect(rollout.minServing).toBe(0);
+    }, 60_000);
+
+    (hasTerraform() ? test : test.skip)('known limit: a new admin user name with the same image needs new VMs under the same names, which collide', () => {
+      const rollout = playRollout(synthFleet().json, synthFleet({ adminUsername: 'webadmin' }).json);
+      const revision = revisionOf(IMAGE_ID);
+      expect(rollout.violations).toEqual(expect.arrayContaining([`create VM web0001-${revision}: already exists`]));
+      // Azure stops at the first create, so the old fleet stays (the model carries on to list every collision).
+      expect(rollout.steps.findIndex((s) => s.startsWith('create VM'))).toBeLessThan(rollout.steps.findIndex((s) => s.startsWith('destroy VM')));
+    }, 60_000);
+
+    test('warns when the subnet cannot hold both fleets of a rollout', () => {
+      expect(warningsOf(synthFleet({ count: 200 }).fleet)).toEqual([
+        expect.stringMatching(/^subnetPrefix '10.0.0.0\/24' has room for 251 NICs: enough for 200 VMs, but an image rollout creates 200 new NICs .* Pass a \/23 or larger\.$/),
+      ]);
+      expect(warningsOf(synthFleet({ count: 125 }).fleet)).toEqual([]);
+      expect(warningsOf(synthFleet({ count: 3000, subnetPrefix: '10.0.0.0/19' }).fleet)).toEqual([]);
+    });
+  });
+
   describe('bad input', () => {
     test.each<[string, FleetOverrides, RegExp]>([
-      ['no VM', { count: 0 }, /count: 0 is not a whole number between 1 and 999/],
-      ['more VMs than the limit', { count: 1000 }, /count: 1000 is not a whole number between 1 and 999.*Fix: pass 1-999/],
+      ['no VM', { count: 0 }, /count: 0 is not a whole number between 1 and 9999/],
+      ['more VMs than the limit', { count: 10000 }, /count: 10000 is not a whole number between 1 and 9999.*Fix: pass 1-9999;/],
       ['a fractional count', { count: 2.5 }, /count: 2.5 is not a whole number/],
       ['a region other than the image\'s', { location: 'northeurope' },
         /location: 'northeurope' differs from the image's region 'westeurope'.*Fix: copy the image first, e.g. new ImageCopy\(.*location: 'northeurope'/],
-      ['a name prefix too long for a computer name', { namePrefix: 'webfrontend-ne' },
-        /namePrefix: 'webfrontend-ne' is too long: instance names such as 'webfrontend-ne001' must fit the 15 characters.*Fix: shorten it to at most 12 characters/],
+      ['a name prefix too long for a computer name', { namePrefix: 'webfrontend-' },
+        /namePrefix: 'webfrontend-' is too long: instance names such as 'webfrontend-0001' must fit the 15 characters.*Fix: shorten it to at most 11 characters/],
       ['a name prefix starting with a digit', { namePrefix: '1web' }, /namePrefix: '1web' is not a valid name prefix/],
       ['a name prefix with an underscore', { namePrefix: 'web_' }, /namePrefix: 'web_' is not a valid name prefix/],
       ['a management range that is no CIDR', { managementSourceRange: '203.0.113.7' }, /managementSourceRange: '203.0.113.7' is not an IPv4 CIDR/],
@@ -350,7 +642,9 @@ describe('ImageFleet', () => {
       ['a reserved admin user name', { adminUsername: 'admin' }, /adminUsername: 'admin' is not allowed/],
       ['a literal password', { adminPassword: 'P@ssw0rd1234!' }, /adminPassword: '<redacted>' is a literal string/],
       ['a resource group name', { resourceGroupName: 'rg/app' }, /resourceGroupName: 'rg\/app' is not a valid resource group name/],
-      ['a subnet too small for the fleet', { count: 300 }, /subnetPrefix: '10.0.0.0\/24' has room for 251 NICs \(Azure keeps 5 addresses\), not 300/],
+      ['a subnet too small for the fleet', { count: 300 },
+        /subnetPrefix: '10.0.0.0\/24' has room for 251 NICs \(Azure keeps 5 addresses\), not 300. Fix: pass a \/23 or larger, a \/22 for image rollouts/],
+      ['a /20 subnet for 5000 VMs', { count: 5000, subnetPrefix: '10.0.0.0/20' }, /subnetPrefix: '10.0.0.0\/20' has room for 4091 NICs .*, not 5000. Fix: pass a \/19 or larger, a \/18 for image rollouts/],
       ['a subnet outside the address space', { addressSpace: '10.1.0.0/16', subnetPrefix: '10.2.0.0/24' }, /subnetPrefix: '10.2.0.0\/24' is not inside addressSpace/],
       ['network props with a given subnet', { subnetId: '/subscriptions/s/x', subnetPrefix: '10.0.1.0/24' }, /subnetPrefix: '10.0.1.0\/24' only applies to the network ImageFleet creates/],
       ['a Linux image', { imageOsType: OsType.LINUX }, /image: 'Linux' is not a Windows image/],

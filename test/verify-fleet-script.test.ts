@@ -153,8 +153,8 @@ describe('verify-fleet.sh', () => {
 
   (hasTerraform() ? test : test.skip)('runs from real Terraform exactly as synthesized: command, interpreter, environment', async () => {
     // GIVEN a page server for one VM, and a fleet whose app port is the server's
-    const web001 = await serve(() => machinePage('WEB001'));
-    const port = Number(new URL(web001.url).port);
+    const web0001 = await serve(() => machinePage('WEB0001'));
+    const port = Number(new URL(web0001.url).port);
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'verify-fleet-tf-'));
     try {
       const app = new App({ outdir, stackTraces: false });
@@ -171,10 +171,10 @@ describe('verify-fleet.sh', () => {
       const synthesized = JSON.parse(fs.readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8'));
       // Only the URL check and the instance map, with the public IP resource replaced by a stand-in on loopback.
       const [pipName] = Object.keys(synthesized.resource.azurerm_public_ip);
-      const [checkName, check] = Object.entries<any>(synthesized.resource.terraform_data)[0];
+      const [checkName, check] = Object.entries<any>(synthesized.resource.terraform_data).find(([name]) => name.startsWith('Fleet_UrlCheck_'))!;
       const standIn = JSON.stringify({ ...check, depends_on: undefined }).split(`azurerm_public_ip.${pipName}`).join('local.fake_pip');
       const config = {
-        locals: { ...synthesized.locals, fake_pip: { web001: { ip_address: '127.0.0.1' } } },
+        locals: { ...synthesized.locals, fake_pip: { web0001: { ip_address: '127.0.0.1' } } },
         resource: { terraform_data: { [checkName]: JSON.parse(standIn) } },
       };
       fs.writeFileSync(path.join(stackDir, 'cdk.tf.json'), JSON.stringify(config, null, 2));
@@ -187,9 +187,9 @@ describe('verify-fleet.sh', () => {
       });
       // THEN
       expect(output).toContain('(local-exec): Executing: ["bash" "./assets/');
-      expect(output).toMatch(new RegExp(`\\[verify-fleet\\] \\+\\d+s web001: OK \\(http://127\\.0\\.0\\.1:${port}/ answers with its computer name\\)`));
+      expect(output).toMatch(new RegExp(`\\[verify-fleet\\] \\+\\d+s web0001: OK \\(http://127\\.0\\.0\\.1:${port}/ answers with its computer name\\)`));
       expect(output).toContain('Apply complete! Resources: 1 added');
-      expect(web001.requests()).toBe(1);
+      expect(web0001.requests()).toBe(1);
     } finally {
       fs.rmSync(outdir, { recursive: true, force: true });
     }

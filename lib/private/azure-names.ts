@@ -143,6 +143,11 @@ export function usableSubnetAddresses(cidr: string): number {
   return Math.max(0, end - start + 1 - SUBNET_RESERVED_ADDRESSES);
 }
 
+/** The longest prefix length (smallest subnet) with room for `addresses` NICs besides Azure's reserved ones. */
+export function subnetPrefixLengthFor(addresses: number): number {
+  return 32 - Math.ceil(Math.log2(addresses + SUBNET_RESERVED_ADDRESSES));
+}
+
 /** Whether two regions are the same; false when either is an unresolved token (unknown until apply). */
 export function isSameKnownLocation(a: string, b: string): boolean {
   return !Token.isUnresolved(a) && !Token.isUnresolved(b) && canonicalLocation(a) === canonicalLocation(b);

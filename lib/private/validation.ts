@@ -49,6 +49,10 @@ export function isUnresolved(value: unknown): boolean {
 }
 
 function describeValue(value: unknown): string {
+  if (typeof value === 'number' && Token.isUnresolved(value)) {
+    // Its encoding (a huge negative number) would only confuse.
+    return '<unresolved number token>';
+  }
   if (typeof value === 'string') {
     const oneLine = value.length > 80 ? `${value.slice(0, 77)}...` : value;
     return `'${oneLine}'`;

@@ -44,6 +44,9 @@ function measure(label: string, command: string, args: (outdir: string) => strin
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
     try {
       const sample = run(command, args(outdir));
+      if (!fs.existsSync(path.join(outdir, 'stacks'))) {
+        throw new Error(`${label}: nothing synthesized into ${outdir}`);
+      }
       if (i > 0) {
         samples.push(sample);
       }
@@ -89,7 +92,8 @@ function main(): void {
   const cli: Row[] = [];
   if (!process.env.BENCH_SKIP_CLI) {
     const cdktfSynth = (app: string) => (o: string) => ['cdktf', 'synth', '--app', app, '--output', o];
-    cli.push(measure('cdktf synth, app: tsx', 'npx', cdktfSynth(`npx tsx ${EXAMPLE}`)));
+    cli.push(measure('cdktf synth, app: node --require tsx/cjs', 'npx', cdktfSynth(`node --require tsx/cjs ${EXAMPLE}`)));
+    cli.push(measure('cdktf synth, app: npx tsx', 'npx', cdktfSynth(`npx tsx ${EXAMPLE}`)));
     cli.push(measure('cdktf synth, app: ts-node --transpile-only', 'npx', cdktfSynth(`npx ts-node --transpile-only -P examples/tsconfig.json ${EXAMPLE}`)));
     cli.push(measure('cdktf synth, app: ts-node (type-checked)', 'npx', cdktfSynth(`npx ts-node -P examples/tsconfig.json ${EXAMPLE}`)));
     cli.push(measure('cdktf synth, app: precompiled JS (node)', 'npx', cdktfSynth('node dist-bench/examples/golden-image/main.js'),

@@ -1,6 +1,6 @@
 // A fresh CDKTF app of another team: it knows the library only by its package name.
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
-import { GeneralizedImage, GoldenVm, ImageCopy, ImageFleet, MarketplaceImage, WindowsSetup } from 'azure-golden-image';
+import { FleetRollout, GeneralizedImage, GoldenVm, ImageCopy, ImageFleet, MarketplaceImage, WindowsSetup } from 'azure-golden-image';
 import { App, LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
 
 const app = new App();
@@ -18,7 +18,10 @@ const vm = new GoldenVm(stack, 'BuildVm', {
 });
 const image = new GeneralizedImage(stack, 'Image', { vm });
 const copy = new ImageCopy(stack, 'Copy', { source: image, resourceGroupName: 'rg-team-images' });
-const fleet = new ImageFleet(stack, 'Fleet', { image: copy, count: 2, resourceGroupName: 'rg-team-app', namePrefix: 'team', verifyUrls: true });
+// Image and fleet in one stack: a new image replaces the VMs all at once (new-before-old needs the image elsewhere).
+const fleet = new ImageFleet(stack, 'Fleet', {
+  image: copy, count: 2, resourceGroupName: 'rg-team-app', namePrefix: 'team', verifyUrls: true, rollout: FleetRollout.ALL_AT_ONCE,
+});
 new TerraformOutput(stack, 'urls', { value: fleet.urls });
 
 app.synth();

@@ -19,24 +19,43 @@ export interface FakeAzState {
   power: string;
   osState: 'specialized' | 'generalized';
   guestImageState: string;
-  sysprep: 'completes' | 'never-reaches-oobe' | 'no-marker';
+  /**
+   * What Run Command reports from the guest script: success; Sysprep timing out; output cut before the result
+   * marker; an uncaught PowerShell error on StdErr, without a marker or with the failure marker (az exits 0); or
+   * success with an error record on StdErr that did not stop the script.
+   */
+  sysprep: 'completes' | 'never-reaches-oobe' | 'no-marker' | 'exception' | 'exception-and-failure-marker' | 'completes-with-stderr';
   servicePrincipal?: { clientId: string; tenantId: string; secret: string };
   managedIdentity?: boolean;
   /** Transient failures of a command (e.g. `vm deallocate`), each consumed once. */
-  transient?: Array<{ command: string; error: '429' | '503' | 'connection'; times: number }>;
+  transient?: Array<{ command: string; error: TransientError; times: number }>;
   /** How many times `az vm generalize` fails with a (non-transient) authorization error. */
   failGeneralize?: number;
-  /** Commands that never return. */
+  /** Commands that never return. A hung `vm deallocate` was accepted by Azure: the VM is left deallocating. */
   hang?: string[];
+  /** The VM (or its resource group) is deleted after `calls` (default 1) successful calls of `command`. */
+  deleteAfter?: { command: string; calls?: number; what?: 'vm' | 'resource-group' };
+  /**
+   * How many more instance views show a starting, stopping or deallocating VM before Azure finishes the operation.
+   * Unset: it never finishes.
+   */
+  settlesAfter?: number;
   /** Milliseconds before a command answers. */
   slow?: Record<string, number>;
   // Written by the fake:
+  /** Run Command invocations of the guest script. */
   sysprepRuns?: number;
+  /** Times the guest started Sysprep.exe (a rerun after Sysprep finished does not). */
+  sysprepStarts?: number;
+  deleted?: 'vm' | 'resource-group';
   generalizedWithoutSysprep?: boolean;
   hangingPids?: number[];
   logins?: Array<{ identity: string; configDir: string }>;
   passwordSources?: string[];
 }
+
+/** The errors az reports for throttling (429), server errors (5xx) and a broken connection. */
+export type TransientError = '429' | '500' | '502' | '503' | '504' | 'connection';
 
 export const DEFAULT_STATE: FakeAzState = {
   subscriptionId: SUBSCRIPTION_ID,

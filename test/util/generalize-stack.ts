@@ -92,7 +92,7 @@ export function happyPathCalls(options: { subscriptionId: string; guestScript: s
     ['account', 'show', '-o', 'none'],
     ['vm', 'get-instance-view', ...vm, ...statuses],
     ['vm', 'run-command', 'invoke', ...vm, '--command-id', 'RunPowerShellScript', '--scripts', `@${options.guestScript}`,
-      '--parameters', 'TimeoutSeconds=1800', `PollSeconds=${options.pollSeconds}`, '--query', 'value[].message', '-o', 'tsv'],
+      '--parameters', 'TimeoutSeconds=1800', `PollSeconds=${options.pollSeconds}`, '--query', 'value[].[code, message]', '-o', 'tsv'],
     ['vm', 'deallocate', ...vm, '-o', 'none'],
     ['vm', 'generalize', ...vm, '-o', 'none'],
     ['vm', 'get-instance-view', ...vm, ...statuses],

@@ -13,7 +13,8 @@ const TERRAFORM_ENV = { ...process.env, CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATIO
 /** Plain output of `terraform <args>` in `dir`; throws with Terraform's output on failure. */
 export function terraform(dir: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): string {
   return execFileSync('terraform', [...args, '-no-color'], {
-    cwd: dir, env: { ...TERRAFORM_ENV, ...extraEnv }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
+    // Outputs of a 9999-VM fleet's names fill megabytes.
+    cwd: dir, env: { ...TERRAFORM_ENV, ...extraEnv }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024,
   });
 }
 

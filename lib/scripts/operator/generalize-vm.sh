@@ -32,7 +32,8 @@
 # in the guest: the guest script does not run it again.
 #
 # Exit codes: 0 generalized; 2 invalid input; 3 az cannot log in; 4 timeout; 5 Sysprep failed; 6 az failed;
-# 7 the VM is in a state this script cannot continue from; 130/143 interrupted (SIGINT/SIGTERM).
+# 7 the VM is in a state this script cannot continue from; 8 the VM or its resource group does not exist (deleted
+# during the run); 130/143 interrupted (SIGINT/SIGTERM).
 # Written for bash 3.2 (macOS) and later.
 
 set -euo pipefail
@@ -42,7 +43,9 @@ export LC_ALL=C
 readonly SCRIPT_NAME='generalize-vm'
 readonly RESULT_MARKER='GOLDEN-IMAGE-SYSPREP-RESULT:'
 readonly STATUS_QUERY='instanceView.statuses[].code'
-readonly MESSAGE_QUERY='value[].message'
+# One row per stream of the guest script, `<code><TAB><message>`: ComponentStatus/StdOut/... then
+# ComponentStatus/StdErr/...; az's tsv writes each message as it is, over as many lines as it has.
+readonly MESSAGE_QUERY='value[].[code, message]'
 # Seconds between two checks of a running az call (short at first: most calls return within a second);
 # progress lines are printed every GOLDEN_POLL_SECONDS.
 readonly FIRST_TICK_SECONDS=0.05
@@ -52,6 +55,8 @@ readonly TICK_SECONDS=0.5
 readonly RUN_COMMAND_EXTRA_MINUTES=10
 # Transient failures of az or Azure: throttling, server errors, broken connections.
 readonly TRANSIENT_PATTERN='TooManyRequests|Too Many Requests|[Tt]hrottl|(^|[^0-9])(429|500|502|503|504) (Client|Server) Error|InternalServerError|Internal Server Error|ServiceUnavailable|Service Unavailable|GatewayTimeout|Gateway Timeout|BadGateway|Bad Gateway|InternalExecutionError|RetryableError|Connection aborted|ConnectionResetError|Connection reset|ConnectionError|Max retries exceeded|Temporary failure in name resolution|Read timed out'
+# The VM or its resource group does not exist: final, never retried.
+readonly NOT_FOUND_PATTERN='ResourceNotFound|ResourceGroupNotFound|\(NotFound\)|Code: NotFound'
 
 START_SECONDS=$SECONDS
 CURRENT_STEP='start'
@@ -189,7 +194,8 @@ az_call() {
     if [ "$rc" -eq 0 ] || [ "$rc" -eq 124 ]; then
       return "$rc"
     fi
-    if ! grep -Eq "$TRANSIENT_PATTERN" "$AZ_ERR"; then
+    # Checked first: a missing VM stays missing, whatever else the message says.
+    if grep -Eq "$NOT_FOUND_PATTERN" "$AZ_ERR" || ! grep -Eq "$TRANSIENT_PATTERN" "$AZ_ERR"; then
       return "$rc"
     fi
     if [ "$attempt" -ge "$RETRY_MAX_ATTEMPTS" ]; then
@@ -207,11 +213,14 @@ az_call() {
   done
 }
 
-# Fails with az's own error output and a hint.
+# Fails with az's own error output and a hint; with exit code 8 and what to do when the VM no longer exists.
 fail_az() {
   local code=$1 step=$2 hint=$3
   if [ -s "$AZ_ERR" ]; then
     sed 's/^/  az| /' "$AZ_ERR" >&2
+  fi
+  if [ "$CURRENT_STEP" != login ] && grep -Eq "$NOT_FOUND_PATTERN" "$AZ_ERR"; then
+    fail 8 "$step failed: VM $VM_NAME in resource group $RESOURCE_GROUP${SUBSCRIPTION_ID:+ (subscription $SUBSCRIPTION_ID)} was not found: the VM or its resource group was deleted before or during this run. Nothing was retried. If the deletion was intended, remove the GeneralizedImage from the configuration; otherwise run the deployment again: Terraform sees the VM is gone, builds it again, and this step runs anew."
   fi
   fail "$code" "$step failed. $hint"
 }
@@ -366,19 +375,54 @@ run_sysprep() {
   fi
   [ "$rc" -eq 0 ] || fail_az 6 'sysprep: az vm run-command invoke' 'The VM is left running and not generalized; run the deployment again once the cause is fixed.'
 
-  # Run Command exits 0 even when the script failed: the outcome is the marker line of the guest script.
-  local guest_output="$WORK_DIR/guest-output.txt"
-  tr -d '\r' <"$AZ_OUT" >"$guest_output"
+  # Run Command exits 0 even when the script failed: the outcome is the marker line of the guest script, and an
+  # uncaught PowerShell error shows only on the guest's error stream.
+  local guest_output="$WORK_DIR/guest-output.txt" guest_errors="$WORK_DIR/guest-errors.txt"
+  split_guest_streams "$guest_output" "$guest_errors"
   sed -e '/^[[:space:]]*$/d' -e 's/^/  guest| /' "$guest_output"
-  local failure
+  local has_errors=no
+  if grep -q '[^[:space:]]' "$guest_errors"; then
+    has_errors=yes
+    sed -e '/^[[:space:]]*$/d' -e 's/^/  guest stderr| /' "$guest_errors" >&2
+  fi
+  local failure errors_note=''
+  [ "$has_errors" = no ] || errors_note=", and so is the guest's error output (guest stderr|)"
   failure=$(grep -E "^$RESULT_MARKER FAILURE" "$guest_output" | head -n 1 || true)
   if [ -n "$failure" ]; then
-    fail 5 "sysprep: Sysprep failed in the guest: ${failure#"$RESULT_MARKER FAILURE "}. The tail of the Panther logs is printed above; the VM is left running and not generalized, so its full logs stay readable in C:\\Windows\\System32\\Sysprep\\Panther. Fix the cause, then run the deployment again."
+    fail 5 "sysprep: Sysprep failed in the guest: ${failure#"$RESULT_MARKER FAILURE "}. The tail of the Panther logs is printed above$errors_note; the VM is left running and not generalized, so its full logs stay readable in C:\\Windows\\System32\\Sysprep\\Panther. Fix the cause, then run the deployment again."
   fi
   if ! grep -Eq "^$RESULT_MARKER SUCCESS\$" "$guest_output"; then
+    if [ "$has_errors" = yes ]; then
+      fail 5 "sysprep: the guest script stopped on an error, printed above (guest stderr|), before its result marker ($RESULT_MARKER ...), although Run Command reported success. The VM is left running and not generalized; fix the cause, then run the deployment again."
+    fi
     fail 5 "sysprep: the guest script's output holds no result marker ($RESULT_MARKER ...): it did not run to its end. The VM is left running; run the deployment again."
   fi
+  if [ "$has_errors" = yes ]; then
+    log "sysprep: the guest script wrote to its error stream (printed above), but its result marker says Sysprep finished"
+  fi
   log "sysprep: Windows is generalized in the guest"
+}
+
+# split_guest_streams STDOUT_FILE STDERR_FILE: Run Command's rows (`ComponentStatus/StdOut/...<TAB>message`, then
+# the same for StdErr) from $AZ_OUT, each message into its file. Lines before any row go to STDOUT_FILE.
+split_guest_streams() {
+  local stdout_file=$1 stderr_file=$2 target=$1 line
+  : >"$stdout_file"
+  : >"$stderr_file"
+  while IFS= read -r line || [ -n "$line" ]; do
+    line=${line%$'\r'}
+    case "$line" in
+      ComponentStatus/StdOut/*$'\t'*)
+        target=$stdout_file
+        line=${line#*$'\t'}
+        ;;
+      ComponentStatus/StdErr/*$'\t'*)
+        target=$stderr_file
+        line=${line#*$'\t'}
+        ;;
+    esac
+    printf '%s\n' "$line" >>"$target"
+  done <"$AZ_OUT"
 }
 
 deallocate_vm() {
