@@ -66,6 +66,8 @@ const project = new cdktf.ConstructLibraryCdktf({
     junitReporting: false,
     jestConfig: {
       collectCoverage: false,
+      // Many tests wait on subprocesses (the simulated az, terraform, npm): two workers overlap those waits on 2 cores.
+      maxWorkers: 2,
       setupFilesAfterEnv: ['<rootDir>/test/setup-jest.ts'],
       testMatch: ['<rootDir>/test/**/*.test.ts'],
     },
