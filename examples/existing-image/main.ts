@@ -3,10 +3,10 @@
  * golden-image example): `ManagedImage.fromImageId` turns its id into an `IImage` that `ImageFleet` takes.
  *
  * Synthesize (offline, from the repository root):
- *   npx cdktf synth --app "npx tsx examples/existing-image/main.ts"
+ *   npx cdktf synth --app "node --require tsx/cjs examples/existing-image/main.ts"
  * Deploy, with the image's id (`az image show -g <rg> -n <name> --query id -o tsv`):
  *   TF_VAR_image_id=/subscriptions/.../images/img-golden-web \
- *     npx cdktf deploy --app "npx tsx examples/existing-image/main.ts" fleet-from-existing-image
+ *     npx cdktf deploy --app "node --require tsx/cjs examples/existing-image/main.ts" fleet-from-existing-image
  */
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';

@@ -1,11 +1,25 @@
-// The bundled example's resources written by hand, as a typical user would without this library: provider bindings
-// imported through the package barrel, a loop of copies for the fleet, the generalize commands inline.
+// The bundled example's resources written by hand, as a typical user would without this library: a loop of copies for
+// the fleet, the generalize commands inline. Usage: handwritten.js <outdir> barrel|deep
+//   barrel: provider bindings imported through the package barrel (what most users write)
+//   deep:   the same bindings by deep import (the least any app creating these resources loads)
 const { App, LocalBackend, TerraformOutput, TerraformStack } = require('cdktf');
-const azurerm = require('@cdktf/provider-azurerm');
-const random = require('@cdktf/provider-random');
 const { report } = require('./report');
 
-const outdir = process.argv[2];
+const [outdir, imports] = process.argv.slice(2);
+const AZURERM_MODULES = {
+  provider: 'provider', resourceGroup: 'resource-group', virtualNetwork: 'virtual-network', subnet: 'subnet',
+  networkSecurityGroup: 'network-security-group', subnetNetworkSecurityGroupAssociation: 'subnet-network-security-group-association',
+  networkInterface: 'network-interface', windowsVirtualMachine: 'windows-virtual-machine', virtualMachineExtension: 'virtual-machine-extension',
+  image: 'image', publicIp: 'public-ip', networkInterfaceSecurityGroupAssociation: 'network-interface-security-group-association',
+};
+function deep(pkg, modules) {
+  return Object.fromEntries(Object.entries(modules).map(([ns, dir]) => [ns, require(`${pkg}/lib/${dir}`)]));
+}
+if (imports !== 'barrel' && imports !== 'deep') {
+  throw new Error(`imports: '${imports}' is neither 'barrel' nor 'deep'`);
+}
+const azurerm = imports === 'barrel' ? require('@cdktf/provider-azurerm') : deep('@cdktf/provider-azurerm', AZURERM_MODULES);
+const random = imports === 'barrel' ? require('@cdktf/provider-random') : deep('@cdktf/provider-random', { provider: 'provider', password: 'password' });
 const location = 'westeurope';
 const app = new App({ outdir });
 const stack = new TerraformStack(app, 'golden-image');
