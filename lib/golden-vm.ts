@@ -12,12 +12,12 @@ import { Construct } from 'constructs';
 import { HyperVGeneration, OsType } from './image';
 import { MarketplaceImage } from './marketplace-image';
 import {
-  canonicalLocation, checkCommonNames, COMPUTER_NAME_MAX_LENGTH, ipv4CidrContains, isAdminUsername, isComputerName, isIpv4Cidr,
+  canonicalLocation, checkCommonNames, checkOwnNetwork, COMPUTER_NAME_MAX_LENGTH, isAdminUsername, isComputerName, isIpv4Cidr,
   isVmSize, isWindowsVmName,
 } from './private/azure-names';
 import { adminPassword } from './private/credentials';
 import { TerraformData } from './private/terraform-data';
-import { isUnresolved, PropsValidator } from './private/validation';
+import { PropsValidator } from './private/validation';
 import { WindowsSetup } from './windows-setup';
 
 /** The security type of a VM. */
@@ -197,7 +197,6 @@ export class GoldenVm extends Construct {
     const vmSize = props.vmSize ?? 'Standard_D2s_v5';
     const securityType = props.securityType ?? SecurityType.STANDARD;
     const setupTimeoutMinutes = props.setupTimeoutMinutes ?? 60;
-    const ownNetwork = props.subnetId === undefined;
 
     checkCommonNames(v, props);
     v.check(props.vmName === undefined ? 'vmName (from the construct id)' : 'vmName', vmName, isWindowsVmName,
@@ -219,28 +218,19 @@ export class GoldenVm extends Construct {
       v.fail('securityType', securityType, 'cannot be captured into a managed image (Azure refuses images of Trusted Launch VMs)',
         'use SecurityType.STANDARD (the default) for a managed image; Trusted Launch images need an Azure Compute Gallery');
     }
-    for (const [prop, cidr] of [['addressSpace', props.addressSpace], ['subnetPrefix', props.subnetPrefix], ['rdpSourceRange', props.rdpSourceRange]] as const) {
-      v.check(prop, cidr, isIpv4Cidr, 'is not an IPv4 CIDR with zero host bits', "write it like '10.0.0.0/24' (`203.0.113.7/32` for one address)");
-    }
+    const { own: ownNetwork, addressSpace, subnetPrefix } = checkOwnNetwork(v, 'GoldenVm', props);
+    v.check('rdpSourceRange', props.rdpSourceRange, isIpv4Cidr, 'is not an IPv4 CIDR with zero host bits',
+      "write it like '203.0.113.0/24' (`203.0.113.7/32` for one address)");
     v.check('rdpSourceRange', props.rdpSourceRange, (r) => r !== '0.0.0.0/0',
       'opens RDP to the whole Internet', 'give the range of your own network, e.g. your address with /32');
-    if (!ownNetwork) {
-      for (const [prop, value] of [['addressSpace', props.addressSpace], ['subnetPrefix', props.subnetPrefix], ['rdpSourceRange', props.rdpSourceRange]] as const) {
-        if (value !== undefined) {
-          v.fail(prop, value, 'only applies to the network GoldenVm creates, but subnetId was given', `remove ${prop}, or remove subnetId`);
-        }
-      }
-    }
-    const addressSpace = props.addressSpace ?? '10.0.0.0/16';
-    const subnetPrefix = props.subnetPrefix ?? '10.0.0.0/24';
-    if (ownNetwork && !isUnresolved(addressSpace) && !isUnresolved(subnetPrefix) && isIpv4Cidr(addressSpace) && isIpv4Cidr(subnetPrefix)
-      && !ipv4CidrContains(addressSpace, subnetPrefix)) {
-      v.fail('subnetPrefix', subnetPrefix, `is not inside addressSpace '${addressSpace}'`, 'pick a subnet prefix inside the address space');
+    if (!ownNetwork && props.rdpSourceRange !== undefined) {
+      v.fail('rdpSourceRange', props.rdpSourceRange, 'only applies to the network GoldenVm creates, but subnetId was given',
+        'remove rdpSourceRange, or remove subnetId');
     }
     const password = adminPassword(this, 'AdminPassword', v, props.adminPassword);
     v.throwIfInvalid();
 
-    this.location = isUnresolved(props.location) ? props.location : canonicalLocation(props.location);
+    this.location = canonicalLocation(props.location);
     this.vmName = vmName;
     this.computerName = computerName;
     this.hyperVGeneration = props.image.hyperVGeneration;

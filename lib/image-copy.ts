@@ -184,7 +184,7 @@ export class ImageCopy extends Construct implements IImage {
     v.throwIfInvalid();
 
     this.method = method;
-    this.location = isUnresolved(location) ? location : canonicalLocation(location);
+    this.location = canonicalLocation(location);
     this.imageName = imageName;
     this.resourceGroupName = props.resourceGroupName;
     this.osType = source.osType;
@@ -198,7 +198,7 @@ export class ImageCopy extends Construct implements IImage {
       osDiskId = source.osDiskId!;
     } else {
       const { SharedImageGallery, SharedImage, SharedImageVersion, ManagedDisk } = galleryBindings();
-      const sourceLocation = isUnresolved(source.location) ? source.location : canonicalLocation(source.location);
+      const sourceLocation = canonicalLocation(source.location);
       // The gallery, definition and version sit in the source's region: a version from a managed image must.
       const galleryPlacement = { resourceGroupName: this.resourceGroupName, location: sourceLocation, tags };
       this.gallery = new SharedImageGallery(this, 'Gallery', {

@@ -11,8 +11,8 @@ import {
 import { Construct } from 'constructs';
 import { IImage, OsType } from './image';
 import {
-  canonicalLocation, checkCommonNames, COMPUTER_NAME_MAX_LENGTH, isAdminUsername, isDifferentKnownLocation, isIpv4Cidr,
-  ipv4CidrContains, isVmSize, subnetPrefixLengthFor, usableSubnetAddresses,
+  canonicalLocation, checkCommonNames, checkOwnNetwork, COMPUTER_NAME_MAX_LENGTH, isAdminUsername, isDifferentKnownLocation, isIpv4Cidr,
+  isVmSize, subnetPrefixLengthFor, usableSubnetAddresses,
 } from './private/azure-names';
 import { adminPassword } from './private/credentials';
 import { sameKeyAttribute } from './private/for-each';
@@ -250,9 +250,6 @@ export class ImageFleet extends Construct {
     const appPort = props.appPort ?? 80;
     const publicIp = props.publicIp ?? true;
     const verifyTimeoutMinutes = props.verifyTimeoutMinutes ?? 15;
-    const ownNetwork = props.subnetId === undefined;
-    const addressSpace = props.addressSpace ?? '10.0.0.0/16';
-    const subnetPrefix = props.subnetPrefix ?? '10.0.0.0/24';
 
     checkCommonNames(v, { location: props.location, resourceGroupName: props.resourceGroupName });
     v.check('count', props.count, (c) => Number.isInteger(c) && c >= 1 && c <= ImageFleet.MAX_COUNT,
@@ -281,16 +278,9 @@ export class ImageFleet extends Construct {
       v.fail('location', location, `differs from the image's region '${image.location}': Azure creates VMs only from an image in their own region`,
         `copy the image first, e.g. new ImageCopy(this, 'Copy', { source: image, resourceGroupName: '...', location: '${location}' }), and pass the copy`);
     }
-    for (const [prop, cidr] of [['addressSpace', props.addressSpace], ['subnetPrefix', props.subnetPrefix]] as const) {
-      v.check(prop, cidr, isIpv4Cidr, 'is not an IPv4 CIDR with zero host bits', "write it like '10.0.0.0/24'");
-      if (!ownNetwork && cidr !== undefined) {
-        v.fail(prop, cidr, 'only applies to the network ImageFleet creates, but subnetId was given', `remove ${prop}, or remove subnetId`);
-      }
-    }
-    if (ownNetwork && !isUnresolved(addressSpace) && !isUnresolved(subnetPrefix) && isIpv4Cidr(addressSpace) && isIpv4Cidr(subnetPrefix)) {
-      if (!ipv4CidrContains(addressSpace, subnetPrefix)) {
-        v.fail('subnetPrefix', subnetPrefix, `is not inside addressSpace '${addressSpace}'`, 'pick a subnet prefix inside the address space');
-      } else if (!isUnresolved(props.count) && props.count > usableSubnetAddresses(subnetPrefix)) {
+    const { addressSpace, subnetPrefix, literalAndContained } = checkOwnNetwork(v, 'ImageFleet', props);
+    if (literalAndContained) {
+      if (!isUnresolved(props.count) && props.count > usableSubnetAddresses(subnetPrefix)) {
         v.fail('subnetPrefix', subnetPrefix, `has room for ${usableSubnetAddresses(subnetPrefix)} NICs (Azure keeps 5 addresses), not ${props.count}`,
           `pass a /${subnetPrefixLengthFor(props.count)} or larger, a /${subnetPrefixLengthFor(2 * props.count)} for image rollouts (they hold both fleets' NICs)`);
       } else if (!isUnresolved(props.count) && 2 * props.count > usableSubnetAddresses(subnetPrefix)) {
@@ -315,7 +305,7 @@ export class ImageFleet extends Construct {
     const password = adminPassword(this, 'AdminPassword', v, props.adminPassword);
     v.throwIfInvalid();
 
-    this.location = isUnresolved(location) ? location : canonicalLocation(location);
+    this.location = canonicalLocation(location);
     this.adminUsername = props.adminUsername ?? 'fleetadmin';
     this.adminPassword = password;
     const prefix = props.namePrefix;

@@ -88,7 +88,7 @@ class ImportedManagedImage extends Construct implements IImage {
       this.resourceGroupName = parts.resourceGroupName;
       this.imageName = parts.name;
     }
-    this.location = isUnresolved(attrs.location) ? attrs.location : canonicalLocation(attrs.location);
+    this.location = canonicalLocation(attrs.location);
     this.hyperVGeneration = attrs.hyperVGeneration;
     this.osType = attrs.osType ?? OsType.WINDOWS;
     this.osDiskId = attrs.osDiskId;

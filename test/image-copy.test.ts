@@ -84,17 +84,7 @@ describe('ImageCopy', () => {
     test('waits for everything the source needs (the generalization of its VM)', () => {
       // GIVEN a source whose OS disk is only final after another resource
       const { parsed } = synthStack((stack) => {
-        const capture = new ResourceGroup(stack, 'Capture', { name: 'rg-capture', location: 'westeurope' });
-        const source: IImage = {
-          imageId: SOURCE_ID,
-          imageName: 'img-golden',
-          resourceGroupName: 'rg-golden',
-          location: 'westeurope',
-          osType: OsType.WINDOWS,
-          hyperVGeneration: HyperVGeneration.V2,
-          imageDependables: [capture],
-          osDiskId: SOURCE_DISK_ID,
-        };
+        const source = sourceAfter(stack, SOURCE_DISK_ID);
         // WHEN
         new ImageCopy(stack, 'Copy', { source, resourceGroupName: 'rg-images' });
       });
@@ -193,16 +183,7 @@ describe('ImageCopy', () => {
 
     test('waits for everything the source needs before versioning it', () => {
       const { parsed } = synthStack((stack) => {
-        const capture = new ResourceGroup(stack, 'Capture', { name: 'rg-capture', location: 'westeurope' });
-        const source: IImage = {
-          imageId: SOURCE_ID,
-          imageName: 'img-golden',
-          resourceGroupName: 'rg-golden',
-          location: 'westeurope',
-          osType: OsType.WINDOWS,
-          hyperVGeneration: HyperVGeneration.V2,
-          imageDependables: [capture],
-        };
+        const source = sourceAfter(stack);
         new ImageCopy(stack, 'Copy', { source, resourceGroupName: 'rg-images', location: 'northeurope' });
       });
       expect(onlyResource(parsed, 'azurerm_shared_image_version').depends_on).toEqual([addressOf(parsed, 'azurerm_resource_group')]);
@@ -270,3 +251,18 @@ describe('ImageCopy', () => {
     });
   });
 });
+
+/** A source image that is only final after another resource (here a resource group named Capture). */
+function sourceAfter(stack: TerraformStack, osDiskId?: string): IImage {
+  const capture = new ResourceGroup(stack, 'Capture', { name: 'rg-capture', location: 'westeurope' });
+  return {
+    imageId: SOURCE_ID,
+    imageName: 'img-golden',
+    resourceGroupName: 'rg-golden',
+    location: 'westeurope',
+    osType: OsType.WINDOWS,
+    hyperVGeneration: HyperVGeneration.V2,
+    imageDependables: [capture],
+    osDiskId,
+  };
+}

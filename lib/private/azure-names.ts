@@ -4,7 +4,7 @@
  * Microsoft.Network) and the Windows computer name rules.
  */
 import { Token } from 'cdktf';
-import { PropsValidator } from './validation';
+import { isUnresolved, PropsValidator } from './validation';
 
 export const COMPUTER_NAME_MAX_LENGTH = 15;
 
@@ -38,9 +38,9 @@ export function isLocation(location: string): boolean {
   return /^[a-z][a-z0-9]{2,40}$/.test(location);
 }
 
-/** `West Europe` -> `westeurope`, the form Azure returns and comparisons need. */
+/** `West Europe` -> `westeurope`, the form Azure returns and comparisons need; an unresolved token is returned as is. */
 export function canonicalLocation(location: string): string {
-  return location.replace(/\s+/g, '').toLowerCase();
+  return isUnresolved(location) ? location : location.replace(/\s+/g, '').toLowerCase();
 }
 
 /** VM size such as `Standard_D2s_v5`. */
@@ -73,6 +73,44 @@ export function isIpv4Cidr(cidr: string): boolean {
   const address = octets.reduce((acc, o) => acc * 256 + o, 0);
   const hostBits = 2 ** (32 - prefix);
   return address % hostBits === 0;
+}
+
+/** The network props of a construct that creates its own VNet and subnet unless it is given a subnet. */
+export interface OwnNetworkProps {
+  readonly subnetId?: string;
+  readonly addressSpace?: string;
+  readonly subnetPrefix?: string;
+}
+
+/** What `checkOwnNetwork` settled. */
+export interface OwnNetwork {
+  /** True when no subnet was given: the construct creates the VNet and subnet. */
+  readonly own: boolean;
+  readonly addressSpace: string;
+  readonly subnetPrefix: string;
+  /** True when both CIDRs are literal, valid, and the subnet lies inside the address space (then its size can be checked). */
+  readonly literalAndContained: boolean;
+}
+
+/**
+ * Validates `addressSpace` and `subnetPrefix` (IPv4 CIDRs, the subnet inside the address space, neither beside a given
+ * `subnetId`) and applies their defaults.
+ */
+export function checkOwnNetwork(v: PropsValidator, constructName: string, props: OwnNetworkProps): OwnNetwork {
+  const own = props.subnetId === undefined;
+  for (const [prop, cidr] of [['addressSpace', props.addressSpace], ['subnetPrefix', props.subnetPrefix]] as const) {
+    v.check(prop, cidr, isIpv4Cidr, 'is not an IPv4 CIDR with zero host bits', "write it like '10.0.0.0/24'");
+    if (!own && cidr !== undefined) {
+      v.fail(prop, cidr, `only applies to the network ${constructName} creates, but subnetId was given`, `remove ${prop}, or remove subnetId`);
+    }
+  }
+  const addressSpace = props.addressSpace ?? '10.0.0.0/16';
+  const subnetPrefix = props.subnetPrefix ?? '10.0.0.0/24';
+  const literal = own && !isUnresolved(addressSpace) && !isUnresolved(subnetPrefix) && isIpv4Cidr(addressSpace) && isIpv4Cidr(subnetPrefix);
+  if (literal && !ipv4CidrContains(addressSpace, subnetPrefix)) {
+    v.fail('subnetPrefix', subnetPrefix, `is not inside addressSpace '${addressSpace}'`, 'pick a subnet prefix inside the address space');
+  }
+  return { own, addressSpace, subnetPrefix, literalAndContained: literal && ipv4CidrContains(addressSpace, subnetPrefix) };
 }
 
 /** Validates the naming props every construct shares. */
