@@ -477,8 +477,9 @@ describe('generalize-vm.sh as synthesized, against a simulated az', () => {
       const fake = fakeAz({ hang: ['vm deallocate'] });
       let signalled = false;
       const result = await runSeed(fake, {}, (output, shellPid) => {
-        // The first progress line of the wait: az deallocate is running by then.
-        if (!signalled && /deallocate: waiting for az vm deallocate, 1s/.test(output)) {
+        // A progress line of the wait, once the simulated az has started hanging (under load its start can take longer
+        // than the first progress line): az deallocate is running by then.
+        if (!signalled && /deallocate: waiting for az vm deallocate, \d+s/.test(output) && (fake.state().hangingPids ?? []).length > 0) {
           signalled = true;
           // /bin/sh runs bash as its child: signal the script itself, as a supervisor would.
           const [bashPid] = childPids(shellPid);
