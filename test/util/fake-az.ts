@@ -40,8 +40,8 @@ export interface FakeAzState {
    * Unset: it never finishes.
    */
   settlesAfter?: number;
-  /** Milliseconds before a command answers. */
-  slow?: Record<string, number>;
+  /** Commands that answer only once a file exists (its path): the test releases them when it has seen what it waits for. */
+  holdUntil?: Record<string, string>;
   // Written by the fake:
   /** Run Command invocations of the guest script. */
   sysprepRuns?: number;
