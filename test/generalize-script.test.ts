@@ -369,6 +369,32 @@ describe('generalize-vm.sh as synthesized, against a simulated az', () => {
       expectFinalState(fake, 'deallocated', 'generalized');
     });
 
+    test.concurrent('while an interrupted run\'s Run Command still runs in the guest (409 Conflict): waits for it, then converges without a second Sysprep', async () => {
+      // GIVEN a first run interrupted during Sysprep: Sysprep finished in the guest, its Run Command not yet
+      const fake = fakeAz({ guestImageState: 'IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE', runCommandInProgress: 2 });
+      // WHEN the deployment runs again
+      const rerun = await expectRerunConverges(fake, [
+        'account show', 'vm get-instance-view', 'vm run-command invoke', 'vm run-command invoke', 'vm run-command invoke', 'vm deallocate', 'vm generalize', 'vm get-instance-view',
+      ]);
+      // THEN it waited (not counted as a failure or a transient error), and the guest did not start Sysprep again
+      expect(rerun.stdout).toMatch(/sysprep: another Run Command is still running in the guest \(an interrupted earlier run\?\): waiting for it to end, \d+s of 2400s/);
+      expect(rerun.stdout).not.toMatch(/transient az failure/);
+      expect(rerun.stdout).toContain('guest| [guest +0s] sysprep: already generalized in the guest');
+      expect(fake.state().sysprepStarts).toBeUndefined();
+    });
+
+    test.concurrent('a Run Command that never ends in the guest: exit 4 after the Run Command limit, nothing deallocated', async () => {
+      // GIVEN a guest whose earlier Run Command never ends; limits of 1 + 10 minutes of 1 s
+      const fake = fakeAz({ runCommandInProgress: 1000 });
+      const result = await runSeed(fake, { GOLDEN_SYSPREP_TIMEOUT_MINUTES: '1', GOLDEN_SECONDS_PER_MINUTE: '1' });
+      expect(result.code).toBe(4);
+      expect(result.stderr).toContain('  az| ERROR: (Conflict) Run command extension execution is in progress.');
+      expect(result.stderr).toContain('sysprep: another Run Command kept running in the guest for 11s, so Sysprep could not start.');
+      expect(fake.commands().filter((c) => c === 'vm run-command invoke').length).toBeGreaterThan(1);
+      expect(fake.commands()).not.toContain('vm deallocate');
+      expectFinalState(fake, 'running', 'specialized');
+    });
+
     test.concurrent('an already generalized VM needs nothing but a look', async () => {
       const fake = fakeAz({ power: 'deallocated', osState: 'generalized', guestImageState: 'IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE' });
       const result = await runSeed(fake);

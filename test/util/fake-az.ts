@@ -40,6 +40,8 @@ export interface FakeAzState {
    * Unset: it never finishes.
    */
   settlesAfter?: number;
+  /** How many `vm run-command invoke` calls meet an earlier Run Command still running in the guest (409 Conflict). */
+  runCommandInProgress?: number;
   /** Commands that answer only once a file exists (its path): the test releases them when it has seen what it waits for. */
   holdUntil?: Record<string, string>;
   // Written by the fake:

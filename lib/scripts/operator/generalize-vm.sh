@@ -29,7 +29,8 @@
 #
 # Idempotent: the VM's state is read first. Already generalized: nothing to do. Already deallocated: Sysprep and
 # the deallocation are skipped (this script only deallocates after Sysprep succeeded). Sysprep already finished
-# in the guest: the guest script does not run it again.
+# in the guest: the guest script does not run it again. An earlier Run Command still running in the guest (an
+# interrupted run: 409 Conflict) is waited for, within the Run Command limit.
 #
 # Exit codes: 0 generalized; 2 invalid input; 3 az cannot log in; 4 timeout; 5 Sysprep failed; 6 az failed;
 # 7 the VM is in a state this script cannot continue from; 8 the VM or its resource group does not exist (deleted
@@ -56,6 +57,8 @@ readonly RUN_COMMAND_EXTRA_MINUTES=10
 # Transient failures of az or Azure: throttling, server errors, broken connections.
 readonly TRANSIENT_PATTERN='TooManyRequests|Too Many Requests|[Tt]hrottl|(^|[^0-9])(429|500|502|503|504) (Client|Server) Error|InternalServerError|Internal Server Error|ServiceUnavailable|Service Unavailable|GatewayTimeout|Gateway Timeout|BadGateway|Bad Gateway|InternalExecutionError|RetryableError|Connection aborted|ConnectionResetError|Connection reset|ConnectionError|Max retries exceeded|Temporary failure in name resolution|Read timed out'
 # The VM or its resource group does not exist: final, never retried.
+# Run Command takes one script at a time per VM: Azure answers 409 Conflict while one runs.
+readonly RUN_COMMAND_BUSY_PATTERN='Run command extension execution is in progress'
 readonly NOT_FOUND_PATTERN='ResourceNotFound|ResourceGroupNotFound|\(NotFound\)|Code: NotFound'
 
 START_SECONDS=$SECONDS
@@ -365,11 +368,25 @@ wait_for_settled_power_state() {
 run_sysprep() {
   CURRENT_STEP='sysprep'
   log "sysprep: running Sysprep in the guest through Run Command (Sysprep limit ${SYSPREP_LIMIT}s)"
-  local rc=0
-  az_call sysprep "$RUN_COMMAND_LIMIT" no vm run-command invoke "${VM_ARGS[@]}" \
-    --command-id RunPowerShellScript --scripts "@$GUEST_SCRIPT" \
-    --parameters "TimeoutSeconds=$SYSPREP_LIMIT" "PollSeconds=$POLL_SECONDS" \
-    --query "$MESSAGE_QUERY" -o tsv || rc=$?
+  local rc started=$SECONDS
+  while :; do
+    rc=0
+    az_call sysprep "$RUN_COMMAND_LIMIT" no vm run-command invoke "${VM_ARGS[@]}" \
+      --command-id RunPowerShellScript --scripts "@$GUEST_SCRIPT" \
+      --parameters "TimeoutSeconds=$SYSPREP_LIMIT" "PollSeconds=$POLL_SECONDS" \
+      --query "$MESSAGE_QUERY" -o tsv || rc=$?
+    # 409 Conflict: the guest still runs an earlier Run Command, typically this step's own from a run that was
+    # interrupted (its Sysprep goes on in the guest). It ends within its own limit, the same as this run's.
+    if [ "$rc" -eq 0 ] || [ "$rc" -eq 124 ] || grep -Eq "$NOT_FOUND_PATTERN" "$AZ_ERR" || ! grep -Eq "$RUN_COMMAND_BUSY_PATTERN" "$AZ_ERR"; then
+      break
+    fi
+    if [ $((SECONDS - started)) -ge "$RUN_COMMAND_LIMIT" ]; then
+      sed 's/^/  az| /' "$AZ_ERR" >&2
+      fail 4 "sysprep: another Run Command kept running in the guest for ${RUN_COMMAND_LIMIT}s, so Sysprep could not start. Look at the VM's Run Command and extension status in the portal (Operations > Run command), then run the deployment again."
+    fi
+    log "sysprep: another Run Command is still running in the guest (an interrupted earlier run?): waiting for it to end, $((SECONDS - started))s of ${RUN_COMMAND_LIMIT}s"
+    pause sysprep "$POLL_SECONDS" 'waiting for the earlier Run Command to end'
+  done
   if [ "$rc" -eq 124 ]; then
     fail 4 "sysprep: Run Command did not return within ${RUN_COMMAND_LIMIT}s (Sysprep limit ${SYSPREP_MINUTES} minutes plus ${RUN_COMMAND_EXTRA_MINUTES}). The VM is left running: look at C:\\Windows\\System32\\Sysprep\\Panther\\setuperr.log in the guest, then run the deployment again."
   fi
