@@ -3,9 +3,11 @@
  * AZURE_CONFIG_DIR: a well-formed line fails only for want of a login ("Please run 'az login'", exit 1), a malformed
  * one with an argument error (exit 2). `az login` lines fail at the network instead (a proxy that refuses
  * connections), after parsing. Some `az vm` subcommands of Debian's azure-cli 2.45 crash on a missing SDK module
- * whatever their arguments: those are listed as unverifiable, never counted as passed.
+ * (`azure.mgmt.compute.v2022_11_01`) whatever their arguments under the default API profile: those are replayed
+ * again under an older profile whose API versions Debian's SDK has (`az cloud update --profile`), which loads the
+ * same command and parses the same arguments. A line that crashes under both is unverifiable, never counted as passed.
  */
-import { spawn } from 'child_process';
+import { execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -25,7 +27,9 @@ const CLIENT_ID = '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
 const TENANT_ID = '11111111-2222-4333-8444-555555555555';
 const SECRET = 'replayed-secret';
 const SDK_CRASH = /ModuleNotFoundError|No module named 'azure\.mgmt/;
-const ARGUMENT_ERROR = /unrecognized arguments|the following arguments are required|expected (one|at least one) argument|invalid choice|invalid jmespath_type value/;
+/** An API profile whose compute API versions Debian's python3-azure ships (the default profile needs 2022-11-01). */
+const FALLBACK_PROFILE = '2020-09-01-hybrid';
+const ARGUMENT_ERROR = /unrecognized arguments|the following arguments are required|\((--[a-z-]+)( \| --[a-z-]+)*\) are required|expected (one|at least one) argument|invalid choice|invalid jmespath_type value/;
 
 type Verdict = 'verified' | 'malformed' | 'unverifiable' | 'unexpected';
 
@@ -35,28 +39,35 @@ interface Replay {
   readonly output: string;
   readonly verdict: Verdict;
   readonly milliseconds: number;
+  /** The API profile the CLI ran under: `latest` (its default) or FALLBACK_PROFILE. */
+  readonly profile: string;
 }
 
-/** Runs the real az on one recorded line with an empty config dir and no way out to the network. */
-function replay(argv: string[], cwd: string): Promise<Replay> {
+/** The real az's environment: the given config dir and no way out to the network. */
+function azEnvironment(configDirectory: string): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: configDirectory,
+    AZURE_CONFIG_DIR: configDirectory,
+    AZURE_CORE_COLLECT_TELEMETRY: 'false',
+    AZURE_CORE_NO_COLOR: 'true',
+    // `az login` does reach the network after parsing: send it to a port where nothing listens.
+    HTTPS_PROXY: 'http://127.0.0.1:9',
+    HTTP_PROXY: 'http://127.0.0.1:9',
+    NO_PROXY: '',
+  };
+}
+
+/** Runs the real az on one recorded line with an empty config dir (set to `profile` unless `latest`), offline. */
+function replay(argv: string[], cwd: string, profile = 'latest'): Promise<Replay> {
   const configDirectory = fs.mkdtempSync(path.join(os.tmpdir(), 'az-parser-'));
+  if (profile !== 'latest') {
+    // Local only: writes the profile into the config dir's clouds.config.
+    execFileSync(AZ, ['cloud', 'update', '--profile', profile, '-o', 'none'], { env: azEnvironment(configDirectory), stdio: 'pipe' });
+  }
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(AZ, argv, {
-      cwd,
-      env: {
-        PATH: process.env.PATH,
-        HOME: configDirectory,
-        AZURE_CONFIG_DIR: configDirectory,
-        AZURE_CORE_COLLECT_TELEMETRY: 'false',
-        AZURE_CORE_NO_COLOR: 'true',
-        // `az login` does reach the network after parsing: send it to a port where nothing listens.
-        HTTPS_PROXY: 'http://127.0.0.1:9',
-        HTTP_PROXY: 'http://127.0.0.1:9',
-        NO_PROXY: '',
-      },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const child = spawn(AZ, argv, { cwd, env: azEnvironment(configDirectory), stdio: ['pipe', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (chunk) => { output += chunk; });
     child.stderr.on('data', (chunk) => { output += chunk; });
@@ -66,7 +77,7 @@ function replay(argv: string[], cwd: string): Promise<Replay> {
     child.on('close', (code) => {
       clearTimeout(timer);
       fs.rmSync(configDirectory, { recursive: true, force: true });
-      resolve({ argv, code, output, verdict: verdictOf(argv, code, output), milliseconds: Date.now() - started });
+      resolve({ argv, code, output, verdict: verdictOf(argv, code, output), milliseconds: Date.now() - started, profile });
     });
   });
 }
@@ -132,8 +143,9 @@ describeWithAz('the az command lines of generalize-vm.sh, parsed by the real Azu
     const managedIdentity = await recordedLines({ loggedIn: false, managedIdentity: true }, { ARM_USE_MSI: 'true' });
     const all = [...happyPath, ...servicePrincipal, ...managedIdentity];
     lines = all.filter((argv, i) => all.findIndex((other) => JSON.stringify(other) === JSON.stringify(argv)) === i);
-    replays = await inPool(lines.map((argv) => () => replay(argv, synthesized.stackDirectory)));
-    const report = replays.map((r) => `  ${r.verdict.padEnd(12)} exit ${r.code} ${(r.milliseconds / 1000).toFixed(1)}s  az ${r.argv.join(' ')}`);
+    const latest = await inPool(lines.map((argv) => () => replay(argv, synthesized.stackDirectory)));
+    replays = await inPool(latest.map((r) => () => (r.verdict === 'unverifiable' ? replay(r.argv, synthesized.stackDirectory, FALLBACK_PROFILE) : Promise.resolve(r))));
+    const report = replays.map((r) => `  ${r.verdict.padEnd(12)} exit ${r.code} ${(r.milliseconds / 1000).toFixed(1)}s  ${r.profile.padEnd(17)}  az ${r.argv.join(' ')}`);
     console.log(`Azure CLI (${AZ}) on the ${replays.length} distinct az lines of generalize-vm.sh:\n${report.join('\n')}`);
   });
 
@@ -150,11 +162,15 @@ describeWithAz('the az command lines of generalize-vm.sh, parsed by the real Azu
     }
   });
 
-  test('the commands that load in this Azure CLI all parse', () => {
+  test('every command of the script parses, vm deallocate and vm generalize at least under the fallback profile', () => {
     const verified = new Set(replays.filter((r) => r.verdict === 'verified').map((r) => commandOf(r.argv)));
-    expect([...verified].sort()).toEqual(expect.arrayContaining(['account show', 'login', 'vm get-instance-view', 'vm run-command invoke']));
     const unverifiable = [...new Set(replays.filter((r) => r.verdict === 'unverifiable').map((r) => commandOf(r.argv)))];
-    console.log(`verified: ${[...verified].sort().join(', ')}\nunverifiable (the CLI crashes before parsing): ${unverifiable.sort().join(', ') || 'none'}`);
+    const underFallback = [...new Set(replays.filter((r) => r.profile !== 'latest').map((r) => commandOf(r.argv)))];
+    console.log(`verified: ${[...verified].sort().join(', ')} (under ${FALLBACK_PROFILE}: ${underFallback.sort().join(', ') || 'none'})\n`
+      + `unverifiable (the CLI crashes before parsing): ${unverifiable.sort().join(', ') || 'none'}`);
+    expect([...verified].sort()).toEqual(['account show', 'login', 'vm deallocate', 'vm generalize', 'vm get-instance-view', 'vm run-command invoke']);
+    // Only commands that crashed under the default profile were replayed under the fallback.
+    expect(underFallback.every((command) => ['vm deallocate', 'vm generalize'].includes(command))).toBe(true);
     // Every subcommand of the script was tried.
     expect(new Set(lines.map(commandOf))).toEqual(new Set(['account show', 'login', 'vm get-instance-view', 'vm run-command invoke', 'vm deallocate', 'vm generalize']));
   });
@@ -169,5 +185,18 @@ describeWithAz('the az command lines of generalize-vm.sh, parsed by the real Azu
     expect([badOption.code, badOption.verdict]).toEqual([2, 'malformed']);
     expect(badOption.output).toContain('unrecognized arguments: --no-such-option');
     expect([badQuery.code, badQuery.verdict]).toEqual([2, 'malformed']);
+  });
+
+  test('under the fallback profile too, the replay tells a malformed line from a well-formed one', async () => {
+    const deallocate = lines.find((argv) => commandOf(argv) === 'vm deallocate')!;
+    const [wellFormed, badOption, missingName] = await Promise.all([
+      replay(deallocate, synthesized.stackDirectory, FALLBACK_PROFILE),
+      replay([...deallocate, '--no-such-option'], synthesized.stackDirectory, FALLBACK_PROFILE),
+      replay(deallocate.filter((a) => !a.startsWith('--name=')), synthesized.stackDirectory, FALLBACK_PROFILE),
+    ]);
+    expect(wellFormed.verdict).toBe('verified');
+    expect([badOption.code, badOption.verdict]).toEqual([2, 'malformed']);
+    expect(badOption.output).toContain('unrecognized arguments: --no-such-option');
+    expect(missingName.verdict).toBe('malformed');
   });
 });
