@@ -57,9 +57,9 @@ readonly RUN_COMMAND_EXTRA_MINUTES=10
 # Transient failures of az or Azure: throttling, server errors, broken connections.
 readonly TRANSIENT_PATTERN='TooManyRequests|Too Many Requests|[Tt]hrottl|(^|[^0-9])(429|500|502|503|504) (Client|Server) Error|InternalServerError|Internal Server Error|ServiceUnavailable|Service Unavailable|GatewayTimeout|Gateway Timeout|BadGateway|Bad Gateway|InternalExecutionError|RetryableError|Connection aborted|ConnectionResetError|Connection reset|ConnectionError|Max retries exceeded|Temporary failure in name resolution|Read timed out'
 # The VM or its resource group does not exist: final, never retried.
+readonly NOT_FOUND_PATTERN='ResourceNotFound|ResourceGroupNotFound|\(NotFound\)|Code: NotFound'
 # Run Command takes one script at a time per VM: Azure answers 409 Conflict while one runs.
 readonly RUN_COMMAND_BUSY_PATTERN='Run command extension execution is in progress'
-readonly NOT_FOUND_PATTERN='ResourceNotFound|ResourceGroupNotFound|\(NotFound\)|Code: NotFound'
 
 START_SECONDS=$SECONDS
 CURRENT_STEP='start'
