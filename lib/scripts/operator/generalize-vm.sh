@@ -377,7 +377,8 @@ run_sysprep() {
       --query "$MESSAGE_QUERY" -o tsv || rc=$?
     # 409 Conflict: the guest still runs an earlier Run Command, typically this step's own from a run that was
     # interrupted (its Sysprep goes on in the guest). It ends within its own limit, the same as this run's.
-    if [ "$rc" -eq 0 ] || [ "$rc" -eq 124 ] || grep -Eq "$NOT_FOUND_PATTERN" "$AZ_ERR" || ! grep -Eq "$RUN_COMMAND_BUSY_PATTERN" "$AZ_ERR"; then
+    # Any other outcome, a missing VM included, is handled below.
+    if [ "$rc" -eq 0 ] || [ "$rc" -eq 124 ] || ! grep -Eq "$RUN_COMMAND_BUSY_PATTERN" "$AZ_ERR"; then
       break
     fi
     if [ $((SECONDS - started)) -ge "$RUN_COMMAND_LIMIT" ]; then
