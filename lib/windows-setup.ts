@@ -3,11 +3,32 @@ import { Token } from 'cdktf';
 import { readScript } from './private/scripts';
 import { isUnresolved, PropsValidator } from './private/validation';
 
-/** A named piece of PowerShell run in the build VM as SYSTEM. */
+/**
+ * A named piece of PowerShell run in the build VM as SYSTEM, under Windows PowerShell 5.1.
+ *
+ * The contract of a step:
+ * - it runs from its own script file (UTF-8 with BOM: any text is safe) with `Set-StrictMode -Version 3.0` (an
+ *   undefined variable, a missing property or a call to a missing method is an error) and
+ *   `$ErrorActionPreference = 'Stop'`: any PowerShell error fails the step;
+ * - a native command's non-zero exit code throws nothing in Windows PowerShell 5.1: the step fails when its last
+ *   native command (or its `exit` statement) leaves a non-zero `$LASTEXITCODE`. Check earlier native commands
+ *   yourself (`if ($LASTEXITCODE -ne 0) { throw ... }`); when a non-zero code is expected (robocopy), end the step
+ *   with `exit 0` or `$global:LASTEXITCODE = 0`;
+ * - `exit` ends the step, not the setup: `exit` or `exit 0` is success and the next step runs, `exit 3` fails the
+ *   step; `return` ends it too. `break` or `continue` outside a loop fails the step;
+ * - its output, `Write-Host`, warnings and verbose messages go to the setup log, line by line as produced; the
+ *   standard error of a native command does not (under `$ErrorActionPreference = 'Stop'` Windows PowerShell 5.1
+ *   would turn its first line into an error): merge it in the command itself, e.g. `cmd /c "tool.exe 2>&1"`;
+ * - the setup's parameters are in the hashtable `$GoldenSetup`; the step must not restart the VM (a pending reboot
+ *   is handled after the setup).
+ */
 export interface PowerShellStep {
-  /** Shown in the setup log (`C:\GoldenImage\setup.log`) and in failures. */
+  /** Shown in the setup log (`C:\GoldenImage\setup.log`) and in the failure message: `FAILURE step '<name>': ...`. */
   readonly name: string;
-  /** PowerShell source. `$ErrorActionPreference` is `Stop`: any error fails the setup, and so the deployment. */
+  /**
+   * PowerShell source for Windows PowerShell 5.1, any characters. Any error or a non-zero exit code of its last
+   * native command fails the setup, and so the deployment (see `PowerShellStep`).
+   */
   readonly script: string;
 }
 
@@ -84,8 +105,17 @@ const MAX_SCRIPT_BYTES = 65535;
 
 /**
  * What runs in the build VM before it is imaged: PowerShell steps, then an optional smoke test.
- * The script reaches the VM as custom data and runs through the CustomScriptExtension, which
- * Terraform waits for; a failing step or smoke test fails the deployment.
+ *
+ * The rendered script reaches the VM as custom data; the operator stage copies it to `C:\GoldenImage\setup.ps1`
+ * (readable by SYSTEM and administrators only) and runs it as SYSTEM in a scheduled task under Windows PowerShell
+ * 5.1, polling its log through Run Command while Terraform waits. A failing step or smoke test fails the deployment.
+ *
+ * The script runs the steps in order, each under the contract described on `PowerShellStep` (strict mode 3.0,
+ * errors stop, `exit` ends only the step, a non-zero exit code of the step's last native command fails it). Every
+ * line goes to `C:\GoldenImage\setup.log` (UTF-8 without BOM), which ends with one result line:
+ * `GOLDEN-IMAGE-SETUP-RESULT: SUCCESS` or `GOLDEN-IMAGE-SETUP-RESULT: FAILURE step '<name>': <message>`.
+ * The rendered script is pure ASCII (names and texts with other characters travel base64-encoded), so Windows
+ * PowerShell 5.1, which reads a file without a BOM in the ANSI code page, reads it as written.
  */
 export class WindowsSetup {
   /**
@@ -151,7 +181,7 @@ export class WindowsSetup {
     }
   }
 
-  /** The whole PowerShell script that runs in the guest. */
+  /** The whole PowerShell script that runs in the guest: pure ASCII, so its UTF-8 bytes are its characters. */
   public renderScript(): string {
     return this.script;
   }
@@ -192,10 +222,20 @@ function resolveSmokeTest(v: PropsValidator, options: SmokeTestOptions): Record<
     SmokeTestTimeoutSeconds: timeoutSeconds,
     SmokeTestExpectComputerName: options.expectComputerName ?? true,
     SmokeTestExpectText: options.expectText ?? '',
+    SmokeTestRetrySeconds: 5,
   };
 }
 
-/** PowerShell literal for a parameter value. */
+/**
+ * PowerShell expression for a parameter value or step name, in pure ASCII. The script reaches the VM as custom data
+ * (base64 of its bytes), is copied byte for byte into `setup.ps1` and runs with `powershell.exe -File`: Windows
+ * PowerShell 5.1 reads a file without a BOM in the ANSI code page (Windows-1252 on most images), where UTF-8 bytes
+ * turn into other characters, some of them quotes to PowerShell (the bytes 0x91-0x94 read as curly quotes), so a
+ * title with a 'ё' would break the script. A UTF-8 BOM would also work, but only while every carrier keeps the
+ * exact bytes; pure ASCII reads the same in any code page, keeps `renderScript()`'s string equal to the bytes that
+ * `scriptHash` and the custom data use, and needs no change of how the script travels. So a string with any
+ * character outside printable ASCII travels base64-encoded, like the steps.
+ */
 function psLiteral(value: string | number | boolean): string {
   if (typeof value === 'boolean') {
     return value ? '$true' : '$false';
@@ -203,7 +243,10 @@ function psLiteral(value: string | number | boolean): string {
   if (typeof value === 'number') {
     return String(value);
   }
-  return `'${value.replace(/'/g, "''")}'`;
+  if (/^[\t\x20-\x7e]*$/.test(value)) {
+    return `'${value.replace(/'/g, "''")}'`;
+  }
+  return `(ConvertFrom-GoldenBase64 '${Buffer.from(value, 'utf8').toString('base64')}')`;
 }
 
 function renderScript(steps: PowerShellStep[], parameters: Record<string, string | number | boolean>): string {
@@ -213,12 +256,16 @@ function renderScript(steps: PowerShellStep[], parameters: Record<string, string
     '$GoldenSetup = @{',
     ...Object.keys(parameters).sort().map((k) => `  ${k} = ${psLiteral(parameters[k])}`),
     '}',
+    '',
+    // Each step travels base64-encoded, so no content of a step can end or escape its quoting.
+    '$GoldenSteps = @(',
+    ...steps.map((step) => `  @{ Name = ${psLiteral(step.name)}; Script = (ConvertFrom-GoldenBase64 '${
+      Buffer.from(step.script.trimEnd() + '\n', 'utf8').toString('base64')}') }`),
+    ')',
+    '',
+    'Invoke-GoldenSetup -Steps $GoldenSteps',
+    'exit $GoldenExitCode',
+    '',
   ];
-  // Each step travels base64-encoded, so no content of a step can end or escape its quoting.
-  for (const step of steps) {
-    const encoded = Buffer.from(step.script.trimEnd() + '\n', 'utf8').toString('base64');
-    lines.push('', `Invoke-GoldenStep -Name '${step.name}' -Script (ConvertFrom-GoldenBase64 '${encoded}')`);
-  }
-  lines.push('', "Write-Output 'Setup complete.'", 'Stop-Transcript | Out-Null', 'exit 0', '');
   return lines.join('\n');
 }

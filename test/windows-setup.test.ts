@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { WindowsSetup } from '../lib';
 
 describe('WindowsSetup.iisAspNet', () => {
@@ -16,7 +18,26 @@ describe('WindowsSetup.iisAspNet', () => {
     expect(script).toMatch(/\$ErrorActionPreference = 'Stop'/);
     expect(script).toMatch(/SmokeTestUrl = 'http:\/\/localhost\/'/);
     expect(script).toMatch(/SmokeTestExpectComputerName = \$true/);
-    expect(script.trimEnd().endsWith('exit 0')).toBe(true);
+    // The steps run through Invoke-GoldenSetup, which writes the log and its result line; the script exits with its code.
+    expect(script.trimEnd().endsWith('Invoke-GoldenSetup -Steps $GoldenSteps\nexit $GoldenExitCode')).toBe(true);
+    expect(script).not.toMatch(/Start-Transcript/);
+    expect(script).toMatch(/SmokeTestRetrySeconds = 5/);
+  });
+
+  test('renders pure ASCII whatever the text: other characters travel base64-encoded and decode back whole', () => {
+    // GIVEN texts that Windows PowerShell 5.1 would read as Windows-1252 (curly quotes end a PowerShell string)
+    const title = 'Café ёлка “Contoso’s”';
+    const setup = WindowsSetup.iisAspNet({ pageTitle: title, stepsBefore: [{ name: 'Étape ё', script: 'Write-Output 1' }], smokeTest: { expectText: 'ёлка' } });
+    // WHEN
+    const script = setup.renderScript();
+    // THEN
+    expect(/^[\t\n\x20-\x7e]*$/.test(script)).toBe(true);
+    const literal = (key: string) => Buffer.from(script.match(new RegExp(`  ${key} = \\(ConvertFrom-GoldenBase64 '([A-Za-z0-9+/=]+)'\\)`))![1], 'base64').toString('utf8');
+    expect(literal('PageTitle')).toBe(title);
+    expect(literal('SmokeTestExpectText')).toBe('ёлка');
+    expect(Buffer.from(script.match(/@\{ Name = \(ConvertFrom-GoldenBase64 '([A-Za-z0-9+/=]+)'\)/)![1], 'base64').toString('utf8')).toBe('Étape ё');
+    // ASCII stays readable
+    expect(script).toContain("@{ Name = 'Install IIS and ASP.NET 4.x'; Script = (ConvertFrom-GoldenBase64 '");
   });
 
   test('renders the computer name at request time, not at build time', () => {
@@ -54,6 +75,22 @@ describe('WindowsSetup.iisAspNet', () => {
   });
 });
 
+describe('the step contract', () => {
+  test('is documented where API.md and the README take it: strict mode, errors, exit, native exit codes, the log, encoding', () => {
+    const source = fs.readFileSync(path.join(__dirname, '..', 'lib', 'windows-setup.ts'), 'utf8');
+    const stepDoc = source.slice(0, source.indexOf('export interface PowerShellStep'));
+    for (const term of ['Set-StrictMode -Version 3.0', "$ErrorActionPreference = 'Stop'", '`exit` ends the step, not the setup', '$LASTEXITCODE', 'standard error', '$GoldenSetup']) {
+      expect({ term, documented: stepDoc.includes(term) }).toEqual({ term, documented: true });
+    }
+    const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+    const contract = readme.slice(readme.indexOf('**Setup steps: the contract.**'));
+    expect(readme).toContain('**Setup steps: the contract.**');
+    for (const term of ['Set-StrictMode -Version 3.0', '$ErrorActionPreference = \'Stop\'', '`exit` or `exit 0`', '$LASTEXITCODE', 'setup.log', 'pure ASCII']) {
+      expect({ term, documented: contract.includes(term) }).toEqual({ term, documented: true });
+    }
+  });
+});
+
 describe('WindowsSetup.custom', () => {
   test('carries any step content intact, quotes and here-string markers included', () => {
     const tricky = "Write-Output 'a'\n$x = @'\nraw\n'@\nWrite-Output \"$x\"";
@@ -79,5 +116,5 @@ describe('WindowsSetup.custom', () => {
 
 /** The steps of a rendered script, decoded as the guest decodes them. */
 function decodedSteps(script: string): string[] {
-  return [...script.matchAll(/ConvertFrom-GoldenBase64 '([A-Za-z0-9+/=]+)'/g)].map((m) => Buffer.from(m[1], 'base64').toString('utf8'));
+  return [...script.matchAll(/Script = \(ConvertFrom-GoldenBase64 '([A-Za-z0-9+/=]+)'\)/g)].map((m) => Buffer.from(m[1], 'base64').toString('utf8'));
 }

@@ -1,5 +1,9 @@
-# An ASP.NET page that renders the computer name at request time, so every VM made from the image
-# shows its own name (Sysprep gives each one a new name), not the build VM's.
+# A setup step of WindowsSetup.iisAspNet, run by the setup script (setup-prelude.ps1) as SYSTEM under Windows
+# PowerShell 5.1: an ASP.NET page that renders the computer name at request time, so every VM made from the image
+# shows its own name (Sysprep gives each one a new name), not the build VM's. The title is $GoldenSetup.PageTitle.
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version 3.0
+
 $root = Join-Path $env:SystemDrive 'inetpub\wwwroot'
 foreach ($default in 'iisstart.htm', 'iisstart.png') {
   Remove-Item -LiteralPath (Join-Path $root $default) -Force -ErrorAction SilentlyContinue

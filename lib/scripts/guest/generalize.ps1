@@ -4,10 +4,20 @@
 # so the outcome is the last line printed: a result marker that the operator script looks for.
 # Sysprep runs with /quit (not /shutdown) and the registry is polled until the image state says it is
 # ready to be captured, as Azure VM Image Builder and Packer do: we know Sysprep finished, and the VM is
-# deallocated by the operator script afterwards.
+# deallocated by the operator script afterwards. Windows PowerShell 5.1, as SYSTEM. The parameters after PollSeconds
+# are never passed by the operator; tests point them at a temporary directory and shorten the grace period.
 param(
   [int] $TimeoutSeconds = 1800,
-  [int] $PollSeconds = 15
+  [int] $PollSeconds = 15,
+  [string] $PantherDirectory = 'C:\Windows\System32\Sysprep\Panther',
+  # Leftovers that would make Sysprep or the first boot of every VM made from the image use stale settings.
+  [string[]] $LeftoverFiles = @(
+    'C:\Windows\Panther\unattend.xml',
+    'C:\Windows\System32\Sysprep\unattend.xml',
+    'C:\AzureData\CustomData.bin'
+  ),
+  # A failed Sysprep can leave the image state unchanged for a moment after the process exits.
+  [int] $ExitGraceSeconds = 60
 )
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
@@ -17,16 +27,7 @@ $ResultMarker = 'GOLDEN-IMAGE-SYSPREP-RESULT:'
 $ReadyState = 'IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE'
 $StateKey = 'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Setup\State'
 $SysprepExe = 'C:\Windows\System32\Sysprep\Sysprep.exe'
-$PantherDirectory = 'C:\Windows\System32\Sysprep\Panther'
-# Leftovers that would make Sysprep or the first boot of every VM made from the image use stale settings.
-$LeftoverFiles = @(
-  'C:\Windows\Panther\unattend.xml',
-  'C:\Windows\System32\Sysprep\unattend.xml',
-  'C:\AzureData\CustomData.bin'
-)
 $AgentServices = @('RdAgent', 'WindowsAzureGuestAgent')
-# A failed Sysprep can leave the image state unchanged for a moment after the process exits.
-$ExitGraceSeconds = 60
 $Started = Get-Date
 
 function Get-ElapsedSeconds {
@@ -49,13 +50,14 @@ function Get-ImageState {
   return [string] $item.ImageState
 }
 
-# The end of a Panther log, short enough that both tails and the marker fit in Run Command's 4096 bytes.
+# The end of a Panther log, short enough that both tails and the marker fit in Run Command's 4096 bytes: lines cut
+# at 160 characters, anything outside printable ASCII shown as '?' so that a character is one byte.
 function Write-LogTail([string] $Name, [int] $Lines) {
   $path = Join-Path $PantherDirectory $Name
   Write-Output "----- last $Lines lines of $path -----"
   if (Test-Path -LiteralPath $path) {
     Get-Content -LiteralPath $path -Tail $Lines -ErrorAction SilentlyContinue | ForEach-Object {
-      $line = [string] $_
+      $line = [string] $_ -replace '[^\x20-\x7E\t]', '?'
       if ($line.Length -gt 160) { $line = $line.Substring(0, 160) + '...' }
       Write-Output $line
     }
@@ -67,6 +69,8 @@ function Write-LogTail([string] $Name, [int] $Lines) {
 function Stop-WithFailure([string] $Reason) {
   Write-LogTail 'setupact.log' 14
   Write-LogTail 'setuperr.log' 8
+  $Reason = ($Reason -replace '\s+', ' ') -replace '[^\x20-\x7E]', '?'
+  if ($Reason.Length -gt 300) { $Reason = $Reason.Substring(0, 300) + '...' }
   Write-Output "$ResultMarker FAILURE $Reason"
   exit 1
 }
@@ -100,6 +104,8 @@ try {
 
   Write-Step 'sysprep' "starting $SysprepExe /oobe /generalize /quiet /quit /mode:vm (ImageState $state)"
   $process = Start-Process -FilePath $SysprepExe -ArgumentList '/oobe', '/generalize', '/quiet', '/quit', '/mode:vm' -PassThru
+  # Without a handle taken while the process runs, ExitCode stays empty once it has exited (Start-Process -PassThru).
+  $null = $process.Handle
   $exitedAt = $null
   while ($true) {
     $state = Get-ImageState
