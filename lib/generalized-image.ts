@@ -1,12 +1,11 @@
-import { Image } from '@cdktf/provider-azurerm/lib/image';
-import { Fn, ITerraformDependable, TerraformResource, Token } from 'cdktf';
+import { ITerraformDependable, TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
 import { GoldenVm } from './golden-vm';
-import { HyperVGeneration, IImage, OsType } from './image';
-import { isImageName, isResourceGroupName } from './private/azure-names';
-import { relativeAssetPath, stackScriptAsset } from './private/script-assets';
-import { TerraformData } from './private/terraform-data';
-import { isUnresolved, PropsValidator } from './private/validation';
+import { HyperVGeneration, IImage, ImageBuild, OsType } from './image';
+import { isResourceGroupName } from './private/azure-names';
+import { checkCaptureTags, imageLine, isImageLineName, MAX_IMAGE_LINE_NAME_LENGTH, retainBuildsIsValid } from './private/image-line';
+import { environmentNumber, guestDirectoryEnvironment, operatorStep, providerSubscriptionId, subscriptionOf } from './private/operator-step';
+import { PropsValidator } from './private/validation';
 
 /** How long each wait of the generalize step may take. */
 export interface GeneralizeTimeouts {
@@ -30,11 +29,19 @@ export interface GeneralizedImageProps {
   /** The build VM to generalize and capture. Once generalized, it can never be started again. */
   readonly vm: GoldenVm;
   /**
-   * Name of the managed image (1-80 letters, digits, underscores, periods and hyphens).
+   * Name of the image line: build `<revision>` is captured as `<imageName>-<revision>` (1-65 letters, digits,
+   * underscores, periods and hyphens).
    *
    * @default - `img-<vmName>`
    */
   readonly imageName?: string;
+  /**
+   * How many builds' images are kept, this one included (1-50): a rebuild adds an image beside the earlier ones, for
+   * rollback, and deletes those beyond the newest `retainBuilds`.
+   *
+   * @default 3
+   */
+  readonly retainBuilds?: number;
   /**
    * Resource group of the image. The image is always in the VM's region.
    *
@@ -57,26 +64,34 @@ export interface GeneralizedImageProps {
 
 const DEFAULT_SYSPREP_MINUTES = 30;
 const DEFAULT_DEALLOCATE_MINUTES = 20;
+const DEFAULT_RETAIN_BUILDS = 3;
 
 /**
- * A managed image captured from a `GoldenVm`, in the same `cdktf deploy`.
+ * A managed image captured from a `GoldenVm`, in the same `cdktf deploy`: one build of an image line.
  *
- * Once the VM's setup and smoke test have finished, a `terraform_data` resource runs a local-exec provisioner on the
- * machine that runs Terraform: Sysprep in the guest (through Run Command, waiting until Windows reports it is ready
- * to be captured), `az vm deallocate`, `az vm generalize` and a check of the final state. Then `azurerm_image`
- * captures the VM with its Hyper-V generation. The machine that runs Terraform needs bash and the Azure CLI, logged
- * in or given the `ARM_*` variables of the azurerm provider.
+ * Once the VM's setup and smoke test have finished, the operator stage runs on the machine that runs Terraform:
+ * Sysprep in the guest (through Run Command, waiting until Windows reports it is ready to be captured), `az vm
+ * deallocate`, `az vm generalize` and a check of the final state (`generalizeStep`); then `az image create` captures the
+ * VM as `<imageName>-<buildRevision>` with its Hyper-V generation, and the line's images beyond the newest
+ * `retainBuilds` are deleted (`captureStep`). The machine that runs Terraform needs bash and the Azure CLI, logged in or
+ * given the `ARM_*` variables of the azurerm provider.
  *
- * The step runs once per build VM: a new VM (any change to its image, size or setup) is generalized again and
- * replaces the image.
+ * Why the images are not Terraform resources: a rebuild must add an image beside the earlier ones (consumers see a new
+ * image id and roll out; the previous images stay for rollback), whereas Terraform would replace the one image it
+ * manages. `imageLine` deletes every image of the line when the stack is destroyed.
+ *
+ * The step runs once per build VM: a new VM (any change to its inputs) is a new build, generalized and captured anew.
  */
 export class GeneralizedImage extends Construct implements IImage {
-  /** The managed image. */
-  public readonly image: Image;
   /** The `terraform_data` resource whose provisioner generalizes the VM. */
   public readonly generalizeStep: TerraformResource;
+  /** The `terraform_data` resource whose provisioner captures the image and deletes the line's older images. */
+  public readonly captureStep: TerraformResource;
+  /** The `terraform_data` resource whose destroy-time provisioner deletes every image of the line. */
+  public readonly imageLine: TerraformResource;
 
   public readonly imageId: string;
+  /** Name of this build's image, `<line>-<revision>`. */
   public readonly imageName: string;
   public readonly resourceGroupName: string;
   public readonly location: string;
@@ -85,18 +100,21 @@ export class GeneralizedImage extends Construct implements IImage {
   public readonly imageDependables: ITerraformDependable[];
   /** The build VM's OS disk: generalized once `imageDependables` exist, and deleted with the VM. */
   public readonly osDiskId?: string;
+  public readonly imageBuild?: ImageBuild;
 
   constructor(scope: Construct, id: string, props: GeneralizedImageProps) {
     super(scope, id);
     const vm = props.vm;
     const v = new PropsValidator(`GeneralizedImage '${this.node.path}'`);
-    const imageName = props.imageName ?? `img-${vm.vmName}`;
+    const lineName = props.imageName ?? `img-${vm.vmName}`;
+    const retainBuilds = props.retainBuilds ?? DEFAULT_RETAIN_BUILDS;
     const sysprepMinutes = props.timeouts?.sysprepMinutes ?? DEFAULT_SYSPREP_MINUTES;
     const deallocateMinutes = props.timeouts?.deallocateMinutes ?? DEFAULT_DEALLOCATE_MINUTES;
 
-    v.check(props.imageName === undefined ? 'imageName (from the VM name)' : 'imageName', imageName, isImageName,
-      'is not a valid managed image name (1-80 letters, digits, underscores, periods and hyphens, starting with a letter or digit, ending with a letter, digit or underscore)',
-      "pass imageName, e.g. 'img-golden-web'");
+    v.check(props.imageName === undefined ? 'imageName (from the VM name)' : 'imageName', lineName, isImageLineName,
+      `is not a valid image line name (1-${MAX_IMAGE_LINE_NAME_LENGTH} letters, digits, underscores, periods and hyphens, starting with a letter or digit, ending with a letter, digit or underscore; the build revision is appended)`,
+      props.imageName === undefined ? "pass a shorter imageName, e.g. 'img-golden-web'" : "shorten it, e.g. 'img-golden-web'");
+    v.check('retainBuilds', retainBuilds, retainBuildsIsValid, 'is not a whole number between 1 and 50', `pass e.g. ${DEFAULT_RETAIN_BUILDS}`);
     v.check('resourceGroupName', props.resourceGroupName, isResourceGroupName,
       'is not a valid resource group name (1-90 letters, digits, underscores, hyphens, periods or parentheses, not ending in a period)',
       "choose a name such as 'rg-golden-images'");
@@ -104,59 +122,49 @@ export class GeneralizedImage extends Construct implements IImage {
       'is not a whole number of minutes between 5 and 80 (Run Command stops scripts after 90 minutes)', `pass e.g. ${DEFAULT_SYSPREP_MINUTES}`);
     v.check('timeouts.deallocateMinutes', deallocateMinutes, (m) => Number.isInteger(m) && m >= 5 && m <= 60,
       'is not a whole number of minutes between 5 and 60', `pass e.g. ${DEFAULT_DEALLOCATE_MINUTES}`);
+    checkCaptureTags(v, props.tags);
     v.throwIfInvalid();
 
-    const operatorScript = stackScriptAsset(this, 'GoldenImageGeneralizeVmScript', 'operator/generalize-vm.sh');
-    const guestScript = stackScriptAsset(this, 'GoldenImageGeneralizeGuestScript', 'guest/generalize.ps1');
-
-    const generalize = new TerraformData(this, 'Generalize', {
+    this.generalizeStep = operatorStep(this, 'Generalize', {
+      script: 'generalize-vm.sh',
       // A new build VM (new id) is generalized again; the same one never twice.
       triggersReplace: vm.vmId,
       dependsOn: vm.readyForCapture,
-      provisioners: [{
-        type: 'local-exec',
-        // Constant: every value reaches the script through the environment, never through a shell's parsing.
-        command: `bash "${relativeAssetPath(operatorScript)}"`,
-        environment: {
-          // The VM's own subscription, from its resource id, whatever subscription az defaults to.
-          GOLDEN_SUBSCRIPTION_ID: Token.asString(Fn.element(Fn.split('/', vm.vmId), 2)),
-          GOLDEN_RESOURCE_GROUP: vm.resourceGroupName,
-          GOLDEN_VM_NAME: vm.vmName,
-          GOLDEN_GUEST_SCRIPT: relativeAssetPath(guestScript),
-          GOLDEN_SYSPREP_TIMEOUT_MINUTES: asEnvironmentValue(sysprepMinutes),
-          GOLDEN_DEALLOCATE_TIMEOUT_MINUTES: asEnvironmentValue(deallocateMinutes),
-        },
-      }],
+      environment: {
+        GOLDEN_SUBSCRIPTION_ID: subscriptionOf(vm.vmId),
+        GOLDEN_RESOURCE_GROUP: vm.resourceGroupName,
+        GOLDEN_VM_NAME: vm.vmName,
+        ...guestDirectoryEnvironment(this),
+        GOLDEN_SYSPREP_TIMEOUT_MINUTES: environmentNumber(sysprepMinutes),
+        GOLDEN_DEALLOCATE_TIMEOUT_MINUTES: environmentNumber(deallocateMinutes),
+      },
     });
-    this.generalizeStep = generalize;
 
-    this.image = new Image(this, 'Image', {
-      name: imageName,
+    const line = imageLine(this, {
+      // Not the VM's id: the line (and its destroy-time deletion of every image) must outlive every build.
+      subscriptionId: providerSubscriptionId(this),
       resourceGroupName: props.resourceGroupName ?? vm.resourceGroupName,
       location: vm.location,
-      sourceVirtualMachineId: vm.vmId,
-      // A Gen2 VM captured into a V1 image (azurerm's default) fails.
+      lineName,
+      revision: vm.buildRevision,
+      source: { virtualMachineId: vm.vmId },
       hyperVGeneration: vm.hyperVGeneration,
-      // No os_disk block: with source_virtual_machine_id the provider sends none to Azure (the image takes the VM's
-      // disk and its storage type) and reads none back, so a block would be a perpetual diff that replaces the image.
-      // No zone_resilient either: Azure refuses it with a source VM.
+      osType: vm.osType,
+      retainBuilds,
       tags: props.tags,
-      dependsOn: [generalize],
-      // source_virtual_machine_id is updatable in the provider but not in Azure: a new build VM needs a new image.
-      lifecycle: { replaceTriggeredBy: [generalize.address] },
+      dependsOn: [this.generalizeStep],
     });
+    this.imageLine = line.imageLine;
+    this.captureStep = line.captureStep;
 
-    this.imageId = this.image.id;
-    this.imageName = imageName;
+    this.imageId = line.imageId;
+    this.imageName = line.imageName;
     this.resourceGroupName = props.resourceGroupName ?? vm.resourceGroupName;
     this.location = vm.location;
     this.osType = vm.osType;
     this.hyperVGeneration = vm.hyperVGeneration;
-    this.imageDependables = [this.image];
+    this.imageDependables = [this.captureStep];
     this.osDiskId = vm.virtualMachine.osDisk.id;
+    this.imageBuild = { revision: vm.buildRevision, lineName };
   }
-}
-
-function asEnvironmentValue(minutes: number): string {
-  return isUnresolved(minutes) ? Token.asString(minutes) : String(minutes);
 }

@@ -23,7 +23,10 @@ interface ResolvedResource {
  * synthesis with an error annotation for:
  * - an NSG rule that allows SSH, RDP or WinRM from any source (`*`, `Internet`, `0.0.0.0/0`);
  * - a managed image (`azurerm_image`) captured from a Trusted Launch VM (Secure Boot or vTPM enabled);
- * - a managed image whose Hyper-V generation differs from its source VM's marketplace image.
+ * - a managed image whose Hyper-V generation differs from its source VM's marketplace image;
+ * - a resource attached to a GoldenVm's VM by `virtual_machine_id` (a VM extension, a Run Command, a data disk
+ *   attachment, ...): Azure refuses every change to a generalized VM's extensions, so the next rebuild or destroy
+ *   would fail.
  * A public IP on a GoldenVm is reported as a warning: it is for debugging only.
  *
  * @example
@@ -40,6 +43,8 @@ export class GoldenImageChecks implements IAspect {
     }
     const resources = resolveResources(node);
     const byAddress = new Map(resources.map((r) => [r.address, r]));
+    const buildVms = new Set(node.node.findAll().filter((c): c is GoldenVm => c instanceof GoldenVm)
+      .map((vm) => `\${${vm.virtualMachine.terraformResourceType}.${vm.virtualMachine.friendlyUniqueId}.id}`));
     for (const resource of resources) {
       if (resource.type === 'azurerm_network_security_group') {
         for (const rule of asArray(resource.config.security_rule)) {
@@ -49,6 +54,12 @@ export class GoldenImageChecks implements IAspect {
         checkRule(resource, resource.config, `NSG rule '${resource.config.name}'`);
       } else if (resource.type === 'azurerm_image') {
         checkImage(resource, byAddress);
+      }
+      if (buildVms.has(String(resource.config.virtual_machine_id))) {
+        Annotations.of(resource.construct).addError(`[GoldenImage:ResourceOnBuildVm] ${resource.address} is attached to a GoldenVm's build VM. `
+          + 'Once the VM is generalized Azure refuses every change to it and its extensions ("Cannot modify extensions in the VM when the VM '
+          + 'is not running"), so the next rebuild or destroy would fail. Fix: run that work as a setup step (WindowsSetup), not as a '
+          + 'resource on the build VM.');
       }
     }
   }

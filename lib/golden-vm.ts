@@ -1,13 +1,13 @@
+import { DataAzurermPlatformImage } from '@cdktf/provider-azurerm/lib/data-azurerm-platform-image';
 import { NetworkInterface } from '@cdktf/provider-azurerm/lib/network-interface';
 import { NetworkSecurityGroup } from '@cdktf/provider-azurerm/lib/network-security-group';
 import { PublicIp } from '@cdktf/provider-azurerm/lib/public-ip';
 import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import { Subnet } from '@cdktf/provider-azurerm/lib/subnet';
 import { SubnetNetworkSecurityGroupAssociation } from '@cdktf/provider-azurerm/lib/subnet-network-security-group-association';
-import { VirtualMachineExtension } from '@cdktf/provider-azurerm/lib/virtual-machine-extension';
 import { VirtualNetwork } from '@cdktf/provider-azurerm/lib/virtual-network';
 import { WindowsVirtualMachine } from '@cdktf/provider-azurerm/lib/windows-virtual-machine';
-import { ITerraformDependable } from 'cdktf';
+import { Fn, ITerraformDependable, TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
 import { HyperVGeneration, OsType } from './image';
 import { MarketplaceImage } from './marketplace-image';
@@ -16,6 +16,7 @@ import {
   isVmSize, isWindowsVmName,
 } from './private/azure-names';
 import { adminPassword } from './private/credentials';
+import { environmentNumber, guestDirectoryEnvironment, operatorStep, subscriptionOf } from './private/operator-step';
 import { TerraformData } from './private/terraform-data';
 import { PropsValidator } from './private/validation';
 import { WindowsSetup } from './windows-setup';
@@ -125,11 +126,19 @@ export interface GoldenVmProps {
    */
   readonly osDiskStorageType?: OsDiskStorageType;
   /**
-   * How long Terraform waits for the setup (the VM extension), in minutes (5-90; the extension itself stops at 90).
+   * How long the setup may run in the guest, in minutes (5-720). The deployment fails when it is reached; the setup
+   * goes on in the guest, and the next deployment waits for it instead of starting it again.
    *
    * @default 60
    */
   readonly setupTimeoutMinutes?: number;
+  /**
+   * Keep the setup script and its log in the image, in `C:\GoldenImage`, readable by administrators only. Every VM
+   * made from the image then carries them.
+   *
+   * @default false - nothing of the setup stays in the image
+   */
+  readonly keepSetupFiles?: boolean;
   /**
    * Tags for every resource.
    *
@@ -138,25 +147,44 @@ export interface GoldenVmProps {
   readonly tags?: { [key: string]: string };
 }
 
-const CUSTOM_DATA_SETUP_COMMAND = 'powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -Command "'
-  + "$p = Join-Path $env:SystemDrive 'GoldenImage\\setup.ps1'; "
-  + 'New-Item -ItemType Directory -Force -Path (Split-Path $p) | Out-Null; '
-  + "Copy-Item -LiteralPath (Join-Path $env:SystemDrive 'AzureData\\CustomData.bin') -Destination $p -Force; "
-  + '& $p; exit $LASTEXITCODE"';
+/** The revision's format: sortable, and readable as the build's UTC time. */
+const BUILD_REVISION_FORMAT = 'YYYYMMDDhhmmss';
+const MAX_SETUP_TIMEOUT_MINUTES = 720;
 
 /**
- * The build VM of a golden image: a Windows VM from a marketplace image, configured in the guest
- * by a `WindowsSetup` that ends with a local smoke test. Terraform waits for the setup, so a failing
- * step fails the deployment before anything is imaged.
+ * The build VM of a golden image: a Windows VM from a marketplace image, configured in the guest by a `WindowsSetup`
+ * that ends with a local smoke test. Terraform waits for the setup, so a failing step fails the deployment before
+ * anything is imaged.
  *
- * Any change to the image, size, security type or setup replaces the VM: once generalized, it can
- * neither be updated nor started again.
+ * The VM is frozen: once generalized, Azure refuses every change to it and to its extensions, and it can never be
+ * started again. So nothing hangs on it in Terraform (no VM extension: the setup runs from the operator stage through
+ * Run Command, see `setupStep`), and nothing updates it in place: every input, tags included, is recorded in
+ * `buildSpec`, whose change replaces the VM (`ignore_changes = all` plus `replace_triggered_by`). Each VM is a new
+ * build with a new `buildRevision`, which names everything made from it.
+ *
+ * A `latest` marketplace version is resolved at plan time (`azurerm_platform_image`), so a new version published by
+ * the publisher shows up as a change and rebuilds; a pinned version never moves.
  */
 export class GoldenVm extends Construct {
   /** The Windows VM. */
   public readonly virtualMachine: WindowsVirtualMachine;
-  /** The CustomScriptExtension that runs the setup and the smoke test. */
-  public readonly setupExtension: VirtualMachineExtension;
+  /**
+   * Every input of the VM; a change of any of them replaces the VM (a generalized VM cannot be updated).
+   */
+  public readonly buildSpec: TerraformResource;
+  /**
+   * The build's identity: replaced with the VM, its output is the build revision (the UTC time of the plan that
+   * created the VM, `YYYYMMDDhhmmss`).
+   */
+  public readonly buildRevisionResource: TerraformResource;
+  /**
+   * The operator stage's setup step: a `terraform_data` whose local-exec provisioner checks the real VM's security
+   * type and generation, runs the setup in the guest while printing its log, removes the setup's traces from the
+   * guest and restarts the VM while a reboot is pending.
+   */
+  public readonly setupStep: TerraformResource;
+  /** The marketplace version lookup, when the image's version is `latest`. */
+  public readonly platformImage?: DataAzurermPlatformImage;
   /** The NIC (no public IP unless `publicIp`). */
   public readonly networkInterface: NetworkInterface;
   /** The resource group created for the VM, when none was given. */
@@ -180,8 +208,14 @@ export class GoldenVm extends Construct {
   public readonly osType: OsType = OsType.WINDOWS;
   /** Hyper-V generation of the VM, from its marketplace image. */
   public readonly hyperVGeneration: HyperVGeneration;
+  /** The VM's security type. */
+  public readonly securityType: SecurityType;
   /** Storage type of the OS disk. */
   public readonly osDiskStorageType: OsDiskStorageType;
+  /** The marketplace image version the VM is built from: resolved at plan time when the image says `latest`. */
+  public readonly baseImageVersion: string;
+  /** The build revision (`YYYYMMDDhhmmss`): a new one for every new build VM. */
+  public readonly buildRevision: string;
   /** Administrator user name. */
   public readonly adminUsername: string;
   /** Administrator password (a token; sensitive in Terraform). */
@@ -208,8 +242,8 @@ export class GoldenVm extends Construct {
     v.check('adminUsername', props.adminUsername, isAdminUsername,
       'is not allowed for a Windows administrator (1-20 characters starting with a letter; reserved names such as admin or administrator are refused)',
       "choose another name, e.g. 'goldenadmin'");
-    v.check('setupTimeoutMinutes', setupTimeoutMinutes, (t) => Number.isInteger(t) && t >= 5 && t <= 90,
-      'is not a whole number of minutes between 5 and 90', 'pass e.g. 60');
+    v.check('setupTimeoutMinutes', setupTimeoutMinutes, (t) => Number.isInteger(t) && t >= 5 && t <= MAX_SETUP_TIMEOUT_MINUTES,
+      `is not a whole number of minutes between 5 and ${MAX_SETUP_TIMEOUT_MINUTES}`, 'pass e.g. 60');
     v.check('securityType', props.securityType, (t) => Object.values(SecurityType).includes(t), 'is not a security type',
       'pass SecurityType.STANDARD (the default), or omit it');
     v.check('osDiskStorageType', props.osDiskStorageType, (t) => Object.values(OsDiskStorageType).includes(t), 'is not a storage type',
@@ -293,14 +327,41 @@ export class GoldenVm extends Construct {
       }],
     });
 
-    // A change to any of these replaces the VM (size alone would otherwise be updated in place,
-    // which fails on a generalized VM).
-    const buildSpec = new TerraformData(this, 'BuildSpec', {
+    this.securityType = securityType;
+    this.platformImage = props.image.version === 'latest' ? new DataAzurermPlatformImage(this, 'BaseImage', {
+      location: this.location,
+      publisher: props.image.publisher,
+      offer: props.image.offer,
+      sku: props.image.sku,
+    }) : undefined;
+    this.baseImageVersion = this.platformImage?.version ?? props.image.version;
+
+    const sourceImageReference = {
+      publisher: props.image.publisher,
+      offer: props.image.offer,
+      sku: props.image.sku,
+      version: this.baseImageVersion,
+    };
+    const osDisk = { caching: 'ReadWrite', storageAccountType: this.osDiskStorageType };
+    const customData = Buffer.from(props.setup.renderScript(), 'utf8').toString('base64');
+    // Every input of the VM: the VM ignores changes of its own arguments and is replaced when this changes, so a
+    // generalized VM is never updated in place (Azure would refuse it), whatever changed, tags included.
+    this.buildSpec = new TerraformData(this, 'BuildSpec', {
       triggersReplace: {
-        image: props.image.urn,
-        vm_size: vmSize,
+        name: vmName,
+        resource_group_name: this.resourceGroupName,
+        location: this.location,
+        computer_name: computerName,
+        size: vmSize,
+        source_image_reference: sourceImageReference,
         security_type: securityType,
-        setup_sha256: props.setup.scriptHash,
+        os_disk: { caching: osDisk.caching, storage_account_type: osDisk.storageAccountType },
+        network_interface_ids: [this.networkInterface.id],
+        admin_username: this.adminUsername,
+        // A hash: the password itself stays in the VM's and the generator's state only.
+        admin_password_sha256: Fn.sha256(password),
+        custom_data_sha256: props.setup.scriptHash,
+        tags: tags ?? {},
       },
     });
 
@@ -312,36 +373,47 @@ export class GoldenVm extends Construct {
       adminUsername: this.adminUsername,
       adminPassword: password,
       networkInterfaceIds: [this.networkInterface.id],
-      sourceImageReference: {
-        publisher: props.image.publisher,
-        offer: props.image.offer,
-        sku: props.image.sku,
-        version: props.image.version,
-      },
-      osDisk: { caching: 'ReadWrite', storageAccountType: this.osDiskStorageType },
-      // Standard security type, stated explicitly: managed images cannot be captured from Trusted Launch VMs.
+      sourceImageReference,
+      osDisk,
+      // Standard security type, stated explicitly: managed images cannot be captured from Trusted Launch VMs. azurerm
+      // 4.x sends no security profile for it, so where Trusted Launch is a default the setup step finds out (see
+      // setupStep).
       secureBootEnabled: false,
       vtpmEnabled: false,
       provisionVmAgent: true,
+      // Run Command, which runs the setup and Sysprep, is delivered by the VM agent's extension handling.
       allowExtensionOperations: true,
-      customData: Buffer.from(props.setup.renderScript(), 'utf8').toString('base64'),
-      lifecycle: { replaceTriggeredBy: [buildSpec.address] },
+      // The setup script: copied by the setup step into an administrators-only folder, and removed with it.
+      customData,
+      lifecycle: { ignoreChanges: 'all', replaceTriggeredBy: [(this.buildSpec as TerraformData).address] },
     });
-
-    this.setupExtension = new VirtualMachineExtension(this, 'Setup', {
-      name: 'golden-setup',
-      virtualMachineId: this.virtualMachine.id,
-      publisher: 'Microsoft.Compute',
-      type: 'CustomScriptExtension',
-      typeHandlerVersion: '1.10',
-      autoUpgradeMinorVersion: true,
-      settings: JSON.stringify({ commandToExecute: CUSTOM_DATA_SETUP_COMMAND }),
-      timeouts: { create: `${setupTimeoutMinutes}m` },
-      tags,
-    });
-
     this.vmId = this.virtualMachine.id;
-    this.readyForCapture = [this.setupExtension];
+
+    const revision = new TerraformData(this, 'BuildRevision', {
+      triggersReplace: this.vmId,
+      // The plan time of the VM's creation: kept (ignore_changes) until the VM is replaced.
+      input: Fn.formatdate(BUILD_REVISION_FORMAT, Fn.plantimestamp()),
+      lifecycle: { ignoreChanges: ['input'] },
+    });
+    this.buildRevisionResource = revision;
+    this.buildRevision = revision.output;
+
+    this.setupStep = operatorStep(this, 'Setup', {
+      script: 'setup-vm.sh',
+      // Once per build VM: a new VM is set up anew, the same one never twice.
+      triggersReplace: this.vmId,
+      environment: {
+        GOLDEN_SUBSCRIPTION_ID: subscriptionOf(this.vmId),
+        GOLDEN_RESOURCE_GROUP: this.resourceGroupName,
+        GOLDEN_VM_NAME: vmName,
+        ...guestDirectoryEnvironment(this),
+        GOLDEN_SETUP_TIMEOUT_MINUTES: environmentNumber(setupTimeoutMinutes),
+        GOLDEN_EXPECTED_SECURITY_TYPE: securityType,
+        GOLDEN_EXPECTED_HYPERV_GENERATION: this.hyperVGeneration,
+        GOLDEN_KEEP_SETUP_FILES: props.keepSetupFiles ? 'true' : 'false',
+      },
+    });
+    this.readyForCapture = [this.setupStep];
   }
 
   /** Private IP address of the build VM. */

@@ -3,14 +3,16 @@ import type { ManagedDisk } from '@cdktf/provider-azurerm/lib/managed-disk';
 import type { SharedImage } from '@cdktf/provider-azurerm/lib/shared-image';
 import type { SharedImageGallery } from '@cdktf/provider-azurerm/lib/shared-image-gallery';
 import type { SharedImageVersion, SharedImageVersionTargetRegion } from '@cdktf/provider-azurerm/lib/shared-image-version';
-import { Fn, IResolvable, ITerraformDependable, TerraformIterator, Token } from 'cdktf';
+import { Fn, IResolvable, ITerraformDependable, TerraformIterator, TerraformResource, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { OsDiskStorageType } from './golden-vm';
-import { HyperVGeneration, IImage, OsType } from './image';
+import { HyperVGeneration, IImage, ImageBuild, OsType } from './image';
 import {
   canonicalLocation, checkCommonNames, isDifferentKnownLocation, isGalleryName, isImageName, isSameKnownLocation,
 } from './private/azure-names';
 import { nonEmpty } from './private/dependencies';
+import { checkCaptureTags, galleryVersionName, imageLine, isImageLineName, MAX_IMAGE_LINE_NAME_LENGTH, retainBuildsIsValid } from './private/image-line';
+import { providerSubscriptionId } from './private/operator-step';
 import { isUnresolved, PropsValidator } from './private/validation';
 
 /** How `ImageCopy` makes its independent managed image. */
@@ -40,11 +42,20 @@ export interface ImageCopyProps {
    */
   readonly location?: string;
   /**
-   * Name of the copy (1-80 letters, digits, underscores, periods and hyphens).
+   * Name of the copy (1-80 letters, digits, underscores, periods and hyphens). For a build of an image line (a
+   * `GeneralizedImage`, or a copy of one), the name of the copy's line (at most 65 characters): build `<revision>` is
+   * copied as `<imageName>-<revision>`.
    *
-   * @default - the source's name
+   * @default - the source's name, or the source's line name for a build
    */
   readonly imageName?: string;
+  /**
+   * For a build of an image line copied within its region (`OS_DISK`): how many builds' copies are kept, this one
+   * included (1-50); older ones are deleted. A cross-region copy (`COMPUTE_GALLERY`) keeps only the current build.
+   *
+   * @default 3
+   */
+  readonly retainBuilds?: number;
   /**
    * How the copy is made.
    *
@@ -110,8 +121,15 @@ const GALLERY_IMAGE_IDENTIFIER = { publisher: 'azure-golden-image', offer: 'imag
  * source in the program.
  */
 export class ImageCopy extends Construct implements IImage {
-  /** The managed image that is the copy. */
-  public readonly image: Image;
+  /**
+   * The managed image that is the copy, when Terraform manages it: a one-off copy, or a cross-region copy. A build of
+   * an image line copied within its region is made by `captureStep` instead, beside the earlier builds' copies.
+   */
+  public readonly image?: Image;
+  /** With a build copied within its region: the step that captures the copy and deletes the line's older copies. */
+  public readonly captureStep?: TerraformResource;
+  /** With a build copied within its region: the resource that deletes every copy of the line when destroyed. */
+  public readonly imageLine?: TerraformResource;
   /** The method used. */
   public readonly method: ImageCopyMethod;
   /** The gallery, with `COMPUTE_GALLERY`. */
@@ -139,21 +157,37 @@ export class ImageCopy extends Construct implements IImage {
   public readonly imageDependables: ITerraformDependable[];
   /** The copy's own OS disk with `COMPUTE_GALLERY`; undefined with `OS_DISK`, whose disk belongs to the source. */
   public readonly osDiskId?: string;
+  /** The source's build, with the copy's line name, when the source is a build of an image line. */
+  public readonly imageBuild?: ImageBuild;
 
   constructor(scope: Construct, id: string, props: ImageCopyProps) {
     super(scope, id);
     const v = new PropsValidator(`ImageCopy '${this.node.path}'`);
     const source = props.source;
     const location = props.location ?? source.location;
-    const imageName = props.imageName ?? source.imageName;
+    const sourceBuild = source.imageBuild;
+    // A build's copy is one build of the copy's own line: `<line>-<revision>`.
+    const lineName = props.imageName ?? sourceBuild?.lineName ?? source.imageName;
+    const imageName = sourceBuild ? `${lineName}-${sourceBuild.revision}` : lineName;
+    const retainBuilds = props.retainBuilds ?? 3;
     const timeoutMinutes = props.timeoutMinutes ?? 180;
     const sameRegion = isSameKnownLocation(location, source.location);
     const method = props.method ?? (sameRegion && source.osDiskId !== undefined ? ImageCopyMethod.OS_DISK : ImageCopyMethod.COMPUTE_GALLERY);
 
     checkCommonNames(v, { location: props.location, resourceGroupName: props.resourceGroupName });
-    v.check(props.imageName === undefined ? "imageName (the source's)" : 'imageName', imageName, isImageName,
-      'is not a valid image name (1-80 letters, digits, underscores, periods and hyphens, starting with a letter or digit, ending with a letter, digit or underscore)',
-      "pass imageName, e.g. 'img-golden-web'");
+    if (sourceBuild) {
+      v.check(props.imageName === undefined ? "imageName (the source's line)" : 'imageName', lineName, isImageLineName,
+        `is not a valid image line name (1-${MAX_IMAGE_LINE_NAME_LENGTH} letters, digits, underscores, periods and hyphens, starting with a letter or digit, ending with a letter, digit or underscore; the build revision is appended)`,
+        "pass imageName, e.g. 'img-golden-web'");
+    } else {
+      v.check(props.imageName === undefined ? "imageName (the source's)" : 'imageName', imageName, isImageName,
+        'is not a valid image name (1-80 letters, digits, underscores, periods and hyphens, starting with a letter or digit, ending with a letter, digit or underscore)',
+        "pass imageName, e.g. 'img-golden-web'");
+    }
+    v.check('retainBuilds', retainBuilds, retainBuildsIsValid, 'is not a whole number between 1 and 50', 'pass e.g. 3');
+    if (sourceBuild && method === ImageCopyMethod.OS_DISK) {
+      checkCaptureTags(v, props.tags);
+    }
     v.check('galleryName', props.galleryName, isGalleryName,
       'is not a valid gallery name (1-80 letters, digits, underscores and periods, starting and ending with a letter or digit; no hyphens)',
       "write it with underscores, e.g. 'gal_golden_images'");
@@ -177,7 +211,7 @@ export class ImageCopy extends Construct implements IImage {
     if (!isUnresolved(props.resourceGroupName) && !isUnresolved(source.resourceGroupName) && !isUnresolved(imageName)
       && !isUnresolved(source.imageName)
       && props.resourceGroupName.toLowerCase() === source.resourceGroupName.toLowerCase()
-      && imageName.toLowerCase() === source.imageName.toLowerCase()) {
+      && lineName.toLowerCase() === (sourceBuild?.lineName ?? source.imageName).toLowerCase()) {
       v.fail('resourceGroupName', props.resourceGroupName, `holds the source '${source.imageName}' already: the copy would replace it`,
         'copy into another resource group (the point of a copy that survives the source), or pass another imageName');
     }
@@ -186,6 +220,7 @@ export class ImageCopy extends Construct implements IImage {
     this.method = method;
     this.location = canonicalLocation(location);
     this.imageName = imageName;
+    this.imageBuild = sourceBuild ? { revision: sourceBuild.revision, lineName } : undefined;
     this.resourceGroupName = props.resourceGroupName;
     this.osType = source.osType;
     this.hyperVGeneration = source.hyperVGeneration;
@@ -194,6 +229,30 @@ export class ImageCopy extends Construct implements IImage {
     const placement = { resourceGroupName: this.resourceGroupName, location: this.location, tags };
 
     let osDiskId: string;
+    if (method === ImageCopyMethod.OS_DISK && sourceBuild) {
+      // The line's copies are made from the source's generalized OS disk by the operator stage, beside the earlier ones.
+      const line = imageLine(this, {
+        // Not the source disk's id: the line (and its destroy-time deletion of every copy) must outlive every build.
+        subscriptionId: providerSubscriptionId(this),
+        resourceGroupName: this.resourceGroupName,
+        location: this.location,
+        lineName,
+        revision: sourceBuild.revision,
+        source: { diskId: source.osDiskId! },
+        hyperVGeneration: this.hyperVGeneration,
+        osType: this.osType,
+        retainBuilds,
+        storageType,
+        tags,
+        // The source's OS disk is only final once the source image exists (after Sysprep and generalization).
+        dependsOn: source.imageDependables,
+      });
+      this.captureStep = line.captureStep;
+      this.imageLine = line.imageLine;
+      this.imageId = line.imageId;
+      this.imageDependables = [line.captureStep];
+      return;
+    }
     if (method === ImageCopyMethod.OS_DISK) {
       osDiskId = source.osDiskId!;
     } else {
@@ -203,12 +262,13 @@ export class ImageCopy extends Construct implements IImage {
       const galleryPlacement = { resourceGroupName: this.resourceGroupName, location: sourceLocation, tags };
       this.gallery = new SharedImageGallery(this, 'Gallery', {
         ...galleryPlacement,
-        name: props.galleryName ?? galleryNameFor(imageName),
+        name: props.galleryName ?? galleryNameFor(lineName),
         description: 'Replicates one image for an independent copy (azure-golden-image ImageCopy).',
       });
       this.galleryImage = new SharedImage(this, 'GalleryImage', {
         ...galleryPlacement,
-        name: imageName,
+        // The line's name: one definition for every build.
+        name: lineName,
         galleryName: this.gallery.name,
         osType: this.osType,
         hyperVGeneration: this.hyperVGeneration,
@@ -216,7 +276,8 @@ export class ImageCopy extends Construct implements IImage {
       });
       this.galleryImageVersion = new SharedImageVersion(this, 'GalleryImageVersion', {
         ...galleryPlacement,
-        name: GALLERY_IMAGE_VERSION,
+        // Every build is a new version (a version's source cannot change).
+        name: sourceBuild ? galleryVersionName(sourceBuild.revision) : GALLERY_IMAGE_VERSION,
         galleryName: this.gallery.name,
         imageName: this.galleryImage.name,
         managedImageId: source.imageId,

@@ -16,7 +16,7 @@ import {
 } from './private/azure-names';
 import { adminPassword } from './private/credentials';
 import { sameKeyAttribute } from './private/for-each';
-import { relativeAssetPath, stackScriptAsset } from './private/script-assets';
+import { scriptsAssetPath } from './private/script-assets';
 import { TerraformData } from './private/terraform-data';
 import { isUnresolved, PropsValidator } from './private/validation';
 
@@ -459,7 +459,6 @@ export class ImageFleet extends Construct {
     });
 
     if (props.verifyUrls) {
-      const script = stackScriptAsset(this, 'GoldenImageVerifyFleetScript', 'operator/verify-fleet.sh');
       // `name=url` pairs separated by spaces: names and URLs hold neither.
       const targets = addressSource.forExpressionForList(`format("%s=${urlFormat.slice(1, -1)}", key, ${urlArguments})`);
       this.urlCheck = new TerraformData(this, 'UrlCheck', {
@@ -469,7 +468,7 @@ export class ImageFleet extends Construct {
         provisioners: [{
           type: 'local-exec',
           interpreter: ['bash'],
-          command: relativeAssetPath(script),
+          command: scriptsAssetPath(this, 'operator/verify-fleet.sh'),
           environment: {
             FLEET_TARGETS: Fn.join(' ', Token.asList(targets)),
             VERIFY_TIMEOUT_SECONDS: isUnresolved(verifyTimeoutMinutes)

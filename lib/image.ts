@@ -14,6 +14,17 @@ export enum OsType {
   LINUX = 'Linux',
 }
 
+/** The build an image comes from: one of a line of images rebuilt again and again (`GeneralizedImage`, its copies). */
+export interface ImageBuild {
+  /** The build revision, `YYYYMMDDhhmmss` (the build VM's creation): new for every build, and newer ones sort later. */
+  readonly revision: string;
+  /**
+   * The line's name: every build's image is named `<lineName>-<revision>` and tagged `golden-image-name=<lineName>`,
+   * `golden-image-revision=<revision>`; the newest few are kept for rollback.
+   */
+  readonly lineName: string;
+}
+
 /**
  * A managed image that VMs can be created from: a `GeneralizedImage`, an `ImageCopy`,
  * or an image made elsewhere (`ManagedImage.fromImageId`).
@@ -40,4 +51,10 @@ export interface IImage {
    * @default - unknown: copies go through an Azure Compute Gallery
    */
   readonly osDiskId?: string;
+  /**
+   * The build the image comes from, when it is one of a line of rebuilt images.
+   *
+   * @default - not a build: a one-off image
+   */
+  readonly imageBuild?: ImageBuild;
 }

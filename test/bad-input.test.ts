@@ -281,7 +281,7 @@ const ACCEPTED: AcceptedRow[] = [
   accepts('GoldenVm', 'adminPassword', 'variable', '${var.token_value}', (s) => goldenVm(s, {
     adminPassword: new TerraformVariable(s, 'token_value', { type: 'string', sensitive: true }).stringValue,
   })),
-  accepts('GoldenVm', 'setupTimeoutMinutes', 'variable', '${var.token_value}m', (s) => goldenVm(s, { setupTimeoutMinutes: numberToken(s) })),
+  accepts('GoldenVm', 'setupTimeoutMinutes', 'variable', '${var.token_value}', (s) => goldenVm(s, { setupTimeoutMinutes: numberToken(s) })),
 
   accepts('GeneralizedImage', 'imageName', 'function', '${lower(var.token_value)}', (s) => generalizedImage(s, { imageName: functionToken(s) })),
   accepts('GeneralizedImage', 'resourceGroupName', 'variable', '${var.token_value}', (s) => generalizedImage(s, { resourceGroupName: stringToken(s) })),

@@ -74,14 +74,13 @@ describe('consumer app installing the packed library', () => {
 
   test('synthesizes the whole pipeline', () => {
     const types = Object.keys(json.resource);
-    expect(types).toEqual(expect.arrayContaining([
-      'azurerm_windows_virtual_machine', 'azurerm_virtual_machine_extension', 'terraform_data', 'azurerm_image', 'random_password',
-    ]));
-    const images = Object.values<any>(json.resource.azurerm_image);
-    expect(images).toHaveLength(2);
-    expect(images.every((i) => i.hyper_v_generation === 'V2')).toBe(true);
+    expect(types).toEqual(expect.arrayContaining(['azurerm_windows_virtual_machine', 'terraform_data', 'random_password']));
+    expect(types).not.toContain('azurerm_virtual_machine_extension');
+    const captures = Object.entries<any>(json.resource.terraform_data).filter(([name]) => /^(Image|Copy)_Capture_/.test(name));
+    expect(captures).toHaveLength(2);
+    expect(captures.every(([, c]) => c.input.hyper_v_generation === 'V2')).toBe(true);
     const fleetVm = Object.values<any>(json.resource.azurerm_windows_virtual_machine).find((vm) => vm.for_each !== undefined);
-    expect(fleetVm.source_image_id).toMatch(/^\$\{azurerm_image\.Copy_/);
+    expect(fleetVm.source_image_id).toMatch(/^\$\{terraform_data\.Copy_Capture_[0-9A-F]{8}\.output\.image_id\}$/);
   });
 
   test('copies every script the provisioners run into cdktf.out, unchanged', () => {
@@ -92,11 +91,16 @@ describe('consumer app installing the packed library', () => {
         scripts.push(...`${exec.command} ${Object.values(exec.environment ?? {}).join(' ')}`.match(/\.\/assets\/[^\s"]+/g) ?? []);
       }
     }
-    expect(scripts.map((s) => path.basename(s)).sort()).toEqual(['generalize-vm.sh', 'generalize.ps1', 'verify-fleet.sh']);
-    for (const script of scripts) {
-      const copied = path.join(stackDir, script);
-      const source = ['operator', 'guest'].map((d) => path.join(REPO, 'lib', 'scripts', d, path.basename(script))).find((p) => fs.existsSync(p))!;
-      expect(fs.readFileSync(copied, 'utf8')).toBe(fs.readFileSync(source, 'utf8'));
+    const commands = scripts.filter((s) => s.endsWith('.sh')).map((s) => path.basename(s));
+    expect([...new Set(commands)].sort()).toEqual(['generalize-vm.sh', 'images.sh', 'setup-vm.sh', 'verify-fleet.sh']);
+    // One copy of the whole scripts directory: the operator scripts source common.sh, the guest scripts go to the VM.
+    const directories = new Set(scripts.map((s) => s.replace(/\/(operator|guest)(\/[^/]+)?$/, '')));
+    expect(directories.size).toBe(1);
+    const copiedRoot = path.join(stackDir, [...directories][0]);
+    const listed = (root: string) => ['operator', 'guest'].flatMap((d) => fs.readdirSync(path.join(root, d)).map((f) => `${d}/${f}`)).sort();
+    expect(listed(copiedRoot)).toEqual(listed(path.join(REPO, 'lib', 'scripts')));
+    for (const file of listed(copiedRoot)) {
+      expect(fs.readFileSync(path.join(copiedRoot, file), 'utf8')).toBe(fs.readFileSync(path.join(REPO, 'lib', 'scripts', file), 'utf8'));
     }
   });
 

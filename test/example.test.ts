@@ -32,35 +32,60 @@ describe('examples/golden-image', () => {
   });
   afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
 
-  test('synthesizes the build VM of the seed', () => {
+  test('synthesizes the build VM of the seed, from the newest marketplace version resolved at plan time', () => {
+    const lookup = only(image, 'terraform_data', 'BuildVm_BuildSpec');
+    expect(image.data.azurerm_platform_image).toBeDefined();
+    const [versionLookup] = Object.keys(image.data.azurerm_platform_image);
     expect(json.image).toHaveResourceWithProperties(WindowsVirtualMachine, {
-      source_image_reference: { publisher: 'MicrosoftWindowsServer', offer: 'WindowsServer', sku: '2022-datacenter-core-g2', version: 'latest' },
+      source_image_reference: {
+        publisher: 'MicrosoftWindowsServer',
+        offer: 'WindowsServer',
+        sku: '2022-datacenter-core-g2',
+        version: `\${data.azurerm_platform_image.${versionLookup}.version}`,
+      },
     });
+    expect(lookup.body.triggers_replace.source_image_reference.version).toBe(`\${data.azurerm_platform_image.${versionLookup}.version}`);
   });
 
-  test('chains the image stack by Terraform dependencies: setup -> generalize -> image -> copy', () => {
+  test('hangs no Terraform resource on the build VM and freezes it', () => {
+    expect(Object.keys(image.resource)).not.toContain('azurerm_virtual_machine_extension');
+    expect(Object.keys(image.resource)).not.toContain('azurerm_virtual_machine_run_command');
     const vm = only(image, 'azurerm_windows_virtual_machine', 'BuildVm_');
-    const setup = only(image, 'azurerm_virtual_machine_extension', 'BuildVm_');
-    const generalize = only(image, 'terraform_data', 'Image_Generalize');
-    const captured = only(image, 'azurerm_image', 'Image_');
-    const copy = only(image, 'azurerm_image', 'ImageCopy_');
+    const spec = only(image, 'terraform_data', 'BuildVm_BuildSpec');
+    expect(vm.body.lifecycle).toEqual({ ignore_changes: 'all', replace_triggered_by: [spec.address] });
+  });
 
-    expect(setup.body.virtual_machine_id).toBe(`\${${vm.address}.id}`);
+  test('chains the image stack by Terraform dependencies: setup -> generalize -> capture -> copy, each build named by its revision', () => {
+    const vm = only(image, 'azurerm_windows_virtual_machine', 'BuildVm_');
+    const revision = only(image, 'terraform_data', 'BuildVm_BuildRevision');
+    const setup = only(image, 'terraform_data', 'BuildVm_Setup');
+    const generalize = only(image, 'terraform_data', 'Image_Generalize');
+    const captured = only(image, 'terraform_data', 'Image_Capture');
+    const copy = only(image, 'terraform_data', 'ImageCopy_Capture');
+
+    expect(setup.body.triggers_replace).toBe(`\${${vm.address}.id}`);
     expect(generalize.body.depends_on).toEqual([setup.address]);
     expect(generalize.body.triggers_replace).toBe(`\${${vm.address}.id}`);
-    expect(captured.body.depends_on).toEqual([generalize.address]);
-    expect(captured.body.source_virtual_machine_id).toBe(`\${${vm.address}.id}`);
-    expect(captured.body.hyper_v_generation).toBe('V2');
-    expect(copy.body.depends_on).toEqual([captured.address]);
-    expect(copy.body.resource_group_name).toBe('${azurerm_resource_group.ImagesResourceGroup.name}');
-    expect(copy.body.hyper_v_generation).toBe('V2');
-    expect(image.output.image_id.value).toBe(`\${${copy.address}.id}`);
+    expect(captured.body.depends_on).toEqual([only(image, 'terraform_data', 'Image_ImageLine').address, generalize.address]);
+    expect(captured.body.input).toMatchObject({
+      image_name: `img-golden-web-\${${revision.address}.output}`,
+      source_virtual_machine_id: `\${${vm.address}.id}`,
+      hyper_v_generation: 'V2',
+    });
+    expect(copy.body.depends_on).toEqual([only(image, 'terraform_data', 'ImageCopy_ImageLine').address, captured.address]);
+    expect(copy.body.input).toMatchObject({
+      image_name: `img-golden-web-\${${revision.address}.output}`,
+      resource_group_name: '${azurerm_resource_group.ImagesResourceGroup.name}',
+      source_disk_id: `\${${vm.address}.os_disk[0].id}`,
+      hyper_v_generation: 'V2',
+    });
+    expect(image.output.image_id.value).toBe(`\${${copy.address}.output.image_id}`);
   });
 
   test('builds the fleet from the copy through the image stack\'s state: copy -> fleet', () => {
-    const copy = only(image, 'azurerm_image', 'ImageCopy_');
+    const copy = only(image, 'terraform_data', 'ImageCopy_Capture');
     // cdktf exports the copy's id from the image stack ...
-    const [exported] = Object.entries<any>(image.output).filter(([, o]) => o.value === `\${${copy.address}.id}` && o.sensitive);
+    const [exported] = Object.entries<any>(image.output).filter(([, o]) => o.value === `\${${copy.address}.output.image_id}` && o.sensitive);
     expect(exported).toBeDefined();
     // ... and the fleet stack reads it from that stack's state file, by a relative path valid from its own directory.
     expect(fleet.data.terraform_remote_state['cross-stack-reference-input-golden-image']).toMatchObject({

@@ -128,8 +128,8 @@ describe('generalize-vm.sh as synthesized, against a simulated az', () => {
     const result = await runSeed(fake);
     // THEN
     expect(result.code).toBe(0);
-    const guestScript = seedEnvironment().GOLDEN_GUEST_SCRIPT;
-    expect(fake.calls()).toEqual(happyPathCalls({ subscriptionId: SUBSCRIPTION_ID, guestScript, pollSeconds: 1 }));
+    const guestDirectory = seedEnvironment().GOLDEN_GUEST_DIRECTORY;
+    expect(fake.calls()).toEqual(happyPathCalls({ subscriptionId: SUBSCRIPTION_ID, guestDirectory, pollSeconds: 1 }));
     expectFinalState(fake, 'deallocated', 'generalized');
     expect(fake.state().sysprepRuns).toBe(1);
     expect(result.stdout).toMatch(/\[generalize-vm \+\d+s\] login: using the current az session/);
@@ -572,7 +572,7 @@ describe('the scripts themselves', () => {
       console.log('shellcheck is not installed: skipping (CI installs it: apt-get install -y shellcheck)');
       return;
     }
-    expect(() => execFileSync('shellcheck', ['-s', 'bash', path.join(SCRIPTS_DIRECTORY, 'operator', 'generalize-vm.sh')], { encoding: 'utf8' })).not.toThrow();
+    expect(() => execFileSync('shellcheck', ['-x', '-s', 'bash', path.join(SCRIPTS_DIRECTORY, 'operator', 'generalize-vm.sh')], { encoding: 'utf8' })).not.toThrow();
   });
 });
 

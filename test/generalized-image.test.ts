@@ -1,22 +1,22 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Image } from '@cdktf/provider-azurerm/lib/image';
-import { TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
+import { Fn, TerraformOutput, TerraformStack, TerraformVariable, Token } from 'cdktf';
 import {
   GeneralizedImage, GeneralizedImageProps, GoldenVm, GoldenVmProps, HyperVGeneration, MarketplaceImage, OsType, WindowsSetup,
 } from '../lib';
 import { synthToDirectory } from './util/generalize-stack';
-import { addressOf, onlyResource, resourcesOf, synthStack } from './util/synth';
+import { addressAt, addressOf, resourceAt, resourcesOf, synthStack } from './util/synth';
 import { SCRIPTS_DIRECTORY } from '../lib/private/scripts';
 
 const SEED_IMAGE = MarketplaceImage.fromUrn('MicrosoftWindowsServer:WindowsServer:2022-datacenter-core-g2:latest');
 const GEN1_IMAGE = MarketplaceImage.fromUrn('MicrosoftWindowsServer:WindowsServer:2022-datacenter-core:latest');
 const ENVIRONMENT_KEYS = [
-  'GOLDEN_DEALLOCATE_TIMEOUT_MINUTES', 'GOLDEN_GUEST_SCRIPT', 'GOLDEN_RESOURCE_GROUP', 'GOLDEN_SUBSCRIPTION_ID',
+  'GOLDEN_DEALLOCATE_TIMEOUT_MINUTES', 'GOLDEN_GUEST_DIRECTORY', 'GOLDEN_RESOURCE_GROUP', 'GOLDEN_SUBSCRIPTION_ID',
   'GOLDEN_SYSPREP_TIMEOUT_MINUTES', 'GOLDEN_VM_NAME',
 ];
-const COMMAND = /^bash "\.\/assets\/GoldenImageGeneralizeVmScript\/[0-9A-F]{32}\/generalize-vm\.sh"$/;
+const SCRIPTS = '\\./assets/GoldenImageScripts/[0-9A-F]{32}';
+const COMMAND = new RegExp(`^bash "${SCRIPTS}/operator/generalize-vm\\.sh"$`);
 
 function vmProps(overrides: Partial<GoldenVmProps> = {}): GoldenVmProps {
   return { location: 'westeurope', image: SEED_IMAGE, setup: WindowsSetup.iisAspNet(), vmName: 'vm-golden', computerName: 'golden01', ...overrides };
@@ -31,48 +31,85 @@ function synthImage(overrides: Partial<GeneralizedImageProps> = {}, vmOverrides:
   return { ...result, image: image! };
 }
 
-/** The terraform_data resource of the generalize step (GoldenVm has one too, without provisioner). */
+/** The generalize step's terraform_data resource. */
 function generalizeStep(parsed: any): { name: string; resource: any; localExec: any } {
-  const entries = Object.entries<any>(resourcesOf(parsed, 'terraform_data')).filter(([, r]) => r.provisioner !== undefined);
-  expect(entries).toHaveLength(1);
-  const [name, resource] = entries[0];
+  const resource = resourceAt(parsed, 'terraform_data', 'Image/Generalize');
   expect(resource.provisioner).toHaveLength(1);
-  return { name, resource, localExec: resource.provisioner[0]['local-exec'] };
+  return { name: addressAt(parsed, 'terraform_data', 'Image/Generalize').split('.')[1], resource, localExec: resource.provisioner[0]['local-exec'] };
 }
 
 describe('GeneralizedImage', () => {
-  test('captures the VM into azurerm_image with the V2 generation of the Gen2 seed image', () => {
+  test('captures each build as <line>-<revision> from the generalized VM, with the V2 generation of the Gen2 seed image', () => {
     // WHEN
-    const { parsed, json } = synthImage();
+    const { parsed } = synthImage();
     // THEN
     const vmAddress = addressOf(parsed, 'azurerm_windows_virtual_machine');
-    expect(onlyResource(parsed, 'azurerm_image')).toEqual({
-      name: 'img-vm-golden',
-      resource_group_name: `\${${addressOf(parsed, 'azurerm_resource_group')}.name}`,
+    const revision = `\${${addressAt(parsed, 'terraform_data', 'BuildVm/BuildRevision')}.output}`;
+    const group = `\${${addressOf(parsed, 'azurerm_resource_group')}.name}`;
+    // The provider's subscription, read once per stack: stable across builds, unlike one split from the build VM's id.
+    const subscription = '${data.azurerm_client_config.GoldenImageClientConfig.subscription_id}';
+    expect(Object.keys(parsed.data.azurerm_client_config)).toEqual(['GoldenImageClientConfig']);
+    const capture = resourceAt(parsed, 'terraform_data', 'Image/Capture');
+    expect(capture.triggers_replace).toBe(revision);
+    expect(capture.input).toEqual({
+      image_id: `/subscriptions/${subscription}/resourceGroups/${group}/providers/Microsoft.Compute/images/img-vm-golden-${revision}`,
+      image_name: `img-vm-golden-${revision}`,
+      resource_group_name: group,
       location: 'westeurope',
-      source_virtual_machine_id: `\${${vmAddress}.id}`,
       hyper_v_generation: 'V2',
-      depends_on: [`terraform_data.${generalizeStep(parsed).name}`],
-      lifecycle: { replace_triggered_by: [`terraform_data.${generalizeStep(parsed).name}`] },
+      source_virtual_machine_id: `\${${vmAddress}.id}`,
     });
-    // Neither block Terraform rejects or keeps replacing with a source VM.
-    expect(json).toHaveResourceWithProperties(Image, { source_virtual_machine_id: `\${${vmAddress}.id}` });
-    expect(onlyResource(parsed, 'azurerm_image').os_disk).toBeUndefined();
-    expect(onlyResource(parsed, 'azurerm_image').zone_resilient).toBeUndefined();
+    const exec = capture.provisioner[0]['local-exec'];
+    expect(exec.command).toMatch(new RegExp(`^bash "${SCRIPTS}/operator/images\\.sh" capture$`));
+    expect(exec.environment).toEqual({
+      GOLDEN_SUBSCRIPTION_ID: subscription,
+      GOLDEN_IMAGE_RESOURCE_GROUP: group,
+      GOLDEN_IMAGE_NAME: 'img-vm-golden',
+      GOLDEN_BUILD_REVISION: revision,
+      GOLDEN_SOURCE_ID: `\${${vmAddress}.id}`,
+      GOLDEN_IMAGE_LOCATION: 'westeurope',
+      GOLDEN_HYPERV_GENERATION: 'V2',
+      GOLDEN_OS_TYPE: 'Windows',
+      GOLDEN_RETAIN_BUILDS: '3',
+    });
+    // No Terraform-managed image: a rebuild adds an image beside the earlier ones instead of replacing one.
+    expect(resourcesOf(parsed, 'azurerm_image')).toEqual({});
+  });
+
+  test('deletes every image of the line when the stack is destroyed, with values only from the resource itself', () => {
+    const { parsed } = synthImage({ imageName: 'img-web', resourceGroupName: 'rg-images' });
+    const line = resourceAt(parsed, 'terraform_data', 'Image/ImageLine');
+    // Nothing of a build: a rebuild must never replace the line, whose destroy-time step deletes every kept image.
+    const input = { subscription_id: '${data.azurerm_client_config.GoldenImageClientConfig.subscription_id}', resource_group_name: 'rg-images', image_line: 'img-web' };
+    expect(line.input).toEqual(input);
+    expect(line.triggers_replace).toEqual(input);
+    expect(line.provisioner).toEqual([{
+      'local-exec': {
+        command: expect.stringMatching(new RegExp(`^bash "${SCRIPTS}/operator/images\\.sh" delete-all$`)),
+        environment: {
+          GOLDEN_SUBSCRIPTION_ID: '${self.input.subscription_id}',
+          GOLDEN_IMAGE_RESOURCE_GROUP: '${self.input.resource_group_name}',
+          GOLDEN_IMAGE_NAME: '${self.input.image_line}',
+        },
+        when: 'destroy',
+      },
+    }]);
+    // The capture waits for the line (so the line is destroyed after it) and for the generalization.
+    expect(resourceAt(parsed, 'terraform_data', 'Image/Capture').depends_on).toEqual([
+      addressAt(parsed, 'terraform_data', 'Image/ImageLine'), addressAt(parsed, 'terraform_data', 'Image/Generalize'),
+    ]);
   });
 
   test('uses V1 for a Gen1 SKU', () => {
     const { parsed, image } = synthImage({}, { image: GEN1_IMAGE });
-    expect(onlyResource(parsed, 'azurerm_image').hyper_v_generation).toBe('V1');
+    expect(resourceAt(parsed, 'terraform_data', 'Image/Capture').input.hyper_v_generation).toBe('V1');
     expect(image.hyperVGeneration).toBe(HyperVGeneration.V1);
   });
 
-  test('chains setup extension -> generalize step -> image in the JSON', () => {
+  test('chains setup step -> generalize step -> capture in the JSON', () => {
     const { parsed } = synthImage();
     const step = generalizeStep(parsed);
-    const extension = addressOf(parsed, 'azurerm_virtual_machine_extension');
-    expect(step.resource.depends_on).toEqual([extension]);
-    expect(onlyResource(parsed, 'azurerm_image').depends_on).toEqual([`terraform_data.${step.name}`]);
+    expect(step.resource.depends_on).toEqual([addressAt(parsed, 'terraform_data', 'BuildVm/Setup')]);
   });
 
   test('runs the generalize step once per build VM', () => {
@@ -102,7 +139,7 @@ describe('GeneralizedImage', () => {
       GOLDEN_SUBSCRIPTION_ID: `\${element(split("/", ${vmAddress}.id), 2)}`,
       GOLDEN_RESOURCE_GROUP: `\${${addressOf(parsed, 'azurerm_resource_group')}.name}`,
       GOLDEN_VM_NAME: 'vm-golden',
-      GOLDEN_GUEST_SCRIPT: expect.stringMatching(/^\.\/assets\/GoldenImageGeneralizeGuestScript\/[0-9A-F]{32}\/generalize\.ps1$/),
+      GOLDEN_GUEST_DIRECTORY: expect.stringMatching(new RegExp(`^${SCRIPTS}/guest$`)),
       GOLDEN_SYSPREP_TIMEOUT_MINUTES: '30',
       GOLDEN_DEALLOCATE_TIMEOUT_MINUTES: '20',
     });
@@ -127,10 +164,14 @@ describe('GeneralizedImage', () => {
         expect(json).not.toContain(absolute);
       }
       const operatorScript = /^bash "(.*)"$/.exec(synthesized.provisioner.command)![1];
-      const guestScript = synthesized.provisioner.environment.GOLDEN_GUEST_SCRIPT;
-      expect(fs.readFileSync(path.join(synthesized.stackDirectory, operatorScript), 'utf8'))
-        .toBe(fs.readFileSync(path.join(SCRIPTS_DIRECTORY, 'operator', 'generalize-vm.sh'), 'utf8'));
-      expect(fs.readFileSync(path.join(synthesized.stackDirectory, guestScript), 'utf8'))
+      const guestDirectory = synthesized.provisioner.environment.GOLDEN_GUEST_DIRECTORY;
+      // The whole scripts directory, byte for byte: the operator scripts source common.sh beside them.
+      for (const script of ['generalize-vm.sh', 'common.sh', 'setup-vm.sh', 'images.sh']) {
+        expect(fs.readFileSync(path.join(synthesized.stackDirectory, path.dirname(operatorScript), script), 'utf8'))
+          .toBe(fs.readFileSync(path.join(SCRIPTS_DIRECTORY, 'operator', script), 'utf8'));
+      }
+      expect(path.basename(operatorScript)).toBe('generalize-vm.sh');
+      expect(fs.readFileSync(path.join(synthesized.stackDirectory, guestDirectory, 'generalize.ps1'), 'utf8'))
         .toBe(fs.readFileSync(path.join(SCRIPTS_DIRECTORY, 'guest', 'generalize.ps1'), 'utf8'));
     } finally {
       fs.rmSync(synthesized.outdir, { recursive: true, force: true });
@@ -142,11 +183,10 @@ describe('GeneralizedImage', () => {
       new GeneralizedImage(stack, 'Web', { vm: new GoldenVm(stack, 'WebVm', vmProps({ vmName: 'vm-web', computerName: 'web01' })) });
       new GeneralizedImage(stack, 'Api', { vm: new GoldenVm(stack, 'ApiVm', vmProps({ vmName: 'vm-api', computerName: 'api01' })) });
     });
-    const steps = Object.values<any>(resourcesOf(parsed, 'terraform_data')).filter((r) => r.provisioner !== undefined);
-    expect(steps).toHaveLength(2);
-    const [web, api] = steps.map((s) => s.provisioner[0]['local-exec']);
+    const [web, api] = ['Web', 'Api'].map((id) => resourceAt(parsed, 'terraform_data', `${id}/Generalize`).provisioner[0]['local-exec']);
     expect(api.command).toBe(web.command);
-    expect(api.environment.GOLDEN_GUEST_SCRIPT).toBe(web.environment.GOLDEN_GUEST_SCRIPT);
+    expect(api.environment.GOLDEN_GUEST_DIRECTORY).toBe(web.environment.GOLDEN_GUEST_DIRECTORY);
+    expect(Object.keys(parsed.resource).filter((t) => t.startsWith('azurerm_image'))).toEqual([]);
     expect([web.environment.GOLDEN_VM_NAME, api.environment.GOLDEN_VM_NAME].sort()).toEqual(['vm-api', 'vm-web']);
   });
 
@@ -162,19 +202,22 @@ describe('GeneralizedImage', () => {
       });
       return { ...result, image: built! };
     })();
-    expect(parsed.output.image_id.value).toBe(`\${${addressOf(parsed, 'azurerm_image')}.id}`);
+    // One reference to the capture step: whoever uses the id waits for the capture, and it crosses stacks as one value.
+    expect(parsed.output.image_id.value).toBe(`\${${addressAt(parsed, 'terraform_data', 'Image/Capture')}.output.image_id}`);
     expect(parsed.output.os_disk_id.value).toBe(`\${${addressOf(parsed, 'azurerm_windows_virtual_machine')}.os_disk[0].id}`);
-    expect(image.imageName).toBe('img-vm-golden');
+    expect(image.imageBuild).toEqual({ revision: vm!.buildRevision, lineName: 'img-vm-golden' });
     expect(image.resourceGroupName).toBe(vm!.resourceGroupName);
     expect(image.location).toBe('westeurope');
     expect(image.osType).toBe(OsType.WINDOWS);
     expect(image.hyperVGeneration).toBe(HyperVGeneration.V2);
-    expect(image.imageDependables).toEqual([image.image]);
+    expect(image.imageDependables).toEqual([image.captureStep]);
   });
 
   test('uses the given image name, resource group and tags', () => {
-    const { parsed, image } = synthImage({ imageName: 'img-golden-web', resourceGroupName: 'rg-images', tags: { purpose: 'golden' } });
-    expect(onlyResource(parsed, 'azurerm_image')).toMatchObject({ name: 'img-golden-web', resource_group_name: 'rg-images', tags: { purpose: 'golden' } });
+    const { parsed, image } = synthImage({ imageName: 'img-golden-web', resourceGroupName: 'rg-images', retainBuilds: 5, tags: { purpose: 'golden', team: 'web' } });
+    expect(resourceAt(parsed, 'terraform_data', 'Image/Capture').provisioner[0]['local-exec'].environment).toMatchObject({
+      GOLDEN_IMAGE_NAME: 'img-golden-web', GOLDEN_IMAGE_RESOURCE_GROUP: 'rg-images', GOLDEN_RETAIN_BUILDS: '5', GOLDEN_IMAGE_TAGS: 'purpose=golden\nteam=web',
+    });
     expect(image.resourceGroupName).toBe('rg-images');
   });
 
@@ -193,7 +236,8 @@ describe('GeneralizedImage', () => {
         timeouts: { sysprepMinutes: sysprep.numberValue, deallocateMinutes: deallocate.numberValue },
       });
     });
-    expect(onlyResource(parsed, 'azurerm_image')).toMatchObject({ name: '${var.image_name}', resource_group_name: '${var.image_rg}' });
+    expect(resourceAt(parsed, 'terraform_data', 'Image/Capture').provisioner[0]['local-exec'].environment)
+      .toMatchObject({ GOLDEN_IMAGE_NAME: '${var.image_name}', GOLDEN_IMAGE_RESOURCE_GROUP: '${var.image_rg}' });
     const { localExec } = generalizeStep(parsed);
     expect(localExec.environment).toMatchObject({
       GOLDEN_VM_NAME: '${var.vm_name}', GOLDEN_SYSPREP_TIMEOUT_MINUTES: '${var.sysprep_minutes}', GOLDEN_DEALLOCATE_TIMEOUT_MINUTES: '${var.deallocate_minutes}',
@@ -203,9 +247,11 @@ describe('GeneralizedImage', () => {
 
   describe('bad input', () => {
     test.each<[string, Partial<GeneralizedImageProps>, RegExp]>([
-      ['image name with invalid characters', { imageName: 'img golden' }, /imageName: 'img golden' is not a valid managed image name .*Fix: pass imageName/],
-      ['image name ending in a period', { imageName: 'img-golden.' }, /imageName: 'img-golden\.' is not a valid managed image name/],
-      ['image name over 80 characters', { imageName: `img-${'x'.repeat(77)}` }, /imageName: 'img-x+\.\.\.' is not a valid managed image name/],
+      ['image name with invalid characters', { imageName: 'img golden' }, /imageName: 'img golden' is not a valid image line name .*Fix: shorten it/],
+      ['image name ending in a period', { imageName: 'img-golden.' }, /imageName: 'img-golden\.' is not a valid image line name/],
+      ['image name leaving no room for the revision', { imageName: `img-${'x'.repeat(62)}` }, /imageName: 'img-x+' is not a valid image line name \(1-65 letters.*the build revision is appended\)/],
+      ['no builds kept', { retainBuilds: 0 }, /retainBuilds: 0 is not a whole number between 1 and 50/],
+      ['tags as a token map', { tags: Token.asStringMap(Fn.merge([{ team: 'web' }])) }, /tags: .* is an unresolved map, but the capture step .*Fix: pass a literal map \(its values may be tokens\)/],
       ['resource group name', { resourceGroupName: 'rg/images' }, /resourceGroupName: 'rg\/images' is not a valid resource group name/],
       ['Sysprep timeout beyond Run Command', { timeouts: { sysprepMinutes: 90 } }, /timeouts\.sysprepMinutes: 90 is not a whole number of minutes between 5 and 80 \(Run Command stops scripts after 90 minutes\)/],
       ['fractional Sysprep timeout', { timeouts: { sysprepMinutes: 7.5 } }, /timeouts\.sysprepMinutes: 7.5 is not a whole number/],

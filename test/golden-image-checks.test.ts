@@ -2,6 +2,7 @@ import { Image } from '@cdktf/provider-azurerm/lib/image';
 import { NetworkSecurityGroup } from '@cdktf/provider-azurerm/lib/network-security-group';
 import { NetworkSecurityRule } from '@cdktf/provider-azurerm/lib/network-security-rule';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
+import { VirtualMachineExtension } from '@cdktf/provider-azurerm/lib/virtual-machine-extension';
 import { WindowsVirtualMachine } from '@cdktf/provider-azurerm/lib/windows-virtual-machine';
 import { Aspects, Testing, TerraformStack } from 'cdktf';
 import { GoldenImageChecks, GoldenVm, MarketplaceImage, WindowsSetup } from '../lib';
@@ -111,5 +112,28 @@ describe('GoldenImageChecks', () => {
     })).not.toThrow();
     const warnings = vm!.node.metadata.filter((m) => m.type === '@cdktf/warn').map((m) => m.data);
     expect(warnings).toEqual([expect.stringMatching(/\[GoldenImage:BuildVmPublicIp\]/)]);
+  });
+
+  test('fails synthesis for a resource attached to a GoldenVm\'s build VM, which would break every rebuild and destroy', () => {
+    const build = (attach: boolean) => checkedStack((stack) => {
+      const vm = new GoldenVm(stack, 'BuildVm', {
+        location: 'westeurope',
+        vmName: 'vm-golden',
+        computerName: 'golden01',
+        image: MarketplaceImage.windowsServer2022DatacenterCoreGen2(),
+        setup: WindowsSetup.iisAspNet(),
+      });
+      // The same extension on another VM is fine.
+      const other = rawVm(stack);
+      new VirtualMachineExtension(stack, 'Agent', {
+        name: 'agent',
+        publisher: 'Contoso',
+        type: 'Agent',
+        typeHandlerVersion: '1.0',
+        virtualMachineId: attach ? vm.vmId : other.id,
+      });
+    });
+    expect(build(true)).toThrow(/\[GoldenImage:ResourceOnBuildVm\] azurerm_virtual_machine_extension\.Agent is attached to a GoldenVm's build VM\..*Fix: run that work as a setup step/);
+    expect(build(false)).not.toThrow();
   });
 });

@@ -1,6 +1,6 @@
 import { TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
 import { GoldenVm, GoldenVmProps, HyperVGeneration, MarketplaceImage, OsDiskStorageType, OsType, SecurityType, WindowsSetup } from '../lib';
-import { addressOf, onlyResource, resourcesOf, synthStack } from './util/synth';
+import { addressAt, addressOf, onlyResource, resourceAt, resourcesOf, synthStack } from './util/synth';
 
 const SEED_IMAGE = MarketplaceImage.fromUrn('MicrosoftWindowsServer:WindowsServer:2022-datacenter-core-g2:latest');
 
@@ -22,7 +22,12 @@ describe('GoldenVm', () => {
     const { parsed } = synthVm();
     // THEN
     const vm = onlyResource(parsed, 'azurerm_windows_virtual_machine');
-    expect(vm.source_image_reference).toEqual({ publisher: 'MicrosoftWindowsServer', offer: 'WindowsServer', sku: '2022-datacenter-core-g2', version: 'latest' });
+    expect(vm.source_image_reference).toEqual({
+      publisher: 'MicrosoftWindowsServer',
+      offer: 'WindowsServer',
+      sku: '2022-datacenter-core-g2',
+      version: `\${data.azurerm_platform_image.${Object.keys(parsed.data.azurerm_platform_image)[0]}.version}`,
+    });
     expect(vm.name).toBe('vm-golden');
     expect(vm.computer_name).toBe('golden01');
     expect(vm.size).toBe('Standard_D2s_v5');
@@ -45,26 +50,47 @@ describe('GoldenVm', () => {
     expect(json).not.toMatch(/"admin_password":\s*"[^$]/);
   });
 
-  test('runs the setup script from custom data through the CustomScriptExtension', () => {
+  test('resolves a latest marketplace version at plan time, so a new version rebuilds; a pinned version never moves', () => {
+    const latest = synthVm().parsed;
+    expect(Object.values(latest.data.azurerm_platform_image)).toEqual([{
+      location: 'westeurope', publisher: 'MicrosoftWindowsServer', offer: 'WindowsServer', sku: '2022-datacenter-core-g2',
+    }]);
+    const lookup = `data.azurerm_platform_image.${Object.keys(latest.data.azurerm_platform_image)[0]}.version`;
+    // The resolved version is an input of the build: a new one replaces the VM.
+    expect(resourceAt(latest, 'terraform_data', 'BuildVm/BuildSpec').triggers_replace.source_image_reference.version).toBe(`\${${lookup}}`);
+
+    const pinned = synthVm({ image: MarketplaceImage.windowsServer2022DatacenterCoreGen2('20348.2849.241109') });
+    expect(pinned.parsed.data).toBeUndefined();
+    expect(onlyResource(pinned.parsed, 'azurerm_windows_virtual_machine').source_image_reference.version).toBe('20348.2849.241109');
+    expect(pinned.vm.baseImageVersion).toBe('20348.2849.241109');
+  });
+
+  test('carries the setup script as custom data and runs it from the operator stage: no extension on the VM', () => {
     const setup = WindowsSetup.iisAspNet();
-    const { parsed } = synthVm({ setup });
+    const { parsed } = synthVm({ setup, setupTimeoutMinutes: 120, keepSetupFiles: true });
     const vm = onlyResource(parsed, 'azurerm_windows_virtual_machine');
     expect(Buffer.from(vm.custom_data, 'base64').toString('utf8')).toBe(setup.renderScript());
+    // Azure refuses every change to a generalized VM's extensions: none may be a Terraform resource.
+    expect(resourcesOf(parsed, 'azurerm_virtual_machine_extension')).toEqual({});
+    expect(resourcesOf(parsed, 'azurerm_virtual_machine_run_command')).toEqual({});
 
-    const extension = onlyResource(parsed, 'azurerm_virtual_machine_extension');
-    expect(extension).toMatchObject({
-      publisher: 'Microsoft.Compute',
-      type: 'CustomScriptExtension',
-      type_handler_version: '1.10',
-      virtual_machine_id: `\${${addressOf(parsed, 'azurerm_windows_virtual_machine')}.id}`,
-      timeouts: { create: '60m' },
+    const vmAddress = addressOf(parsed, 'azurerm_windows_virtual_machine');
+    const step = resourceAt(parsed, 'terraform_data', 'BuildVm/Setup');
+    expect(step.triggers_replace).toBe(`\${${vmAddress}.id}`);
+    const exec = step.provisioner[0]['local-exec'];
+    expect(exec.command).toMatch(/^bash "\.\/assets\/GoldenImageScripts\/[0-9A-F]{32}\/operator\/setup-vm\.sh"$/);
+    expect(exec.environment).toEqual({
+      GOLDEN_SUBSCRIPTION_ID: `\${element(split("/", ${vmAddress}.id), 2)}`,
+      GOLDEN_RESOURCE_GROUP: `\${${addressOf(parsed, 'azurerm_resource_group')}.name}`,
+      GOLDEN_VM_NAME: 'vm-golden',
+      GOLDEN_GUEST_DIRECTORY: expect.stringMatching(/^\.\/assets\/GoldenImageScripts\/[0-9A-F]{32}\/guest$/),
+      GOLDEN_SETUP_TIMEOUT_MINUTES: '120',
+      GOLDEN_EXPECTED_SECURITY_TYPE: 'Standard',
+      GOLDEN_EXPECTED_HYPERV_GENERATION: 'V2',
+      GOLDEN_KEEP_SETUP_FILES: 'true',
     });
-    const command: string = JSON.parse(extension.settings).commandToExecute;
-    expect(command).toMatch(/^powershell\.exe .*-ExecutionPolicy Bypass/);
-    expect(command).toContain('AzureData\\CustomData.bin');
-    expect(command).toMatch(/exit \$LASTEXITCODE"$/);
-    // A bare ${ would be a Terraform interpolation.
-    expect(command).not.toContain('${');
+    expect(synthVm().parsed.resource.terraform_data[addressAt(synthVm().parsed, 'terraform_data', 'BuildVm/Setup').split('.')[1]]
+      .provisioner[0]['local-exec'].environment.GOLDEN_KEEP_SETUP_FILES).toBe('false');
   });
 
   test('creates its own network with no inbound rule and no public IP by default', () => {
@@ -102,18 +128,49 @@ describe('GoldenVm', () => {
     expect(onlyResource(parsed, 'azurerm_windows_virtual_machine').resource_group_name).toBe('rg-shared');
   });
 
-  test('replaces the VM when the image, size or setup changes', () => {
+  test('is frozen: the VM ignores changes of its own arguments and every input change replaces it, tags included', () => {
     const base = synthVm();
     const vm = onlyResource(base.parsed, 'azurerm_windows_virtual_machine');
-    const spec = addressOf(base.parsed, 'terraform_data');
-    expect(vm.lifecycle.replace_triggered_by).toEqual([spec]);
-    const triggers = (overrides: Partial<GoldenVmProps>) => onlyResource(synthVm(overrides).parsed, 'terraform_data').triggers_replace;
-    const before = triggers({});
-    expect(before).toMatchObject({ image: SEED_IMAGE.urn, vm_size: 'Standard_D2s_v5', security_type: 'Standard' });
-    expect(triggers({ vmSize: 'Standard_D4s_v5' })).not.toEqual(before);
-    expect(triggers({ image: MarketplaceImage.windowsServer2025DatacenterCoreGen2() })).not.toEqual(before);
-    expect(triggers({ setup: WindowsSetup.iisAspNet({ pageTitle: 'Other' }) })).not.toEqual(before);
-    expect(triggers({})).toEqual(before);
+    expect(vm.lifecycle).toEqual({ ignore_changes: 'all', replace_triggered_by: [addressAt(base.parsed, 'terraform_data', 'BuildVm/BuildSpec')] });
+    const spec = (overrides: Partial<GoldenVmProps>) => resourceAt(synthVm(overrides).parsed, 'terraform_data', 'BuildVm/BuildSpec').triggers_replace;
+    const before = spec({});
+    expect(before).toMatchObject({ name: 'vm-golden', computer_name: 'golden01', size: 'Standard_D2s_v5', security_type: 'Standard', tags: {} });
+    // Every argument of the VM is in the spec, so ignore_changes hides nothing that matters.
+    for (const argument of ['name', 'resource_group_name', 'location', 'computer_name', 'size', 'source_image_reference', 'os_disk',
+      'network_interface_ids', 'admin_username']) {
+      expect(before[argument]).toEqual(vm[argument]);
+    }
+    expect(before.admin_password_sha256).toBe(`\${sha256(${addressOf(base.parsed, 'random_password')}.result)}`);
+    expect(before.custom_data_sha256).toBe(WindowsSetup.iisAspNet().scriptHash);
+    for (const change of [
+      { vmSize: 'Standard_D4s_v5' },
+      { image: MarketplaceImage.windowsServer2025DatacenterCoreGen2() },
+      { image: MarketplaceImage.windowsServer2022DatacenterCoreGen2('20348.2849.241109') },
+      { setup: WindowsSetup.iisAspNet({ pageTitle: 'Other' }) },
+      { tags: { owner: 'platform' } },
+      { osDiskStorageType: OsDiskStorageType.PREMIUM_LRS },
+      { adminUsername: 'otheradmin' },
+      { computerName: 'golden02' },
+    ] as Array<Partial<GoldenVmProps>>) {
+      expect(spec(change)).not.toEqual(before);
+    }
+    expect(spec({})).toEqual(before);
+  });
+
+  test('names each build: a revision replaced with the VM, from the plan time of its creation', () => {
+    const { parsed, vm } = synthVm();
+    const revision = resourceAt(parsed, 'terraform_data', 'BuildVm/BuildRevision');
+    expect(revision).toEqual({
+      triggers_replace: `\${${addressOf(parsed, 'azurerm_windows_virtual_machine')}.id}`,
+      input: '${formatdate("YYYYMMDDhhmmss", plantimestamp())}',
+      lifecycle: { ignore_changes: ['input'] },
+    });
+    const { parsed: withOutput } = synthStack((stack) => {
+      const built = new GoldenVm(stack, 'BuildVm', props());
+      new TerraformOutput(stack, 'revision', { value: built.buildRevision });
+    });
+    expect(withOutput.output.revision.value).toBe(`\${${addressAt(withOutput, 'terraform_data', 'BuildVm/BuildRevision')}.output}`);
+    expect(vm.readyForCapture).toEqual([vm.setupStep]);
   });
 
   test('exposes what GeneralizedImage needs', () => {
@@ -123,7 +180,7 @@ describe('GoldenVm', () => {
     expect(vm.location).toBe('westeurope');
     expect(vm.vmName).toBe('vm-golden');
     expect(vm.osDiskStorageType).toBe('Premium_LRS');
-    expect(vm.readyForCapture).toEqual([vm.setupExtension]);
+    expect(vm.readyForCapture).toEqual([vm.setupStep]);
     const { parsed } = synthStack((stack) => {
       const built = new GoldenVm(stack, 'BuildVm', props());
       new TerraformOutput(stack, 'id', { value: built.vmId });
@@ -168,7 +225,7 @@ describe('GoldenVm', () => {
       ['RDP open to the Internet', { rdpSourceRange: '0.0.0.0/0' }, /rdpSourceRange: '0.0.0.0\/0' opens RDP to the whole Internet/],
       ['subnet outside the address space', { addressSpace: '10.1.0.0/16', subnetPrefix: '10.2.0.0/24' }, /subnetPrefix: '10.2.0.0\/24' is not inside addressSpace '10.1.0.0\/16'/],
       ['network props with a given subnet', { subnetId: '/subscriptions/s/x', addressSpace: '10.1.0.0/16' }, /addressSpace: '10.1.0.0\/16' only applies to the network GoldenVm creates.*Fix: remove addressSpace, or remove subnetId/],
-      ['setup timeout', { setupTimeoutMinutes: 120 }, /setupTimeoutMinutes: 120 is not a whole number of minutes between 5 and 90/],
+      ['setup timeout', { setupTimeoutMinutes: 721 }, /setupTimeoutMinutes: 721 is not a whole number of minutes between 5 and 720/],
     ])('%s', (_, overrides, message) => {
       expect(() => synthVm(overrides)).toThrow(message);
     });

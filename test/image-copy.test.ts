@@ -1,9 +1,10 @@
 import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import { TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
 import {
-  HyperVGeneration, IImage, ImageCopy, ImageCopyMethod, ImageCopyProps, ManagedImage, ManagedImageAttributes, OsDiskStorageType, OsType,
+  GeneralizedImage, GoldenVm, HyperVGeneration, IImage, ImageCopy, ImageCopyMethod, ImageCopyProps, ManagedImage, ManagedImageAttributes,
+  MarketplaceImage, OsDiskStorageType, OsType, WindowsSetup,
 } from '../lib';
-import { addressOf, onlyResource, resourcesOf, synthStack } from './util/synth';
+import { addressAt, addressOf, onlyResource, resourceAt, resourcesOf, synthStack } from './util/synth';
 
 const SUBSCRIPTION = '00000000-1111-2222-3333-444444444444';
 const SOURCE_ID = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-golden/providers/Microsoft.Compute/images/img-golden`;
@@ -30,7 +31,67 @@ function ref(parsed: any, type: string, attribute: string): string {
   return `\${${addressOf(parsed, type)}.${attribute}}`;
 }
 
+/** A copy of a GeneralizedImage build: one build of the copy's own image line. */
+function synthBuildCopy(copyProps: Partial<ImageCopyProps> = {}) {
+  let copy: ImageCopy | undefined;
+  let image: GeneralizedImage | undefined;
+  const result = synthStack((stack) => {
+    const vm = new GoldenVm(stack, 'BuildVm', {
+      location: 'westeurope',
+      vmName: 'vm-golden',
+      computerName: 'golden01',
+      image: MarketplaceImage.windowsServer2022DatacenterCoreGen2(),
+      setup: WindowsSetup.iisAspNet(),
+    });
+    image = new GeneralizedImage(stack, 'Image', { vm, imageName: 'img-golden' });
+    copy = new ImageCopy(stack, 'Copy', { source: image, resourceGroupName: 'rg-images', ...copyProps });
+  });
+  return { ...result, copy: copy!, image: image! };
+}
+
 describe('ImageCopy', () => {
+  describe('of a build of an image line', () => {
+    test('within the region: captures <line>-<revision> from the build\'s generalized OS disk, beside the earlier builds\' copies', () => {
+      const { parsed, copy, image } = synthBuildCopy({ imageName: 'img-web', retainBuilds: 2, osDiskStorageType: OsDiskStorageType.PREMIUM_LRS });
+      expect(copy.method).toBe(ImageCopyMethod.OS_DISK);
+      const revision = `\${${addressAt(parsed, 'terraform_data', 'BuildVm/BuildRevision')}.output}`;
+      const osDisk = `\${${addressOf(parsed, 'azurerm_windows_virtual_machine')}.os_disk[0].id}`;
+      const capture = resourceAt(parsed, 'terraform_data', 'Copy/Capture');
+      expect(capture.input).toMatchObject({
+        image_name: `img-web-${revision}`, resource_group_name: 'rg-images', source_disk_id: osDisk, hyper_v_generation: 'V2',
+      });
+      expect(capture.provisioner[0]['local-exec'].environment).toMatchObject({
+        GOLDEN_IMAGE_NAME: 'img-web',
+        GOLDEN_BUILD_REVISION: revision,
+        GOLDEN_SOURCE_ID: osDisk,
+        GOLDEN_RETAIN_BUILDS: '2',
+        GOLDEN_STORAGE_SKU: 'Premium_LRS',
+        GOLDEN_OS_TYPE: 'Windows',
+      });
+      // After the source's own capture: the disk is final only once the source image exists.
+      expect(capture.depends_on).toEqual([addressAt(parsed, 'terraform_data', 'Copy/ImageLine'), addressAt(parsed, 'terraform_data', 'Image/Capture')]);
+      expect(resourceAt(parsed, 'terraform_data', 'Copy/ImageLine').input).toMatchObject({ image_line: 'img-web', resource_group_name: 'rg-images' });
+      expect(resourcesOf(parsed, 'azurerm_image')).toEqual({});
+      expect(copy.imageBuild).toEqual({ revision: image.imageBuild!.revision, lineName: 'img-web' });
+      expect(copy.imageDependables).toEqual([copy.captureStep]);
+    });
+
+    test('defaults to the source\'s line name', () => {
+      const { parsed } = synthBuildCopy();
+      expect(resourceAt(parsed, 'terraform_data', 'Copy/Capture').provisioner[0]['local-exec'].environment.GOLDEN_IMAGE_NAME).toBe('img-golden');
+    });
+
+    test('to another region: every build a new gallery version (numbered from the revision), disk and image; one definition for the line', () => {
+      const { parsed } = synthBuildCopy({ location: 'northeurope' });
+      const revision = addressAt(parsed, 'terraform_data', 'BuildVm/BuildRevision');
+      expect(onlyResource(parsed, 'azurerm_shared_image').name).toBe('img-golden');
+      expect(onlyResource(parsed, 'azurerm_shared_image_version').name).toBe(
+        `\${format("%d.%d.%d", tonumber(substr(${revision}.output, 0, 4)), tonumber(substr(${revision}.output, 4, 4)), tonumber(substr(${revision}.output, 8, 6)))}`);
+      expect(onlyResource(parsed, 'azurerm_managed_disk').name).toBe(`img-golden-\${${revision}.output}-osdisk`);
+      expect(onlyResource(parsed, 'azurerm_image').name).toBe(`img-golden-\${${revision}.output}`);
+    });
+  });
+
   describe('within the region, from the source OS disk', () => {
     test('makes one managed image from the generalized OS disk, keeping generation and OS type', () => {
       // WHEN

@@ -323,7 +323,7 @@ describe('ImageFleet', () => {
       const check = terraformData(parsed, 'UrlCheck').body;
       const exec = check.provisioner[0]['local-exec'];
       expect(exec.interpreter).toEqual(['bash']);
-      expect(exec.command).toMatch(/^\.\/assets\/[\w-]+\/[0-9A-F]+\/verify-fleet\.sh$/);
+      expect(exec.command).toMatch(/^\.\/assets\/GoldenImageScripts\/[0-9A-F]{32}\/operator\/verify-fleet\.sh$/);
       expect(exec.command).not.toContain('${');
       expect(fs.readFileSync(path.join(stackDir, exec.command), 'utf8'))
         .toBe(fs.readFileSync(path.join(__dirname, '..', 'lib', 'scripts', 'operator', 'verify-fleet.sh'), 'utf8'));

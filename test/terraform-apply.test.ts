@@ -73,10 +73,10 @@ describeWithTerraform('terraform apply of the generalize step', () => {
     console.log(`terraform apply: ${apply.milliseconds} ms`);
     expect(apply.status).toBe(0);
     expect(fake.calls()).toEqual(happyPathCalls({
-      subscriptionId: SUBSCRIPTION_ID, guestScript: synthesized.provisioner.environment.GOLDEN_GUEST_SCRIPT, pollSeconds: 1,
+      subscriptionId: SUBSCRIPTION_ID, guestDirectory: synthesized.provisioner.environment.GOLDEN_GUEST_DIRECTORY, pollSeconds: 1,
     }));
     // Terraform ran the constant command through /bin/sh, from the stack directory.
-    expect(apply.output).toContain('(local-exec): Executing: ["/bin/sh" "-c" "bash \\"./assets/GoldenImageGeneralizeVmScript/');
+    expect(apply.output).toContain('(local-exec): Executing: ["/bin/sh" "-c" "bash \\"./assets/GoldenImageScripts/');
     expect(apply.output).toMatch(/\(local-exec\): \[generalize-vm \+\d+s\] verify: the VM is deallocated and generalized/);
     expect(apply.output).toContain('Apply complete! Resources: 1 added, 0 changed, 0 destroyed.');
     expect(fake.state()).toMatchObject({ power: 'deallocated', osState: 'generalized', sysprepRuns: 1 });

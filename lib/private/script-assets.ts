@@ -1,23 +1,26 @@
 import { AssetType, TerraformAsset, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
-import { scriptPath } from './scripts';
+import { SCRIPTS_DIRECTORY } from './scripts';
+
+const SCRIPTS_ASSET_ID = 'GoldenImageScripts';
 
 /**
- * A script under `lib/scripts` copied into the stack's `assets/` directory at synth, shared by every construct of the
- * stack that uses it. The source is resolved from the library's own location, so no cdktf.json is needed and the
- * synthesized JSON refers to it only by `./assets/<id>/<hash>/<file>`, relative to the stack directory (Terraform's
- * working directory).
+ * The whole `lib/scripts` directory (operator/ and guest/) copied into the stack's `assets/` directory at synth, once
+ * per stack, shared by every construct of the stack: the operator scripts source `operator/common.sh` beside them and
+ * send the guest scripts to the VM. The source is resolved from the library's own location, so no cdktf.json is needed
+ * and the synthesized JSON refers to it only by `./assets/GoldenImageScripts/<hash>`, relative to the stack directory
+ * (Terraform's working directory).
  */
-export function stackScriptAsset(scope: Construct, id: string, relativePath: string): TerraformAsset {
+export function stackScriptsAsset(scope: Construct): TerraformAsset {
   const stack = TerraformStack.of(scope);
-  const existing = stack.node.tryFindChild(id);
+  const existing = stack.node.tryFindChild(SCRIPTS_ASSET_ID);
   if (existing instanceof TerraformAsset) {
     return existing;
   }
-  return new TerraformAsset(stack, id, { path: scriptPath(relativePath), type: AssetType.FILE });
+  return new TerraformAsset(stack, SCRIPTS_ASSET_ID, { path: SCRIPTS_DIRECTORY, type: AssetType.DIRECTORY });
 }
 
-/** The asset's path as a local-exec command or its environment needs it: relative, starting with `./`. */
-export function relativeAssetPath(asset: TerraformAsset): string {
-  return `./${asset.path}`;
+/** A path inside the stack's scripts asset as a local-exec command or its environment needs it: relative, `./...`. */
+export function scriptsAssetPath(scope: Construct, relativePath: string): string {
+  return `./${stackScriptsAsset(scope).path}/${relativePath}`;
 }

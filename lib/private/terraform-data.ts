@@ -41,6 +41,11 @@ export class TerraformData extends TerraformResource {
     return this.getStringAttribute('id');
   }
 
+  /** The `input` value after apply (known at plan time when the input is). */
+  public get output(): string {
+    return this.getStringAttribute('output');
+  }
+
   protected synthesizeAttributes(): { [name: string]: unknown } {
     return {
       triggers_replace: this.triggersReplace,

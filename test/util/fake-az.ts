@@ -8,6 +8,46 @@ export const FAKE_AZ_DIRECTORY = path.join(__dirname, '..', 'fake-az');
 
 export const SUBSCRIPTION_ID = '6f1c5b2a-3d4e-4f50-8a9b-0c1d2e3f4a5b';
 
+/**
+ * The build VM's setup as the guest runs it (setup-start.ps1 starts it as a scheduled task, setup-status.ps1 reads its
+ * log, setup-finish.ps1 removes it). The log gets `lines` spread over `polls` status polls; at the poll numbered
+ * `polls` the setup ends: with `GOLDEN-IMAGE-SETUP-RESULT: SUCCESS`, with `... FAILURE step '<failingStep>': ...`, or
+ * without a result line (the process died: status `ended <task result>`).
+ */
+export interface SimulatedSetup {
+  outcome: 'succeeds' | 'fails' | 'dies';
+  polls: number;
+  lines: string[];
+  failingStep?: string;
+  failureMessage?: string;
+  // Written by the fake:
+  /** Absent: never started; `removed`: setup-finish.ps1 removed the task, the files and the custom data. */
+  phase?: 'running' | 'ended' | 'removed';
+  /** How the setup ended (set with phase `ended`); a test may change `outcome` for the next start. */
+  result?: 'succeeded' | 'failed' | 'died';
+  /** Status polls since the (last) start. */
+  statusPolls?: number;
+  /** Times the guest started the setup's task. */
+  starts?: number;
+  /** The Offset of every status poll, in order. */
+  offsets?: number[];
+  /** Offsets that were not the start of a line of the log (or beyond its end): a bug of the caller. */
+  badOffsets?: number[];
+  /** KeepSetupFiles of the cleanup that removed the setup. */
+  keptFiles?: boolean;
+}
+
+/** A managed image as `az image show` returns it (the fields the tests look at). */
+export interface FakeImage {
+  name: string;
+  id?: string;
+  location?: string;
+  hyperVGeneration?: string;
+  tags?: Record<string, string> | null;
+  sourceVirtualMachine?: { id: string };
+  storageProfile?: { osDisk: { osType: string; osState: string; managedDisk?: { id: string }; storageAccountType?: string | null } };
+}
+
 /** The simulated world: one VM, the operator's az session, and the faults to inject. */
 export interface FakeAzState {
   subscriptionId: string;
@@ -27,8 +67,11 @@ export interface FakeAzState {
   sysprep: 'completes' | 'never-reaches-oobe' | 'no-marker' | 'exception' | 'exception-and-failure-marker' | 'completes-with-stderr';
   servicePrincipal?: { clientId: string; tenantId: string; secret: string };
   managedIdentity?: boolean;
-  /** Transient failures of a command (e.g. `vm deallocate`), each consumed once. */
-  transient?: Array<{ command: string; error: TransientError; times: number }>;
+  /**
+   * Transient failures of a command (e.g. `vm deallocate`), each consumed once; for `vm run-command invoke`, only of
+   * the guest script `script` (e.g. `setup-status.ps1`) when given.
+   */
+  transient?: Array<{ command: string; error: TransientError; times: number; script?: string }>;
   /** How many times `az vm generalize` fails with a (non-transient) authorization error. */
   failGeneralize?: number;
   /** Commands that never return. A hung `vm deallocate` was accepted by Azure: the VM is left deallocating. */
@@ -44,6 +87,29 @@ export interface FakeAzState {
   runCommandInProgress?: number;
   /** Commands that answer only once a file exists (its path): the test releases them when it has seen what it waits for. */
   holdUntil?: Record<string, string>;
+  /** securityProfile.securityType of the VM: absent for a Standard VM (az prints None), or e.g. TrustedLaunch. */
+  securityType?: 'Standard' | 'TrustedLaunch' | 'ConfidentialVM';
+  /** instanceView.hyperVGeneration (V2 by default; absent: az prints None). */
+  hyperVGeneration?: 'V1' | 'V2';
+  /** The guest's setup (a default one that succeeds over 2 polls when absent). */
+  setup?: Partial<SimulatedSetup>;
+  /** Restarts needed before the guest reports no pending reboot, or `always` (something re-arms it at every boot). */
+  rebootPending?: number | 'always';
+  /** Managed images per resource group; a group is missing unless it is a key here or the VM's own group. */
+  images?: Record<string, FakeImage[]>;
+  /** Ids of managed disks that can be captured. */
+  disks?: string[];
+  // Written by the fake:
+  /** File names of the guest scripts Run Command ran, in order. */
+  guestScriptRuns?: string[];
+  /** setup-finish.ps1 runs. */
+  finishRuns?: number;
+  /** `az vm restart` calls that restarted the VM. */
+  restarts?: number;
+  imagesCreated?: string[];
+  /** Creates of an image that existed already (Azure updates it in place). */
+  imagesRecreated?: string[];
+  imagesDeleted?: string[];
   // Written by the fake:
   /** Run Command invocations of the guest script. */
   sysprepRuns?: number;
@@ -68,7 +134,51 @@ export const DEFAULT_STATE: FakeAzState = {
   osState: 'specialized',
   guestImageState: 'IMAGE_STATE_COMPLETE',
   sysprep: 'completes',
+  hyperVGeneration: 'V2',
 };
+
+/** The guest scripts the operator scripts run through Run Command, with the marker each prints last. */
+export const GUEST_SCRIPT_MARKERS: Record<string, string> = {
+  'setup-start.ps1': 'GOLDEN-IMAGE-SETUP-START:',
+  'setup-status.ps1': 'GOLDEN-IMAGE-SETUP-STATUS:',
+  'setup-finish.ps1': 'GOLDEN-IMAGE-SETUP-FINISH:',
+  'generalize.ps1': 'GOLDEN-IMAGE-SYSPREP-RESULT:',
+};
+
+/** lib/scripts copied as a stack directory holds them: `assets/<id>/<HASH>/{operator,guest}`. */
+export interface ScriptLayout {
+  /** The stack directory: the scripts' working directory. */
+  readonly directory: string;
+  /** `assets/<id>/<HASH>`, relative to the directory. */
+  readonly assets: string;
+  /** `bash "./assets/.../operator/<script>"`, as operatorStep synthesizes it. */
+  command(script: string, argument?: string): string;
+  dispose(): void;
+}
+
+/**
+ * Copies lib/scripts into a temporary stack directory. A guest script that lib/scripts/guest does not hold (yet) is
+ * written as a stand-in that prints its marker: the fake az simulates what the guest does, by file name.
+ */
+export function scriptLayout(scriptsDirectory: string): ScriptLayout {
+  const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'operator-stack-'));
+  const assets = path.join('assets', 'scripts', '0123456789ABCDEF0123456789ABCDEF');
+  fs.cpSync(scriptsDirectory, path.join(directory, assets), { recursive: true });
+  for (const [name, marker] of Object.entries(GUEST_SCRIPT_MARKERS)) {
+    const file = path.join(directory, assets, 'guest', name);
+    if (!fs.existsSync(file)) {
+      fs.writeFileSync(file, `# Stand-in for the tests (lib/scripts/guest/${name} does not exist yet)
+Write-Output '${marker} ...'
+`);
+    }
+  }
+  return {
+    directory,
+    assets,
+    command: (script, argument) => `bash "./${assets}/operator/${script}"${argument === undefined ? '' : ` ${argument}`}`,
+    dispose: () => fs.rmSync(directory, { recursive: true, force: true }),
+  };
+}
 
 /** A simulated `az` with its own state file, call log and temporary directory. */
 export class FakeAz {
@@ -214,4 +324,28 @@ export function isRunning(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The fakes and the one script layout of a test file, disposed after its tests. The layout is made on first use: jest
+ * starts concurrent tests before beforeAll hooks.
+ */
+export function fakeAzFixture(scriptsDirectory: string, defaults: Partial<FakeAzState> = {}) {
+  const fakes: FakeAz[] = [];
+  let layout: ScriptLayout | undefined;
+  afterAll(() => {
+    fakes.forEach((f) => f.dispose());
+    layout?.dispose();
+  });
+  return {
+    fakeAz(state: Partial<FakeAzState> = {}): FakeAz {
+      const fake = new FakeAz({ ...defaults, ...state });
+      fakes.push(fake);
+      return fake;
+    },
+    layout(): ScriptLayout {
+      layout ??= scriptLayout(scriptsDirectory);
+      return layout;
+    },
+  };
 }

@@ -31,11 +31,11 @@ export function synthToDirectory(stackName: string, build: (stack: TerraformStac
   app.synth();
   const stackDirectory = path.join(outdir, 'stacks', stackName);
   const parsed = JSON.parse(fs.readFileSync(path.join(stackDirectory, 'cdk.tf.json'), 'utf8'));
-  const withProvisioner = Object.entries<any>(parsed.resource.terraform_data).filter(([, r]) => r.provisioner !== undefined);
-  if (withProvisioner.length !== 1) {
-    throw new Error(`expected one terraform_data with a provisioner, found ${withProvisioner.length}`);
+  const generalizeSteps = Object.entries<any>(parsed.resource.terraform_data).filter(([, r]) => /\/Generalize$/.test(r['//'].metadata.path));
+  if (generalizeSteps.length !== 1) {
+    throw new Error(`expected one generalize step, found ${generalizeSteps.length}`);
   }
-  const [generalizeName, generalize] = withProvisioner[0];
+  const [generalizeName, generalize] = generalizeSteps[0];
   const vmNames = Object.keys(parsed.resource.azurerm_windows_virtual_machine);
   return {
     outdir,
@@ -85,13 +85,13 @@ export function subscriptionExpression(vmAddress: string): string {
 }
 
 /** The az calls of a successful first run against the seed stack's VM, in order. */
-export function happyPathCalls(options: { subscriptionId: string; guestScript: string; pollSeconds: number }): string[][] {
+export function happyPathCalls(options: { subscriptionId: string; guestDirectory: string; pollSeconds: number }): string[][] {
   const vm = [`--subscription=${options.subscriptionId}`, '--resource-group=rg-golden', '--name=vm-golden'];
   const statuses = ['--query', 'instanceView.statuses[].code', '-o', 'tsv'];
   return [
     ['account', 'show', '-o', 'none'],
     ['vm', 'get-instance-view', ...vm, ...statuses],
-    ['vm', 'run-command', 'invoke', ...vm, '--command-id', 'RunPowerShellScript', '--scripts', `@${options.guestScript}`,
+    ['vm', 'run-command', 'invoke', ...vm, '--command-id', 'RunPowerShellScript', '--scripts', `@${options.guestDirectory}/generalize.ps1`,
       '--parameters', 'TimeoutSeconds=1800', `PollSeconds=${options.pollSeconds}`, '--query', 'value[].[code, message]', '-o', 'tsv'],
     ['vm', 'deallocate', ...vm, '-o', 'none'],
     ['vm', 'generalize', ...vm, '-o', 'none'],

@@ -37,3 +37,25 @@ export function addressOf(parsed: any, type: string): string {
   }
   return `${type}.${names[0]}`;
 }
+
+/** The resource of a type whose construct path ends with `pathSuffix` (e.g. `BuildVm/Setup`); fails unless exactly one. */
+export function resourceAt(parsed: any, type: string, pathSuffix: string): any {
+  const [, resource] = entryAt(parsed, type, pathSuffix);
+  return resource;
+}
+
+/** The Terraform address of the resource of a type whose construct path ends with `pathSuffix`. */
+export function addressAt(parsed: any, type: string, pathSuffix: string): string {
+  const [name] = entryAt(parsed, type, pathSuffix);
+  return `${type}.${name}`;
+}
+
+function entryAt(parsed: any, type: string, pathSuffix: string): [string, any] {
+  // Terraform names are the construct path joined by `_`, then a hash (Testing.synth drops the metadata that has the path).
+  const pattern = new RegExp(`(^|_)${pathSuffix.replace(/\//g, '_')}(_[0-9A-F]{8})?$`);
+  const matches = Object.entries(resourcesOf(parsed, type)).filter(([name]) => pattern.test(name));
+  if (matches.length !== 1) {
+    throw new Error(`expected exactly one ${type} at .../${pathSuffix}, found ${matches.length}`);
+  }
+  return matches[0] as [string, any];
+}

@@ -3,13 +3,13 @@
 # Sysprep in the guest (Run Command), `az vm deallocate`, `az vm generalize`, then a check of the final state.
 #
 # Run by Terraform from the stack directory: GeneralizedImage writes a terraform_data resource whose local-exec
-# provisioner is `bash "./assets/.../generalize-vm.sh"`. Every value comes from the environment, so none is ever
-# parsed by a shell; each is checked against a strict pattern before use.
+# provisioner is `bash "./assets/.../operator/generalize-vm.sh"`. Every value comes from the environment, so none is
+# ever parsed by a shell; each is checked against a strict pattern before use.
 #
 #   GOLDEN_RESOURCE_GROUP              resource group of the VM (required)
 #   GOLDEN_VM_NAME                     name of the VM resource (required)
 #   GOLDEN_SUBSCRIPTION_ID             subscription of the VM (optional: else ARM_SUBSCRIPTION_ID, else az's default)
-#   GOLDEN_GUEST_SCRIPT                path of guest/generalize.ps1, relative to the working directory (required)
+#   GOLDEN_GUEST_DIRECTORY             directory of guest/generalize.ps1, relative to the working directory (required)
 #   GOLDEN_SYSPREP_TIMEOUT_MINUTES     how long Sysprep may run in the guest (default 30)
 #   GOLDEN_DEALLOCATE_TIMEOUT_MINUTES  how long the deallocation may take (default 20)
 #
@@ -21,11 +21,7 @@
 #                                                      local user can read with ps)
 #   ARM_USE_MSI=true [+ ARM_CLIENT_ID]                 managed identity (user-assigned when ARM_CLIENT_ID is set)
 #
-# Tuning, for tests:
-#   GOLDEN_POLL_SECONDS         interval of progress lines and state polls (default 15)
-#   GOLDEN_RETRY_BASE_SECONDS   first delay before retrying a transient az failure, doubled each time (default 5)
-#   GOLDEN_RETRY_MAX_ATTEMPTS   attempts per az call, the first included (default 6)
-#   GOLDEN_SECONDS_PER_MINUTE   length of a timeout minute (default 60)
+# Tuning variables for tests: see common.sh.
 #
 # Idempotent: the VM's state is read first. Already generalized: nothing to do. Already deallocated: Sysprep and
 # the deallocation are skipped (this script only deallocates after Sysprep succeeded). Sysprep already finished
@@ -42,374 +38,52 @@ umask 077
 export LC_ALL=C
 
 readonly SCRIPT_NAME='generalize-vm'
+readonly SOURCE_CONSTRUCT='GeneralizedImage'
+readonly NOT_FOUND_HINT='If the deletion was intended, remove the GeneralizedImage from the configuration; otherwise run the deployment again: Terraform sees the VM is gone, builds it again, and this step runs anew.'
 readonly RESULT_MARKER='GOLDEN-IMAGE-SYSPREP-RESULT:'
-readonly STATUS_QUERY='instanceView.statuses[].code'
-# One row per stream of the guest script, `<code><TAB><message>`: ComponentStatus/StdOut/... then
-# ComponentStatus/StdErr/...; az's tsv writes each message as it is, over as many lines as it has.
-readonly MESSAGE_QUERY='value[].[code, message]'
-# Seconds between two checks of a running az call (short at first: most calls return within a second);
-# progress lines are printed every GOLDEN_POLL_SECONDS.
-readonly FIRST_TICK_SECONDS=0.05
-readonly FIRST_TICKS=20
-readonly TICK_SECONDS=0.5
 # Run Command needs time beyond Sysprep itself: waiting for the agent, uploading the script, returning the output.
 readonly RUN_COMMAND_EXTRA_MINUTES=10
-# Transient failures of az or Azure: throttling, server errors, broken connections.
-readonly TRANSIENT_PATTERN='TooManyRequests|Too Many Requests|[Tt]hrottl|(^|[^0-9])(429|500|502|503|504) (Client|Server) Error|InternalServerError|Internal Server Error|ServiceUnavailable|Service Unavailable|GatewayTimeout|Gateway Timeout|BadGateway|Bad Gateway|InternalExecutionError|RetryableError|Connection aborted|ConnectionResetError|Connection reset|ConnectionError|Max retries exceeded|Temporary failure in name resolution|Read timed out'
-# The VM or its resource group does not exist: final, never retried.
-readonly NOT_FOUND_PATTERN='ResourceNotFound|ResourceGroupNotFound|\(NotFound\)|Code: NotFound'
-# Run Command takes one script at a time per VM: Azure answers 409 Conflict while one runs.
-readonly RUN_COMMAND_BUSY_PATTERN='Run command extension execution is in progress'
-
-START_SECONDS=$SECONDS
-CURRENT_STEP='start'
-CHILD_PID=''
-WORK_DIR=''
-PRIVATE_AZ_CONFIG_DIR=''
-
-log() {
-  printf '[%s +%ss] %s\n' "$SCRIPT_NAME" "$((SECONDS - START_SECONDS))" "$*"
-}
-
-fail() {
-  local code=$1
-  shift
-  printf '[%s +%ss] ERROR: %s\n' "$SCRIPT_NAME" "$((SECONDS - START_SECONDS))" "$*" >&2
-  exit "$code"
-}
-
-cleanup() {
-  if [ -n "$CHILD_PID" ]; then
-    kill "$CHILD_PID" 2>/dev/null || true
-  fi
-  if [ -n "$WORK_DIR" ]; then
-    rm -rf "$WORK_DIR"
-  fi
-  if [ -n "$PRIVATE_AZ_CONFIG_DIR" ]; then
-    rm -rf "$PRIVATE_AZ_CONFIG_DIR"
-  fi
-}
-
-on_signal() {
-  local signal=$1 code=$2
-  trap - TERM INT
-  if [ -n "$CHILD_PID" ]; then
-    kill "$CHILD_PID" 2>/dev/null || true
-  fi
-  printf '[%s +%ss] ERROR: interrupted by SIG%s during step %s. The VM is left as it is: run the deployment again to resume (steps already done are detected and skipped).\n' \
-    "$SCRIPT_NAME" "$((SECONDS - START_SECONDS))" "$signal" "$CURRENT_STEP" >&2
-  exit "$code"
-}
-
-trap cleanup EXIT
-trap 'on_signal TERM 143' TERM
-trap 'on_signal INT 130' INT
-
-# A value as the shell would quote it, cut to 100 characters: safe to print whatever it holds.
-shown() {
-  local quoted
-  quoted=$(printf '%q' "$1")
-  if [ "${#quoted}" -gt 100 ]; then
-    quoted="${quoted:0:97}..."
-  fi
-  printf '%s' "$quoted"
-}
-
-# require_pattern NAME VALUE ERE DESCRIPTION: fails unless VALUE matches ERE entirely.
-require_pattern() {
-  local name=$1 value=$2 pattern=$3 description=$4
-  if ! [[ $value =~ $pattern ]]; then
-    fail 2 "$name must be $description; got $(shown "$value"). It comes from the GeneralizedImage construct's props (or a Terraform variable given to them)."
-  fi
-}
-
-# require_number NAME VALUE MIN MAX: a whole number without leading zeros in [MIN, MAX].
-require_number() {
-  local name=$1 value=$2 min=$3 max=$4
-  require_pattern "$name" "$value" '^(0|[1-9][0-9]{0,5})$' "a whole number"
-  if [ "$value" -lt "$min" ] || [ "$value" -gt "$max" ]; then
-    fail 2 "$name must be between $min and $max; got $value."
-  fi
-}
-
-# Waits SECONDS while printing progress lines.
-pause() {
-  local step=$1 seconds=$2 reason=$3 started=$SECONDS
-  local next_progress=$((SECONDS + POLL_SECONDS))
-  while [ $((SECONDS - started)) -lt "$seconds" ]; do
-    if [ "$SECONDS" -ge "$next_progress" ]; then
-      log "$step: $reason, $((SECONDS - started))s of ${seconds}s"
-      next_progress=$((SECONDS + POLL_SECONDS))
-    fi
-    sleep "$TICK_SECONDS"
-  done
-}
-
-# run_az_once STEP LIMIT_SECONDS FEED_SECRET ARGS...: one az call in the background, with progress lines while it
-# runs and a hard limit. Output in $AZ_OUT and $AZ_ERR. Returns az's exit code, or 124 when the limit was reached.
-run_az_once() {
-  local step=$1 limit=$2 feed_secret=$3
-  shift 3
-  local started=$SECONDS rc=0 ticks=0
-  local next_progress=$((SECONDS + POLL_SECONDS))
-  if [ "$feed_secret" = yes ]; then
-    # printf is a shell builtin: the secret appears in no process's arguments.
-    printf '%s' "$ARM_CLIENT_SECRET" | az "$@" >"$AZ_OUT" 2>"$AZ_ERR" &
-  else
-    az "$@" >"$AZ_OUT" 2>"$AZ_ERR" </dev/null &
-  fi
-  CHILD_PID=$!
-  while kill -0 "$CHILD_PID" 2>/dev/null; do
-    if [ $((SECONDS - started)) -ge "$limit" ]; then
-      kill "$CHILD_PID" 2>/dev/null || true
-      wait "$CHILD_PID" 2>/dev/null || true
-      CHILD_PID=''
-      return 124
-    fi
-    if [ "$SECONDS" -ge "$next_progress" ]; then
-      log "$step: waiting for az $1 $2, $((SECONDS - started))s of ${limit}s"
-      next_progress=$((SECONDS + POLL_SECONDS))
-    fi
-    if [ "$ticks" -lt "$FIRST_TICKS" ]; then
-      ticks=$((ticks + 1))
-      sleep "$FIRST_TICK_SECONDS"
-    else
-      sleep "$TICK_SECONDS"
-    fi
-  done
-  wait "$CHILD_PID" || rc=$?
-  CHILD_PID=''
-  return "$rc"
-}
-
-first_error_line() {
-  grep -v '^[[:space:]]*$' "$AZ_ERR" | head -n 1 | cut -c 1-200 || true
-}
-
-# az_call STEP LIMIT_SECONDS FEED_SECRET ARGS...: run_az_once, retrying transient failures with exponential backoff.
-az_call() {
-  local step=$1 limit=$2 feed_secret=$3
-  shift 3
-  local attempt=1 delay=$RETRY_BASE_SECONDS rc
-  while :; do
-    rc=0
-    run_az_once "$step" "$limit" "$feed_secret" "$@" || rc=$?
-    if [ "$rc" -eq 0 ] || [ "$rc" -eq 124 ]; then
-      return "$rc"
-    fi
-    # Checked first: a missing VM stays missing, whatever else the message says.
-    if grep -Eq "$NOT_FOUND_PATTERN" "$AZ_ERR" || ! grep -Eq "$TRANSIENT_PATTERN" "$AZ_ERR"; then
-      return "$rc"
-    fi
-    if [ "$attempt" -ge "$RETRY_MAX_ATTEMPTS" ]; then
-      log "$step: az $1 $2 still failing after $attempt attempts: giving up"
-      return "$rc"
-    fi
-    log "$step: transient az failure (attempt $attempt of $RETRY_MAX_ATTEMPTS): $(first_error_line)"
-    log "$step: retrying in ${delay}s"
-    pause "$step" "$delay" 'waiting before the next attempt'
-    attempt=$((attempt + 1))
-    delay=$((delay * 2))
-    if [ "$delay" -gt 300 ]; then
-      delay=300
-    fi
-  done
-}
-
-# Fails with az's own error output and a hint; with exit code 8 and what to do when the VM no longer exists.
-fail_az() {
-  local code=$1 step=$2 hint=$3
-  if [ -s "$AZ_ERR" ]; then
-    sed 's/^/  az| /' "$AZ_ERR" >&2
-  fi
-  if [ "$CURRENT_STEP" != login ] && grep -Eq "$NOT_FOUND_PATTERN" "$AZ_ERR"; then
-    fail 8 "$step failed: VM $VM_NAME in resource group $RESOURCE_GROUP${SUBSCRIPTION_ID:+ (subscription $SUBSCRIPTION_ID)} was not found: the VM or its resource group was deleted before or during this run. Nothing was retried. If the deletion was intended, remove the GeneralizedImage from the configuration; otherwise run the deployment again: Terraform sees the VM is gone, builds it again, and this step runs anew."
-  fi
-  fail "$code" "$step failed. $hint"
-}
+# shellcheck source=SCRIPTDIR/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 validate_inputs() {
-  CURRENT_STEP='validate'
-  RESOURCE_GROUP=${GOLDEN_RESOURCE_GROUP:-}
-  VM_NAME=${GOLDEN_VM_NAME:-}
-  SUBSCRIPTION_ID=${GOLDEN_SUBSCRIPTION_ID:-${ARM_SUBSCRIPTION_ID:-}}
-  GUEST_SCRIPT=${GOLDEN_GUEST_SCRIPT:-}
+  validate_vm_inputs
+  GUEST_SCRIPT=$(guest_script generalize.ps1)
   SYSPREP_MINUTES=${GOLDEN_SYSPREP_TIMEOUT_MINUTES:-30}
   DEALLOCATE_MINUTES=${GOLDEN_DEALLOCATE_TIMEOUT_MINUTES:-20}
-  POLL_SECONDS=${GOLDEN_POLL_SECONDS:-15}
-  RETRY_BASE_SECONDS=${GOLDEN_RETRY_BASE_SECONDS:-5}
-  RETRY_MAX_ATTEMPTS=${GOLDEN_RETRY_MAX_ATTEMPTS:-6}
-  SECONDS_PER_MINUTE=${GOLDEN_SECONDS_PER_MINUTE:-60}
-
-  # Azure's naming rules (resource groups: letters, digits, _ - . ( ), not ending in a period; VMs: letters,
-  # digits and hyphens). Nothing else gets through, in particular no space, quote, $, ;, @ or =.
-  require_pattern GOLDEN_RESOURCE_GROUP "$RESOURCE_GROUP" '^[-A-Za-z0-9_.()]{0,89}[-A-Za-z0-9_()]$' \
-    'an Azure resource group name (1-90 letters, digits, _ - . ( ), not ending in a period)'
-  require_pattern GOLDEN_VM_NAME "$VM_NAME" '^[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?$' \
-    'an Azure VM name (1-64 letters, digits and hyphens, not starting or ending with a hyphen)'
-  if [ -n "$SUBSCRIPTION_ID" ]; then
-    require_pattern 'GOLDEN_SUBSCRIPTION_ID (or ARM_SUBSCRIPTION_ID)' "$SUBSCRIPTION_ID" \
-      '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$' 'a subscription id (a GUID)'
-  fi
-  require_pattern GOLDEN_GUEST_SCRIPT "$GUEST_SCRIPT" '^[A-Za-z0-9_.][A-Za-z0-9_./-]*\.ps1$' \
-    'the relative path of generalize.ps1 (letters, digits, _ . / -)'
-  if [ ! -f "$GUEST_SCRIPT" ] || [ ! -r "$GUEST_SCRIPT" ]; then
-    fail 2 "GOLDEN_GUEST_SCRIPT: no readable file at $(shown "$GUEST_SCRIPT") from $(shown "$PWD"). Run the deployment from the stack directory (cdktf and Terraform do)."
-  fi
   require_number GOLDEN_SYSPREP_TIMEOUT_MINUTES "$SYSPREP_MINUTES" 1 80
   require_number GOLDEN_DEALLOCATE_TIMEOUT_MINUTES "$DEALLOCATE_MINUTES" 1 240
-  require_number GOLDEN_POLL_SECONDS "$POLL_SECONDS" 1 3600
-  require_number GOLDEN_RETRY_BASE_SECONDS "$RETRY_BASE_SECONDS" 0 300
-  require_number GOLDEN_RETRY_MAX_ATTEMPTS "$RETRY_MAX_ATTEMPTS" 1 20
-  require_number GOLDEN_SECONDS_PER_MINUTE "$SECONDS_PER_MINUTE" 1 60
 
   SYSPREP_LIMIT=$((SYSPREP_MINUTES * SECONDS_PER_MINUTE))
   RUN_COMMAND_LIMIT=$(((SYSPREP_MINUTES + RUN_COMMAND_EXTRA_MINUTES) * SECONDS_PER_MINUTE))
   DEALLOCATE_LIMIT=$((DEALLOCATE_MINUTES * SECONDS_PER_MINUTE))
-  QUERY_LIMIT=$((5 * SECONDS_PER_MINUTE))
-
-  VM_ARGS=()
-  if [ -n "$SUBSCRIPTION_ID" ]; then
-    VM_ARGS+=("--subscription=$SUBSCRIPTION_ID")
-  fi
-  # The --option=value form: a resource group name may start with a hyphen.
-  VM_ARGS+=("--resource-group=$RESOURCE_GROUP" "--name=$VM_NAME")
-}
-
-use_private_az_config() {
-  PRIVATE_AZ_CONFIG_DIR=$(mktemp -d 2>/dev/null || mktemp -d -t generalize-vm-az)
-  export AZURE_CONFIG_DIR="$PRIVATE_AZ_CONFIG_DIR"
-}
-
-ensure_az_session() {
-  CURRENT_STEP='login'
-  command -v az >/dev/null 2>&1 || fail 3 "the Azure CLI (az) is not on PATH. Install it (https://aka.ms/azure-cli) on the machine that runs Terraform."
-  local rc=0
-  run_az_once login 60 no account show -o none || rc=$?
-  if [ "$rc" -eq 0 ]; then
-    log "login: using the current az session"
-    return
-  fi
-  if [ "${ARM_USE_MSI:-}" = true ]; then
-    local args=(login --identity -o none)
-    if [ -n "${ARM_CLIENT_ID:-}" ]; then
-      require_pattern ARM_CLIENT_ID "$ARM_CLIENT_ID" '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$' 'a client id (a GUID)'
-      args+=(--username "$ARM_CLIENT_ID")
-    fi
-    log "login: no az session; logging in with the managed identity (ARM_USE_MSI=true)"
-    use_private_az_config
-    rc=0
-    az_call login "$QUERY_LIMIT" no "${args[@]}" || rc=$?
-    [ "$rc" -eq 0 ] || fail_az 3 'az login --identity' 'Check that this machine has a managed identity with access to the VM (Virtual Machine Contributor), or log in with az login before deploying.'
-    return
-  fi
-  if [ -n "${ARM_CLIENT_ID:-}" ] || [ -n "${ARM_CLIENT_SECRET:-}" ] || [ -n "${ARM_TENANT_ID:-}" ]; then
-    local missing=''
-    [ -n "${ARM_CLIENT_ID:-}" ] || missing="$missing ARM_CLIENT_ID"
-    [ -n "${ARM_CLIENT_SECRET:-}" ] || missing="$missing ARM_CLIENT_SECRET"
-    [ -n "${ARM_TENANT_ID:-}" ] || missing="$missing ARM_TENANT_ID"
-    if [ -n "$missing" ]; then
-      fail 3 "az has no session, and the service principal variables are incomplete (missing:$missing). Set all three, or run \`az login\` before deploying."
-    fi
-    require_pattern ARM_CLIENT_ID "$ARM_CLIENT_ID" '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$' 'a client id (a GUID)'
-    require_pattern ARM_TENANT_ID "$ARM_TENANT_ID" '^[A-Za-z0-9][A-Za-z0-9.-]{0,253}$' 'a tenant id (a GUID or a domain name)'
-    log "login: no az session; logging in as service principal $ARM_CLIENT_ID (ARM_CLIENT_ID/ARM_CLIENT_SECRET/ARM_TENANT_ID)"
-    use_private_az_config
-    rc=0
-    az_call login "$QUERY_LIMIT" yes login --service-principal --username "$ARM_CLIENT_ID" --password @- --tenant "$ARM_TENANT_ID" -o none || rc=$?
-    [ "$rc" -eq 0 ] || fail_az 3 'az login --service-principal' 'Check ARM_CLIENT_ID, ARM_CLIENT_SECRET and ARM_TENANT_ID (the same variables the azurerm provider uses).'
-    return
-  fi
-  fail 3 "az is not logged in and no credentials were given. Run \`az login\` (and \`az account set --subscription <id>\`) on this machine before deploying, or set ARM_CLIENT_ID, ARM_CLIENT_SECRET and ARM_TENANT_ID (a service principal) or ARM_USE_MSI=true (a managed identity), as for the azurerm provider."
-}
-
-# Sets POWER_STATE (running, deallocated, stopped, starting, ...), OS_STATE (generalized or not-generalized)
-# and STATUS_CODES from the VM's instance view.
-read_vm_state() {
-  local step=$1 rc=0
-  az_call "$step" "$QUERY_LIMIT" no vm get-instance-view "${VM_ARGS[@]}" --query "$STATUS_QUERY" -o tsv || rc=$?
-  if [ "$rc" -eq 124 ]; then
-    fail 4 "$step: az vm get-instance-view did not answer within ${QUERY_LIMIT}s."
-  fi
-  [ "$rc" -eq 0 ] || fail_az 6 "$step: az vm get-instance-view" 'Check the VM name, resource group and subscription, and that the identity may read the VM.'
-  POWER_STATE=unknown
-  OS_STATE=not-generalized
-  STATUS_CODES=''
-  local code
-  while IFS= read -r code; do
-    code=${code%$'\r'}
-    [ -n "$code" ] || continue
-    STATUS_CODES="$STATUS_CODES $code"
-    case "$code" in
-      PowerState/*) POWER_STATE=${code#PowerState/} ;;
-      OSState/generalized) OS_STATE=generalized ;;
-    esac
-  done <"$AZ_OUT"
-  log "$step: power state $POWER_STATE, OS state $OS_STATE"
-}
-
-# Waits while the VM is starting, stopping or deallocating (e.g. after an interrupted run).
-wait_for_settled_power_state() {
-  local started=$SECONDS
-  while :; do
-    case "$POWER_STATE" in
-      starting | stopping | deallocating) ;;
-      *) return ;;
-    esac
-    if [ $((SECONDS - started)) -ge "$DEALLOCATE_LIMIT" ]; then
-      fail 4 "state: the VM stayed in PowerState/$POWER_STATE for ${DEALLOCATE_LIMIT}s. Check it in the portal, then run the deployment again."
-    fi
-    log "state: VM is $POWER_STATE, waiting for it to settle, $((SECONDS - started))s of ${DEALLOCATE_LIMIT}s"
-    pause state "$POLL_SECONDS" "waiting for the VM to settle"
-    read_vm_state state
-  done
 }
 
 run_sysprep() {
   CURRENT_STEP='sysprep'
   log "sysprep: running Sysprep in the guest through Run Command (Sysprep limit ${SYSPREP_LIMIT}s)"
-  local rc started=$SECONDS
-  while :; do
-    rc=0
-    az_call sysprep "$RUN_COMMAND_LIMIT" no vm run-command invoke "${VM_ARGS[@]}" \
-      --command-id RunPowerShellScript --scripts "@$GUEST_SCRIPT" \
-      --parameters "TimeoutSeconds=$SYSPREP_LIMIT" "PollSeconds=$POLL_SECONDS" \
-      --query "$MESSAGE_QUERY" -o tsv || rc=$?
-    # 409 Conflict: the guest still runs an earlier Run Command, typically this step's own from a run that was
-    # interrupted (its Sysprep goes on in the guest). It ends within its own limit, the same as this run's.
-    # Any other outcome, a missing VM included, is handled below.
-    if [ "$rc" -eq 0 ] || [ "$rc" -eq 124 ] || ! grep -Eq "$RUN_COMMAND_BUSY_PATTERN" "$AZ_ERR"; then
-      break
-    fi
-    if [ $((SECONDS - started)) -ge "$RUN_COMMAND_LIMIT" ]; then
-      sed 's/^/  az| /' "$AZ_ERR" >&2
-      fail 4 "sysprep: another Run Command kept running in the guest for ${RUN_COMMAND_LIMIT}s, so Sysprep could not start. Look at the VM's Run Command and extension status in the portal (Operations > Run command), then run the deployment again."
-    fi
-    log "sysprep: another Run Command is still running in the guest (an interrupted earlier run?): waiting for it to end, $((SECONDS - started))s of ${RUN_COMMAND_LIMIT}s"
-    pause sysprep "$POLL_SECONDS" 'waiting for the earlier Run Command to end'
-  done
+  local rc=0
+  # 409 Conflict: the guest still runs an earlier Run Command, typically this step's own from a run that was
+  # interrupted (its Sysprep goes on in the guest). It ends within its own limit, the same as this run's.
+  run_guest_script sysprep "$RUN_COMMAND_LIMIT" "$GUEST_SCRIPT" Sysprep "TimeoutSeconds=$SYSPREP_LIMIT" "PollSeconds=$POLL_SECONDS" || rc=$?
   if [ "$rc" -eq 124 ]; then
     fail 4 "sysprep: Run Command did not return within ${RUN_COMMAND_LIMIT}s (Sysprep limit ${SYSPREP_MINUTES} minutes plus ${RUN_COMMAND_EXTRA_MINUTES}). The VM is left running: look at C:\\Windows\\System32\\Sysprep\\Panther\\setuperr.log in the guest, then run the deployment again."
   fi
-  [ "$rc" -eq 0 ] || fail_az 6 'sysprep: az vm run-command invoke' 'The VM is left running and not generalized; run the deployment again once the cause is fixed.'
 
   # Run Command exits 0 even when the script failed: the outcome is the marker line of the guest script, and an
   # uncaught PowerShell error shows only on the guest's error stream.
-  local guest_output="$WORK_DIR/guest-output.txt" guest_errors="$WORK_DIR/guest-errors.txt"
-  split_guest_streams "$guest_output" "$guest_errors"
-  sed -e '/^[[:space:]]*$/d' -e 's/^/  guest| /' "$guest_output"
   local has_errors=no
-  if grep -q '[^[:space:]]' "$guest_errors"; then
+  if print_guest_output; then
     has_errors=yes
-    sed -e '/^[[:space:]]*$/d' -e 's/^/  guest stderr| /' "$guest_errors" >&2
   fi
+
   local failure errors_note=''
   [ "$has_errors" = no ] || errors_note=", and so is the guest's error output (guest stderr|)"
-  failure=$(grep -E "^$RESULT_MARKER FAILURE" "$guest_output" | head -n 1 || true)
+  failure=$(grep -E "^$RESULT_MARKER FAILURE" "$GUEST_OUTPUT" | head -n 1 || true)
   if [ -n "$failure" ]; then
     fail 5 "sysprep: Sysprep failed in the guest: ${failure#"$RESULT_MARKER FAILURE "}. The tail of the Panther logs is printed above$errors_note; the VM is left running and not generalized, so its full logs stay readable in C:\\Windows\\System32\\Sysprep\\Panther. Fix the cause, then run the deployment again."
   fi
-  if ! grep -Eq "^$RESULT_MARKER SUCCESS\$" "$guest_output"; then
+  if ! grep -Eq "^$RESULT_MARKER SUCCESS\$" "$GUEST_OUTPUT"; then
     if [ "$has_errors" = yes ]; then
       fail 5 "sysprep: the guest script stopped on an error, printed above (guest stderr|), before its result marker ($RESULT_MARKER ...), although Run Command reported success. The VM is left running and not generalized; fix the cause, then run the deployment again."
     fi
@@ -419,28 +93,6 @@ run_sysprep() {
     log "sysprep: the guest script wrote to its error stream (printed above), but its result marker says Sysprep finished"
   fi
   log "sysprep: Windows is generalized in the guest"
-}
-
-# split_guest_streams STDOUT_FILE STDERR_FILE: Run Command's rows (`ComponentStatus/StdOut/...<TAB>message`, then
-# the same for StdErr) from $AZ_OUT, each message into its file. Lines before any row go to STDOUT_FILE.
-split_guest_streams() {
-  local stdout_file=$1 stderr_file=$2 target=$1 line
-  : >"$stdout_file"
-  : >"$stderr_file"
-  while IFS= read -r line || [ -n "$line" ]; do
-    line=${line%$'\r'}
-    case "$line" in
-      ComponentStatus/StdOut/*$'\t'*)
-        target=$stdout_file
-        line=${line#*$'\t'}
-        ;;
-      ComponentStatus/StdErr/*$'\t'*)
-        target=$stderr_file
-        line=${line#*$'\t'}
-        ;;
-    esac
-    printf '%s\n' "$line" >>"$target"
-  done <"$AZ_OUT"
 }
 
 deallocate_vm() {
@@ -469,15 +121,7 @@ generalize_vm() {
 
 main() {
   validate_inputs
-  WORK_DIR=$(mktemp -d 2>/dev/null || mktemp -d -t generalize-vm)
-  AZ_OUT="$WORK_DIR/az.out"
-  AZ_ERR="$WORK_DIR/az.err"
-  log "VM $VM_NAME in resource group $RESOURCE_GROUP${SUBSCRIPTION_ID:+, subscription $SUBSCRIPTION_ID}"
-  ensure_az_session
-
-  CURRENT_STEP='state'
-  read_vm_state state
-  wait_for_settled_power_state
+  start_vm_run "$DEALLOCATE_LIMIT"
 
   if [ "$OS_STATE" = generalized ] && [ "$POWER_STATE" = deallocated ]; then
     log "state: the VM is already generalized and deallocated: nothing to do"

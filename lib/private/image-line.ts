@@ -1,0 +1,142 @@
+import { Fn, ITerraformDependable, TerraformResource, Token } from 'cdktf';
+import { Construct } from 'constructs';
+import { HyperVGeneration, OsType } from '../image';
+import { environmentNumber, operatorStep } from './operator-step';
+import { isUnresolved, PropsValidator } from './validation';
+
+/** Longest line name: `<line>-<14-digit revision>` must fit a managed image name's 80 characters. */
+export const MAX_IMAGE_LINE_NAME_LENGTH = 65;
+
+/** Line name: a managed image name short enough for the revision suffix. */
+export function isImageLineName(name: string): boolean {
+  return new RegExp(`^[A-Za-z0-9]([-\\w.]{0,${MAX_IMAGE_LINE_NAME_LENGTH - 2}}[\\w])?$`).test(name);
+}
+
+export function retainBuildsIsValid(count: number): boolean {
+  return Number.isInteger(count) && count >= 1 && count <= 50;
+}
+
+/** What a build is captured from: the generalized VM, or a generalized managed disk. */
+export interface CaptureSource {
+  readonly virtualMachineId?: string;
+  readonly diskId?: string;
+}
+
+export interface ImageLineOptions {
+  readonly subscriptionId: string;
+  readonly resourceGroupName: string;
+  readonly location: string;
+  readonly lineName: string;
+  readonly revision: string;
+  readonly source: CaptureSource;
+  readonly hyperVGeneration: HyperVGeneration;
+  readonly osType: OsType;
+  readonly retainBuilds: number;
+  /** Storage type recorded in the image. */
+  readonly storageType?: string;
+  readonly tags?: { [key: string]: string };
+  readonly dependsOn: ITerraformDependable[];
+}
+
+export interface ImageLine {
+  /** Deletes every image of the line when destroyed (or replaced: a line moved elsewhere). */
+  readonly imageLine: TerraformResource;
+  /** Captures this build's image, then deletes the line's images beyond the newest `retainBuilds`. */
+  readonly captureStep: TerraformResource;
+  readonly imageName: string;
+  /** The ARM id of this build's image, read from the capture step: using it waits for the capture. */
+  readonly imageId: string;
+}
+
+/**
+ * An image line in a resource group: build `<revision>` is captured as `<line>-<revision>` by the operator stage, and
+ * the newest `retainBuilds` images stay. The images are not Terraform resources, so that a rebuild adds one beside the
+ * others instead of replacing the one Terraform would know; the line resource deletes them all on destroy.
+ */
+export function imageLine(scope: Construct, options: ImageLineOptions): ImageLine {
+  const lineInput = {
+    subscription_id: options.subscriptionId,
+    resource_group_name: options.resourceGroupName,
+    image_line: options.lineName,
+  };
+  const line = operatorStep(scope, 'ImageLine', {
+    script: 'images.sh',
+    argument: 'delete-all',
+    whenDestroyed: true,
+    input: lineInput,
+    // Moved to another resource group or name: the old line's images go with the old resource.
+    triggersReplace: lineInput,
+    // A destroy-time provisioner may only reference the resource itself.
+    environment: {
+      GOLDEN_SUBSCRIPTION_ID: '${self.input.subscription_id}',
+      GOLDEN_IMAGE_RESOURCE_GROUP: '${self.input.resource_group_name}',
+      GOLDEN_IMAGE_NAME: '${self.input.image_line}',
+    },
+  });
+
+  const imageName = `${options.lineName}-${options.revision}`;
+  // Azure's id of the image, known as soon as its name is.
+  const imageId = `/subscriptions/${options.subscriptionId}/resourceGroups/${options.resourceGroupName}`
+    + `/providers/Microsoft.Compute/images/${imageName}`;
+  const source = options.source.virtualMachineId ?? options.source.diskId!;
+  const capture = operatorStep(scope, 'Capture', {
+    script: 'images.sh',
+    argument: 'capture',
+    // One capture per build: a new revision is a new image.
+    triggersReplace: options.revision,
+    // What the step makes, for readers of the state (and the day-2 checks): a managed image.
+    input: {
+      image_id: imageId,
+      image_name: imageName,
+      resource_group_name: options.resourceGroupName,
+      location: options.location,
+      hyper_v_generation: options.hyperVGeneration,
+      ...(options.source.virtualMachineId !== undefined
+        ? { source_virtual_machine_id: options.source.virtualMachineId }
+        : { source_disk_id: options.source.diskId }),
+    },
+    dependsOn: [line, ...options.dependsOn],
+    environment: {
+      GOLDEN_SUBSCRIPTION_ID: options.subscriptionId,
+      GOLDEN_IMAGE_RESOURCE_GROUP: options.resourceGroupName,
+      GOLDEN_IMAGE_NAME: options.lineName,
+      GOLDEN_BUILD_REVISION: options.revision,
+      GOLDEN_SOURCE_ID: source,
+      GOLDEN_IMAGE_LOCATION: options.location,
+      GOLDEN_HYPERV_GENERATION: options.hyperVGeneration,
+      GOLDEN_OS_TYPE: options.osType,
+      GOLDEN_RETAIN_BUILDS: environmentNumber(options.retainBuilds),
+      ...(options.storageType !== undefined ? { GOLDEN_STORAGE_SKU: options.storageType } : {}),
+      ...(options.tags !== undefined ? { GOLDEN_IMAGE_TAGS: tagLines(options.tags) } : {}),
+    },
+  });
+  // Read back from the step: one reference that carries the dependency on the capture (and crosses stacks as one value).
+  return {
+    imageLine: line,
+    captureStep: capture,
+    imageName: Token.asString(capture.interpolationForAttribute('output.image_name')),
+    imageId: Token.asString(capture.interpolationForAttribute('output.image_id')),
+  };
+}
+
+/** Records a problem when the tags of a captured image are a token: the capture step needs their keys at synth time. */
+export function checkCaptureTags(v: PropsValidator, tags: { [key: string]: string } | undefined): void {
+  if (tags !== undefined && isUnresolved(tags)) {
+    v.fail('tags', tags, 'is an unresolved map, but the capture step passes each tag to `az image create` and needs the keys at synth time',
+      'pass a literal map (its values may be tokens)');
+  }
+}
+
+/** `key=value` per line, as images.sh reads extra tags. */
+function tagLines(tags: { [key: string]: string }): string {
+  return Object.keys(tags).sort().map((key) => `${key}=${tags[key]}`).join('\n');
+}
+
+/**
+ * A gallery image version name for a build revision (`YYYYMMDDhhmmss`): `YYYY.MMDD.hhmmss` without leading zeros, as
+ * Azure wants `X.Y.Z` with each part a 32-bit integer; later builds get higher versions.
+ */
+export function galleryVersionName(revision: string): string {
+  const part = (start: number, length: number) => Fn.tonumber(Fn.substr(revision, start, length));
+  return Token.asString(Fn.format('%d.%d.%d', [part(0, 4), part(4, 4), part(8, 6)]));
+}

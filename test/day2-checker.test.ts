@@ -1,0 +1,247 @@
+/**
+ * The day-2 stand-in and checker on small hand-written stacks (in cdk.tf.json form), run through real Terraform:
+ * each Azure rule is caught, a clean change passes, and the stand-in plans what azurerm 4.55 would (ForceNew
+ * arguments replace, others update, nested ForceNew fields precisely).
+ */
+import { spawnSync } from 'child_process';
+import { Day2Harness } from './day2/harness';
+import { pick } from './day2/standin';
+
+const haveTerraform = spawnSync('terraform', ['version'], { stdio: 'ignore' }).status === 0;
+const describeWithTerraform = haveTerraform ? describe : describe.skip;
+jest.setTimeout(120_000);
+
+const RG = '${azurerm_resource_group.rg.name}';
+const VM_ID = '${azurerm_windows_virtual_machine.vm.id}';
+
+function vm(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name: 'vm-build',
+    resource_group_name: RG,
+    location: 'westeurope',
+    size: 'Standard_D2s_v5',
+    admin_username: 'admin1',
+    admin_password: '${random_password.pw.result}',
+    network_interface_ids: ['${azurerm_network_interface.nic.id}'],
+    os_disk: { caching: 'ReadWrite', storage_account_type: 'StandardSSD_LRS' },
+    source_image_reference: { publisher: 'MicrosoftWindowsServer', offer: 'WindowsServer', sku: '2022-datacenter-core-g2', version: 'latest' },
+    secure_boot_enabled: false,
+    vtpm_enabled: false,
+    ...extra,
+  };
+}
+
+/** A stack: resource group, password, NIC, VM; `extra` adds or overrides resources by type. */
+function stack(extra: Record<string, Record<string, unknown>> = {}, vmExtra: Record<string, unknown> = {}): any {
+  const resource: Record<string, Record<string, unknown>> = {
+    azurerm_resource_group: { rg: { name: 'rg-build', location: 'westeurope' } },
+    random_password: { pw: { length: 24 } },
+    azurerm_network_interface: {
+      nic: { name: 'nic-build', resource_group_name: RG, location: 'westeurope', ip_configuration: [{ name: 'primary', private_ip_address_allocation: 'Dynamic' }] },
+    },
+    azurerm_windows_virtual_machine: { vm: vm(vmExtra) },
+  };
+  for (const [type, byName] of Object.entries(extra)) {
+    resource[type] = { ...(resource[type] ?? {}), ...byName };
+  }
+  return {
+    terraform: { backend: { local: { path: '../main/terraform.tfstate' } }, required_providers: { azurerm: { source: 'azurerm', version: '4.55.0' } } },
+    provider: { azurerm: [{ features: [{}] }] },
+    resource,
+  };
+}
+
+/** The operator stage that generalizes the VM (as GeneralizedImage synthesizes it). */
+const generalize = {
+  triggers_replace: VM_ID,
+  provisioner: [{ 'local-exec': { command: 'bash ./generalize-vm.sh', environment: { GOLDEN_VM_NAME: 'vm-build', GOLDEN_RESOURCE_GROUP: RG } } }],
+};
+
+describeWithTerraform('day-2 stand-in: what azurerm 4.55 would plan', () => {
+  const harness = new Day2Harness();
+  afterAll(() => harness.dispose());
+  beforeEach(() => harness.reset());
+
+  test('force-new paths pick nested fields of blocks written as objects or lists', () => {
+    const args = { os_disk: { storage_type: 'A', managed_disk_id: 'x' }, data_disk: [{ storage_type: 'B' }, { storage_type: 'C' }] };
+    expect(pick(args, 'os_disk.#')).toBe(1);
+    expect(pick(args, 'os_disk.storage_type')).toEqual(['A']);
+    expect(pick(args, 'data_disk.storage_type')).toEqual(['B', 'C']);
+    expect(pick(args, 'os_disk.blob_uri')).toBeUndefined();
+    expect(pick(args, 'plan.*')).toBeUndefined();
+  });
+
+  test('VM: size and tags update in place, custom_data and the source image replace', () => {
+    harness.deploy('main', stack());
+    const sized = harness.deploy('main', stack({}, { size: 'Standard_D4s_v5', tags: { owner: 'ops' } }));
+    expect(sized.summary).toMatchObject({ create: [], replace: [], update: ['azurerm_windows_virtual_machine.vm'], delete: [] });
+    const custom = harness.deploy('main', stack({}, { size: 'Standard_D4s_v5', tags: { owner: 'ops' }, custom_data: 'V3JpdGUtT3V0cHV0IDE=' }));
+    expect(custom.summary.replace).toEqual(['azurerm_windows_virtual_machine.vm']);
+    expect(custom.summary.replaceOrder['azurerm_windows_virtual_machine.vm']).toBe('destroy-before-create');
+    const version = harness.deploy('main', stack({}, {
+      size: 'Standard_D4s_v5',
+      tags: { owner: 'ops' },
+      custom_data: 'V3JpdGUtT3V0cHV0IDE=',
+      source_image_reference: { publisher: 'MicrosoftWindowsServer', offer: 'WindowsServer', sku: '2022-datacenter-core-g2', version: '20348.1.1' },
+    }));
+    expect(version.summary.replace).toEqual(['azurerm_windows_virtual_machine.vm']);
+  });
+
+  test('image: os_disk.managed_disk_id updates in place, os_disk.storage_type replaces', () => {
+    const image = (disk: string, storage: string) => ({
+      azurerm_image: {
+        img: { name: 'img', resource_group_name: RG, location: 'westeurope', os_disk: { managed_disk_id: disk, os_type: 'Windows', os_state: 'Generalized', storage_type: storage } },
+      },
+    });
+    harness.deploy('main', stack(image('/disk/a', 'StandardSSD_LRS')));
+    expect(harness.deploy('main', stack(image('/disk/b', 'StandardSSD_LRS'))).summary)
+      .toMatchObject({ create: [], replace: [], update: ['azurerm_image.img'], delete: [] });
+    expect(harness.deploy('main', stack(image('/disk/b', 'Premium_LRS'))).summary)
+      .toMatchObject({ create: [], replace: ['azurerm_image.img'], update: [], delete: [] });
+  });
+
+  test('an update of a resource leaves its id known: the NSG association is not replaced when the NSG tags change', () => {
+    const nsg = (tags: Record<string, string>) => ({
+      azurerm_network_security_group: { nsg: { name: 'nsg', resource_group_name: RG, location: 'westeurope', tags } },
+      azurerm_network_interface_security_group_association: {
+        assoc: { network_interface_id: '${azurerm_network_interface.nic.id}', network_security_group_id: '${azurerm_network_security_group.nsg.id}' },
+      },
+    });
+    harness.deploy('main', stack(nsg({ a: '1' })));
+    expect(harness.deploy('main', stack(nsg({ a: '2' }))).summary)
+      .toMatchObject({ create: [], replace: [], update: ['azurerm_network_security_group.nsg'], delete: [] });
+  });
+
+  test('a replaced VM gets a new OS disk id (Azure adds a random suffix), the same VM id (same name)', () => {
+    const copy = { azurerm_image: { copy: { name: 'img', resource_group_name: RG, location: 'westeurope', os_disk: { managed_disk_id: '${azurerm_windows_virtual_machine.vm.os_disk[0].id}', storage_type: 'StandardSSD_LRS' } } } };
+    const first = harness.deploy('main', stack(copy));
+    const second = harness.deploy('main', stack(copy, { custom_data: 'eA==' }));
+    const input = (r: any) => r.stateAfter.values.root_module.resources.find((x: any) => x.address === 'terraform_data.azurerm_image__copy').values.input;
+    const vmId = (r: any) => r.stateAfter.values.root_module.resources.find((x: any) => x.address === 'terraform_data.azurerm_windows_virtual_machine__vm__computed').values.output.id;
+    expect(input(first).os_disk[0].managed_disk_id).toMatch(/\/resourceGroups\/rg-build\/providers\/Microsoft\.Compute\/disks\/vm-build_OsDisk_1_[0-9a-f]{32}$/);
+    expect(input(second).os_disk[0].managed_disk_id).not.toBe(input(first).os_disk[0].managed_disk_id);
+    expect(vmId(second)).toBe(vmId(first));
+    expect(vmId(first)).toBe('/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-build/providers/Microsoft.Compute/virtualMachines/vm-build');
+  });
+});
+
+describeWithTerraform('day-2 checker: each Azure rule is caught, a clean change passes', () => {
+  const harness = new Day2Harness();
+  afterAll(() => harness.dispose());
+  beforeEach(() => harness.reset());
+
+  const rules = (r: { violations: { rule: string; address: string }[] }) => r.violations.map((v) => `${v.rule} ${v.address}`).sort();
+
+  test('clean: a generalized VM replaced through replace_triggered_by, a new capture beside the old', () => {
+    const resources = (spec: string) => ({
+      terraform_data: {
+        spec: { triggers_replace: { size: spec } },
+        revision: { triggers_replace: VM_ID, input: '${formatdate("YYYYMMDDhhmmss", plantimestamp())}', lifecycle: { ignore_changes: ['input'] } },
+        generalize,
+        capture: {
+          triggers_replace: VM_ID,
+          input: { image_name: 'img-${terraform_data.revision.output}', resource_group_name: RG, source_virtual_machine_id: VM_ID },
+          provisioner: [{ 'local-exec': { command: 'bash ./capture.sh' } }],
+        },
+      },
+    });
+    const vmLifecycle = { lifecycle: { ignore_changes: 'all', replace_triggered_by: ['terraform_data.spec'] } };
+    const first = harness.deploy('main', stack(resources('D2'), vmLifecycle));
+    expect(first.violations).toEqual([]);
+    const again = harness.deploy('main', stack(resources('D2'), { ...vmLifecycle, size: 'ignored' }));
+    expect(again.summary).toMatchObject({ create: [], replace: [], update: [], delete: [] });
+    const rebuild = harness.deploy('main', stack(resources('D4'), { ...vmLifecycle, size: 'Standard_D4s_v5' }));
+    expect(rebuild.summary.replace).toEqual(['azurerm_windows_virtual_machine.vm', 'terraform_data.capture', 'terraform_data.generalize', 'terraform_data.revision', 'terraform_data.spec']);
+    expect(rebuild.summary.update).toEqual([]);
+    expect(rebuild.violations).toEqual([]);
+  });
+
+  test('frozen-vm: an in-place update of the generalized VM', () => {
+    harness.deploy('main', stack({ terraform_data: { generalize } }));
+    const r = harness.deploy('main', stack({ terraform_data: { generalize } }, { tags: { patch: '2026-02' } }));
+    expect(r.summary.update).toEqual(['azurerm_windows_virtual_machine.vm']);
+    expect(rules(r)).toEqual(['frozen-vm azurerm_windows_virtual_machine.vm']);
+  });
+
+  test('frozen-vm: the VM is not generalized before the first apply of its generalize stage', () => {
+    harness.deploy('main', stack());
+    const r = harness.deploy('main', stack({ terraform_data: { generalize } }, { tags: { patch: '2026-02' } }));
+    expect(r.violations).toEqual([]);
+  });
+
+  test('frozen-vm: an extension of the generalized VM updated, then deleted when the VM is replaced', () => {
+    const extension = (script: string) => ({
+      terraform_data: { generalize },
+      azurerm_virtual_machine_extension: {
+        setup: { name: 'setup', virtual_machine_id: VM_ID, publisher: 'Microsoft.Compute', type: 'CustomScriptExtension', type_handler_version: '1.10', settings: script },
+      },
+    });
+    harness.deploy('main', stack(extension('a')));
+    const updated = harness.deploy('main', stack(extension('b')));
+    expect(updated.summary.update).toEqual(['azurerm_virtual_machine_extension.setup']);
+    expect(rules(updated)).toEqual(['frozen-vm azurerm_virtual_machine_extension.setup']);
+    const replaced = harness.deploy('main', stack(extension('b'), { custom_data: 'eA==' }));
+    expect(replaced.summary.replace).toContain('azurerm_virtual_machine_extension.setup');
+    expect(rules(replaced)).toEqual(['frozen-vm azurerm_virtual_machine_extension.setup']);
+  });
+
+  test('frozen-vm: build VMs named by the caller', () => {
+    harness.deploy('main', stack());
+    const r = harness.deploy('main', stack({}, { size: 'Standard_D4s_v5' }), { check: { buildVms: ['azurerm_windows_virtual_machine.vm'] } });
+    expect(rules(r)).toEqual(['frozen-vm azurerm_windows_virtual_machine.vm']);
+  });
+
+  test('same-name: two resources with one Azure name after the plan (names compared case-insensitively)', () => {
+    const r = harness.deploy('main', stack({
+      azurerm_image: {
+        a: { name: 'img-web', resource_group_name: RG, location: 'westeurope', source_virtual_machine_id: VM_ID },
+        b: { name: 'IMG-WEB', resource_group_name: RG, location: 'westeurope', source_virtual_machine_id: VM_ID },
+      },
+    }));
+    expect(r.violations.map((v) => v.rule)).toEqual(['same-name']);
+  });
+
+  test('same-name: a create-before-destroy replacement that keeps its name', () => {
+    const pip = (sku: string) => ({
+      azurerm_public_ip: { pip: { name: 'pip-web', resource_group_name: RG, location: 'westeurope', allocation_method: 'Static', sku, lifecycle: { create_before_destroy: true } } },
+    });
+    harness.deploy('main', stack(pip('Basic')));
+    const r = harness.deploy('main', stack(pip('Standard')));
+    expect(r.summary.replaceOrder).toEqual({ 'azurerm_public_ip.pip': 'create-before-destroy' });
+    expect(rules(r)).toEqual(['same-name azurerm_public_ip.pip']);
+  });
+
+  test('same-name: a create of a name another resource deletes in the same plan', () => {
+    const image = (id: string) => ({ azurerm_image: { [id]: { name: 'img-web', resource_group_name: RG, location: 'westeurope', source_virtual_machine_id: VM_ID } } });
+    harness.deploy('main', stack(image('old')));
+    const r = harness.deploy('main', stack(image('new')));
+    expect(r.summary).toMatchObject({ create: ['azurerm_image.new'], delete: ['azurerm_image.old'] });
+    expect(rules(r)).toEqual(['same-name azurerm_image.new']);
+  });
+
+  test('same-name: an operator capture that reuses the name of the image its previous instance made', () => {
+    const capture = (size: string) => ({
+      terraform_data: {
+        capture: { triggers_replace: { size }, input: { image_name: 'img-web', resource_group_name: RG } },
+      },
+    });
+    harness.deploy('main', stack(capture('D2')));
+    const r = harness.deploy('main', stack(capture('D4')));
+    expect(r.summary.replace).toEqual(['terraform_data.capture']);
+    expect(rules(r)).toEqual(['same-name terraform_data.capture']);
+  });
+
+  test('trusted-launch-image: azurerm_image and an operator capture from a Secure Boot / vTPM VM', () => {
+    const images = {
+      azurerm_image: { img: { name: 'img-web', resource_group_name: RG, location: 'westeurope', source_virtual_machine_id: VM_ID } },
+      terraform_data: { capture: { input: { image_name: 'img-op', resource_group_name: RG, source_virtual_machine_id: VM_ID } } },
+    };
+    const secureBoot = harness.deploy('main', stack(images, { secure_boot_enabled: true }));
+    expect(rules(secureBoot)).toEqual(['trusted-launch-image azurerm_image.img', 'trusted-launch-image terraform_data.capture']);
+    harness.reset();
+    const vtpm = harness.deploy('main', stack(images, { vtpm_enabled: true }), { planOnly: true });
+    expect(rules(vtpm)).toEqual(['trusted-launch-image azurerm_image.img', 'trusted-launch-image terraform_data.capture']);
+    harness.reset();
+    expect(harness.deploy('main', stack(images)).violations).toEqual([]);
+  });
+});
