@@ -19,7 +19,8 @@ fi
 echo "cdktn compatibility: copying the library and its construct tests to $work"
 mkdir -p "$work"
 cp -R "$repo/lib" "$repo/test" "$repo/examples" "$work/"
-cp "$repo/tsconfig.json" "$work/"
+# The tests read the README too (the documented setup-step contract).
+cp "$repo/tsconfig.json" "$repo/README.md" "$work/"
 
 node - "$repo/package.json" "$work/package.json" <<'NODE'
 const fs = require('fs');
