@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { GoldenVm } from './golden-vm';
 import { HyperVGeneration, IImage, ImageBuild, OsType } from './image';
 import { isResourceGroupName } from './private/azure-names';
-import { checkCaptureTags, imageLine, isImageLineName, MAX_IMAGE_LINE_NAME_LENGTH, retainBuildsIsValid } from './private/image-line';
+import { checkCaptureTags, checkImageLineName, checkRetainBuilds, DEFAULT_RETAIN_BUILDS, imageLine } from './private/image-line';
 import { environmentNumber, guestDirectoryEnvironment, operatorStep, providerSubscriptionId, subscriptionOf } from './private/operator-step';
 import { PropsValidator } from './private/validation';
 
@@ -64,7 +64,6 @@ export interface GeneralizedImageProps {
 
 const DEFAULT_SYSPREP_MINUTES = 30;
 const DEFAULT_DEALLOCATE_MINUTES = 20;
-const DEFAULT_RETAIN_BUILDS = 3;
 
 /**
  * A managed image captured from a `GoldenVm`, in the same `cdktf deploy`: one build of an image line.
@@ -111,10 +110,9 @@ export class GeneralizedImage extends Construct implements IImage {
     const sysprepMinutes = props.timeouts?.sysprepMinutes ?? DEFAULT_SYSPREP_MINUTES;
     const deallocateMinutes = props.timeouts?.deallocateMinutes ?? DEFAULT_DEALLOCATE_MINUTES;
 
-    v.check(props.imageName === undefined ? 'imageName (from the VM name)' : 'imageName', lineName, isImageLineName,
-      `is not a valid image line name (1-${MAX_IMAGE_LINE_NAME_LENGTH} letters, digits, underscores, periods and hyphens, starting with a letter or digit, ending with a letter, digit or underscore; the build revision is appended)`,
+    checkImageLineName(v, props.imageName === undefined ? 'imageName (from the VM name)' : 'imageName', lineName,
       props.imageName === undefined ? "pass a shorter imageName, e.g. 'img-golden-web'" : "shorten it, e.g. 'img-golden-web'");
-    v.check('retainBuilds', retainBuilds, retainBuildsIsValid, 'is not a whole number between 1 and 50', `pass e.g. ${DEFAULT_RETAIN_BUILDS}`);
+    checkRetainBuilds(v, retainBuilds);
     v.check('resourceGroupName', props.resourceGroupName, isResourceGroupName,
       'is not a valid resource group name (1-90 letters, digits, underscores, hyphens, periods or parentheses, not ending in a period)',
       "choose a name such as 'rg-golden-images'");

@@ -346,7 +346,7 @@ export class GoldenVm extends Construct {
     const customData = Buffer.from(props.setup.renderScript(), 'utf8').toString('base64');
     // Every input of the VM: the VM ignores changes of its own arguments and is replaced when this changes, so a
     // generalized VM is never updated in place (Azure would refuse it), whatever changed, tags included.
-    this.buildSpec = new TerraformData(this, 'BuildSpec', {
+    const buildSpec = new TerraformData(this, 'BuildSpec', {
       triggersReplace: {
         name: vmName,
         resource_group_name: this.resourceGroupName,
@@ -364,6 +364,8 @@ export class GoldenVm extends Construct {
         tags: tags ?? {},
       },
     });
+
+    this.buildSpec = buildSpec;
 
     this.virtualMachine = new WindowsVirtualMachine(this, 'VirtualMachine', {
       ...placement,
@@ -385,7 +387,7 @@ export class GoldenVm extends Construct {
       allowExtensionOperations: true,
       // The setup script: copied by the setup step into an administrators-only folder, and removed with it.
       customData,
-      lifecycle: { ignoreChanges: 'all', replaceTriggeredBy: [(this.buildSpec as TerraformData).address] },
+      lifecycle: { ignoreChanges: 'all', replaceTriggeredBy: [buildSpec.address] },
     });
     this.vmId = this.virtualMachine.id;
 

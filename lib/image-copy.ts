@@ -11,7 +11,7 @@ import {
   canonicalLocation, checkCommonNames, isDifferentKnownLocation, isGalleryName, isImageName, isSameKnownLocation,
 } from './private/azure-names';
 import { nonEmpty } from './private/dependencies';
-import { checkCaptureTags, galleryVersionName, imageLine, isImageLineName, MAX_IMAGE_LINE_NAME_LENGTH, retainBuildsIsValid } from './private/image-line';
+import { checkCaptureTags, checkImageLineName, checkRetainBuilds, DEFAULT_RETAIN_BUILDS, galleryVersionName, imageLine } from './private/image-line';
 import { providerSubscriptionId } from './private/operator-step';
 import { isUnresolved, PropsValidator } from './private/validation';
 
@@ -169,22 +169,21 @@ export class ImageCopy extends Construct implements IImage {
     // A build's copy is one build of the copy's own line: `<line>-<revision>`.
     const lineName = props.imageName ?? sourceBuild?.lineName ?? source.imageName;
     const imageName = sourceBuild ? `${lineName}-${sourceBuild.revision}` : lineName;
-    const retainBuilds = props.retainBuilds ?? 3;
+    const retainBuilds = props.retainBuilds ?? DEFAULT_RETAIN_BUILDS;
     const timeoutMinutes = props.timeoutMinutes ?? 180;
     const sameRegion = isSameKnownLocation(location, source.location);
     const method = props.method ?? (sameRegion && source.osDiskId !== undefined ? ImageCopyMethod.OS_DISK : ImageCopyMethod.COMPUTE_GALLERY);
 
     checkCommonNames(v, { location: props.location, resourceGroupName: props.resourceGroupName });
     if (sourceBuild) {
-      v.check(props.imageName === undefined ? "imageName (the source's line)" : 'imageName', lineName, isImageLineName,
-        `is not a valid image line name (1-${MAX_IMAGE_LINE_NAME_LENGTH} letters, digits, underscores, periods and hyphens, starting with a letter or digit, ending with a letter, digit or underscore; the build revision is appended)`,
+      checkImageLineName(v, props.imageName === undefined ? "imageName (the source's line)" : 'imageName', lineName,
         "pass imageName, e.g. 'img-golden-web'");
     } else {
       v.check(props.imageName === undefined ? "imageName (the source's)" : 'imageName', imageName, isImageName,
         'is not a valid image name (1-80 letters, digits, underscores, periods and hyphens, starting with a letter or digit, ending with a letter, digit or underscore)',
         "pass imageName, e.g. 'img-golden-web'");
     }
-    v.check('retainBuilds', retainBuilds, retainBuildsIsValid, 'is not a whole number between 1 and 50', 'pass e.g. 3');
+    checkRetainBuilds(v, retainBuilds);
     if (sourceBuild && method === ImageCopyMethod.OS_DISK) {
       checkCaptureTags(v, props.tags);
     }

@@ -95,7 +95,8 @@ function crossStackOutputs(step: StepResult): Record<string, unknown> {
   return Object.fromEntries(Object.entries<any>(outputs).filter(([k]) => k.startsWith('cross-stack-output-')).map(([k, v]) => [k, v.value]));
 }
 
-// ---- Changes made by editing the synthesized image stack (until the example has options for them) ----
+// ---- Changes to the frozen old design, which has no options: edits of its synthesized image stack (its VM and, where
+// it has one, its BuildSpec, whose size trigger replaced the VM) ----
 
 const buildVmOf = (stack: any) => {
   const vms = resources(stack).filter((r) => r.type === 'azurerm_windows_virtual_machine');

@@ -7,13 +7,25 @@ import { isUnresolved, PropsValidator } from './validation';
 /** Longest line name: `<line>-<14-digit revision>` must fit a managed image name's 80 characters. */
 export const MAX_IMAGE_LINE_NAME_LENGTH = 65;
 
+/** How many builds of a line stay, unless a construct is told otherwise. */
+export const DEFAULT_RETAIN_BUILDS = 3;
+
 /** Line name: a managed image name short enough for the revision suffix. */
-export function isImageLineName(name: string): boolean {
+function isImageLineName(name: string): boolean {
   return new RegExp(`^[A-Za-z0-9]([-\\w.]{0,${MAX_IMAGE_LINE_NAME_LENGTH - 2}}[\\w])?$`).test(name);
 }
 
-export function retainBuildsIsValid(count: number): boolean {
-  return Number.isInteger(count) && count >= 1 && count <= 50;
+/** Records a problem unless `lineName` (given as `prop`) leaves room for the revision in a managed image name. */
+export function checkImageLineName(v: PropsValidator, prop: string, lineName: string, fix: string): void {
+  v.check(prop, lineName, isImageLineName,
+    `is not a valid image line name (1-${MAX_IMAGE_LINE_NAME_LENGTH} letters, digits, underscores, periods and hyphens, starting with a letter or digit, ending with a letter, digit or underscore; the build revision is appended)`,
+    fix);
+}
+
+/** Records a problem unless `retainBuilds` is a whole number of builds to keep, 1-50. */
+export function checkRetainBuilds(v: PropsValidator, retainBuilds: number): void {
+  v.check('retainBuilds', retainBuilds, (count) => Number.isInteger(count) && count >= 1 && count <= 50,
+    'is not a whole number between 1 and 50', `pass e.g. ${DEFAULT_RETAIN_BUILDS}`);
 }
 
 /** What a build is captured from: the generalized VM, or a generalized managed disk. */
