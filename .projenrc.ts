@@ -1,4 +1,4 @@
-import { cdktf, javascript, JsonFile } from 'projen';
+import { cdktf, javascript, JsonFile, release } from 'projen';
 
 const project = new cdktf.ConstructLibraryCdktf({
   name: 'azure-golden-image',
@@ -54,12 +54,28 @@ const project = new cdktf.ConstructLibraryCdktf({
 
   // No GitHub here: CI is .ci/run.
   github: false,
-  release: false,
+  // Releases are cut by hand with `npx projen release` (steps in CHANGELOG.md, "How versions are made"): the version
+  // comes from the conventional commits since the last `v*` tag (commit-and-tag-version), the full build packs
+  // dist-packages/js/azure-golden-image@X.Y.Z.jsii.tgz, and `vX.Y.Z` is tagged locally; a CHANGELOG.md without an
+  // `[X.Y.Z]` heading gets the generated notes prepended in a `chore(release): X.Y.Z` commit first. Nothing needs
+  // GitHub, and nothing is pushed or published: `git push --follow-tags` and `npm publish` stay by hand.
+  release: true,
+  releaseTrigger: release.ReleaseTrigger.manual({ changelogPath: 'CHANGELOG.md', gitPushCommand: '' }),
+  // A pre-1.0 library: releases stay 0.x. Before 1.0, commit-and-tag-version turns a breaking change into a minor
+  // bump and anything else into a patch; with majorVersion 0 a bump to 1.0.0 fails instead of happening by accident.
+  majorVersion: 0,
+  // The first release (no `v*` tag yet) is 0.1.0 rather than projen's 0.0.0, so consumers' `^0.1.0` takes 0.1.x patches.
+  nextVersionCommand: "git tag --list 'v*' | grep -q . || echo 0.1.0",
+  // commit-and-tag-version 13 and its conventional-changelog packages declare node >= 22; 12 supports this project's
+  // node 20 floor.
+  bumpPackage: 'commit-and-tag-version@^12',
   buildWorkflow: false,
   depsUpgrade: false,
   pullRequestTemplate: false,
 
   jestOptions: {
+    // The jest configuration lives in its own file, not in the package.json that ships to consumers (not packed).
+    configFilePath: 'jest.config.json',
     // projen's default (`--updateSnapshot`) rewrites snapshots silently, so drift could never fail.
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
     passWithNoTests: false,
@@ -69,7 +85,8 @@ const project = new cdktf.ConstructLibraryCdktf({
       // Many tests wait on subprocesses (the simulated az, terraform, npm): two workers overlap those waits on 2 cores.
       maxWorkers: 2,
       setupFilesAfterEnv: ['<rootDir>/test/setup-jest.ts'],
-      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      // The examples' own tests too (examples/testing is a testing guide written as tests).
+      testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/examples/**/*.test.ts'],
     },
   },
   tsconfigDev: {
@@ -79,6 +96,12 @@ const project = new cdktf.ConstructLibraryCdktf({
     compilerOptions: {},
   },
 });
+
+// Every TypeScript snippet of the README and the doc comments compiles against the assembly (jsii-rosetta, strict:
+// a snippet that does not compile fails the build); the tablet it writes gives the Python, Java, C# and Go
+// translations that jsii-pacmak and Construct Hub show. test/consumer.test.ts also runs the README's snippets.
+project.postCompileTask.exec('jsii-rosetta extract --strict .jsii');
+project.gitignore.exclude('/.jsii.tabl.json');
 
 // Node 20 is end-of-life for jsii's tooling but is this project's supported floor.
 project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '20');
@@ -93,12 +116,26 @@ new JsonFile(project, 'examples/tsconfig.json', {
 });
 
 project.gitignore.exclude('cdktf.out/', '.terraform/', '*.tfstate', '*.tfstate.*', '.gen/', 'terraform.*.tfstate*');
-project.npmignore?.exclude('/examples/', '/cdktf.json', '/.ci/', 'cdktf.out/');
-// projen excludes `dist` (its default artifacts directory) from the npm package; here `dist` is the compiled code.
-project.npmignore?.removePatterns('dist');
-project.npmignore?.exclude('dist-packages');
 project.gitignore.exclude('/dist-packages/');
-// The operator and guest scripts ship in the package beside the compiled code.
+
+// The npm package is an allow-list: compiled code and typings (dist/**/*.js, *.d.ts), the jsii assembly, the operator
+// and guest scripts the compiled code copies at synth (lib/scripts/operator, lib/scripts/guest), and the docs.
+// Everything else at the top level (sources, tests, examples, benchmark builds, packages, caches) stays out, whatever
+// new directory appears later. test/package.test.ts asserts the packed file list.
+// npm's ignore rules: the last matching line wins, `*` does not cross `/`, and a directory must be re-included itself
+// (not only a file inside it) for npm to look into it, hence `/lib/*` + `!/lib/scripts/` rather than `/lib/`.
+// projen excludes `dist` (its default artifacts directory) from the npm package; here `dist` is the compiled code.
+project.npmignore?.removePatterns('dist', '/lib/', '/examples/', '/cdktf.json', '/.ci/', 'cdktf.out/');
+// `/*` below leaves dist-packages out already, but jsii-pacmak appends this exact line to .npmignore when missing,
+// which would leave the generated file modified after every `npx projen package` (and fail `npx projen release`).
+project.npmignore?.exclude('dist-packages');
+project.npmignore?.exclude('/*');
+project.npmignore?.include('/dist/', '/lib/', '/.jsii', '/API.md', '/README.md', '/LICENSE', '/CHANGELOG.md');
+// In dist/ only the JavaScript and its typings (no build info, maps or other leftovers).
+project.npmignore?.exclude('/dist/**/*.*');
+project.npmignore?.include('/dist/**/*.js', '/dist/**/*.d.ts');
+// In lib/ only the scripts: no TypeScript sources.
+project.npmignore?.exclude('/lib/*');
 project.npmignore?.include('/lib/scripts/');
 
 // Full Python, Java, .NET and Go packages need their registries, which this machine cannot reach: generate their

@@ -1,10 +1,11 @@
+import type { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import { ITerraformDependable, TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
 import { GoldenVm } from './golden-vm';
 import { HyperVGeneration, IImage, ImageBuild, OsType } from './image';
-import { isResourceGroupName } from './private/azure-names';
 import { checkCaptureTags, checkImageLineName, checkRetainBuilds, DEFAULT_RETAIN_BUILDS, imageLine } from './private/image-line';
 import { environmentNumber, guestDirectoryEnvironment, operatorStep, providerSubscriptionId, subscriptionOf } from './private/operator-step';
+import { checkResourceGroup, placeResourceGroup } from './private/resource-group';
 import { PropsValidator } from './private/validation';
 
 /** How long each wait of the generalize step may take. */
@@ -43,11 +44,19 @@ export interface GeneralizedImageProps {
    */
   readonly retainBuilds?: number;
   /**
-   * Resource group of the image. The image is always in the VM's region.
+   * Resource group of the images: an existing group, or the name of the group to create with
+   * `createResourceGroup: true`. The images are always in the VM's region.
    *
    * @default - the VM's resource group
    */
   readonly resourceGroupName?: string;
+  /**
+   * Create the resource group (`resourceGroupName`, or `rg-<imageName>`) rather than use an existing one. The same
+   * rule in every construct of this library.
+   *
+   * @default false - `resourceGroupName` or the VM's group exists already
+   */
+  readonly createResourceGroup?: boolean;
   /**
    * Limits of the waits of the generalize step; the deployment fails with a message when one is reached.
    *
@@ -93,6 +102,8 @@ export class GeneralizedImage extends Construct implements IImage {
   /** Name of this build's image, `<line>-<revision>`. */
   public readonly imageName: string;
   public readonly resourceGroupName: string;
+  /** The resource group, when `createResourceGroup` made one. */
+  public readonly resourceGroup?: ResourceGroup;
   public readonly location: string;
   public readonly osType: OsType;
   public readonly hyperVGeneration: HyperVGeneration;
@@ -113,15 +124,16 @@ export class GeneralizedImage extends Construct implements IImage {
     checkImageLineName(v, props.imageName === undefined ? 'imageName (from the VM name)' : 'imageName', lineName,
       props.imageName === undefined ? "pass a shorter imageName, e.g. 'img-golden-web'" : "shorten it, e.g. 'img-golden-web'");
     checkRetainBuilds(v, retainBuilds);
-    v.check('resourceGroupName', props.resourceGroupName, isResourceGroupName,
-      'is not a valid resource group name (1-90 letters, digits, underscores, hyphens, periods or parentheses, not ending in a period)',
-      "choose a name such as 'rg-golden-images'");
+    const resourceGroup = checkResourceGroup(v, props, { createdName: `rg-${lineName}`, existingName: vm.resourceGroupName });
     v.check('timeouts.sysprepMinutes', sysprepMinutes, (m) => Number.isInteger(m) && m >= 5 && m <= 80,
       'is not a whole number of minutes between 5 and 80 (Run Command stops scripts after 90 minutes)', `pass e.g. ${DEFAULT_SYSPREP_MINUTES}`);
     v.check('timeouts.deallocateMinutes', deallocateMinutes, (m) => Number.isInteger(m) && m >= 5 && m <= 60,
       'is not a whole number of minutes between 5 and 60', `pass e.g. ${DEFAULT_DEALLOCATE_MINUTES}`);
     checkCaptureTags(v, props.tags);
     v.throwIfInvalid();
+    const group = placeResourceGroup(this, resourceGroup, vm.location, props.tags);
+    this.resourceGroup = group.resourceGroup;
+    this.resourceGroupName = group.resourceGroupName;
 
     this.generalizeStep = operatorStep(this, 'Generalize', {
       script: 'generalize-vm.sh',
@@ -141,7 +153,7 @@ export class GeneralizedImage extends Construct implements IImage {
     const line = imageLine(this, {
       // Not the VM's id: the line (and its destroy-time deletion of every image) must outlive every build.
       subscriptionId: providerSubscriptionId(this),
-      resourceGroupName: props.resourceGroupName ?? vm.resourceGroupName,
+      resourceGroupName: this.resourceGroupName,
       location: vm.location,
       lineName,
       revision: vm.buildRevision,
@@ -157,7 +169,6 @@ export class GeneralizedImage extends Construct implements IImage {
 
     this.imageId = line.imageId;
     this.imageName = line.imageName;
-    this.resourceGroupName = props.resourceGroupName ?? vm.resourceGroupName;
     this.location = vm.location;
     this.osType = vm.osType;
     this.hyperVGeneration = vm.hyperVGeneration;

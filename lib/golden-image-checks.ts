@@ -1,5 +1,5 @@
 import {
-  Annotations, DefaultTokenResolver, IAspect, StringConcat, TerraformResource, TerraformStack, Tokenization,
+  Annotations, App, Aspects, DefaultTokenResolver, IAspect, StringConcat, TerraformResource, TerraformStack, Tokenization,
 } from 'cdktf';
 import { IConstruct } from 'constructs';
 import { GoldenVm } from './golden-vm';
@@ -29,10 +29,51 @@ interface ResolvedResource {
  *   would fail.
  * A public IP on a GoldenVm is reported as a warning: it is for debugging only.
  *
+ * Add it with `GoldenImageChecks.applyTo(app)`, which covers every stack of the app, or `applyTo(stack)` for one.
+ * `Aspects.of(app).add(new GoldenImageChecks())` is not enough: cdktf runs aspects per stack, from the stack down,
+ * so an aspect added to the App is never run.
+ *
  * @example
- * Aspects.of(stack).add(new GoldenImageChecks());
+ * import { App } from 'cdktf';
+ * import { GoldenImageChecks } from 'azure-golden-image';
+ *
+ * const app = new App();
+ * // ... the app's stacks, before or after this call ...
+ * GoldenImageChecks.applyTo(app);
  */
 export class GoldenImageChecks implements IAspect {
+  /**
+   * Checks every stack of `scope`'s app or stack, now and at synthesis.
+   *
+   * - An `App`: every stack in it, including stacks added after this call (they get the checks when `app.synth()`
+   *   runs). `Testing.synth(stack)` bypasses `app.synth()`: call `applyTo` after creating the stacks you test that way.
+   * - A `TerraformStack`, or any construct in one: that stack.
+   *
+   * A stack gets the checks once, however often `applyTo` is called.
+   *
+   * @param scope an App, a TerraformStack, or a construct inside a stack
+   * @returns the checks added (shared by every stack of one call)
+   */
+  public static applyTo(scope: IConstruct): GoldenImageChecks {
+    const checks = new GoldenImageChecks();
+    if (!App.isApp(scope)) {
+      addOnce(TerraformStack.isStack(scope) ? scope : TerraformStack.of(scope), checks);
+      return checks;
+    }
+    const app = scope as App & { [SYNTH_HOOKED]?: boolean };
+    stacksOf(app).forEach((stack) => addOnce(stack, checks));
+    if (!app[SYNTH_HOOKED]) {
+      // Stacks created after this call: the app adds the checks to them just before it synthesizes them.
+      const synth = app.synth.bind(app);
+      app.synth = () => {
+        stacksOf(app).forEach((stack) => addOnce(stack, checks));
+        synth();
+      };
+      app[SYNTH_HOOKED] = true;
+    }
+    return checks;
+  }
+
   public visit(node: IConstruct): void {
     if (node instanceof GoldenVm && node.publicIpAddress) {
       Annotations.of(node).addWarning('[GoldenImage:BuildVmPublicIp] the build VM has a public IP; the setup needs none. '
@@ -65,6 +106,18 @@ export class GoldenImageChecks implements IAspect {
   }
 }
 
+const SYNTH_HOOKED = Symbol.for('azure-golden-image.GoldenImageChecks.synthHooked');
+
+function stacksOf(app: App): TerraformStack[] {
+  return app.node.findAll().filter((c): c is TerraformStack => TerraformStack.isStack(c));
+}
+
+function addOnce(stack: TerraformStack, checks: GoldenImageChecks): void {
+  if (!Aspects.of(stack).all.some((a) => a instanceof GoldenImageChecks)) {
+    Aspects.of(stack).add(checks);
+  }
+}
+
 function resolveResources(stack: TerraformStack): ResolvedResource[] {
   const resolver = new DefaultTokenResolver(new StringConcat());
   return stack.node.findAll()
@@ -94,7 +147,7 @@ function checkRule(resource: ResolvedResource, rule: any, label: string): void {
   if (exposed.length > 0) {
     const what = exposed.map(([port, name]) => `${name} (${port})`).join(', ');
     Annotations.of(resource.construct).addError(`[GoldenImage:ManagementPortOpen] ${label} allows ${what} from any source ('${openSource}'). `
-      + 'Fix: restrict source_address_prefix to your own range (e.g. managementSourceRange / rdpSourceRange), or remove the rule.');
+      + 'Fix: restrict source_address_prefix to your own range (e.g. managementSourceRange), or remove the rule.');
   }
 }
 

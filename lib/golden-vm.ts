@@ -2,21 +2,24 @@ import { DataAzurermPlatformImage } from '@cdktf/provider-azurerm/lib/data-azure
 import { NetworkInterface } from '@cdktf/provider-azurerm/lib/network-interface';
 import { NetworkSecurityGroup } from '@cdktf/provider-azurerm/lib/network-security-group';
 import { PublicIp } from '@cdktf/provider-azurerm/lib/public-ip';
-import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
+import type { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import { Subnet } from '@cdktf/provider-azurerm/lib/subnet';
 import { SubnetNetworkSecurityGroupAssociation } from '@cdktf/provider-azurerm/lib/subnet-network-security-group-association';
 import { VirtualNetwork } from '@cdktf/provider-azurerm/lib/virtual-network';
 import { WindowsVirtualMachine } from '@cdktf/provider-azurerm/lib/windows-virtual-machine';
-import { Fn, ITerraformDependable, TerraformResource } from 'cdktf';
+import { Annotations, Fn, ITerraformDependable, TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
 import { HyperVGeneration, OsType } from './image';
+import { ManagementPort } from './management-port';
 import { MarketplaceImage } from './marketplace-image';
 import {
-  canonicalLocation, checkCommonNames, checkOwnNetwork, COMPUTER_NAME_MAX_LENGTH, isAdminUsername, isComputerName, isIpv4Cidr,
+  canonicalLocation, checkCommonNames, checkOwnNetwork, COMPUTER_NAME_MAX_LENGTH, isAdminUsername, isComputerName,
   isVmSize, isWindowsVmName,
 } from './private/azure-names';
 import { adminPassword } from './private/credentials';
+import { managementAccess } from './private/management-access';
 import { environmentNumber, guestDirectoryEnvironment, operatorStep, subscriptionOf } from './private/operator-step';
+import { checkResourceGroup, placeResourceGroup } from './private/resource-group';
 import { TerraformData } from './private/terraform-data';
 import { PropsValidator } from './private/validation';
 import { WindowsSetup } from './windows-setup';
@@ -47,11 +50,19 @@ export interface GoldenVmProps {
   /** What runs in the guest before imaging, e.g. `WindowsSetup.iisAspNet()`. */
   readonly setup: WindowsSetup;
   /**
-   * An existing resource group for the build VM and its network.
+   * Resource group for the build VM and its network: an existing group, or the name of the group to create with
+   * `createResourceGroup: true`.
    *
-   * @default - a new resource group `rg-<vmName>`
+   * @default - the group GoldenVm creates, `rg-<vmName>`
    */
   readonly resourceGroupName?: string;
+  /**
+   * Create the resource group (`resourceGroupName`, or `rg-<vmName>`) rather than use an existing one. The same rule
+   * in every construct of this library.
+   *
+   * @default - true without `resourceGroupName`, false with it
+   */
+  readonly createResourceGroup?: boolean;
   /**
    * Name of the VM resource (1-64 letters, digits and hyphens).
    *
@@ -95,8 +106,22 @@ export interface GoldenVmProps {
    */
   readonly publicIp?: boolean;
   /**
-   * Source range (CIDR) allowed to reach RDP (3389) on the build VM, for debugging. Needs the created network.
+   * Source range (IPv4 CIDR) allowed to reach the `managementPorts` (RDP by default) of the build VM, for debugging.
+   * Needs the network GoldenVm creates (no `subnetId`). The whole Internet is refused.
    *
+   * @default - no inbound rule: every management port is closed
+   */
+  readonly managementSourceRange?: string;
+  /**
+   * The ports `managementSourceRange` opens.
+   *
+   * @default [ManagementPort.RDP]
+   */
+  readonly managementPorts?: ManagementPort[];
+  /**
+   * Source range (CIDR) allowed to reach RDP (3389) on the build VM.
+   *
+   * @deprecated use `managementSourceRange`, which opens RDP alone by default: the same rule
    * @default - no inbound rule: RDP is closed
    */
   readonly rdpSourceRange?: string;
@@ -253,14 +278,15 @@ export class GoldenVm extends Construct {
         'use SecurityType.STANDARD (the default) for a managed image; Trusted Launch images need an Azure Compute Gallery');
     }
     const { own: ownNetwork, addressSpace, subnetPrefix } = checkOwnNetwork(v, 'GoldenVm', props);
-    v.check('rdpSourceRange', props.rdpSourceRange, isIpv4Cidr, 'is not an IPv4 CIDR with zero host bits',
-      "write it like '203.0.113.0/24' (`203.0.113.7/32` for one address)");
-    v.check('rdpSourceRange', props.rdpSourceRange, (r) => r !== '0.0.0.0/0',
-      'opens RDP to the whole Internet', 'give the range of your own network, e.g. your address with /32');
-    if (!ownNetwork && props.rdpSourceRange !== undefined) {
-      v.fail('rdpSourceRange', props.rdpSourceRange, 'only applies to the network GoldenVm creates, but subnetId was given',
-        'remove rdpSourceRange, or remove subnetId');
+    const management = managementAccess(v, props);
+    if (!ownNetwork && management.prop !== undefined) {
+      v.fail(management.prop, props.managementSourceRange ?? props.rdpSourceRange, 'only applies to the network GoldenVm creates, but subnetId was given',
+        `remove ${management.prop}, or remove subnetId`);
     }
+    if (props.rdpSourceRange !== undefined) {
+      Annotations.of(this).addWarning('rdpSourceRange is deprecated: use managementSourceRange (it opens RDP alone unless managementPorts says otherwise).');
+    }
+    const resourceGroup = checkResourceGroup(v, props, { createdName: `rg-${vmName}` });
     const password = adminPassword(this, 'AdminPassword', v, props.adminPassword);
     v.throwIfInvalid();
 
@@ -273,12 +299,9 @@ export class GoldenVm extends Construct {
     this.adminPassword = password;
     const tags = props.tags;
 
-    if (props.resourceGroupName === undefined) {
-      this.resourceGroup = new ResourceGroup(this, 'ResourceGroup', { name: `rg-${vmName}`, location: this.location, tags });
-      this.resourceGroupName = this.resourceGroup.name;
-    } else {
-      this.resourceGroupName = props.resourceGroupName;
-    }
+    const group = placeResourceGroup(this, resourceGroup, this.location, tags);
+    this.resourceGroup = group.resourceGroup;
+    this.resourceGroupName = group.resourceGroupName;
     const placement = { resourceGroupName: this.resourceGroupName, location: this.location, tags };
 
     let subnetId = props.subnetId;
@@ -294,17 +317,7 @@ export class GoldenVm extends Construct {
       this.networkSecurityGroup = new NetworkSecurityGroup(this, 'NetworkSecurityGroup', {
         ...placement,
         name: `nsg-${vmName}`,
-        securityRule: props.rdpSourceRange === undefined ? [] : [{
-          name: 'allow-rdp-from-source-range',
-          priority: 1000,
-          direction: 'Inbound',
-          access: 'Allow',
-          protocol: 'Tcp',
-          sourcePortRange: '*',
-          destinationPortRange: '3389',
-          sourceAddressPrefix: props.rdpSourceRange,
-          destinationAddressPrefix: '*',
-        }],
+        securityRule: management.rule === undefined ? [] : [management.rule],
       });
       new SubnetNetworkSecurityGroupAssociation(this, 'SubnetNsgAssociation', {
         subnetId: subnet.id,

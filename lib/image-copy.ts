@@ -1,5 +1,6 @@
 import { Image } from '@cdktf/provider-azurerm/lib/image';
 import type { ManagedDisk } from '@cdktf/provider-azurerm/lib/managed-disk';
+import type { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import type { SharedImage } from '@cdktf/provider-azurerm/lib/shared-image';
 import type { SharedImageGallery } from '@cdktf/provider-azurerm/lib/shared-image-gallery';
 import type { SharedImageVersion, SharedImageVersionTargetRegion } from '@cdktf/provider-azurerm/lib/shared-image-version';
@@ -13,6 +14,7 @@ import {
 import { nonEmpty } from './private/dependencies';
 import { checkCaptureTags, checkImageLineName, checkRetainBuilds, DEFAULT_RETAIN_BUILDS, galleryVersionName, imageLine } from './private/image-line';
 import { providerSubscriptionId } from './private/operator-step';
+import { checkResourceGroup, placeResourceGroup } from './private/resource-group';
 import { isUnresolved, PropsValidator } from './private/validation';
 
 /** How `ImageCopy` makes its independent managed image. */
@@ -33,8 +35,21 @@ export enum ImageCopyMethod {
 export interface ImageCopyProps {
   /** The image to copy, e.g. a `GeneralizedImage` or `ManagedImage.fromImageId(...)`. */
   readonly source: IImage;
-  /** Existing resource group for the copy (and, with the gallery method, its gallery and disk). */
-  readonly resourceGroupName: string;
+  /**
+   * Resource group for the copy (and, with the gallery method, its gallery and disk): an existing group, or the name
+   * of the group to create with `createResourceGroup: true`. Another group than the source's, so that the copy
+   * outlives it.
+   *
+   * @default - the group ImageCopy creates, `rg-<imageName>`
+   */
+  readonly resourceGroupName?: string;
+  /**
+   * Create the resource group (`resourceGroupName`, or `rg-<imageName>`) rather than use an existing one. The same
+   * rule in every construct of this library.
+   *
+   * @default - true without `resourceGroupName`, false with it
+   */
+  readonly createResourceGroup?: boolean;
   /**
    * Azure region of the copy. Another region than the source's needs `ImageCopyMethod.COMPUTE_GALLERY`.
    *
@@ -147,6 +162,8 @@ export class ImageCopy extends Construct implements IImage {
   public readonly imageName: string;
   /** Resource group of the copy. */
   public readonly resourceGroupName: string;
+  /** The resource group, when ImageCopy creates it. */
+  public readonly resourceGroup?: ResourceGroup;
   /** Canonical region of the copy. */
   public readonly location: string;
   /** The source's operating system. */
@@ -174,7 +191,8 @@ export class ImageCopy extends Construct implements IImage {
     const sameRegion = isSameKnownLocation(location, source.location);
     const method = props.method ?? (sameRegion && source.osDiskId !== undefined ? ImageCopyMethod.OS_DISK : ImageCopyMethod.COMPUTE_GALLERY);
 
-    checkCommonNames(v, { location: props.location, resourceGroupName: props.resourceGroupName });
+    checkCommonNames(v, { location: props.location });
+    const resourceGroup = checkResourceGroup(v, props, { createdName: `rg-${lineName}` });
     if (sourceBuild) {
       checkImageLineName(v, props.imageName === undefined ? "imageName (the source's line)" : 'imageName', lineName,
         "pass imageName, e.g. 'img-golden-web'");
@@ -207,11 +225,11 @@ export class ImageCopy extends Construct implements IImage {
     if (props.osDiskStorageType !== undefined && !Object.values(OsDiskStorageType).includes(props.osDiskStorageType)) {
       v.fail('osDiskStorageType', props.osDiskStorageType, 'is not a storage type', 'pass one of OsDiskStorageType');
     }
-    if (!isUnresolved(props.resourceGroupName) && !isUnresolved(source.resourceGroupName) && !isUnresolved(imageName)
+    if (!isUnresolved(resourceGroup.name) && !isUnresolved(source.resourceGroupName) && !isUnresolved(imageName)
       && !isUnresolved(source.imageName)
-      && props.resourceGroupName.toLowerCase() === source.resourceGroupName.toLowerCase()
+      && resourceGroup.name.toLowerCase() === source.resourceGroupName.toLowerCase()
       && lineName.toLowerCase() === (sourceBuild?.lineName ?? source.imageName).toLowerCase()) {
-      v.fail('resourceGroupName', props.resourceGroupName, `holds the source '${source.imageName}' already: the copy would replace it`,
+      v.fail('resourceGroupName', resourceGroup.name, `holds the source '${source.imageName}' already: the copy would replace it`,
         'copy into another resource group (the point of a copy that survives the source), or pass another imageName');
     }
     v.throwIfInvalid();
@@ -220,10 +238,12 @@ export class ImageCopy extends Construct implements IImage {
     this.location = canonicalLocation(location);
     this.imageName = imageName;
     this.imageBuild = sourceBuild ? { revision: sourceBuild.revision, lineName } : undefined;
-    this.resourceGroupName = props.resourceGroupName;
     this.osType = source.osType;
     this.hyperVGeneration = source.hyperVGeneration;
     const tags = props.tags;
+    const group = placeResourceGroup(this, resourceGroup, this.location, tags);
+    this.resourceGroup = group.resourceGroup;
+    this.resourceGroupName = group.resourceGroupName;
     const storageType = props.osDiskStorageType ?? OsDiskStorageType.STANDARD_SSD_LRS;
     const placement = { resourceGroupName: this.resourceGroupName, location: this.location, tags };
 

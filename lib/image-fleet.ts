@@ -2,6 +2,7 @@ import { NetworkInterface } from '@cdktf/provider-azurerm/lib/network-interface'
 import { NetworkInterfaceSecurityGroupAssociation } from '@cdktf/provider-azurerm/lib/network-interface-security-group-association';
 import { NetworkSecurityGroup, NetworkSecurityGroupSecurityRule } from '@cdktf/provider-azurerm/lib/network-security-group';
 import { PublicIp } from '@cdktf/provider-azurerm/lib/public-ip';
+import type { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import { Subnet } from '@cdktf/provider-azurerm/lib/subnet';
 import { VirtualNetwork } from '@cdktf/provider-azurerm/lib/virtual-network';
 import { WindowsVirtualMachine } from '@cdktf/provider-azurerm/lib/windows-virtual-machine';
@@ -10,12 +11,15 @@ import {
 } from 'cdktf';
 import { Construct } from 'constructs';
 import { IImage, OsType } from './image';
+import { ManagementPort } from './management-port';
 import {
-  canonicalLocation, checkCommonNames, checkOwnNetwork, COMPUTER_NAME_MAX_LENGTH, isAdminUsername, isDifferentKnownLocation, isIpv4Cidr,
+  canonicalLocation, checkCommonNames, checkOwnNetwork, COMPUTER_NAME_MAX_LENGTH, isAdminUsername, isDifferentKnownLocation,
   isVmSize, subnetPrefixLengthFor, usableSubnetAddresses,
 } from './private/azure-names';
 import { adminPassword } from './private/credentials';
 import { sameKeyAttribute } from './private/for-each';
+import { MANAGEMENT_PORT_NUMBERS, managementAccess } from './private/management-access';
+import { checkResourceGroup, placeResourceGroup } from './private/resource-group';
 import { scriptsAssetPath } from './private/script-assets';
 import { TerraformData } from './private/terraform-data';
 import { isUnresolved, PropsValidator } from './private/validation';
@@ -43,8 +47,20 @@ export interface ImageFleetProps {
    * Number of VMs, 1-9999 (`ImageFleet.MAX_COUNT`). Changing it adds or removes the highest-numbered VMs only.
    */
   readonly count: number;
-  /** Existing resource group for the VMs and their network. */
-  readonly resourceGroupName: string;
+  /**
+   * Resource group for the VMs and their network: an existing group, or the name of the group to create with
+   * `createResourceGroup: true`.
+   *
+   * @default - the group ImageFleet creates, `rg-<namePrefix>`
+   */
+  readonly resourceGroupName?: string;
+  /**
+   * Create the resource group (`resourceGroupName`, or `rg-<namePrefix>`) rather than use an existing one. The same
+   * rule in every construct of this library.
+   *
+   * @default - true without `resourceGroupName`, false with it
+   */
+  readonly createResourceGroup?: boolean;
   /**
    * Azure region; VMs can only be created from an image in their own region.
    *
@@ -79,11 +95,18 @@ export interface ImageFleetProps {
    */
   readonly appPort?: number;
   /**
-   * Source range (IPv4 CIDR) allowed to reach RDP (3389) and WinRM (5985, 5986). The whole Internet is refused.
+   * Source range (IPv4 CIDR) allowed to reach the `managementPorts` (RDP by default) of every VM. The whole Internet
+   * is refused.
    *
    * @default - no management port is open
    */
   readonly managementSourceRange?: string;
+  /**
+   * The ports `managementSourceRange` opens.
+   *
+   * @default [ManagementPort.RDP]
+   */
+  readonly managementPorts?: ManagementPort[];
   /**
    * Administrator user name of every VM.
    *
@@ -141,6 +164,14 @@ export interface ImageFleetProps {
    */
   readonly rollout?: FleetRollout;
   /**
+   * Add Terraform outputs named `<outputPrefix>_instance_names`, `<outputPrefix>_private_ips`,
+   * `<outputPrefix>_public_ips` (with public IPs) and `<outputPrefix>_urls` (a letter or underscore first, then
+   * letters, digits, underscores and hyphens). Two fleets in one stack need two prefixes.
+   *
+   * @default - no outputs: the same values are `instanceNames`, `privateIpAddresses`, `publicIpAddresses` and `urls`
+   */
+  readonly outputPrefix?: string;
+  /**
    * Tags for every resource.
    *
    * @default - none
@@ -148,21 +179,19 @@ export interface ImageFleetProps {
   readonly tags?: { [key: string]: string };
 }
 
-/** The management ports opened only to `managementSourceRange`: RDP, WinRM over HTTP and HTTPS. */
-const MANAGEMENT_PORTS = ['3389', '5985', '5986'];
 /** Ports never opened to the whole Internet, in line with `GoldenImageChecks`: the management ports and SSH. */
-const INTERNET_FORBIDDEN_PORTS = ['22', ...MANAGEMENT_PORTS];
+const INTERNET_FORBIDDEN_PORTS = ['22', ...Object.values(MANAGEMENT_PORT_NUMBERS).map(String)];
 const INDEX_DIGITS = 4;
 /** Terraform's `range()` refuses to return more than 1024 values: instance numbers come in ranges of a thousand. */
 const RANGE_CHUNK = 1000;
 /** Hex digits of the image revision in Azure names: 16.7 million values, so successive images practically never share one. */
 const REVISION_LENGTH = 6;
-const WHOLE_INTERNET = ['0.0.0.0/0', '*', 'internet', 'any'];
 
 /**
  * N Windows VMs from one image (the seed's `az vm create --image ... --count 3`): each with its own computer name,
- * NIC and (by default) static public IP, behind one NSG that opens the application port to the Internet and RDP/WinRM
- * only to a given management range. Outputs the names, IP addresses and URLs.
+ * NIC and (by default) static public IP, behind one NSG that opens the application port to the Internet and the
+ * management ports (RDP by default) only to a given range. Its names, IP addresses and URLs are attributes, and
+ * Terraform outputs with `outputPrefix`.
  *
  * Each kind of resource is one block with `for_each` over a map keyed by instance name, computed by Terraform from
  * `count` and `namePrefix`: the synthesized JSON has the same size for 3 or 300 VMs (one `range()` more per thousand
@@ -225,14 +254,16 @@ export class ImageFleet extends Construct {
   public readonly publicIpAddresses?: { [name: string]: string };
   /** Application URL per instance name (public IP, or private IP without public IPs). */
   public readonly urls: { [name: string]: string };
-  /** Output of the instance names (a list). */
-  public readonly instanceNamesOutput: TerraformOutput;
-  /** Output of the private IP addresses, by instance name. */
-  public readonly privateIpAddressesOutput: TerraformOutput;
-  /** Output of the public IP addresses, by instance name, with public IPs. */
+  /** Output `<outputPrefix>_instance_names` (a list), with `outputPrefix`. */
+  public readonly instanceNamesOutput?: TerraformOutput;
+  /** Output `<outputPrefix>_private_ips`, by instance name, with `outputPrefix`. */
+  public readonly privateIpAddressesOutput?: TerraformOutput;
+  /** Output `<outputPrefix>_public_ips`, by instance name, with `outputPrefix` and public IPs. */
   public readonly publicIpAddressesOutput?: TerraformOutput;
-  /** Output of the URLs, by instance name. */
-  public readonly urlsOutput: TerraformOutput;
+  /** Output `<outputPrefix>_urls`, by instance name, with `outputPrefix`. */
+  public readonly urlsOutput?: TerraformOutput;
+  /** The resource group, when ImageFleet creates it. */
+  public readonly resourceGroup?: ResourceGroup;
 
   /** Region of the VMs. */
   public readonly location: string;
@@ -251,7 +282,10 @@ export class ImageFleet extends Construct {
     const publicIp = props.publicIp ?? true;
     const verifyTimeoutMinutes = props.verifyTimeoutMinutes ?? 15;
 
-    checkCommonNames(v, { location: props.location, resourceGroupName: props.resourceGroupName });
+    checkCommonNames(v, { location: props.location });
+    const resourceGroup = checkResourceGroup(v, props, { createdName: `rg-${props.namePrefix}` });
+    v.check('outputPrefix', props.outputPrefix, (p) => /^[A-Za-z_][A-Za-z0-9_-]*$/.test(p),
+      'is not a Terraform output name prefix (a letter or underscore, then letters, digits, underscores and hyphens)', "pass e.g. 'fleet'");
     v.check('count', props.count, (c) => Number.isInteger(c) && c >= 1 && c <= ImageFleet.MAX_COUNT,
       `is not a whole number between 1 and ${ImageFleet.MAX_COUNT}`,
       `pass 1-${ImageFleet.MAX_COUNT}; beyond a few hundred VMs a VM scale set fits better (and the subscription's vCPU quota is usually lower)`);
@@ -270,7 +304,7 @@ export class ImageFleet extends Construct {
       "choose another name, e.g. 'fleetadmin'");
     v.check('verifyTimeoutMinutes', verifyTimeoutMinutes, (t) => Number.isInteger(t) && t >= 1 && t <= 60,
       'is not a whole number of minutes between 1 and 60', 'pass e.g. 15');
-    checkManagementSourceRange(v, props.managementSourceRange);
+    const management = managementAccess(v, props);
     if (image.osType !== OsType.WINDOWS) {
       v.fail('image', image.osType, 'is not a Windows image, but ImageFleet creates Windows VMs', 'pass a Windows image');
     }
@@ -311,7 +345,9 @@ export class ImageFleet extends Construct {
     const prefix = props.namePrefix;
     const port = isUnresolved(appPort) ? Token.asString(appPort) : String(appPort);
     const tags = props.tags;
-    const placement = { resourceGroupName: props.resourceGroupName, location: this.location, tags };
+    const group = placeResourceGroup(this, resourceGroup, this.location, tags);
+    this.resourceGroup = group.resourceGroup;
+    const placement = { resourceGroupName: group.resourceGroupName, location: this.location, tags };
 
     // Terraform computes the names, so the JSON hardly grows with count: {"web0001" = "web0001", ...}.
     const nameList = Fn.formatlist(`%s%0${INDEX_DIGITS}d`, [prefix, instanceNumbers(props.count)]);
@@ -326,7 +362,7 @@ export class ImageFleet extends Construct {
       this.virtualNetwork = new VirtualNetwork(this, 'VirtualNetwork', { ...placement, name: `vnet-${prefix}`, addressSpace: [addressSpace] });
       this.subnet = new Subnet(this, 'Subnet', {
         name: `snet-${prefix}`,
-        resourceGroupName: props.resourceGroupName,
+        resourceGroupName: group.resourceGroupName,
         virtualNetworkName: this.virtualNetwork.name,
         addressPrefixes: [subnetPrefix],
       });
@@ -344,18 +380,8 @@ export class ImageFleet extends Construct {
       sourceAddressPrefix: 'Internet',
       destinationAddressPrefix: '*',
     }];
-    if (props.managementSourceRange !== undefined) {
-      rules.push({
-        name: 'allow-management-from-source-range',
-        priority: 110,
-        direction: 'Inbound',
-        access: 'Allow',
-        protocol: 'Tcp',
-        sourcePortRange: '*',
-        destinationPortRanges: MANAGEMENT_PORTS,
-        sourceAddressPrefix: props.managementSourceRange,
-        destinationAddressPrefix: '*',
-      });
+    if (management.rule) {
+      rules.push(management.rule);
     }
     // Nothing else is allowed: Azure's default rules deny all other inbound traffic from the Internet.
     this.networkSecurityGroup = new NetworkSecurityGroup(this, 'NetworkSecurityGroup', { ...placement, name: `nsg-${prefix}`, securityRule: rules });
@@ -439,24 +465,19 @@ export class ImageFleet extends Construct {
       : undefined;
     this.urls = Token.asStringMap(addressSource.forExpressionForMap('key', `format(${urlFormat}, ${urlArguments})`));
 
-    this.instanceNamesOutput = new TerraformOutput(this, 'InstanceNames', {
-      description: 'Instance names: the Windows computer names (the Azure VM names add the image revision).',
-      value: vms.keys(),
-    });
-    this.privateIpAddressesOutput = new TerraformOutput(this, 'PrivateIpAddresses', {
-      description: 'Private IP address of each VM, by name.',
-      value: this.privateIpAddresses,
-    });
-    if (this.publicIpAddresses) {
-      this.publicIpAddressesOutput = new TerraformOutput(this, 'PublicIpAddresses', {
-        description: 'Public IP address of each VM, by name.',
-        value: this.publicIpAddresses,
-      });
+    if (props.outputPrefix !== undefined) {
+      const output = (suffix: string, description: string, value: unknown): TerraformOutput => {
+        const out = new TerraformOutput(this, `Output_${suffix}`, { description, value });
+        out.overrideLogicalId(`${props.outputPrefix}_${suffix}`);
+        return out;
+      };
+      this.instanceNamesOutput = output('instance_names', 'Instance names: the Windows computer names (the Azure VM names add the image revision).', vms.keys());
+      this.privateIpAddressesOutput = output('private_ips', 'Private IP address of each VM, by name.', this.privateIpAddresses);
+      if (this.publicIpAddresses) {
+        this.publicIpAddressesOutput = output('public_ips', 'Public IP address of each VM, by name.', this.publicIpAddresses);
+      }
+      this.urlsOutput = output('urls', 'Application URL of each VM, by name.', this.urls);
     }
-    this.urlsOutput = new TerraformOutput(this, 'Urls', {
-      description: 'Application URL of each VM, by name.',
-      value: this.urls,
-    });
 
     if (props.verifyUrls) {
       // `name=url` pairs separated by spaces: names and URLs hold neither.
@@ -503,16 +524,4 @@ function countPrecondition(count: number): Precondition {
     condition: Op.and(Op.and(Op.gte(count, 1), Op.lte(count, ImageFleet.MAX_COUNT)), Op.eq(Fn.floor(count), count)),
     errorMessage: `ImageFleet count must be a whole number between 1 and ${ImageFleet.MAX_COUNT}.`,
   };
-}
-
-function checkManagementSourceRange(v: PropsValidator, range: string | undefined): void {
-  if (range === undefined || isUnresolved(range)) {
-    return;
-  }
-  if (WHOLE_INTERNET.includes(range.toLowerCase()) || /\/0$/.test(range)) {
-    v.fail('managementSourceRange', range, 'opens RDP and WinRM to the whole Internet',
-      'give the range of your own network, e.g. your address with /32');
-  } else if (!isIpv4Cidr(range)) {
-    v.fail('managementSourceRange', range, 'is not an IPv4 CIDR with zero host bits', "write it like '203.0.113.0/24' ('203.0.113.7/32' for one address)");
-  }
 }

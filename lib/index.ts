@@ -1,6 +1,7 @@
 export * from './image';
 export * from './marketplace-image';
 export * from './windows-setup';
+export * from './management-port';
 export * from './golden-vm';
 export * from './golden-image-checks';
 export * from './generalized-image';

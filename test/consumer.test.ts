@@ -6,6 +6,8 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { compiledIsStale } from './util/compiled';
+import { Snippet, typescriptSnippets } from './util/snippets';
 
 const REPO = path.resolve(__dirname, '..');
 const env = { ...process.env, JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20', CHECKPOINT_DISABLE: '1' };
@@ -22,27 +24,46 @@ function installedVersion(name: string): string {
   return JSON.parse(fs.readFileSync(path.join(REPO, 'node_modules', name, 'package.json'), 'utf8')).version;
 }
 
-/** True when dist/ is missing or older than any source or script under lib/. */
-function compiledIsStale(): boolean {
-  const assembly = path.join(REPO, '.jsii');
-  if (!fs.existsSync(assembly) || !fs.existsSync(path.join(REPO, 'dist', 'index.js'))) {
-    return true;
-  }
-  const built = fs.statSync(assembly).mtimeMs;
-  const newest = (dir: string): number => fs.readdirSync(dir, { withFileTypes: true })
-    .reduce((max, e) => Math.max(max, e.isDirectory() ? newest(path.join(dir, e.name)) : fs.statSync(path.join(dir, e.name)).mtimeMs), 0);
-  return newest(path.join(REPO, 'lib')) > built;
+/** The TypeScript snippets a team copies: README.md's first (the whole app) and every other. */
+const snippets: Snippet[] = [
+  ...typescriptSnippets(path.join(REPO, 'README.md'), 'README.md'),
+  ...typescriptSnippets(path.join(REPO, 'examples', 'README.md'), 'examples/README.md'),
+];
+
+/** The README's app with an NSG of the team's own that opens RDP to the Internet, added to its `web` stack. */
+function withOpenRdp(code: string): string {
+  expect(code).toMatch(/^const web = new TerraformStack\(app, 'web'\);$/m);
+  expect(code).toMatch(/^app\.synth\(\);$/m);
+  const nsg = "new NetworkSecurityGroup(web, 'TeamNsg', { name: 'nsg-team', resourceGroupName: 'rg-app', location: 'westeurope', securityRule: [{ "
+    + "name: 'rdp', priority: 100, direction: 'Inbound', access: 'Allow', protocol: 'Tcp', sourcePortRange: '*', destinationPortRange: '3389', "
+    + "sourceAddressPrefix: '*', destinationAddressPrefix: '*' }] });\n";
+  return "import { NetworkSecurityGroup } from '@cdktf/provider-azurerm/lib/network-security-group';\n"
+    + code.replace(/^app\.synth\(\);$/m, `${nsg}app.synth();`);
 }
 
 describe('consumer app installing the packed library', () => {
   let app: string;
+  const writeApp = (name: string, code: string) => {
+    fs.mkdirSync(path.join(app, 'apps', name), { recursive: true });
+    fs.writeFileSync(path.join(app, 'apps', name, 'main.ts'), code);
+  };
+  /** Runs a compiled snippet app in its own directory; its exit status, output and the stacks it wrote. */
+  const runApp = (name: string) => {
+    const dir = path.join(app, 'apps', name);
+    try {
+      const output = execFileSync(process.execPath, [path.join(app, 'out', 'apps', name, 'main.js')], { cwd: dir, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      return { ok: true, output, dir };
+    } catch (e: any) {
+      return { ok: false, output: `${e.stdout ?? ''}${e.stderr ?? ''}`, dir };
+    }
+  };
   let stackDir: string;
   let json: any;
 
   beforeAll(() => {
     app = fs.mkdtempSync(path.join(os.tmpdir(), 'golden-consumer-'));
     // The tarball is made from freshly compiled code, as `npx projen build` would make it (CI compiles before the tests).
-    if (compiledIsStale()) {
+    if (compiledIsStale(REPO)) {
       sh('npx', ['jsii', '--silence-warnings=reserved-word'], REPO);
     }
     const tarball = sh('npm', ['pack', '--silent', '--pack-destination', app], REPO).trim().split('\n').pop()!;
@@ -54,9 +75,14 @@ describe('consumer app installing the packed library', () => {
         ...Object.fromEntries(['cdktf', 'constructs', '@cdktf/provider-azurerm', '@cdktf/provider-random'].map((n) => [n, installedVersion(n)])),
       },
     }, null, 2));
-    for (const file of ['main.ts', 'tsconfig.json']) {
-      fs.copyFileSync(path.join(__dirname, 'consumer', file), path.join(app, file));
-    }
+    fs.copyFileSync(path.join(__dirname, 'consumer', 'main.ts'), path.join(app, 'main.ts'));
+    // Every TypeScript snippet of the README and the examples' README, verbatim, as an app of its own; and the README's
+    // app once more with one insecure resource of the team's own, which the checks must refuse.
+    snippets.forEach((snippet, i) => writeApp(`snippet-${i + 1}`, snippet.code));
+    writeApp('snippet-open-rdp', withOpenRdp(snippets[0].code));
+    const tsconfig = JSON.parse(fs.readFileSync(path.join(__dirname, 'consumer', 'tsconfig.json'), 'utf8'));
+    tsconfig.files = ['main.ts', ...fs.readdirSync(path.join(app, 'apps')).map((name) => `apps/${name}/main.ts`)];
+    fs.writeFileSync(path.join(app, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2));
     sh('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error'], app);
     // The packaged typings compile a consumer's TypeScript; the repository's tsc stands in for the team's.
     sh(process.execPath, [path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'], app);
@@ -102,6 +128,35 @@ describe('consumer app installing the packed library', () => {
     for (const file of listed(copiedRoot)) {
       expect(fs.readFileSync(path.join(copiedRoot, file), 'utf8')).toBe(fs.readFileSync(path.join(REPO, 'lib', 'scripts', file), 'utf8'));
     }
+  });
+
+  test('the README has TypeScript snippets, the first a whole app with two stacks', () => {
+    expect(snippets.length).toBeGreaterThanOrEqual(1);
+    expect(snippets[0].code).toMatch(/new App\(\)[\s\S]*app\.synth\(\)/);
+  });
+
+  test('every TypeScript snippet of README.md and examples/README.md compiles and synthesizes as written', () => {
+    snippets.forEach((snippet, i) => {
+      const run = runApp(`snippet-${i + 1}`);
+      if (!run.ok) {
+        throw new Error(`${snippet.where}: the snippet does not synthesize:\n${run.output}`);
+      }
+      const stacks = fs.readdirSync(path.join(run.dir, 'cdktf.out', 'stacks'));
+      expect(stacks.length).toBeGreaterThanOrEqual(1);
+      for (const stack of stacks) {
+        const text = fs.readFileSync(path.join(run.dir, 'cdktf.out', 'stacks', stack, 'cdk.tf.json'), 'utf8');
+        // Nothing machine-specific: without a backend, cdktf would write the absolute path of a local state file.
+        expect(text).not.toContain(app);
+        expect(text).not.toContain(fs.realpathSync(app));
+        expect(text).not.toContain(os.homedir());
+      }
+    });
+  });
+
+  test("the README's app gets the checks' errors for an insecure resource of the team's own", () => {
+    const run = runApp('snippet-open-rdp');
+    expect(run.ok).toBe(false);
+    expect(run.output).toMatch(/\[web\/TeamNsg\] \[GoldenImage:ManagementPortOpen\] NSG rule 'rdp' allows RDP \(3389\) from any source/);
   });
 
   test('writes nothing machine-specific', () => {

@@ -8,10 +8,15 @@ import * as path from 'path';
 import { App } from 'cdktf';
 import { buildApp as existingImage } from '../examples/existing-image/main';
 import { buildApp as goldenImage } from '../examples/golden-image/main';
+import { buildApp as testingApp } from '../examples/testing/app';
 
 const EXAMPLES: Array<[string, (app: App) => App, string[]]> = [
   ['golden-image', goldenImage, ['golden-image', 'golden-fleet']],
   ['existing-image', existingImage, ['fleet-from-existing-image']],
+  ['testing', (app) => {
+    testingApp(app);
+    return app;
+  }, ['testing-images', 'testing-web']],
 ];
 
 // Secrets a deploying machine holds: none may reach the synthesized output.

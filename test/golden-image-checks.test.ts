@@ -105,7 +105,7 @@ describe('GoldenImageChecks', () => {
         vmName: 'vm-golden',
         computerName: 'golden01',
         publicIp: true,
-        rdpSourceRange: '203.0.113.7/32',
+        managementSourceRange: '203.0.113.7/32',
         image: MarketplaceImage.windowsServer2022DatacenterCoreGen2(),
         setup: WindowsSetup.iisAspNet(),
       });
@@ -135,5 +135,83 @@ describe('GoldenImageChecks', () => {
     });
     expect(build(true)).toThrow(/\[GoldenImage:ResourceOnBuildVm\] azurerm_virtual_machine_extension\.Agent is attached to a GoldenVm's build VM\..*Fix: run that work as a setup step/);
     expect(build(false)).not.toThrow();
+  });
+});
+
+describe('GoldenImageChecks.applyTo', () => {
+  function openRdp(stack: TerraformStack): void {
+    new AzurermProvider(stack, 'azurerm', { features: [{}] });
+    new NetworkSecurityGroup(stack, 'Nsg', {
+      ...PLACEMENT,
+      name: 'nsg',
+      securityRule: [{ name: 'rdp', priority: 100, direction: 'Inbound', access: 'Allow', protocol: 'Tcp', sourcePortRange: '*', destinationPortRange: '3389', sourceAddressPrefix: '*', destinationAddressPrefix: '*' }],
+    });
+  }
+  const OPEN_RDP = /\[GoldenImage:ManagementPortOpen\] NSG rule 'rdp' allows RDP \(3389\)/;
+
+  function checks(stack: TerraformStack): number {
+    return Aspects.of(stack).all.filter((a) => a instanceof GoldenImageChecks).length;
+  }
+
+  test('cdktf never runs an aspect added to the App (the form the README used to show)', () => {
+    const app = Testing.app();
+    openRdp(new TerraformStack(app, 'web'));
+    Aspects.of(app).add(new GoldenImageChecks());
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  test.each([
+    ['created before the call', true],
+    ['created after the call', false],
+  ])('on an App, fails app.synth() for a stack %s', (_, before) => {
+    const app = Testing.app();
+    if (before) {
+      openRdp(new TerraformStack(app, 'web'));
+      GoldenImageChecks.applyTo(app);
+    } else {
+      GoldenImageChecks.applyTo(app);
+      openRdp(new TerraformStack(app, 'web'));
+    }
+    expect(() => app.synth()).toThrow(OPEN_RDP);
+  });
+
+  test('on an App, checks every stack: the clean one synthesizes, the open one fails', () => {
+    const app = Testing.app();
+    GoldenImageChecks.applyTo(app);
+    const clean = new TerraformStack(app, 'clean');
+    new AzurermProvider(clean, 'azurerm', { features: [{}] });
+    const open = new TerraformStack(app, 'open');
+    openRdp(open);
+    expect(() => app.synth()).toThrow(/\[open\/Nsg\] \[GoldenImage:ManagementPortOpen\]/);
+    expect([checks(clean), checks(open)]).toEqual([1, 1]);
+  });
+
+  test('on a stack or a construct in it, checks that stack only, and Testing.synth sees it', () => {
+    const app = Testing.app();
+    const checked = new TerraformStack(app, 'checked');
+    openRdp(checked);
+    const other = new TerraformStack(app, 'other');
+    openRdp(other);
+    GoldenImageChecks.applyTo(checked.node.findChild('Nsg'));
+    expect(() => Testing.fullSynth(checked)).toThrow(OPEN_RDP);
+    expect(() => Testing.fullSynth(other)).not.toThrow();
+    expect([checks(checked), checks(other)]).toEqual([1, 0]);
+  });
+
+  test('adds the checks to a stack once, however often it is called', () => {
+    const app = Testing.app();
+    const stack = new TerraformStack(app, 'web');
+    openRdp(stack);
+    GoldenImageChecks.applyTo(app);
+    GoldenImageChecks.applyTo(app);
+    GoldenImageChecks.applyTo(stack);
+    expect(checks(stack)).toBe(1);
+    let errors = 0;
+    try {
+      app.synth();
+    } catch (e: any) {
+      errors = (String(e.message).match(/ManagementPortOpen/g) ?? []).length;
+    }
+    expect(errors).toBe(1);
   });
 });

@@ -109,13 +109,13 @@ describe('GoldenVm', () => {
   });
 
   test('adds a public IP and an RDP rule limited to the given range only when asked', () => {
-    const { parsed } = synthVm({ publicIp: true, rdpSourceRange: '203.0.113.7/32' });
+    const { parsed } = synthVm({ publicIp: true, managementSourceRange: '203.0.113.7/32' });
     const ip = onlyResource(parsed, 'azurerm_public_ip');
     expect(ip).toMatchObject({ allocation_method: 'Static', sku: 'Standard' });
     expect(onlyResource(parsed, 'azurerm_network_interface').ip_configuration[0].public_ip_address_id)
       .toBe(`\${${addressOf(parsed, 'azurerm_public_ip')}.id}`);
     expect(onlyResource(parsed, 'azurerm_network_security_group').security_rule).toEqual([expect.objectContaining({
-      access: 'Allow', direction: 'Inbound', destination_port_range: '3389', source_address_prefix: '203.0.113.7/32',
+      access: 'Allow', direction: 'Inbound', destination_port_ranges: ['3389'], source_address_prefix: '203.0.113.7/32',
     })]);
   });
 
@@ -221,8 +221,8 @@ describe('GoldenVm', () => {
       ['reserved admin user name', { adminUsername: 'Administrator' }, /adminUsername: 'Administrator' is not allowed/],
       ['Trusted Launch', { securityType: SecurityType.TRUSTED_LAUNCH }, /securityType: 'TrustedLaunch' cannot be captured into a managed image.*Fix: use SecurityType.STANDARD/],
       ['literal password', { adminPassword: 'P@ssw0rd1234!' }, /adminPassword: '<redacted>' is a literal string, which would be written in plain text/],
-      ['invalid RDP range', { rdpSourceRange: '203.0.113.7' }, /rdpSourceRange: '203.0.113.7' is not an IPv4 CIDR/],
-      ['RDP open to the Internet', { rdpSourceRange: '0.0.0.0/0' }, /rdpSourceRange: '0.0.0.0\/0' opens RDP to the whole Internet/],
+      ['invalid management range', { managementSourceRange: '203.0.113.7' }, /managementSourceRange: '203.0.113.7' is not an IPv4 CIDR/],
+      ['RDP open to the Internet', { managementSourceRange: '0.0.0.0/0' }, /managementSourceRange: '0.0.0.0\/0' opens the management ports to the whole Internet/],
       ['subnet outside the address space', { addressSpace: '10.1.0.0/16', subnetPrefix: '10.2.0.0/24' }, /subnetPrefix: '10.2.0.0\/24' is not inside addressSpace '10.1.0.0\/16'/],
       ['network props with a given subnet', { subnetId: '/subscriptions/s/x', addressSpace: '10.1.0.0/16' }, /addressSpace: '10.1.0.0\/16' only applies to the network GoldenVm creates.*Fix: remove addressSpace, or remove subnetId/],
       ['setup timeout', { setupTimeoutMinutes: 721 }, /setupTimeoutMinutes: 721 is not a whole number of minutes between 5 and 720/],

@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { App, Aspects, TerraformOutput, TerraformStack, TerraformVariable, Testing, Token } from 'cdktf';
-import { FleetRollout, GoldenImageChecks, HyperVGeneration, IImage, ImageCopy, ImageFleet, ImageFleetProps, ManagedImage, OsType } from '../lib';
+import { FleetRollout, GoldenImageChecks, HyperVGeneration, IImage, ImageCopy, ImageFleet, ImageFleetProps, ManagedImage, ManagementPort, OsType } from '../lib';
 import { playRollout } from './util/rollout';
 import { addressOf, onlyResource, resourcesOf, synthStack } from './util/synth';
 import { evaluate, hasTerraform } from './util/terraform';
@@ -73,11 +73,10 @@ function terraformData(parsed: any, id: string): { address: string; body: any } 
   return { address: `terraform_data.${names[0]}`, body: parsed.resource.terraform_data[names[0]] };
 }
 
-/** An output's value expression, found by the output's construct id (its name ends with a hash). */
-function outputValue(parsed: any, id: string): string {
-  const names = Object.keys(parsed.output ?? {}).filter((n) => n.startsWith(`Fleet_${id}_`));
-  expect(names).toHaveLength(1);
-  return parsed.output[names[0]].value;
+/** The value expression of the output named `name` (with `outputPrefix: 'fleet'`, `fleet_urls` and so on). */
+function outputValue(parsed: any, name: string): string {
+  expect(Object.keys(parsed.output ?? {})).toContain(name);
+  return parsed.output[name].value;
 }
 
 describe('ImageFleet', () => {
@@ -153,8 +152,12 @@ describe('ImageFleet', () => {
       expect(JSON.stringify(rules)).not.toMatch(/3389|5985|5986/);
     });
 
-    test('opens RDP and WinRM to the management range only', () => {
-      const { parsed } = synthFleet({ managementSourceRange: '203.0.113.0/24', appPort: 8080 });
+    test.each([
+      ['RDP alone by default', undefined, ['3389']],
+      ['RDP and WinRM over HTTPS', [ManagementPort.WINRM_HTTPS, ManagementPort.RDP], ['3389', '5986']],
+      ['WinRM over plain HTTP only when asked', [ManagementPort.WINRM_HTTP], ['5985']],
+    ])('opens the management ports to the management range only: %s', (_, managementPorts, ports) => {
+      const { parsed } = synthFleet({ managementSourceRange: '203.0.113.0/24', managementPorts, appPort: 8080 });
       expect(onlyResource(parsed, 'azurerm_network_security_group').security_rule).toEqual([
         expect.objectContaining({ ...appRule, destination_port_range: '8080' }),
         expect.objectContaining({
@@ -163,7 +166,7 @@ describe('ImageFleet', () => {
           direction: 'Inbound',
           access: 'Allow',
           protocol: 'Tcp',
-          destination_port_ranges: ['3389', '5985', '5986'],
+          destination_port_ranges: ports,
           source_address_prefix: '203.0.113.0/24',
           destination_address_prefix: '*',
         }),
@@ -172,21 +175,33 @@ describe('ImageFleet', () => {
   });
 
   describe('outputs', () => {
+    test('none unless asked: no output at all by default', () => {
+      const { parsed, fleet } = synthFleet();
+      expect(parsed.output).toBeUndefined();
+      const outputs = [fleet.instanceNamesOutput, fleet.privateIpAddressesOutput, fleet.publicIpAddressesOutput, fleet.urlsOutput];
+      expect(outputs).toEqual([undefined, undefined, undefined, undefined]);
+    });
+
+    test('with outputPrefix, exactly four outputs with predictable names', () => {
+      const { parsed } = synthFleet({ outputPrefix: 'web_fleet' });
+      expect(Object.keys(parsed.output).sort()).toEqual(['web_fleet_instance_names', 'web_fleet_private_ips', 'web_fleet_public_ips', 'web_fleet_urls']);
+    });
+
     test('names, private IPs, public IPs and URLs, as maps keyed by instance name', () => {
-      const { parsed } = synthFleet();
+      const { parsed } = synthFleet({ outputPrefix: 'fleet' });
       const vm = addressOf(parsed, 'azurerm_windows_virtual_machine');
       const pip = addressOf(parsed, 'azurerm_public_ip');
-      expect(outputValue(parsed, 'InstanceNames')).toBe(`\${[ for key, val in ${vm}: key]}`);
-      expect(outputValue(parsed, 'PrivateIpAddresses')).toBe(`\${{ for key, val in ${vm}: key => val.private_ip_address }}`);
-      expect(outputValue(parsed, 'PublicIpAddresses')).toBe(`\${{ for key, val in ${pip}: key => val.ip_address }}`);
-      expect(outputValue(parsed, 'Urls')).toBe(`\${{ for key, val in ${pip}: key => format("http://%s/", val.ip_address) }}`);
+      expect(outputValue(parsed, 'fleet_instance_names')).toBe(`\${[ for key, val in ${vm}: key]}`);
+      expect(outputValue(parsed, 'fleet_private_ips')).toBe(`\${{ for key, val in ${vm}: key => val.private_ip_address }}`);
+      expect(outputValue(parsed, 'fleet_public_ips')).toBe(`\${{ for key, val in ${pip}: key => val.ip_address }}`);
+      expect(outputValue(parsed, 'fleet_urls')).toBe(`\${{ for key, val in ${pip}: key => format("http://%s/", val.ip_address) }}`);
     });
 
     test('URLs carry a port other than 80, and use private IPs without public IPs', () => {
-      const { parsed, fleet } = synthFleet({ publicIp: false, appPort: 8080 });
+      const { parsed, fleet } = synthFleet({ publicIp: false, appPort: 8080, outputPrefix: 'fleet' });
       const vm = addressOf(parsed, 'azurerm_windows_virtual_machine');
-      expect(outputValue(parsed, 'Urls')).toBe(`\${{ for key, val in ${vm}: key => format("http://%s:%d/", val.private_ip_address, 8080) }}`);
-      expect(Object.keys(parsed.output).filter((n) => n.startsWith('Fleet_PublicIpAddresses'))).toEqual([]);
+      expect(outputValue(parsed, 'fleet_urls')).toBe(`\${{ for key, val in ${vm}: key => format("http://%s:%d/", val.private_ip_address, 8080) }}`);
+      expect(Object.keys(parsed.output).sort()).toEqual(['fleet_instance_names', 'fleet_private_ips', 'fleet_urls']);
       expect(resourcesOf(parsed, 'azurerm_public_ip')).toEqual({});
       expect(onlyResource(parsed, 'azurerm_network_interface').ip_configuration[0].public_ip_address_id).toBeUndefined();
       expect(fleet.publicIpAddresses).toBeUndefined();
@@ -195,22 +210,22 @@ describe('ImageFleet', () => {
 
     test('are public attributes too', () => {
       const { parsed } = synthStack((stack) => {
-        const fleet = new ImageFleet(stack, 'Fleet', { image: importImage(stack), count: 2, resourceGroupName: 'rg-app', namePrefix: 'web' });
+        const fleet = new ImageFleet(stack, 'Fleet', { image: importImage(stack), count: 2, resourceGroupName: 'rg-app', namePrefix: 'web', outputPrefix: 'fleet' });
         new TerraformOutput(stack, 'urls', { value: fleet.urls });
         new TerraformOutput(stack, 'private', { value: fleet.privateIpAddresses });
         new TerraformOutput(stack, 'public', { value: fleet.publicIpAddresses });
         new TerraformOutput(stack, 'names', { value: fleet.instanceNames });
       });
-      expect(parsed.output.urls.value).toBe(outputValue(parsed, 'Urls'));
-      expect(parsed.output.private.value).toBe(outputValue(parsed, 'PrivateIpAddresses'));
-      expect(parsed.output.public.value).toBe(outputValue(parsed, 'PublicIpAddresses'));
+      expect(parsed.output.urls.value).toBe(outputValue(parsed, 'fleet_urls'));
+      expect(parsed.output.private.value).toBe(outputValue(parsed, 'fleet_private_ips'));
+      expect(parsed.output.public.value).toBe(outputValue(parsed, 'fleet_public_ips'));
       expect(parsed.output.names.value).toEqual(['web0001', 'web0002']);
     });
   });
 
   (hasTerraform() ? test : test.skip)('real Terraform computes the instance names and evaluates every output and the URL check input', () => {
     // GIVEN the synthesized expressions, with the azurerm resources replaced by stand-ins of their attributes
-    const { parsed } = synthFleet({ count: 12, verifyUrls: true, appPort: 8080 });
+    const { parsed } = synthFleet({ count: 12, verifyUrls: true, appPort: 8080, outputPrefix: 'fleet' });
     const [localName, instances] = onlyLocal(parsed);
     const vm = addressOf(parsed, 'azurerm_windows_virtual_machine');
     const pip = addressOf(parsed, 'azurerm_public_ip');
@@ -225,10 +240,10 @@ describe('ImageFleet', () => {
     // WHEN
     const values = evaluate(standIns, {
       for_each: `\${local.${localName}}`,
-      names: substitute(outputValue(parsed, 'InstanceNames')),
-      private: substitute(outputValue(parsed, 'PrivateIpAddresses')),
-      public: substitute(outputValue(parsed, 'PublicIpAddresses')),
-      urls: substitute(outputValue(parsed, 'Urls')),
+      names: substitute(outputValue(parsed, 'fleet_instance_names')),
+      private: substitute(outputValue(parsed, 'fleet_private_ips')),
+      public: substitute(outputValue(parsed, 'fleet_public_ips')),
+      urls: substitute(outputValue(parsed, 'fleet_urls')),
       targets: substitute(check.environment.FLEET_TARGETS),
     });
     // THEN
@@ -412,6 +427,7 @@ describe('ImageFleet', () => {
         appPort: port.numberValue,
         adminPassword: password.stringValue,
         verifyUrls: true,
+        outputPrefix: 'fleet',
       });
     });
     // THEN
@@ -426,7 +442,7 @@ describe('ImageFleet', () => {
     expect(resourcesOf(parsed, 'random_password')).toEqual({});
     expect(onlyResource(parsed, 'azurerm_network_security_group').security_rule[0].destination_port_range).toBe('${var.port}');
     expect(onlyResource(parsed, 'azurerm_virtual_network').name).toBe('vnet-${var.prefix}');
-    expect(outputValue(parsed, 'Urls')).toContain('format("http://%s:%d/", val.ip_address, var.port)');
+    expect(outputValue(parsed, 'fleet_urls')).toContain('format("http://%s:%d/", val.ip_address, var.port)');
     // Unknown until Terraform computes them.
     expect(Token.isUnresolved(fleet!.instanceNames)).toBe(true);
   });
@@ -630,9 +646,9 @@ describe('ImageFleet', () => {
       ['a name prefix with an underscore', { namePrefix: 'web_' }, /namePrefix: 'web_' is not a valid name prefix/],
       ['a management range that is no CIDR', { managementSourceRange: '203.0.113.7' }, /managementSourceRange: '203.0.113.7' is not an IPv4 CIDR/],
       ['a management range with host bits', { managementSourceRange: '203.0.113.7/24' }, /managementSourceRange: '203.0.113.7\/24' is not an IPv4 CIDR with zero host bits/],
-      ['management from the whole Internet', { managementSourceRange: '0.0.0.0/0' }, /managementSourceRange: '0.0.0.0\/0' opens RDP and WinRM to the whole Internet/],
-      ['management from any source', { managementSourceRange: '*' }, /managementSourceRange: '\*' opens RDP and WinRM to the whole Internet/],
-      ['management from the Internet tag', { managementSourceRange: 'Internet' }, /managementSourceRange: 'Internet' opens RDP and WinRM to the whole Internet/],
+      ['management from the whole Internet', { managementSourceRange: '0.0.0.0/0' }, /managementSourceRange: '0.0.0.0\/0' opens the management ports to the whole Internet/],
+      ['management from any source', { managementSourceRange: '*' }, /managementSourceRange: '\*' opens the management ports to the whole Internet/],
+      ['management from the Internet tag', { managementSourceRange: 'Internet' }, /managementSourceRange: 'Internet' opens the management ports to the whole Internet/],
       ['port 0', { appPort: 0 }, /appPort: 0 is not a TCP port/],
       ['a port above 65535', { appPort: 70000 }, /appPort: 70000 is not a TCP port/],
       ['RDP as the app port', { appPort: 3389 }, /appPort: 3389 is a management port \(SSH, RDP or WinRM\), which would be opened to the whole Internet/],

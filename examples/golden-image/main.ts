@@ -25,7 +25,7 @@ import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import { App, LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
-import { GeneralizedImage, GoldenVm, IImage, ImageCopy, ImageFleet, ManagedImage, MarketplaceImage, WindowsSetup } from '../../lib';
+import { GeneralizedImage, GoldenImageChecks, GoldenVm, IImage, ImageCopy, ImageFleet, ManagedImage, MarketplaceImage, WindowsSetup } from '../../lib';
 
 /** Terraform state next to each stack's JSON, by a path valid from every stack directory (the fleet reads the image's). */
 function stateBackend(stack: TerraformStack, id: string): void {
@@ -118,10 +118,10 @@ export class GoldenFleetStack extends TerraformStack {
       addressSpace: '10.1.0.0/16',
       subnetPrefix: '10.1.0.0/20',
       verifyUrls: true,
+      // fleet_urls (open them in a browser: each page shows its VM's name), fleet_public_ips, fleet_private_ips and
+      // fleet_instance_names.
+      outputPrefix: 'fleet',
     });
-
-    new TerraformOutput(this, 'fleet_urls', { value: this.fleet.urls, description: 'Open these in a browser: each page shows its VM\'s name.' });
-    new TerraformOutput(this, 'fleet_public_ips', { value: this.fleet.publicIpAddresses });
   }
 }
 
@@ -136,6 +136,9 @@ export function buildApp(app: App = new App(), options: BuildAppOptions = {}): A
   const { fleetCount, rollbackImageId, ...imageProps } = options;
   const images = new GoldenImageStack(app, 'golden-image', { location: 'westeurope', ...imageProps });
   new GoldenFleetStack(app, 'golden-fleet', { image: images.imageCopy, count: fleetCount ?? 3, rollbackImageId });
+  // Management ports open to the Internet, Trusted Launch managed images, resources on the build VM: synth errors, in
+  // every stack of the app.
+  GoldenImageChecks.applyTo(app);
   return app;
 }
 

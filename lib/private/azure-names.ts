@@ -113,13 +113,10 @@ export function checkOwnNetwork(v: PropsValidator, constructName: string, props:
   return { own, addressSpace, subnetPrefix, literalAndContained: literal && ipv4CidrContains(addressSpace, subnetPrefix) };
 }
 
-/** Validates the naming props every construct shares. */
-export function checkCommonNames(v: PropsValidator, props: { location?: string; resourceGroupName?: string }): void {
+/** Validates the naming props every construct shares (the resource group: `checkResourceGroup`). */
+export function checkCommonNames(v: PropsValidator, props: { location?: string }): void {
   v.check('location', props.location, (l) => isLocation(canonicalLocation(l)),
     'is not an Azure region name', "use the region's name as `az account list-locations -o table` prints it, e.g. 'westeurope'");
-  v.check('resourceGroupName', props.resourceGroupName, isResourceGroupName,
-    'is not a valid resource group name (1-90 letters, digits, underscores, hyphens, periods or parentheses, not ending in a period)',
-    "choose a name such as 'rg-golden-image'");
 }
 
 const GUID = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';

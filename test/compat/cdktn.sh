@@ -22,10 +22,11 @@ cp -R "$repo/lib" "$repo/test" "$repo/examples" "$work/"
 # The tests read the README too (the documented setup-step contract).
 cp "$repo/tsconfig.json" "$repo/README.md" "$work/"
 
-node - "$repo/package.json" "$work/package.json" <<'NODE'
+node - "$repo/package.json" "$work/package.json" "$repo/jest.config.json" <<'NODE'
 const fs = require('fs');
-const [source, target] = process.argv.slice(2);
+const [source, target, jestConfig] = process.argv.slice(2);
 const pkg = JSON.parse(fs.readFileSync(source, 'utf8'));
+const jest = JSON.parse(fs.readFileSync(jestConfig, 'utf8'));
 const dev = pkg.devDependencies;
 const out = {
   name: 'azure-golden-image-cdktn-compat',
@@ -38,7 +39,7 @@ const out = {
     constructs: process.env.CONSTRUCTS_VERSION,
     jest: dev.jest, 'ts-jest': dev['ts-jest'], typescript: dev.typescript, '@types/jest': dev['@types/jest'], '@types/node': dev['@types/node'],
   },
-  jest: { ...pkg.jest, reporters: ['default'] },
+  jest: { ...jest, reporters: ['default'] },
 };
 fs.writeFileSync(target, JSON.stringify(out, null, 2));
 NODE
@@ -56,4 +57,4 @@ echo "cdktn compatibility: 'cdktf' resolves to $resolved"
 # Snapshots record the framework and provider versions, which differ by design; every other assertion must hold.
 # The construct tests: the script, Terraform, az-parser and packaging tests do not depend on the framework.
 npx jest --ci --testPathIgnorePatterns '/node_modules/' '/compat/' 'generalize-script' 'verify-fleet-script' \
-  'terraform-apply' 'az-parser' 'consumer' -t '^(?!.*snapshot)'
+  'terraform-apply' 'az-parser' 'consumer' 'package' -t '^(?!.*snapshot)'

@@ -124,7 +124,8 @@ export function standInConfig(stackJson: string, slowTypes: string[] = ['azurerm
       data[name] = rewrite(standIn);
     }
   }
-  return { locals: parsed.locals, resource: { terraform_data: data }, output: rewrite(parsed.output ?? {}) };
+  // Terraform refuses an empty output block: a fleet without outputPrefix has none.
+  return { locals: parsed.locals, resource: { terraform_data: data }, ...(parsed.output ? { output: rewrite(parsed.output) } : {}) };
 }
 
 /** Applies `before`, then `after` (synthesized stacks), and replays the second apply against the Azure model. */
