@@ -5,8 +5,9 @@
  */
 import { TerraformStack } from 'cdktf';
 import {
-  GeneralizedImage, GoldenVm, GoldenVmProps, HyperVGeneration, ImageCopy, ImageFleet, ManagedImage, ManagementPort, MarketplaceImage, WindowsSetup,
+  GeneralizedImage, GoldenVm, GoldenVmProps, HyperVGeneration, ImageCopy, ImageFleet, ManagedImage, ManagementPort,
 } from '../lib';
+import { goldenVmProps, warningsOf } from './util/constructs';
 import { onlyResource, resourcesOf, synthStack } from './util/synth';
 
 const IMAGE_ID = '/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/rg-golden/providers/Microsoft.Compute/images/img-golden';
@@ -17,13 +18,7 @@ interface GroupProps {
 }
 
 function buildVm(stack: TerraformStack, props: Partial<GoldenVmProps> = {}): GoldenVm {
-  return new GoldenVm(stack, 'BuildVm', {
-    location: 'westeurope',
-    vmName: 'vm-golden',
-    image: MarketplaceImage.windowsServer2022DatacenterCoreGen2(),
-    setup: WindowsSetup.iisAspNet(),
-    ...props,
-  });
+  return new GoldenVm(stack, 'BuildVm', goldenVmProps(props));
 }
 
 function sourceImage(stack: TerraformStack) {
@@ -138,8 +133,7 @@ describe('one management access rule for GoldenVm and ImageFleet', () => {
         vm = buildVm(stack, { rdpSourceRange: '203.0.113.7/32' });
       });
       expect(managementRule(parsed)).toMatchObject({ destination_port_ranges: ['3389'], source_address_prefix: '203.0.113.7/32' });
-      const warnings = vm!.node.metadata.filter((m) => m.type === '@cdktf/warn').map((m) => m.data);
-      expect(warnings).toEqual([expect.stringMatching(/^rdpSourceRange is deprecated: use managementSourceRange/)]);
+      expect(warningsOf(vm!)).toEqual([expect.stringMatching(/^rdpSourceRange is deprecated: use managementSourceRange/)]);
     });
 
     test('refuses it beside managementSourceRange, and checks it like managementSourceRange', () => {

@@ -6,19 +6,9 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { compiledIsStale } from './util/compiled';
+import { ensureCompiled, REPO, sh, TOOL_ENV } from './util/compiled';
 import { Snippet, typescriptSnippets } from './util/snippets';
 
-const REPO = path.resolve(__dirname, '..');
-const env = { ...process.env, JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20', CHECKPOINT_DISABLE: '1' };
-
-function sh(command: string, args: string[], cwd: string): string {
-  try {
-    return execFileSync(command, args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch (e: any) {
-    throw new Error(`${command} ${args.join(' ')} failed in ${cwd}:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
-  }
-}
 
 function installedVersion(name: string): string {
   return JSON.parse(fs.readFileSync(path.join(REPO, 'node_modules', name, 'package.json'), 'utf8')).version;
@@ -51,7 +41,7 @@ describe('consumer app installing the packed library', () => {
   const runApp = (name: string) => {
     const dir = path.join(app, 'apps', name);
     try {
-      const output = execFileSync(process.execPath, [path.join(app, 'out', 'apps', name, 'main.js')], { cwd: dir, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      const output = execFileSync(process.execPath, [path.join(app, 'out', 'apps', name, 'main.js')], { cwd: dir, env: TOOL_ENV, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
       return { ok: true, output, dir };
     } catch (e: any) {
       return { ok: false, output: `${e.stdout ?? ''}${e.stderr ?? ''}`, dir };
@@ -62,10 +52,7 @@ describe('consumer app installing the packed library', () => {
 
   beforeAll(() => {
     app = fs.mkdtempSync(path.join(os.tmpdir(), 'golden-consumer-'));
-    // The tarball is made from freshly compiled code, as `npx projen build` would make it (CI compiles before the tests).
-    if (compiledIsStale(REPO)) {
-      sh('npx', ['jsii', '--silence-warnings=reserved-word'], REPO);
-    }
+    ensureCompiled();
     const tarball = sh('npm', ['pack', '--silent', '--pack-destination', app], REPO).trim().split('\n').pop()!;
     fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({
       name: 'team-app',

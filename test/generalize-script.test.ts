@@ -8,7 +8,8 @@ import * as path from 'path';
 import { TerraformVariable } from 'cdktf';
 import { GeneralizedImage, GoldenVm, MarketplaceImage, WindowsSetup } from '../lib';
 import {
-  childPids, FakeAz, FakeAzState, FAKE_AZ_DIRECTORY, isRunning, RunResult, runShellCommand, SUBSCRIPTION_ID, TransientError,
+  childPids, expectServicePrincipalLogin, FakeAz, FakeAzState, FAKE_AZ_DIRECTORY, isRunning, RunResult, runShellCommand,
+  SERVICE_PRINCIPAL, SUBSCRIPTION_ID, TransientError,
 } from './util/fake-az';
 import {
   happyPathCalls, resolveEnvironment, subscriptionExpression, SynthesizedStack, synthSeedStack, synthToDirectory,
@@ -17,9 +18,7 @@ import { SCRIPTS_DIRECTORY } from '../lib/private/scripts';
 
 /** Short waits: progress every second, no backoff unless a test asks for it. */
 const FAST = { GOLDEN_POLL_SECONDS: '1', GOLDEN_RETRY_BASE_SECONDS: '0' };
-const SECRET = 'Sp-s3cret value with $pace and \'quotes\'';
-const CLIENT_ID = '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
-const TENANT_ID = '11111111-2222-4333-8444-555555555555';
+const { clientId: CLIENT_ID, tenantId: TENANT_ID, secret: SECRET } = SERVICE_PRINCIPAL;
 
 // The tests run concurrently (each has its own fake az): the file takes about the time of its slowest test.
 jest.setTimeout(30_000);
@@ -455,15 +454,7 @@ describe('generalize-vm.sh as synthesized, against a simulated az', () => {
       const fake = fakeAz({ loggedIn: false, servicePrincipal: { clientId: CLIENT_ID, tenantId: TENANT_ID, secret: SECRET } });
       const result = await runSeed(fake, { ARM_CLIENT_ID: CLIENT_ID, ARM_CLIENT_SECRET: SECRET, ARM_TENANT_ID: TENANT_ID });
       expect(result.code).toBe(0);
-      expect(fake.calls()[1]).toEqual(['login', '--service-principal', '--username', CLIENT_ID, '--password', '@-', '--tenant', TENANT_ID, '-o', 'none']);
-      expect(fake.state().passwordSources).toEqual(['stdin']);
-      expect(fake.calls().flat().some((arg) => arg.includes('s3cret'))).toBe(false);
-      expect(result.output).not.toContain('s3cret');
-      // The session was made in a temporary AZURE_CONFIG_DIR that is gone now.
-      const [login] = fake.state().logins!;
-      expect(login.configDir.startsWith(fake.tmpDirectory)).toBe(true);
-      expect(fs.existsSync(login.configDir)).toBe(false);
-      expect(fs.readdirSync(fake.tmpDirectory)).toEqual([]);
+      expectServicePrincipalLogin(fake, result);
       expectFinalState(fake, 'deallocated', 'generalized');
     });
 

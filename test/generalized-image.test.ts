@@ -3,13 +3,13 @@ import * as os from 'os';
 import * as path from 'path';
 import { Fn, TerraformOutput, TerraformStack, TerraformVariable, Token } from 'cdktf';
 import {
-  GeneralizedImage, GeneralizedImageProps, GoldenVm, GoldenVmProps, HyperVGeneration, MarketplaceImage, OsType, WindowsSetup,
+  GeneralizedImage, GeneralizedImageProps, GoldenVm, GoldenVmProps, HyperVGeneration, MarketplaceImage, OsType,
 } from '../lib';
+import { goldenVmProps } from './util/constructs';
 import { synthToDirectory } from './util/generalize-stack';
 import { addressAt, addressOf, resourceAt, resourcesOf, synthStack } from './util/synth';
 import { SCRIPTS_DIRECTORY } from '../lib/private/scripts';
 
-const SEED_IMAGE = MarketplaceImage.fromUrn('MicrosoftWindowsServer:WindowsServer:2022-datacenter-core-g2:latest');
 const GEN1_IMAGE = MarketplaceImage.fromUrn('MicrosoftWindowsServer:WindowsServer:2022-datacenter-core:latest');
 const ENVIRONMENT_KEYS = [
   'GOLDEN_DEALLOCATE_TIMEOUT_MINUTES', 'GOLDEN_GUEST_DIRECTORY', 'GOLDEN_RESOURCE_GROUP', 'GOLDEN_SUBSCRIPTION_ID',
@@ -18,9 +18,7 @@ const ENVIRONMENT_KEYS = [
 const SCRIPTS = '\\./assets/GoldenImageScripts/[0-9A-F]{32}';
 const COMMAND = new RegExp(`^bash "${SCRIPTS}/operator/generalize-vm\\.sh"$`);
 
-function vmProps(overrides: Partial<GoldenVmProps> = {}): GoldenVmProps {
-  return { location: 'westeurope', image: SEED_IMAGE, setup: WindowsSetup.iisAspNet(), vmName: 'vm-golden', computerName: 'golden01', ...overrides };
-}
+const vmProps = goldenVmProps;
 
 function synthImage(overrides: Partial<GeneralizedImageProps> = {}, vmOverrides: Partial<GoldenVmProps> = {}) {
   let image: GeneralizedImage | undefined;

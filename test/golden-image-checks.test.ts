@@ -5,7 +5,8 @@ import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { VirtualMachineExtension } from '@cdktf/provider-azurerm/lib/virtual-machine-extension';
 import { WindowsVirtualMachine } from '@cdktf/provider-azurerm/lib/windows-virtual-machine';
 import { Aspects, Testing, TerraformStack } from 'cdktf';
-import { GoldenImageChecks, GoldenVm, MarketplaceImage, WindowsSetup } from '../lib';
+import { GoldenImageChecks, GoldenVm } from '../lib';
+import { goldenVmProps, warningsOf } from './util/constructs';
 
 const PLACEMENT = { resourceGroupName: 'rg', location: 'westeurope' };
 
@@ -100,29 +101,14 @@ describe('GoldenImageChecks', () => {
   test('accepts the library\'s own build VM, and warns when it has a public IP', () => {
     let vm: GoldenVm | undefined;
     expect(checkedStack((stack) => {
-      vm = new GoldenVm(stack, 'BuildVm', {
-        location: 'westeurope',
-        vmName: 'vm-golden',
-        computerName: 'golden01',
-        publicIp: true,
-        managementSourceRange: '203.0.113.7/32',
-        image: MarketplaceImage.windowsServer2022DatacenterCoreGen2(),
-        setup: WindowsSetup.iisAspNet(),
-      });
+      vm = new GoldenVm(stack, 'BuildVm', goldenVmProps({ publicIp: true, managementSourceRange: '203.0.113.7/32' }));
     })).not.toThrow();
-    const warnings = vm!.node.metadata.filter((m) => m.type === '@cdktf/warn').map((m) => m.data);
-    expect(warnings).toEqual([expect.stringMatching(/\[GoldenImage:BuildVmPublicIp\]/)]);
+    expect(warningsOf(vm!)).toEqual([expect.stringMatching(/\[GoldenImage:BuildVmPublicIp\]/)]);
   });
 
   test('fails synthesis for a resource attached to a GoldenVm\'s build VM, which would break every rebuild and destroy', () => {
     const build = (attach: boolean) => checkedStack((stack) => {
-      const vm = new GoldenVm(stack, 'BuildVm', {
-        location: 'westeurope',
-        vmName: 'vm-golden',
-        computerName: 'golden01',
-        image: MarketplaceImage.windowsServer2022DatacenterCoreGen2(),
-        setup: WindowsSetup.iisAspNet(),
-      });
+      const vm = new GoldenVm(stack, 'BuildVm', goldenVmProps());
       // The same extension on another VM is fine.
       const other = rawVm(stack);
       new VirtualMachineExtension(stack, 'Agent', {

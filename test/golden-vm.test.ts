@@ -1,12 +1,9 @@
 import { TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
 import { GoldenVm, GoldenVmProps, HyperVGeneration, MarketplaceImage, OsDiskStorageType, OsType, SecurityType, WindowsSetup } from '../lib';
+import { goldenVmProps } from './util/constructs';
 import { addressAt, addressOf, onlyResource, resourceAt, resourcesOf, synthStack } from './util/synth';
 
-const SEED_IMAGE = MarketplaceImage.fromUrn('MicrosoftWindowsServer:WindowsServer:2022-datacenter-core-g2:latest');
-
-function props(overrides: Partial<GoldenVmProps> = {}): GoldenVmProps {
-  return { location: 'westeurope', image: SEED_IMAGE, setup: WindowsSetup.iisAspNet(), vmName: 'vm-golden', computerName: 'golden01', ...overrides };
-}
+const props = goldenVmProps;
 
 function synthVm(overrides: Partial<GoldenVmProps> = {}) {
   let vm: GoldenVm | undefined;

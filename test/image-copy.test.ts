@@ -2,8 +2,9 @@ import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import { TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
 import {
   GeneralizedImage, GoldenVm, HyperVGeneration, IImage, ImageCopy, ImageCopyMethod, ImageCopyProps, ManagedImage, ManagedImageAttributes,
-  MarketplaceImage, OsDiskStorageType, OsType, WindowsSetup,
+  OsDiskStorageType, OsType,
 } from '../lib';
+import { goldenVmProps } from './util/constructs';
 import { addressAt, addressOf, onlyResource, resourceAt, resourcesOf, synthStack } from './util/synth';
 
 const SUBSCRIPTION = '00000000-1111-2222-3333-444444444444';
@@ -36,13 +37,7 @@ function synthBuildCopy(copyProps: Partial<ImageCopyProps> = {}) {
   let copy: ImageCopy | undefined;
   let image: GeneralizedImage | undefined;
   const result = synthStack((stack) => {
-    const vm = new GoldenVm(stack, 'BuildVm', {
-      location: 'westeurope',
-      vmName: 'vm-golden',
-      computerName: 'golden01',
-      image: MarketplaceImage.windowsServer2022DatacenterCoreGen2(),
-      setup: WindowsSetup.iisAspNet(),
-    });
+    const vm = new GoldenVm(stack, 'BuildVm', goldenVmProps());
     image = new GeneralizedImage(stack, 'Image', { vm, imageName: 'img-golden' });
     copy = new ImageCopy(stack, 'Copy', { source: image, resourceGroupName: 'rg-images', ...copyProps });
   });

@@ -5,6 +5,7 @@ import * as path from 'path';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { App, Aspects, TerraformOutput, TerraformStack, TerraformVariable, Testing, Token } from 'cdktf';
 import { FleetRollout, GoldenImageChecks, HyperVGeneration, IImage, ImageCopy, ImageFleet, ImageFleetProps, ManagedImage, ManagementPort, OsType } from '../lib';
+import { warningsOf } from './util/constructs';
 import { playRollout } from './util/rollout';
 import { addressOf, onlyResource, resourcesOf, synthStack } from './util/synth';
 import { evaluate, hasTerraform } from './util/terraform';
@@ -36,11 +37,6 @@ function synthFleet(overrides: FleetOverrides = {}) {
 /** The Azure names' suffix for an image, as Terraform computes it (`substr(sha1(id), 0, 6)`). */
 function revisionOf(imageId: string): string {
   return createHash('sha1').update(imageId, 'utf8').digest('hex').slice(0, 6);
-}
-
-/** Warnings the construct itself added. */
-function warningsOf(fleet: ImageFleet): string[] {
-  return fleet.node.metadata.filter((m) => m.type === '@cdktf/warn').map((m) => String(m.data));
 }
 
 /** Paths (`resource.type.name.attribute`) at which two parsed JSON documents differ. */

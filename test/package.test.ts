@@ -4,14 +4,11 @@
  * `npm pack` makes from .npmignore (generated from .projenrc.ts), checked by rule rather than as a fixed list, so a
  * new construct or script needs no edit here but a stray file fails.
  */
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { compiledIsStale } from './util/compiled';
+import { ensureCompiled, REPO, sh } from './util/compiled';
 
-const REPO = path.resolve(__dirname, '..');
-const env = { ...process.env, JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20', CHECKPOINT_DISABLE: '1' };
 
 /** What may be packed: every packed path matches one of these. */
 const ALLOWED: RegExp[] = [
@@ -32,14 +29,6 @@ const REQUIRED = ['package.json', 'README.md', 'LICENSE', 'API.md', 'CHANGELOG.m
 interface PackedFile {
   readonly path: string;
   readonly mode: number;
-}
-
-function sh(command: string, args: string[], cwd: string): string {
-  try {
-    return execFileSync(command, args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch (e: any) {
-    throw new Error(`${command} ${args.join(' ')} failed in ${cwd}:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
-  }
 }
 
 /** Files under `dir` (relative to the repository, with `/`), recursively. */
@@ -63,10 +52,7 @@ describe('npm package', () => {
   let paths: string[];
 
   beforeAll(() => {
-    // The package is made from compiled code, as `npx projen build` makes it (CI compiles before the tests).
-    if (compiledIsStale(REPO)) {
-      sh('npx', ['jsii', '--silence-warnings=reserved-word'], REPO);
-    }
+    ensureCompiled();
     const [result] = JSON.parse(sh('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], REPO));
     packed = result.files;
     paths = packed.map((f) => f.path).sort();

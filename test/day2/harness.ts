@@ -6,12 +6,12 @@
  * `terraform apply` of exactly that plan. `terraform init` runs once per stack directory; `reset()` forgets the
  * states but keeps the initialized directories for the next scenario.
  */
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { checkPlan, CheckOptions, Violation } from './checker';
 import { originalAddress, StandInOptions, standInConfig, StandInResult } from './standin';
+import { terraform } from '../util/terraform';
 
 export interface PlanSummary {
   /** Original addresses (`azurerm_x.y["k"]`, `terraform_data.z`), sorted. */
@@ -44,19 +44,6 @@ export interface DeployOptions extends StandInOptions {
   /** Plan only, no apply. */
   readonly planOnly?: boolean;
   readonly check?: Omit<CheckOptions, 'stateAfter'>;
-}
-
-const TERRAFORM_ENV = { ...process.env, CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1', TF_INPUT: '0' };
-
-/** Runs terraform in `dir`; throws with its output on failure; returns stdout. */
-export function runTerraform(dir: string, args: string[]): string {
-  const result = spawnSync('terraform', [...args, '-no-color'], {
-    cwd: dir, env: TERRAFORM_ENV, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024,
-  });
-  if (result.status !== 0) {
-    throw new Error(`terraform ${args.join(' ')} failed in ${dir} (exit ${result.status}):\n${result.stdout}\n${result.stderr}`);
-  }
-  return result.stdout;
 }
 
 const json = (text: string) => JSON.parse(text.slice(text.indexOf('{')));
@@ -134,15 +121,15 @@ export class Day2Harness {
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, 'cdk.tf.json'), JSON.stringify(standIn.config, null, 2));
     if (!this.initialized.has(stack)) {
-      runTerraform(dir, ['init', '-input=false']);
+      terraform(dir, ['init', '-input=false']);
       this.initialized.add(stack);
     }
-    runTerraform(dir, ['plan', '-input=false', '-out=day2.tfplan', ...(options.destroy ? ['-destroy'] : [])]);
-    const plan = json(runTerraform(dir, ['show', '-json', 'day2.tfplan']));
+    terraform(dir, ['plan', '-input=false', '-out=day2.tfplan', ...(options.destroy ? ['-destroy'] : [])]);
+    const plan = json(terraform(dir, ['show', '-json', 'day2.tfplan']));
     let stateAfter: any;
     if (!options.planOnly) {
-      runTerraform(dir, ['apply', '-input=false', 'day2.tfplan']);
-      stateAfter = json(runTerraform(dir, ['show', '-json']));
+      terraform(dir, ['apply', '-input=false', 'day2.tfplan']);
+      stateAfter = json(terraform(dir, ['show', '-json']));
     }
     const destroyTimeSteps = standIn.operatorSteps.filter((s) => s.destroyTime).map((s) => s.address);
     const violations = checkPlan(plan, { destroyTimeSteps, ...options.check, stateAfter });
@@ -156,7 +143,7 @@ export class Day2Harness {
 
   /** Resources in a stack's state (stand-in addresses). */
   stateAddresses(stack: string): string[] {
-    const state = json(runTerraform(this.stackDir(stack), ['show', '-json']));
+    const state = json(terraform(this.stackDir(stack), ['show', '-json']));
     return (state.values?.root_module?.resources ?? []).map((r: any) => r.address);
   }
 

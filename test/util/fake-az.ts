@@ -349,3 +349,26 @@ export function fakeAzFixture(scriptsDirectory: string, defaults: Partial<FakeAz
     },
   };
 }
+
+/** A service principal the simulated az accepts; the secret has spaces, `$` and quotes, which must survive as they are. */
+export const SERVICE_PRINCIPAL = {
+  clientId: '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
+  tenantId: '11111111-2222-4333-8444-555555555555',
+  secret: 'Sp-s3cret value with $pace and \'quotes\'',
+};
+
+/**
+ * After a run that logged in as `SERVICE_PRINCIPAL` (common.sh's login): `az login --service-principal` got the secret
+ * on stdin only, never on a command line or in the output, in a temporary AZURE_CONFIG_DIR that is gone now.
+ */
+export function expectServicePrincipalLogin(fake: FakeAz, result: RunResult): void {
+  expect(fake.calls()[1]).toEqual(['login', '--service-principal', '--username', SERVICE_PRINCIPAL.clientId, '--password', '@-',
+    '--tenant', SERVICE_PRINCIPAL.tenantId, '-o', 'none']);
+  expect(fake.state().passwordSources).toEqual(['stdin']);
+  expect(fake.calls().flat().some((arg) => arg.includes('s3cret'))).toBe(false);
+  expect(result.output).not.toContain('s3cret');
+  const [login] = fake.state().logins!;
+  expect(login.configDir.startsWith(fake.tmpDirectory)).toBe(true);
+  expect(fs.existsSync(login.configDir)).toBe(false);
+  expect(fs.readdirSync(fake.tmpDirectory)).toEqual([]);
+}

@@ -10,12 +10,16 @@ export function hasTerraform(): boolean {
 
 const TERRAFORM_ENV = { ...process.env, CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1', TF_INPUT: '0' };
 
-/** Plain output of `terraform <args>` in `dir`; throws with Terraform's output on failure. */
+/** Plain output of `terraform <args>` in `dir`; throws with Terraform's exit code and both its streams on failure. */
 export function terraform(dir: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): string {
-  return execFileSync('terraform', [...args, '-no-color'], {
-    // Outputs of a 9999-VM fleet's names fill megabytes.
-    cwd: dir, env: { ...TERRAFORM_ENV, ...extraEnv }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024,
-  });
+  try {
+    return execFileSync('terraform', [...args, '-no-color'], {
+      // Outputs of a 9999-VM fleet's names fill megabytes.
+      cwd: dir, env: { ...TERRAFORM_ENV, ...extraEnv }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024,
+    });
+  } catch (e: any) {
+    throw new Error(`terraform ${args.join(' ')} failed in ${dir} (exit ${e.status}):\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
+  }
 }
 
 /**
