@@ -2,7 +2,7 @@ import type { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import { ITerraformDependable, TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
 import { GoldenVm } from './golden-vm';
-import { HyperVGeneration, IImage, ImageBuild, OsType } from './image';
+import { HyperVGeneration, IImage, ImageBuild, OsType, SecurityType } from './image';
 import { checkCaptureTags, checkImageLineName, checkRetainBuilds, DEFAULT_RETAIN_BUILDS, imageLine } from './private/image-line';
 import { environmentNumber, guestDirectoryEnvironment, operatorStep, providerSubscriptionId, subscriptionOf } from './private/operator-step';
 import { checkResourceGroup, placeResourceGroup } from './private/resource-group';
@@ -29,6 +29,14 @@ export interface GeneralizeTimeouts {
 export interface GeneralizedImageProps {
   /** The build VM to generalize and capture. Once generalized, it can never be started again. */
   readonly vm: GoldenVm;
+  /**
+   * Capture each build as a managed image. Without one the generalized VM is the build, for `GalleryImageVersion` to
+   * publish straight from it (the gallery path needs no intermediate image), and this construct is no `IImage` itself:
+   * reading `imageId` or `imageName` throws.
+   *
+   * @default - true for a Standard build VM; false for a Trusted Launch one (Azure refuses managed images of those)
+   */
+  readonly managedImage?: boolean;
   /**
    * Name of the image line: build `<revision>` is captured as `<imageName>-<revision>` (1-65 letters, digits,
    * underscores, periods and hyphens).
@@ -91,26 +99,32 @@ const DEFAULT_DEALLOCATE_MINUTES = 20;
  * The step runs once per build VM: a new VM (any change to its inputs) is a new build, generalized and captured anew.
  */
 export class GeneralizedImage extends Construct implements IImage {
+  /** The build VM. */
+  public readonly vm: GoldenVm;
   /** The `terraform_data` resource whose provisioner generalizes the VM. */
   public readonly generalizeStep: TerraformResource;
-  /** The `terraform_data` resource whose provisioner captures the image and deletes the line's older images. */
-  public readonly captureStep: TerraformResource;
-  /** The `terraform_data` resource whose destroy-time provisioner deletes every image of the line. */
-  public readonly imageLine: TerraformResource;
-
-  public readonly imageId: string;
-  /** Name of this build's image, `<line>-<revision>`. */
-  public readonly imageName: string;
+  /** Whether each build is captured as a managed image (`managedImage`). */
+  public readonly hasManagedImage: boolean;
+  /**
+   * The `terraform_data` resource whose provisioner captures the image and deletes the line's older images, with a
+   * managed image.
+   */
+  public readonly captureStep?: TerraformResource;
+  /** The `terraform_data` resource whose destroy-time provisioner deletes every image of the line, with a managed image. */
+  public readonly imageLine?: TerraformResource;
   public readonly resourceGroupName: string;
   /** The resource group, when `createResourceGroup` made one. */
   public readonly resourceGroup?: ResourceGroup;
   public readonly location: string;
   public readonly osType: OsType;
   public readonly hyperVGeneration: HyperVGeneration;
+  /** The capture step with a managed image; the generalize step without. */
   public readonly imageDependables: ITerraformDependable[];
   /** The build VM's OS disk: generalized once `imageDependables` exist, and deleted with the VM. */
   public readonly osDiskId?: string;
   public readonly imageBuild?: ImageBuild;
+  private readonly managedImageId?: string;
+  private readonly managedImageName?: string;
 
   constructor(scope: Construct, id: string, props: GeneralizedImageProps) {
     super(scope, id);
@@ -125,12 +139,19 @@ export class GeneralizedImage extends Construct implements IImage {
       props.imageName === undefined ? "pass a shorter imageName, e.g. 'img-golden-web'" : "shorten it, e.g. 'img-golden-web'");
     checkRetainBuilds(v, retainBuilds);
     const resourceGroup = checkResourceGroup(v, props, { createdName: `rg-${lineName}`, existingName: vm.resourceGroupName });
+    const managedImage = props.managedImage ?? vm.securityType === SecurityType.STANDARD;
+    if (managedImage && vm.securityType === SecurityType.TRUSTED_LAUNCH) {
+      v.fail('managedImage', true, `asks for a managed image of '${vm.vmName}', a Trusted Launch build VM, but Azure refuses managed images of Trusted Launch VMs`,
+        'omit managedImage and publish the build with GalleryImageVersion to a TrustedLaunch definition, or build with SecurityType.STANDARD');
+    }
     v.check('timeouts.sysprepMinutes', sysprepMinutes, (m) => Number.isInteger(m) && m >= 5 && m <= 80,
       'is not a whole number of minutes between 5 and 80 (Run Command stops scripts after 90 minutes)', `pass e.g. ${DEFAULT_SYSPREP_MINUTES}`);
     v.check('timeouts.deallocateMinutes', deallocateMinutes, (m) => Number.isInteger(m) && m >= 5 && m <= 60,
       'is not a whole number of minutes between 5 and 60', `pass e.g. ${DEFAULT_DEALLOCATE_MINUTES}`);
     checkCaptureTags(v, props.tags);
     v.throwIfInvalid();
+    this.vm = vm;
+    this.hasManagedImage = managedImage;
     const group = placeResourceGroup(this, resourceGroup, vm.location, props.tags);
     this.resourceGroup = group.resourceGroup;
     this.resourceGroupName = group.resourceGroupName;
@@ -150,6 +171,16 @@ export class GeneralizedImage extends Construct implements IImage {
       },
     });
 
+    this.location = vm.location;
+    this.osType = vm.osType;
+    this.hyperVGeneration = vm.hyperVGeneration;
+    this.osDiskId = vm.virtualMachine.osDisk.id;
+    this.imageBuild = { revision: vm.buildRevision, lineName };
+    if (!managedImage) {
+      this.imageDependables = [this.generalizeStep];
+      return;
+    }
+
     const line = imageLine(this, {
       // Not the VM's id: the line (and its destroy-time deletion of every image) must outlive every build.
       subscriptionId: providerSubscriptionId(this),
@@ -167,13 +198,24 @@ export class GeneralizedImage extends Construct implements IImage {
     this.imageLine = line.imageLine;
     this.captureStep = line.captureStep;
 
-    this.imageId = line.imageId;
-    this.imageName = line.imageName;
-    this.location = vm.location;
-    this.osType = vm.osType;
-    this.hyperVGeneration = vm.hyperVGeneration;
-    this.imageDependables = [this.captureStep];
-    this.osDiskId = vm.virtualMachine.osDisk.id;
-    this.imageBuild = { revision: vm.buildRevision, lineName };
+    this.managedImageId = line.imageId;
+    this.managedImageName = line.imageName;
+    this.imageDependables = [line.captureStep];
+  }
+
+  /** Azure resource id of this build's managed image. Throws without a managed image (`managedImage: false`). */
+  public get imageId(): string {
+    return this.managedImageId ?? this.noManagedImage('imageId');
+  }
+
+  /** Name of this build's managed image, `<line>-<revision>`. Throws without a managed image (`managedImage: false`). */
+  public get imageName(): string {
+    return this.managedImageName ?? this.noManagedImage('imageName');
+  }
+
+  private noManagedImage(attribute: string): never {
+    throw new Error(`GeneralizedImage '${this.node.path}': ${attribute} was read, but this build has no managed image (managedImage is false`
+      + `${this.vm.securityType === SecurityType.TRUSTED_LAUNCH ? ': the build VM is Trusted Launch' : ''}). Fix: publish it with `
+      + 'new GalleryImageVersion(this, \'Version\', { galleryImage, source: image }) and use the version as the image.');
   }
 }

@@ -9,7 +9,19 @@ import { inferGeneration } from './private/generation';
 /** Management ports that must never be open to the whole Internet. */
 const MANAGEMENT_PORTS: ReadonlyArray<[number, string]> = [[22, 'SSH'], [3389, 'RDP'], [5985, 'WinRM'], [5986, 'WinRM over HTTPS']];
 const ANY_SOURCE = new Set(['*', 'internet', 'any', '0.0.0.0/0', '0.0.0.0/0.0.0.0', '::/0']);
-const VM_TYPES = new Set(['azurerm_windows_virtual_machine', 'azurerm_linux_virtual_machine']);
+const VM_TYPES: ReadonlySet<string> = new Set(['azurerm_windows_virtual_machine', 'azurerm_linux_virtual_machine']);
+/** Every resource that creates VMs from `source_image_id`. azurerm's orchestrated (Flexible) scale set has no Secure Boot or vTPM setting. */
+const COMPUTE_TYPES: ReadonlySet<string> = new Set([...VM_TYPES, 'azurerm_windows_virtual_machine_scale_set',
+  'azurerm_linux_virtual_machine_scale_set', 'azurerm_orchestrated_virtual_machine_scale_set']);
+const MANAGED_IMAGE = new Set(['azurerm_image']);
+const GALLERY_IMAGE = new Set(['azurerm_shared_image']);
+const GALLERY_IMAGE_VERSION = new Set(['azurerm_shared_image_version']);
+const TERRAFORM_DATA = new Set(['terraform_data']);
+/** The `input.kind` of this library's gallery image version step, and the outputs a VM can be created from. */
+const GALLERY_STEP_KIND = 'gallery_image_version';
+const GALLERY_STEP_OUTPUTS = ['output.version_id', 'output.gallery_image_id'];
+/** The output of this library's managed image capture step (a `terraform_data` whose input has `image_id` and `hyper_v_generation`). */
+const CAPTURE_STEP_OUTPUTS = ['output.image_id'];
 
 interface ResolvedResource {
   readonly construct: TerraformResource;
@@ -18,16 +30,50 @@ interface ResolvedResource {
   readonly config: any;
 }
 
+type Resources = ReadonlyMap<string, ResolvedResource>;
+
+/** Azure's security types of a gallery image definition (a managed image is always Standard). Not Confidential VM types. */
+type DefinitionSecurityType = 'Standard' | 'TrustedLaunchSupported' | 'TrustedLaunch';
+const SECURITY_TYPES: ReadonlyArray<DefinitionSecurityType> = ['Standard', 'TrustedLaunchSupported', 'TrustedLaunch'];
+
+/** What the checks know of an image VMs are created from; an undefined field cannot be told at synth time. */
+interface ImageFacts {
+  /** For messages, e.g. `managed image azurerm_image.Image`. */
+  readonly description: string;
+  readonly managed: boolean;
+  readonly securityType?: DefinitionSecurityType;
+  readonly generation?: HyperVGeneration;
+}
+
+/** A VM's Hyper-V generation, and how it is known (for messages: "runs the Gen2 SKU '...'"). */
+interface VmGeneration {
+  readonly generation: HyperVGeneration;
+  readonly because: string;
+}
+
 /**
  * Checks a whole stack (yours included, not only this library's constructs) the way cdk-nag does, and fails
  * synthesis with an error annotation for:
- * - an NSG rule that allows SSH, RDP or WinRM from any source (`*`, `Internet`, `0.0.0.0/0`);
- * - a managed image (`azurerm_image`) captured from a Trusted Launch VM (Secure Boot or vTPM enabled);
- * - a managed image whose Hyper-V generation differs from its source VM's marketplace image;
+ * - an NSG rule that allows SSH, RDP or WinRM from any source (`*`, `Internet`, `0.0.0.0/0`): `ManagementPortOpen`;
+ * - a managed image (`azurerm_image`) captured from a Trusted Launch VM (Secure Boot or vTPM enabled): `TrustedLaunchManagedImage`;
+ * - a managed image, or the gallery image definition of a version captured from a VM (`azurerm_shared_image_version`
+ *   with `managed_image_id` set to a VM's id), whose Hyper-V generation differs from its source VM's (inferred from the
+ *   VM's marketplace SKU, or from the image the VM was created from): `HyperVGenerationMismatch`;
+ * - a gallery image version captured from a Trusted Launch VM into a definition that is not TrustedLaunch (Standard or
+ *   TrustedLaunchSupported), or from a Standard VM into a TrustedLaunch definition:
+ *   `TrustedLaunchVmToNonTrustedLaunchDefinition`, `StandardVmToTrustedLaunchDefinition`;
+ * - a TrustedLaunch or TrustedLaunchSupported gallery image definition (`azurerm_shared_image`) that is not
+ *   `hyper_v_generation = "V2"` (the default is V1): `TrustedLaunchDefinitionNotGen2`;
+ * - a VM or scale set whose `source_image_id` is an image of the wrong security type: a Trusted Launch VM from a
+ *   managed image (`azurerm_image`, or this library's capture step) or from a Standard gallery image, a Standard VM
+ *   from a TrustedLaunch gallery image (a definition, a version, or this library's gallery version step):
+ *   `TrustedLaunchVmFromManagedImage`, `TrustedLaunchVmFromStandardImage`, `StandardVmFromTrustedLaunchImage`;
  * - a resource attached to a GoldenVm's VM by `virtual_machine_id` (a VM extension, a Run Command, a data disk
  *   attachment, ...): Azure refuses every change to a generalized VM's extensions, so the next rebuild or destroy
- *   would fail.
- * A public IP on a GoldenVm is reported as a warning: it is for debugging only.
+ *   would fail: `ResourceOnBuildVm`.
+ * A public IP on a GoldenVm is reported as a warning: it is for debugging only (`BuildVmPublicIp`).
+ * Each message starts with `[GoldenImage:<id>]`, the id named above.
+ * A value the checks cannot follow (a variable, a data source, another stack's output) is never reported.
  *
  * Add it with `GoldenImageChecks.applyTo(app)`, which covers every stack of the app, or `applyTo(stack)` for one.
  * `Aspects.of(app).add(new GoldenImageChecks())` is not enough: cdktf runs aspects per stack, from the stack down,
@@ -95,6 +141,12 @@ export class GoldenImageChecks implements IAspect {
         checkRule(resource, resource.config, `NSG rule '${resource.config.name}'`);
       } else if (resource.type === 'azurerm_image') {
         checkImage(resource, byAddress);
+      } else if (resource.type === 'azurerm_shared_image') {
+        checkGalleryImage(resource);
+      } else if (resource.type === 'azurerm_shared_image_version') {
+        checkGalleryImageVersion(resource, byAddress);
+      } else if (COMPUTE_TYPES.has(resource.type)) {
+        checkVmSource(resource, byAddress);
       }
       if (buildVms.has(String(resource.config.virtual_machine_id))) {
         Annotations.of(resource.construct).addError(`[GoldenImage:ResourceOnBuildVm] ${resource.address} is attached to a GoldenVm's build VM. `
@@ -151,25 +203,232 @@ function checkRule(resource: ResolvedResource, rule: any, label: string): void {
   }
 }
 
-function checkImage(image: ResolvedResource, byAddress: Map<string, ResolvedResource>): void {
-  const sourceRef = /^\$\{([\w-]+\.[\w-]+)\.id\}$/.exec(String(image.config.source_virtual_machine_id ?? ''));
-  const vm = sourceRef ? byAddress.get(sourceRef[1]) : undefined;
-  if (!vm || !VM_TYPES.has(vm.type)) {
+function checkImage(image: ResolvedResource, resources: Resources): void {
+  const vm = follow(image.config.source_virtual_machine_id, resources, VM_TYPES, ['id']);
+  if (!vm) {
     return;
   }
-  if (vm.config.secure_boot_enabled === true || vm.config.vtpm_enabled === true) {
+  if (vmSecurityType(vm) === 'TrustedLaunch') {
     Annotations.of(image.construct).addError(`[GoldenImage:TrustedLaunchManagedImage] managed image ${image.address} is captured from ${vm.address}, `
       + 'a Trusted Launch VM (Secure Boot or vTPM enabled); Azure refuses managed images of Trusted Launch VMs. '
       + 'Fix: build with the Standard security type (secure_boot_enabled = false, vtpm_enabled = false), or capture into an Azure Compute Gallery.');
   }
-  const reference = vm.config.source_image_reference;
-  const expected = reference ? inferGeneration(String(reference.publisher), String(reference.sku)) : undefined;
-  const actual = image.config.hyper_v_generation ?? HyperVGeneration.V1;
-  if (expected !== undefined && actual !== expected) {
+  const expected = vmGeneration(vm, resources);
+  const actual = generationOf(image.config.hyper_v_generation);
+  if (expected !== undefined && actual !== undefined && actual !== expected.generation) {
     Annotations.of(image.construct).addError(`[GoldenImage:HyperVGenerationMismatch] managed image ${image.address} has hyper_v_generation '${actual}', `
-      + `but its source VM ${vm.address} runs the ${expected === HyperVGeneration.V2 ? 'Gen2' : 'Gen1'} SKU '${reference.sku}'. `
-      + `Fix: set hyper_v_generation = '${expected}' (GeneralizedImage derives it from the VM).`);
+      + `but its source VM ${vm.address} ${expected.because}. `
+      + `Fix: set hyper_v_generation = '${expected.generation}' (GeneralizedImage derives it from the VM).`);
   }
+}
+
+function checkGalleryImage(definition: ResolvedResource): void {
+  const securityType = galleryImageSecurityType(definition);
+  if ((securityType === 'TrustedLaunch' || securityType === 'TrustedLaunchSupported')
+    && generationOf(definition.config.hyper_v_generation) === HyperVGeneration.V1) {
+    Annotations.of(definition.construct).addError(`[GoldenImage:TrustedLaunchDefinitionNotGen2] gallery image definition ${definition.address} is `
+      + `${securityType} but hyper_v_generation is 'V1'${definition.config.hyper_v_generation === undefined ? ' (the default)' : ''}. `
+      + 'Azure supports Trusted Launch only on Gen2 images and refuses the definition. '
+      + 'Fix: set hyper_v_generation = \'V2\' (and publish Gen2 VMs into it), or drop trusted_launch_enabled / trusted_launch_supported for a Gen1 image.');
+  }
+}
+
+function checkGalleryImageVersion(version: ResolvedResource, resources: Resources): void {
+  const vm = follow(version.config.managed_image_id, resources, VM_TYPES, ['id']);
+  const definition = definitionOf(version, resources);
+  if (!vm || !definition) {
+    return;
+  }
+  const vmType = vmSecurityType(vm);
+  const definitionType = galleryImageSecurityType(definition);
+  if (vmType === 'TrustedLaunch' && definitionType !== undefined && definitionType !== 'TrustedLaunch') {
+    Annotations.of(version.construct).addError(`[GoldenImage:TrustedLaunchVmToNonTrustedLaunchDefinition] gallery image version ${version.address} `
+      + `is captured from ${vm.address}, a Trusted Launch VM (Secure Boot or vTPM enabled), into ${definition.address}, a ${definitionType} definition. `
+      + 'Azure captures a Trusted Launch VM only into a TrustedLaunch definition. '
+      + 'Fix: make the definition TrustedLaunch (trusted_launch_enabled = true, hyper_v_generation = \'V2\'), '
+      + 'or build with the Standard security type (secure_boot_enabled = false, vtpm_enabled = false).');
+  }
+  if (vmType === 'Standard' && definitionType === 'TrustedLaunch') {
+    Annotations.of(version.construct).addError(`[GoldenImage:StandardVmToTrustedLaunchDefinition] gallery image version ${version.address} `
+      + `is captured from ${vm.address}, a Standard VM (neither Secure Boot nor vTPM enabled), into ${definition.address}, a TrustedLaunch definition. `
+      + 'Azure captures a Standard VM only into a Standard or TrustedLaunchSupported definition. '
+      + 'Fix: make the definition TrustedLaunchSupported (trusted_launch_supported = true instead of trusted_launch_enabled), '
+      + 'or build a Trusted Launch VM (secure_boot_enabled = true, vtpm_enabled = true).');
+  }
+  const expected = vmGeneration(vm, resources);
+  const actual = generationOf(definition.config.hyper_v_generation);
+  if (expected !== undefined && actual !== undefined && actual !== expected.generation) {
+    Annotations.of(version.construct).addError(`[GoldenImage:HyperVGenerationMismatch] gallery image version ${version.address} is captured from `
+      + `${vm.address}, which ${expected.because}, into ${definition.address}, whose hyper_v_generation is '${actual}'. `
+      + 'Azure refuses a version whose source generation differs from its definition\'s. '
+      + `Fix: set hyper_v_generation = '${expected.generation}' on the definition, or capture into a ${expected.generation} definition.`);
+  }
+}
+
+function checkVmSource(vm: ResolvedResource, resources: Resources): void {
+  const image = imageOf(vm.config.source_image_id, resources);
+  const vmType = vmSecurityType(vm);
+  if (!image || !vmType) {
+    return;
+  }
+  const what = `${vm.address} is a Trusted Launch VM (Secure Boot or vTPM enabled), but its source_image_id is ${image.description}`;
+  if (vmType === 'TrustedLaunch' && image.managed) {
+    Annotations.of(vm.construct).addError(`[GoldenImage:TrustedLaunchVmFromManagedImage] ${what}. `
+      + 'Managed images are always the Standard security type, and Azure creates no Trusted Launch VM from one. '
+      + 'Fix: publish the image to an Azure Compute Gallery with a TrustedLaunchSupported or TrustedLaunch definition, '
+      + 'or create the VM with the Standard security type (secure_boot_enabled = false, vtpm_enabled = false).');
+  } else if (vmType === 'TrustedLaunch' && image.securityType === 'Standard') {
+    Annotations.of(vm.construct).addError(`[GoldenImage:TrustedLaunchVmFromStandardImage] ${what}, of the Standard security type. `
+      + 'Azure creates Trusted Launch VMs only from TrustedLaunch or TrustedLaunchSupported images. '
+      + 'Fix: publish into a TrustedLaunchSupported or TrustedLaunch definition (hyper_v_generation = \'V2\'), '
+      + 'or create the VM with the Standard security type (secure_boot_enabled = false, vtpm_enabled = false).');
+  } else if (vmType === 'Standard' && image.securityType === 'TrustedLaunch') {
+    const fix = vm.type === 'azurerm_orchestrated_virtual_machine_scale_set'
+      ? 'publish into a TrustedLaunchSupported definition, which accepts both (azurerm\'s orchestrated scale set has no Secure Boot or vTPM '
+        + 'setting), or use a Uniform scale set (azurerm_windows/linux_virtual_machine_scale_set) with secure_boot_enabled = true and vtpm_enabled = true'
+      : 'set secure_boot_enabled = true and vtpm_enabled = true, or publish into a TrustedLaunchSupported definition, which accepts both';
+    Annotations.of(vm.construct).addError(`[GoldenImage:StandardVmFromTrustedLaunchImage] ${vm.address} has the Standard security type `
+      + `(neither Secure Boot nor vTPM enabled), but its source_image_id is ${image.description}, of the TrustedLaunch security type. `
+      + 'Azure creates VMs from a TrustedLaunch image only as Trusted Launch VMs. '
+      + `Fix: ${fix}.`);
+  }
+}
+
+/**
+ * The resource of this stack that `value` references, when `value` is exactly `${<type>.<name>.<attribute>}` with a
+ * type in `types` and one of `attributes`; undefined for anything else (a literal, a variable, a data source, an
+ * indexed or for_each instance, another stack's output), which the checks then leave alone.
+ */
+function follow(value: unknown, resources: Resources, types: ReadonlySet<string>, attributes: ReadonlyArray<string>): ResolvedResource | undefined {
+  const match = typeof value === 'string' ? /^\$\{([\w-]+)\.([\w-]+)\.([\w.]+)\}$/.exec(value) : null;
+  if (!match || !types.has(match[1]) || !attributes.includes(match[3])) {
+    return undefined;
+  }
+  return resources.get(`${match[1]}.${match[2]}`);
+}
+
+/** The gallery image definition of a version, when its `image_name` references one in this stack. */
+function definitionOf(version: ResolvedResource, resources: Resources): ResolvedResource | undefined {
+  return follow(version.config.image_name, resources, GALLERY_IMAGE, ['name']);
+}
+
+/** What a VM's `source_image_id` points at, when it references an image of this stack that the checks understand. */
+function imageOf(sourceImageId: unknown, resources: Resources): ImageFacts | undefined {
+  const managed = follow(sourceImageId, resources, MANAGED_IMAGE, ['id']);
+  if (managed) {
+    return {
+      description: `managed image ${managed.address}`,
+      managed: true,
+      securityType: 'Standard',
+      generation: generationOf(managed.config.hyper_v_generation),
+    };
+  }
+  const definition = follow(sourceImageId, resources, GALLERY_IMAGE, ['id']);
+  if (definition) {
+    return galleryImageFacts(definition, `gallery image definition ${definition.address}`);
+  }
+  const version = follow(sourceImageId, resources, GALLERY_IMAGE_VERSION, ['id']);
+  const versionDefinition = version ? definitionOf(version, resources) : undefined;
+  if (version && versionDefinition) {
+    return galleryImageFacts(versionDefinition, `gallery image version ${version.address} (definition ${versionDefinition.address})`);
+  }
+  const galleryStep = follow(sourceImageId, resources, TERRAFORM_DATA, GALLERY_STEP_OUTPUTS);
+  const galleryInput = galleryStep?.config.input;
+  if (galleryStep && isObject(galleryInput) && galleryInput.kind === GALLERY_STEP_KIND) {
+    return {
+      description: `the gallery image version of ${galleryStep.address}`,
+      managed: false,
+      securityType: SECURITY_TYPES.find((t) => t === galleryInput.security_type),
+      generation: galleryInput.hyper_v_generation === undefined ? undefined : generationOf(galleryInput.hyper_v_generation),
+    };
+  }
+  const captureStep = follow(sourceImageId, resources, TERRAFORM_DATA, CAPTURE_STEP_OUTPUTS);
+  const captureInput = captureStep?.config.input;
+  if (captureStep && isObject(captureInput) && captureInput.kind === undefined
+    && captureInput.image_id !== undefined && captureInput.hyper_v_generation !== undefined) {
+    return {
+      description: `the managed image of ${captureStep.address}`,
+      managed: true,
+      securityType: 'Standard',
+      generation: generationOf(captureInput.hyper_v_generation),
+    };
+  }
+  return undefined;
+}
+
+function galleryImageFacts(definition: ResolvedResource, description: string): ImageFacts {
+  return {
+    description,
+    managed: false,
+    securityType: galleryImageSecurityType(definition),
+    generation: generationOf(definition.config.hyper_v_generation),
+  };
+}
+
+/**
+ * A gallery image definition's security type; undefined when a flag is a reference, or for a confidential VM
+ * definition (another security type, not checked here).
+ */
+function galleryImageSecurityType(definition: ResolvedResource): DefinitionSecurityType | undefined {
+  const config = definition.config;
+  if (![config.confidential_vm_enabled, config.confidential_vm_supported].every(isFalse)) {
+    return undefined;
+  }
+  if (config.trusted_launch_enabled === true) {
+    return 'TrustedLaunch';
+  }
+  if (!isFalse(config.trusted_launch_enabled)) {
+    return undefined;
+  }
+  if (config.trusted_launch_supported === true) {
+    return 'TrustedLaunchSupported';
+  }
+  return isFalse(config.trusted_launch_supported) ? 'Standard' : undefined;
+}
+
+/** TrustedLaunch when Secure Boot or vTPM is enabled, Standard when neither is, undefined when either is a reference. */
+function vmSecurityType(vm: ResolvedResource): 'TrustedLaunch' | 'Standard' | undefined {
+  const flags = [vm.config.secure_boot_enabled, vm.config.vtpm_enabled];
+  if (flags.some((flag) => flag === true)) {
+    return 'TrustedLaunch';
+  }
+  return flags.every(isFalse) ? 'Standard' : undefined;
+}
+
+/** A VM's Hyper-V generation: from its marketplace SKU's name, or from the image of this stack it is created from. */
+function vmGeneration(vm: ResolvedResource, resources: Resources): VmGeneration | undefined {
+  const reference = Array.isArray(vm.config.source_image_reference) ? vm.config.source_image_reference[0] : vm.config.source_image_reference;
+  if (isObject(reference)) {
+    const publisher = reference.publisher;
+    const sku = reference.sku;
+    if (typeof publisher !== 'string' || typeof sku !== 'string' || isReference(publisher) || isReference(sku)) {
+      return undefined;
+    }
+    const generation = inferGeneration(publisher, sku);
+    return generation && { generation, because: `runs the ${generation === HyperVGeneration.V2 ? 'Gen2' : 'Gen1'} SKU '${sku}'` };
+  }
+  const image = imageOf(vm.config.source_image_id, resources);
+  return image?.generation && { generation: image.generation, because: `was created from ${image.description} (${image.generation})` };
+}
+
+/** A hyper_v_generation argument: V1 when unset (Azure's default), undefined when it is a reference. */
+function generationOf(value: unknown): HyperVGeneration | undefined {
+  if (value === undefined) {
+    return HyperVGeneration.V1;
+  }
+  return value === HyperVGeneration.V1 || value === HyperVGeneration.V2 ? value : undefined;
+}
+
+function isFalse(flag: unknown): boolean {
+  return flag === undefined || flag === false;
+}
+
+function isReference(value: string): boolean {
+  return value.includes('${');
+}
+
+function isObject(value: unknown): value is { [key: string]: any } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function portRangeIncludes(range: string, port: number): boolean {

@@ -9,7 +9,7 @@ import { VirtualNetwork } from '@cdktf/provider-azurerm/lib/virtual-network';
 import { WindowsVirtualMachine } from '@cdktf/provider-azurerm/lib/windows-virtual-machine';
 import { Annotations, Fn, ITerraformDependable, TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
-import { HyperVGeneration, OsType } from './image';
+import { HyperVGeneration, OsType, SecurityType } from './image';
 import { ManagementPort } from './management-port';
 import { MarketplaceImage } from './marketplace-image';
 import {
@@ -23,14 +23,6 @@ import { checkResourceGroup, placeResourceGroup } from './private/resource-group
 import { TerraformData } from './private/terraform-data';
 import { PropsValidator } from './private/validation';
 import { WindowsSetup } from './windows-setup';
-
-/** The security type of a VM. */
-export enum SecurityType {
-  /** No Secure Boot, no vTPM: the only type a managed image can be captured from. */
-  STANDARD = 'Standard',
-  /** Secure Boot and vTPM. Images of Trusted Launch VMs need an Azure Compute Gallery, not a managed image. */
-  TRUSTED_LAUNCH = 'TrustedLaunch',
-}
 
 /** Storage type of a managed OS disk. */
 export enum OsDiskStorageType {
@@ -139,7 +131,9 @@ export interface GoldenVmProps {
    */
   readonly adminPassword?: string;
   /**
-   * Security type. Only `STANDARD` can be captured into a managed image.
+   * Security type. `STANDARD` builds can be captured into a managed image (`GeneralizedImage`) or a gallery definition of
+   * the Standard or TrustedLaunchSupported type; `TRUSTED_LAUNCH` builds (Secure Boot and vTPM, Gen2 images only) into a
+   * gallery definition of the TrustedLaunch type only (`GalleryImageVersion`): Azure refuses managed images of them.
    *
    * @default SecurityType.STANDARD
    */
@@ -270,12 +264,12 @@ export class GoldenVm extends Construct {
     v.check('setupTimeoutMinutes', setupTimeoutMinutes, (t) => Number.isInteger(t) && t >= 5 && t <= MAX_SETUP_TIMEOUT_MINUTES,
       `is not a whole number of minutes between 5 and ${MAX_SETUP_TIMEOUT_MINUTES}`, 'pass e.g. 60');
     v.check('securityType', props.securityType, (t) => Object.values(SecurityType).includes(t), 'is not a security type',
-      'pass SecurityType.STANDARD (the default), or omit it');
+      'pass SecurityType.STANDARD (the default) or SecurityType.TRUSTED_LAUNCH');
     v.check('osDiskStorageType', props.osDiskStorageType, (t) => Object.values(OsDiskStorageType).includes(t), 'is not a storage type',
       'pass one of OsDiskStorageType, e.g. OsDiskStorageType.STANDARD_SSD_LRS (the default)');
-    if (securityType === SecurityType.TRUSTED_LAUNCH) {
-      v.fail('securityType', securityType, 'cannot be captured into a managed image (Azure refuses images of Trusted Launch VMs)',
-        'use SecurityType.STANDARD (the default) for a managed image; Trusted Launch images need an Azure Compute Gallery');
+    if (securityType === SecurityType.TRUSTED_LAUNCH && props.image.hyperVGeneration !== HyperVGeneration.V2) {
+      v.fail('securityType', securityType, `needs a Gen2 image, but '${props.image.urn}' is Gen1 (Trusted Launch is Secure Boot and vTPM on UEFI)`,
+        "use a Gen2 SKU, e.g. 'MicrosoftWindowsServer:WindowsServer:2022-datacenter-core-g2:latest', or SecurityType.STANDARD");
     }
     const { own: ownNetwork, addressSpace, subnetPrefix } = checkOwnNetwork(v, 'GoldenVm', props);
     const management = managementAccess(v, props);
@@ -390,11 +384,10 @@ export class GoldenVm extends Construct {
       networkInterfaceIds: [this.networkInterface.id],
       sourceImageReference,
       osDisk,
-      // Standard security type, stated explicitly: managed images cannot be captured from Trusted Launch VMs. azurerm
-      // 4.x sends no security profile for it, so where Trusted Launch is a default the setup step finds out (see
-      // setupStep).
-      secureBootEnabled: false,
-      vtpmEnabled: false,
+      // The security type, stated explicitly: Standard for managed images (azurerm 4.x then sends no security profile,
+      // so where Trusted Launch is a default the setup step finds out, see setupStep), or Trusted Launch.
+      secureBootEnabled: securityType === SecurityType.TRUSTED_LAUNCH,
+      vtpmEnabled: securityType === SecurityType.TRUSTED_LAUNCH,
       provisionVmAgent: true,
       // Run Command, which runs the setup and Sysprep, is delivered by the VM agent's extension handling.
       allowExtensionOperations: true,

@@ -7,11 +7,12 @@ import type { SharedImageVersion, SharedImageVersionTargetRegion } from '@cdktf/
 import { Fn, IResolvable, ITerraformDependable, TerraformIterator, TerraformResource, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { OsDiskStorageType } from './golden-vm';
-import { HyperVGeneration, IImage, ImageBuild, OsType } from './image';
+import { HyperVGeneration, IImage, ImageBuild, ImageKind, OsType } from './image';
 import {
   canonicalLocation, checkCommonNames, isDifferentKnownLocation, isGalleryName, isImageName, isSameKnownLocation,
 } from './private/azure-names';
 import { nonEmpty } from './private/dependencies';
+import { galleryBindings } from './private/gallery-bindings';
 import { checkCaptureTags, checkImageLineName, checkRetainBuilds, DEFAULT_RETAIN_BUILDS, galleryVersionName, imageLine } from './private/image-line';
 import { providerSubscriptionId } from './private/operator-step';
 import { checkResourceGroup, placeResourceGroup } from './private/resource-group';
@@ -202,6 +203,10 @@ export class ImageCopy extends Construct implements IImage {
         "pass imageName, e.g. 'img-golden-web'");
     }
     checkRetainBuilds(v, retainBuilds);
+    if (source.kind !== undefined && source.kind !== ImageKind.MANAGED_IMAGE) {
+      v.fail('source', source.kind, 'is a gallery image, but ImageCopy copies managed images',
+        "replicate the version instead: add the region to the GalleryImageVersion's targetRegions (a gallery replica is the copy, and serves more VMs)");
+    }
     if (sourceBuild && method === ImageCopyMethod.OS_DISK) {
       checkCaptureTags(v, props.tags);
     }
@@ -340,21 +345,6 @@ export class ImageCopy extends Construct implements IImage {
 }
 
 /** The replica regions: the source's own (Azure requires it) and the copy's, once. */
-/**
- * The gallery path's provider bindings, loaded on first use: most copies stay in their region and never need them, and
- * loading them costs every synth about 9 ms (measured with the benchmark's profile).
- */
-function galleryBindings() {
-  /* eslint-disable @typescript-eslint/no-require-imports */
-  return {
-    SharedImageGallery: (require('@cdktf/provider-azurerm/lib/shared-image-gallery') as typeof import('@cdktf/provider-azurerm/lib/shared-image-gallery')).SharedImageGallery,
-    SharedImage: (require('@cdktf/provider-azurerm/lib/shared-image') as typeof import('@cdktf/provider-azurerm/lib/shared-image')).SharedImage,
-    SharedImageVersion: (require('@cdktf/provider-azurerm/lib/shared-image-version') as typeof import('@cdktf/provider-azurerm/lib/shared-image-version')).SharedImageVersion,
-    ManagedDisk: (require('@cdktf/provider-azurerm/lib/managed-disk') as typeof import('@cdktf/provider-azurerm/lib/managed-disk')).ManagedDisk,
-  };
-  /* eslint-enable @typescript-eslint/no-require-imports */
-}
-
 function targetRegions(sourceLocation: string, location: string): SharedImageVersionTargetRegion[] | IResolvable {
   const region = (name: string) => ({ name, regionalReplicaCount: 1, storageAccountType: 'Standard_LRS' });
   if (!Token.isUnresolved(sourceLocation) && !Token.isUnresolved(location)) {

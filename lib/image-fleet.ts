@@ -10,14 +10,15 @@ import {
   Annotations, Fn, Op, Precondition, TerraformIterator, TerraformLocal, TerraformOutput, TerraformResource, Token,
 } from 'cdktf';
 import { Construct } from 'constructs';
-import { IImage, OsType } from './image';
+import { IImage, ImageKind, OsType, SecurityType } from './image';
 import { ManagementPort } from './management-port';
 import {
-  canonicalLocation, checkCommonNames, checkOwnNetwork, COMPUTER_NAME_MAX_LENGTH, isAdminUsername, isDifferentKnownLocation,
+  canonicalLocation, checkCommonNames, checkOwnNetwork, COMPUTER_NAME_MAX_LENGTH, isAdminUsername,
   isVmSize, subnetPrefixLengthFor, usableSubnetAddresses,
 } from './private/azure-names';
 import { adminPassword } from './private/credentials';
 import { sameKeyAttribute } from './private/for-each';
+import { checkImageRegion, checkVmSecurityType, defaultVmSecurityType, registerDeployments } from './private/image-use';
 import { MANAGEMENT_PORT_NUMBERS, managementAccess } from './private/management-access';
 import { checkResourceGroup, placeResourceGroup } from './private/resource-group';
 import { scriptsAssetPath } from './private/script-assets';
@@ -41,8 +42,19 @@ export enum FleetRollout {
 
 /** Props of `ImageFleet`. */
 export interface ImageFleetProps {
-  /** The image every VM is created from, in the fleet's region (e.g. an `ImageCopy`). Windows only. */
+  /**
+   * The image every VM is created from, in the fleet's region: a managed image (e.g. an `ImageCopy`) or a gallery
+   * image version (by version, or its definition's latest). Windows only.
+   */
   readonly image: IImage;
+  /**
+   * Security type of the VMs. Trusted Launch (Secure Boot and vTPM) needs a gallery image of the TrustedLaunch or
+   * TrustedLaunchSupported type; a TrustedLaunch image takes Trusted Launch VMs only; managed images take Standard VMs
+   * only.
+   *
+   * @default - SecurityType.TRUSTED_LAUNCH where the image supports it, SecurityType.STANDARD otherwise
+   */
+  readonly securityType?: SecurityType;
   /**
    * Number of VMs, 1-9999 (`ImageFleet.MAX_COUNT`). Changing it adds or removes the highest-numbered VMs only.
    */
@@ -62,7 +74,7 @@ export interface ImageFleetProps {
    */
   readonly createResourceGroup?: boolean;
   /**
-   * Azure region; VMs can only be created from an image in their own region.
+   * Azure region; VMs can only be created from an image in their own region (a gallery version: one of its regions).
    *
    * @default - the image's region
    */
@@ -198,8 +210,8 @@ const REVISION_LENGTH = 6;
  * beyond), every VM has a stable address (`azurerm_windows_virtual_machine.<name>["web0002"]`), and removing one
  * shifts no other.
  *
- * The VMs use the Standard security type (no Secure Boot, no vTPM): managed images come from Standard VMs, and
- * Trusted Launch VMs cannot be created from a managed image.
+ * The VMs are Trusted Launch (Secure Boot and vTPM) when the image is a gallery image that supports it, and of the
+ * Standard security type otherwise (managed images): see `securityType`.
  *
  * Image rollout: a new image (a different image id) replaces every VM create-before-destroy. Terraform first creates,
  * for every instance, a new public IP, NIC, NSG association and VM; it destroys an old VM only once its replacement
@@ -267,6 +279,8 @@ export class ImageFleet extends Construct {
 
   /** Region of the VMs. */
   public readonly location: string;
+  /** Security type of the VMs. */
+  public readonly securityType: SecurityType;
   /** Administrator user name. */
   public readonly adminUsername: string;
   /** Administrator password (a token; sensitive in Terraform). */
@@ -308,10 +322,11 @@ export class ImageFleet extends Construct {
     if (image.osType !== OsType.WINDOWS) {
       v.fail('image', image.osType, 'is not a Windows image, but ImageFleet creates Windows VMs', 'pass a Windows image');
     }
-    if (isDifferentKnownLocation(location, image.location)) {
-      v.fail('location', location, `differs from the image's region '${image.location}': Azure creates VMs only from an image in their own region`,
-        `copy the image first, e.g. new ImageCopy(this, 'Copy', { source: image, resourceGroupName: '...', location: '${location}' }), and pass the copy`);
-    }
+    checkImageRegion(v, location, image, image.kind === undefined || image.kind === ImageKind.MANAGED_IMAGE
+      ? `copy the image first, e.g. new ImageCopy(this, 'Copy', { source: image, resourceGroupName: '...', location: '${location}' }), and pass the copy`
+      : `add { location: '${location}' } to the GalleryImageVersion's targetRegions`);
+    const securityType = props.securityType ?? defaultVmSecurityType(image);
+    checkVmSecurityType(v, props.securityType === undefined ? 'securityType (from the image)' : 'securityType', securityType, image);
     const { addressSpace, subnetPrefix, literalAndContained } = checkOwnNetwork(v, 'ImageFleet', props);
     if (literalAndContained) {
       if (!isUnresolved(props.count) && props.count > usableSubnetAddresses(subnetPrefix)) {
@@ -338,8 +353,10 @@ export class ImageFleet extends Construct {
     }
     const password = adminPassword(this, 'AdminPassword', v, props.adminPassword);
     v.throwIfInvalid();
+    registerDeployments(this, image, location, props.count);
 
     this.location = canonicalLocation(location);
+    this.securityType = securityType;
     this.adminUsername = props.adminUsername ?? 'fleetadmin';
     this.adminPassword = password;
     const prefix = props.namePrefix;
@@ -446,9 +463,9 @@ export class ImageFleet extends Construct {
       networkInterfaceIds: [sameKeyAttribute(this.networkInterfaces, 'id')],
       sourceImageId: image.imageId,
       osDisk: { caching: 'ReadWrite', storageAccountType: 'StandardSSD_LRS' },
-      // Standard security type, stated explicitly: Trusted Launch VMs cannot be created from managed images.
-      secureBootEnabled: false,
-      vtpmEnabled: false,
+      // The security type, stated explicitly (Trusted Launch: Secure Boot and vTPM).
+      secureBootEnabled: securityType === SecurityType.TRUSTED_LAUNCH,
+      vtpmEnabled: securityType === SecurityType.TRUSTED_LAUNCH,
       provisionVmAgent: true,
       dependsOn: [nsgAssociation, ...image.imageDependables],
       lifecycle: rollout,

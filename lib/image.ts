@@ -14,6 +14,48 @@ export enum OsType {
   LINUX = 'Linux',
 }
 
+/** The security type of a VM. */
+export enum SecurityType {
+  /** No Secure Boot, no vTPM: the only type a managed image can be captured from or create VMs. */
+  STANDARD = 'Standard',
+  /**
+   * Secure Boot and vTPM (Gen2 only). Captured into, and created from, Azure Compute Gallery images of the
+   * TrustedLaunch (or, for VMs, TrustedLaunchSupported) security type; never a managed image.
+   */
+  TRUSTED_LAUNCH = 'TrustedLaunch',
+}
+
+/**
+ * The security type of an image: which VMs may be created from it, and which build VMs it may be captured from.
+ * A managed image is always `STANDARD`; an Azure Compute Gallery image definition states its own.
+ */
+export enum ImageSecurityType {
+  /** VMs without Secure Boot and vTPM only. Any generation. */
+  STANDARD = 'Standard',
+  /**
+   * Gen2 only: VMs with either security type (Standard or Trusted Launch). Captured from a Standard Gen2 build VM.
+   */
+  TRUSTED_LAUNCH_SUPPORTED = 'TrustedLaunchSupported',
+  /** Gen2 only: Trusted Launch VMs only (Secure Boot and vTPM). Captured from a Trusted Launch build VM. */
+  TRUSTED_LAUNCH = 'TrustedLaunch',
+}
+
+/** What an `IImage`'s id names, which decides how VMs use it and how many deployments it serves at once. */
+export enum ImageKind {
+  /** A managed image (`Microsoft.Compute/images`): one region, about 20 concurrent VM deployments. */
+  MANAGED_IMAGE = 'ManagedImage',
+  /**
+   * One version of an Azure Compute Gallery image (`.../galleries/<g>/images/<definition>/versions/<X.Y.Z>`),
+   * replicated to its regions; each replica serves about 50 concurrent deployments.
+   */
+  GALLERY_IMAGE_VERSION = 'GalleryImageVersion',
+  /**
+   * The newest version of a gallery image definition that is not excluded from latest (the definition's id): VMs
+   * created later get later versions, and a new version changes no VM that exists.
+   */
+  GALLERY_IMAGE_LATEST = 'GalleryImageLatest',
+}
+
 /** The build an image comes from: one of a line of images rebuilt again and again (`GeneralizedImage`, its copies). */
 export interface ImageBuild {
   /** The build revision, `YYYYMMDDhhmmss` (the build VM's creation): new for every build, and newer ones sort later. */
@@ -26,18 +68,42 @@ export interface ImageBuild {
 }
 
 /**
- * A managed image that VMs can be created from: a `GeneralizedImage`, an `ImageCopy`,
- * or an image made elsewhere (`ManagedImage.fromImageId`).
+ * An image that VMs can be created from: a managed image (`GeneralizedImage`, `ImageCopy`, `ManagedImage.fromImageId`)
+ * or a gallery image version (`GalleryImageVersion`, its `latest`, `GalleryImageVersion.fromVersionId`).
  */
 export interface IImage {
-  /** Azure resource id of the managed image. */
+  /**
+   * Azure resource id of the image: a managed image, a gallery image version, or (for the latest version) a gallery
+   * image definition; `kind` tells which. Every VM resource takes it as its source image id.
+   */
   readonly imageId: string;
-  /** Name of the managed image. */
+  /** Name of the managed image, or the gallery image version (`X.Y.Z`), or the definition for its latest version. */
   readonly imageName: string;
-  /** Resource group that holds the image. */
+  /** Resource group that holds the image (or its gallery). */
   readonly resourceGroupName: string;
-  /** Canonical Azure region of the image, e.g. `westeurope`. VMs can only be created from an image in the same region. */
+  /**
+   * Canonical Azure region of the image, e.g. `westeurope`: the managed image's, or the gallery's. VMs can only be
+   * created in a region where the image is (`regions`).
+   */
   readonly location: string;
+  /**
+   * Every region VMs can be created in from this image: a gallery version's replica regions.
+   *
+   * @default - `[location]`
+   */
+  readonly regions?: string[];
+  /**
+   * What `imageId` names.
+   *
+   * @default ImageKind.MANAGED_IMAGE
+   */
+  readonly kind?: ImageKind;
+  /**
+   * Which VMs may be created from the image.
+   *
+   * @default ImageSecurityType.STANDARD (every managed image)
+   */
+  readonly securityType?: ImageSecurityType;
   /** Operating system of the image. */
   readonly osType: OsType;
   /** Hyper-V generation of the image; VMs created from it have the same generation. */

@@ -7,4 +7,7 @@ export * from './golden-image-checks';
 export * from './generalized-image';
 export * from './managed-image';
 export * from './image-copy';
+export * from './image-gallery';
+export * from './gallery-image';
+export * from './gallery-image-version';
 export * from './image-fleet';

@@ -245,3 +245,108 @@ describeWithTerraform('day-2 checker: each Azure rule is caught, a clean change 
     expect(harness.deploy('main', stack(images)).violations).toEqual([]);
   });
 });
+
+describeWithTerraform('day-2 checker: gallery image versions and their line', () => {
+  const harness = new Day2Harness();
+  afterAll(() => harness.dispose());
+  beforeEach(() => harness.reset());
+
+  const rules = (r: { violations: { rule: string; address: string }[] }) => r.violations.map((v) => `${v.rule} ${v.address}`).sort();
+  const DEFINITION_ID = `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/${RG}/providers/Microsoft.Compute/galleries/gal_web/images/web`;
+
+  const gallery = (trustedLaunch = true) => ({
+    azurerm_shared_image_gallery: { gal: { name: 'gal_web', resource_group_name: RG, location: 'westeurope' } },
+    azurerm_shared_image: {
+      def: {
+        name: 'web',
+        gallery_name: '${azurerm_shared_image_gallery.gal.name}',
+        resource_group_name: RG,
+        location: 'westeurope',
+        os_type: 'Windows',
+        hyper_v_generation: 'V2',
+        trusted_launch_enabled: trustedLaunch,
+        identifier: { publisher: 'p', offer: 'o', sku: 's' },
+      },
+    },
+  });
+  /** The line as GalleryImageVersion synthesizes it: it names the definition through its input, deletes every version on destroy. */
+  const referencingLine = { resource_group_name: RG, gallery_name: '${azurerm_shared_image_gallery.gal.name}', gallery_image: '${azurerm_shared_image.def.name}' };
+  const line = (input: Record<string, unknown>, extraTriggers: Record<string, unknown> = {}) => ({
+    input,
+    triggers_replace: { ...input, ...extraTriggers },
+    provisioner: [{ 'local-exec': { when: 'destroy', command: 'bash ./gallery.sh delete-all', environment: { GOLDEN_GALLERY_IMAGE: '${self.input.gallery_image}' } } }],
+  });
+  const publish = (version: string, revision: string) => ({
+    triggers_replace: revision,
+    input: { kind: 'gallery_image_version', version_id: `${DEFINITION_ID}/versions/${version}`, source_virtual_machine_id: VM_ID },
+    provisioner: [{ 'local-exec': { command: 'bash ./gallery.sh publish' } }],
+  });
+  const promote = (version: string, revision: string) => ({
+    triggers_replace: revision,
+    input: { kind: 'gallery_image_version', version_id: `${DEFINITION_ID}/versions/${version}` },
+    depends_on: ['terraform_data.publish'],
+  });
+  const versions = (version: string, revision: string) => ({
+    ...gallery(),
+    terraform_data: { line: line(referencingLine), publish: publish(version, revision), promote: promote(version, revision) },
+  });
+
+  test('clean: a new build publishes (and promotes) a new version beside the old', () => {
+    expect(harness.deploy('main', stack(versions('2026.101.0', 'a'))).violations).toEqual([]);
+    const rebuild = harness.deploy('main', stack(versions('2026.102.0', 'b')));
+    expect(rebuild.summary.replace).toEqual(['terraform_data.promote', 'terraform_data.publish']);
+    expect(rebuild.violations).toEqual([]);
+  });
+
+  test('same-name: a new build that publishes a version name again', () => {
+    harness.deploy('main', stack(versions('2026.101.0', 'a')));
+    const again = harness.deploy('main', stack(versions('2026.101.0', 'b')));
+    expect(again.summary.replace).toEqual(['terraform_data.promote', 'terraform_data.publish']);
+    expect(rules(again)).toEqual(['same-name terraform_data.publish']);
+  });
+
+  test('line-kept: a line replaced in place (same input) deletes every kept version; a line moved elsewhere may go', () => {
+    const withLine = (l: any) => ({ ...gallery(), terraform_data: { line: l } });
+    harness.deploy('main', stack(withLine(line(referencingLine, { revision: 'a' }))));
+    const replaced = harness.deploy('main', stack(withLine(line(referencingLine, { revision: 'b' }))));
+    expect(replaced.summary.replace).toEqual(['terraform_data.line']);
+    expect(rules(replaced)).toEqual(['line-kept terraform_data.line']);
+    const moved = harness.deploy('main', stack(withLine(line({ ...referencingLine, gallery_image: 'web-v2' }, { revision: 'b' }))));
+    expect(moved.summary.replace).toEqual(['terraform_data.line']);
+    expect(moved.violations).toEqual([]);
+  });
+
+  test('versions-before-definition: destroyed, the line that references its definition goes first', () => {
+    harness.deploy('main', stack(versions('2026.101.0', 'a')));
+    const destroyed = harness.destroy('main', stack(versions('2026.101.0', 'a')));
+    expect(destroyed.summary.delete).toContain('azurerm_shared_image.def');
+    expect(destroyed.violations).toEqual([]);
+    const log = destroyed.applyLog ?? '';
+    expect(log.indexOf('terraform_data.line: Destruction complete')).toBeGreaterThanOrEqual(0);
+    expect(log.indexOf('terraform_data.azurerm_shared_image__def: Destroying...'))
+      .toBeGreaterThan(log.indexOf('terraform_data.line: Destruction complete'));
+  });
+
+  test('versions-before-definition: a line that names its definition by literal names may be destroyed after it', () => {
+    const literal = { ...gallery(), terraform_data: { line: line({ resource_group_name: 'rg-build', gallery_name: 'gal_web', gallery_image: 'web' }) } };
+    harness.deploy('main', stack(literal));
+    expect(rules(harness.destroy('main', stack(literal)))).toEqual(['versions-before-definition terraform_data.line']);
+  });
+
+  test('clean: a definition replaced with its line (which depends on it): the versions go first, then the definition', () => {
+    const withLine = (trustedLaunch: boolean) => ({
+      ...gallery(trustedLaunch), terraform_data: { line: line(referencingLine, { definition: '${azurerm_shared_image.def.id}' }) },
+    });
+    harness.deploy('main', stack(withLine(true)));
+    const r = harness.deploy('main', stack(withLine(false)));
+    expect(r.summary).toMatchObject({ create: [], replace: ['azurerm_shared_image.def', 'terraform_data.line'], update: [], delete: [] });
+    expect(r.violations).toEqual([]);
+  });
+
+  test('versions-before-definition: a definition replaced while its line (and its versions) stays', () => {
+    harness.deploy('main', stack({ ...gallery(true), terraform_data: { line: line(referencingLine) } }));
+    const r = harness.deploy('main', stack({ ...gallery(false), terraform_data: { line: line(referencingLine) } }));
+    expect(r.summary).toMatchObject({ create: [], replace: ['azurerm_shared_image.def'], update: [], delete: [] });
+    expect(rules(r)).toEqual(['versions-before-definition azurerm_shared_image.def']);
+  });
+});

@@ -11,88 +11,25 @@
  * 'the checker catches the old design' runs the same harness on a frozen copy of the example as it was before the
  * day-2 design (test/day2/fixtures/old-design) and asserts that the violations the new design removes are detected.
  */
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { App } from 'cdktf';
-import { DeployOptions, Day2Harness, PlanSummary, readStacks, StepResult } from './day2/harness';
+import { StepResult } from './day2/harness';
+import {
+  actions, addresses, clone, crossStackOutputs, DATA_VALUES, describeWithTerraform, Deployment, EMPTY, instanceNames,
+  NEW_BASE_VERSION, resources, scenarioHarness as stacksHarness, Stacks, synthStacks, violationsOf,
+} from './day2/scenario';
 import { buildApp, BuildAppOptions } from '../examples/golden-image/main';
 
-const haveTerraform = spawnSync('terraform', ['version'], { stdio: 'ignore' }).status === 0;
-const describeWithTerraform = haveTerraform ? describe : describe.skip;
 jest.setTimeout(600_000);
 
 const IMAGE = 'golden-image';
 const FLEET = 'golden-fleet';
-const BASE_VERSION = '20348.2700.240905';
-const NEW_BASE_VERSION = '20348.2762.241009';
-/** What the data sources read at plan time: the marketplace's latest version, and the provider's subscription. */
-const DATA_VALUES = {
-  azurerm_platform_image: { version: BASE_VERSION },
-  azurerm_client_config: {
-    subscription_id: '00000000-0000-0000-0000-000000000000',
-    tenant_id: '11111111-1111-1111-1111-111111111111',
-    client_id: '22222222-2222-2222-2222-222222222222',
-    object_id: '33333333-3333-3333-3333-333333333333',
-  },
-};
-type Stacks = Record<string, any>;
 
-const clone = <T>(x: T): T => JSON.parse(JSON.stringify(x));
-
-function synth(options: BuildAppOptions = {}): Stacks {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'day2-synth-'));
-  try {
-    buildApp(new App({ outdir, stackTraces: false }), options).synth();
-    return readStacks(outdir);
-  } finally {
-    fs.rmSync(outdir, { recursive: true, force: true });
-  }
-}
+const synth = (options: BuildAppOptions = {}): Stacks => synthStacks((app) => buildApp(app, options));
 
 function fixture(name: string): Stacks {
   const dir = path.join(__dirname, 'day2', 'fixtures', name);
   return Object.fromEntries([IMAGE, FLEET].map((s) => [s, JSON.parse(fs.readFileSync(path.join(dir, s, 'cdk.tf.json'), 'utf8'))]));
-}
-
-interface Resource {
-  readonly type: string;
-  readonly name: string;
-  readonly body: any;
-  /** Construct path (`golden-image/BuildVm/VirtualMachine`). */
-  readonly path: string;
-}
-
-function resources(stack: any): Resource[] {
-  return Object.entries<Record<string, any>>(stack.resource ?? {}).flatMap(([type, byName]) =>
-    Object.entries(byName).map(([name, body]) => ({ type, name, body, path: body['//']?.metadata?.path ?? name })));
-}
-
-/** `web0001`... as the fleet's instance names. */
-const instanceNames = (count: number, from = 1) =>
-  Array.from({ length: count - from + 1 }, (_, i) => `web${String(from + i).padStart(4, '0')}`);
-
-/** Addresses of resource instances, for_each resources expanded with `keys`. */
-function addresses(list: Resource[], keys: string[] = []): string[] {
-  return list.flatMap((r) => {
-    if (r.body.for_each !== undefined) {
-      return keys.map((k) => `${r.type}.${r.name}["${k}"]`);
-    }
-    if (r.body.count !== undefined) {
-      throw new Error(`${r.type}.${r.name}: count is not expected in the example`);
-    }
-    return [`${r.type}.${r.name}`];
-  }).sort();
-}
-
-const EMPTY = { create: [], replace: [], update: [], delete: [] };
-const actions = (s: PlanSummary) => ({ create: s.create, replace: s.replace, update: s.update, delete: s.delete });
-
-/** Outputs that cross the stack boundary (what the fleet reads from the image stack's state). */
-function crossStackOutputs(step: StepResult): Record<string, unknown> {
-  const outputs = step.stateAfter?.values?.outputs ?? {};
-  return Object.fromEntries(Object.entries<any>(outputs).filter(([k]) => k.startsWith('cross-stack-output-')).map(([k, v]) => [k, v.value]));
 }
 
 // ---- Changes to the frozen old design, which has no options: edits of its synthesized image stack (its VM and, where
@@ -170,24 +107,9 @@ function changedAzureResources(before: any, after: any): string[] {
 
 // ---- The runs ----
 
-interface Deployment {
-  image: StepResult;
-  fleet: StepResult;
-}
-
 const timings: string[] = [];
 
-function scenarioHarness() {
-  const harness = new Day2Harness();
-  const deploy = (stack: string, json: any, options: DeployOptions = {}) => harness.deploy(stack, json, {
-    dataValues: DATA_VALUES, ...options,
-  });
-  const both = (stacks: Stacks, options: DeployOptions = {}): Deployment =>
-    ({ image: deploy(IMAGE, stacks[IMAGE], options), fleet: deploy(FLEET, stacks[FLEET], options) });
-  return { harness, deploy, both };
-}
-
-const violationsOf = (...steps: StepResult[]) => steps.flatMap((s) => s.violations.map((v) => `${s.stack}: ${v.rule} ${v.address}: ${v.message}`));
+const scenarioHarness = () => stacksHarness(IMAGE, FLEET);
 
 describeWithTerraform('day 2 of the golden-image example (stand-ins, real Terraform)', () => {
   const { harness, deploy, both } = scenarioHarness();

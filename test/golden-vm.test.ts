@@ -216,7 +216,8 @@ describe('GoldenVm', () => {
       ['location that is no region', { location: 'west-europe!' }, /location: 'west-europe!' is not an Azure region name/],
       ['VM size', { vmSize: 'D2s_v5' }, /vmSize: 'D2s_v5' is not a VM size/],
       ['reserved admin user name', { adminUsername: 'Administrator' }, /adminUsername: 'Administrator' is not allowed/],
-      ['Trusted Launch', { securityType: SecurityType.TRUSTED_LAUNCH }, /securityType: 'TrustedLaunch' cannot be captured into a managed image.*Fix: use SecurityType.STANDARD/],
+      ['Trusted Launch from a Gen1 image', { securityType: SecurityType.TRUSTED_LAUNCH, image: MarketplaceImage.fromUrn('MicrosoftWindowsServer:WindowsServer:2022-datacenter-core:latest') },
+        /securityType: 'TrustedLaunch' needs a Gen2 image, but .* is Gen1.*Fix: use a Gen2 SKU/],
       ['literal password', { adminPassword: 'P@ssw0rd1234!' }, /adminPassword: '<redacted>' is a literal string, which would be written in plain text/],
       ['invalid management range', { managementSourceRange: '203.0.113.7' }, /managementSourceRange: '203.0.113.7' is not an IPv4 CIDR/],
       ['RDP open to the Internet', { managementSourceRange: '0.0.0.0/0' }, /managementSourceRange: '0.0.0.0\/0' opens the management ports to the whole Internet/],
@@ -232,7 +233,7 @@ describe('GoldenVm', () => {
     });
 
     test('reports every problem of the construct in one error, with its path', () => {
-      expect(() => synthVm({ computerName: 'much-too-long-computer-name', vmSize: 'big', securityType: SecurityType.TRUSTED_LAUNCH }))
+      expect(() => synthVm({ computerName: 'much-too-long-computer-name', vmSize: 'big', securityType: 'Trusted' as SecurityType }))
         .toThrow(/GoldenVm 'stack\/BuildVm': 3 invalid props:\n  - computerName: .*\n  - vmSize: .*\n  - securityType: /);
     });
   });

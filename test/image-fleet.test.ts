@@ -305,8 +305,11 @@ describe('ImageFleet', () => {
     // THEN
     expect(fleet.instanceNames).toHaveLength(3000);
     expect(fleet.instanceNames[2999]).toBe('web3000');
-    // A rollout would need room for 6000 NICs: a warning, not an error.
-    expect(warningsOf(fleet)).toEqual([expect.stringMatching(/subnetPrefix '10.0.0.0\/20' has room for 4091 NICs: enough for 3000 VMs, but an image rollout creates 3000 new NICs before it removes the old ones.*Pass a \/19 or larger/)]);
+    // A rollout would need room for 6000 NICs, and more than one managed image serves: warnings, not errors.
+    expect(warningsOf(fleet)).toEqual([
+      expect.stringMatching(/subnetPrefix '10.0.0.0\/20' has room for 4091 NICs: enough for 3000 VMs, but an image rollout creates 3000 new NICs before it removes the old ones.*Pass a \/19 or larger/),
+      expect.stringMatching(/^3000 VMs from managed image 'img-golden': Azure serves about 20 concurrent deployments from one managed image.*Publish the build to an Azure Compute Gallery/),
+    ]);
   });
 
   test('accepts the largest count and the longest name prefix', () => {
@@ -315,7 +318,7 @@ describe('ImageFleet', () => {
     expect(ImageFleet.MAX_NAME_PREFIX_LENGTH).toBe(11);
     expect(fleet.instanceNames[9998]).toBe('webfrontend9999');
     expect(fleet.instanceNames.every(isComputerName)).toBe(true);
-    expect(warningsOf(fleet)).toEqual([]);
+    expect(warningsOf(fleet)).toEqual([expect.stringMatching(/^9999 VMs from managed image/)]);
   });
 
   test('the URL check runs the shipped script with a constant command and its inputs in the environment only', () => {
@@ -623,9 +626,11 @@ describe('ImageFleet', () => {
     test('warns when the subnet cannot hold both fleets of a rollout', () => {
       expect(warningsOf(synthFleet({ count: 200 }).fleet)).toEqual([
         expect.stringMatching(/^subnetPrefix '10.0.0.0\/24' has room for 251 NICs: enough for 200 VMs, but an image rollout creates 200 new NICs .* Pass a \/23 or larger\.$/),
+        expect.stringMatching(/^200 VMs from managed image/),
       ]);
-      expect(warningsOf(synthFleet({ count: 125 }).fleet)).toEqual([]);
-      expect(warningsOf(synthFleet({ count: 3000, subnetPrefix: '10.0.0.0/19' }).fleet)).toEqual([]);
+      expect(warningsOf(synthFleet({ count: 125 }).fleet)).toEqual([expect.stringMatching(/^125 VMs from managed image/)]);
+      expect(warningsOf(synthFleet({ count: 20 }).fleet)).toEqual([]);
+      expect(warningsOf(synthFleet({ count: 3000, subnetPrefix: '10.0.0.0/19' }).fleet)).toEqual([expect.stringMatching(/^3000 VMs from managed image/)]);
     });
   });
 
@@ -635,7 +640,7 @@ describe('ImageFleet', () => {
       ['more VMs than the limit', { count: 10000 }, /count: 10000 is not a whole number between 1 and 9999.*Fix: pass 1-9999;/],
       ['a fractional count', { count: 2.5 }, /count: 2.5 is not a whole number/],
       ['a region other than the image\'s', { location: 'northeurope' },
-        /location: 'northeurope' differs from the image's region 'westeurope'.*Fix: copy the image first, e.g. new ImageCopy\(.*location: 'northeurope'/],
+        /location: 'northeurope' is not the image's region 'westeurope': Azure creates VMs only from an image in their own region.*Fix: copy the image first, e.g. new ImageCopy\(.*location: 'northeurope'/],
       ['a name prefix too long for a computer name', { namePrefix: 'webfrontend-' },
         /namePrefix: 'webfrontend-' is too long: instance names such as 'webfrontend-0001' must fit the 15 characters.*Fix: shorten it to at most 11 characters/],
       ['a name prefix starting with a digit', { namePrefix: '1web' }, /namePrefix: '1web' is not a valid name prefix/],

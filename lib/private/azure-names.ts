@@ -192,3 +192,23 @@ export function isSameKnownLocation(a: string, b: string): boolean {
 export function isDifferentKnownLocation(a: string, b: string): boolean {
   return !Token.isUnresolved(a) && !Token.isUnresolved(b) && canonicalLocation(a) !== canonicalLocation(b);
 }
+
+/** Image definition: 1-80 letters, digits, underscores, hyphens and periods, starting and ending with a letter or digit. */
+export function isGalleryImageName(name: string): boolean {
+  return /^[A-Za-z0-9]([-\w.]{0,78}[A-Za-z0-9])?$/.test(name);
+}
+
+/** A calendar date `YYYY-MM-DD` that exists. */
+export function isIsoDate(date: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  if (!match) {
+    return false;
+  }
+  const parsed = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])));
+  return parsed.toISOString().slice(0, 10) === date;
+}
+
+/** The RFC 3339 time (midnight UTC) azurerm wants for a date. */
+export function rfc3339Date(date: string): string {
+  return isUnresolved(date) ? date : `${date}T00:00:00Z`;
+}

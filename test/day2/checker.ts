@@ -14,16 +14,30 @@
  *    `input` has `image_name` and `resource_group_name` holds that image from its creation on, and keeps it after the
  *    stage is destroyed or replaced (the operator prunes old images outside Terraform), unless a destroy-time
  *    provisioner is declared.
+ *    Gallery image versions published by operator stages count the same way: a terraform_data whose `input` has
+ *    `kind = "gallery_image_version"`, a `version_id` and a source (`source_virtual_machine_id`, ...) publishes that
+ *    version (a promote step names the version too, but has no source: it does not hold it).
  * c. `trusted-launch-image`: no managed image (azurerm_image with `source_virtual_machine_id`, or an operator capture
  *    stage whose input has `source_virtual_machine_id` or a source disk id) from a VM with Secure Boot or vTPM enabled
  *    or security type TrustedLaunch.
+ * d. `line-kept`: a line (an operator stage with a destroy-time provisioner, which deletes every build of its line: the
+ *    ImageLine's managed images, the VersionLine's gallery versions) is never replaced while its input (the place it
+ *    names) stays the same: the replacement's destroy would delete every kept build, the one the fleets run included,
+ *    for nothing (DESIGN.md, "the last K builds are kept for rollback"). A line moved elsewhere (new input) may go, and
+ *    so may a line whose builds go anyway: the plan deletes or replaces the resource group, gallery or definition that
+ *    holds them (the line's `resource_group_name`, `gallery_name`, `gallery_image`).
+ * e. `versions-before-definition`: Azure refuses to delete a gallery image definition that still holds versions. A
+ *    definition (azurerm_shared_image) deleted by the plan whose versions belong to a line (a destroy-time stage whose
+ *    input names its resource group, gallery and definition: `resource_group_name`, `gallery_name`, `gallery_image`)
+ *    needs that line deleted in the same plan, and destroyed first: the line depends on the definition (in the
+ *    dependencies the prior state records, transitively), so Terraform destroys the line before the definition.
  *
  * Unknown values of the plan (names built from values known only after apply) are resolved from the state after the
  * apply of that plan when the caller passes it (`stateAfter`, `terraform show -json` of the state).
  */
 import { ARM_ID, OPERATOR_OUTPUT_PREFIX, originalAddress } from './standin';
 
-export type Rule = 'frozen-vm' | 'same-name' | 'trusted-launch-image';
+export type Rule = 'frozen-vm' | 'same-name' | 'trusted-launch-image' | 'line-kept' | 'versions-before-definition';
 
 export interface Violation {
   readonly rule: Rule;
@@ -62,15 +76,23 @@ const VM_TYPES = new Set(['azurerm_windows_virtual_machine', 'azurerm_linux_virt
 const lower = (s: string | undefined) => s?.toLowerCase();
 const known = (v: unknown): v is string => typeof v === 'string' && v !== '';
 
+/** Input keys of an operator publish step that name the source a gallery image version is made from. */
+const VERSION_SOURCE_KEYS = ['source_virtual_machine_id', 'source_id', 'managed_image_id', 'os_disk_snapshot_id'];
+
 /** Lower-cased ARM id of a stand-in's arguments, undefined if unknown or unnamed. */
 export function identity(type: string, args: any): string | undefined {
   if (!args || typeof args !== 'object') {
     return undefined;
   }
   if (type === 'terraform_data') {
-    return known(args.image_name) && known(args.resource_group_name)
-      ? ARM_ID.azurerm_image({ name: args.image_name, resource_group_name: args.resource_group_name }).toLowerCase()
-      : undefined;
+    if (known(args.image_name) && known(args.resource_group_name)) {
+      return ARM_ID.azurerm_image({ name: args.image_name, resource_group_name: args.resource_group_name }).toLowerCase();
+    }
+    // An operator stage that publishes a gallery image version (from a source) holds that version.
+    if (args.kind === 'gallery_image_version' && known(args.version_id) && VERSION_SOURCE_KEYS.some((k) => known(args[k]))) {
+      return args.version_id.toLowerCase();
+    }
+    return undefined;
   }
   const build = ARM_ID[type];
   if (!build || !known(args.name)) {
@@ -157,6 +179,8 @@ export function checkPlan(plan: any, options: CheckOptions = {}): Violation[] {
   checkFrozenVms(plan, all, options, report);
   checkNames(all, report);
   checkTrustedLaunch(plan, all, report);
+  checkLinesKept(all, report);
+  checkVersionsBeforeDefinition(plan, all, report);
   return violations;
 }
 
@@ -294,6 +318,84 @@ function checkTrustedLaunch(plan: any, all: Instance[], report: Report): void {
       if (trusted(vm.after)) {
         report('trusted-launch-image', i.label, `captures a managed image from ${vm.label}, a Trusted Launch VM `
           + '(Secure Boot or vTPM): managed images cannot be captured from Trusted Launch VMs, use an Azure Compute Gallery');
+      }
+    }
+  }
+}
+
+/** JSON with object keys sorted: equal values, equal strings. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) {
+    return `[${v.map(canonical).join(',')}]`;
+  }
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as any)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
+}
+
+/** Whether the plan deletes (or replaces) the resource group, gallery or definition that holds a line's builds. */
+function lineContainerDeleted(line: any, all: Instance[]): boolean {
+  const same = (a: unknown, b: unknown) => known(a) && known(b) && a.toLowerCase() === b.toLowerCase();
+  return all.some((i) => i.standIn && deletes(i) && i.before && same(i.before.resource_group_name ?? i.before.name, line.resource_group_name) && (
+    i.type === 'azurerm_resource_group'
+    || (i.type === 'azurerm_shared_image_gallery' && same(i.before.name, line.gallery_name))
+    || (i.type === 'azurerm_shared_image' && same(i.before.gallery_name, line.gallery_name) && same(i.before.name, line.gallery_image))));
+}
+
+function checkLinesKept(all: Instance[], report: Report): void {
+  for (const i of all) {
+    const replaced = i.actions.length === 2 && creates(i) && deletes(i);
+    if (!i.standIn && i.destroyTimeProvisioner && replaced && i.before !== undefined && i.after !== undefined
+      && canonical(i.before) === canonical(i.after) && !lineContainerDeleted(i.before, all)) {
+      report('line-kept', i.label, `replaced with the same input ${canonical(i.before)}: its destroy-time step deletes every build `
+        + 'of the line (the kept builds and the one the fleets run) although the line stays where it was');
+    }
+  }
+}
+
+/** Every resource a prior-state resource depends on (recorded dependencies, transitively), by address without index. */
+function priorDependencies(plan: any): (address: string) => Set<string> {
+  const direct = new Map<string, string[]>();
+  const walk = (module: any) => {
+    for (const r of module?.resources ?? []) {
+      const bare = r.address.replace(/\[.*\]$/, '');
+      direct.set(bare, [...(direct.get(bare) ?? []), ...(r.depends_on ?? [])]);
+    }
+    for (const child of module?.child_modules ?? []) {
+      walk(child);
+    }
+  };
+  walk(plan.prior_state?.values?.root_module);
+  return (address) => {
+    const seen = new Set<string>();
+    const stack = [...(direct.get(address) ?? [])];
+    while (stack.length > 0) {
+      const next = stack.pop()!.replace(/\[.*\]$/, '');
+      if (!seen.has(next)) {
+        seen.add(next);
+        stack.push(...(direct.get(next) ?? []));
+      }
+    }
+    return seen;
+  };
+}
+
+function checkVersionsBeforeDefinition(plan: any, all: Instance[], report: Report): void {
+  const dependenciesOf = priorDependencies(plan);
+  const same = (a: unknown, b: unknown) => known(a) && known(b) && a.toLowerCase() === b.toLowerCase();
+  for (const definition of all.filter((i) => i.type === 'azurerm_shared_image' && deletes(i) && i.before)) {
+    const d = definition.before;
+    const lines = all.filter((l) => !l.standIn && l.destroyTimeProvisioner && l.before && same(l.before.gallery_image, d.name)
+      && same(l.before.gallery_name, d.gallery_name) && same(l.before.resource_group_name, d.resource_group_name));
+    const definitionAddress = definition.address.replace(/\[.*\]$/, '');
+    for (const line of lines) {
+      if (!deletes(line)) {
+        report('versions-before-definition', definition.label, `deletes the definition while ${line.label}, whose versions it holds, `
+          + 'stays: Azure refuses to delete a gallery image definition that still has versions');
+      } else if (!dependenciesOf(line.address.replace(/\[.*\]$/, '')).has(definitionAddress)) {
+        report('versions-before-definition', line.label, `deletes the versions of ${definition.label} but does not depend on it: `
+          + 'Terraform may delete the definition first, which Azure refuses while it still has versions');
       }
     }
   }

@@ -32,6 +32,8 @@ export interface StepResult {
   readonly plan: any;
   /** `terraform show -json` of the state after the apply (undefined for a plan only). */
   readonly stateAfter?: any;
+  /** What `terraform apply` printed (undefined for a plan only): the order in which it created and destroyed. */
+  readonly applyLog?: string;
   readonly standIn: StandInResult;
   /** Wall time of write + plan + show (+ apply + state). */
   readonly milliseconds: number;
@@ -127,13 +129,14 @@ export class Day2Harness {
     terraform(dir, ['plan', '-input=false', '-out=day2.tfplan', ...(options.destroy ? ['-destroy'] : [])]);
     const plan = json(terraform(dir, ['show', '-json', 'day2.tfplan']));
     let stateAfter: any;
+    let applyLog: string | undefined;
     if (!options.planOnly) {
-      terraform(dir, ['apply', '-input=false', 'day2.tfplan']);
+      applyLog = terraform(dir, ['apply', '-input=false', 'day2.tfplan']);
       stateAfter = json(terraform(dir, ['show', '-json']));
     }
     const destroyTimeSteps = standIn.operatorSteps.filter((s) => s.destroyTime).map((s) => s.address);
     const violations = checkPlan(plan, { destroyTimeSteps, ...options.check, stateAfter });
-    return { stack, summary: summarize(plan), violations, plan, stateAfter, standIn, milliseconds: Date.now() - started, clock };
+    return { stack, summary: summarize(plan), violations, plan, stateAfter, applyLog, standIn, milliseconds: Date.now() - started, clock };
   }
 
   /** Plans and applies the destruction of a stack (its last configuration stays). */

@@ -5,11 +5,11 @@
  */
 import * as fs from 'fs';
 import * as http from 'http';
-import { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { describeWithPwsh, lastLine, PWSH, PwshResult, runScriptFile, StandIns } from './pwsh';
 import { PowerShellStep, SmokeTestOptions, WindowsSetup } from '../../lib';
+import { html, withServer } from '../util/web-server';
 
 jest.setTimeout(30_000);
 
@@ -61,25 +61,6 @@ function custom(steps: PowerShellStep[], smokeTest?: SmokeTestOptions): string {
 
 function logLines(log: string): string[] {
   return log.split('\n').filter((l) => l !== '');
-}
-
-/** A web server on 127.0.0.1 only, for the smoke test; `respond` decides each answer (or never answers). */
-async function withServer<T>(respond: (res: http.ServerResponse) => void, body: (url: string) => Promise<T>): Promise<T> {
-  const server = http.createServer((_req, res) => respond(res));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  try {
-    return await body(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
-  } finally {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  }
-}
-
-function html(text: string): (res: http.ServerResponse) => void {
-  return (res) => {
-    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
-    res.end(text);
-  };
 }
 
 describeWithPwsh('the rendered setup script under PowerShell', () => {
@@ -219,7 +200,7 @@ describeWithPwsh('the rendered setup script under PowerShell', () => {
     const fast = (script: string): string => withSetupValues(script, { SmokeTestTimeoutSeconds: '3', SmokeTestRetrySeconds: '0.2' });
 
     test('passes on the right page, with the expected text', async () => {
-      const run = await withServer(html(`<h1>Café ёлка</h1><p>Served by ${COMPUTER_NAME}</p>`), (url) =>
+      const run = await withServer(html(`<h1>Café ёлка</h1><p>Served by ${COMPUTER_NAME}</p>`), ({ url }) =>
         runSetup(custom([{ name: 'App', script: "Write-Output 'app'" }], { url, expectText: 'Café ёлка' })));
       expect(run.code).toBe(0);
       expect(run.log).toMatch(/Smoke test passed: http:\/\/127\.0\.0\.1:\d+\/ answered 200 as GOLDENVM01/);
@@ -229,7 +210,7 @@ describeWithPwsh('the rendered setup script under PowerShell', () => {
     });
 
     test('fails on a page with another computer name', async () => {
-      const run = await withServer(html('<p>Served by SOMEONE-ELSE</p>'), (url) =>
+      const run = await withServer(html('<p>Served by SOMEONE-ELSE</p>'), ({ url }) =>
         runSetup(fast(custom([{ name: 'App', script: "Write-Output 'app'" }], { url, timeoutSeconds: 10 }))));
       expect(run.code).toBe(1);
       expect(lastLine(run.log)).toMatch(new RegExp(`^GOLDEN-IMAGE-SETUP-RESULT: FAILURE step 'Smoke test': Smoke test failed after 3s on http://127\\.0\\.0\\.1:\\d+/: the page does not contain the computer name '${COMPUTER_NAME}'$`));
@@ -237,14 +218,14 @@ describeWithPwsh('the rendered setup script under PowerShell', () => {
     });
 
     test('fails on a page without the expected text', async () => {
-      const run = await withServer(html(`<p>${COMPUTER_NAME}</p>`), (url) =>
+      const run = await withServer(html(`<p>${COMPUTER_NAME}</p>`), ({ url }) =>
         runSetup(fast(custom([{ name: 'App', script: "Write-Output 'app'" }], { url, timeoutSeconds: 10, expectText: 'Version 2' }))));
       expect(run.code).toBe(1);
       expect(lastLine(run.log)).toMatch(/FAILURE step 'Smoke test': .*the page does not contain 'Version 2'$/);
     });
 
     test('fails when the server never answers within the timeout', async () => {
-      const run = await withServer(() => undefined, (url) =>
+      const run = await withServer(() => undefined, ({ url }) =>
         runSetup(fast(custom([{ name: 'App', script: "Write-Output 'app'" }], { url, timeoutSeconds: 10 }))));
       expect(run.code).toBe(1);
       expect(lastLine(run.log)).toMatch(/^GOLDEN-IMAGE-SETUP-RESULT: FAILURE step 'Smoke test': Smoke test failed after 3s on http:\/\/127\.0\.0\.1:\d+\/: .*Timeout/i);
@@ -260,7 +241,7 @@ describeWithPwsh('the rendered setup script under PowerShell', () => {
         } else {
           html(`<p>${COMPUTER_NAME}</p>`)(res);
         }
-      }, (url) => runSetup(fast(custom([{ name: 'App', script: "Write-Output 'app'" }], { url, timeoutSeconds: 10 }))));
+      }, ({ url }) => runSetup(fast(custom([{ name: 'App', script: "Write-Output 'app'" }], { url, timeoutSeconds: 10 }))));
       expect(run.code).toBe(0);
       expect(run.log).toMatch(/Smoke test waiting: .*503/);
       expect(lastLine(run.log)).toBe(SUCCESS);
@@ -287,7 +268,7 @@ describeWithPwsh('the rendered setup script under PowerShell', () => {
       const systemDrive = standIns.path('C');
       fs.mkdirSync(path.join(systemDrive, 'inetpub', 'wwwroot'), { recursive: true });
       fs.writeFileSync(path.join(systemDrive, 'inetpub', 'wwwroot', 'iisstart.htm'), 'IIS');
-      return withServer(aspNet(systemDrive), async (url) => {
+      return withServer(aspNet(systemDrive), async ({ url }) => {
         const script = withSetupValues(WindowsSetup.iisAspNet({ pageTitle, stepsAfter: steps, smokeTest: { url } }).renderScript(),
           { SmokeTestTimeoutSeconds: '5', SmokeTestRetrySeconds: '0.2' });
         const directory = standIns.path('GoldenImage');

@@ -48,6 +48,80 @@ export interface FakeImage {
   storageProfile?: { osDisk: { osType: string; osState: string; managedDisk?: { id: string }; storageAccountType?: string | null } };
 }
 
+/**
+ * A version of a gallery image definition, as the fake keeps it (`az sig image-version show` turns it into Azure's
+ * shape: `publishingProfile.excludeFromLatest`, `storageProfile.source.id`, ...).
+ */
+export interface FakeGalleryVersion {
+  /** X.Y.Z */
+  name: string;
+  location?: string;
+  tags?: Record<string, string> | null;
+  /** Creating, Updating, Succeeded, Failed, Deleting, ... */
+  provisioningState: string;
+  excludeFromLatest?: boolean;
+  targetRegions?: Array<{ name: string; regionalReplicaCount: number; storageAccountType: string }>;
+  /** Resource id of the source VM. */
+  source?: string;
+  replicationMode?: string;
+  endOfLifeDate?: string;
+  /**
+   * How many more `show`s still see provisioningState as it is; the next one sees `becomes` (a Deleting version is
+   * gone). Unset: it stays as it is.
+   */
+  pendingShows?: number;
+  /** What a Creating or Updating version becomes (default Succeeded). */
+  becomes?: 'Succeeded' | 'Failed';
+}
+
+/**
+ * How the canary in a region fails: az vm create fails (quota) after making the VNet and NIC, the guest does not have
+ * the computer name Azure gave it, the page never answers, or the output ends before the result line.
+ */
+export type CanaryFault = 'create-fails' | 'wrong-name' | 'no-answer' | 'no-marker';
+
+/** A canary VM made by `az vm create` (the fields the tests look at). */
+export interface FakeCanaryVm {
+  resourceGroup: string;
+  name: string;
+  location: string;
+  computerName: string;
+  image: string;
+  size: string;
+  securityType: string | null;
+  secureBoot: string | null;
+  vtpm: string | null;
+  adminUsername: string | null;
+  /** '' when az was told to make none. */
+  publicIpAddress: string;
+  /** '' when az was told to make none. */
+  nsg: string;
+  vnet: string;
+  subnet: string;
+  nic: string;
+  nicDeleteOption: string;
+  osDiskDeleteOption: string;
+  tags: Record<string, string>;
+}
+
+export interface FakeVnet {
+  resourceGroup: string;
+  name: string;
+  location: string;
+  tags: Record<string, string> | null;
+  subnets: string[];
+}
+
+export interface FakeNic {
+  resourceGroup: string;
+  name: string;
+  location: string;
+  tags: Record<string, string> | null;
+  vnet: string;
+  /** The VM the NIC is attached to. */
+  vm?: string;
+}
+
 /** The simulated world: one VM, the operator's az session, and the faults to inject. */
 export interface FakeAzState {
   subscriptionId: string;
@@ -99,6 +173,17 @@ export interface FakeAzState {
   images?: Record<string, FakeImage[]>;
   /** Ids of managed disks that can be captured. */
   disks?: string[];
+  /** More resource groups that exist (e.g. the canaries' group). */
+  resourceGroups?: string[];
+  /** Versions per image definition, keyed `<resource group>/<gallery>/<definition>`; a definition is missing unless it is a key. */
+  galleryImages?: Record<string, FakeGalleryVersion[]>;
+  /** How many `sig image-version create` calls leave the version Failed (and fail). */
+  failGalleryCreate?: number;
+  /** Canary faults by region (a canary passes otherwise). */
+  canaryFaults?: Record<string, CanaryFault>;
+  canaryVms?: FakeCanaryVm[];
+  vnets?: FakeVnet[];
+  nics?: FakeNic[];
   // Written by the fake:
   /** File names of the guest scripts Run Command ran, in order. */
   guestScriptRuns?: string[];
@@ -110,6 +195,23 @@ export interface FakeAzState {
   /** Creates of an image that existed already (Azure updates it in place). */
   imagesRecreated?: string[];
   imagesDeleted?: string[];
+  galleryVersionsCreated?: string[];
+  /** Creates of a version that existed already (a Failed one, or a Succeeded one: Azure updates it in place). */
+  galleryVersionsRecreated?: string[];
+  galleryVersionsDeleted?: string[];
+  galleryVersionUpdates?: Array<{ name: string; set: string[]; targetRegions: string[] }>;
+  canaryVmsCreated?: string[];
+  canaryVmsDeleted?: Array<{ name: string; noWait: boolean }>;
+  nicsDeleted?: string[];
+  vnetsDeleted?: string[];
+  /** Where each `vm create` got --admin-password from: file (`@path`), stdin (`@-`), argument, or none. */
+  canaryPasswordSources?: string[];
+  /** The mode of each password file (`@path`), e.g. 0o600. */
+  canaryPasswordFileModes?: number[];
+  /** The passwords themselves (test-only): no argv and no output may hold them. */
+  canaryPasswords?: string[];
+  /** Each canary-check.ps1 run: the VM, its region and the parameters. */
+  canaryChecks?: Array<{ vm: string; location: string; parameters: Record<string, string> }>;
   // Written by the fake:
   /** Run Command invocations of the guest script. */
   sysprepRuns?: number;

@@ -1,0 +1,592 @@
+import { Fn, ITerraformDependable, Lazy, TerraformResource, Token } from 'cdktf';
+import { Construct } from 'constructs';
+import { GalleryImage } from './gallery-image';
+import { GeneralizedImage } from './generalized-image';
+import { HyperVGeneration, IImage, ImageBuild, ImageKind, ImageSecurityType, OsType, SecurityType } from './image';
+import {
+  canonicalLocation, checkCommonNames, isDifferentKnownLocation, isGalleryImageName, isGalleryName, isIsoDate, isLocation,
+  isResourceGroupName, isVmSize,
+} from './private/azure-names';
+import { checkCaptureTags, galleryVersionName } from './private/image-line';
+import { addImageView, plannedDeployments, planReplicas, replicasFor, MAX_REPLICAS_PER_REGION } from './private/image-use';
+import { environmentNumber, guestDirectoryEnvironment, operatorStep, providerSubscriptionId } from './private/operator-step';
+import { isUnresolved, PropsValidator } from './private/validation';
+
+/** Storage of a gallery image version's replicas in one region. */
+export enum GalleryStorageType {
+  /** Locally redundant standard storage: every region, the cheapest. */
+  STANDARD_LRS = 'Standard_LRS',
+  /** Zone-redundant standard storage: survives a zone outage, in regions with availability zones. */
+  STANDARD_ZRS = 'Standard_ZRS',
+  /** Locally redundant premium storage. */
+  PREMIUM_LRS = 'Premium_LRS',
+}
+
+/** One region a gallery image version is replicated to. */
+export interface GalleryTargetRegion {
+  /** Azure region, e.g. `northeurope`. */
+  readonly location: string;
+  /**
+   * Replicas in the region (1-100). Each serves about 50 concurrent VM deployments.
+   *
+   * @default - from the fleets in this app that use the version in this region: one replica per 50 of their VMs
+   * (every VM of a fleet counts: a rollout creates them all in one apply), at least 1, at most 100
+   */
+  readonly replicaCount?: number;
+  /**
+   * Storage of the replicas.
+   *
+   * @default GalleryStorageType.STANDARD_LRS
+   */
+  readonly storageType?: GalleryStorageType;
+}
+
+/** The canary of a new version: one VM per target region booted from it before it becomes latest. */
+export interface GalleryCanaryOptions {
+  /**
+   * Boot the canaries. Without them, a new version becomes latest as soon as it is replicated.
+   *
+   * @default true
+   */
+  readonly enabled?: boolean;
+  /**
+   * Size of the canary VMs (one per region, for a few minutes).
+   *
+   * @default 'Standard_D2s_v5'
+   */
+  readonly vmSize?: string;
+  /**
+   * How long each canary may take to boot and answer, in minutes (5-120).
+   *
+   * @default 30
+   */
+  readonly timeoutMinutes?: number;
+  /**
+   * The page each canary fetches inside its guest; it must answer 200 and show the canary's own computer name.
+   *
+   * @default 'http://localhost/'
+   */
+  readonly url?: string;
+  /**
+   * Existing resource group for the canaries (and their throwaway networks), in any region.
+   *
+   * @default - the gallery's resource group
+   */
+  readonly resourceGroupName?: string;
+}
+
+/** Props of `GalleryImageVersion`. */
+export interface GalleryImageVersionProps {
+  /** The image definition the versions belong to; its security type and generation must fit the build VM. */
+  readonly galleryImage: GalleryImage;
+  /**
+   * The build: its generalized VM is published straight to the gallery (no managed image needed: pass
+   * `managedImage: false` to it unless you also want one). It must be in the gallery's region.
+   */
+  readonly source: GeneralizedImage;
+  /**
+   * Regions to replicate every version to. The gallery's own region always holds a replica (Azure requires it): it is
+   * added when missing.
+   *
+   * @default - the gallery's region alone
+   */
+  readonly targetRegions?: GalleryTargetRegion[];
+  /**
+   * Keep every version excluded from latest: VMs that ask for the definition's latest never get it, only those that name
+   * the version. The canary still runs.
+   *
+   * @default false - each version becomes latest once its canaries pass
+   */
+  readonly excludeFromLatest?: boolean;
+  /**
+   * Date after which a version should no longer be used, `YYYY-MM-DD` (informational: Azure keeps serving it).
+   *
+   * @default - none
+   */
+  readonly endOfLifeDate?: string;
+  /**
+   * How many builds' versions are kept, this one included (1-50); older ones are deleted once a new one is promoted.
+   *
+   * @default 3
+   */
+  readonly retainVersions?: number;
+  /**
+   * The canary that every new version must pass before it becomes latest.
+   *
+   * @default - one Standard_D2s_v5 canary per target region, 30 minutes each, fetching http://localhost/
+   */
+  readonly canary?: GalleryCanaryOptions;
+  /**
+   * How long publishing (and replicating) a version may take, in minutes (30-720).
+   *
+   * @default 180
+   */
+  readonly publishTimeoutMinutes?: number;
+  /**
+   * Tags of every version (its line and revision tags are added).
+   *
+   * @default - none
+   */
+  readonly tags?: { [key: string]: string };
+}
+
+/** What `GalleryImageVersion.fromVersionId` needs to know about a version (or definition) made elsewhere. */
+export interface GalleryImageVersionAttributes {
+  /**
+   * Azure resource id of the version
+   * (`/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Compute/galleries/<gallery>/images/<definition>/versions/<X.Y.Z>`),
+   * or of the definition (without `/versions/...`) for its latest version.
+   */
+  readonly imageId: string;
+  /** Region of the gallery, e.g. `westeurope`. */
+  readonly location: string;
+  /**
+   * Every region the version is replicated to.
+   *
+   * @default - `[location]`
+   */
+  readonly regions?: string[];
+  /** Hyper-V generation of the definition. */
+  readonly hyperVGeneration: HyperVGeneration;
+  /** Security type of the definition. */
+  readonly securityType: ImageSecurityType;
+  /**
+   * Operating system of the definition.
+   *
+   * @default OsType.WINDOWS
+   */
+  readonly osType?: OsType;
+  /**
+   * Whether `imageId` names the definition (its latest version) rather than a version; needed when `imageId` is a token.
+   *
+   * @default - read from a literal id; false for a token
+   */
+  readonly latest?: boolean;
+}
+
+/** Options of `GalleryImageVersion.importInto`. */
+export interface GalleryImageImportOptions {
+  /**
+   * Use the definition's latest version rather than this version: VMs created later get later versions, and a new
+   * version changes no VM that exists (no rollout).
+   *
+   * @default false
+   */
+  readonly latest?: boolean;
+}
+
+const DEFAULT_RETAIN_VERSIONS = 3;
+const DEFAULT_CANARY_VM_SIZE = 'Standard_D2s_v5';
+const DEFAULT_CANARY_URL = 'http://localhost/';
+/** The most regions gallery.sh boots canaries in, one after the other. */
+const MAX_CANARY_REGIONS = 20;
+
+/**
+ * One build of a `GalleryImage`, published from the build's generalized VM in the same `cdktf deploy`: a new version
+ * `YYYY.MMDD.hhmmss` per build revision (Azure wants `X.Y.Z`, each part a 32-bit integer; later builds sort higher),
+ * replicated to its target regions. A version is an `IImage` in each of its regions (`regions`): `ImageFleet` (and
+ * scale sets) take it by version, or by the definition's latest with `latest`.
+ *
+ * The operator stage (bash and the Azure CLI on the machine that runs Terraform, logged in or given the azurerm
+ * provider's `ARM_*` variables), in order:
+ * 1. `publishStep`: `az sig image-version create` from the generalized VM, excluded from latest, replicated to every
+ *    target region (waits until done).
+ * 2. `replicationStep`: brings the replicas in line with `targetRegions` when they change without a rebuild.
+ * 3. `canaryStep` (unless disabled): in each target region one canary VM boots from the version, without public IP or
+ *    inbound rule, and must answer its page with its own computer name, checked in its guest through Run Command;
+ *    every canary is deleted afterwards. A failing canary fails the apply: the version stays excluded from latest, so
+ *    the previous version stays latest and nothing that asks for latest moves.
+ * 4. `promoteStep`: the version becomes latest (unless `excludeFromLatest`), then the definition's versions beyond
+ *    the newest `retainVersions` are deleted (never this one).
+ * `versionLine` deletes every version of the line when the stack is destroyed, before Terraform deletes the
+ * definition.
+ *
+ * Why the versions are not Terraform resources: a rebuild must add a version beside the earlier ones (rollback, and
+ * the fleets still on them), whereas Terraform would replace the one version it manages.
+ *
+ * Replica planning: a version serves about 50 concurrent VM deployments per replica, at most 100 replicas per region
+ * (Azure's "Store and share images in an Azure Compute Gallery", Scaling). Without an explicit `replicaCount`, each
+ * target region gets one replica per 50 VMs of the fleets in this app that use the version there.
+ */
+export class GalleryImageVersion extends Construct implements IImage {
+  /**
+   * A version or definition made elsewhere, e.g. by another Terraform configuration or the Azure CLI. Nothing is looked
+   * up at synth time: the attributes must describe it truthfully.
+   */
+  public static fromVersionId(scope: Construct, id: string, attrs: GalleryImageVersionAttributes): IImage {
+    return new GalleryImageReference(scope, id, attrs);
+  }
+
+  /** The definition. */
+  public readonly galleryImage: GalleryImage;
+  /** The `terraform_data` whose destroy-time provisioner deletes every version of the line. */
+  public readonly versionLine: TerraformResource;
+  /** The `terraform_data` whose provisioner publishes the build's version, excluded from latest. */
+  public readonly publishStep: TerraformResource;
+  /** The `terraform_data` whose provisioner sets the version's replicas to `targetRegions`. */
+  public readonly replicationStep: TerraformResource;
+  /** The `terraform_data` whose provisioner boots and checks a canary per region, unless the canary is disabled. */
+  public readonly canaryStep?: TerraformResource;
+  /** The `terraform_data` whose provisioner makes the version latest and deletes versions beyond `retainVersions`. */
+  public readonly promoteStep: TerraformResource;
+  /** The definition's latest version as an image: usable once this version has been promoted. */
+  public readonly latest: IImage;
+
+  /** Azure resource id of this build's version (read from the promote step: using it waits for the canary). */
+  public readonly imageId: string;
+  /** The version, `YYYY.MMDD.hhmmss`. */
+  public readonly imageName: string;
+  /** Resource group of the gallery. */
+  public readonly resourceGroupName: string;
+  /** Region of the gallery. */
+  public readonly location: string;
+  /** Every target region, canonical, the gallery's first (always set). */
+  public readonly regions?: string[];
+  /** Always `ImageKind.GALLERY_IMAGE_VERSION`. */
+  public readonly kind?: ImageKind = ImageKind.GALLERY_IMAGE_VERSION;
+  /** The definition's security type (always set). */
+  public readonly securityType?: ImageSecurityType;
+  public readonly osType: OsType;
+  public readonly hyperVGeneration: HyperVGeneration;
+  public readonly imageDependables: ITerraformDependable[];
+  public readonly imageBuild?: ImageBuild;
+
+  constructor(scope: Construct, id: string, props: GalleryImageVersionProps) {
+    super(scope, id);
+    const v = new PropsValidator(`GalleryImageVersion '${this.node.path}'`);
+    const definition = props.galleryImage;
+    const gallery = definition.gallery;
+    const source = props.source;
+    const vm = source.vm;
+    const retainVersions = props.retainVersions ?? DEFAULT_RETAIN_VERSIONS;
+    const publishTimeoutMinutes = props.publishTimeoutMinutes ?? 180;
+    const canary = props.canary ?? {};
+    const canaryEnabled = canary.enabled ?? true;
+    const canaryTimeoutMinutes = canary.timeoutMinutes ?? 30;
+    const canaryVmSize = canary.vmSize ?? DEFAULT_CANARY_VM_SIZE;
+    const canaryUrl = canary.url ?? DEFAULT_CANARY_URL;
+
+    if (vm.hyperVGeneration !== definition.hyperVGeneration) {
+      v.fail('galleryImage', definition.hyperVGeneration, `is a ${definition.hyperVGeneration} definition, but build VM '${vm.vmName}' is ${vm.hyperVGeneration}: Azure refuses a version of another generation`,
+        `publish to a ${vm.hyperVGeneration} definition (GalleryImage hyperVGeneration), or build from a ${definition.hyperVGeneration === HyperVGeneration.V2 ? 'Gen2' : 'Gen1'} marketplace image`);
+    }
+    if (vm.securityType === SecurityType.TRUSTED_LAUNCH && definition.securityType !== ImageSecurityType.TRUSTED_LAUNCH) {
+      v.fail('galleryImage', definition.securityType, `is a ${definition.securityType} definition, but build VM '${vm.vmName}' is Trusted Launch: Azure captures a Trusted Launch VM only into a TrustedLaunch definition`,
+        'publish to a GalleryImage with securityType ImageSecurityType.TRUSTED_LAUNCH, or build with SecurityType.STANDARD');
+    }
+    if (vm.securityType === SecurityType.STANDARD && definition.securityType === ImageSecurityType.TRUSTED_LAUNCH) {
+      v.fail('galleryImage', definition.securityType, `is a TrustedLaunch definition, but build VM '${vm.vmName}' is of the Standard security type`,
+        'build with securityType: SecurityType.TRUSTED_LAUNCH on the GoldenVm, or publish to a TRUSTED_LAUNCH_SUPPORTED definition');
+    }
+    if (vm.osType !== definition.osType) {
+      v.fail('galleryImage', definition.osType, `is a ${definition.osType} definition, but the build VM runs ${vm.osType}`, 'publish to a definition of the build\'s OS type');
+    }
+    if (isDifferentKnownLocation(vm.location, gallery.location)) {
+      v.fail('source', vm.location, `is the build VM's region, but the gallery is in '${gallery.location}': Azure makes a version from a VM only in the VM's region`,
+        `put the gallery (ImageGallery location) in '${vm.location}' and add '${gallery.location}' to targetRegions if VMs run there`);
+    }
+    const regions = checkTargetRegions(v, props.targetRegions ?? [], gallery.location);
+    if (canaryEnabled && regions.length > MAX_CANARY_REGIONS) {
+      v.fail('targetRegions', regions.length, `are more than the ${MAX_CANARY_REGIONS} regions a canary run covers (one VM after the other)`,
+        'publish to fewer regions, or disable the canary (canary: { enabled: false })');
+    }
+    v.check('retainVersions', retainVersions, (n) => Number.isInteger(n) && n >= 1 && n <= 50, 'is not a whole number between 1 and 50',
+      `pass e.g. ${DEFAULT_RETAIN_VERSIONS}`);
+    v.check('publishTimeoutMinutes', publishTimeoutMinutes, (t) => Number.isInteger(t) && t >= 30 && t <= 720,
+      'is not a whole number of minutes between 30 and 720', 'pass e.g. 180');
+    v.check('endOfLifeDate', props.endOfLifeDate, isIsoDate, 'is not a date YYYY-MM-DD', "pass e.g. '2027-12-31'");
+    v.check('canary.vmSize', canary.vmSize, isVmSize, "is not a VM size such as 'Standard_D2s_v5'", 'pick one from `az vm list-sizes --location <location> -o table`');
+    v.check('canary.timeoutMinutes', canaryTimeoutMinutes, (t) => Number.isInteger(t) && t >= 5 && t <= 120,
+      'is not a whole number of minutes between 5 and 120', 'pass e.g. 30');
+    // As gallery.sh takes it: it reaches the guest as a Run Command parameter.
+    v.check('canary.url', canary.url, (u) => u.length <= 2048 && /^https?:\/\/[A-Za-z0-9]([-A-Za-z0-9.]{0,252}[A-Za-z0-9])?(:\d{1,5})?(\/[-A-Za-z0-9._~/%]*)?$/.test(u),
+      'is not an http(s) URL without spaces, quotes or query (at most 2048 characters)', "pass e.g. 'http://localhost/'");
+    v.check('canary.resourceGroupName', canary.resourceGroupName, isResourceGroupName,
+      'is not a valid resource group name (1-90 letters, digits, underscores, hyphens, periods or parentheses, not ending in a period)',
+      'name an existing group for the canaries, or omit it (the gallery\'s group)');
+    checkCaptureTags(v, props.tags);
+    v.throwIfInvalid();
+
+    this.galleryImage = definition;
+    this.resourceGroupName = gallery.resourceGroupName;
+    this.location = gallery.location;
+    const regionNames = regions.map((r) => r.location);
+    this.regions = regionNames;
+    this.securityType = definition.securityType;
+    this.osType = definition.osType;
+    this.hyperVGeneration = definition.hyperVGeneration;
+    const revision = vm.buildRevision;
+    this.imageBuild = { revision, lineName: definition.imageName };
+
+    const explicitReplicas: Record<string, number> = {};
+    for (const region of regions) {
+      if (region.replicaCount !== undefined && !isUnresolved(region.location)) {
+        explicitReplicas[region.location] = region.replicaCount;
+      }
+    }
+    planReplicas(this, explicitReplicas);
+
+    const subscriptionId = providerSubscriptionId(this);
+    const line = {
+      GOLDEN_SUBSCRIPTION_ID: subscriptionId,
+      GOLDEN_GALLERY_RESOURCE_GROUP: gallery.resourceGroupName,
+      GOLDEN_GALLERY_NAME: gallery.galleryName,
+      GOLDEN_GALLERY_IMAGE: definition.imageName,
+    };
+    const lineInput = {
+      subscription_id: subscriptionId,
+      resource_group_name: gallery.resourceGroupName,
+      gallery_name: gallery.galleryName,
+      gallery_image: definition.imageName,
+    };
+    // A new definition (any change Azure makes by replacing it, e.g. its security type) is a new line: the old line's
+    // versions go first (Azure refuses to delete a definition that has versions), and every step runs again for it.
+    const definitionChanges = { gallery_image_resource_id: definition.galleryImageId };
+    this.versionLine = operatorStep(this, 'VersionLine', {
+      script: 'gallery.sh',
+      argument: 'delete-all',
+      whenDestroyed: true,
+      input: lineInput,
+      // Moved to another gallery or definition, or the definition replaced: the old line's versions go with it.
+      triggersReplace: { ...lineInput, ...definitionChanges },
+      // A destroy-time provisioner may only reference the resource itself.
+      environment: {
+        GOLDEN_SUBSCRIPTION_ID: '${self.input.subscription_id}',
+        GOLDEN_GALLERY_RESOURCE_GROUP: '${self.input.resource_group_name}',
+        GOLDEN_GALLERY_NAME: '${self.input.gallery_name}',
+        GOLDEN_GALLERY_IMAGE: '${self.input.gallery_image}',
+      },
+    });
+
+    const versionName = galleryVersionName(revision);
+    const definitionId = `/subscriptions/${subscriptionId}/resourceGroups/${gallery.resourceGroupName}/providers/Microsoft.Compute`
+      + `/galleries/${gallery.galleryName}/images/${definition.imageName}`;
+    const versionId = `${definitionId}/versions/${versionName}`;
+    // What the steps make, for readers of the state and for GoldenImageChecks: a gallery image version.
+    const made = {
+      kind: 'gallery_image_version',
+      version_id: versionId,
+      version_name: versionName,
+      gallery_image_id: definitionId,
+      security_type: definition.securityType,
+      hyper_v_generation: definition.hyperVGeneration,
+    };
+    const targetRegions = Lazy.stringValue({ produce: () => regions.map((r) => `${r.location}=${replicaCountOf(this, r)}=${r.storageType}`).join('\n') });
+
+    this.publishStep = operatorStep(this, 'Publish', {
+      script: 'gallery.sh',
+      argument: 'publish',
+      // One version per build (and per definition).
+      triggersReplace: { revision, ...definitionChanges },
+      input: { ...made, source_virtual_machine_id: vm.vmId, location: gallery.location },
+      dependsOn: [this.versionLine, ...source.imageDependables, definition.definition],
+      environment: {
+        ...line,
+        GOLDEN_BUILD_REVISION: revision,
+        GOLDEN_GALLERY_VERSION: versionName,
+        GOLDEN_SOURCE_ID: vm.vmId,
+        GOLDEN_GALLERY_LOCATION: gallery.location,
+        GOLDEN_TARGET_REGIONS: targetRegions,
+        GOLDEN_PUBLISH_TIMEOUT_MINUTES: environmentNumber(publishTimeoutMinutes),
+        ...(props.endOfLifeDate !== undefined ? { GOLDEN_END_OF_LIFE_DATE: props.endOfLifeDate } : {}),
+        ...(props.tags !== undefined ? { GOLDEN_IMAGE_TAGS: tagLines(props.tags) } : {}),
+      },
+    });
+
+    this.replicationStep = operatorStep(this, 'Replication', {
+      script: 'gallery.sh',
+      argument: 'replicate',
+      // Run again when the regions or replica counts change, also without a rebuild.
+      triggersReplace: { version: versionName, target_regions: targetRegions, ...definitionChanges },
+      dependsOn: [this.publishStep],
+      environment: {
+        ...line,
+        GOLDEN_GALLERY_VERSION: versionName,
+        GOLDEN_BUILD_REVISION: revision,
+        GOLDEN_GALLERY_LOCATION: gallery.location,
+        GOLDEN_TARGET_REGIONS: targetRegions,
+        GOLDEN_PUBLISH_TIMEOUT_MINUTES: environmentNumber(publishTimeoutMinutes),
+      },
+    });
+
+    if (canaryEnabled) {
+      this.canaryStep = operatorStep(this, 'Canary', {
+        script: 'gallery.sh',
+        argument: 'canary',
+        // Once per version, and again when a region is added (the new region gets its canary).
+        triggersReplace: { revision, regions: regions.map((r) => r.location), ...definitionChanges },
+        dependsOn: [this.replicationStep],
+        environment: {
+          ...line,
+          ...guestDirectoryEnvironment(this),
+          GOLDEN_GALLERY_VERSION: versionName,
+          GOLDEN_BUILD_REVISION: revision,
+          GOLDEN_CANARY_REGIONS: regions.map((r) => r.location).join('\n'),
+          // A TrustedLaunchSupported image is deployed as Trusted Launch by default, so its canary is too.
+          GOLDEN_CANARY_SECURITY_TYPE: definition.securityType === ImageSecurityType.STANDARD ? SecurityType.STANDARD : SecurityType.TRUSTED_LAUNCH,
+          GOLDEN_CANARY_VM_SIZE: canaryVmSize,
+          GOLDEN_CANARY_RESOURCE_GROUP: canary.resourceGroupName ?? gallery.resourceGroupName,
+          GOLDEN_CANARY_TIMEOUT_MINUTES: environmentNumber(canaryTimeoutMinutes),
+          GOLDEN_CANARY_URL: canaryUrl,
+        },
+      });
+    }
+
+    this.promoteStep = operatorStep(this, 'Promote', {
+      script: 'gallery.sh',
+      argument: 'promote',
+      triggersReplace: { revision, exclude_from_latest: props.excludeFromLatest === true, ...definitionChanges },
+      input: made,
+      dependsOn: [this.canaryStep ?? this.replicationStep],
+      environment: {
+        ...line,
+        GOLDEN_GALLERY_VERSION: versionName,
+        GOLDEN_BUILD_REVISION: revision,
+        GOLDEN_EXCLUDE_FROM_LATEST: props.excludeFromLatest ? 'true' : 'false',
+        GOLDEN_RETAIN_VERSIONS: environmentNumber(retainVersions),
+      },
+    });
+
+    // Read back from the promote step: one reference that carries the dependency on the canary (and crosses stacks).
+    this.imageId = Token.asString(this.promoteStep.interpolationForAttribute('output.version_id'));
+    this.imageName = Token.asString(this.promoteStep.interpolationForAttribute('output.version_name'));
+    this.imageDependables = [this.promoteStep];
+    this.latest = new GalleryImageReference(this, 'Latest', {
+      imageId: Token.asString(this.promoteStep.interpolationForAttribute('output.gallery_image_id')),
+      location: this.location,
+      regions: regionNames,
+      hyperVGeneration: this.hyperVGeneration,
+      securityType: definition.securityType,
+      osType: this.osType,
+      latest: true,
+    }, { definitionName: definition.imageName, dependables: [this.promoteStep] });
+    addImageView(this, this.latest);
+  }
+
+  /**
+   * This version (or, with `latest`, the definition's latest version) as an image in another stack, e.g. the fleet's:
+   * only the id crosses the stack boundary (cdktf makes it an output of this stack and a remote state read there), and
+   * the fleets there still count towards this version's replicas.
+   */
+  public importInto(scope: Construct, id: string, options: GalleryImageImportOptions = {}): IImage {
+    const imported = new GalleryImageReference(scope, id, {
+      imageId: options.latest ? this.latest.imageId : this.imageId,
+      location: this.location,
+      regions: this.regions,
+      hyperVGeneration: this.hyperVGeneration,
+      securityType: this.galleryImage.securityType,
+      osType: this.osType,
+      latest: options.latest ?? false,
+    }, { definitionName: options.latest ? this.galleryImage.imageName : undefined });
+    addImageView(this, imported);
+    return imported;
+  }
+}
+
+interface SettledRegion {
+  readonly location: string;
+  readonly replicaCount?: number;
+  readonly storageType: GalleryStorageType;
+}
+
+/** Validates the target regions and returns them canonical, the gallery's own first (added when missing). */
+function checkTargetRegions(v: PropsValidator, given: GalleryTargetRegion[], galleryLocation: string): SettledRegion[] {
+  const settled: SettledRegion[] = [];
+  given.forEach((region, i) => {
+    const prop = `targetRegions[${i}]`;
+    checkCommonNames(v, { location: region.location });
+    v.check(`${prop}.replicaCount`, region.replicaCount, (n) => Number.isInteger(n) && n >= 1 && n <= MAX_REPLICAS_PER_REGION,
+      `is not a whole number between 1 and ${MAX_REPLICAS_PER_REGION} (Azure's most replicas per region)`,
+      'pass e.g. 1 per 50 VMs deployed at once in the region, or omit it to follow the fleets');
+    v.check(`${prop}.storageType`, region.storageType, (s) => Object.values(GalleryStorageType).includes(s), 'is not a gallery storage type',
+      'pass GalleryStorageType.STANDARD_LRS (the default), STANDARD_ZRS or PREMIUM_LRS');
+    const location = canonicalLocation(region.location);
+    if (!isUnresolved(location) && settled.some((s) => s.location === location)) {
+      v.fail(`${prop}.location`, region.location, 'is listed twice', 'list each region once');
+      return;
+    }
+    settled.push({ location, replicaCount: region.replicaCount, storageType: region.storageType ?? GalleryStorageType.STANDARD_LRS });
+  });
+  const home = canonicalLocation(galleryLocation);
+  const homeIndex = settled.findIndex((s) => s.location === home);
+  if (homeIndex < 0) {
+    return [{ location: home, storageType: GalleryStorageType.STANDARD_LRS }, ...settled];
+  }
+  return [settled[homeIndex], ...settled.filter((_, i) => i !== homeIndex)];
+}
+
+function replicaCountOf(version: GalleryImageVersion, region: SettledRegion): number {
+  return region.replicaCount ?? replicasFor(isLocation(region.location) ? plannedDeployments(version, region.location) : 0);
+}
+
+/** `key=value` per line, as gallery.sh reads extra tags. */
+function tagLines(tags: { [key: string]: string }): string {
+  return Object.keys(tags).sort().map((key) => `${key}=${tags[key]}`).join('\n');
+}
+
+const GALLERY_ID = /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/galleries\/([^/]+)\/images\/([^/]+)(?:\/versions\/(\d+\.\d+\.\d+))?$/i;
+
+interface ReferenceOptions {
+  /** The definition's name, for an id that is a token. */
+  readonly definitionName?: string;
+  /** What Terraform must create first (the promotion, for a version's own latest). */
+  readonly dependables?: ITerraformDependable[];
+}
+
+/** A version or definition by its id: made elsewhere, another stack's, or a version's own latest. */
+class GalleryImageReference extends Construct implements IImage {
+  public readonly imageId: string;
+  public readonly imageName: string;
+  public readonly resourceGroupName: string;
+  public readonly location: string;
+  public readonly regions: string[];
+  public readonly kind: ImageKind;
+  public readonly securityType: ImageSecurityType;
+  public readonly osType: OsType;
+  public readonly hyperVGeneration: HyperVGeneration;
+  public readonly imageDependables: ITerraformDependable[];
+
+  constructor(scope: Construct, id: string, attrs: GalleryImageVersionAttributes, options: ReferenceOptions = {}) {
+    super(scope, id);
+    const v = new PropsValidator(`GalleryImageVersion.fromVersionId '${this.node.path}'`);
+    const parsed = isUnresolved(attrs.imageId) ? undefined : GALLERY_ID.exec(attrs.imageId);
+    if (!isUnresolved(attrs.imageId)) {
+      if (!parsed || !isResourceGroupName(parsed[1]) || !isGalleryName(parsed[2]) || !isGalleryImageName(parsed[3])) {
+        v.fail('imageId', attrs.imageId,
+          'is not the resource id of a gallery image version (/subscriptions/<GUID>/resourceGroups/<rg>/providers/Microsoft.Compute/galleries/<gallery>/images/<definition>/versions/<X.Y.Z>) or definition',
+          'copy it from `az sig image-version show -g <rg> -r <gallery> -i <definition> -e <version> --query id -o tsv`');
+      } else if (attrs.latest !== undefined && attrs.latest !== (parsed[4] === undefined)) {
+        v.fail('latest', attrs.latest, `contradicts imageId, which names ${parsed[4] === undefined ? 'a definition' : 'a version'}`, 'omit latest');
+      }
+    }
+    for (const [prop, location] of [['location', attrs.location], ...(attrs.regions ?? []).map((r, i) => [`regions[${i}]`, r])] as const) {
+      v.check(prop, location, (l) => isLocation(canonicalLocation(l)), 'is not an Azure region name',
+        "use the region's name as `az sig image-version show --query publishingProfile.targetRegions` prints it, e.g. 'westeurope'");
+    }
+    v.check('hyperVGeneration', attrs.hyperVGeneration, (g) => Object.values(HyperVGeneration).includes(g), 'is not a Hyper-V generation',
+      'pass HyperVGeneration.V1 or HyperVGeneration.V2');
+    v.check('securityType', attrs.securityType, (t) => Object.values(ImageSecurityType).includes(t), 'is not an image security type',
+      'pass the definition\'s (`az sig image-definition show --query features`): ImageSecurityType.STANDARD, TRUSTED_LAUNCH_SUPPORTED or TRUSTED_LAUNCH');
+    v.check('osType', attrs.osType, (o) => Object.values(OsType).includes(o), 'is not an operating system type', 'pass OsType.WINDOWS or OsType.LINUX');
+    v.throwIfInvalid();
+
+    const latest = attrs.latest ?? (parsed ? parsed[4] === undefined : false);
+    this.imageId = attrs.imageId;
+    this.kind = latest ? ImageKind.GALLERY_IMAGE_LATEST : ImageKind.GALLERY_IMAGE_VERSION;
+    if (parsed) {
+      this.resourceGroupName = parsed[1];
+      this.imageName = parsed[4] ?? parsed[3];
+    } else {
+      const segment = (i: number) => Token.asString(Fn.element(Fn.split('/', attrs.imageId), i));
+      this.resourceGroupName = segment(4);
+      this.imageName = options.definitionName ?? segment(latest ? 10 : 12);
+    }
+    this.location = canonicalLocation(attrs.location);
+    const regions = (attrs.regions ?? [attrs.location]).map(canonicalLocation);
+    this.regions = regions.includes(this.location) || isUnresolved(this.location) ? regions : [this.location, ...regions];
+    this.hyperVGeneration = attrs.hyperVGeneration;
+    this.securityType = attrs.securityType;
+    this.osType = attrs.osType ?? OsType.WINDOWS;
+    this.imageDependables = options.dependables ?? [];
+  }
+}

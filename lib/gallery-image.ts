@@ -1,0 +1,149 @@
+import type { SharedImage } from '@cdktf/provider-azurerm/lib/shared-image';
+import { Construct } from 'constructs';
+import { HyperVGeneration, ImageSecurityType, OsType } from './image';
+import { ImageGallery } from './image-gallery';
+import { isGalleryImageName, isIsoDate, rfc3339Date } from './private/azure-names';
+import { galleryBindings } from './private/gallery-bindings';
+import { PropsValidator } from './private/validation';
+
+/** The publisher/offer/SKU that identifies an image definition within its gallery (all three together unique). */
+export interface GalleryImageIdentifier {
+  /** Publisher (1-128 letters, digits, underscores, hyphens and periods). */
+  readonly publisher: string;
+  /** Offer (1-64 letters, digits, underscores, hyphens and periods). */
+  readonly offer: string;
+  /** SKU (1-64 letters, digits, underscores, hyphens and periods). */
+  readonly sku: string;
+}
+
+/** Props of `GalleryImage`. */
+export interface GalleryImageProps {
+  /** The gallery that holds the definition. */
+  readonly gallery: ImageGallery;
+  /**
+   * Name of the image definition (1-80 letters, digits, underscores, hyphens and periods, starting and ending with a
+   * letter or digit). Its versions are the builds: `YYYY.MMDD.hhmmss` of each build revision.
+   *
+   * @default - the construct id in lower case
+   */
+  readonly imageName?: string;
+  /**
+   * Which VMs the versions may be created from and may create. `TRUSTED_LAUNCH`: Trusted Launch build VMs into
+   * Trusted Launch VMs only. `TRUSTED_LAUNCH_SUPPORTED`: Standard Gen2 build VMs into VMs of either type. `STANDARD`:
+   * Standard build VMs into Standard VMs. Cannot change once the definition exists (Azure: a new definition).
+   *
+   * @default ImageSecurityType.TRUSTED_LAUNCH
+   */
+  readonly securityType?: ImageSecurityType;
+  /**
+   * Hyper-V generation of every version; it must be the build VM's. Trusted Launch needs V2.
+   *
+   * @default HyperVGeneration.V2
+   */
+  readonly hyperVGeneration?: HyperVGeneration;
+  /**
+   * Operating system of the versions.
+   *
+   * @default OsType.WINDOWS
+   */
+  readonly osType?: OsType;
+  /**
+   * Publisher, offer and SKU of the definition, unique within the gallery.
+   *
+   * @default - publisher `golden-image`, offer the definition's name, SKU from the generation and security type
+   * (e.g. `gen2-trustedlaunch`)
+   */
+  readonly identifier?: GalleryImageIdentifier;
+  /**
+   * Description of the definition.
+   *
+   * @default - none
+   */
+  readonly description?: string;
+  /**
+   * Date after which the definition should no longer be used, `YYYY-MM-DD` (informational: Azure keeps serving it).
+   *
+   * @default - none
+   */
+  readonly endOfLifeDate?: string;
+  /**
+   * Tags of the definition.
+   *
+   * @default - none
+   */
+  readonly tags?: { [key: string]: string };
+}
+
+/**
+ * An image definition in an Azure Compute Gallery: the line of images that `GalleryImageVersion` publishes one build at
+ * a time. It fixes what every version is: OS type, Hyper-V generation and security type (Standard,
+ * TrustedLaunchSupported or TrustedLaunch), and its publisher/offer/SKU identity.
+ */
+export class GalleryImage extends Construct {
+  /** The image definition resource. */
+  public readonly definition: SharedImage;
+  /** The gallery. */
+  public readonly gallery: ImageGallery;
+  /** Name of the definition. */
+  public readonly imageName: string;
+  /** Azure resource id of the definition: as a VM's source image, its latest version. */
+  public readonly galleryImageId: string;
+  public readonly securityType: ImageSecurityType;
+  public readonly hyperVGeneration: HyperVGeneration;
+  public readonly osType: OsType;
+
+  constructor(scope: Construct, id: string, props: GalleryImageProps) {
+    super(scope, id);
+    const v = new PropsValidator(`GalleryImage '${this.node.path}'`);
+    const imageName = props.imageName ?? id.toLowerCase();
+    const securityType = props.securityType ?? ImageSecurityType.TRUSTED_LAUNCH;
+    const hyperVGeneration = props.hyperVGeneration ?? HyperVGeneration.V2;
+    const osType = props.osType ?? OsType.WINDOWS;
+    v.check(props.imageName === undefined ? 'imageName (from the construct id)' : 'imageName', imageName, isGalleryImageName,
+      'is not a valid image definition name (1-80 letters, digits, underscores, hyphens and periods, starting and ending with a letter or digit)',
+      "pass imageName, e.g. 'web-iis'");
+    v.check('securityType', securityType, (t) => Object.values(ImageSecurityType).includes(t), 'is not an image security type',
+      'pass ImageSecurityType.TRUSTED_LAUNCH, TRUSTED_LAUNCH_SUPPORTED or STANDARD');
+    v.check('hyperVGeneration', hyperVGeneration, (g) => Object.values(HyperVGeneration).includes(g), 'is not a Hyper-V generation',
+      'pass HyperVGeneration.V2 (the default) or V1');
+    v.check('osType', osType, (o) => Object.values(OsType).includes(o), 'is not an operating system type', 'pass OsType.WINDOWS or OsType.LINUX');
+    if (securityType !== ImageSecurityType.STANDARD && hyperVGeneration === HyperVGeneration.V1) {
+      v.fail('hyperVGeneration', hyperVGeneration, `cannot carry the ${securityType} security type: Trusted Launch needs Gen2 (V2)`,
+        'use HyperVGeneration.V2 with a Gen2 build VM, or ImageSecurityType.STANDARD for a Gen1 image');
+    }
+    const identifier = props.identifier ?? {
+      publisher: 'golden-image',
+      offer: imageName,
+      sku: `gen${hyperVGeneration === HyperVGeneration.V2 ? 2 : 1}-${String(securityType).toLowerCase()}`,
+    };
+    for (const [part, max] of [['publisher', 128], ['offer', 64], ['sku', 64]] as const) {
+      v.check(`identifier.${part}`, identifier[part], (value) => new RegExp(`^[A-Za-z0-9]([-\\w.]{0,${max - 2}}[A-Za-z0-9])?$`).test(value),
+        `is not a valid ${part} (1-${max} letters, digits, underscores, hyphens and periods, starting and ending with a letter or digit)`,
+        `pass e.g. '${part === 'publisher' ? 'contoso' : part === 'offer' ? 'web-iis' : 'gen2'}'`);
+    }
+    v.check('endOfLifeDate', props.endOfLifeDate, isIsoDate, 'is not a date YYYY-MM-DD', "pass e.g. '2027-12-31'");
+    v.throwIfInvalid();
+
+    this.gallery = props.gallery;
+    this.securityType = securityType;
+    this.hyperVGeneration = hyperVGeneration;
+    this.osType = osType;
+    const { SharedImage } = galleryBindings();
+    this.definition = new SharedImage(this, 'Definition', {
+      name: imageName,
+      galleryName: props.gallery.galleryName,
+      resourceGroupName: props.gallery.resourceGroupName,
+      location: props.gallery.location,
+      osType,
+      hyperVGeneration,
+      identifier,
+      trustedLaunchEnabled: securityType === ImageSecurityType.TRUSTED_LAUNCH ? true : undefined,
+      trustedLaunchSupported: securityType === ImageSecurityType.TRUSTED_LAUNCH_SUPPORTED ? true : undefined,
+      description: props.description,
+      endOfLifeDate: props.endOfLifeDate === undefined ? undefined : rfc3339Date(props.endOfLifeDate),
+      tags: props.tags,
+    });
+    this.imageName = this.definition.name;
+    this.galleryImageId = this.definition.id;
+  }
+}

@@ -1,0 +1,108 @@
+import type { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
+import type { SharedImageGallery } from '@cdktf/provider-azurerm/lib/shared-image-gallery';
+import { Construct } from 'constructs';
+import { canonicalLocation, checkCommonNames, isGalleryName } from './private/azure-names';
+import { galleryBindings } from './private/gallery-bindings';
+import { checkResourceGroup, placeResourceGroup } from './private/resource-group';
+import { PropsValidator } from './private/validation';
+
+/** Props of `ImageGallery`. */
+export interface ImageGalleryProps {
+  /**
+   * Azure region of the gallery. Versions published from a build VM are made in this region, so it is the build VM's,
+   * and their replicas go to the regions each version names.
+   */
+  readonly location: string;
+  /**
+   * Name of the gallery (1-80 letters, digits, underscores and periods, starting and ending with a letter or digit; no
+   * hyphens).
+   *
+   * @default - `gal_` and the construct id in lower case, other characters replaced by `_`
+   */
+  readonly galleryName?: string;
+  /**
+   * Resource group of the gallery: an existing group, or the name of the group to create with
+   * `createResourceGroup: true`. A group of its own is best: images outlive the apps and build VMs that use them.
+   *
+   * @default - the group ImageGallery creates, `rg-<galleryName>`
+   */
+  readonly resourceGroupName?: string;
+  /**
+   * Create the resource group (`resourceGroupName`, or `rg-<galleryName>`) rather than use an existing one. The same
+   * rule in every construct of this library.
+   *
+   * @default - true without `resourceGroupName`, false with it
+   */
+  readonly createResourceGroup?: boolean;
+  /**
+   * Description of the gallery.
+   *
+   * @default 'Golden images (azure-golden-image)'
+   */
+  readonly description?: string;
+  /**
+   * Tags of the gallery (and the resource group it creates).
+   *
+   * @default - none
+   */
+  readonly tags?: { [key: string]: string };
+}
+
+/**
+ * An Azure Compute Gallery: the repository of image definitions (`GalleryImage`) and their versions
+ * (`GalleryImageVersion`). Unlike managed images, gallery images replicate to other regions, serve large fleets
+ * (replicas) and carry Trusted Launch.
+ *
+ * @example
+ * import { App, TerraformStack } from 'cdktf';
+ * import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
+ * import { ImageGallery, GalleryImage, ImageSecurityType } from 'azure-golden-image';
+ *
+ * const app = new App();
+ * const stack = new TerraformStack(app, 'images');
+ * new AzurermProvider(stack, 'azurerm', { features: [{}] });
+ * const gallery = new ImageGallery(stack, 'Gallery', { location: 'westeurope', galleryName: 'gal_golden' });
+ * new GalleryImage(stack, 'Web', { gallery, imageName: 'web-iis', securityType: ImageSecurityType.TRUSTED_LAUNCH });
+ * app.synth();
+ */
+export class ImageGallery extends Construct {
+  /** The gallery resource. */
+  public readonly gallery: SharedImageGallery;
+  /** The resource group, when ImageGallery creates it. */
+  public readonly resourceGroup?: ResourceGroup;
+  /** Name of the gallery. */
+  public readonly galleryName: string;
+  /** Azure resource id of the gallery. */
+  public readonly galleryId: string;
+  /** Resource group of the gallery. */
+  public readonly resourceGroupName: string;
+  /** Canonical region of the gallery. */
+  public readonly location: string;
+
+  constructor(scope: Construct, id: string, props: ImageGalleryProps) {
+    super(scope, id);
+    const v = new PropsValidator(`ImageGallery '${this.node.path}'`);
+    const galleryName = props.galleryName ?? `gal_${id.toLowerCase().replace(/[^a-z0-9_.]/g, '_')}`.slice(0, 80).replace(/[_.]+$/, '');
+    checkCommonNames(v, props);
+    v.check(props.galleryName === undefined ? 'galleryName (from the construct id)' : 'galleryName', galleryName, isGalleryName,
+      'is not a valid gallery name (1-80 letters, digits, underscores and periods, starting and ending with a letter or digit; no hyphens)',
+      "write it with underscores, e.g. 'gal_golden_images'");
+    const resourceGroup = checkResourceGroup(v, props, { createdName: `rg-${galleryName}` });
+    v.throwIfInvalid();
+
+    this.location = canonicalLocation(props.location);
+    const group = placeResourceGroup(this, resourceGroup, this.location, props.tags);
+    this.resourceGroup = group.resourceGroup;
+    this.resourceGroupName = group.resourceGroupName;
+    const { SharedImageGallery } = galleryBindings();
+    this.gallery = new SharedImageGallery(this, 'Gallery', {
+      name: galleryName,
+      resourceGroupName: this.resourceGroupName,
+      location: this.location,
+      description: props.description ?? 'Golden images (azure-golden-image)',
+      tags: props.tags,
+    });
+    this.galleryName = this.gallery.name;
+    this.galleryId = this.gallery.id;
+  }
+}
