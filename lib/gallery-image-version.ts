@@ -7,7 +7,7 @@ import {
   canonicalLocation, checkCommonNames, isDifferentKnownLocation, isGalleryImageName, isGalleryName, isIsoDate, isLocation,
   isResourceGroupName, isVmSize,
 } from './private/azure-names';
-import { checkCaptureTags, galleryVersionName } from './private/image-line';
+import { checkCaptureTags, galleryVersionName, tagLines } from './private/image-line';
 import { addImageView, plannedDeployments, planReplicas, replicasFor, MAX_REPLICAS_PER_REGION } from './private/image-use';
 import { environmentNumber, guestDirectoryEnvironment, operatorStep, providerSubscriptionId } from './private/operator-step';
 import { isUnresolved, PropsValidator } from './private/validation';
@@ -517,11 +517,6 @@ function checkTargetRegions(v: PropsValidator, given: GalleryTargetRegion[], gal
 
 function replicaCountOf(version: GalleryImageVersion, region: SettledRegion): number {
   return region.replicaCount ?? replicasFor(isLocation(region.location) ? plannedDeployments(version, region.location) : 0);
-}
-
-/** `key=value` per line, as gallery.sh reads extra tags. */
-function tagLines(tags: { [key: string]: string }): string {
-  return Object.keys(tags).sort().map((key) => `${key}=${tags[key]}`).join('\n');
 }
 
 const GALLERY_ID = /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/galleries\/([^/]+)\/images\/([^/]+)(?:\/versions\/(\d+\.\d+\.\d+))?$/i;

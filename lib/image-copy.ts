@@ -14,6 +14,7 @@ import {
 import { nonEmpty } from './private/dependencies';
 import { galleryBindings } from './private/gallery-bindings';
 import { checkCaptureTags, checkImageLineName, checkRetainBuilds, DEFAULT_RETAIN_BUILDS, galleryVersionName, imageLine } from './private/image-line';
+import { kindOf } from './private/image-use';
 import { providerSubscriptionId } from './private/operator-step';
 import { checkResourceGroup, placeResourceGroup } from './private/resource-group';
 import { isUnresolved, PropsValidator } from './private/validation';
@@ -203,7 +204,7 @@ export class ImageCopy extends Construct implements IImage {
         "pass imageName, e.g. 'img-golden-web'");
     }
     checkRetainBuilds(v, retainBuilds);
-    if (source.kind !== undefined && source.kind !== ImageKind.MANAGED_IMAGE) {
+    if (kindOf(source) !== ImageKind.MANAGED_IMAGE) {
       v.fail('source', source.kind, 'is a gallery image, but ImageCopy copies managed images',
         "replicate the version instead: add the region to the GalleryImageVersion's targetRegions (a gallery replica is the copy, and serves more VMs)");
     }

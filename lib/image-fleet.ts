@@ -18,7 +18,7 @@ import {
 } from './private/azure-names';
 import { adminPassword } from './private/credentials';
 import { sameKeyAttribute } from './private/for-each';
-import { checkImageRegion, checkVmSecurityType, defaultVmSecurityType, registerDeployments } from './private/image-use';
+import { checkImageRegion, checkVmSecurityType, defaultVmSecurityType, kindOf, registerDeployments } from './private/image-use';
 import { MANAGEMENT_PORT_NUMBERS, managementAccess } from './private/management-access';
 import { checkResourceGroup, placeResourceGroup } from './private/resource-group';
 import { scriptsAssetPath } from './private/script-assets';
@@ -322,7 +322,7 @@ export class ImageFleet extends Construct {
     if (image.osType !== OsType.WINDOWS) {
       v.fail('image', image.osType, 'is not a Windows image, but ImageFleet creates Windows VMs', 'pass a Windows image');
     }
-    checkImageRegion(v, location, image, image.kind === undefined || image.kind === ImageKind.MANAGED_IMAGE
+    checkImageRegion(v, location, image, kindOf(image) === ImageKind.MANAGED_IMAGE
       ? `copy the image first, e.g. new ImageCopy(this, 'Copy', { source: image, resourceGroupName: '...', location: '${location}' }), and pass the copy`
       : `add { location: '${location}' } to the GalleryImageVersion's targetRegions`);
     const securityType = props.securityType ?? defaultVmSecurityType(image);

@@ -139,8 +139,8 @@ export function checkCaptureTags(v: PropsValidator, tags: { [key: string]: strin
   }
 }
 
-/** `key=value` per line, as images.sh reads extra tags. */
-function tagLines(tags: { [key: string]: string }): string {
+/** `key=value` per line, as the operator scripts read extra tags (GOLDEN_IMAGE_TAGS, common.sh's read_extra_tags). */
+export function tagLines(tags: { [key: string]: string }): string {
   return Object.keys(tags).sort().map((key) => `${key}=${tags[key]}`).join('\n');
 }
 

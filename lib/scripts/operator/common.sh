@@ -367,6 +367,32 @@ require_subscription() {
   fi
 }
 
+# A tag as Azure accepts it, `key=value`: the lengths (a key of 1-512 characters, a value of at most 256) are checked
+# apart, since macOS's regex library allows no bound above 255.
+readonly TAG_PATTERN='^[^<>%&\\?/=[:cntrl:]]+=[^[:cntrl:]]*$'
+
+# Sets EXTRA_TAGS from GOLDEN_IMAGE_TAGS (one `key=value` per line), refusing the line's own tags NAME_TAG and
+# REVISION_TAG (set by the sourcing script): Azure's tag keys ignore case and a later key wins in az, so an image or
+# version tagged with another line or revision here would escape this line's pruning and delete-all.
+read_extra_tags() {
+  EXTRA_TAGS=()
+  local tag key value
+  while IFS= read -r tag; do
+    [ -n "$tag" ] || continue
+    key=${tag%%=*}
+    value=${tag#*=}
+    if ! [[ $tag =~ $TAG_PATTERN ]] || [ "${#key}" -gt 512 ] || [ "${#value}" -gt 256 ]; then
+      fail 2 "a line of GOLDEN_IMAGE_TAGS must be key=value, as Azure accepts tags (a key of 1-512 characters without < > % & \\ ? / =, a value of at most 256); got $(shown "$tag"). It comes from the $SOURCE_CONSTRUCT construct's props (or a Terraform variable given to them)."
+    fi
+    case "$(printf '%s' "$key" | tr '[:upper:]' '[:lower:]')" in
+      "$NAME_TAG" | "$REVISION_TAG")
+        fail 2 "GOLDEN_IMAGE_TAGS must not set $(shown "$key"): $SCRIPT_NAME.sh sets $NAME_TAG and $REVISION_TAG itself. It comes from the $SOURCE_CONSTRUCT construct's props (or a Terraform variable given to them)."
+        ;;
+    esac
+    EXTRA_TAGS+=("$tag")
+  done <<<"${GOLDEN_IMAGE_TAGS:-}"
+}
+
 # The guest script NAME in GUEST_DIRECTORY; fails unless it is a readable file.
 guest_script() {
   local file="$GUEST_DIRECTORY/$1"

@@ -88,7 +88,6 @@ readonly CANARY_ADMIN='canaryadmin'
 readonly CANARY_NAME_PATTERN='^canary-[0-9]{14}-[0-9a-f]{8}-[0-9]{2}$'
 readonly MAX_CANARY_REGIONS=20
 readonly REGION_PATTERN='^[a-z][a-z0-9]{2,40}$'
-readonly TAG_PATTERN='^[^<>%&\\?/=[:cntrl:]]+=[^[:cntrl:]]*$'
 readonly VERSION_QUERY='[[provisioningState, publishingProfile.excludeFromLatest, tags."golden-image-revision"]]'
 # Run Command needs time beyond the check itself: waiting for the agent, uploading the script, returning the output.
 readonly RUN_COMMAND_EXTRA_MINUTES=10
@@ -209,25 +208,7 @@ validate_publish_inputs() {
   fi
   validate_target_regions
 
-  EXTRA_TAGS=()
-  local tag
-  while IFS= read -r tag; do
-    [ -n "$tag" ] || continue
-    # images.sh's rule (a key of 1-512 characters without < > % & \\ ? / =, a value of at most 256), with the lengths
-    # checked apart: macOS's regex library allows no bound above 255.
-    local key=${tag%%=*} value=${tag#*=}
-    if ! [[ $tag =~ $TAG_PATTERN ]] || [ "${#key}" -gt 512 ] || [ "${#value}" -gt 256 ]; then
-      fail 2 "a line of GOLDEN_IMAGE_TAGS must be key=value, as Azure accepts tags (a key of 1-512 characters without < > % & \\ ? / =, a value of at most 256); got $(shown "$tag"). It comes from the $SOURCE_CONSTRUCT construct's props (or a Terraform variable given to them)."
-    fi
-    # A later key wins in az, and Azure's tag keys ignore case: a version tagged with another line or revision here
-    # would escape this line's pruning and delete-all.
-    case "$(printf '%s' "${tag%%=*}" | tr '[:upper:]' '[:lower:]')" in
-      "$NAME_TAG" | "$REVISION_TAG")
-        fail 2 "GOLDEN_IMAGE_TAGS must not set $(shown "${tag%%=*}"): gallery.sh sets $NAME_TAG and $REVISION_TAG itself. It comes from the $SOURCE_CONSTRUCT construct's props (or a Terraform variable given to them)."
-        ;;
-    esac
-    EXTRA_TAGS+=("$tag")
-  done <<<"${GOLDEN_IMAGE_TAGS:-}"
+  read_extra_tags
   NOT_FOUND_SUBJECT="the source VM $SOURCE_ID, or image definition $LINE in resource group $RESOURCE_GROUP${SUBSCRIPTION_ID:+ (subscription $SUBSCRIPTION_ID)}"
   NOT_FOUND_WHAT='one of them'
   NOT_FOUND_HINT='A build VM that is gone is built anew by the next deployment; a gallery or definition that is gone is created again by Terraform. Run the deployment again.'

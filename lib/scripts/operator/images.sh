@@ -82,21 +82,7 @@ validate_capture_inputs() {
   fi
   require_number GOLDEN_RETAIN_BUILDS "$RETAIN" 1 50
   IMAGE_NAME="$LINE_NAME-$REVISION"
-  EXTRA_TAGS=()
-  local tag
-  while IFS= read -r tag; do
-    [ -n "$tag" ] || continue
-    require_pattern 'a line of GOLDEN_IMAGE_TAGS' "$tag" '^[^<>%&\\?/=[:cntrl:]][^<>%&\\?/=[:cntrl:]]{0,511}=[^[:cntrl:]]{0,256}$' \
-      'key=value, as Azure accepts tags'
-    # A later key wins in az, and Azure's tag keys ignore case: an image tagged with another line or revision here
-    # would escape this line's pruning and delete-all.
-    case "$(printf '%s' "${tag%%=*}" | tr '[:upper:]' '[:lower:]')" in
-      "$NAME_TAG" | "$REVISION_TAG")
-        fail 2 "GOLDEN_IMAGE_TAGS must not set $(shown "${tag%%=*}"): images.sh sets $NAME_TAG and $REVISION_TAG itself. It comes from the $SOURCE_CONSTRUCT construct's props (or a Terraform variable given to them)."
-        ;;
-    esac
-    EXTRA_TAGS+=("$tag")
-  done <<<"${GOLDEN_IMAGE_TAGS:-}"
+  read_extra_tags
 }
 
 # Sets LINE_IMAGES to the line's images, one `<revision> <name>` per line, oldest first.
