@@ -1,16 +1,16 @@
 import { NetworkInterface } from '@cdktf/provider-azurerm/lib/network-interface';
 import { NetworkInterfaceSecurityGroupAssociation } from '@cdktf/provider-azurerm/lib/network-interface-security-group-association';
-import { NetworkSecurityGroup, NetworkSecurityGroupSecurityRule } from '@cdktf/provider-azurerm/lib/network-security-group';
+import type { NetworkSecurityGroup } from '@cdktf/provider-azurerm/lib/network-security-group';
 import { PublicIp } from '@cdktf/provider-azurerm/lib/public-ip';
 import type { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
-import { Subnet } from '@cdktf/provider-azurerm/lib/subnet';
-import { VirtualNetwork } from '@cdktf/provider-azurerm/lib/virtual-network';
+import type { Subnet } from '@cdktf/provider-azurerm/lib/subnet';
+import type { VirtualNetwork } from '@cdktf/provider-azurerm/lib/virtual-network';
 import { WindowsVirtualMachine } from '@cdktf/provider-azurerm/lib/windows-virtual-machine';
 import {
   Annotations, Fn, Op, Precondition, TerraformIterator, TerraformLocal, TerraformOutput, TerraformResource, Token,
 } from 'cdktf';
 import { Construct } from 'constructs';
-import { IImage, ImageKind, OsType, SecurityType } from './image';
+import { IImage, SecurityType } from './image';
 import { ManagementPort } from './management-port';
 import {
   canonicalLocation, checkCommonNames, checkOwnNetwork, COMPUTER_NAME_MAX_LENGTH, isAdminUsername,
@@ -18,12 +18,13 @@ import {
 } from './private/azure-names';
 import { adminPassword } from './private/credentials';
 import { sameKeyAttribute } from './private/for-each';
-import { checkImageRegion, checkVmSecurityType, defaultVmSecurityType, kindOf, registerDeployments } from './private/image-use';
-import { MANAGEMENT_PORT_NUMBERS, managementAccess } from './private/management-access';
+import { registerDeployments } from './private/image-use';
+import { managementAccess } from './private/management-access';
 import { checkResourceGroup, placeResourceGroup } from './private/resource-group';
 import { scriptsAssetPath } from './private/script-assets';
 import { TerraformData } from './private/terraform-data';
 import { isUnresolved, PropsValidator } from './private/validation';
+import { appSecurityRules, checkAppPort, checkWindowsImage, reportVcpus, webNetwork } from './private/web-fleet';
 
 /** What happens to a fleet's VMs when its image changes. */
 export enum FleetRollout {
@@ -191,8 +192,6 @@ export interface ImageFleetProps {
   readonly tags?: { [key: string]: string };
 }
 
-/** Ports never opened to the whole Internet, in line with `GoldenImageChecks`: the management ports and SSH. */
-const INTERNET_FORBIDDEN_PORTS = ['22', ...Object.values(MANAGEMENT_PORT_NUMBERS).map(String)];
 const INDEX_DIGITS = 4;
 /** Terraform's `range()` refuses to return more than 1024 values: instance numbers come in ranges of a thousand. */
 const RANGE_CHUNK = 1000;
@@ -309,24 +308,14 @@ export class ImageFleet extends Construct {
       `is too long: instance names such as '${props.namePrefix}${'1'.padStart(INDEX_DIGITS, '0')}' must fit the ${COMPUTER_NAME_MAX_LENGTH} characters of a Windows computer name`,
       `shorten it to at most ${ImageFleet.MAX_NAME_PREFIX_LENGTH} characters`);
     v.check('vmSize', vmSize, isVmSize, "is not a VM size such as 'Standard_D2s_v5'", 'pick one from `az vm list-sizes --location <location> -o table`');
-    v.check('appPort', appPort, (p) => Number.isInteger(p) && p >= 1 && p <= 65535, 'is not a TCP port (a whole number 1-65535)', 'pass e.g. 80');
-    v.check('appPort', appPort, (p) => !INTERNET_FORBIDDEN_PORTS.includes(String(p)),
-      'is a management port (SSH, RDP or WinRM), which would be opened to the whole Internet',
-      'serve the application on another port; open management ports with managementSourceRange');
+    checkAppPort(v, appPort);
     v.check('adminUsername', props.adminUsername, isAdminUsername,
       'is not allowed for a Windows administrator (1-20 characters starting with a letter; reserved names such as admin or administrator are refused)',
       "choose another name, e.g. 'fleetadmin'");
     v.check('verifyTimeoutMinutes', verifyTimeoutMinutes, (t) => Number.isInteger(t) && t >= 1 && t <= 60,
       'is not a whole number of minutes between 1 and 60', 'pass e.g. 15');
     const management = managementAccess(v, props);
-    if (image.osType !== OsType.WINDOWS) {
-      v.fail('image', image.osType, 'is not a Windows image, but ImageFleet creates Windows VMs', 'pass a Windows image');
-    }
-    checkImageRegion(v, location, image, kindOf(image) === ImageKind.MANAGED_IMAGE
-      ? `copy the image first, e.g. new ImageCopy(this, 'Copy', { source: image, resourceGroupName: '...', location: '${location}' }), and pass the copy`
-      : `add { location: '${location}' } to the GalleryImageVersion's targetRegions`);
-    const securityType = props.securityType ?? defaultVmSecurityType(image);
-    checkVmSecurityType(v, props.securityType === undefined ? 'securityType (from the image)' : 'securityType', securityType, image);
+    const securityType = checkWindowsImage(v, 'ImageFleet', image, location, props.securityType);
     const { addressSpace, subnetPrefix, literalAndContained } = checkOwnNetwork(v, 'ImageFleet', props);
     if (literalAndContained) {
       if (!isUnresolved(props.count) && props.count > usableSubnetAddresses(subnetPrefix)) {
@@ -354,6 +343,8 @@ export class ImageFleet extends Construct {
     const password = adminPassword(this, 'AdminPassword', v, props.adminPassword);
     v.throwIfInvalid();
     registerDeployments(this, image, location, props.count);
+    reportVcpus(this, props.count, vmSize, canonicalLocation(location),
+      rolloutMode === FleetRollout.NEW_BEFORE_OLD ? { count: 2 * props.count, during: 'during an image rollout (new VMs before old)' } : undefined);
 
     this.location = canonicalLocation(location);
     this.securityType = securityType;
@@ -374,34 +365,13 @@ export class ImageFleet extends Construct {
       ? Token.asList(Fn.keys(instances.asAnyMap))
       : Array.from({ length: props.count }, (_, i) => `${prefix}${String(i + 1).padStart(INDEX_DIGITS, '0')}`);
 
-    let subnetId = props.subnetId;
-    if (subnetId === undefined) {
-      this.virtualNetwork = new VirtualNetwork(this, 'VirtualNetwork', { ...placement, name: `vnet-${prefix}`, addressSpace: [addressSpace] });
-      this.subnet = new Subnet(this, 'Subnet', {
-        name: `snet-${prefix}`,
-        resourceGroupName: group.resourceGroupName,
-        virtualNetworkName: this.virtualNetwork.name,
-        addressPrefixes: [subnetPrefix],
-      });
-      subnetId = this.subnet.id;
-    }
-
-    const rules: NetworkSecurityGroupSecurityRule[] = [{
-      name: 'allow-app-from-internet',
-      priority: 100,
-      direction: 'Inbound',
-      access: 'Allow',
-      protocol: 'Tcp',
-      sourcePortRange: '*',
-      destinationPortRange: port,
-      sourceAddressPrefix: 'Internet',
-      destinationAddressPrefix: '*',
-    }];
-    if (management.rule) {
-      rules.push(management.rule);
-    }
-    // Nothing else is allowed: Azure's default rules deny all other inbound traffic from the Internet.
-    this.networkSecurityGroup = new NetworkSecurityGroup(this, 'NetworkSecurityGroup', { ...placement, name: `nsg-${prefix}`, securityRule: rules });
+    const network = webNetwork(this, {
+      ...placement, prefix, addressSpace, subnetPrefix, subnetId: props.subnetId, rules: appSecurityRules(port, management),
+    });
+    this.virtualNetwork = network.virtualNetwork;
+    this.subnet = network.subnet;
+    this.networkSecurityGroup = network.networkSecurityGroup;
+    const subnetId = network.subnetId;
 
     // Image rollout: a new image replaces the revision, which replaces every VM, NIC and public IP, new ones first.
     // Their Azure names carry the revision so that both sets can exist at once; Terraform computes it because the

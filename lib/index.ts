@@ -11,3 +11,4 @@ export * from './image-gallery';
 export * from './gallery-image';
 export * from './gallery-image-version';
 export * from './image-fleet';
+export * from './image-scale-set';

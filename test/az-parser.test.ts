@@ -1,7 +1,8 @@
 /**
- * Replays every az command line the operator scripts run (generalize-vm.sh, setup-vm.sh, images.sh, gallery.sh) in
- * their tests' scenarios against the real Azure CLI, offline, with an empty AZURE_CONFIG_DIR: a well-formed line fails
- * only for want of a login ("Please run 'az login'", exit 1), a malformed one with an argument error (exit 2). `az login` lines fail at the network instead (a proxy that refuses
+ * Replays every az command line the operator scripts run (generalize-vm.sh, setup-vm.sh, images.sh, gallery.sh,
+ * verify-scale-set.sh) in their tests' scenarios against the real Azure CLI, offline, with an empty
+ * AZURE_CONFIG_DIR: a well-formed line fails only for want of a login ("Please run 'az login'", exit 1), a malformed
+ * one with an argument error (exit 2). `az login` lines fail at the network instead (a proxy that refuses
  * connections), after parsing. Some `az vm` subcommands of Debian's azure-cli 2.45 crash on a missing SDK module
  * (`azure.mgmt.compute.v2022_11_01`) whatever their arguments under the default API profile: those are replayed
  * again under an older profile whose API versions Debian's SDK has (`az cloud update --profile`), which loads the
@@ -13,6 +14,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { childPids, commandOf, FakeAz, FakeAzState, runShellCommand, ScriptLayout, scriptLayout, SUBSCRIPTION_ID } from './util/fake-az';
 import { resolveEnvironment, subscriptionExpression, SynthesizedStack, synthSeedStack } from './util/generalize-stack';
+import { withLoadBalancer } from './util/web-server';
 import { SCRIPTS_DIRECTORY } from '../lib/private/scripts';
 
 const AZ = process.env.REAL_AZ ?? '/usr/bin/az';
@@ -457,5 +459,91 @@ describeWithAz('the az command lines of gallery.sh, parsed by the real Azure CLI
     expect(create).toContain('westeurope=2=standard_zrs');
     expect(upperCaseType.verdict).not.toBe('verified');
     expect(upperCaseType.output).toContain('westeurope=2=Standard_ZRS is an invalid target region argument. The third part is not a valid storage account type.');
+  });
+});
+
+describeWithAz('the az command lines of verify-scale-set.sh, parsed by the real Azure CLI', () => {
+  let layout: ScriptLayout;
+  let lines: string[][];
+  let replays: Replay[];
+  const GROUP = 'rg-web';
+  const NAME = 'vmss-web';
+  const NAMES = ['web000000', 'web000001'];
+  const instances = (latestModelApplied: boolean) => NAMES.map((computerName) => ({ computerName, latestModelApplied, provisioningState: 'Succeeded' }));
+
+  /** The az lines of one run of verify-scale-set.sh from the stack directory against the fake az, behind a stand-in load balancer. */
+  async function recordedLines(state: Partial<FakeAzState>, environment: Record<string, string>): Promise<string[][]> {
+    const fake = new FakeAz(state);
+    try {
+      const result = await withLoadBalancer({ instances: NAMES }, (lb) => runShellCommand(layout.command('verify-scale-set.sh'), {
+        cwd: layout.directory,
+        env: {
+          ...fake.environment(),
+          GOLDEN_POLL_SECONDS: '1',
+          GOLDEN_RETRY_BASE_SECONDS: '0',
+          VERIFY_INTERVAL_SECONDS: '1',
+          GOLDEN_SCALE_SET_RESOURCE_GROUP: GROUP,
+          GOLDEN_SCALE_SET_NAME: NAME,
+          GOLDEN_SCALE_SET_URL: lb.url,
+          GOLDEN_SCALE_SET_INSTANCES: '2',
+          ...environment,
+        },
+        timeoutMs: 60_000,
+      }));
+      expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+      return fake.calls();
+    } finally {
+      fake.dispose();
+    }
+  }
+
+  beforeAll(async () => {
+    layout = scriptLayout(SCRIPTS_DIRECTORY);
+    const all = [
+      // An image upgrade: RollingForward once, then Completed.
+      ...await recordedLines({ scaleSets: { [`${GROUP}/${NAME}`]: { instances: instances(false), rollingUpgrade: { code: 'RollingForward', pendingShows: 1 } } } },
+        { GOLDEN_SUBSCRIPTION_ID: SUBSCRIPTION_ID }),
+      // A first deployment, in az's current subscription.
+      ...await recordedLines({ scaleSets: { [`${GROUP}/${NAME}`]: { instances: instances(true), rollingUpgrade: null } } }, { GOLDEN_SUBSCRIPTION_ID: '' }),
+    ];
+    lines = all.filter((argv, i) => all.findIndex((other) => JSON.stringify(other) === JSON.stringify(argv)) === i);
+    replays = await replayAll(lines, layout.directory);
+    report('verify-scale-set.sh', replays);
+  }, 400_000);
+
+  afterAll(() => {
+    layout?.dispose();
+  });
+
+  test('no line is malformed and every line is either verified or listed as unverifiable', () => {
+    for (const r of replays) {
+      expect({ line: r.argv.join(' '), verdict: r.verdict, output: r.verdict === 'verified' || r.verdict === 'unverifiable' ? '' : r.output })
+        .toEqual({ line: r.argv.join(' '), verdict: expect.stringMatching(/^(verified|unverifiable)$/), output: '' });
+    }
+  });
+
+  test('both vmss commands, with and without a subscription, are verified for real (under the fallback profile: Debian\'s SDK lacks the default one)', () => {
+    expect(new Set(lines.map(commandOf))).toEqual(new Set(['account show', 'vmss rolling-upgrade get-latest', 'vmss list-instances']));
+    for (const command of ['vmss rolling-upgrade get-latest', 'vmss list-instances']) {
+      const ofCommand = replays.filter((r) => commandOf(r.argv) === command);
+      expect({ command, count: ofCommand.length, verdicts: [...new Set(ofCommand.map((r) => r.verdict))] }).toEqual({ command, count: 2, verdicts: ['verified'] });
+    }
+    const verified = [...new Set(replays.filter((r) => r.verdict === 'verified').map((r) => `${commandOf(r.argv)}${r.profile === 'latest' ? '' : ` (${r.profile})`}`))];
+    console.log(`verified: ${verified.sort().join(', ')}`);
+  });
+
+  test('the replay tells a malformed vmss line from a well-formed one', async () => {
+    const list = lines.find((argv) => commandOf(argv) === 'vmss list-instances')!;
+    const latest = lines.find((argv) => commandOf(argv) === 'vmss rolling-upgrade get-latest')!;
+    const [badOption, badQuery, missingName] = await Promise.all([
+      replay([...list, '--no-such-option'], layout.directory, FALLBACK_PROFILE),
+      // The query without its closing bracket.
+      replay(latest.map((a, i) => (latest[i - 1] === '--query' ? a.slice(0, -1) : a)), layout.directory, FALLBACK_PROFILE),
+      replay(latest.filter((a) => !a.startsWith('--name=')), layout.directory, FALLBACK_PROFILE),
+    ]);
+    expect([badOption.code, badOption.verdict]).toEqual([2, 'malformed']);
+    expect(badOption.output).toContain('unrecognized arguments: --no-such-option');
+    expect([badQuery.code, badQuery.verdict]).toEqual([2, 'malformed']);
+    expect(missingName.verdict).toBe('malformed');
   });
 });

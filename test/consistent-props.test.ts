@@ -1,11 +1,11 @@
 /**
  * The rules every construct shares, one table each: where a construct's resources go (`resourceGroupName` +
  * `createResourceGroup`) and which management ports a source range opens (`managementSourceRange` +
- * `managementPorts`, RDP alone by default; GoldenVm's deprecated `rdpSourceRange`).
+ * `managementPorts`, RDP alone by default; GoldenVm's deprecated `rdpSourceRange`), for every construct with them.
  */
 import { TerraformStack } from 'cdktf';
 import {
-  GeneralizedImage, GoldenVm, GoldenVmProps, HyperVGeneration, ImageCopy, ImageFleet, ManagedImage, ManagementPort,
+  GeneralizedImage, GoldenVm, GoldenVmProps, HyperVGeneration, ImageCopy, ImageFleet, ImageScaleSet, ManagedImage, ManagementPort,
 } from '../lib';
 import { goldenVmProps, warningsOf } from './util/constructs';
 import { onlyResource, resourcesOf, synthStack } from './util/synth';
@@ -33,6 +33,9 @@ const CONSTRUCTS: Array<[string, string, (stack: TerraformStack, props: GroupPro
     (parsed) => Object.values<any>(resourcesOf(parsed, 'azurerm_image')).map((i) => i.resource_group_name)],
   ['ImageFleet', 'rg-web', (stack, props) => new ImageFleet(stack, 'Fleet', { image: sourceImage(stack), count: 2, namePrefix: 'web', ...props }),
     (parsed) => [onlyResource(parsed, 'azurerm_windows_virtual_machine').resource_group_name]],
+  ['ImageScaleSet', 'rg-web', (stack, props) => new ImageScaleSet(stack, 'Web', { image: sourceImage(stack), count: 2, namePrefix: 'web', ...props }),
+    (parsed) => ['azurerm_windows_virtual_machine_scale_set', 'azurerm_lb', 'azurerm_public_ip', 'azurerm_network_security_group']
+      .map((type) => onlyResource(parsed, type).resource_group_name)],
 ];
 
 function groupsOf(parsed: any): any[] {
@@ -89,10 +92,11 @@ describe('one resource group rule for every construct', () => {
   });
 });
 
-describe('one management access rule for GoldenVm and ImageFleet', () => {
+describe('one management access rule for GoldenVm, ImageFleet and ImageScaleSet', () => {
   const MAKERS: Array<[string, (stack: TerraformStack, props: Record<string, unknown>) => unknown]> = [
     ['GoldenVm', (stack, props) => buildVm(stack, props)],
     ['ImageFleet', (stack, props) => new ImageFleet(stack, 'Fleet', { image: sourceImage(stack), count: 1, namePrefix: 'web', ...props })],
+    ['ImageScaleSet', (stack, props) => new ImageScaleSet(stack, 'Web', { image: sourceImage(stack), count: 1, namePrefix: 'web', ...props })],
   ];
   function managementRule(parsed: any): any {
     return onlyResource(parsed, 'azurerm_network_security_group').security_rule.find((r: any) => r.name === 'allow-management-from-source-range');

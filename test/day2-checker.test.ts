@@ -4,6 +4,7 @@
  * arguments replace, others update, nested ForceNew fields precisely).
  */
 import { spawnSync } from 'child_process';
+import { replacementCause } from './day2/checker';
 import { Day2Harness } from './day2/harness';
 import { pick } from './day2/standin';
 
@@ -348,5 +349,231 @@ describeWithTerraform('day-2 checker: gallery image versions and their line', ()
     const r = harness.deploy('main', stack({ ...gallery(false), terraform_data: { line: line(referencingLine) } }));
     expect(r.summary).toMatchObject({ create: [], replace: ['azurerm_shared_image.def'], update: [], delete: [] });
     expect(rules(r)).toEqual(['versions-before-definition azurerm_shared_image.def']);
+  });
+});
+
+describe('day-2 stand-in: force-new paths nested in blocks inside blocks', () => {
+  const nic = {
+    network_interface: [{
+      name: 'nic',
+      ip_configuration: [
+        { name: 'a', public_ip_address: { name: 'pip', version: 'IPv4', ip_tag: [{ tag: 't', type: 'FirstPartyUsage' }] } },
+        { name: 'b' },
+      ],
+    }],
+    rolling_upgrade_policy: { max_batch_instance_percent: 20 },
+  };
+
+  test('a.b.c.d picks every element of every level; absent all the way down is undefined', () => {
+    expect(pick(nic, 'network_interface.name')).toEqual(['nic']);
+    expect(pick(nic, 'network_interface.ip_configuration.name')).toEqual([['a', 'b']]);
+    expect(pick(nic, 'network_interface.ip_configuration.public_ip_address.version')).toEqual([[['IPv4'], undefined]]);
+    expect(pick(nic, 'network_interface.ip_configuration.public_ip_address.ip_tag.*'))
+      .toEqual([[[[{ tag: 't', type: 'FirstPartyUsage' }]], undefined]]);
+    expect(pick(nic, 'network_interface.ip_configuration.public_ip_address.public_ip_prefix_id')).toBeUndefined();
+    expect(pick({ network_interface: [{ name: 'nic', ip_configuration: [{ name: 'a' }] }] },
+      'network_interface.ip_configuration.public_ip_address.version')).toBeUndefined();
+  });
+
+  test('a.# is the count of a block written as an object or a list, whatever its fields', () => {
+    expect(pick(nic, 'rolling_upgrade_policy.#')).toBe(1);
+    expect(pick({ rolling_upgrade_policy: [{ max_batch_instance_percent: 50 }] }, 'rolling_upgrade_policy.#')).toBe(1);
+    expect(pick({}, 'rolling_upgrade_policy.#')).toBeUndefined();
+  });
+});
+
+describeWithTerraform('day-2 stand-in and checker: a load-balanced scale set (azurerm 4.55)', () => {
+  const harness = new Day2Harness();
+  afterAll(() => harness.dispose());
+  beforeEach(() => harness.reset());
+
+  const LB_ID = '${azurerm_lb.lb.id}';
+  const IMAGE_1 = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-build/providers/Microsoft.Compute/images/img-1';
+  const IMAGE_2 = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-build/providers/Microsoft.Compute/images/img-2';
+  const rules = (r: { violations: { rule: string; address: string }[] }) => r.violations.map((v) => `${v.rule} ${v.address}`).sort();
+  const VMSS = 'azurerm_windows_virtual_machine_scale_set.vmss';
+  const LB_CHILDREN = ['azurerm_lb_backend_address_pool.pool', 'azurerm_lb_outbound_rule.out', 'azurerm_lb_probe.http', 'azurerm_lb_rule.http'];
+
+  interface Options {
+    vmss?: Record<string, unknown>;
+    publicIp?: Record<string, unknown>;
+    ipConfiguration?: Record<string, unknown>;
+    nicName?: string;
+    lb?: Record<string, unknown>;
+    probe?: Record<string, unknown>;
+    vmssLifecycle?: Record<string, unknown>;
+    extra?: Record<string, Record<string, unknown>>;
+  }
+
+  function scaleSet(o: Options = {}): any {
+    return stack({
+      azurerm_lb: {
+        lb: {
+          name: 'lb-web',
+          resource_group_name: RG,
+          location: 'westeurope',
+          sku: 'Standard',
+          frontend_ip_configuration: [{ name: 'public', public_ip_address_id: '/pip/lb' }],
+          ...o.lb,
+        },
+      },
+      azurerm_lb_backend_address_pool: { pool: { name: 'web', loadbalancer_id: LB_ID } },
+      azurerm_lb_probe: { http: { name: 'http', loadbalancer_id: LB_ID, protocol: 'Http', port: 80, request_path: '/', ...o.probe } },
+      azurerm_lb_rule: {
+        http: {
+          name: 'http',
+          loadbalancer_id: LB_ID,
+          frontend_ip_configuration_name: '${azurerm_lb.lb.frontend_ip_configuration[0].name}',
+          protocol: 'Tcp',
+          frontend_port: 80,
+          backend_port: 80,
+          backend_address_pool_ids: ['${azurerm_lb_backend_address_pool.pool.id}'],
+          probe_id: '${azurerm_lb_probe.http.id}',
+          disable_outbound_snat: true,
+        },
+      },
+      azurerm_lb_outbound_rule: {
+        out: {
+          name: 'out',
+          loadbalancer_id: LB_ID,
+          protocol: 'All',
+          backend_address_pool_id: '${azurerm_lb_backend_address_pool.pool.id}',
+          frontend_ip_configuration: [{ name: '${azurerm_lb.lb.frontend_ip_configuration[0].name}' }],
+        },
+      },
+      azurerm_windows_virtual_machine_scale_set: {
+        vmss: {
+          name: 'vmss-web',
+          resource_group_name: RG,
+          location: 'westeurope',
+          sku: 'Standard_D2s_v5',
+          instances: 3,
+          admin_username: 'admin1',
+          admin_password: '${random_password.pw.result}',
+          computer_name_prefix: 'web',
+          source_image_id: IMAGE_1,
+          upgrade_mode: 'Rolling',
+          health_probe_id: '${azurerm_lb_probe.http.id}',
+          rolling_upgrade_policy: {
+            max_batch_instance_percent: 20,
+            max_unhealthy_instance_percent: 20,
+            max_unhealthy_upgraded_instance_percent: 20,
+            pause_time_between_batches: 'PT0S',
+          },
+          os_disk: { caching: 'ReadWrite', storage_account_type: 'StandardSSD_LRS' },
+          network_interface: [{
+            name: o.nicName ?? 'nic',
+            primary: true,
+            ip_configuration: [{
+              name: 'internal',
+              primary: true,
+              subnet_id: '/subnets/web',
+              load_balancer_backend_address_pool_ids: ['${azurerm_lb_backend_address_pool.pool.id}'],
+              ...(o.publicIp ? { public_ip_address: [{ name: 'pip', ...o.publicIp }] } : {}),
+              ...o.ipConfiguration,
+            }],
+          }],
+          ...(o.vmssLifecycle ? { lifecycle: o.vmssLifecycle } : {}),
+          ...o.vmss,
+        },
+      },
+      ...o.extra,
+    });
+  }
+
+  /** The arguments a planned change of `address` changes (top-level keys of the stand-in's input). */
+  function changedArguments(step: any, address: string): string[] {
+    const [type, name] = address.split('.');
+    const rc = step.plan.resource_changes.find((x: any) => x.address === `terraform_data.${type}__${name}`);
+    const before = rc.change.before?.input ?? {};
+    const after = rc.change.after?.input ?? {};
+    return [...new Set([...Object.keys(before), ...Object.keys(after)])]
+      .filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k])).sort();
+  }
+
+  test('a new image, the instance count, the rolling policy\'s fields, the ip configuration, sku and custom data update the scale set '
+    + 'in place; the load balancer stays', () => {
+    expect(harness.deploy('main', scaleSet()).violations).toEqual([]);
+    const rollout = harness.deploy('main', scaleSet({
+      vmss: {
+        source_image_id: IMAGE_2,
+        instances: 300,
+        sku: 'Standard_D4s_v5',
+        custom_data: 'eA==',
+        rolling_upgrade_policy: {
+          max_batch_instance_percent: 50,
+          max_unhealthy_instance_percent: 50,
+          max_unhealthy_upgraded_instance_percent: 50,
+          pause_time_between_batches: 'PT1M',
+        },
+      },
+      ipConfiguration: { name: 'internal-2', subnet_id: '/subnets/web-2' },
+    }));
+    expect(rollout.summary).toMatchObject({ create: [], replace: [], update: [VMSS], delete: [] });
+    expect(changedArguments(rollout, VMSS)).toEqual(['custom_data', 'instances', 'network_interface', 'rolling_upgrade_policy', 'sku', 'source_image_id']);
+    expect(rollout.violations).toEqual([]);
+  });
+
+  test('the scale set is replaced by its ForceNew arguments: network_interface.name, upgrade_mode, the rolling policy removed, '
+    + 'a public IP version four blocks deep', () => {
+    harness.deploy('main', scaleSet({ publicIp: {} }));
+    const replaced = (o: Options) => {
+      const r = harness.deploy('main', scaleSet(o), { planOnly: true });
+      return {
+        summary: r.summary,
+        cause: replacementCause(r.plan.resource_changes.find((x: any) =>
+          x.address === 'terraform_data.azurerm_windows_virtual_machine_scale_set__vmss').change),
+      };
+    };
+    expect(replaced({ publicIp: {}, nicName: 'nic-2' })).toMatchObject({ summary: { replace: [VMSS], update: [] }, cause: ['network_interface.name'] });
+    expect(replaced({ publicIp: {}, vmss: { upgrade_mode: 'Automatic' } })).toMatchObject({ summary: { replace: [VMSS] }, cause: ['upgrade_mode'] });
+    expect(replaced({ publicIp: { version: 'IPv6' } })).toMatchObject({
+      summary: { replace: [VMSS] }, cause: ['network_interface.ip_configuration.public_ip_address.version'],
+    });
+    expect(replaced({ publicIp: {}, vmss: { computer_name_prefix: 'app' } })).toMatchObject({ summary: { replace: [VMSS] }, cause: ['computer_name_prefix'] });
+    expect(replaced({ publicIp: {}, vmss: { secure_boot_enabled: true } })).toMatchObject({ summary: { replace: [VMSS] }, cause: ['secure_boot_enabled'] });
+    expect(replaced({ publicIp: { name: 'pip-2', domain_name_label: 'web' } }).summary).toMatchObject({ replace: [], update: [VMSS] });
+    expect(replaced({ publicIp: {}, vmss: { rolling_upgrade_policy: undefined, upgrade_mode: undefined } }).cause)
+      .toEqual(['rolling_upgrade_policy.#', 'upgrade_mode']);
+  });
+
+  test('load balancer: the probe\'s port updates in place; a new sku replaces the load balancer and, through its id, every child', () => {
+    harness.deploy('main', scaleSet());
+    expect(harness.deploy('main', scaleSet({ probe: { port: 8080, request_path: '/health' } })).summary)
+      .toMatchObject({ create: [], replace: [], update: ['azurerm_lb_probe.http'], delete: [] });
+    const sku = harness.deploy('main', scaleSet({ probe: { port: 8080, request_path: '/health' }, lb: { sku: 'Gateway' } }), { planOnly: true });
+    expect(sku.summary.replace).toEqual(['azurerm_lb.lb', ...LB_CHILDREN]);
+    // The scale set's pool and probe ids keep their names, hence their ids: known after apply, an update of the scale set.
+    expect(sku.summary.update).toEqual([VMSS]);
+  });
+
+  test('load balancer children are identified under their load balancer: two pools with one name are caught', () => {
+    const r = harness.deploy('main', scaleSet({ extra: { azurerm_lb_backend_address_pool: { pool: { name: 'web', loadbalancer_id: LB_ID }, again: { name: 'WEB', loadbalancer_id: LB_ID } } } }));
+    expect(rules(r)).toEqual(['same-name azurerm_lb_backend_address_pool.again']);
+  });
+
+  test('scale-set-rollout: a scale set replaced while its image changes (a ForceNew argument, or replace_triggered_by)', () => {
+    harness.deploy('main', scaleSet({ extra: { terraform_data: { revision: { triggers_replace: 'a' } } } }));
+    const forced = harness.deploy('main', scaleSet({
+      vmss: { source_image_id: IMAGE_2, upgrade_mode: 'Automatic', rolling_upgrade_policy: undefined },
+      extra: { terraform_data: { revision: { triggers_replace: 'a' } } },
+    }));
+    expect(forced.summary.replace).toEqual([VMSS]);
+    expect(rules(forced)).toEqual([`scale-set-rollout ${VMSS}`]);
+    expect(forced.violations[0].message).toContain('forced by rolling_upgrade_policy.#, upgrade_mode');
+    const triggered = harness.deploy('main', scaleSet({
+      vmss: { source_image_id: IMAGE_1, upgrade_mode: 'Automatic', rolling_upgrade_policy: undefined },
+      vmssLifecycle: { replace_triggered_by: ['terraform_data.revision'] },
+      extra: { terraform_data: { revision: { triggers_replace: 'b' } } },
+    }));
+    expect(triggered.summary.replace).toEqual([VMSS, 'terraform_data.revision']);
+    expect(triggered.violations.map((v) => v.message)).toEqual([expect.stringContaining('forced by lifecycle.replace_triggered_by')]);
+    // Replaced without an image change: not this rule's business.
+    const sameImage = harness.deploy('main', scaleSet({
+      vmss: { source_image_id: IMAGE_1, upgrade_mode: 'Manual', rolling_upgrade_policy: undefined },
+      extra: { terraform_data: { revision: { triggers_replace: 'b' } } },
+    }));
+    expect(sameImage.summary.replace).toEqual([VMSS]);
+    expect(sameImage.violations).toEqual([]);
   });
 });

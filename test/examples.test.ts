@@ -9,12 +9,14 @@ import { App } from 'cdktf';
 import { buildApp as existingImage } from '../examples/existing-image/main';
 import { buildApp as galleryTrustedLaunch } from '../examples/gallery-trusted-launch/main';
 import { buildApp as goldenImage } from '../examples/golden-image/main';
+import { buildApp as scaleSet } from '../examples/scale-set/main';
 import { buildApp as testingApp } from '../examples/testing/app';
 
 const EXAMPLES: Array<[string, (app: App) => App, string[]]> = [
   ['golden-image', goldenImage, ['golden-image', 'golden-fleet']],
   ['existing-image', existingImage, ['fleet-from-existing-image']],
   ['gallery-trusted-launch', galleryTrustedLaunch, ['gallery-image', 'gallery-fleet']],
+  ['scale-set', scaleSet, ['golden-image', 'web-scale-set']],
   ['testing', (app) => {
     testingApp(app);
     return app;

@@ -4,7 +4,7 @@ import { TerraformStack, Testing } from 'cdktf';
 import {
   FleetRollout, GalleryImage, GalleryImageProps, GoldenImageChecks, GalleryImageVersion, GalleryImageVersionProps, GalleryStorageType,
   GeneralizedImage,
-  GoldenVm, HyperVGeneration, ImageCopy, ImageFleet, ImageGallery, ImageKind, ImageSecurityType, MarketplaceImage,
+  GoldenVm, HyperVGeneration, ImageCopy, ImageFleet, ImageGallery, ImageKind, ImageScaleSet, ImageSecurityType, MarketplaceImage,
   SecurityType,
 } from '../lib';
 import { goldenVmProps, warningsOf } from './util/constructs';
@@ -190,6 +190,16 @@ describe('Trusted Launch build -> gallery version', () => {
       .toBe('westeurope=1=Standard_LRS\nnortheurope=4=Standard_LRS\nswedencentral=2=Standard_ZRS');
     // The replication step runs again when the counts change.
     expect(resourceAt(parsed, 'terraform_data', 'Version/Replication').triggers_replace.target_regions).toContain('northeurope=4');
+  });
+
+  test('scale sets count like fleets', () => {
+    const app = Testing.app();
+    const images = new TerraformStack(app, 'images');
+    const { version } = pipeline(images);
+    const webStack = new TerraformStack(app, 'web');
+    new ImageScaleSet(webStack, 'Web', { image: version.importInto(webStack, 'Image', { latest: true }), location: 'northeurope', count: 300, namePrefix: 'web' });
+    const parsed = JSON.parse(Testing.synth(images));
+    expect(environmentOf(resourceAt(parsed, 'terraform_data', 'Version/Publish')).GOLDEN_TARGET_REGIONS).toContain('northeurope=6=Standard_LRS');
   });
 
   test('fleets in another stack count too, through importInto', () => {

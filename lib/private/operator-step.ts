@@ -5,7 +5,7 @@ import { scriptsAssetPath } from './script-assets';
 import { TerraformData } from './terraform-data';
 
 /** An operator script under `lib/scripts/operator`. */
-export type OperatorScript = 'setup-vm.sh' | 'generalize-vm.sh' | 'images.sh' | 'gallery.sh';
+export type OperatorScript = 'setup-vm.sh' | 'generalize-vm.sh' | 'images.sh' | 'gallery.sh' | 'verify-scale-set.sh';
 
 export interface OperatorStepOptions {
   readonly script: OperatorScript;

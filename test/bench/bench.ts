@@ -1,14 +1,24 @@
 /**
- * Synthesis benchmark: `npm run bench` (or `npx projen bench`). Prints one table; every figure is measured in this run.
+ * Synthesis benchmark: `npm run bench` (or `npx projen bench`). Prints its tables; every figure is measured in this run.
  *
  * Wall times are medians of RUNS runs after one warm-up run, each a fresh process (what a user pays per
  * `cdktf synth`); peak RSS is the process's own maxRSS. Set BENCH_RUNS to change the number of runs and
  * BENCH_SKIP_CLI=1 / BENCH_SKIP_TESTS=1 to skip the slow rows.
+ *
+ * A second table compares ImageFleet with ImageScaleSet for N = 3 / 300 / 3000 VMs (apps/fleets.js): resource
+ * instances planned, VMs Azure creates, the time of a real `terraform plan` of the day-2 harness's provider-free
+ * stand-in configuration of the stack (test/day2/standin.ts; `terraform` on PATH), and the synth time.
+ * BENCH_SKIP_FLEETS=1 skips it, BENCH_ONLY=fleets runs it alone. A plan is stopped after BENCH_PLAN_TIMEOUT_S (240)
+ * or once the section has run BENCH_FLEETS_BUDGET_S (360), but never before 60 s; BENCH_FLEET_COUNTS (3,300,3000)
+ * changes N.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { ImageScaleSet } from '../../lib/image-scale-set';
+import { readStacks, summarize } from '../day2/harness';
+import { originalAddress, standInConfig } from '../day2/standin';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const APPS = path.join(__dirname, 'apps');
@@ -88,10 +98,8 @@ function format(rows: Row[]): string {
   return lines.join('\n');
 }
 
-function main(): void {
-  process.stderr.write(`benchmark: ${RUNS} runs after one warm-up, on ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, `
-    + `${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}\n`);
-  compileExamples();
+/** The synthesis rows (the first table), as before the fleet section was added. */
+function synthesisSection(): void {
   const node = process.execPath;
   const app = (file: string, ...extra: string[]) => (o: string) => [path.join(APPS, file), o, ...extra];
   const counts = [3, 30, 300, 3000];
@@ -133,7 +141,270 @@ function main(): void {
   console.log(`(2)/(1) library example vs floor:        ${(library.seconds / floor.seconds).toFixed(2)}x (target <= 1.3x, 1.5x at worst)`);
   console.log(`(3)/(2) hand-written barrel vs library:  ${(barrel.seconds / library.seconds).toFixed(2)}x (target >= 5x)`);
   console.log(`fleet 3000 vs 3: time ${(f3000.seconds / f3.seconds).toFixed(2)}x, JSON ${((f3000.bytes ?? 0) / (f3.bytes ?? 1)).toFixed(2)}x (target <= 1.3x)`);
-  console.log(`machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.type()} ${os.release()}, node ${process.version}`);
+  console.log(machineLine());
+}
+
+function machineLine(): string {
+  return `machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.type()} ${os.release()}, node ${process.version}`;
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// ImageFleet versus ImageScaleSet (the second table): for N VMs, what Terraform plans and how long a real
+// `terraform plan` of the day-2 harness's stand-in configuration of the stack takes (test/day2/standin.ts: every
+// provider resource becomes terraform_data stand-ins, so no provider is downloaded), and the synth time.
+
+const FLEET_COUNTS = (process.env.BENCH_FLEET_COUNTS ?? '3,300,3000').split(',').map(Number);
+/**
+ * A plan still running after BENCH_PLAN_TIMEOUT_S seconds, or when the section has used its budget (but never before
+ * MIN_PLAN_TIMEOUT_S), is stopped and reported as a lower bound.
+ */
+const PLAN_TIMEOUT_S = Number(process.env.BENCH_PLAN_TIMEOUT_S ?? 240);
+const BUDGET_S = Number(process.env.BENCH_FLEETS_BUDGET_S ?? 360);
+const MIN_PLAN_TIMEOUT_S = 60;
+const MAX_SCALE_SET = ImageScaleSet.MAX_INSTANCES;
+const MAX_FROM_MANAGED_IMAGE = ImageScaleSet.MAX_INSTANCES_FROM_MANAGED_IMAGE;
+/** A first plan slower than this is not repeated: one run is the figure. */
+const SLOW_PLAN_S = 20;
+const PLAN_ARGS = ['plan', '-refresh=false', '-input=false', '-lock=false', '-out=bench.tfplan'];
+const STANDIN_CLOCK = '2026-01-01T00:00:00Z';
+const tfEnv = { ...env, TF_IN_AUTOMATION: '1', TF_INPUT: '0' };
+
+type ConstructName = 'ImageFleet' | 'ImageScaleSet';
+interface FleetCase { readonly construct: ConstructName; readonly kind: 'fleet' | 'scaleset'; readonly count: number }
+
+interface TfResult { readonly seconds: number; readonly stdout: string; readonly timedOut: boolean }
+
+function tf(dir: string, args: string[], timeoutSeconds?: number, input?: string): TfResult {
+  const start = process.hrtime.bigint();
+  const timeout = timeoutSeconds === undefined ? undefined : Math.round(timeoutSeconds * 1000);
+  const result = spawnSync('terraform', [...args, '-no-color'], { cwd: dir, env: tfEnv, encoding: 'utf8', input, maxBuffer: 2 ** 30, timeout, killSignal: 'SIGKILL' });
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  if ((result.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT') {
+    return { seconds, stdout: result.stdout ?? '', timedOut: true };
+  }
+  if (result.error || result.status !== 0) {
+    throw new Error(`terraform ${args.join(' ')} failed in ${dir} (${result.error?.message ?? result.status}):\n${result.stdout}\n${result.stderr}`);
+  }
+  return { seconds, stdout: result.stdout, timedOut: false };
+}
+
+/** Planned instances, by what they stand for. */
+interface Counts {
+  /** Resource instances of the original configuration: azurerm ones (each an ARM create call by Terraform). */
+  readonly azurerm: number;
+  /** Other resource instances of the original configuration (random_password, terraform_data). */
+  readonly others: number;
+  /** terraform_data instances of the stand-in configuration (two per provider resource instance). */
+  readonly standIn: number;
+  /** VMs Azure creates: one per azurerm_windows_virtual_machine instance, `instances` per scale set. */
+  readonly vms: number;
+}
+
+/** Counts from `terraform show -json` of the saved plan: resource_changes with a create action. */
+function countsFromPlan(plan: any): Counts {
+  const created = (plan.resource_changes ?? []).filter((rc: any) => rc.mode === 'managed' && rc.change.actions.includes('create'));
+  const originals = summarize(plan).create;
+  let vms = 0;
+  for (const rc of created) {
+    const original = originalAddress(rc.address);
+    if (original && !original.computed && original.type === 'azurerm_windows_virtual_machine') {
+      vms += 1;
+    } else if (original && !original.computed && original.type === 'azurerm_windows_virtual_machine_scale_set') {
+      vms += Number(rc.change.after.input.instances);
+    }
+  }
+  const azurerm = originals.filter((a) => a.startsWith('azurerm_')).length;
+  return { azurerm, others: originals.length - azurerm, standIn: created.length, vms };
+}
+
+/**
+ * The same counts without a plan, for a plan stopped by the timeout: `terraform console` evaluates, in the same
+ * initialized stand-in directory, `length()` of every resource's for_each (its count; 1 for a single resource), and
+ * the scale sets' `instances`. Cross-checked against the plan wherever the plan finishes.
+ */
+function countsFromConsole(dir: string, config: any): Counts {
+  const expression = (value: unknown): string => {
+    const m = typeof value === 'string' ? /^\$\{([^]*)\}$/.exec(value) : null;
+    return m ? m[1] : JSON.stringify(value);
+  };
+  const entries = Object.entries(config.resource.terraform_data as Record<string, any>);
+  const sizes = entries.map(([, body]) => (body.for_each !== undefined ? `length(${expression(body.for_each)})`
+    : body.count !== undefined ? expression(body.count) : '1'));
+  const instances = entries.map(([name, body]) => (name.startsWith('azurerm_windows_virtual_machine_scale_set__') && !name.endsWith('__computed')
+    ? expression(body.input.instances) : '0'));
+  const out = tf(dir, ['console'], undefined, `jsonencode([[${sizes.join(', ')}], [${instances.join(', ')}]])\n`).stdout.trim();
+  const [sizeValues, instanceValues] = JSON.parse(JSON.parse(out)) as [number[], number[]];
+  let azurerm = 0;
+  let others = 0;
+  let vms = 0;
+  entries.forEach(([name], i) => {
+    const original = originalAddress(`terraform_data.${name}`);
+    if (original?.computed) {
+      return;
+    }
+    if (original?.type.startsWith('azurerm_')) {
+      azurerm += sizeValues[i];
+    } else {
+      others += sizeValues[i];
+    }
+    vms += original?.type === 'azurerm_windows_virtual_machine' ? sizeValues[i] : sizeValues[i] * instanceValues[i];
+  });
+  return { azurerm, others, standIn: sizeValues.reduce((a, b) => a + b, 0), vms };
+}
+
+interface PlanMeasure {
+  /** Median of the runs, or the one run, or the time at which the plan was stopped. */
+  readonly seconds: number;
+  /** Timed runs (after a warm-up when `repeated`). */
+  readonly runs: number;
+  readonly repeated: boolean;
+  readonly stopped: boolean;
+  readonly counts: Counts;
+  /** Where the counts come from. */
+  readonly countedBy: 'plan' | 'console';
+}
+
+/**
+ * Writes the stand-in of the synthesized stack as the day-2 harness does (`<root>/stacks/<stack>/cdk.tf.json`), inits
+ * once, and times `terraform plan`: RUNS runs after a warm-up, or the first run alone when it took over SLOW_PLAN_S.
+ */
+function measurePlan(label: string, outdir: string, root: string, timeoutSeconds: number): PlanMeasure {
+  const stacks = readStacks(outdir);
+  const names = Object.keys(stacks);
+  if (names.length !== 1) {
+    throw new Error(`${label}: expected one stack in ${outdir}, found ${names.join(', ')}`);
+  }
+  const config = standInConfig(stacks[names[0]], { clock: STANDIN_CLOCK }).config;
+  const dir = path.join(root, 'stacks', names[0]);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'cdk.tf.json'), JSON.stringify(config, null, 2));
+  tf(dir, ['init', '-input=false']);
+  const fromConsole = countsFromConsole(dir, config);
+
+  process.stderr.write(`  ${label}: terraform plan of ${fromConsole.standIn} stand-in instances (timeout ${timeoutSeconds.toFixed(0)} s)...\n`);
+  const first = tf(dir, PLAN_ARGS, timeoutSeconds);
+  if (first.timedOut) {
+    process.stderr.write(`  ${label}: plan stopped after ${first.seconds.toFixed(0)} s\n`);
+    return { seconds: first.seconds, runs: 1, repeated: false, stopped: true, counts: fromConsole, countedBy: 'console' };
+  }
+  const plan = JSON.parse(tf(dir, ['show', '-json', 'bench.tfplan']).stdout);
+  const counts = countsFromPlan(plan);
+  if (JSON.stringify(counts) !== JSON.stringify(fromConsole)) {
+    throw new Error(`${label}: the plan's counts ${JSON.stringify(counts)} differ from terraform console's ${JSON.stringify(fromConsole)}`);
+  }
+  const repeated = first.seconds <= SLOW_PLAN_S;
+  // The first run is the warm-up, unless it is slow: then it is the one run.
+  const times = repeated ? Array.from({ length: RUNS }, () => tf(dir, PLAN_ARGS).seconds) : [first.seconds];
+  const seconds = median(times);
+  process.stderr.write(`  ${label}: terraform plan ${seconds.toFixed(2)} s (${repeated ? `median of ${times.length}` : 'one run'}), `
+    + `${counts.azurerm + counts.others} resource instances\n`);
+  return { seconds, runs: times.length, repeated, stopped: false, counts, countedBy: 'plan' };
+}
+
+interface FleetRow { readonly c: FleetCase; readonly synth: Row; readonly plan: PlanMeasure; readonly note: string }
+
+function formatFleets(rows: FleetRow[]): string {
+  const header = ['#', 'construct', 'N', 'VMs Azure creates', 'Terraform resource instances', 'of which azurerm (ARM create calls by Terraform)',
+    'of which others', 'stand-in instances planned', 'terraform plan (s)', 'synth median wall (s)', 'synth peak RSS (MB)', 'cdk.tf.json (bytes)', 'note'];
+  const body = rows.map((r, i) => {
+    const n = r.plan.counts;
+    const planCell = r.plan.stopped ? `> ${r.plan.seconds.toFixed(0)} (stopped)` : r.plan.seconds.toFixed(2);
+    return [String(i + 1), r.c.construct, String(r.c.count), String(n.vms), String(n.azurerm + n.others), String(n.azurerm), String(n.others),
+      String(n.standIn), planCell, r.synth.seconds.toFixed(3), r.synth.maxRssMb?.toFixed(0) ?? '-', r.synth.bytes ? String(r.synth.bytes) : '-', r.note];
+  });
+  return [header, header.map(() => '---'), ...body].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+}
+
+function fleetNote(c: FleetCase, plan: PlanMeasure): string {
+  const notes: string[] = [];
+  if (c.kind === 'scaleset' && c.count > MAX_FROM_MANAGED_IMAGE) {
+    const sets = Math.ceil(c.count / MAX_SCALE_SET);
+    notes.push(`${sets} ImageScaleSet${sets > 1 ? 's' : ''} of ${Math.ceil(c.count / sets)} from a gallery image version reference (GalleryImageVersion.fromVersionId): `
+      + `one scale set holds at most ${MAX_SCALE_SET}, ${MAX_FROM_MANAGED_IMAGE} from a managed image`);
+  } else {
+    notes.push(`one ${c.construct} from a managed image (ManagedImage.fromImageId)`);
+  }
+  if (plan.stopped) {
+    notes.push(`plan stopped after ${plan.seconds.toFixed(0)} s, one run; counts from terraform console (length of each for_each) in the same directory`);
+  } else {
+    notes.push(plan.repeated ? `plan: median of ${plan.runs} after a warm-up` : `plan: one run (over ${SLOW_PLAN_S} s)`);
+  }
+  return notes.join('; ');
+}
+
+function fleetSection(): void {
+  const started = process.hrtime.bigint();
+  const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
+  const node = process.execPath;
+  const app = path.join(APPS, 'fleets.js');
+  const cases: FleetCase[] = (['fleet', 'scaleset'] as const).flatMap((kind) => FLEET_COUNTS.map((count) =>
+    ({ construct: (kind === 'fleet' ? 'ImageFleet' : 'ImageScaleSet') as ConstructName, kind, count })));
+  const label = (c: FleetCase) => `${c.construct} N=${c.count}`;
+  process.stderr.write(`fleet section: synth of ${cases.length} stacks (${RUNS} runs after one warm-up each)\n`);
+  const synth = measureAll(cases.map((c) => ({ label: `${label(c)} synth`, command: node, args: (o: string) => [app, o, c.kind, String(c.count)] })));
+
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-fleets-'));
+  const plans = new Map<FleetCase, PlanMeasure>();
+  try {
+    // Cheapest first (the scale sets, then the fleets by N), so that the section's budget is left to the largest fleet.
+    const order = [...cases].sort((a, b) => (a.kind === b.kind ? a.count - b.count : a.kind === 'scaleset' ? -1 : 1));
+    for (const c of order) {
+      const outdir = path.join(root, 'synth', `${c.kind}-${c.count}`);
+      fs.mkdirSync(path.dirname(outdir), { recursive: true });
+      run(node, [app, outdir, c.kind, String(c.count)]);
+      const timeout = Math.round(Math.max(MIN_PLAN_TIMEOUT_S, Math.min(PLAN_TIMEOUT_S, BUDGET_S - elapsed())));
+      plans.set(c, measurePlan(label(c), outdir, path.join(root, 'plan', `${c.kind}-${c.count}`), timeout));
+    }
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+  const rows: FleetRow[] = cases.map((c, i) => ({ c, synth: synth[i], plan: plans.get(c)!, note: fleetNote(c, plans.get(c)!) }));
+
+  console.log(formatFleets(rows));
+  console.log('');
+  const at = (construct: ConstructName, count: number) => rows.find((r) => r.c.construct === construct && r.c.count === count);
+  const top = Math.max(...FLEET_COUNTS);
+  const fleet = at('ImageFleet', top);
+  const scaleSet = at('ImageScaleSet', top);
+  if (fleet && scaleSet) {
+    const total = (r: FleetRow) => r.plan.counts.azurerm + r.plan.counts.others;
+    console.log(`resource instances at N=${top}, ImageFleet / ImageScaleSet: ${total(fleet)} / ${total(scaleSet)} = ${(total(fleet) / total(scaleSet)).toFixed(0)}x `
+      + `(ARM create calls by Terraform: ${fleet.plan.counts.azurerm} / ${scaleSet.plan.counts.azurerm} = `
+      + `${(fleet.plan.counts.azurerm / scaleSet.plan.counts.azurerm).toFixed(0)}x)${fleet.plan.countedBy === 'console' ? ', ImageFleet counted by terraform console' : ''}`);
+    const planSeconds = (r: FleetRow) => (r.plan.stopped ? `> ${r.plan.seconds.toFixed(0)} s (stopped)` : `${r.plan.seconds.toFixed(2)} s`);
+    console.log(`terraform plan at N=${top}, ImageFleet vs ImageScaleSet: ${planSeconds(fleet)} vs ${planSeconds(scaleSet)} = `
+      + `${fleet.plan.stopped ? '> ' : ''}${(fleet.plan.seconds / scaleSet.plan.seconds).toFixed(0)}x`);
+  }
+  for (const construct of ['ImageFleet', 'ImageScaleSet'] as const) {
+    const times = rows.filter((r) => r.c.construct === construct).map((r) => r.synth.seconds);
+    console.log(`synth time over N=${FLEET_COUNTS.join('/')}, ${construct}: ${times.map((t) => t.toFixed(3)).join(' / ')} s, `
+      + `max/min ${(Math.max(...times) / Math.min(...times)).toFixed(2)}x (target <= 1.3x, as for the example's fleet rows)`);
+  }
+  console.log(`section wall time: ${elapsed().toFixed(0)} s; terraform ${terraformVersion()}`);
+  console.log(machineLine());
+}
+
+function terraformVersion(): string {
+  return JSON.parse(tf(REPO, ['version', '-json']).stdout).terraform_version;
+}
+
+function main(): void {
+  const only = process.env.BENCH_ONLY;
+  if (only && only !== 'fleets') {
+    throw new Error(`BENCH_ONLY='${only}': the only section that can run alone is 'fleets'`);
+  }
+  process.stderr.write(`benchmark: ${RUNS} runs after one warm-up, on ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, `
+    + `${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}\n`);
+  compileExamples();
+  if (!only) {
+    synthesisSection();
+  }
+  if (!process.env.BENCH_SKIP_FLEETS) {
+    if (!only) {
+      console.log('');
+    }
+    fleetSection();
+  }
 }
 
 main();

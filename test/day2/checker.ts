@@ -31,13 +31,19 @@
  *    input names its resource group, gallery and definition: `resource_group_name`, `gallery_name`, `gallery_image`)
  *    needs that line deleted in the same plan, and destroyed first: the line depends on the definition (in the
  *    dependencies the prior state records, transitively), so Terraform destroys the line before the definition.
+ * f. `scale-set-rollout`: a new image reaches a scale set (azurerm_windows/linux_virtual_machine_scale_set) through its
+ *    upgrade policy: `source_image_id` and `source_image_reference` sku/version update the scale set's model in place
+ *    and a Rolling scale set rolls it out batch by batch behind its health probe. A plan that replaces a scale set
+ *    while changing its image instead deletes every instance at once (or, create-before-destroy, needs its name twice):
+ *    an outage of the whole scale set for a routine rebuild. The message names the ForceNew arguments whose change
+ *    forced the replacement (the stand-in's `triggers_replace` keys), or `replace_triggered_by`.
  *
  * Unknown values of the plan (names built from values known only after apply) are resolved from the state after the
  * apply of that plan when the caller passes it (`stateAfter`, `terraform show -json` of the state).
  */
 import { ARM_ID, OPERATOR_OUTPUT_PREFIX, originalAddress } from './standin';
 
-export type Rule = 'frozen-vm' | 'same-name' | 'trusted-launch-image' | 'line-kept' | 'versions-before-definition';
+export type Rule = 'frozen-vm' | 'same-name' | 'trusted-launch-image' | 'line-kept' | 'versions-before-definition' | 'scale-set-rollout';
 
 export interface Violation {
   readonly rule: Rule;
@@ -72,6 +78,9 @@ interface Instance {
 }
 
 const VM_TYPES = new Set(['azurerm_windows_virtual_machine', 'azurerm_linux_virtual_machine']);
+const SCALE_SET_TYPES = new Set(['azurerm_windows_virtual_machine_scale_set', 'azurerm_linux_virtual_machine_scale_set']);
+/** A scale set's image arguments: both update in place (only source_image_reference's publisher and offer are ForceNew). */
+const SCALE_SET_IMAGE_ARGUMENTS = ['source_image_id', 'source_image_reference'];
 
 const lower = (s: string | undefined) => s?.toLowerCase();
 const known = (v: unknown): v is string => typeof v === 'string' && v !== '';
@@ -98,8 +107,8 @@ export function identity(type: string, args: any): string | undefined {
   if (!build || !known(args.name)) {
     return undefined;
   }
-  const parents = ['resource_group_name', 'virtual_network_name', 'gallery_name', 'image_name', 'virtual_machine_id']
-    .filter((k) => k in args || (k === 'resource_group_name' && type !== 'azurerm_resource_group' && !/extension|run_command/.test(type)));
+  const parents = ['resource_group_name', 'virtual_network_name', 'gallery_name', 'image_name', 'virtual_machine_id', 'loadbalancer_id']
+    .filter((k) => k in args || (k === 'resource_group_name' && type !== 'azurerm_resource_group' && !/extension|run_command|^azurerm_lb_/.test(type)));
   if (parents.some((k) => !known(args[k]))) {
     return undefined;
   }
@@ -181,6 +190,7 @@ export function checkPlan(plan: any, options: CheckOptions = {}): Violation[] {
   checkTrustedLaunch(plan, all, report);
   checkLinesKept(all, report);
   checkVersionsBeforeDefinition(plan, all, report);
+  checkScaleSetRollout(plan, all, report);
   return violations;
 }
 
@@ -398,5 +408,35 @@ function checkVersionsBeforeDefinition(plan: any, all: Instance[], report: Repor
           + 'Terraform may delete the definition first, which Azure refuses while it still has versions');
       }
     }
+  }
+}
+
+/** The ForceNew arguments (stand-in trigger keys) whose value a planned change changes, or what else forced a replacement. */
+export function replacementCause(change: any, actionReason?: string): string[] {
+  const before = change?.before?.triggers_replace ?? {};
+  const after = change?.after?.triggers_replace ?? {};
+  const unknown = change?.after_unknown?.triggers_replace;
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(after), ...Object.keys(unknown && typeof unknown === 'object' ? unknown : {})])];
+  const forced = keys.filter((k) => canonical(before[k]) !== canonical(after[k]) || hasUnknown(unknown?.[k])).sort();
+  if (forced.length > 0) {
+    return forced;
+  }
+  return [actionReason === 'replace_by_triggers' ? 'lifecycle.replace_triggered_by' : actionReason ?? 'unknown'];
+}
+
+function checkScaleSetRollout(plan: any, all: Instance[], report: Report): void {
+  const changes = new Map<string, any>((plan.resource_changes ?? []).map((rc: any) => [rc.address, rc]));
+  for (const i of all) {
+    if (!SCALE_SET_TYPES.has(i.type) || !creates(i) || !deletes(i) || !i.before || !i.after) {
+      continue;
+    }
+    const image = SCALE_SET_IMAGE_ARGUMENTS.filter((k) => canonical(i.before[k]) !== canonical(i.after[k]));
+    if (image.length === 0) {
+      continue;
+    }
+    const rc = changes.get(i.address);
+    report('scale-set-rollout', i.label, `replaced while its image changes (${image.join(', ')}), forced by `
+      + `${replacementCause(rc?.change, rc?.action_reason).join(', ')}: every instance is deleted at once instead of the new `
+      + 'image rolling out through the upgrade policy (an in-place update of the scale set)');
   }
 }

@@ -121,6 +121,77 @@ export const FORCE_NEW: Record<string, readonly string[]> = {
     'gallery_image_reference_id', 'upload_size_bytes', 'trusted_launch_enabled', 'secure_vm_disk_encryption_set_id',
     'security_type', 'hyper_v_generation', 'zone'],
 
+  // internal/services/loadbalancer/lb_resource.go: name (388), location (391, Location()), resource_group_name (393),
+  // edge_zone (395), sku (401), sku_tier (413). frontend_ip_configuration (count and every field: name, subnet_id,
+  // private_ip_address*, public_ip_address_id, public_ip_prefix_id, gateway_load_balancer_frontend_ip_configuration_id)
+  // and tags update in place; a frontend's zones are a CustomizeDiff rule (CONDITIONAL_FORCE_NEW).
+  azurerm_lb: ['name', 'location', 'resource_group_name', 'edge_zone', 'sku', 'sku_tier'],
+
+  // internal/services/loadbalancer/lb_backend_address_pool_resource.go: name (53), loadbalancer_id (60),
+  // synchronous_mode (67). tunnel_interface and virtual_network_id update in place.
+  azurerm_lb_backend_address_pool: ['name', 'loadbalancer_id', 'synchronous_mode'],
+
+  // internal/services/loadbalancer/lb_probe_resource.go: name (51), loadbalancer_id (58). protocol, port,
+  // probe_threshold, request_path, interval_in_seconds, number_of_probes update in place.
+  azurerm_lb_probe: ['name', 'loadbalancer_id'],
+
+  // internal/services/loadbalancer/lb_rule_resource.go: name (348), loadbalancer_id (355). frontend_ip_configuration_name,
+  // backend_address_pool_ids, protocol, frontend_port, backend_port, probe_id, floating_ip_enabled, tcp_reset_enabled,
+  // disable_outbound_snat, idle_timeout_in_minutes, load_distribution (and the 4.x aliases enable_floating_ip,
+  // enable_tcp_reset) update in place.
+  azurerm_lb_rule: ['name', 'loadbalancer_id'],
+
+  // internal/services/loadbalancer/lb_outbound_rule_resource.go: name (51), loadbalancer_id (58). frontend_ip_configuration,
+  // backend_address_pool_id, protocol, tcp_reset_enabled, allocated_outbound_ports, idle_timeout_in_minutes update in place.
+  azurerm_lb_outbound_rule: ['name', 'loadbalancer_id'],
+
+  // internal/services/compute/windows_virtual_machine_scale_set_resource.go (schema at 1182-1500): name (1187),
+  // resource_group_name (1191), location (1193), admin_username (1198), admin_password (1205),
+  // capacity_reservation_group_id (1240), computer_name_prefix (1253), edge_zone (1268), eviction_policy (1286),
+  // extension_operations_enabled (1297), host_group_id (1320), platform_fault_domain_count (1364), priority (1371),
+  // provision_vm_agent (1383), proximity_placement_group_id (1389), secure_boot_enabled (1405), upgrade_mode (1445),
+  // vtpm_enabled (1463), zone_balance (1471).
+  // NOT ForceNew (updated in place by resourceWindowsVirtualMachineScaleSetUpdate, 485): source_image_id (1414; 644-680
+  // send the new image reference with updateInstances = true, 847; performUpdate, virtual_machine_scale_set_update.go:38,
+  // updates the model, which a Rolling scale set rolls out), sku, instances (1215; 803-820), custom_data (1258:
+  // base64.OptionalSchema(false), internal/tf/base64/schema.go:18 ForceNew only for VMs), user_data, timezone,
+  // enable_automatic_updates, encryption_at_host_enabled, health_probe_id, license_type, overprovision,
+  // single_placement_group, tags, identity, boot_diagnostics, secret, extension, extensions_time_budget, max_bid_price,
+  // scale_in, termination_notification, automatic_instance_repair, automatic_os_upgrade_policy (1595: no ForceNew field),
+  // resilient_vm_*; zones is a ForceNewIfChange rule (CONDITIONAL_FORCE_NEW).
+  // Blocks (internal/services/compute/virtual_machine_scale_set.go, cited as vmss.go, and shared_schema.go):
+  // network_interface (vmss.go:77; the block and its count are not ForceNew): name (86); ip_configuration (467: name,
+  // subnet_id, primary, version, load_balancer_*_ids, application_*_ids all update in place), inside it
+  // public_ip_address (604): ip_tag (631 on the list, tag 637, type 643), version (652), public_ip_prefix_id (665);
+  // dns_servers, accelerated networking, ip forwarding, network_security_group_id, primary, auxiliary_* update.
+  // os_disk (vmss.go:1354; the block is not ForceNew): storage_account_type (1375), diff_disk_settings (1389, with
+  // option 1396 and placement 1404), disk_encryption_set_id (1421), secure_vm_disk_encryption_set_id (1436),
+  // security_encryption_type (1444); caching, disk_size_gb, write_accelerator_enabled update.
+  // data_disk (vmss.go:1136): disk_encryption_set_id (1175) only.
+  // rolling_upgrade_policy (vmss.go:1652): ForceNew on the list (1656), i.e. adding or removing the block; none of its
+  // fields (max_batch_instance_percent, max_unhealthy_*, pause_time_between_batches, cross_zone_upgrades_enabled,
+  // prioritize_unhealthy_instances_enabled, maximum_surge_instances_enabled) is ForceNew: they update in place.
+  // additional_capabilities (vmss.go:27): ultra_ssd_enabled (41). gallery_application (vmss.go:148): version_id (158),
+  // configuration_blob_uri (166), order (174), tag (182). spot_restore (vmss.go:317): enabled (329), timeout (336).
+  // source_image_reference (shared_schema.go:626 sourceImageReferenceSchema(false): the block is not ForceNew):
+  // publisher (645), offer (651); sku and version update in place.
+  // plan (shared_schema.go:468 planSchema: block 472, name 479, product 485, publisher 491),
+  // additional_unattend_content (shared_schema.go:20: block 28, content 34, setting 40),
+  // winrm_listener (shared_schema.go:866: block 874, protocol 880, certificate_url 890).
+  azurerm_windows_virtual_machine_scale_set: ['name', 'resource_group_name', 'location', 'admin_username', 'admin_password',
+    'capacity_reservation_group_id', 'computer_name_prefix', 'edge_zone', 'eviction_policy', 'extension_operations_enabled',
+    'host_group_id', 'platform_fault_domain_count', 'priority', 'provision_vm_agent', 'proximity_placement_group_id',
+    'secure_boot_enabled', 'upgrade_mode', 'vtpm_enabled', 'zone_balance',
+    'network_interface.name', 'network_interface.ip_configuration.public_ip_address.ip_tag.*',
+    'network_interface.ip_configuration.public_ip_address.version',
+    'network_interface.ip_configuration.public_ip_address.public_ip_prefix_id',
+    'os_disk.storage_account_type', 'os_disk.diff_disk_settings.*', 'os_disk.disk_encryption_set_id',
+    'os_disk.secure_vm_disk_encryption_set_id', 'os_disk.security_encryption_type', 'data_disk.disk_encryption_set_id',
+    'rolling_upgrade_policy.#', 'additional_capabilities.ultra_ssd_enabled', 'gallery_application.version_id',
+    'gallery_application.configuration_blob_uri', 'gallery_application.order', 'gallery_application.tag',
+    'spot_restore.enabled', 'spot_restore.timeout', 'source_image_reference.publisher', 'source_image_reference.offer',
+    'plan.*', 'additional_unattend_content.*', 'winrm_listener.*'],
+
   // hashicorp/terraform-provider-random v3.7.2 internal/provider/resource_password.go (schema at 571-720): keepers
   // (RequiresReplaceIfValuesNotNull), length, special, upper, lower, number, numeric, min_numeric, min_upper,
   // min_lower, min_special (RequiresReplace), override_special (RequiresReplaceIf unless "" -> null). Every argument.
@@ -134,4 +205,8 @@ export const CONDITIONAL_FORCE_NEW: Record<string, string> = {
   'azurerm_shared_image.end_of_life_date': 'shared_image_resource.go:282: ForceNewIfChange when a date is removed',
   'azurerm_shared_image_version.end_of_life_date': 'shared_image_version_resource.go:197: ForceNewIfChange when a date is removed',
   'azurerm_managed_disk.encryption_settings': 'managed_disk_resource.go:311: ForceNewIfChange when encryption is removed',
+  'azurerm_lb.frontend_ip_configuration.zones': 'lb_resource.go:56-78: CustomizeDiff ForceNewIf, when a frontend keeps its name '
+    + 'and its zones change (not when the frontend list goes from or to empty)',
+  'azurerm_windows_virtual_machine_scale_set.zones': 'windows_virtual_machine_scale_set_resource.go:63: ForceNewIfChange when '
+    + 'an existing zone is removed (adding zones updates in place)',
 };

@@ -1,8 +1,8 @@
 /**
- * Helpers shared by the day-2 scenario tests (test/day2.test.ts, test/day2-gallery.test.ts): synthesizing an example
- * into parsed stacks, reading resources and their construct paths, expected addresses derived from the synthesized
- * JSON (never hard-coded hashes), the action sets of a plan, and a harness that deploys an image stack and a fleet
- * stack with the data-source values of a scenario.
+ * Helpers shared by the day-2 scenario tests (test/day2.test.ts, test/day2-gallery.test.ts, test/day2-scale-set.test.ts):
+ * synthesizing an example into parsed stacks, reading resources and their construct paths, expected addresses derived
+ * from the synthesized JSON (never hard-coded hashes), the action sets of a plan, and a harness that deploys an image
+ * stack and a fleet stack with the data-source values of a scenario.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';

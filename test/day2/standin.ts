@@ -79,6 +79,13 @@ export const ARM_ID: Record<string, (a: Args) => string> = {
   azurerm_shared_image: (a) => `${armId(a, 'Microsoft.Compute', 'galleries', a.gallery_name)}/images/${str(a.name)}`,
   azurerm_shared_image_version: (a) =>
     `${armId(a, 'Microsoft.Compute', 'galleries', a.gallery_name)}/images/${str(a.image_name)}/versions/${str(a.name)}`,
+  azurerm_windows_virtual_machine_scale_set: (a) => armId(a, 'Microsoft.Compute', 'virtualMachineScaleSets'),
+  azurerm_lb: (a) => armId(a, 'Microsoft.Network', 'loadBalancers'),
+  // Load balancer children: named under their load balancer (loadbalancer_id), as Azure ids them.
+  azurerm_lb_backend_address_pool: (a) => `${str(a.loadbalancer_id)}/backendAddressPools/${str(a.name)}`,
+  azurerm_lb_probe: (a) => `${str(a.loadbalancer_id)}/probes/${str(a.name)}`,
+  azurerm_lb_rule: (a) => `${str(a.loadbalancer_id)}/loadBalancingRules/${str(a.name)}`,
+  azurerm_lb_outbound_rule: (a) => `${str(a.loadbalancer_id)}/outboundRules/${str(a.name)}`,
 };
 
 /** Association resources: their azurerm ids (no Azure name of their own). */

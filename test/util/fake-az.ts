@@ -122,6 +122,50 @@ export interface FakeNic {
   vm?: string;
 }
 
+/** An instance of a scale set, as `az vmss list-instances` shows it (the fields verify-scale-set.sh reads). */
+export interface FakeScaleSetInstance {
+  /** osProfile.computerName; null: no osProfile (az prints None). */
+  computerName: string | null;
+  latestModelApplied: boolean;
+  /** Creating, Updating, Succeeded, Failed, Deleting, ... */
+  provisioningState: string;
+  /** Default: its index in the list. */
+  instanceId?: string;
+}
+
+/** runningStatus.code of a rolling upgrade. */
+export type RollingUpgradeCode = 'RollingForward' | 'Cancelled' | 'Completed' | 'Faulted';
+
+/** progress of a rolling upgrade; a count not given comes from the instances (latest: successful; others: pending; else 0). */
+export interface FakeRollingUpgradeProgress {
+  successfulInstanceCount?: number;
+  failedInstanceCount?: number;
+  inProgressInstanceCount?: number;
+  pendingInstanceCount?: number;
+}
+
+/** The latest rolling upgrade of a scale set, as `az vmss rolling-upgrade get-latest` shows it. */
+export interface FakeRollingUpgrade {
+  code: RollingUpgradeCode;
+  progress?: FakeRollingUpgradeProgress;
+  /** error: Azure's code and message (Faulted), or null. */
+  error?: { code: string; message: string } | null;
+  /** How many more `get-latest`s still see it as it is; the next one sees `becomes`. Unset: it stays as it is. */
+  pendingShows?: number;
+  /** What it becomes (default Completed). Once Completed, every instance is on the latest model. */
+  becomes?: { code: RollingUpgradeCode; progress?: FakeRollingUpgradeProgress; error?: { code: string; message: string } | null };
+}
+
+/** A VM scale set (Uniform orchestration). */
+export interface FakeScaleSet {
+  instances: FakeScaleSetInstance[];
+  /** null: no rolling upgrade has ever run (Azure answers 404 NotFound). */
+  rollingUpgrade: FakeRollingUpgrade | null;
+  /** How many more `list-instances` still see `instances`; the next one sees `thenInstances`. */
+  pendingLists?: number;
+  thenInstances?: FakeScaleSetInstance[];
+}
+
 /** The simulated world: one VM, the operator's az session, and the faults to inject. */
 export interface FakeAzState {
   subscriptionId: string;
@@ -184,6 +228,8 @@ export interface FakeAzState {
   canaryVms?: FakeCanaryVm[];
   vnets?: FakeVnet[];
   nics?: FakeNic[];
+  /** VM scale sets, keyed `<resource group>/<name>`; a scale set is missing unless it is a key. */
+  scaleSets?: Record<string, FakeScaleSet>;
   // Written by the fake:
   /** File names of the guest scripts Run Command ran, in order. */
   guestScriptRuns?: string[];

@@ -1,5 +1,5 @@
 import * as http from 'http';
-import { AddressInfo } from 'net';
+import { AddressInfo, Socket } from 'net';
 
 /** A local web server under test: its URL, and how many requests it has answered (or left unanswered). */
 export interface TestServer {
@@ -31,4 +31,66 @@ export function html(text: string): (res: http.ServerResponse) => void {
     res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
     res.end(text);
   };
+}
+
+/** A stand-in for an Azure load balancer in front of a scale set's instances (see withLoadBalancer). */
+export interface LoadBalancerOptions {
+  /** The computer names of the instances behind it. */
+  readonly instances: string[];
+  /** How each new connection gets its instance: at random (as Azure's 5-tuple hash spreads them; the default) or in turn. */
+  readonly pick?: 'random' | 'round-robin';
+  /** Instances that never get a connection (the health probe finds them down, say). */
+  readonly leaveOut?: string[];
+  /** Machines outside the scale set that get connections too (an old VM left in the backend pool, say). */
+  readonly strangers?: string[];
+  /** The page a machine serves (default: a page with its name in upper case, as Windows shows it). */
+  readonly page?: (name: string) => string;
+}
+
+/** The stand-in load balancer: its URL, the connections and requests it got, and the pages it served per machine. */
+export interface LoadBalancerServer extends TestServer {
+  readonly connections: number;
+  readonly served: Record<string, number>;
+}
+
+/** A page like the golden image's: the machine's name as Windows writes it. */
+export function machinePage(name: string): string {
+  return `<html><body><h1>Golden image web server</h1><p>Served by ${name.toUpperCase()}</p></body></html>`;
+}
+
+/**
+ * Runs `body` against a load balancer on 127.0.0.1 only: each new TCP connection goes to one machine (an instance, or a
+ * stranger), and every request on that connection gets that machine's page, as behind Azure's load balancer.
+ */
+export async function withLoadBalancer<T>(options: LoadBalancerOptions, body: (server: LoadBalancerServer) => Promise<T>): Promise<T> {
+  const leftOut = new Set((options.leaveOut ?? []).map((name) => name.toLowerCase()));
+  const machines = [...options.instances.filter((name) => !leftOut.has(name.toLowerCase())), ...(options.strangers ?? [])];
+  const page = options.page ?? machinePage;
+  const state = { url: '', requests: 0, connections: 0, served: {} as Record<string, number> };
+  const machineOf = new WeakMap<Socket, string>();
+  const server = http.createServer((req, res) => {
+    state.requests += 1;
+    const machine = machineOf.get(req.socket)!;
+    state.served[machine] = (state.served[machine] ?? 0) + 1;
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+    res.end(page(machine));
+  });
+  server.on('connection', (socket: Socket) => {
+    if (machines.length === 0) {
+      // Nothing healthy behind it: Azure's load balancer drops the connection.
+      socket.destroy();
+      return;
+    }
+    const index = options.pick === 'round-robin' ? state.connections % machines.length : Math.floor(Math.random() * machines.length);
+    state.connections += 1;
+    machineOf.set(socket, machines[index]);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  try {
+    return await body(state);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
 }

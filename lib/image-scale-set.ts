@@ -1,0 +1,559 @@
+import { Lb } from '@cdktf/provider-azurerm/lib/lb';
+import { LbBackendAddressPool } from '@cdktf/provider-azurerm/lib/lb-backend-address-pool';
+import { LbOutboundRule } from '@cdktf/provider-azurerm/lib/lb-outbound-rule';
+import { LbProbe } from '@cdktf/provider-azurerm/lib/lb-probe';
+import { LbRule } from '@cdktf/provider-azurerm/lib/lb-rule';
+import type { NetworkSecurityGroup } from '@cdktf/provider-azurerm/lib/network-security-group';
+import { PublicIp } from '@cdktf/provider-azurerm/lib/public-ip';
+import type { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
+import type { Subnet } from '@cdktf/provider-azurerm/lib/subnet';
+import type { VirtualNetwork } from '@cdktf/provider-azurerm/lib/virtual-network';
+import { WindowsVirtualMachineScaleSet } from '@cdktf/provider-azurerm/lib/windows-virtual-machine-scale-set';
+import { Fn, Op, TerraformOutput, TerraformResource, Token } from 'cdktf';
+import { Construct } from 'constructs';
+import { IImage, ImageKind, SecurityType } from './image';
+import { ManagementPort } from './management-port';
+import {
+  canonicalLocation, checkCommonNames, checkOwnNetwork, COMPUTER_NAME_MAX_LENGTH, isAdminUsername, isVmSize,
+  subnetPrefixLengthFor, usableSubnetAddresses,
+} from './private/azure-names';
+import { adminPassword } from './private/credentials';
+import { kindOf, registerDeployments } from './private/image-use';
+import { managementAccess } from './private/management-access';
+import { environmentNumber, operatorStep, subscriptionOf } from './private/operator-step';
+import { checkResourceGroup, placeResourceGroup } from './private/resource-group';
+import { isUnresolved, PropsValidator } from './private/validation';
+import { appSecurityRules, checkAppPort, checkWindowsImage, reportVcpus, webNetwork } from './private/web-fleet';
+
+/**
+ * How a scale set's instances move to a new image: in batches, each gated by the load balancer's health probe on the
+ * app page (Azure's rolling upgrade policy; the defaults are Azure's, but for the pause).
+ */
+export interface ScaleSetRollingUpgrade {
+  /**
+   * Largest share of the instances upgraded at once, in percent (5-100; at most `maxUnhealthyInstancePercent`).
+   *
+   * @default 20
+   */
+  readonly maxBatchInstancePercent?: number;
+  /**
+   * The upgrade stops when more than this share of all instances is unhealthy (upgrading or failing the probe), in
+   * percent (5-100), checked before each batch.
+   *
+   * @default 20
+   */
+  readonly maxUnhealthyInstancePercent?: number;
+  /**
+   * The upgrade stops when more than this share of the upgraded instances fails the health probe, in percent
+   * (0-100), checked after each batch. 0: a single unhealthy instance on the new image stops the rollout.
+   *
+   * @default 20
+   */
+  readonly maxUnhealthyUpgradedInstancePercent?: number;
+  /**
+   * Pause after each batch before the next, in seconds (0-3600): time for the new instances to warm up and for the
+   * probe to see them fail.
+   *
+   * @default 60
+   */
+  readonly pauseBetweenBatchesSeconds?: number;
+  /**
+   * Upgrade instances that are unhealthy before the healthy ones.
+   *
+   * @default true
+   */
+  readonly prioritizeUnhealthyInstances?: boolean;
+  /**
+   * MaxSurge: each batch creates new instances from the new image before it deletes old ones, so capacity never drops
+   * (Azure preview: register the feature `Microsoft.Compute/MaxSurgeRollingUpgrade` first). The vCPU quota must hold
+   * the extra batch; instance ids, and so computer names, change.
+   *
+   * @default false
+   */
+  readonly maximumSurge?: boolean;
+}
+
+/** Props of `ImageScaleSet`. */
+export interface ImageScaleSetProps {
+  /**
+   * The image every instance is created from, in the scale set's region: a managed image (e.g. an `ImageCopy`) or a
+   * gallery image version (by version, or its definition's latest). Windows only.
+   */
+  readonly image: IImage;
+  /**
+   * Security type of the instances. Trusted Launch (Secure Boot and vTPM) needs a gallery image of the TrustedLaunch or
+   * TrustedLaunchSupported type; a TrustedLaunch image takes Trusted Launch VMs only; managed images take Standard VMs
+   * only.
+   *
+   * @default - SecurityType.TRUSTED_LAUNCH where the image supports it, SecurityType.STANDARD otherwise
+   */
+  readonly securityType?: SecurityType;
+  /**
+   * Number of instances: 1-1000 (`ImageScaleSet.MAX_INSTANCES`), 1-600 from a managed image
+   * (`ImageScaleSet.MAX_INSTANCES_FROM_MANAGED_IMAGE`), Azure's limits of one scale set. Changing it adds or removes
+   * instances in place.
+   */
+  readonly count: number;
+  /**
+   * Start of every name: the scale set `vmss-<namePrefix>`, load balancer `lb-<namePrefix>`, its public IP
+   * `pip-lb-<namePrefix>`, and the instances' Windows computer names, `<namePrefix>` and six characters of the
+   * instance id that Azure appends (`web000000`, `web000001`, ...). A letter first, then letters, digits and hyphens;
+   * at most 9 characters (Windows' 15 minus Azure's 6).
+   */
+  readonly namePrefix: string;
+  /**
+   * Resource group for the scale set, its load balancer and network: an existing group, or the name of the group to
+   * create with `createResourceGroup: true`.
+   *
+   * @default - the group ImageScaleSet creates, `rg-<namePrefix>`
+   */
+  readonly resourceGroupName?: string;
+  /**
+   * Create the resource group (`resourceGroupName`, or `rg-<namePrefix>`) rather than use an existing one.
+   *
+   * @default - true without `resourceGroupName`, false with it
+   */
+  readonly createResourceGroup?: boolean;
+  /**
+   * Azure region; instances can only be created from an image in their own region (a gallery version: one of its
+   * regions).
+   *
+   * @default - the image's region
+   */
+  readonly location?: string;
+  /**
+   * VM size of every instance. Its vCPUs times `count` are reported at synth time, to check against the regional and
+   * family vCPU quotas before the deploy.
+   *
+   * @default 'Standard_D2s_v5'
+   */
+  readonly vmSize?: string;
+  /**
+   * TCP port of the application (1-65535; not SSH, RDP or WinRM): the load balancer's port, the instances' port, the
+   * health probe's port, and the port the NSG opens to the Internet.
+   *
+   * @default 80
+   */
+  readonly appPort?: number;
+  /**
+   * Path the health probe requests on every instance (HTTP 200 means healthy): the load balancer sends traffic only
+   * to healthy instances, and a rolling upgrade stops when too many upgraded instances are unhealthy.
+   *
+   * @default '/'
+   */
+  readonly healthProbePath?: string;
+  /**
+   * How a new image rolls through the instances.
+   *
+   * @default - batches of 20%, at most 20% unhealthy, a minute between batches
+   */
+  readonly rollingUpgrade?: ScaleSetRollingUpgrade;
+  /**
+   * Let Azure roll out every new version of the gallery definition on its own (automatic OS image upgrade), without a
+   * Terraform deploy: the scale set must use the definition's latest (`GalleryImageVersion.latest`). The rollout follows
+   * `rollingUpgrade`, and Azure rolls an upgrade back when it fails.
+   *
+   * @default - true for a gallery definition's latest, false otherwise (a new image is a new image id: deploy it)
+   */
+  readonly automaticOsUpgrade?: boolean;
+  /**
+   * Source range (IPv4 CIDR) allowed to reach the `managementPorts` (RDP by default) of every instance through the
+   * NSG. The instances have no public IP: the range must reach them through their network (a peered VNet, a VPN,
+   * Azure Bastion). The whole Internet is refused.
+   *
+   * @default - no management port is open
+   */
+  readonly managementSourceRange?: string;
+  /**
+   * The ports `managementSourceRange` opens.
+   *
+   * @default [ManagementPort.RDP]
+   */
+  readonly managementPorts?: ManagementPort[];
+  /**
+   * Administrator user name of every instance.
+   *
+   * @default 'fleetadmin'
+   */
+  readonly adminUsername?: string;
+  /**
+   * Administrator password of every instance, as a token (a sensitive `TerraformVariable` or a Key Vault secret); a
+   * literal is rejected because it would be written in plain text to cdk.tf.json. Azure sets it only when it creates
+   * the scale set: a new password replaces the scale set (its load balancer stays).
+   *
+   * @default - 24 random characters generated by Terraform, kept in state only
+   */
+  readonly adminPassword?: string;
+  /**
+   * An existing subnet for the instances (in the scale set's region).
+   *
+   * @default - a new VNet (`addressSpace`) with one subnet (`subnetPrefix`)
+   */
+  readonly subnetId?: string;
+  /**
+   * Address space of the VNet created when no `subnetId` is given.
+   *
+   * @default '10.0.0.0/16'
+   */
+  readonly addressSpace?: string;
+  /**
+   * Prefix of the subnet created when no `subnetId` is given; inside `addressSpace`, with an address for every
+   * instance (Azure keeps 5 per subnet: a /24 holds 251, a /22 1019).
+   *
+   * @default '10.0.0.0/22'
+   */
+  readonly subnetPrefix?: string;
+  /**
+   * After every deploy that changes the image, the count or the address, wait on the machine that runs Terraform for
+   * the rolling upgrade to finish (fail when Azure stopped it), then fetch the app's URL through the load balancer
+   * until every instance has answered with its own computer name, and fail the apply otherwise. Needs bash, curl and
+   * a logged-in Azure CLI there.
+   *
+   * @default false
+   */
+  readonly verifyInstances?: boolean;
+  /**
+   * How long the verification may take in all, in minutes (5-480): the rolling upgrade of a large set takes a while
+   * (five batches of 20% and their pauses).
+   *
+   * @default 60
+   */
+  readonly verifyTimeoutMinutes?: number;
+  /**
+   * Add Terraform outputs `<outputPrefix>_url`, `<outputPrefix>_public_ip` and `<outputPrefix>_scale_set_name` (a
+   * letter or underscore first, then letters, digits, underscores and hyphens).
+   *
+   * @default - no outputs: the same values are `url`, `publicIpAddress` and `scaleSetName`
+   */
+  readonly outputPrefix?: string;
+  /**
+   * Tags for every resource.
+   *
+   * @default - none
+   */
+  readonly tags?: { [key: string]: string };
+}
+
+/** SNAT ports one public frontend IP offers to the outbound rule's pool (Azure: 64,000 per IP address). */
+const SNAT_PORTS_PER_FRONTEND_IP = 64000;
+const FRONTEND_NAME = 'public';
+
+/**
+ * N Windows instances from one image in a VM scale set (Uniform orchestration) behind a Standard load balancer with
+ * one static public IP: the large-fleet counterpart of `ImageFleet`. One `azurerm_windows_virtual_machine_scale_set`
+ * holds every instance, so the Terraform configuration, its state and every plan stay the same size for 3 or 1000
+ * instances, and Azure, not Terraform, creates the VMs.
+ *
+ * - **Names.** Each instance's computer name is `<namePrefix>` and its instance id in six base-36 characters
+ *   (`web000000`, `web000001`, ...): unique in the set, and what the app's page shows.
+ * - **Traffic.** The load balancer forwards `appPort` to every instance whose health probe (`healthProbePath` on
+ *   `appPort`) answers 200. The instances have no public IP; they reach the Internet through the load balancer's
+ *   outbound rule (64 SNAT ports each at 1000 instances, more for smaller limits). The NSG opens `appPort` to the
+ *   Internet and the management ports only to `managementSourceRange`.
+ * - **Image upgrades.** The upgrade mode is Rolling: a new image id updates the scale set's model in place, and Azure
+ *   upgrades the instances in batches (`rollingUpgrade`), each batch gated by the health probe; too many unhealthy
+ *   instances stop the rollout, leaving the rest on the previous image. The load balancer, its public IP and the URL
+ *   never change. Terraform's apply returns once the model is updated; `verifyInstances` waits for the rollout and
+ *   fails the apply when Azure stopped it. With a gallery definition's latest (`GalleryImageVersion.latest`), Azure
+ *   rolls out each promoted version on its own (`automaticOsUpgrade`).
+ * - **Limits.** One scale set holds up to 1000 instances, 600 from a managed image: more is refused at synth time
+ *   (use several scale sets). The vCPUs (`count` x the size's vCPUs) are reported at synth time for a quota check.
+ *
+ * Uniform rather than Flexible orchestration, although Microsoft recommends Flexible for new workloads: rolling
+ * upgrades are generally available for Uniform scale sets with a load balancer probe, and a preview (behind a feature
+ * registration, and with the Application Health extension) for Flexible ones; azurerm 4.55 also makes a Flexible
+ * set's upgrade mode ForceNew. See the README's "Which fleet?".
+ */
+export class ImageScaleSet extends Construct {
+  /** Most instances of one Uniform scale set from a gallery image (or a marketplace image). */
+  public static readonly MAX_INSTANCES = 1000;
+  /** Most instances of one scale set from a managed image. */
+  public static readonly MAX_INSTANCES_FROM_MANAGED_IMAGE = 600;
+  /** Longest `namePrefix`: Azure appends six characters to make a Windows computer name of at most 15. */
+  public static readonly MAX_NAME_PREFIX_LENGTH = COMPUTER_NAME_MAX_LENGTH - 6;
+
+  /** The scale set. */
+  public readonly scaleSet: WindowsVirtualMachineScaleSet;
+  /** The Standard load balancer in front of it. */
+  public readonly loadBalancer: Lb;
+  /** The load balancer's static public IP. */
+  public readonly publicIp: PublicIp;
+  /** The backend pool every instance joins. */
+  public readonly backendPool: LbBackendAddressPool;
+  /** The HTTP health probe on the app page. */
+  public readonly healthProbe: LbProbe;
+  /** The rule that forwards `appPort` to healthy instances. */
+  public readonly loadBalancingRule: LbRule;
+  /** The instances' outbound access through the load balancer's public IP. */
+  public readonly outboundRule: LbOutboundRule;
+  /** The NSG of every instance's NIC. */
+  public readonly networkSecurityGroup: NetworkSecurityGroup;
+  /** The VNet created when no subnet was given. */
+  public readonly virtualNetwork?: VirtualNetwork;
+  /** The subnet created when no subnet was given. */
+  public readonly subnet?: Subnet;
+  /** The verification step, with `verifyInstances`. */
+  public readonly verification?: TerraformResource;
+  /** The resource group, when ImageScaleSet creates it. */
+  public readonly resourceGroup?: ResourceGroup;
+  /** Output `<outputPrefix>_url`, with `outputPrefix`. */
+  public readonly urlOutput?: TerraformOutput;
+  /** Output `<outputPrefix>_public_ip`, with `outputPrefix`. */
+  public readonly publicIpAddressOutput?: TerraformOutput;
+  /** Output `<outputPrefix>_scale_set_name`, with `outputPrefix`. */
+  public readonly scaleSetNameOutput?: TerraformOutput;
+
+  /** Region of the scale set. */
+  public readonly location: string;
+  /** Security type of the instances. */
+  public readonly securityType: SecurityType;
+  /** Whether Azure rolls out the gallery definition's new versions on its own. */
+  public readonly automaticOsUpgrade: boolean;
+  /** Administrator user name. */
+  public readonly adminUsername: string;
+  /** Administrator password (a token; sensitive in Terraform). */
+  public readonly adminPassword: string;
+  /** Name of the scale set, `vmss-<namePrefix>`. */
+  public readonly scaleSetName: string;
+  /** The load balancer's public IP address (known after apply). */
+  public readonly publicIpAddress: string;
+  /** The app's URL through the load balancer (known after apply). */
+  public readonly url: string;
+  /** SNAT ports each instance gets for outbound connections. */
+  public readonly outboundPortsPerInstance: number;
+  /** vCPUs of all instances (`count` x the size's vCPUs); undefined when the size or the count is not known. */
+  public readonly totalVcpus?: number;
+
+  constructor(scope: Construct, id: string, props: ImageScaleSetProps) {
+    super(scope, id);
+    const v = new PropsValidator(`ImageScaleSet '${this.node.path}'`);
+    const image = props.image;
+    const kind = kindOf(image);
+    const location = props.location ?? image.location;
+    const vmSize = props.vmSize ?? 'Standard_D2s_v5';
+    const appPort = props.appPort ?? 80;
+    const probePath = props.healthProbePath ?? '/';
+    const verifyTimeoutMinutes = props.verifyTimeoutMinutes ?? 60;
+    const rolling = props.rollingUpgrade ?? {};
+    const maxInstances = kind === ImageKind.MANAGED_IMAGE ? ImageScaleSet.MAX_INSTANCES_FROM_MANAGED_IMAGE : ImageScaleSet.MAX_INSTANCES;
+
+    checkCommonNames(v, { location: props.location });
+    const resourceGroup = checkResourceGroup(v, props, { createdName: `rg-${props.namePrefix}` });
+    v.check('outputPrefix', props.outputPrefix, (p) => /^[A-Za-z_][A-Za-z0-9_-]*$/.test(p),
+      'is not a Terraform output name prefix (a letter or underscore, then letters, digits, underscores and hyphens)', "pass e.g. 'web'");
+    v.check('count', props.count, (c) => Number.isInteger(c) && c >= 1 && c <= maxInstances,
+      `is not a whole number between 1 and ${maxInstances}, the most instances one scale set holds${kind === ImageKind.MANAGED_IMAGE ? ' from a managed image' : ''}`,
+      kind === ImageKind.MANAGED_IMAGE
+        ? `pass 1-${maxInstances}; for more, publish the image to an Azure Compute Gallery (GalleryImageVersion: ${ImageScaleSet.MAX_INSTANCES} per scale set), `
+          + `or split the instances over several ImageScaleSets (e.g. ${Math.ceil(props.count / maxInstances)} of ${Math.ceil(props.count / Math.ceil(props.count / maxInstances))})`
+        : `pass 1-${maxInstances}; for more, split the instances over several ImageScaleSets (e.g. ${Math.ceil(props.count / maxInstances)} of `
+          + `${Math.ceil(props.count / Math.ceil(props.count / maxInstances))}), each with its own load balancer, behind a Traffic Manager or Front Door profile`);
+    v.check('namePrefix', props.namePrefix, (p) => /^[A-Za-z][A-Za-z0-9-]*$/.test(p),
+      'is not a valid name prefix (a letter, then letters, digits and hyphens)', "pass e.g. 'web'");
+    v.check('namePrefix', props.namePrefix, (p) => p.length <= ImageScaleSet.MAX_NAME_PREFIX_LENGTH,
+      `is too long: Azure appends six characters of the instance id to make the Windows computer name (at most ${COMPUTER_NAME_MAX_LENGTH})`,
+      `shorten it to at most ${ImageScaleSet.MAX_NAME_PREFIX_LENGTH} characters`);
+    v.check('vmSize', vmSize, isVmSize, "is not a VM size such as 'Standard_D2s_v5'", 'pick one from `az vm list-sizes --location <location> -o table`');
+    checkAppPort(v, appPort);
+    v.check('healthProbePath', probePath, (p) => /^\/[A-Za-z0-9\-._~/%!$&'()*+,;=:@?]*$/.test(p) && p.length <= 2048,
+      'is not an absolute URL path (a slash, then URL characters without spaces)', "pass e.g. '/' or '/health'");
+    v.check('adminUsername', props.adminUsername, isAdminUsername,
+      'is not allowed for a Windows administrator (1-20 characters starting with a letter; reserved names such as admin or administrator are refused)',
+      "choose another name, e.g. 'fleetadmin'");
+    v.check('verifyTimeoutMinutes', verifyTimeoutMinutes, (t) => Number.isInteger(t) && t >= 5 && t <= 480,
+      'is not a whole number of minutes between 5 and 480', 'pass e.g. 60');
+    const policy = checkRollingUpgrade(v, rolling);
+    const automaticOsUpgrade = props.automaticOsUpgrade ?? kind === ImageKind.GALLERY_IMAGE_LATEST;
+    if (props.automaticOsUpgrade === true && kind !== ImageKind.GALLERY_IMAGE_LATEST) {
+      v.fail('automaticOsUpgrade', true, `needs the latest of a gallery image definition, but the image is ${kind === ImageKind.MANAGED_IMAGE
+        ? 'a managed image' : 'a pinned gallery image version'}, which never changes`,
+      'pass the definition\'s latest (GalleryImageVersion.latest, or its importInto(..., { latest: true })), or remove automaticOsUpgrade: a new image id then rolls out on deploy');
+    }
+    const management = managementAccess(v, props);
+    const securityType = checkWindowsImage(v, 'ImageScaleSet', image, location, props.securityType);
+    const { addressSpace, subnetPrefix, literalAndContained } = checkOwnNetwork(v, 'ImageScaleSet', {
+      ...props, subnetPrefix: props.subnetPrefix ?? (props.subnetId === undefined ? '10.0.0.0/22' : undefined),
+    });
+    // MaxSurge adds a batch of new instances before it deletes old ones.
+    const peak = isUnresolved(props.count) ? undefined
+      : props.count + (policy.maximumSurgeInstancesEnabled ? Math.ceil(props.count * policy.maxBatchInstancePercent / 100) : 0);
+    if (literalAndContained && peak !== undefined && peak > usableSubnetAddresses(subnetPrefix)) {
+      v.fail('subnetPrefix', subnetPrefix, `has room for ${usableSubnetAddresses(subnetPrefix)} instances (Azure keeps 5 addresses), not ${peak}`
+        + (peak > props.count ? ` (${props.count} and a surge batch)` : ''), `pass a /${subnetPrefixLengthFor(peak)} or larger`);
+    }
+    const password = adminPassword(this, 'AdminPassword', v, props.adminPassword);
+    v.throwIfInvalid();
+    registerDeployments(this, image, location, props.count);
+
+    this.location = canonicalLocation(location);
+    this.securityType = securityType;
+    this.automaticOsUpgrade = automaticOsUpgrade;
+    this.adminUsername = props.adminUsername ?? 'fleetadmin';
+    this.adminPassword = password;
+    const prefix = props.namePrefix;
+    this.scaleSetName = `vmss-${prefix}`;
+    const tags = props.tags;
+    const group = placeResourceGroup(this, resourceGroup, this.location, tags);
+    this.resourceGroup = group.resourceGroup;
+    const placement = { resourceGroupName: group.resourceGroupName, location: this.location, tags };
+    const port = environmentNumber(appPort);
+
+    const network = webNetwork(this, {
+      ...placement, prefix, addressSpace, subnetPrefix, subnetId: props.subnetId, rules: appSecurityRules(port, management),
+    });
+    this.virtualNetwork = network.virtualNetwork;
+    this.subnet = network.subnet;
+    this.networkSecurityGroup = network.networkSecurityGroup;
+
+    this.publicIp = new PublicIp(this, 'PublicIp', { ...placement, name: `pip-lb-${prefix}`, allocationMethod: 'Static', sku: 'Standard' });
+    this.loadBalancer = new Lb(this, 'LoadBalancer', {
+      ...placement,
+      name: `lb-${prefix}`,
+      sku: 'Standard',
+      frontendIpConfiguration: [{ name: FRONTEND_NAME, publicIpAddressId: this.publicIp.id }],
+    });
+    this.backendPool = new LbBackendAddressPool(this, 'BackendPool', { name: 'instances', loadbalancerId: this.loadBalancer.id });
+    this.healthProbe = new LbProbe(this, 'HealthProbe', {
+      name: 'app-page',
+      loadbalancerId: this.loadBalancer.id,
+      protocol: 'Http',
+      port: appPort,
+      requestPath: probePath,
+      intervalInSeconds: 5,
+      numberOfProbes: 2,
+    });
+    this.loadBalancingRule = new LbRule(this, 'AppRule', {
+      name: 'app',
+      loadbalancerId: this.loadBalancer.id,
+      protocol: 'Tcp',
+      frontendPort: appPort,
+      backendPort: appPort,
+      frontendIpConfigurationName: FRONTEND_NAME,
+      backendAddressPoolIds: [this.backendPool.id],
+      probeId: this.healthProbe.id,
+      // Outbound connections go through the outbound rule (Azure refuses both on one frontend).
+      disableOutboundSnat: true,
+    });
+    // The same ports per instance at every count up to the limit (and its surge), so that scaling never needs the
+    // rule changed first: Azure refuses a pool whose instances' ports exceed the frontend IP's 64,000.
+    const surgeFactor = policy.maximumSurgeInstancesEnabled ? 2 : 1;
+    this.outboundPortsPerInstance = Math.min(1024, Math.floor(SNAT_PORTS_PER_FRONTEND_IP / (maxInstances * surgeFactor) / 8) * 8);
+    this.outboundRule = new LbOutboundRule(this, 'OutboundRule', {
+      name: 'outbound',
+      loadbalancerId: this.loadBalancer.id,
+      protocol: 'All',
+      backendAddressPoolId: this.backendPool.id,
+      frontendIpConfiguration: [{ name: FRONTEND_NAME }],
+      allocatedOutboundPorts: this.outboundPortsPerInstance,
+    });
+
+    this.scaleSet = new WindowsVirtualMachineScaleSet(this, 'ScaleSet', {
+      ...placement,
+      name: this.scaleSetName,
+      computerNamePrefix: prefix,
+      sku: vmSize,
+      instances: props.count,
+      adminUsername: this.adminUsername,
+      adminPassword: password,
+      sourceImageId: image.imageId,
+      osDisk: { caching: 'ReadWrite', storageAccountType: 'StandardSSD_LRS' },
+      secureBootEnabled: securityType === SecurityType.TRUSTED_LAUNCH,
+      vtpmEnabled: securityType === SecurityType.TRUSTED_LAUNCH,
+      provisionVmAgent: true,
+      // Exactly `count` VMs are made (no extra ones deleted afterwards), and the set may grow past 100 instances.
+      overprovision: false,
+      singlePlacementGroup: false,
+      upgradeMode: 'Rolling',
+      rollingUpgradePolicy: policy,
+      healthProbeId: this.healthProbe.id,
+      automaticOsUpgradePolicy: automaticOsUpgrade ? { enableAutomaticOsUpgrade: true, disableAutomaticRollback: false } : undefined,
+      networkInterface: [{
+        name: 'nic',
+        primary: true,
+        networkSecurityGroupId: this.networkSecurityGroup.id,
+        ipConfiguration: [{
+          name: 'primary',
+          primary: true,
+          subnetId: network.subnetId,
+          loadBalancerBackendAddressPoolIds: [this.backendPool.id],
+        }],
+      }],
+      lifecycle: isUnresolved(props.count) ? {
+        precondition: [{
+          condition: Op.and(Op.and(Op.gte(props.count, 1), Op.lte(props.count, maxInstances)), Op.eq(Fn.floor(props.count), props.count)),
+          errorMessage: `ImageScaleSet count must be a whole number between 1 and ${maxInstances}.`,
+        }],
+      } : undefined,
+      // Azure uses a probe for a scale set's health only once a load-balancing rule refers to it; the outbound rule
+      // first, so the instances have outbound access from their first boot.
+      dependsOn: [this.loadBalancingRule, this.outboundRule, ...image.imageDependables],
+    });
+
+    this.publicIpAddress = this.publicIp.ipAddress;
+    this.url = appPort === 80 ? `http://${this.publicIp.ipAddress}/` : `http://${this.publicIp.ipAddress}:${port}/`;
+
+    this.totalVcpus = reportVcpus(this, props.count, vmSize, this.location,
+      peak === undefined ? undefined : { count: peak, during: 'during an image upgrade (MaxSurge)' });
+
+    if (props.outputPrefix !== undefined) {
+      const output = (suffix: string, description: string, value: unknown): TerraformOutput => {
+        const out = new TerraformOutput(this, `Output_${suffix}`, { description, value });
+        out.overrideLogicalId(`${props.outputPrefix}_${suffix}`);
+        return out;
+      };
+      this.urlOutput = output('url', 'The app\'s URL through the load balancer: each request answers from one instance, with its name.', this.url);
+      this.publicIpAddressOutput = output('public_ip', 'The load balancer\'s public IP address: it stays through image upgrades.', this.publicIpAddress);
+      this.scaleSetNameOutput = output('scale_set_name', 'The scale set (az vmss list-instances -g <group> -n <name>).', this.scaleSet.name);
+    }
+
+    if (props.verifyInstances) {
+      this.verification = operatorStep(this, 'Verification', {
+        script: 'verify-scale-set.sh',
+        // A new image, count or address checks again.
+        triggersReplace: { image: image.imageId, instances: props.count, url: this.url },
+        dependsOn: [this.scaleSet],
+        environment: {
+          GOLDEN_SUBSCRIPTION_ID: subscriptionOf(this.scaleSet.id),
+          GOLDEN_SCALE_SET_RESOURCE_GROUP: this.scaleSet.resourceGroupName,
+          GOLDEN_SCALE_SET_NAME: this.scaleSet.name,
+          GOLDEN_SCALE_SET_URL: this.url,
+          GOLDEN_SCALE_SET_INSTANCES: environmentNumber(props.count),
+          VERIFY_TIMEOUT_SECONDS: isUnresolved(verifyTimeoutMinutes)
+            ? Token.asString(Op.mul(verifyTimeoutMinutes, 60)) : String(verifyTimeoutMinutes * 60),
+        },
+      });
+    }
+  }
+}
+
+/** The azurerm rolling upgrade policy, after checking every field against Azure's ranges. */
+function checkRollingUpgrade(v: PropsValidator, rolling: ScaleSetRollingUpgrade) {
+  const batch = rolling.maxBatchInstancePercent ?? 20;
+  const unhealthy = rolling.maxUnhealthyInstancePercent ?? 20;
+  const unhealthyUpgraded = rolling.maxUnhealthyUpgradedInstancePercent ?? 20;
+  const pause = rolling.pauseBetweenBatchesSeconds ?? 60;
+  const percent = (min: number) => (p: number) => Number.isInteger(p) && p >= min && p <= 100;
+  v.check('rollingUpgrade.maxBatchInstancePercent', batch, percent(5), 'is not a whole percentage between 5 and 100', 'pass e.g. 20');
+  v.check('rollingUpgrade.maxUnhealthyInstancePercent', unhealthy, percent(5), 'is not a whole percentage between 5 and 100', 'pass e.g. 20');
+  v.check('rollingUpgrade.maxUnhealthyUpgradedInstancePercent', unhealthyUpgraded, percent(0), 'is not a whole percentage between 0 and 100', 'pass e.g. 20');
+  v.check('rollingUpgrade.pauseBetweenBatchesSeconds', pause, (s) => Number.isInteger(s) && s >= 0 && s <= 3600,
+    'is not a whole number of seconds between 0 and 3600', 'pass e.g. 60');
+  if (!isUnresolved(batch) && !isUnresolved(unhealthy) && percent(5)(batch) && percent(5)(unhealthy) && batch > unhealthy) {
+    v.fail('rollingUpgrade.maxBatchInstancePercent', batch,
+      `is above maxUnhealthyInstancePercent (${unhealthy}), which Azure refuses: a batch upgrading counts as unhealthy`,
+      `lower maxBatchInstancePercent to ${unhealthy}, or raise maxUnhealthyInstancePercent to ${batch}`);
+  }
+  for (const flag of ['prioritizeUnhealthyInstances', 'maximumSurge'] as const) {
+    if (rolling[flag] !== undefined && typeof rolling[flag] !== 'boolean') {
+      v.fail(`rollingUpgrade.${flag}`, rolling[flag], 'is not a boolean', 'pass true or false');
+    }
+  }
+  return {
+    maxBatchInstancePercent: batch,
+    maxUnhealthyInstancePercent: unhealthy,
+    maxUnhealthyUpgradedInstancePercent: unhealthyUpgraded,
+    pauseTimeBetweenBatches: isUnresolved(pause) ? Token.asString(Fn.format('PT%dS', [pause])) : `PT${pause}S`,
+    prioritizeUnhealthyInstancesEnabled: rolling.prioritizeUnhealthyInstances ?? true,
+    maximumSurgeInstancesEnabled: rolling.maximumSurge ?? false,
+  };
+}

@@ -1,0 +1,128 @@
+import { NetworkSecurityGroup, NetworkSecurityGroupSecurityRule } from '@cdktf/provider-azurerm/lib/network-security-group';
+import { Subnet } from '@cdktf/provider-azurerm/lib/subnet';
+import { VirtualNetwork } from '@cdktf/provider-azurerm/lib/virtual-network';
+import { Annotations } from 'cdktf';
+import { Construct } from 'constructs';
+import { IImage, ImageKind, OsType, SecurityType } from '../image';
+import { checkImageRegion, checkVmSecurityType, defaultVmSecurityType, kindOf } from './image-use';
+import { ManagementAccess, MANAGEMENT_PORT_NUMBERS } from './management-access';
+import { isUnresolved, PropsValidator } from './validation';
+import { vcpusOf } from './vm-sizes';
+
+/**
+ * What every construct that serves the golden image's web app from many Windows VMs (`ImageFleet`, `ImageScaleSet`)
+ * shares: the checks of the image and the app port, and the network the VMs get when no subnet is given.
+ */
+
+/** Ports never opened to the whole Internet, in line with `GoldenImageChecks`: the management ports and SSH. */
+const INTERNET_FORBIDDEN_PORTS = ['22', ...Object.values(MANAGEMENT_PORT_NUMBERS).map(String)];
+
+/** Records a problem unless `appPort` is a TCP port that may be opened to the Internet. */
+export function checkAppPort(v: PropsValidator, appPort: number): void {
+  v.check('appPort', appPort, (p) => Number.isInteger(p) && p >= 1 && p <= 65535, 'is not a TCP port (a whole number 1-65535)', 'pass e.g. 80');
+  v.check('appPort', appPort, (p) => !INTERNET_FORBIDDEN_PORTS.includes(String(p)),
+    'is a management port (SSH, RDP or WinRM), which would be opened to the whole Internet',
+    'serve the application on another port; open management ports with managementSourceRange');
+}
+
+/**
+ * Checks that Windows VMs in `location` can be created from `image` (a Windows image, in that region, of a security
+ * type the VMs may have) and returns the VMs' security type: the given one, else the image's default.
+ */
+export function checkWindowsImage(v: PropsValidator, constructName: string, image: IImage, location: string,
+  securityType?: SecurityType): SecurityType {
+  if (image.osType !== OsType.WINDOWS) {
+    v.fail('image', image.osType, `is not a Windows image, but ${constructName} creates Windows VMs`, 'pass a Windows image');
+  }
+  checkImageRegion(v, location, image, kindOf(image) === ImageKind.MANAGED_IMAGE
+    ? `copy the image first, e.g. new ImageCopy(this, 'Copy', { source: image, resourceGroupName: '...', location: '${location}' }), and pass the copy`
+    : `add { location: '${location}' } to the GalleryImageVersion's targetRegions`);
+  const settled = securityType ?? defaultVmSecurityType(image);
+  checkVmSecurityType(v, securityType === undefined ? 'securityType (from the image)' : 'securityType', settled, image);
+  return settled;
+}
+
+/**
+ * The inbound rules of the VMs' NSG: the app port from the Internet, the management ports from their range. Nothing
+ * else is allowed: Azure's default rules deny all other inbound traffic from the Internet (and allow the load
+ * balancer's health probes).
+ */
+export function appSecurityRules(port: string, management: ManagementAccess): NetworkSecurityGroupSecurityRule[] {
+  const rules: NetworkSecurityGroupSecurityRule[] = [{
+    name: 'allow-app-from-internet',
+    priority: 100,
+    direction: 'Inbound',
+    access: 'Allow',
+    protocol: 'Tcp',
+    sourcePortRange: '*',
+    destinationPortRange: port,
+    sourceAddressPrefix: 'Internet',
+    destinationAddressPrefix: '*',
+  }];
+  return management.rule ? [...rules, management.rule] : rules;
+}
+
+export interface WebNetworkOptions {
+  readonly resourceGroupName: string;
+  readonly location: string;
+  readonly tags?: { [key: string]: string };
+  /** The names' stem: `vnet-<prefix>`, `snet-<prefix>`, `nsg-<prefix>`. */
+  readonly prefix: string;
+  readonly addressSpace: string;
+  readonly subnetPrefix: string;
+  /** An existing subnet: no VNet or subnet is made. */
+  readonly subnetId?: string;
+  readonly rules: NetworkSecurityGroupSecurityRule[];
+}
+
+export interface WebNetwork {
+  readonly subnetId: string;
+  readonly virtualNetwork?: VirtualNetwork;
+  readonly subnet?: Subnet;
+  readonly networkSecurityGroup: NetworkSecurityGroup;
+}
+
+/** The VMs' subnet (the given one, or a new VNet with one subnet) and their NSG. */
+export function webNetwork(scope: Construct, options: WebNetworkOptions): WebNetwork {
+  const placement = { resourceGroupName: options.resourceGroupName, location: options.location, tags: options.tags };
+  let subnetId = options.subnetId;
+  let virtualNetwork: VirtualNetwork | undefined;
+  let subnet: Subnet | undefined;
+  if (subnetId === undefined) {
+    virtualNetwork = new VirtualNetwork(scope, 'VirtualNetwork', { ...placement, name: `vnet-${options.prefix}`, addressSpace: [options.addressSpace] });
+    subnet = new Subnet(scope, 'Subnet', {
+      name: `snet-${options.prefix}`,
+      resourceGroupName: options.resourceGroupName,
+      virtualNetworkName: virtualNetwork.name,
+      addressPrefixes: [options.subnetPrefix],
+    });
+    subnetId = subnet.id;
+  }
+  const networkSecurityGroup = new NetworkSecurityGroup(scope, 'NetworkSecurityGroup', {
+    ...placement, name: `nsg-${options.prefix}`, securityRule: options.rules,
+  });
+  return { subnetId, virtualNetwork, subnet, networkSecurityGroup };
+}
+
+/**
+ * Reports on `scope`, at synth time, the vCPUs `count` VMs of `vmSize` need in `location` (and at `peak` VMs, during an
+ * image rollout), so that the quotas are checked before a deploy that would stop half-way; a size whose name does not
+ * tell its vCPUs gets a warning instead. Returns the total, or undefined when unknown.
+ */
+export function reportVcpus(scope: Construct, count: number, vmSize: string, location: string,
+  peak?: { count: number; during: string }): number | undefined {
+  const vcpus = vcpusOf(vmSize);
+  const check = `az vm list-usage --location ${location} -o table`;
+  if (isUnresolved(count) || isUnresolved(vmSize)) {
+    return undefined;
+  }
+  if (vcpus === undefined) {
+    Annotations.of(scope).addWarning(`The vCPUs of size '${vmSize}' are not known from its name, so the vCPU quota the ${count} VMs need cannot be `
+      + `computed here: check it with ${check}`);
+    return undefined;
+  }
+  const during = peak && peak.count > count ? `, up to ${peak.count * vcpus} ${peak.during}` : '';
+  Annotations.of(scope).addInfo(`${count} instances x ${vcpus} vCPUs (${vmSize}) = ${count * vcpus} vCPUs in ${location}${during}. `
+    + `Check the regional and the size family's vCPU quotas before deploying: ${check}`);
+  return count * vcpus;
+}
