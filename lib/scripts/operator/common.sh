@@ -114,10 +114,8 @@ pause() {
 # run_az_once STEP LIMIT_SECONDS FEED_SECRET ARGS...: one az call in the background, with progress lines while it
 # runs and a hard limit. Output in $AZ_OUT and $AZ_ERR. Returns az's exit code, or 124 when the limit was reached.
 run_az_once() {
-  local step=$1 limit=$2 feed_secret=$3
+  local step=$1 limit=$2 feed_secret=$3 rc=0
   shift 3
-  local started=$SECONDS rc=0 ticks=0
-  local next_progress=$((SECONDS + POLL_SECONDS))
   if [ "$feed_secret" = yes ]; then
     # printf is a shell builtin: the secret appears in no process's arguments.
     printf '%s' "$ARM_CLIENT_SECRET" | az "$@" >"$AZ_OUT" 2>"$AZ_ERR" &
@@ -125,6 +123,16 @@ run_az_once() {
     az "$@" >"$AZ_OUT" 2>"$AZ_ERR" </dev/null &
   fi
   CHILD_PID=$!
+  wait_for_child "$step: waiting for az $1 $2" "$limit" || rc=$?
+  return "$rc"
+}
+
+# Waits for the background process CHILD_PID (the signal handlers stop it), logging "<what>, <elapsed>s of <limit>s"
+# every POLL_SECONDS, and returns its exit status; after `limit` seconds it stops it and returns 124.
+wait_for_child() {
+  local what=$1 limit=$2
+  local started=$SECONDS rc=0 ticks=0
+  local next_progress=$((SECONDS + POLL_SECONDS))
   while kill -0 "$CHILD_PID" 2>/dev/null; do
     if [ $((SECONDS - started)) -ge "$limit" ]; then
       kill "$CHILD_PID" 2>/dev/null || true
@@ -133,7 +141,7 @@ run_az_once() {
       return 124
     fi
     if [ "$SECONDS" -ge "$next_progress" ]; then
-      log "$step: waiting for az $1 $2, $((SECONDS - started))s of ${limit}s"
+      log "$what, $((SECONDS - started))s of ${limit}s"
       next_progress=$((SECONDS + POLL_SECONDS))
     fi
     if [ "$ticks" -lt "$FIRST_TICKS" ]; then

@@ -294,8 +294,7 @@ wait_for_scale_set() {
 # --- 3. through the load balancer ---------------------------------------------------------------------------------
 # One batch: BATCH_SIZE requests of URL by one curl, in BATCH_DIR, stopped after LIMIT_SECONDS.
 run_batch() {
-  local limit=$1 started=$SECONDS ticks=0
-  local next_progress=$((SECONDS + POLL_SECONDS))
+  local limit=$1 started=$SECONDS rc=0
   rm -rf "$BATCH_DIR"
   mkdir "$BATCH_DIR"
   # --disable: no ~/.curlrc. HTTP/1.1 and `Connection: close`: a new TCP connection per request (no reuse, no HTTP/2
@@ -305,25 +304,11 @@ run_batch() {
     --fail --globoff --http1.1 --max-time "$REQUEST_SECONDS" --header 'Connection: close' --config "$CURL_CONFIG") \
     >/dev/null 2>"$CURL_ERR" </dev/null &
   CHILD_PID=$!
-  while kill -0 "$CHILD_PID" 2>/dev/null; do
-    if [ $((SECONDS - started)) -ge "$limit" ]; then
-      kill "$CHILD_PID" 2>/dev/null || true
-      log "$CURRENT_STEP: batch stopped at the deadline, after $((SECONDS - started))s"
-      break
-    fi
-    if [ "$SECONDS" -ge "$next_progress" ]; then
-      log "$CURRENT_STEP: waiting for the batch of $BATCH_SIZE request(s), $((SECONDS - started))s"
-      next_progress=$((SECONDS + POLL_SECONDS))
-    fi
-    if [ "$ticks" -lt "$FIRST_TICKS" ]; then
-      ticks=$((ticks + 1))
-      sleep "$FIRST_TICK_SECONDS"
-    else
-      sleep "$TICK_SECONDS"
-    fi
-  done
-  wait "$CHILD_PID" 2>/dev/null || true
-  CHILD_PID=''
+  # The requests that answered by then count; curl's own failures are in CURL_ERR.
+  wait_for_child "$CURRENT_STEP: waiting for the batch of $BATCH_SIZE request(s)" "$limit" || rc=$?
+  if [ "$rc" -eq 124 ]; then
+    log "$CURRENT_STEP: batch stopped at the deadline, after $((SECONDS - started))s"
+  fi
 }
 
 # A page's text, short and printable: tags and control characters out.
