@@ -156,6 +156,19 @@ async function replayAll(lines: string[][], cwd: string): Promise<Replay[]> {
   return inPool(latest.map((r) => () => (r.verdict === 'unverifiable' ? replay(r.argv, cwd, FALLBACK_PROFILE) : Promise.resolve(r))));
 }
 
+/** The lines once each, in first-seen order; lines with the same `key` count as one. */
+function distinct(lines: string[][], key: (argv: string[]) => string = (argv) => JSON.stringify(argv)): string[][] {
+  return lines.filter((argv, i) => lines.findIndex((other) => key(other) === key(argv)) === i);
+}
+
+/** Every replayed line parsed: verified, or unverifiable (the CLI cannot load its command); a malformed one shows its output. */
+function expectVerifiedOrUnverifiable(replays: Replay[]): void {
+  for (const r of replays) {
+    expect({ line: r.argv.join(' '), verdict: r.verdict, output: r.verdict === 'verified' || r.verdict === 'unverifiable' ? '' : r.output })
+      .toEqual({ line: r.argv.join(' '), verdict: expect.stringMatching(/^(verified|unverifiable)$/), output: '' });
+  }
+}
+
 function report(title: string, replays: Replay[]): void {
   const lines = replays.map((r) => `  ${r.verdict.padEnd(12)} exit ${r.code} ${(r.milliseconds / 1000).toFixed(1)}s  ${r.profile.padEnd(17)}  az ${r.argv.join(' ')}`);
   console.log(`Azure CLI (${AZ}) on the ${replays.length} distinct az lines of ${title}:\n${lines.join('\n')}`);
@@ -193,7 +206,7 @@ describeWithAz('the az command lines of generalize-vm.sh, parsed by the real Azu
     );
     const managedIdentity = await recordedLines({ loggedIn: false, managedIdentity: true }, { ARM_USE_MSI: 'true' });
     const all = [...happyPath, ...servicePrincipal, ...managedIdentity];
-    lines = all.filter((argv, i) => all.findIndex((other) => JSON.stringify(other) === JSON.stringify(argv)) === i);
+    lines = distinct(all);
     replays = await replayAll(lines, synthesized.stackDirectory);
     report('generalize-vm.sh', replays);
   });
@@ -205,10 +218,7 @@ describeWithAz('the az command lines of generalize-vm.sh, parsed by the real Azu
   });
 
   test('no line is malformed and every line is either verified or listed as unverifiable', () => {
-    for (const r of replays) {
-      expect({ line: r.argv.join(' '), verdict: r.verdict, output: r.verdict === 'verified' || r.verdict === 'unverifiable' ? '' : r.output })
-        .toEqual({ line: r.argv.join(' '), verdict: expect.stringMatching(/^(verified|unverifiable)$/), output: '' });
-    }
+    expectVerifiedOrUnverifiable(replays);
   });
 
   test('every command of the script parses, vm deallocate and vm generalize at least under the fallback profile', () => {
@@ -294,7 +304,7 @@ describeWithAz('the az command lines of setup-vm.sh and images.sh, parsed by the
     ];
     // One status poll per shape: the offsets differ, the arguments do not.
     const key = (argv: string[]) => JSON.stringify(argv.map((a) => a.replace(/^Offset=[1-9][0-9]*$/, 'Offset=N')));
-    const lines = all.filter((argv, i) => all.findIndex((other) => key(other) === key(argv)) === i);
+    const lines = distinct(all, key);
     replays = await replayAll(lines, layout.directory);
     report('setup-vm.sh and images.sh', replays);
   }, 400_000);
@@ -304,10 +314,7 @@ describeWithAz('the az command lines of setup-vm.sh and images.sh, parsed by the
   });
 
   test('no line is malformed and every line is either verified or listed as unverifiable', () => {
-    for (const r of replays) {
-      expect({ line: r.argv.join(' '), verdict: r.verdict, output: r.verdict === 'verified' || r.verdict === 'unverifiable' ? '' : r.output })
-        .toEqual({ line: r.argv.join(' '), verdict: expect.stringMatching(/^(verified|unverifiable)$/), output: '' });
-    }
+    expectVerifiedOrUnverifiable(replays);
   });
 
   test('every command of the two scripts was replayed; the ones the CLI cannot load are named', () => {
@@ -408,7 +415,7 @@ describeWithAz('the az command lines of gallery.sh, parsed by the real Azure CLI
       ...await recordedLines('promote', { galleryImages: { [DEFINITION_KEY]: [older, published] } }, { ...version, GOLDEN_RETAIN_VERSIONS: '1' }),
       ...await recordedLines('delete-all', { galleryImages: { [DEFINITION_KEY]: [older] } }, line),
     ].map((argv) => argv.map((a) => (a.startsWith('--admin-password=@') ? `--admin-password=@${passwordFile}` : a)));
-    lines = all.filter((argv, i) => all.findIndex((other) => JSON.stringify(other) === JSON.stringify(argv)) === i);
+    lines = distinct(all);
     replays = await replayAll(lines, layout.directory);
     report('gallery.sh', replays);
   }, 400_000);
@@ -421,10 +428,7 @@ describeWithAz('the az command lines of gallery.sh, parsed by the real Azure CLI
   });
 
   test('no line is malformed and every line is either verified or listed as unverifiable', () => {
-    for (const r of replays) {
-      expect({ line: r.argv.join(' '), verdict: r.verdict, output: r.verdict === 'verified' || r.verdict === 'unverifiable' ? '' : r.output })
-        .toEqual({ line: r.argv.join(' '), verdict: expect.stringMatching(/^(verified|unverifiable)$/), output: '' });
-    }
+    expectVerifiedOrUnverifiable(replays);
   });
 
   test('every command of the script was replayed; the gallery, canary creation and guest lines are verified for real', () => {
@@ -506,7 +510,7 @@ describeWithAz('the az command lines of verify-scale-set.sh, parsed by the real 
       // A first deployment, in az's current subscription.
       ...await recordedLines({ scaleSets: { [`${GROUP}/${NAME}`]: { instances: instances(true), rollingUpgrade: null } } }, { GOLDEN_SUBSCRIPTION_ID: '' }),
     ];
-    lines = all.filter((argv, i) => all.findIndex((other) => JSON.stringify(other) === JSON.stringify(argv)) === i);
+    lines = distinct(all);
     replays = await replayAll(lines, layout.directory);
     report('verify-scale-set.sh', replays);
   }, 400_000);
@@ -516,10 +520,7 @@ describeWithAz('the az command lines of verify-scale-set.sh, parsed by the real 
   });
 
   test('no line is malformed and every line is either verified or listed as unverifiable', () => {
-    for (const r of replays) {
-      expect({ line: r.argv.join(' '), verdict: r.verdict, output: r.verdict === 'verified' || r.verdict === 'unverifiable' ? '' : r.output })
-        .toEqual({ line: r.argv.join(' '), verdict: expect.stringMatching(/^(verified|unverifiable)$/), output: '' });
-    }
+    expectVerifiedOrUnverifiable(replays);
   });
 
   test('both vmss commands, with and without a subscription, are verified for real (under the fallback profile: Debian\'s SDK lacks the default one)', () => {

@@ -11,7 +11,7 @@
  */
 import { StepResult } from './day2/harness';
 import {
-  actions, addresses, crossStackOutputs, describeWithTerraform, Deployment, EMPTY, instanceNames, pathInStack, Resource,
+  actions, addresses, crossStackOutputs, deployedBaseline, describeWithTerraform, EMPTY, instanceNames, pathInStack, Resource,
   resources, scenarioHarness, Stacks, synthStacks, violationsOf,
 } from './day2/scenario';
 import { OPERATOR_OUTPUT_PREFIX, originalAddress, standInAddress } from './day2/standin';
@@ -120,43 +120,21 @@ function configReferences(step: StepResult, standIn: string): string[] {
   return [...new Set(refs)];
 }
 
-const timings: string[] = [];
-
 describeWithTerraform('day 2 of the gallery-trusted-launch example (stand-ins, real Terraform)', () => {
-  const { harness, deploy, both } = scenarioHarness(IMAGE, FLEET);
-  let baseline: Stacks;
-  /** The baseline deployed once (image, then fleet), its states restored before each scenario. */
-  let deployed: Deployment;
-  let deployedStates: Record<string, string | undefined>;
-  let started: number;
+  const scenario = scenarioHarness(IMAGE, FLEET);
+  const { harness, deploy, both } = scenario;
+  const suite = deployedBaseline(scenario, 'day-2 gallery scenario', () => synth({ fleetCount: FLEET_COUNT }));
 
-  beforeAll(() => {
-    baseline = synth({ fleetCount: FLEET_COUNT });
-    deployed = both(baseline);
-    deployedStates = harness.snapshot();
-  });
-  beforeEach(() => {
-    harness.restore(deployedStates);
-    started = Date.now();
-  });
-  afterEach(() => {
-    timings.push(`${expect.getState().currentTestName}: ${Date.now() - started} ms`);
-  });
-  afterAll(() => {
-    harness.dispose();
-    console.log(`day-2 gallery scenario timings (stand-ins planned and applied by terraform):\n  ${timings.join('\n  ')}`);
-  });
-
-  const imageResources = () => resources(baseline[IMAGE]);
-  const fleetResources = () => resources(baseline[FLEET]);
-  const step = (p: string) => byPath(baseline[IMAGE], p);
+  const imageResources = () => resources(suite.baseline[IMAGE]);
+  const fleetResources = () => resources(suite.baseline[FLEET]);
+  const step = (p: string) => byPath(suite.baseline[IMAGE], p);
   /** The version's operator steps, in the order they must run. */
   const VERSION_CHAIN = ['Version/Publish', 'Version/Replication', 'Version/Canary', 'Version/Promote'];
   const promoteVersionId = (s: StepResult): string => stateValues(s, address(step('Version/Promote'))).output.version_id;
 
   test('first deploy creates everything, and a second plan changes nothing', () => {
     harness.reset();
-    const first = both(baseline);
+    const first = both(suite.baseline);
     expect(actions(first.image.summary)).toEqual({ ...EMPTY, create: addresses(imageResources()) });
     expect(actions(first.fleet.summary)).toEqual({ ...EMPTY, create: addresses(fleetResources(), instanceNames(FLEET_COUNT)) });
     expect(violationsOf(first.image, first.fleet)).toEqual([]);
@@ -169,7 +147,7 @@ describeWithTerraform('day 2 of the gallery-trusted-launch example (stand-ins, r
     expect(promoteVersionId(first.image)).toMatch(new RegExp(`/galleries/gal_golden_web/images/web-iis/versions/${version.replace(/\./g, '\\.')}$`));
     expect(Object.values(crossStackOutputs(first.image))).toEqual([promoteVersionId(first.image)]);
 
-    const again = both(baseline);
+    const again = both(suite.baseline);
     expect(actions(again.image.summary)).toEqual(EMPTY);
     expect(actions(again.fleet.summary)).toEqual(EMPTY);
     expect(violationsOf(again.image, again.fleet)).toEqual([]);
@@ -177,7 +155,7 @@ describeWithTerraform('day 2 of the gallery-trusted-launch example (stand-ins, r
 
   test('a rebuild (page title changed): the build and the version\'s steps are replaced, a higher version is promoted after '
     + 'its canary, then the fleet rolls new-before-old onto it', () => {
-    const before = deployed;
+    const before = suite.deployed;
     const changed = synth({ fleetCount: FLEET_COUNT, pageTitle: NEW_PAGE_TITLE });
     const image = deploy(IMAGE, changed[IMAGE]);
 
@@ -237,7 +215,7 @@ describeWithTerraform('day 2 of the gallery-trusted-launch example (stand-ins, r
       expect([a, fleet.summary.replaceOrder[a]]).toEqual([a, 'create-before-destroy']);
     }
     expect(violationsOf(fleet)).toEqual([]);
-    const vm = byPath(baseline[FLEET], 'Fleet/VirtualMachine');
+    const vm = byPath(suite.baseline[FLEET], 'Fleet/VirtualMachine');
     const sources = instanceNames(FLEET_COUNT).map((k) => stateValues(fleet, `${standInAddress(vm.type, vm.name)}["${k}"]`).input.source_image_id);
     expect(sources).toEqual(instanceNames(FLEET_COUNT).map(() => newId));
   });
@@ -262,11 +240,11 @@ describeWithTerraform('day 2 of the gallery-trusted-launch example (stand-ins, r
     expect(replicaCounts(change.before.triggers_replace.target_regions)).toEqual({ westeurope: 1, northeurope: 1 });
     expect(replicaCounts(change.after.triggers_replace.target_regions)).toEqual(expected);
     expect(replicaCounts(operatorEnvironment(image, replication).GOLDEN_TARGET_REGIONS)).toEqual(expected);
-    expect(replicaCounts(operatorEnvironment(deployed.image, replication).GOLDEN_TARGET_REGIONS)).toEqual({ westeurope: 1, northeurope: 1 });
+    expect(replicaCounts(operatorEnvironment(suite.deployed.image, replication).GOLDEN_TARGET_REGIONS)).toEqual({ westeurope: 1, northeurope: 1 });
     // The same version: nothing rebuilt, nothing to roll out.
     expect(operatorEnvironment(image, replication).GOLDEN_GALLERY_VERSION)
-      .toBe(operatorEnvironment(deployed.image, replication).GOLDEN_GALLERY_VERSION);
-    expect(crossStackOutputs(image)).toEqual(crossStackOutputs(deployed.image));
+      .toBe(operatorEnvironment(suite.deployed.image, replication).GOLDEN_GALLERY_VERSION);
+    expect(crossStackOutputs(image)).toEqual(crossStackOutputs(suite.deployed.image));
 
     // Planned only: applying 157 more instances' stand-ins takes Terraform about two minutes and shows nothing more.
     const fleet = deploy(FLEET, big[FLEET], { planOnly: true });
@@ -280,9 +258,9 @@ describeWithTerraform('day 2 of the gallery-trusted-launch example (stand-ins, r
   });
 
   test('destroy, fleet first, then image: everything deleted, the versions before their definition, no rule broken', () => {
-    const fleet = deploy(FLEET, baseline[FLEET], { destroy: true });
+    const fleet = deploy(FLEET, suite.baseline[FLEET], { destroy: true });
     expect(actions(fleet.summary)).toEqual({ ...EMPTY, delete: addresses(fleetResources(), instanceNames(FLEET_COUNT)) });
-    const image = deploy(IMAGE, baseline[IMAGE], { destroy: true });
+    const image = deploy(IMAGE, suite.baseline[IMAGE], { destroy: true });
     expect(actions(image.summary)).toEqual({ ...EMPTY, delete: addresses(imageResources()) });
     expect(violationsOf(fleet, image)).toEqual([]);
     expect(harness.stateAddresses(FLEET)).toEqual([]);

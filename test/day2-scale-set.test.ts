@@ -17,7 +17,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { StepResult } from './day2/harness';
 import {
-  actions, addresses, clone, crossStackOutputs, DATA_VALUES, describeWithTerraform, Deployment, EMPTY, NEW_BASE_VERSION, pathInStack,
+  actions, addresses, clone, crossStackOutputs, DATA_VALUES, deployedBaseline, describeWithTerraform, EMPTY, NEW_BASE_VERSION, pathInStack,
   Resource, resources, scenarioHarness, Stacks, synthStacks, violationsOf,
 } from './day2/scenario';
 import { originalAddress, standInAddress } from './day2/standin';
@@ -103,37 +103,15 @@ function stateValues(step: StepResult, standIn: string): any {
   return found.values;
 }
 
-const timings: string[] = [];
-
 describeWithTerraform('day 2 of the scale-set example (stand-ins, real Terraform)', () => {
-  const { harness, deploy, both } = scenarioHarness(IMAGE, SCALE_SET);
-  let baseline: Stacks;
-  /** The baseline deployed once (image, then scale set), its states restored before each scenario. */
-  let deployed: Deployment;
-  let deployedStates: Record<string, string | undefined>;
-  let started: number;
+  const scenario = scenarioHarness(IMAGE, SCALE_SET);
+  const { harness, deploy, both } = scenario;
+  const suite = deployedBaseline(scenario, 'day-2 scale-set scenario', () => synth({ count: COUNT }));
 
-  beforeAll(() => {
-    baseline = synth({ count: COUNT });
-    deployed = both(baseline);
-    deployedStates = harness.snapshot();
-  });
-  beforeEach(() => {
-    harness.restore(deployedStates);
-    started = Date.now();
-  });
-  afterEach(() => {
-    timings.push(`${expect.getState().currentTestName}: ${Date.now() - started} ms`);
-  });
-  afterAll(() => {
-    harness.dispose();
-    console.log(`day-2 scale-set scenario timings (stand-ins planned and applied by terraform):\n  ${timings.join('\n  ')}`);
-  });
-
-  const imageResources = () => resources(baseline[IMAGE]);
-  const webResources = () => resources(baseline[SCALE_SET]);
-  const scaleSet = () => byType(baseline[SCALE_SET], SCALE_SET_TYPE);
-  const verification = () => byPath(baseline[SCALE_SET], 'Web/Verification');
+  const imageResources = () => resources(suite.baseline[IMAGE]);
+  const webResources = () => resources(suite.baseline[SCALE_SET]);
+  const scaleSet = () => byType(suite.baseline[SCALE_SET], SCALE_SET_TYPE);
+  const verification = () => byPath(suite.baseline[SCALE_SET], 'Web/Verification');
   const imageIds = (step: StepResult) => Object.values(crossStackOutputs(step));
   const sourceImageId = (step: StepResult) => stateValues(step, standInAddress(scaleSet().type, scaleSet().name)).input.source_image_id;
 
@@ -144,7 +122,7 @@ describeWithTerraform('day 2 of the scale-set example (stand-ins, real Terraform
     expect(actions(step.summary)).toEqual({ ...EMPTY, replace: addresses(rebuilt) });
     expect(violationsOf(step)).toEqual([]);
     expect(imageIds(step)).toHaveLength(1);
-    expect(imageIds(step)).not.toEqual(imageIds(deployed.image));
+    expect(imageIds(step)).not.toEqual(imageIds(suite.deployed.image));
   }
 
   /**
@@ -155,13 +133,13 @@ describeWithTerraform('day 2 of the scale-set example (stand-ins, real Terraform
     expect(actions(web.summary)).toEqual({ ...EMPTY, update: [address(scaleSet())], replace: [address(verification())] });
     expect(changedArguments(web, scaleSet())).toEqual(['source_image_id']);
     const change = standInChange(web, scaleSet());
-    expect(change.before.input.source_image_id).toBe(imageIds(deployed.image)[0]);
+    expect(change.before.input.source_image_id).toBe(imageIds(suite.deployed.image)[0]);
     expect(change.after.input.source_image_id).toBe(imageIds(image)[0]);
     // No ForceNew argument moved (the stand-in's replace triggers are the provider's ForceNew arguments).
     expect(change.after.triggers_replace).toEqual(change.before.triggers_replace);
     const planned = plannedActions(web);
     for (const p of KEPT) {
-      expect([p, planned[address(byPath(baseline[SCALE_SET], p))]]).toEqual([p, ['no-op']]);
+      expect([p, planned[address(byPath(suite.baseline[SCALE_SET], p))]]).toEqual([p, ['no-op']]);
     }
     expect(violationsOf(web)).toEqual([]);
     // Applied: the scale set's model names the new image.
@@ -180,13 +158,13 @@ describeWithTerraform('day 2 of the scale-set example (stand-ins, real Terraform
     expect(body.instances).toBe(COUNT);
     // The image id crosses the stack boundary (a terraform_remote_state of the image stack).
     expect(body.source_image_id).toMatch(/^\$\{data\.terraform_remote_state\.[^}]+\}$/);
-    expect(byPath(baseline[SCALE_SET], 'Web/PublicIp').body.sku).toBe('Standard');
-    expect(byPath(baseline[SCALE_SET], 'Web/HealthProbe').body.protocol).toBe('Http');
+    expect(byPath(suite.baseline[SCALE_SET], 'Web/PublicIp').body.sku).toBe('Standard');
+    expect(byPath(suite.baseline[SCALE_SET], 'Web/HealthProbe').body.protocol).toBe('Http');
   });
 
   test('first deploy creates everything, and a second plan changes nothing', () => {
     harness.reset();
-    const first = both(baseline);
+    const first = both(suite.baseline);
     expect(actions(first.image.summary)).toEqual({ ...EMPTY, create: addresses(imageResources()) });
     expect(actions(first.fleet.summary)).toEqual({ ...EMPTY, create: addresses(webResources()) });
     expect(violationsOf(first.image, first.fleet)).toEqual([]);
@@ -194,7 +172,7 @@ describeWithTerraform('day 2 of the scale-set example (stand-ins, real Terraform
     expect(imageIds(first.image)).toHaveLength(1);
     expect(sourceImageId(first.fleet)).toBe(imageIds(first.image)[0]);
 
-    const again = both(baseline);
+    const again = both(suite.baseline);
     expect(actions(again.image.summary)).toEqual(EMPTY);
     expect(actions(again.fleet.summary)).toEqual(EMPTY);
     expect(violationsOf(again.image, again.fleet)).toEqual([]);
@@ -204,7 +182,7 @@ describeWithTerraform('day 2 of the scale-set example (stand-ins, real Terraform
     + 'the load balancer, its pool, probe and rules and the public IP stay', () => {
     const changed = synth({ count: COUNT, pageTitle: NEW_PAGE_TITLE });
     // The scale-set stack itself does not change: only the image id it reads from the image stack's state.
-    expect(changed[SCALE_SET]).toEqual(baseline[SCALE_SET]);
+    expect(changed[SCALE_SET]).toEqual(suite.baseline[SCALE_SET]);
     const image = deploy(IMAGE, changed[IMAGE]);
     expectRebuild(image);
     expectRollout(image, deploy(SCALE_SET, changed[SCALE_SET]));
@@ -212,9 +190,9 @@ describeWithTerraform('day 2 of the scale-set example (stand-ins, real Terraform
 
   test('base image version changed (latest resolved at plan time): the same rebuild and in-place rollout', () => {
     const options = { dataValues: { ...DATA_VALUES, azurerm_platform_image: { version: NEW_BASE_VERSION } } };
-    const image = deploy(IMAGE, baseline[IMAGE], options);
+    const image = deploy(IMAGE, suite.baseline[IMAGE], options);
     expectRebuild(image);
-    expectRollout(image, deploy(SCALE_SET, baseline[SCALE_SET], options));
+    expectRollout(image, deploy(SCALE_SET, suite.baseline[SCALE_SET], options));
   });
 
   test(`count ${COUNT} -> ${BIG_COUNT}: the scale set updated in place (instances), the verification again, nothing else`, () => {
@@ -251,13 +229,13 @@ describeWithTerraform('day 2 of the scale-set example (stand-ins, real Terraform
   test('destroy of web-scale-set: everything in it deleted, nothing in golden-image touched', () => {
     const imageState = path.join(harness.stackDir(IMAGE), 'terraform.tfstate');
     const before = fs.readFileSync(imageState, 'utf8');
-    const web = harness.destroy(SCALE_SET, baseline[SCALE_SET], { dataValues: DATA_VALUES });
+    const web = harness.destroy(SCALE_SET, suite.baseline[SCALE_SET], { dataValues: DATA_VALUES });
     expect(actions(web.summary)).toEqual({ ...EMPTY, delete: addresses(webResources()) });
     expect(violationsOf(web)).toEqual([]);
     expect(harness.stateAddresses(SCALE_SET)).toEqual([]);
     // The image stack's state is byte for byte the same, and its next plan changes nothing.
     expect(fs.readFileSync(imageState, 'utf8')).toBe(before);
-    const image = deploy(IMAGE, baseline[IMAGE], { planOnly: true });
+    const image = deploy(IMAGE, suite.baseline[IMAGE], { planOnly: true });
     expect(actions(image.summary)).toEqual(EMPTY);
     expect(violationsOf(image)).toEqual([]);
   });

@@ -15,7 +15,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { StepResult } from './day2/harness';
 import {
-  actions, addresses, clone, crossStackOutputs, DATA_VALUES, describeWithTerraform, Deployment, EMPTY, instanceNames,
+  actions, addresses, clone, crossStackOutputs, DATA_VALUES, deployedBaseline, describeWithTerraform, Deployment, EMPTY, instanceNames,
   NEW_BASE_VERSION, resources, scenarioHarness as stacksHarness, Stacks, synthStacks, violationsOf,
 } from './day2/scenario';
 import { buildApp, BuildAppOptions } from '../examples/golden-image/main';
@@ -107,39 +107,17 @@ function changedAzureResources(before: any, after: any): string[] {
 
 // ---- The runs ----
 
-const timings: string[] = [];
-
 const scenarioHarness = () => stacksHarness(IMAGE, FLEET);
 
 describeWithTerraform('day 2 of the golden-image example (stand-ins, real Terraform)', () => {
-  const { harness, deploy, both } = scenarioHarness();
-  let baseline: Stacks;
-  /** The baseline deployed once (image, then fleet), its states restored before each scenario. */
-  let deployed: Deployment;
-  let deployedStates: Record<string, string | undefined>;
-  let started: number;
-
-  beforeAll(() => {
-    baseline = synth({ fleetCount: 3 });
-    deployed = both(baseline);
-    deployedStates = harness.snapshot();
-  });
-  beforeEach(() => {
-    harness.restore(deployedStates);
-    started = Date.now();
-  });
+  const scenario = scenarioHarness();
+  const { harness, deploy, both } = scenario;
+  const suite = deployedBaseline(scenario, 'day-2 scenario', () => synth({ fleetCount: 3 }));
   /** The baseline, deployed (restored from the snapshot). */
-  const both0 = (): Deployment => deployed;
-  afterEach(() => {
-    timings.push(`${expect.getState().currentTestName}: ${Date.now() - started} ms`);
-  });
-  afterAll(() => {
-    harness.dispose();
-    console.log(`day-2 scenario timings (stand-ins planned and applied by terraform):\n  ${timings.join('\n  ')}`);
-  });
+  const both0 = (): Deployment => suite.deployed;
 
-  const imageResources = () => resources(baseline[IMAGE]);
-  const fleetResources = () => resources(baseline[FLEET]);
+  const imageResources = () => resources(suite.baseline[IMAGE]);
+  const fleetResources = () => resources(suite.baseline[FLEET]);
 
   /**
    * The image-stack plan of a rebuild: build spec, VM, revision, operator and capture steps replaced, nothing else. The
@@ -152,7 +130,7 @@ describeWithTerraform('day 2 of the golden-image example (stand-ins, real Terraf
       'BuildVm/BuildRevision', 'BuildVm/BuildSpec', 'BuildVm/Setup', 'Image/Capture', 'Image/Generalize', 'ImageCopy/Capture',
     ]);
     expect(actions(step.summary)).toEqual({ create: [], replace: addresses(rebuilt), update: updates, delete: [] });
-    expect(changedAzureResources(baseline[IMAGE], changed[IMAGE]).filter((a) => !a.startsWith('azurerm_windows_virtual_machine.')))
+    expect(changedAzureResources(suite.baseline[IMAGE], changed[IMAGE]).filter((a) => !a.startsWith('azurerm_windows_virtual_machine.')))
       .toEqual(updates);
     expect(violationsOf(step)).toEqual([]);
   }
@@ -174,11 +152,11 @@ describeWithTerraform('day 2 of the golden-image example (stand-ins, real Terraf
 
   test('first deploy creates everything, and a second plan changes nothing', () => {
     harness.reset();
-    const first = both(baseline);
+    const first = both(suite.baseline);
     expect(actions(first.image.summary)).toEqual({ ...EMPTY, create: addresses(imageResources()) });
     expect(actions(first.fleet.summary)).toEqual({ ...EMPTY, create: addresses(fleetResources(), instanceNames(3)) });
     expect(violationsOf(first.image, first.fleet)).toEqual([]);
-    const again = both(baseline);
+    const again = both(suite.baseline);
     expect(actions(again.image.summary)).toEqual(EMPTY);
     expect(actions(again.fleet.summary)).toEqual(EMPTY);
   });
@@ -194,9 +172,9 @@ describeWithTerraform('day 2 of the golden-image example (stand-ins, real Terraf
   test('base image version changed (latest resolved at plan time): the same rebuild and rollout', () => {
     const before = both0();
     const options = { dataValues: { ...DATA_VALUES, azurerm_platform_image: { version: NEW_BASE_VERSION } } };
-    const image = deploy(IMAGE, baseline[IMAGE], options);
-    expectRebuild(image, baseline);
-    expectRollout(before, image, deploy(FLEET, baseline[FLEET], options));
+    const image = deploy(IMAGE, suite.baseline[IMAGE], options);
+    expectRebuild(image, suite.baseline);
+    expectRollout(before, image, deploy(FLEET, suite.baseline[FLEET], options));
   });
 
   test('VM size changed: the same rebuild and rollout', () => {
@@ -248,9 +226,9 @@ describeWithTerraform('day 2 of the golden-image example (stand-ins, real Terraf
   });
 
   test('destroy of both stacks, fleet first: everything deleted, no rule broken', () => {
-    const fleet = harness.destroy(FLEET, baseline[FLEET], { dataValues: DATA_VALUES });
+    const fleet = harness.destroy(FLEET, suite.baseline[FLEET], { dataValues: DATA_VALUES });
     expect(actions(fleet.summary)).toEqual({ ...EMPTY, delete: addresses(fleetResources(), instanceNames(3)) });
-    const image = harness.destroy(IMAGE, baseline[IMAGE], { dataValues: DATA_VALUES });
+    const image = harness.destroy(IMAGE, suite.baseline[IMAGE], { dataValues: DATA_VALUES });
     expect(actions(image.summary)).toEqual({ ...EMPTY, delete: addresses(imageResources()) });
     expect(violationsOf(fleet, image)).toEqual([]);
     expect(harness.stateAddresses(FLEET)).toEqual([]);

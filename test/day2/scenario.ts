@@ -101,3 +101,38 @@ export function scenarioHarness(image: string, fleet: string, dataValues: Deploy
     ({ image: deploy(image, stacks[image], options), fleet: deploy(fleet, stacks[fleet], options) });
   return { harness, deploy, both };
 }
+
+/** The stacks of a suite's example before any change, and their first deployment. */
+export interface Baseline {
+  baseline: Stacks;
+  /** The baseline deployed once (image, then fleet); `deployedBaseline` restores its states before each test. */
+  deployed: Deployment;
+}
+
+/**
+ * The jest hooks every day-2 suite shares: `synth()`'s stacks deployed once before all tests, their Terraform states
+ * restored before each test, the harness removed and each test's time printed (as `<label> timings`) after all.
+ */
+export function deployedBaseline(scenario: ReturnType<typeof scenarioHarness>, label: string, synth: () => Stacks): Baseline {
+  const suite = {} as Baseline;
+  const timings: string[] = [];
+  let states: Record<string, string | undefined>;
+  let started = 0;
+  beforeAll(() => {
+    suite.baseline = synth();
+    suite.deployed = scenario.both(suite.baseline);
+    states = scenario.harness.snapshot();
+  });
+  beforeEach(() => {
+    scenario.harness.restore(states);
+    started = Date.now();
+  });
+  afterEach(() => {
+    timings.push(`${expect.getState().currentTestName}: ${Date.now() - started} ms`);
+  });
+  afterAll(() => {
+    scenario.harness.dispose();
+    console.log(`${label} timings (stand-ins planned and applied by terraform):\n  ${timings.join('\n  ')}`);
+  });
+  return suite;
+}

@@ -15,6 +15,11 @@ export async function withServer<T>(respond: (res: http.ServerResponse, request:
   body: (server: TestServer) => Promise<T>): Promise<T> {
   const state = { url: '', requests: 0 };
   const server = http.createServer((_req, res) => respond(res, ++state.requests));
+  return serve(server, state, body);
+}
+
+/** Runs `body` while `server` listens on a free port of 127.0.0.1 (its URL in `state.url`), then closes it. */
+async function serve<S extends { url: string }, T>(server: http.Server, state: S, body: (state: S) => Promise<T>): Promise<T> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   try {
@@ -85,12 +90,5 @@ export async function withLoadBalancer<T>(options: LoadBalancerOptions, body: (s
     state.connections += 1;
     machineOf.set(socket, machines[index]);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-  try {
-    return await body(state);
-  } finally {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  }
+  return serve(server, state, body);
 }
