@@ -10,16 +10,14 @@
  *
  * The per-construct test files check the exact wording of each message; this table checks the contract they share.
  */
-import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
-import { App, Fn, TerraformStack, TerraformVariable, Token } from 'cdktf';
+import { Fn, TerraformStack, TerraformVariable, Token } from 'cdktf';
 import {
   GeneralizedImage, GeneralizedImageProps, GoldenVm, GoldenVmProps, HyperVGeneration, IImage, ImageCopy, ImageCopyMethod, ImageCopyProps,
   ImageFleet, ImageFleetProps, ManagedImage, ManagedImageAttributes, MarketplaceImage, MarketplaceImageParts, OsDiskStorageType, OsType,
   SecurityType, SmokeTestOptions, WindowsSetup,
 } from '../lib';
+import { problemLine, shown, synthesize } from './util/refusal';
 
 const SUBSCRIPTION = '00000000-1111-2222-3333-444444444444';
 const IMAGE_ID = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-golden/providers/Microsoft.Compute/images/img-golden`;
@@ -85,61 +83,6 @@ function functionToken(stack: TerraformStack): string {
 /** `cidrsubnet(var.token_value, 8, 1)`: a CIDR known only at apply time. */
 function cidrToken(stack: TerraformStack): string {
   return Token.asString(Fn.cidrsubnet(stringToken(stack), 8, 1));
-}
-
-// --- synthesis into a temporary directory -------------------------------------------------------------------------
-
-interface Synthesis {
-  readonly error?: Error;
-  /** Every cdk.tf.json under the outdir, relative to it. */
-  readonly jsonFiles: string[];
-  /** The stack's cdk.tf.json, when written. */
-  readonly json?: string;
-}
-
-function filesUnder(directory: string): string[] {
-  return fs.readdirSync(directory, { recursive: true, encoding: 'utf8' }).filter((f) => fs.statSync(path.join(directory, f)).isFile());
-}
-
-/** Builds into a fresh stack of a real App and synthesizes, as `cdktf synth` does. */
-function synthesize(build: (stack: TerraformStack) => void): Synthesis {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bad-input-'));
-  try {
-    const app = new App({ outdir, stackTraces: false });
-    const stack = new TerraformStack(app, 'stack');
-    new AzurermProvider(stack, 'azurerm', { features: [{}] });
-    let error: Error | undefined;
-    try {
-      build(stack);
-      app.synth();
-    } catch (e) {
-      error = e instanceof Error ? e : new Error(String(e));
-    }
-    const jsonFiles = filesUnder(outdir).filter((f) => path.basename(f) === 'cdk.tf.json');
-    const stackJson = path.join(outdir, 'stacks', 'stack', 'cdk.tf.json');
-    return { error, jsonFiles, json: fs.existsSync(stackJson) ? fs.readFileSync(stackJson, 'utf8') : undefined };
-  } finally {
-    fs.rmSync(outdir, { recursive: true, force: true });
-  }
-}
-
-// --- the contract of a message --------------------------------------------------------------------------------------
-
-/** A value as PropsValidator shows it. */
-function shown(value: unknown): string {
-  if (typeof value === 'number' && Token.isUnresolved(value)) {
-    return '<unresolved number token>';
-  }
-  return typeof value === 'string' ? `'${value}'` : JSON.stringify(value);
-}
-
-function escape(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-}
-
-/** The line of one problem: `  - <prop>[ (<where the default comes from>)]: <value> <problem>. Fix: <fix>`. */
-function problemLine(prop: string, value: unknown): RegExp {
-  return new RegExp(`^  - ${escape(prop)}(?: \\([^)]*\\))?: ${escape(shown(value))} \\S.*\\. Fix: \\S.*$`, 'm');
 }
 
 type ConstructName = 'MarketplaceImage' | 'WindowsSetup' | 'GoldenVm' | 'GeneralizedImage' | 'ImageCopy' | 'ManagedImage' | 'ImageFleet';

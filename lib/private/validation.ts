@@ -48,7 +48,8 @@ export function isUnresolved(value: unknown): boolean {
   return value !== null && typeof value === 'object' && Token.isUnresolved(value);
 }
 
-function describeValue(value: unknown): string {
+/** A value as a message shows it. */
+export function describeValue(value: unknown): string {
   if (typeof value === 'number' && Token.isUnresolved(value)) {
     // Its encoding (a huge negative number) would only confuse.
     return '<unresolved number token>';
