@@ -1,16 +1,19 @@
 import { Fn, ITerraformDependable, Lazy, TerraformResource, Token } from 'cdktf';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { GalleryImage } from './gallery-image';
 import { GeneralizedImage } from './generalized-image';
-import { HyperVGeneration, IImage, ImageBuild, ImageKind, ImageSecurityType, OsType, SecurityType } from './image';
+import { HyperVGeneration, IImage, ImageBuild, ImageKind, ImageSecurityType, OsType, PurchasePlan, SecurityType } from './image';
 import {
-  canonicalLocation, checkCommonNames, isDifferentKnownLocation, isGalleryImageName, isGalleryName, isIsoDate, isLocation,
-  isResourceGroupName, isVmSize,
+  canonicalLocation, isDifferentKnownLocation, isGalleryImageName, isGalleryName, isIsoDate, isLocation, isResourceGroupName, isVmSize,
 } from './private/azure-names';
 import { checkCaptureTags, galleryVersionName, tagLines } from './private/image-line';
 import { addImageView, plannedDeployments, planReplicas, replicasFor, MAX_REPLICAS_PER_REGION } from './private/image-use';
+import { AZURE_RESOURCE, claimNames, resourceOf } from './private/name-claims';
 import { environmentNumber, guestDirectoryEnvironment, operatorStep, providerSubscriptionId } from './private/operator-step';
-import { isUnresolved, PropsValidator } from './private/validation';
+import { checkPurchasePlan, describePurchasePlan, purchasePlanLiteral, samePurchasePlan } from './private/purchase-plan';
+import { checkRegion } from './private/regions';
+import { isUnresolved, PropsValidator, requireProps } from './private/validation';
+import { checkVmSizeUse } from './private/vm-sizes';
 
 /** Storage of a gallery image version's replicas in one region. */
 export enum GalleryStorageType {
@@ -162,6 +165,13 @@ export interface GalleryImageVersionAttributes {
    * @default - read from a literal id; false for a token
    */
   readonly latest?: boolean;
+  /**
+   * The definition's purchase plan, when it has one (`az sig image-definition show --query purchasePlan`): VMs from the
+   * version must name it.
+   *
+   * @default - none
+   */
+  readonly purchasePlan?: PurchasePlan;
 }
 
 /** Options of `GalleryImageVersion.importInto`. */
@@ -250,10 +260,17 @@ export class GalleryImageVersion extends Construct implements IImage {
   public readonly hyperVGeneration: HyperVGeneration;
   public readonly imageDependables: ITerraformDependable[];
   public readonly imageBuild?: ImageBuild;
+  /** The definition's purchase plan, when it has one: VMs from the version must name it. */
+  public readonly purchasePlan?: PurchasePlan;
 
   constructor(scope: Construct, id: string, props: GalleryImageVersionProps) {
     super(scope, id);
     const v = new PropsValidator(`GalleryImageVersion '${this.node.path}'`);
+    requireProps(v, props, {
+      galleryImage: "pass the image definition to publish to, e.g. new GalleryImage(this, 'Web', { gallery })",
+      source: "pass the build to publish, e.g. new GeneralizedImage(this, 'Image', { vm })",
+    });
+    v.throwIfInvalid();
     const definition = props.galleryImage;
     const gallery = definition.gallery;
     const source = props.source;
@@ -278,6 +295,14 @@ export class GalleryImageVersion extends Construct implements IImage {
       v.fail('galleryImage', definition.securityType, `is a TrustedLaunch definition, but build VM '${vm.vmName}' is of the Standard security type`,
         'build with securityType: SecurityType.TRUSTED_LAUNCH on the GoldenVm, or publish to a TRUSTED_LAUNCH_SUPPORTED definition');
     }
+    if (samePurchasePlan(vm.purchasePlan, definition.purchasePlan) === false) {
+      v.fail('galleryImage', describePurchasePlan(definition.purchasePlan),
+        `is the definition's purchase plan, but build VM '${vm.vmName}' has ${vm.purchasePlan ? `'${describePurchasePlan(vm.purchasePlan)}'` : 'none'}: VMs from the versions name the `
+        + 'definition\'s plan, and Azure refuses a VM whose plan is not that of the marketplace image it comes from',
+        vm.purchasePlan === undefined
+          ? 'publish to a GalleryImage without purchasePlan, or build from the marketplace image whose plan it is'
+          : `give the GalleryImage purchasePlan: ${purchasePlanLiteral(vm.purchasePlan)} (the build's MarketplaceImage plan)`);
+    }
     if (vm.osType !== definition.osType) {
       v.fail('galleryImage', definition.osType, `is a ${definition.osType} definition, but the build VM runs ${vm.osType}`, 'publish to a definition of the build\'s OS type');
     }
@@ -285,7 +310,7 @@ export class GalleryImageVersion extends Construct implements IImage {
       v.fail('source', vm.location, `is the build VM's region, but the gallery is in '${gallery.location}': Azure makes a version from a VM only in the VM's region`,
         `put the gallery (ImageGallery location) in '${vm.location}' and add '${gallery.location}' to targetRegions if VMs run there`);
     }
-    const regions = checkTargetRegions(v, props.targetRegions ?? [], gallery.location);
+    const regions = checkTargetRegions(v, this, props.targetRegions ?? [], gallery.location);
     if (canaryEnabled && regions.length > MAX_CANARY_REGIONS) {
       v.fail('targetRegions', regions.length, `are more than the ${MAX_CANARY_REGIONS} regions a canary run covers (one VM after the other)`,
         'publish to fewer regions, or disable the canary (canary: { enabled: false })');
@@ -296,6 +321,18 @@ export class GalleryImageVersion extends Construct implements IImage {
       'is not a whole number of minutes between 30 and 720', 'pass e.g. 180');
     v.check('endOfLifeDate', props.endOfLifeDate, isIsoDate, 'is not a date YYYY-MM-DD', "pass e.g. '2027-12-31'");
     v.check('canary.vmSize', canary.vmSize, isVmSize, "is not a VM size such as 'Standard_D2s_v5'", 'pick one from `az vm list-sizes --location <location> -o table`');
+    // A TrustedLaunchSupported image is deployed as Trusted Launch by default, so its canary is too.
+    const canarySecurityType = definition.securityType === ImageSecurityType.STANDARD ? SecurityType.STANDARD : SecurityType.TRUSTED_LAUNCH;
+    if (canaryEnabled) {
+      const definitionName = `GalleryImage '${definition.node.path}'`;
+      checkVmSizeUse(this, v, {
+        prop: 'canary.vmSize',
+        size: canaryVmSize,
+        image: { description: definitionName, generation: definition.hyperVGeneration, x64Reason: `${definitionName} is x64, as every GalleryImage definition` },
+        securityType: canarySecurityType,
+        trustedLaunchReason: `the canary boots as Trusted Launch, as VMs from a ${definition.securityType} definition do by default`,
+      });
+    }
     v.check('canary.timeoutMinutes', canaryTimeoutMinutes, (t) => Number.isInteger(t) && t >= 5 && t <= 120,
       'is not a whole number of minutes between 5 and 120', 'pass e.g. 30');
     // As gallery.sh takes it: it reaches the guest as a Run Command parameter.
@@ -304,7 +341,8 @@ export class GalleryImageVersion extends Construct implements IImage {
     v.check('canary.resourceGroupName', canary.resourceGroupName, isResourceGroupName,
       'is not a valid resource group name (1-90 letters, digits, underscores, hyphens, periods or parentheses, not ending in a period)',
       'name an existing group for the canaries, or omit it (the gallery\'s group)');
-    checkCaptureTags(v, props.tags);
+    checkCaptureTags(v, props.tags, 'the publish step');
+    claimVersionLine(this, v, definition);
     v.throwIfInvalid();
 
     this.galleryImage = definition;
@@ -317,6 +355,7 @@ export class GalleryImageVersion extends Construct implements IImage {
     this.hyperVGeneration = definition.hyperVGeneration;
     const revision = vm.buildRevision;
     this.imageBuild = { revision, lineName: definition.imageName };
+    this.purchasePlan = definition.purchasePlan;
 
     const explicitReplicas: Record<string, number> = {};
     for (const region of regions) {
@@ -422,12 +461,17 @@ export class GalleryImageVersion extends Construct implements IImage {
           GOLDEN_GALLERY_VERSION: versionName,
           GOLDEN_BUILD_REVISION: revision,
           GOLDEN_CANARY_REGIONS: regions.map((r) => r.location).join('\n'),
-          // A TrustedLaunchSupported image is deployed as Trusted Launch by default, so its canary is too.
-          GOLDEN_CANARY_SECURITY_TYPE: definition.securityType === ImageSecurityType.STANDARD ? SecurityType.STANDARD : SecurityType.TRUSTED_LAUNCH,
+          GOLDEN_CANARY_SECURITY_TYPE: canarySecurityType,
           GOLDEN_CANARY_VM_SIZE: canaryVmSize,
           GOLDEN_CANARY_RESOURCE_GROUP: canary.resourceGroupName ?? gallery.resourceGroupName,
           GOLDEN_CANARY_TIMEOUT_MINUTES: environmentNumber(canaryTimeoutMinutes),
           GOLDEN_CANARY_URL: canaryUrl,
+          // A third-party image's plan: Azure creates the canary only with it.
+          ...(definition.purchasePlan ? {
+            GOLDEN_CANARY_PLAN_NAME: definition.purchasePlan.name,
+            GOLDEN_CANARY_PLAN_PRODUCT: definition.purchasePlan.product,
+            GOLDEN_CANARY_PLAN_PUBLISHER: definition.purchasePlan.publisher,
+          } : {}),
         },
       });
     }
@@ -459,6 +503,7 @@ export class GalleryImageVersion extends Construct implements IImage {
       securityType: definition.securityType,
       osType: this.osType,
       latest: true,
+      purchasePlan: this.purchasePlan,
     }, { definitionName: definition.imageName, dependables: [this.promoteStep] });
     addImageView(this, this.latest);
   }
@@ -470,17 +515,32 @@ export class GalleryImageVersion extends Construct implements IImage {
    */
   public importInto(scope: Construct, id: string, options: GalleryImageImportOptions = {}): IImage {
     const imported = new GalleryImageReference(scope, id, {
-      imageId: options.latest ? this.latest.imageId : this.imageId,
+      imageId: options?.latest ? this.latest.imageId : this.imageId,
       location: this.location,
       regions: this.regions,
       hyperVGeneration: this.hyperVGeneration,
       securityType: this.galleryImage.securityType,
       osType: this.osType,
-      latest: options.latest ?? false,
-    }, { definitionName: options.latest ? this.galleryImage.imageName : undefined });
+      latest: options?.latest ?? false,
+      purchasePlan: this.purchasePlan,
+    }, { definitionName: options?.latest ? this.galleryImage.imageName : undefined });
     addImageView(this, imported);
     return imported;
   }
+}
+
+/**
+ * Claims the definition's version line: two GalleryImageVersions of one definition would promote over each other, delete
+ * each other's versions beyond `retainVersions`, and delete them all when either is destroyed.
+ */
+function claimVersionLine(version: GalleryImageVersion, v: PropsValidator, definition: GalleryImage): void {
+  const named = resourceOf(definition, AZURE_RESOURCE.GALLERY_IMAGE);
+  claimNames(version, v, {
+    prop: 'galleryImage',
+    value: named.name,
+    names: [{ kind: AZURE_RESOURCE.VERSION_LINE, scope: named.scope, name: named.name }],
+    fix: 'publish each build line to a definition of its own (a GalleryImage per line); one GalleryImageVersion per definition publishes every build',
+  });
 }
 
 interface SettledRegion {
@@ -490,11 +550,14 @@ interface SettledRegion {
 }
 
 /** Validates the target regions and returns them canonical, the gallery's own first (added when missing). */
-function checkTargetRegions(v: PropsValidator, given: GalleryTargetRegion[], galleryLocation: string): SettledRegion[] {
+function checkTargetRegions(v: PropsValidator, scope: IConstruct, given: GalleryTargetRegion[], galleryLocation: string): SettledRegion[] {
   const settled: SettledRegion[] = [];
   given.forEach((region, i) => {
     const prop = `targetRegions[${i}]`;
-    checkCommonNames(v, { location: region.location });
+    if (!requireProps(v, region, { location: "give the region, e.g. { location: 'northeurope' }" }, prop)) {
+      return;
+    }
+    checkRegion(v, scope, `${prop}.location`, region.location);
     v.check(`${prop}.replicaCount`, region.replicaCount, (n) => Number.isInteger(n) && n >= 1 && n <= MAX_REPLICAS_PER_REGION,
       `is not a whole number between 1 and ${MAX_REPLICAS_PER_REGION} (Azure's most replicas per region)`,
       'pass e.g. 1 per 50 VMs deployed at once in the region, or omit it to follow the fleets');
@@ -540,10 +603,18 @@ class GalleryImageReference extends Construct implements IImage {
   public readonly osType: OsType;
   public readonly hyperVGeneration: HyperVGeneration;
   public readonly imageDependables: ITerraformDependable[];
+  public readonly purchasePlan?: PurchasePlan;
 
   constructor(scope: Construct, id: string, attrs: GalleryImageVersionAttributes, options: ReferenceOptions = {}) {
     super(scope, id);
     const v = new PropsValidator(`GalleryImageVersion.fromVersionId '${this.node.path}'`);
+    requireProps(v, attrs, {
+      imageId: 'copy it from `az sig image-version show -g <rg> -r <gallery> -i <definition> -e <version> --query id -o tsv`',
+      location: "pass the gallery's region, e.g. 'westeurope' (`az sig show --query location`)",
+      hyperVGeneration: "pass the definition's, HyperVGeneration.V1 or V2 (`az sig image-definition show --query hyperVGeneration`)",
+      securityType: "pass the definition's (`az sig image-definition show --query features`): ImageSecurityType.STANDARD, TRUSTED_LAUNCH_SUPPORTED or TRUSTED_LAUNCH",
+    });
+    v.throwIfInvalid();
     const parsed = isUnresolved(attrs.imageId) ? undefined : GALLERY_ID.exec(attrs.imageId);
     if (!isUnresolved(attrs.imageId)) {
       if (!parsed || !isResourceGroupName(parsed[1]) || !isGalleryName(parsed[2]) || !isGalleryImageName(parsed[3])) {
@@ -554,15 +625,19 @@ class GalleryImageReference extends Construct implements IImage {
         v.fail('latest', attrs.latest, `contradicts imageId, which names ${parsed[4] === undefined ? 'a definition' : 'a version'}`, 'omit latest');
       }
     }
-    for (const [prop, location] of [['location', attrs.location], ...(attrs.regions ?? []).map((r, i) => [`regions[${i}]`, r])] as const) {
-      v.check(prop, location, (l) => isLocation(canonicalLocation(l)), 'is not an Azure region name',
-        "use the region's name as `az sig image-version show --query publishingProfile.targetRegions` prints it, e.g. 'westeurope'");
-    }
+    checkRegion(v, this, 'location', attrs.location);
+    (attrs.regions ?? []).forEach((region, i) => {
+      if (region === undefined || region === null) {
+        v.fail(`regions[${i}]`, region, 'is missing', "list the version's regions, e.g. ['westeurope', 'northeurope']");
+      }
+      checkRegion(v, this, `regions[${i}]`, region);
+    });
     v.check('hyperVGeneration', attrs.hyperVGeneration, (g) => Object.values(HyperVGeneration).includes(g), 'is not a Hyper-V generation',
       'pass HyperVGeneration.V1 or HyperVGeneration.V2');
     v.check('securityType', attrs.securityType, (t) => Object.values(ImageSecurityType).includes(t), 'is not an image security type',
       'pass the definition\'s (`az sig image-definition show --query features`): ImageSecurityType.STANDARD, TRUSTED_LAUNCH_SUPPORTED or TRUSTED_LAUNCH');
     v.check('osType', attrs.osType, (o) => Object.values(OsType).includes(o), 'is not an operating system type', 'pass OsType.WINDOWS or OsType.LINUX');
+    checkPurchasePlan(v, 'purchasePlan', attrs.purchasePlan, 'copy it from `az sig image-definition show --query purchasePlan`');
     v.throwIfInvalid();
 
     const latest = attrs.latest ?? (parsed ? parsed[4] === undefined : false);
@@ -582,6 +657,7 @@ class GalleryImageReference extends Construct implements IImage {
     this.hyperVGeneration = attrs.hyperVGeneration;
     this.securityType = attrs.securityType;
     this.osType = attrs.osType ?? OsType.WINDOWS;
+    this.purchasePlan = attrs.purchasePlan;
     this.imageDependables = options.dependables ?? [];
   }
 }

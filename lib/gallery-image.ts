@@ -1,10 +1,13 @@
 import type { SharedImage } from '@cdktf/provider-azurerm/lib/shared-image';
 import { Construct } from 'constructs';
-import { HyperVGeneration, ImageSecurityType, OsType } from './image';
+import { HyperVGeneration, ImageSecurityType, OsType, PurchasePlan } from './image';
 import { ImageGallery } from './image-gallery';
 import { isGalleryImageName, isIsoDate, rfc3339Date } from './private/azure-names';
 import { galleryBindings } from './private/gallery-bindings';
-import { PropsValidator } from './private/validation';
+import { AZURE_RESOURCE, claimNames, rememberResource, resourceOf, scopeWithin } from './private/name-claims';
+import { checkPurchasePlan, planBlock } from './private/purchase-plan';
+import { checkTags } from './private/tags';
+import { PropsValidator, requireProps } from './private/validation';
 
 /** The publisher/offer/SKU that identifies an image definition within its gallery (all three together unique). */
 export interface GalleryImageIdentifier {
@@ -67,6 +70,14 @@ export interface GalleryImageProps {
    */
   readonly endOfLifeDate?: string;
   /**
+   * The purchase plan of the third-party marketplace image the versions are built from (the `MarketplaceImage`'s
+   * `plan`): VMs created from the versions must name it, and `GalleryImageVersion` refuses a build of another plan.
+   * Cannot change once the definition exists (Azure: a new definition).
+   *
+   * @default - none: versions built from a first-party image such as Windows Server
+   */
+  readonly purchasePlan?: PurchasePlan;
+  /**
    * Tags of the definition.
    *
    * @default - none
@@ -91,10 +102,14 @@ export class GalleryImage extends Construct {
   public readonly securityType: ImageSecurityType;
   public readonly hyperVGeneration: HyperVGeneration;
   public readonly osType: OsType;
+  /** The purchase plan of every version, when the definition has one. */
+  public readonly purchasePlan?: PurchasePlan;
 
   constructor(scope: Construct, id: string, props: GalleryImageProps) {
     super(scope, id);
     const v = new PropsValidator(`GalleryImage '${this.node.path}'`);
+    requireProps(v, props, { gallery: "pass the gallery the definition belongs to, e.g. new ImageGallery(this, 'Gallery', { location: 'westeurope' })" });
+    v.throwIfInvalid();
     const imageName = props.imageName ?? id.toLowerCase();
     const securityType = props.securityType ?? ImageSecurityType.TRUSTED_LAUNCH;
     const hyperVGeneration = props.hyperVGeneration ?? HyperVGeneration.V2;
@@ -116,18 +131,25 @@ export class GalleryImage extends Construct {
       offer: imageName,
       sku: `gen${hyperVGeneration === HyperVGeneration.V2 ? 2 : 1}-${String(securityType).toLowerCase()}`,
     };
+    if (props.identifier !== undefined && props.identifier !== null) {
+      requireProps(v, props.identifier, { publisher: "pass e.g. 'contoso'", offer: "pass e.g. 'web-iis'", sku: "pass e.g. 'gen2'" }, 'identifier');
+    }
     for (const [part, max] of [['publisher', 128], ['offer', 64], ['sku', 64]] as const) {
       v.check(`identifier.${part}`, identifier[part], (value) => new RegExp(`^[A-Za-z0-9]([-\\w.]{0,${max - 2}}[A-Za-z0-9])?$`).test(value),
         `is not a valid ${part} (1-${max} letters, digits, underscores, hyphens and periods, starting and ending with a letter or digit)`,
         `pass e.g. '${part === 'publisher' ? 'contoso' : part === 'offer' ? 'web-iis' : 'gen2'}'`);
     }
     v.check('endOfLifeDate', props.endOfLifeDate, isIsoDate, 'is not a date YYYY-MM-DD', "pass e.g. '2027-12-31'");
+    checkPurchasePlan(v, 'purchasePlan', props.purchasePlan, "pass the plan of the build's MarketplaceImage (`az vm image show --urn <urn> --query plan`)");
+    checkTags(v, 'tags', props.tags);
+    claimDefinitionNames(this, v, props, imageName, identifier);
     v.throwIfInvalid();
 
     this.gallery = props.gallery;
     this.securityType = securityType;
     this.hyperVGeneration = hyperVGeneration;
     this.osType = osType;
+    this.purchasePlan = props.purchasePlan;
     const { SharedImage } = galleryBindings();
     this.definition = new SharedImage(this, 'Definition', {
       name: imageName,
@@ -141,9 +163,37 @@ export class GalleryImage extends Construct {
       trustedLaunchSupported: securityType === ImageSecurityType.TRUSTED_LAUNCH_SUPPORTED ? true : undefined,
       description: props.description,
       endOfLifeDate: props.endOfLifeDate === undefined ? undefined : rfc3339Date(props.endOfLifeDate),
+      purchasePlan: planBlock(props.purchasePlan),
       tags: props.tags,
     });
     this.imageName = this.definition.name;
     this.galleryImageId = this.definition.id;
   }
+}
+
+/**
+ * Claims the definition's name in its gallery, and its identifier when given (publisher, offer and SKU are unique
+ * together within a gallery; the default identifier's offer is the name, so it differs whenever the names do), and
+ * records the definition for the versions published to it.
+ */
+function claimDefinitionNames(definition: GalleryImage, v: PropsValidator, props: GalleryImageProps, imageName: string,
+  identifier: GalleryImageIdentifier): void {
+  const scope = scopeWithin(resourceOf(props.gallery, AZURE_RESOURCE.GALLERY));
+  const named = { kind: AZURE_RESOURCE.GALLERY_IMAGE, scope, name: imageName };
+  claimNames(definition, v, {
+    prop: props.imageName === undefined ? 'imageName (from the construct id)' : 'imageName',
+    value: imageName,
+    names: [named],
+    fix: 'pass another imageName to one of them, or put them in different galleries',
+  });
+  if (props.identifier !== undefined && props.identifier !== null) {
+    const joined = `${identifier.publisher}/${identifier.offer}/${identifier.sku}`;
+    claimNames(definition, v, {
+      prop: 'identifier',
+      value: joined,
+      names: [{ kind: AZURE_RESOURCE.GALLERY_IMAGE_IDENTIFIER, scope, name: joined }],
+      fix: 'give one of them another publisher, offer or SKU',
+    });
+  }
+  rememberResource(definition, named);
 }

@@ -2,11 +2,12 @@ import type { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import { ITerraformDependable, TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
 import { GoldenVm } from './golden-vm';
-import { HyperVGeneration, IImage, ImageBuild, OsType, SecurityType } from './image';
-import { checkCaptureTags, checkImageLineName, checkRetainBuilds, DEFAULT_RETAIN_BUILDS, imageLine } from './private/image-line';
+import { HyperVGeneration, IImage, ImageBuild, OsType, PurchasePlan, SecurityType } from './image';
+import { checkCaptureTags, checkImageLineName, checkRetainBuilds, claimImageLine, DEFAULT_RETAIN_BUILDS, imageLine } from './private/image-line';
+import { claimCreatedResourceGroup } from './private/name-claims';
 import { environmentNumber, guestDirectoryEnvironment, operatorStep, providerSubscriptionId, subscriptionOf } from './private/operator-step';
 import { checkResourceGroup, placeResourceGroup } from './private/resource-group';
-import { PropsValidator } from './private/validation';
+import { PropsValidator, requireProps } from './private/validation';
 
 /** How long each wait of the generalize step may take. */
 export interface GeneralizeTimeouts {
@@ -123,13 +124,17 @@ export class GeneralizedImage extends Construct implements IImage {
   /** The build VM's OS disk: generalized once `imageDependables` exist, and deleted with the VM. */
   public readonly osDiskId?: string;
   public readonly imageBuild?: ImageBuild;
+  /** The build VM's marketplace purchase plan: VMs from the image must name it. */
+  public readonly purchasePlan?: PurchasePlan;
   private readonly managedImageId?: string;
   private readonly managedImageName?: string;
 
   constructor(scope: Construct, id: string, props: GeneralizedImageProps) {
     super(scope, id);
-    const vm = props.vm;
     const v = new PropsValidator(`GeneralizedImage '${this.node.path}'`);
+    requireProps(v, props, { vm: "pass the build VM to generalize, e.g. new GoldenVm(this, 'BuildVm', { ... })" });
+    v.throwIfInvalid();
+    const vm = props.vm;
     const lineName = props.imageName ?? `img-${vm.vmName}`;
     const retainBuilds = props.retainBuilds ?? DEFAULT_RETAIN_BUILDS;
     const sysprepMinutes = props.timeouts?.sysprepMinutes ?? DEFAULT_SYSPREP_MINUTES;
@@ -149,6 +154,10 @@ export class GeneralizedImage extends Construct implements IImage {
     v.check('timeouts.deallocateMinutes', deallocateMinutes, (m) => Number.isInteger(m) && m >= 5 && m <= 60,
       'is not a whole number of minutes between 5 and 60', `pass e.g. ${DEFAULT_DEALLOCATE_MINUTES}`);
     checkCaptureTags(v, props.tags);
+    if (managedImage) {
+      claimImageLine(this, v, props.imageName === undefined ? 'imageName (from the VM name)' : 'imageName', lineName, resourceGroup.name);
+    }
+    claimCreatedResourceGroup(this, v, props.resourceGroupName === undefined ? 'resourceGroupName (from imageName)' : 'resourceGroupName', resourceGroup);
     v.throwIfInvalid();
     this.vm = vm;
     this.hasManagedImage = managedImage;
@@ -176,6 +185,7 @@ export class GeneralizedImage extends Construct implements IImage {
     this.hyperVGeneration = vm.hyperVGeneration;
     this.osDiskId = vm.virtualMachine.osDisk.id;
     this.imageBuild = { revision: vm.buildRevision, lineName };
+    this.purchasePlan = vm.purchasePlan;
     if (!managedImage) {
       this.imageDependables = [this.generalizeStep];
       return;

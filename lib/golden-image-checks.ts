@@ -5,6 +5,7 @@ import { IConstruct } from 'constructs';
 import { GoldenVm } from './golden-vm';
 import { HyperVGeneration } from './image';
 import { inferGeneration } from './private/generation';
+import { PropsValidator, requireProps } from './private/validation';
 
 /** Management ports that must never be open to the whole Internet. */
 const MANAGEMENT_PORTS: ReadonlyArray<[number, string]> = [[22, 'SSH'], [3389, 'RDP'], [5985, 'WinRM'], [5986, 'WinRM over HTTPS']];
@@ -101,6 +102,9 @@ export class GoldenImageChecks implements IAspect {
    * @returns the checks added (shared by every stack of one call)
    */
   public static applyTo(scope: IConstruct): GoldenImageChecks {
+    const v = new PropsValidator('GoldenImageChecks.applyTo');
+    requireProps(v, { scope }, { scope: 'pass the App, or a TerraformStack, whose stacks to check' });
+    v.throwIfInvalid();
     const checks = new GoldenImageChecks();
     if (!App.isApp(scope)) {
       addOnce(TerraformStack.isStack(scope) ? scope : TerraformStack.of(scope), checks);

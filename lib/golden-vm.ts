@@ -9,19 +9,22 @@ import { VirtualNetwork } from '@cdktf/provider-azurerm/lib/virtual-network';
 import { WindowsVirtualMachine } from '@cdktf/provider-azurerm/lib/windows-virtual-machine';
 import { Annotations, Fn, ITerraformDependable, TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
-import { HyperVGeneration, OsType, SecurityType } from './image';
+import { HyperVGeneration, OsType, PurchasePlan, SecurityType } from './image';
 import { ManagementPort } from './management-port';
 import { MarketplaceImage } from './marketplace-image';
 import {
-  canonicalLocation, checkCommonNames, checkOwnNetwork, COMPUTER_NAME_MAX_LENGTH, isAdminUsername, isComputerName,
-  isVmSize, isWindowsVmName,
+  canonicalLocation, checkAdminUsername, checkCommonNames, checkOwnNetwork, COMPUTER_NAME_MAX_LENGTH, isComputerName, isVmSize, isWindowsVmName,
 } from './private/azure-names';
 import { adminPassword } from './private/credentials';
 import { managementAccess } from './private/management-access';
+import { AZURE_RESOURCE, claimCreatedResourceGroup, claimNames, NameClaim, resourceGroupScope, scopeWithin } from './private/name-claims';
 import { environmentNumber, guestDirectoryEnvironment, operatorStep, subscriptionOf } from './private/operator-step';
+import { planBlock } from './private/purchase-plan';
 import { checkResourceGroup, placeResourceGroup } from './private/resource-group';
+import { checkTags } from './private/tags';
 import { TerraformData } from './private/terraform-data';
-import { PropsValidator } from './private/validation';
+import { describeValue, PropsValidator, requireProps } from './private/validation';
+import { checkVmSizeUse, marketplaceBootImage } from './private/vm-sizes';
 import { WindowsSetup } from './windows-setup';
 
 /** Storage type of a managed OS disk. */
@@ -35,7 +38,10 @@ export enum OsDiskStorageType {
 
 /** Props of `GoldenVm`. */
 export interface GoldenVmProps {
-  /** Azure region, e.g. `westeurope`. */
+  /**
+   * Azure region, e.g. `westeurope` or `West Europe`: a region of Azure's public cloud, or one listed in the cdktf
+   * context key `azure-golden-image:extraRegions` (a newer or sovereign region). Every region prop follows this rule.
+   */
   readonly location: string;
   /** The marketplace image the build VM starts from. */
   readonly image: MarketplaceImage;
@@ -231,6 +237,8 @@ export class GoldenVm extends Construct {
   public readonly securityType: SecurityType;
   /** Storage type of the OS disk. */
   public readonly osDiskStorageType: OsDiskStorageType;
+  /** The purchase plan of the marketplace image, when it has one: every image of this build carries it. */
+  public readonly purchasePlan?: PurchasePlan;
   /** The marketplace image version the VM is built from: resolved at plan time when the image says `latest`. */
   public readonly baseImageVersion: string;
   /** The build revision (`YYYYMMDDhhmmss`): a new one for every new build VM. */
@@ -245,22 +253,26 @@ export class GoldenVm extends Construct {
   constructor(scope: Construct, id: string, props: GoldenVmProps) {
     super(scope, id);
     const v = new PropsValidator(`GoldenVm '${this.node.path}'`);
+    requireProps(v, props, {
+      location: "pass the Azure region to build in, e.g. 'westeurope'",
+      image: 'pass the marketplace image to start from, e.g. MarketplaceImage.windowsServer2022DatacenterCoreGen2()',
+      setup: 'pass what runs in the guest before imaging, e.g. WindowsSetup.iisAspNet()',
+    });
+    v.throwIfInvalid();
     const vmName = props.vmName ?? id.toLowerCase();
     const computerName = props.computerName ?? vmName;
     const vmSize = props.vmSize ?? 'Standard_D2s_v5';
     const securityType = props.securityType ?? SecurityType.STANDARD;
     const setupTimeoutMinutes = props.setupTimeoutMinutes ?? 60;
 
-    checkCommonNames(v, props);
+    checkCommonNames(v, this, props);
     v.check(props.vmName === undefined ? 'vmName (from the construct id)' : 'vmName', vmName, isWindowsVmName,
       'is not a valid VM name (1-64 letters, digits and hyphens, not starting or ending with a hyphen)', "pass vmName, e.g. 'golden-build'");
     v.check(props.computerName === undefined ? 'computerName (from vmName)' : 'computerName', computerName, isComputerName,
       `is not a Windows computer name (1-${COMPUTER_NAME_MAX_LENGTH} letters, digits and hyphens, not only digits, not starting or ending with a hyphen)`,
       props.computerName === undefined ? "pass computerName explicitly, e.g. 'golden01'" : "shorten it, e.g. 'golden01'");
     v.check('vmSize', vmSize, isVmSize, "is not a VM size such as 'Standard_D2s_v5'", 'pick one from `az vm list-sizes --location <location> -o table`');
-    v.check('adminUsername', props.adminUsername, isAdminUsername,
-      'is not allowed for a Windows administrator (1-20 characters starting with a letter; reserved names such as admin or administrator are refused)',
-      "choose another name, e.g. 'goldenadmin'");
+    checkAdminUsername(v, props.adminUsername, 'goldenadmin');
     v.check('setupTimeoutMinutes', setupTimeoutMinutes, (t) => Number.isInteger(t) && t >= 5 && t <= MAX_SETUP_TIMEOUT_MINUTES,
       `is not a whole number of minutes between 5 and ${MAX_SETUP_TIMEOUT_MINUTES}`, 'pass e.g. 60');
     v.check('securityType', props.securityType, (t) => Object.values(SecurityType).includes(t), 'is not a security type',
@@ -268,9 +280,22 @@ export class GoldenVm extends Construct {
     v.check('osDiskStorageType', props.osDiskStorageType, (t) => Object.values(OsDiskStorageType).includes(t), 'is not a storage type',
       'pass one of OsDiskStorageType, e.g. OsDiskStorageType.STANDARD_SSD_LRS (the default)');
     if (securityType === SecurityType.TRUSTED_LAUNCH && props.image.hyperVGeneration !== HyperVGeneration.V2) {
-      v.fail('securityType', securityType, `needs a Gen2 image, but '${props.image.urn}' is Gen1 (Trusted Launch is Secure Boot and vTPM on UEFI)`,
+      v.fail('securityType', securityType, `needs a Gen2 image, but ${describeValue(props.image.urn)} is Gen1 (Trusted Launch is Secure Boot and vTPM on UEFI)`,
         "use a Gen2 SKU, e.g. 'MicrosoftWindowsServer:WindowsServer:2022-datacenter-core-g2:latest', or SecurityType.STANDARD");
     }
+    checkVmSizeUse(this, v, {
+      prop: 'vmSize',
+      size: vmSize,
+      image: marketplaceBootImage(props.image),
+      securityType,
+      trustedLaunchReason: 'securityType is SecurityType.TRUSTED_LAUNCH',
+      trustedLaunchAlternative: 'or build with SecurityType.STANDARD',
+      osDisk: {
+        prop: 'osDiskStorageType',
+        storageType: props.osDiskStorageType ?? OsDiskStorageType.STANDARD_SSD_LRS,
+        standardSsd: 'osDiskStorageType: OsDiskStorageType.STANDARD_SSD_LRS',
+      },
+    });
     const { own: ownNetwork, addressSpace, subnetPrefix } = checkOwnNetwork(v, 'GoldenVm', props);
     const management = managementAccess(v, props);
     if (!ownNetwork && management.prop !== undefined) {
@@ -281,13 +306,17 @@ export class GoldenVm extends Construct {
       Annotations.of(this).addWarning('rdpSourceRange is deprecated: use managementSourceRange (it opens RDP alone unless managementPorts says otherwise).');
     }
     const resourceGroup = checkResourceGroup(v, props, { createdName: `rg-${vmName}` });
-    const password = adminPassword(this, 'AdminPassword', v, props.adminPassword);
+    checkTags(v, 'tags', props.tags);
+    claimNames(this, v, buildVmNames(props, vmName, resourceGroup.name, ownNetwork));
+    claimCreatedResourceGroup(this, v, props.resourceGroupName === undefined ? 'resourceGroupName (from vmName)' : 'resourceGroupName', resourceGroup);
+    const { value: password, preconditions: passwordChecks } = adminPassword(this, 'AdminPassword', v, props.adminPassword);
     v.throwIfInvalid();
 
     this.location = canonicalLocation(props.location);
     this.vmName = vmName;
     this.computerName = computerName;
     this.hyperVGeneration = props.image.hyperVGeneration;
+    this.purchasePlan = props.image.plan;
     this.osDiskStorageType = props.osDiskStorageType ?? OsDiskStorageType.STANDARD_SSD_LRS;
     this.adminUsername = props.adminUsername ?? 'goldenadmin';
     this.adminPassword = password;
@@ -312,6 +341,7 @@ export class GoldenVm extends Construct {
         ...placement,
         name: `nsg-${vmName}`,
         securityRule: management.rule === undefined ? [] : [management.rule],
+        lifecycle: management.preconditions ? { precondition: management.preconditions } : undefined,
       });
       new SubnetNetworkSecurityGroupAssociation(this, 'SubnetNsgAssociation', {
         subnetId: subnet.id,
@@ -369,6 +399,8 @@ export class GoldenVm extends Construct {
         admin_password_sha256: Fn.sha256(password),
         custom_data_sha256: props.setup.scriptHash,
         tags: tags ?? {},
+        // Only with a plan: the specs of earlier builds, without one, stay the same.
+        ...(props.image.plan ? { plan: planBlock(props.image.plan) } : {}),
       },
     });
 
@@ -383,6 +415,8 @@ export class GoldenVm extends Construct {
       adminPassword: password,
       networkInterfaceIds: [this.networkInterface.id],
       sourceImageReference,
+      // A third-party image's purchase plan: Azure creates the VM only with it (and its terms accepted).
+      plan: planBlock(props.image.plan),
       osDisk,
       // The security type, stated explicitly: Standard for managed images (azurerm 4.x then sends no security profile,
       // so where Trusted Launch is a default the setup step finds out, see setupStep), or Trusted Launch.
@@ -393,7 +427,11 @@ export class GoldenVm extends Construct {
       allowExtensionOperations: true,
       // The setup script: copied by the setup step into an administrators-only folder, and removed with it.
       customData,
-      lifecycle: { ignoreChanges: 'all', replaceTriggeredBy: [buildSpec.address] },
+      lifecycle: {
+        ignoreChanges: 'all',
+        replaceTriggeredBy: [buildSpec.address],
+        precondition: passwordChecks.length > 0 ? passwordChecks : undefined,
+      },
     });
     this.vmId = this.virtualMachine.id;
 
@@ -428,4 +466,25 @@ export class GoldenVm extends Construct {
   public get privateIpAddress(): string {
     return this.virtualMachine.privateIpAddress;
   }
+}
+
+/** The names the build VM and its network make in its resource group. */
+function buildVmNames(props: GoldenVmProps, vmName: string, resourceGroupName: string, ownNetwork: boolean): NameClaim {
+  const scope = resourceGroupScope(resourceGroupName);
+  const vnet = { kind: AZURE_RESOURCE.VIRTUAL_NETWORK, scope, name: `vnet-${vmName}` };
+  return {
+    prop: props.vmName === undefined ? 'vmName (from the construct id)' : 'vmName',
+    value: vmName,
+    names: [
+      { kind: AZURE_RESOURCE.VIRTUAL_MACHINE, scope, name: vmName },
+      { kind: AZURE_RESOURCE.NETWORK_INTERFACE, scope, name: `nic-${vmName}` },
+      ...props.publicIp ? [{ kind: AZURE_RESOURCE.PUBLIC_IP, scope, name: `pip-${vmName}` }] : [],
+      ...ownNetwork ? [
+        vnet,
+        { kind: AZURE_RESOURCE.SUBNET, scope: scopeWithin(vnet), name: `snet-${vmName}` },
+        { kind: AZURE_RESOURCE.NETWORK_SECURITY_GROUP, scope, name: `nsg-${vmName}` },
+      ] : [],
+    ],
+    fix: 'pass another vmName to one of them (the names of its NIC, network and public IP follow it), or put them in different resource groups',
+  };
 }

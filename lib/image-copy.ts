@@ -7,17 +7,22 @@ import type { SharedImageVersion, SharedImageVersionTargetRegion } from '@cdktf/
 import { Fn, IResolvable, ITerraformDependable, TerraformIterator, TerraformResource, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { OsDiskStorageType } from './golden-vm';
-import { HyperVGeneration, IImage, ImageBuild, ImageKind, OsType } from './image';
+import { HyperVGeneration, IImage, ImageBuild, ImageKind, OsType, PurchasePlan } from './image';
 import {
   canonicalLocation, checkCommonNames, isDifferentKnownLocation, isGalleryName, isImageName, isSameKnownLocation,
 } from './private/azure-names';
 import { nonEmpty } from './private/dependencies';
 import { galleryBindings } from './private/gallery-bindings';
-import { checkCaptureTags, checkImageLineName, checkRetainBuilds, DEFAULT_RETAIN_BUILDS, galleryVersionName, imageLine } from './private/image-line';
+import {
+  checkCaptureTags, checkImageLineName, checkRetainBuilds, claimImageLine, DEFAULT_RETAIN_BUILDS, galleryVersionName, imageLine,
+} from './private/image-line';
 import { kindOf } from './private/image-use';
+import { AZURE_RESOURCE, claimCreatedResourceGroup, claimNames, resourceGroupScope } from './private/name-claims';
 import { providerSubscriptionId } from './private/operator-step';
+import { planBlock } from './private/purchase-plan';
 import { checkResourceGroup, placeResourceGroup } from './private/resource-group';
-import { isUnresolved, PropsValidator } from './private/validation';
+import { checkTags } from './private/tags';
+import { describeValue, isUnresolved, PropsValidator, requireProps } from './private/validation';
 
 /** How `ImageCopy` makes its independent managed image. */
 export enum ImageCopyMethod {
@@ -178,10 +183,14 @@ export class ImageCopy extends Construct implements IImage {
   public readonly osDiskId?: string;
   /** The source's build, with the copy's line name, when the source is a build of an image line. */
   public readonly imageBuild?: ImageBuild;
+  /** The source's marketplace purchase plan: VMs from the copy must name it too. */
+  public readonly purchasePlan?: PurchasePlan;
 
   constructor(scope: Construct, id: string, props: ImageCopyProps) {
     super(scope, id);
     const v = new PropsValidator(`ImageCopy '${this.node.path}'`);
+    requireProps(v, props, { source: "pass the image to copy, e.g. a GeneralizedImage or ManagedImage.fromImageId(this, 'Source', { ... })" });
+    v.throwIfInvalid();
     const source = props.source;
     const location = props.location ?? source.location;
     const sourceBuild = source.imageBuild;
@@ -193,7 +202,7 @@ export class ImageCopy extends Construct implements IImage {
     const sameRegion = isSameKnownLocation(location, source.location);
     const method = props.method ?? (sameRegion && source.osDiskId !== undefined ? ImageCopyMethod.OS_DISK : ImageCopyMethod.COMPUTE_GALLERY);
 
-    checkCommonNames(v, { location: props.location });
+    checkCommonNames(v, this, { location: props.location });
     const resourceGroup = checkResourceGroup(v, props, { createdName: `rg-${lineName}` });
     if (sourceBuild) {
       checkImageLineName(v, props.imageName === undefined ? "imageName (the source's line)" : 'imageName', lineName,
@@ -210,6 +219,8 @@ export class ImageCopy extends Construct implements IImage {
     }
     if (sourceBuild && method === ImageCopyMethod.OS_DISK) {
       checkCaptureTags(v, props.tags);
+    } else {
+      checkTags(v, 'tags', props.tags);
     }
     v.check('galleryName', props.galleryName, isGalleryName,
       'is not a valid gallery name (1-80 letters, digits, underscores and periods, starting and ending with a letter or digit; no hyphens)',
@@ -220,7 +231,7 @@ export class ImageCopy extends Construct implements IImage {
       v.fail('method', method, 'is not an image copy method', 'pass ImageCopyMethod.OS_DISK or ImageCopyMethod.COMPUTE_GALLERY');
     } else if (method === ImageCopyMethod.OS_DISK) {
       if (isDifferentKnownLocation(location, source.location)) {
-        v.fail('location', location, `differs from the source's region '${source.location}', but the OS_DISK method makes the image from a disk, which must be in the image's region`,
+        v.fail('location', location, `differs from the source's region ${describeValue(source.location)}, but the OS_DISK method makes the image from a disk, which must be in the image's region`,
           'use ImageCopyMethod.COMPUTE_GALLERY (the default for another region), or copy within the region');
       }
       if (source.osDiskId === undefined) {
@@ -235,9 +246,11 @@ export class ImageCopy extends Construct implements IImage {
       && !isUnresolved(source.imageName)
       && resourceGroup.name.toLowerCase() === source.resourceGroupName.toLowerCase()
       && lineName.toLowerCase() === (sourceBuild?.lineName ?? source.imageName).toLowerCase()) {
-      v.fail('resourceGroupName', resourceGroup.name, `holds the source '${source.imageName}' already: the copy would replace it`,
+      v.fail('resourceGroupName', resourceGroup.name, `holds the source ${describeValue(source.imageName)} already: the copy would replace it`,
         'copy into another resource group (the point of a copy that survives the source), or pass another imageName');
     }
+    claimCopyNames(this, v, props, { method, lineName, imageName, sourceBuild: sourceBuild !== undefined, resourceGroupName: resourceGroup.name });
+    claimCreatedResourceGroup(this, v, props.resourceGroupName === undefined ? 'resourceGroupName (from imageName)' : 'resourceGroupName', resourceGroup);
     v.throwIfInvalid();
 
     this.method = method;
@@ -246,6 +259,7 @@ export class ImageCopy extends Construct implements IImage {
     this.imageBuild = sourceBuild ? { revision: sourceBuild.revision, lineName } : undefined;
     this.osType = source.osType;
     this.hyperVGeneration = source.hyperVGeneration;
+    this.purchasePlan = source.purchasePlan;
     const tags = props.tags;
     const group = placeResourceGroup(this, resourceGroup, this.location, tags);
     this.resourceGroup = group.resourceGroup;
@@ -298,6 +312,7 @@ export class ImageCopy extends Construct implements IImage {
         osType: this.osType,
         hyperVGeneration: this.hyperVGeneration,
         identifier: GALLERY_IMAGE_IDENTIFIER,
+        purchasePlan: planBlock(this.purchasePlan),
       });
       this.galleryImageVersion = new SharedImageVersion(this, 'GalleryImageVersion', {
         ...galleryPlacement,
@@ -342,6 +357,43 @@ export class ImageCopy extends Construct implements IImage {
     });
     this.imageId = this.image.id;
     this.imageDependables = [this.image];
+  }
+}
+
+/**
+ * Claims the names the copy makes in its resource group: a build copied within its region is a line of images; any
+ * other copy is one managed image, and with `COMPUTE_GALLERY` also a gallery and a managed disk.
+ */
+function claimCopyNames(copy: ImageCopy, v: PropsValidator, props: ImageCopyProps,
+  settled: { method: ImageCopyMethod; lineName: string; imageName: string; sourceBuild: boolean; resourceGroupName: string }): void {
+  const imageProp = props.imageName !== undefined ? 'imageName' : settled.sourceBuild ? "imageName (the source's line)" : "imageName (the source's)";
+  if (settled.method === ImageCopyMethod.OS_DISK && settled.sourceBuild) {
+    claimImageLine(copy, v, imageProp, settled.lineName, settled.resourceGroupName);
+    return;
+  }
+  if (!Object.values(ImageCopyMethod).includes(settled.method)) {
+    return;
+  }
+  const scope = resourceGroupScope(settled.resourceGroupName);
+  const gallery = settled.method === ImageCopyMethod.COMPUTE_GALLERY;
+  const fix = 'pass another imageName to one of them, or copy into another resource group';
+  claimNames(copy, v, {
+    prop: imageProp,
+    value: settled.lineName,
+    names: [
+      { kind: AZURE_RESOURCE.MANAGED_IMAGE, scope, name: settled.imageName },
+      ...gallery ? [{ kind: AZURE_RESOURCE.MANAGED_DISK, scope, name: `${settled.imageName}-osdisk` }] : [],
+      ...gallery && props.galleryName === undefined ? [{ kind: AZURE_RESOURCE.GALLERY, scope, name: galleryNameFor(settled.lineName) }] : [],
+    ],
+    fix,
+  });
+  if (gallery && props.galleryName !== undefined) {
+    claimNames(copy, v, {
+      prop: 'galleryName',
+      value: props.galleryName,
+      names: [{ kind: AZURE_RESOURCE.GALLERY, scope, name: props.galleryName }],
+      fix: 'pass another galleryName to one of them, or copy into another resource group',
+    });
   }
 }
 

@@ -13,18 +13,21 @@ import { Construct } from 'constructs';
 import { IImage, SecurityType } from './image';
 import { ManagementPort } from './management-port';
 import {
-  canonicalLocation, checkCommonNames, checkOwnNetwork, COMPUTER_NAME_MAX_LENGTH, isAdminUsername,
-  isVmSize, subnetPrefixLengthFor, usableSubnetAddresses,
+  canonicalLocation, checkAdminUsername, checkCommonNames, checkOwnNetwork, COMPUTER_NAME_MAX_LENGTH, isVmSize,
+  subnetPrefixLengthFor, usableSubnetAddresses,
 } from './private/azure-names';
 import { adminPassword } from './private/credentials';
 import { sameKeyAttribute } from './private/for-each';
-import { registerDeployments } from './private/image-use';
+import { checkVmSizeForImage, registerDeployments } from './private/image-use';
 import { managementAccess } from './private/management-access';
+import { AZURE_RESOURCE, claimCreatedResourceGroup, claimNames, NameClaim, resourceGroupScope } from './private/name-claims';
+import { planBlock } from './private/purchase-plan';
 import { checkResourceGroup, placeResourceGroup } from './private/resource-group';
 import { scriptsAssetPath } from './private/script-assets';
+import { checkTags } from './private/tags';
 import { TerraformData } from './private/terraform-data';
-import { isUnresolved, PropsValidator } from './private/validation';
-import { appSecurityRules, checkAppPort, checkWindowsImage, reportVcpus, webNetwork } from './private/web-fleet';
+import { describeValue, isUnresolved, PropsValidator, requireProps } from './private/validation';
+import { appSecurityRules, checkAppPort, checkWindowsImage, reportVcpus, webNetwork, webNetworkClaims } from './private/web-fleet';
 
 /** What happens to a fleet's VMs when its image changes. */
 export enum FleetRollout {
@@ -288,6 +291,12 @@ export class ImageFleet extends Construct {
   constructor(scope: Construct, id: string, props: ImageFleetProps) {
     super(scope, id);
     const v = new PropsValidator(`ImageFleet '${this.node.path}'`);
+    requireProps(v, props, {
+      image: "pass the image to deploy, e.g. an ImageCopy, a GalleryImageVersion or ManagedImage.fromImageId(this, 'Golden', { ... })",
+      count: 'pass the number of VMs, e.g. 3',
+      namePrefix: "pass the prefix of the VM names, e.g. 'web'",
+    });
+    v.throwIfInvalid();
     const image = props.image;
     const location = props.location ?? image.location;
     const vmSize = props.vmSize ?? 'Standard_D2s_v5';
@@ -295,7 +304,7 @@ export class ImageFleet extends Construct {
     const publicIp = props.publicIp ?? true;
     const verifyTimeoutMinutes = props.verifyTimeoutMinutes ?? 15;
 
-    checkCommonNames(v, { location: props.location });
+    checkCommonNames(v, this, { location: props.location });
     const resourceGroup = checkResourceGroup(v, props, { createdName: `rg-${props.namePrefix}` });
     v.check('outputPrefix', props.outputPrefix, (p) => /^[A-Za-z_][A-Za-z0-9_-]*$/.test(p),
       'is not a Terraform output name prefix (a letter or underscore, then letters, digits, underscores and hyphens)', "pass e.g. 'fleet'");
@@ -305,17 +314,16 @@ export class ImageFleet extends Construct {
     v.check('namePrefix', props.namePrefix, (p) => /^[A-Za-z][A-Za-z0-9-]*$/.test(p),
       'is not a valid name prefix (a letter, then letters, digits and hyphens)', "pass e.g. 'web'");
     v.check('namePrefix', props.namePrefix, (p) => p.length <= ImageFleet.MAX_NAME_PREFIX_LENGTH,
-      `is too long: instance names such as '${props.namePrefix}${'1'.padStart(INDEX_DIGITS, '0')}' must fit the ${COMPUTER_NAME_MAX_LENGTH} characters of a Windows computer name`,
+      `is too long: instance names such as ${describeValue(`${props.namePrefix}${'1'.padStart(INDEX_DIGITS, '0')}`)} must fit the ${COMPUTER_NAME_MAX_LENGTH} characters of a Windows computer name`,
       `shorten it to at most ${ImageFleet.MAX_NAME_PREFIX_LENGTH} characters`);
     v.check('vmSize', vmSize, isVmSize, "is not a VM size such as 'Standard_D2s_v5'", 'pick one from `az vm list-sizes --location <location> -o table`');
     checkAppPort(v, appPort);
-    v.check('adminUsername', props.adminUsername, isAdminUsername,
-      'is not allowed for a Windows administrator (1-20 characters starting with a letter; reserved names such as admin or administrator are refused)',
-      "choose another name, e.g. 'fleetadmin'");
+    checkAdminUsername(v, props.adminUsername, 'fleetadmin');
     v.check('verifyTimeoutMinutes', verifyTimeoutMinutes, (t) => Number.isInteger(t) && t >= 1 && t <= 60,
       'is not a whole number of minutes between 1 and 60', 'pass e.g. 15');
     const management = managementAccess(v, props);
     const securityType = checkWindowsImage(v, 'ImageFleet', image, location, props.securityType);
+    checkVmSizeForImage(this, v, vmSize, image, securityType, props.securityType !== undefined);
     const { addressSpace, subnetPrefix, literalAndContained } = checkOwnNetwork(v, 'ImageFleet', props);
     if (literalAndContained) {
       if (!isUnresolved(props.count) && props.count > usableSubnetAddresses(subnetPrefix)) {
@@ -340,7 +348,10 @@ export class ImageFleet extends Construct {
       'deploy the fleet from a stack of its own with ManagedImage.fromImageId(...) and the image stack\'s image id '
         + '(as examples/golden-image does), or pass rollout: FleetRollout.ALL_AT_ONCE');
     }
-    const password = adminPassword(this, 'AdminPassword', v, props.adminPassword);
+    checkTags(v, 'tags', props.tags);
+    claimNames(this, v, fleetNames(props, resourceGroup.name, rolloutMode, publicIp));
+    claimCreatedResourceGroup(this, v, props.resourceGroupName === undefined ? 'resourceGroupName (from namePrefix)' : 'resourceGroupName', resourceGroup);
+    const { value: password, preconditions: passwordChecks } = adminPassword(this, 'AdminPassword', v, props.adminPassword);
     v.throwIfInvalid();
     registerDeployments(this, image, location, props.count);
     reportVcpus(this, props.count, vmSize, canonicalLocation(location),
@@ -363,10 +374,16 @@ export class ImageFleet extends Construct {
     const instance = TerraformIterator.fromMap(instances.asAnyMap);
     this.instanceNames = isUnresolved(props.count) || isUnresolved(prefix)
       ? Token.asList(Fn.keys(instances.asAnyMap))
-      : Array.from({ length: props.count }, (_, i) => `${prefix}${String(i + 1).padStart(INDEX_DIGITS, '0')}`);
+      : literalInstanceNames(prefix, props.count);
 
     const network = webNetwork(this, {
-      ...placement, prefix, addressSpace, subnetPrefix, subnetId: props.subnetId, rules: appSecurityRules(port, management),
+      ...placement,
+      prefix,
+      addressSpace,
+      subnetPrefix,
+      subnetId: props.subnetId,
+      rules: appSecurityRules(port, management),
+      preconditions: management.preconditions,
     });
     this.virtualNetwork = network.virtualNetwork;
     this.subnet = network.subnet;
@@ -377,10 +394,11 @@ export class ImageFleet extends Construct {
     // Their Azure names carry the revision so that both sets can exist at once; Terraform computes it because the
     // image id is often known only at apply time. The NIC and public IP must be new too: a NIC attaches to one VM,
     // a public IP to one NIC.
+    const fleetChecks = [...(isUnresolved(props.count) ? [countPrecondition(props.count)] : []), ...passwordChecks];
     const imageRevision = new TerraformData(this, 'ImageRevision', {
       triggersReplace: image.imageId,
-      // A single resource that every VM follows: its precondition is checked once, even for an empty fleet.
-      lifecycle: isUnresolved(props.count) ? { precondition: [countPrecondition(props.count)] } : undefined,
+      // A single resource that every VM follows: its preconditions are checked once, not per VM.
+      lifecycle: fleetChecks.length > 0 ? { precondition: fleetChecks } : undefined,
     });
     this.imageRevision = imageRevision;
     const newBeforeOld = rolloutMode === FleetRollout.NEW_BEFORE_OLD;
@@ -432,6 +450,8 @@ export class ImageFleet extends Construct {
       adminPassword: password,
       networkInterfaceIds: [sameKeyAttribute(this.networkInterfaces, 'id')],
       sourceImageId: image.imageId,
+      // The plan of the marketplace image the image comes from: Azure creates the VMs only with it.
+      plan: planBlock(image.purchasePlan),
       osDisk: { caching: 'ReadWrite', storageAccountType: 'StandardSSD_LRS' },
       // The security type, stated explicitly (Trusted Launch: Secure Boot and vTPM).
       secureBootEnabled: securityType === SecurityType.TRUSTED_LAUNCH,
@@ -510,5 +530,36 @@ function countPrecondition(count: number): Precondition {
   return {
     condition: Op.and(Op.and(Op.gte(count, 1), Op.lte(count, ImageFleet.MAX_COUNT)), Op.eq(Fn.floor(count), count)),
     errorMessage: `ImageFleet count must be a whole number between 1 and ${ImageFleet.MAX_COUNT}.`,
+  };
+}
+
+/** `<prefix>0001`, `<prefix>0002`, ...: the instance names Terraform's `formatlist` makes from a literal prefix and count. */
+function literalInstanceNames(prefix: string, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `${prefix}${String(i + 1).padStart(INDEX_DIGITS, '0')}`);
+}
+
+/**
+ * The names the fleet makes in its resource group: its network's, and with `ALL_AT_ONCE` every instance's VM, NIC and
+ * public IP (`web0001`, `nic-web0001`, `pip-web0001`), computed from a literal prefix and count. With `NEW_BEFORE_OLD`
+ * those names carry the image revision, which only Terraform knows.
+ */
+function fleetNames(props: ImageFleetProps, resourceGroupName: string, rollout: FleetRollout, publicIp: boolean): NameClaim {
+  const scope = resourceGroupScope(resourceGroupName);
+  const prefix = props.namePrefix;
+  const literal = rollout === FleetRollout.ALL_AT_ONCE && !isUnresolved(prefix) && !isUnresolved(props.count)
+    && Number.isInteger(props.count) && props.count >= 1 && props.count <= ImageFleet.MAX_COUNT;
+  const instances = literal ? literalInstanceNames(prefix, props.count) : [];
+  return {
+    prop: 'namePrefix',
+    value: prefix,
+    names: [
+      ...webNetworkClaims(resourceGroupName, prefix, props.subnetId !== undefined),
+      ...instances.flatMap((name) => [
+        { kind: AZURE_RESOURCE.VIRTUAL_MACHINE, scope, name },
+        { kind: AZURE_RESOURCE.NETWORK_INTERFACE, scope, name: `nic-${name}` },
+        ...publicIp ? [{ kind: AZURE_RESOURCE.PUBLIC_IP, scope, name: `pip-${name}` }] : [],
+      ]),
+    ],
+    fix: 'pass another namePrefix to one of them (every name of the fleet starts with it), or put them in different resource groups',
   };
 }

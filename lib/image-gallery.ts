@@ -3,8 +3,10 @@ import type { SharedImageGallery } from '@cdktf/provider-azurerm/lib/shared-imag
 import { Construct } from 'constructs';
 import { canonicalLocation, checkCommonNames, isGalleryName } from './private/azure-names';
 import { galleryBindings } from './private/gallery-bindings';
+import { AZURE_RESOURCE, claimCreatedResourceGroup, claimNames, rememberResource, resourceGroupScope } from './private/name-claims';
 import { checkResourceGroup, placeResourceGroup } from './private/resource-group';
-import { PropsValidator } from './private/validation';
+import { checkTags } from './private/tags';
+import { PropsValidator, requireProps } from './private/validation';
 
 /** Props of `ImageGallery`. */
 export interface ImageGalleryProps {
@@ -82,12 +84,25 @@ export class ImageGallery extends Construct {
   constructor(scope: Construct, id: string, props: ImageGalleryProps) {
     super(scope, id);
     const v = new PropsValidator(`ImageGallery '${this.node.path}'`);
+    requireProps(v, props, { location: "pass the gallery's region: the build VM's, e.g. 'westeurope'" });
+    v.throwIfInvalid();
     const galleryName = props.galleryName ?? `gal_${id.toLowerCase().replace(/[^a-z0-9_.]/g, '_')}`.slice(0, 80).replace(/[_.]+$/, '');
-    checkCommonNames(v, props);
+    checkCommonNames(v, this, props);
     v.check(props.galleryName === undefined ? 'galleryName (from the construct id)' : 'galleryName', galleryName, isGalleryName,
       'is not a valid gallery name (1-80 letters, digits, underscores and periods, starting and ending with a letter or digit; no hyphens)',
       "write it with underscores, e.g. 'gal_golden_images'");
     const resourceGroup = checkResourceGroup(v, props, { createdName: `rg-${galleryName}` });
+    checkTags(v, 'tags', props.tags);
+    const gallery = { kind: AZURE_RESOURCE.GALLERY, scope: resourceGroupScope(resourceGroup.name), name: galleryName };
+    claimNames(this, v, {
+      prop: props.galleryName === undefined ? 'galleryName (from the construct id)' : 'galleryName',
+      value: galleryName,
+      names: [gallery],
+      fix: 'pass another galleryName to one of them, or put them in different resource groups',
+    });
+    claimCreatedResourceGroup(this, v, props.resourceGroupName === undefined ? 'resourceGroupName (from galleryName)' : 'resourceGroupName', resourceGroup);
+    // Its definitions' names are unique within it.
+    rememberResource(this, gallery);
     v.throwIfInvalid();
 
     this.location = canonicalLocation(props.location);

@@ -14,16 +14,19 @@ import { Construct } from 'constructs';
 import { IImage, ImageKind, SecurityType } from './image';
 import { ManagementPort } from './management-port';
 import {
-  canonicalLocation, checkCommonNames, checkOwnNetwork, COMPUTER_NAME_MAX_LENGTH, isAdminUsername, isVmSize,
+  canonicalLocation, checkAdminUsername, checkCommonNames, checkOwnNetwork, COMPUTER_NAME_MAX_LENGTH, isVmSize,
   subnetPrefixLengthFor, usableSubnetAddresses,
 } from './private/azure-names';
 import { adminPassword } from './private/credentials';
-import { kindOf, registerDeployments } from './private/image-use';
+import { checkVmSizeForImage, kindOf, registerDeployments } from './private/image-use';
 import { managementAccess } from './private/management-access';
+import { AZURE_RESOURCE, claimCreatedResourceGroup, claimNames, NameClaim, resourceGroupScope } from './private/name-claims';
 import { environmentNumber, operatorStep, subscriptionOf } from './private/operator-step';
+import { planBlock } from './private/purchase-plan';
 import { checkResourceGroup, placeResourceGroup } from './private/resource-group';
-import { isUnresolved, PropsValidator } from './private/validation';
-import { appSecurityRules, checkAppPort, checkWindowsImage, reportVcpus, webNetwork } from './private/web-fleet';
+import { checkTags } from './private/tags';
+import { isUnresolved, PropsValidator, requireProps } from './private/validation';
+import { appSecurityRules, checkAppPort, checkWindowsImage, reportVcpus, webNetwork, webNetworkClaims } from './private/web-fleet';
 
 /**
  * How a scale set's instances move to a new image: in batches, each gated by the load balancer's health probe on the
@@ -327,6 +330,12 @@ export class ImageScaleSet extends Construct {
   constructor(scope: Construct, id: string, props: ImageScaleSetProps) {
     super(scope, id);
     const v = new PropsValidator(`ImageScaleSet '${this.node.path}'`);
+    requireProps(v, props, {
+      image: "pass the image to deploy, e.g. a GalleryImageVersion or ManagedImage.fromImageId(this, 'Golden', { ... })",
+      count: 'pass the number of instances, e.g. 3',
+      namePrefix: "pass the prefix of the computer names, e.g. 'web'",
+    });
+    v.throwIfInvalid();
     const image = props.image;
     const kind = kindOf(image);
     const location = props.location ?? image.location;
@@ -337,7 +346,7 @@ export class ImageScaleSet extends Construct {
     const rolling = props.rollingUpgrade ?? {};
     const maxInstances = kind === ImageKind.MANAGED_IMAGE ? ImageScaleSet.MAX_INSTANCES_FROM_MANAGED_IMAGE : ImageScaleSet.MAX_INSTANCES;
 
-    checkCommonNames(v, { location: props.location });
+    checkCommonNames(v, this, { location: props.location });
     const resourceGroup = checkResourceGroup(v, props, { createdName: `rg-${props.namePrefix}` });
     v.check('outputPrefix', props.outputPrefix, (p) => /^[A-Za-z_][A-Za-z0-9_-]*$/.test(p),
       'is not a Terraform output name prefix (a letter or underscore, then letters, digits, underscores and hyphens)', "pass e.g. 'web'");
@@ -357,9 +366,7 @@ export class ImageScaleSet extends Construct {
     checkAppPort(v, appPort);
     v.check('healthProbePath', probePath, (p) => /^\/[A-Za-z0-9\-._~/%!$&'()*+,;=:@?]*$/.test(p) && p.length <= 2048,
       'is not an absolute URL path (a slash, then URL characters without spaces)', "pass e.g. '/' or '/health'");
-    v.check('adminUsername', props.adminUsername, isAdminUsername,
-      'is not allowed for a Windows administrator (1-20 characters starting with a letter; reserved names such as admin or administrator are refused)',
-      "choose another name, e.g. 'fleetadmin'");
+    checkAdminUsername(v, props.adminUsername, 'fleetadmin');
     v.check('verifyTimeoutMinutes', verifyTimeoutMinutes, (t) => Number.isInteger(t) && t >= 5 && t <= 480,
       'is not a whole number of minutes between 5 and 480', 'pass e.g. 60');
     const policy = checkRollingUpgrade(v, rolling);
@@ -371,6 +378,7 @@ export class ImageScaleSet extends Construct {
     }
     const management = managementAccess(v, props);
     const securityType = checkWindowsImage(v, 'ImageScaleSet', image, location, props.securityType);
+    checkVmSizeForImage(this, v, vmSize, image, securityType, props.securityType !== undefined);
     const { addressSpace, subnetPrefix, literalAndContained } = checkOwnNetwork(v, 'ImageScaleSet', {
       ...props, subnetPrefix: props.subnetPrefix ?? (props.subnetId === undefined ? '10.0.0.0/22' : undefined),
     });
@@ -381,7 +389,10 @@ export class ImageScaleSet extends Construct {
       v.fail('subnetPrefix', subnetPrefix, `has room for ${usableSubnetAddresses(subnetPrefix)} instances (Azure keeps 5 addresses), not ${peak}`
         + (peak > props.count ? ` (${props.count} and a surge batch)` : ''), `pass a /${subnetPrefixLengthFor(peak)} or larger`);
     }
-    const password = adminPassword(this, 'AdminPassword', v, props.adminPassword);
+    checkTags(v, 'tags', props.tags);
+    claimNames(this, v, scaleSetNames(props, resourceGroup.name));
+    claimCreatedResourceGroup(this, v, props.resourceGroupName === undefined ? 'resourceGroupName (from namePrefix)' : 'resourceGroupName', resourceGroup);
+    const { value: password, preconditions: passwordChecks } = adminPassword(this, 'AdminPassword', v, props.adminPassword);
     v.throwIfInvalid();
     registerDeployments(this, image, location, props.count);
 
@@ -399,7 +410,13 @@ export class ImageScaleSet extends Construct {
     const port = environmentNumber(appPort);
 
     const network = webNetwork(this, {
-      ...placement, prefix, addressSpace, subnetPrefix, subnetId: props.subnetId, rules: appSecurityRules(port, management),
+      ...placement,
+      prefix,
+      addressSpace,
+      subnetPrefix,
+      subnetId: props.subnetId,
+      rules: appSecurityRules(port, management),
+      preconditions: management.preconditions,
     });
     this.virtualNetwork = network.virtualNetwork;
     this.subnet = network.subnet;
@@ -456,6 +473,8 @@ export class ImageScaleSet extends Construct {
       adminUsername: this.adminUsername,
       adminPassword: password,
       sourceImageId: image.imageId,
+      // The plan of the marketplace image the image comes from: Azure creates the instances only with it.
+      plan: planBlock(image.purchasePlan),
       osDisk: { caching: 'ReadWrite', storageAccountType: 'StandardSSD_LRS' },
       secureBootEnabled: securityType === SecurityType.TRUSTED_LAUNCH,
       vtpmEnabled: securityType === SecurityType.TRUSTED_LAUNCH,
@@ -478,11 +497,11 @@ export class ImageScaleSet extends Construct {
           loadBalancerBackendAddressPoolIds: [this.backendPool.id],
         }],
       }],
-      lifecycle: isUnresolved(props.count) ? {
-        precondition: [{
+      lifecycle: isUnresolved(props.count) || passwordChecks.length > 0 ? {
+        precondition: [...(isUnresolved(props.count) ? [{
           condition: Op.and(Op.and(Op.gte(props.count, 1), Op.lte(props.count, maxInstances)), Op.eq(Fn.floor(props.count), props.count)),
           errorMessage: `ImageScaleSet count must be a whole number between 1 and ${maxInstances}.`,
-        }],
+        }] : []), ...passwordChecks],
       } : undefined,
       // Azure uses a probe for a scale set's health only once a load-balancing rule refers to it; the outbound rule
       // first, so the instances have outbound access from their first boot.
@@ -555,5 +574,22 @@ function checkRollingUpgrade(v: PropsValidator, rolling: ScaleSetRollingUpgrade)
     pauseTimeBetweenBatches: isUnresolved(pause) ? Token.asString(Fn.format('PT%dS', [pause])) : `PT${pause}S`,
     prioritizeUnhealthyInstancesEnabled: rolling.prioritizeUnhealthyInstances ?? true,
     maximumSurgeInstancesEnabled: rolling.maximumSurge ?? false,
+  };
+}
+
+/** The names the scale set makes in its resource group: the scale set, its load balancer and public IP, and its network. */
+function scaleSetNames(props: ImageScaleSetProps, resourceGroupName: string): NameClaim {
+  const scope = resourceGroupScope(resourceGroupName);
+  const prefix = props.namePrefix;
+  return {
+    prop: 'namePrefix',
+    value: prefix,
+    names: [
+      { kind: AZURE_RESOURCE.SCALE_SET, scope, name: `vmss-${prefix}` },
+      { kind: AZURE_RESOURCE.LOAD_BALANCER, scope, name: `lb-${prefix}` },
+      { kind: AZURE_RESOURCE.PUBLIC_IP, scope, name: `pip-lb-${prefix}` },
+      ...webNetworkClaims(resourceGroupName, prefix, props.subnetId !== undefined),
+    ],
+    fix: 'pass another namePrefix to one of them (every name of the scale set starts with it), or put them in different resource groups',
   };
 }

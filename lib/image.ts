@@ -56,6 +56,21 @@ export enum ImageKind {
   GALLERY_IMAGE_LATEST = 'GalleryImageLatest',
 }
 
+/**
+ * The purchase plan of a third-party Azure Marketplace image. Azure creates a VM from such an image, or from any image
+ * captured from one, only when the VM names the plan, and only once its terms were accepted in the subscription
+ * (`az vm image terms accept --urn <urn>`). Its three parts are those `az vm image show --urn <urn> --query plan` prints.
+ * Microsoft's Windows Server images have none.
+ */
+export interface PurchasePlan {
+  /** The plan id, e.g. `byol` (`plan.name`). */
+  readonly name: string;
+  /** The product id: the image's offer (`plan.product`). */
+  readonly product: string;
+  /** The publisher id: the image's publisher (`plan.publisher`). */
+  readonly publisher: string;
+}
+
 /** The build an image comes from: one of a line of images rebuilt again and again (`GeneralizedImage`, its copies). */
 export interface ImageBuild {
   /** The build revision, `YYYYMMDDhhmmss` (the build VM's creation): new for every build, and newer ones sort later. */
@@ -123,4 +138,10 @@ export interface IImage {
    * @default - not a build: a one-off image
    */
   readonly imageBuild?: ImageBuild;
+  /**
+   * The purchase plan of the marketplace image the image comes from: VMs created from the image must name it.
+   *
+   * @default - none: a first-party image (e.g. Windows Server) or one made without a plan
+   */
+  readonly purchasePlan?: PurchasePlan;
 }

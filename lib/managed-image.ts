@@ -1,8 +1,10 @@
 import { Fn, ITerraformDependable, Token } from 'cdktf';
 import { Construct } from 'constructs';
-import { HyperVGeneration, IImage, OsType } from './image';
-import { canonicalLocation, isLocation, isManagedDiskId, parseManagedImageId } from './private/azure-names';
-import { isUnresolved, PropsValidator } from './private/validation';
+import { HyperVGeneration, IImage, OsType, PurchasePlan } from './image';
+import { canonicalLocation, isManagedDiskId, parseManagedImageId } from './private/azure-names';
+import { checkPurchasePlan } from './private/purchase-plan';
+import { checkRegion } from './private/regions';
+import { isUnresolved, PropsValidator, requireProps } from './private/validation';
 
 /** What `ManagedImage.fromImageId` needs to know about an image made elsewhere. */
 export interface ManagedImageAttributes {
@@ -29,6 +31,13 @@ export interface ManagedImageAttributes {
    * @default - unknown: copies go through an Azure Compute Gallery
    */
   readonly osDiskId?: string;
+  /**
+   * The purchase plan of the marketplace image the image was made from, when it has one: VMs from the image must name
+   * it (`az vm show --query plan` of the VM the image was captured from).
+   *
+   * @default - none: made from a first-party image such as Windows Server
+   */
+  readonly purchasePlan?: PurchasePlan;
 }
 
 /** Managed images (`Microsoft.Compute/images`) made outside this app. */
@@ -58,15 +67,21 @@ class ImportedManagedImage extends Construct implements IImage {
   public readonly hyperVGeneration: HyperVGeneration;
   public readonly imageDependables: ITerraformDependable[] = [];
   public readonly osDiskId?: string;
+  public readonly purchasePlan?: PurchasePlan;
 
   constructor(scope: Construct, id: string, attrs: ManagedImageAttributes) {
     super(scope, id);
     const v = new PropsValidator(`ManagedImage.fromImageId '${this.node.path}'`);
+    requireProps(v, attrs, {
+      imageId: 'copy it from `az image show --resource-group <rg> --name <name> --query id -o tsv`',
+      location: "pass the image's region, e.g. 'westeurope' (`az image show --query location`)",
+      hyperVGeneration: "pass the image's, HyperVGeneration.V1 or V2 (`az image show --query hyperVGeneration`)",
+    });
+    v.throwIfInvalid();
     v.check('imageId', attrs.imageId, (i) => parseManagedImageId(i) !== undefined,
       'is not the resource id of a managed image (/subscriptions/<subscription GUID>/resourceGroups/<resource group>/providers/Microsoft.Compute/images/<name>)',
       'copy it from `az image show --resource-group <rg> --name <name> --query id -o tsv`');
-    v.check('location', attrs.location, (l) => isLocation(canonicalLocation(l)),
-      'is not an Azure region name', "use the region's name as `az image show --query location` prints it, e.g. 'westeurope'");
+    checkRegion(v, this, 'location', attrs.location);
     v.check('osDiskId', attrs.osDiskId, isManagedDiskId,
       'is not the resource id of a managed disk (/subscriptions/<subscription GUID>/resourceGroups/<resource group>/providers/Microsoft.Compute/disks/<name>)',
       'copy it from `az image show --query storageProfile.osDisk.managedDisk.id -o tsv`, or omit it');
@@ -76,6 +91,7 @@ class ImportedManagedImage extends Construct implements IImage {
     if (attrs.osType !== undefined && !Object.values(OsType).includes(attrs.osType)) {
       v.fail('osType', attrs.osType, 'is not an operating system type', 'pass OsType.WINDOWS or OsType.LINUX');
     }
+    checkPurchasePlan(v, 'purchasePlan', attrs.purchasePlan, 'copy it from `az vm show --query plan` of the VM the image was captured from');
     v.throwIfInvalid();
 
     this.imageId = attrs.imageId;
@@ -92,5 +108,6 @@ class ImportedManagedImage extends Construct implements IImage {
     this.hyperVGeneration = attrs.hyperVGeneration;
     this.osType = attrs.osType ?? OsType.WINDOWS;
     this.osDiskId = attrs.osDiskId;
+    this.purchasePlan = attrs.purchasePlan;
   }
 }

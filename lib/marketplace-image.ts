@@ -1,7 +1,8 @@
 import { Fn, Token } from 'cdktf';
-import { HyperVGeneration } from './image';
+import { HyperVGeneration, PurchasePlan } from './image';
 import { inferGeneration, WINDOWS_SERVER_PUBLISHER } from './private/generation';
-import { PropsValidator } from './private/validation';
+import { checkPurchasePlan } from './private/purchase-plan';
+import { describeValue, PropsValidator, requireProps } from './private/validation';
 
 /** Options for a marketplace image. */
 export interface MarketplaceImageOptions {
@@ -12,6 +13,14 @@ export interface MarketplaceImageOptions {
    * V1 for the other Windows Server SKUs; required for other publishers whose SKU names carry no generation.
    */
   readonly hyperVGeneration?: HyperVGeneration;
+  /**
+   * The purchase plan of a third-party image (`az vm image show --urn <urn> --query plan`): the build VM, and every VM
+   * made from the golden image, must name it. Accept its terms once per subscription before deploying
+   * (`az vm image terms accept --urn <urn>`).
+   *
+   * @default - none: Microsoft's Windows Server images have no plan
+   */
+  readonly plan?: PurchasePlan;
 }
 
 /** The four parts of a marketplace image, e.g. for `MarketplaceImage.fromParts`. */
@@ -44,6 +53,9 @@ export class MarketplaceImage {
    * An unresolved token is split by Terraform at apply time; its generation must then be given.
    */
   public static fromUrn(urn: string, options: MarketplaceImageOptions = {}): MarketplaceImage {
+    const missing = new PropsValidator('MarketplaceImage');
+    requireProps(missing, { urn }, { urn: "pass the image's URN, e.g. 'MicrosoftWindowsServer:WindowsServer:2022-datacenter-core-g2:latest'" });
+    missing.throwIfInvalid();
     if (Token.isUnresolved(urn)) {
       const part = (i: number) => Token.asString(Fn.element(Fn.split(':', urn), i));
       return MarketplaceImage.fromParts({ publisher: part(0), offer: part(1), sku: part(2), version: part(3), ...options });
@@ -53,7 +65,7 @@ export class MarketplaceImage {
       const v = new PropsValidator('MarketplaceImage');
       v.fail('urn', urn, 'is not a marketplace image URN (publisher:offer:sku:version, four non-empty parts)',
         "write it as `az vm image list --all -o table` prints it, e.g. 'MicrosoftWindowsServer:WindowsServer:2022-datacenter-core-g2:latest'");
-      checkGenerationValue(v, options.hyperVGeneration);
+      checkGenerationValue(v, options?.hyperVGeneration);
       v.throwIfInvalid();
     }
     const [publisher, offer, sku, version] = parts;
@@ -110,9 +122,17 @@ export class MarketplaceImage {
   public readonly version: string;
   /** Hyper-V generation: given, or inferred from the SKU. */
   public readonly hyperVGeneration: HyperVGeneration;
+  /** The purchase plan of a third-party image, when given. */
+  public readonly plan?: PurchasePlan;
 
   private constructor(parts: MarketplaceImageParts) {
     const v = new PropsValidator('MarketplaceImage');
+    requireProps(v, parts, {
+      publisher: "copy it from `az vm image list --all -o table`, e.g. 'MicrosoftWindowsServer'",
+      offer: "copy it from `az vm image list --all -o table`, e.g. 'WindowsServer'",
+      sku: "copy it from `az vm image list --all -o table`, e.g. '2022-datacenter-core-g2'",
+    });
+    v.throwIfInvalid();
     const version = parts.version ?? 'latest';
     for (const [prop, value] of [['publisher', parts.publisher], ['offer', parts.offer], ['sku', parts.sku]] as const) {
       v.check(prop, value, (p) => PART_PATTERN.test(p), 'is not a marketplace image part (letters, digits, hyphens, underscores, periods)',
@@ -125,14 +145,15 @@ export class MarketplaceImage {
     // An unknown generation is reported once: not also as contradicting the SKU, or as missing.
     const knownGeneration = checkGenerationValue(v, parts.hyperVGeneration);
     if (knownGeneration && parts.hyperVGeneration !== undefined && inferred !== undefined && parts.hyperVGeneration !== inferred) {
-      v.fail('hyperVGeneration', parts.hyperVGeneration, `contradicts SKU '${parts.sku}', which is a ${inferred === HyperVGeneration.V2 ? 'Gen2' : 'Gen1'} image`,
+      v.fail('hyperVGeneration', parts.hyperVGeneration, `contradicts SKU ${describeValue(parts.sku)}, which is a ${inferred === HyperVGeneration.V2 ? 'Gen2' : 'Gen1'} image`,
         `omit hyperVGeneration (it is inferred as ${inferred}), or choose the ${parts.hyperVGeneration === HyperVGeneration.V2 ? 'Gen2 SKU (e.g. ending in -g2)' : 'Gen1 SKU (without -g2)'}`);
     }
     const generation = parts.hyperVGeneration ?? inferred;
     if (knownGeneration && generation === undefined) {
-      v.fail('hyperVGeneration', parts.hyperVGeneration, `cannot be inferred from SKU '${parts.sku}'`,
+      v.fail('hyperVGeneration', parts.hyperVGeneration, `cannot be inferred from SKU ${describeValue(parts.sku)}`,
         'pass hyperVGeneration: HyperVGeneration.V1 or V2 (see `az vm image show --urn <urn> --query hyperVGeneration`)');
     }
+    checkPlan(v, parts);
     v.throwIfInvalid();
 
     this.publisher = parts.publisher;
@@ -140,11 +161,43 @@ export class MarketplaceImage {
     this.sku = parts.sku;
     this.version = version;
     this.hyperVGeneration = generation!;
+    this.plan = parts.plan;
   }
 
   /** The image as a URN, `publisher:offer:sku:version`. */
   public get urn(): string {
     return `${this.publisher}:${this.offer}:${this.sku}:${this.version}`;
+  }
+}
+
+/**
+ * Checks the plan's parts, and that it belongs to the image: Azure's plan `product` is the image's offer and its
+ * `publisher` the image's publisher (the `Plan` of the Compute REST API: "the same value as Offer under the
+ * imageReference element"); Windows Server images have no plan.
+ */
+function checkPlan(v: PropsValidator, parts: MarketplaceImageParts): void {
+  const plan = parts.plan;
+  const urnParts = [parts.publisher, parts.offer, parts.sku, parts.version ?? 'latest'];
+  const urn = urnParts.some((p) => Token.isUnresolved(p)) ? '<urn>' : urnParts.join(':');
+  const copyFix = `copy it from \`az vm image show --urn ${urn} --query plan\``;
+  if (plan === undefined) {
+    return;
+  }
+  if (!Token.isUnresolved(parts.publisher) && parts.publisher.toLowerCase() === WINDOWS_SERVER_PUBLISHER.toLowerCase()) {
+    v.fail('plan', plan, `is given for a ${WINDOWS_SERVER_PUBLISHER} image, but Microsoft's Windows Server images have no purchase plan, and Azure refuses a VM whose plan is not its image's`,
+      'remove plan');
+    return;
+  }
+  checkPurchasePlan(v, 'plan', plan, copyFix);
+  if (plan === null || typeof plan !== 'object') {
+    return;
+  }
+  for (const [part, imagePart, name] of [['product', parts.offer, 'offer'], ['publisher', parts.publisher, 'publisher']] as const) {
+    const value = plan[part];
+    if (typeof value === 'string' && value !== '' && !Token.isUnresolved(value) && !Token.isUnresolved(imagePart)
+      && value.toLowerCase() !== imagePart.toLowerCase()) {
+      v.fail(`plan.${part}`, value, `is not the image's ${name} '${imagePart}': a marketplace image's plan ${part} is its ${name}`, copyFix);
+    }
   }
 }
 

@@ -1,7 +1,7 @@
 import { createHash } from 'crypto';
-import { Token } from 'cdktf';
 import { readScript } from './private/scripts';
-import { isUnresolved, PropsValidator } from './private/validation';
+import { checkSteps, readStepFile } from './private/setup-steps';
+import { isUnresolved, PropsValidator, requireProps } from './private/validation';
 
 /**
  * A named piece of PowerShell run in the build VM as SYSTEM, under Windows PowerShell 5.1.
@@ -21,6 +21,12 @@ import { isUnresolved, PropsValidator } from './private/validation';
  *   would turn its first line into an error): merge it in the command itself, e.g. `cmd /c "tool.exe 2>&1"`;
  * - the setup's parameters are in the hashtable `$GoldenSetup`; the step must not restart the VM (a pending reboot
  *   is handled after the setup).
+ *
+ * Refused at synth time, outside comments: calls that would end the whole setup rather than the step
+ * (`[Environment]::Exit()`, `Stop-Process -Id $PID`, `Stop-Process -Name powershell`), `$host.SetShouldExit()` (which
+ * ends nothing: use `exit`), and restarting or stopping the VM (`Restart-Computer`, `Stop-Computer`, `shutdown /r`);
+ * a script holding U+0000 or U+FFFD (a file read in the wrong encoding: use `WindowsSetup.stepFromFile`). A leading
+ * BOM (U+FEFF) is dropped.
  */
 export interface PowerShellStep {
   /** Shown in the setup log (`C:\GoldenImage\setup.log`) and in the failure message: `FAILURE step '<name>': ...`. */
@@ -123,14 +129,15 @@ export class WindowsSetup {
    * a page that renders the machine's own computer name at request time, and a smoke test on `http://localhost/`.
    */
   public static iisAspNet(options: IisAspNetSetupOptions = {}): WindowsSetup {
-    const pageTitle = options.pageTitle ?? 'Golden image web server';
-    const steps = [
-      ...(options.stepsBefore ?? []),
+    const pageTitle = options?.pageTitle ?? 'Golden image web server';
+    // A step's problems name it where the user wrote it: stepsBefore[0], stepsAfter[1].
+    const steps = (v: PropsValidator): PowerShellStep[] => [
+      ...checkSteps(v, 'stepsBefore', options?.stepsBefore, false),
       { name: 'Install IIS and ASP.NET 4.x', script: readScript('guest/install-iis-aspnet.ps1') },
       { name: 'Deploy the machine-name page', script: readScript('guest/deploy-machine-name-page.ps1') },
-      ...(options.stepsAfter ?? []),
+      ...checkSteps(v, 'stepsAfter', options?.stepsAfter, false),
     ];
-    return new WindowsSetup('WindowsSetup.iisAspNet', steps, { PageTitle: pageTitle }, options.smokeTest ?? {}, (v) => {
+    return new WindowsSetup('WindowsSetup.iisAspNet', steps, { PageTitle: pageTitle }, options?.smokeTest ?? {}, (v) => {
       if (isLiteral(v, 'pageTitle', pageTitle)) {
         v.check('pageTitle', pageTitle, (t) => t.length > 0 && t.length <= 200 && !/[\r\n]/.test(t),
           'is not a one-line title of 1-200 characters', "pass a short title such as 'Contoso web'");
@@ -140,7 +147,26 @@ export class WindowsSetup {
 
   /** Your own steps, with an optional smoke test. */
   public static custom(options: CustomSetupOptions): WindowsSetup {
-    return new WindowsSetup('WindowsSetup.custom', options.steps, {}, options.smokeTest);
+    const missing = new PropsValidator('WindowsSetup.custom');
+    requireProps(missing, options, { steps: "pass your PowerShell steps, e.g. [{ name: 'Install the app', script: '...' }]" });
+    missing.throwIfInvalid();
+    return new WindowsSetup('WindowsSetup.custom', (v) => checkSteps(v, 'steps', options.steps, true), {}, options.smokeTest);
+  }
+
+  /**
+   * A step whose script is a file, read now (at synth time): UTF-8 with or without a BOM, or UTF-16 LE or BE with or
+   * without a BOM (Windows PowerShell 5.1's `Out-File` default), line endings made `\n`. The encoding, a BOM or CRLF
+   * line endings change neither the rendered script nor its hash. A file in another encoding (a Windows code page
+   * such as Windows-1252) is refused: save it as UTF-8.
+   *
+   * @param name shown in the setup log and in the failure message
+   * @param path the file; a relative path is taken from the working directory, so build it from `__dirname`
+   */
+  public static stepFromFile(name: string, path: string): PowerShellStep {
+    const v = new PropsValidator('WindowsSetup.stepFromFile');
+    const script = readStepFile(v, name, path);
+    v.throwIfInvalid();
+    return { name, script: script! };
   }
 
   /** Every step in the order it runs, the smoke test last. */
@@ -149,7 +175,7 @@ export class WindowsSetup {
 
   private constructor(
     factory: string,
-    steps: PowerShellStep[],
+    stepsOf: (v: PropsValidator) => PowerShellStep[],
     parameters: Record<string, string>,
     smokeTest: SmokeTestOptions | undefined,
     checkOptions?: (v: PropsValidator) => void,
@@ -157,18 +183,8 @@ export class WindowsSetup {
     // The factory's own options and the common ones are checked together: one error lists every problem.
     const v = new PropsValidator(factory);
     checkOptions?.(v);
-    if (steps.length === 0) {
-      v.fail('steps', steps, 'is empty', 'give at least one PowerShell step');
-    }
-    steps.forEach((step, i) => {
-      if (Token.isUnresolved(step.name) || Token.isUnresolved(step.script)) {
-        v.fail(`steps[${i}]`, step.name, 'holds an unresolved token; the setup script is fixed at synth time', 'pass the step as literal PowerShell');
-        return;
-      }
-      v.check(`steps[${i}].name`, step.name, (n) => /^[^\r\n']{1,100}$/.test(n),
-        'is not a one-line name of 1-100 characters without single quotes', "name the step, e.g. 'Install the app'");
-      v.check(`steps[${i}].script`, step.script, (s) => s.trim().length > 0, 'is empty', "give the step's PowerShell");
-    });
+    // Checked, and normalized (a leading BOM dropped, so that it changes neither the script nor its hash).
+    const steps = stepsOf(v);
     const smoke = smokeTest ? resolveSmokeTest(v, smokeTest) : undefined;
     v.throwIfInvalid();
 

@@ -13,9 +13,10 @@
 import * as path from 'path';
 import { Fn, TerraformStack, TerraformVariable, Token } from 'cdktf';
 import {
-  GeneralizedImage, GeneralizedImageProps, GoldenVm, GoldenVmProps, HyperVGeneration, IImage, ImageCopy, ImageCopyMethod, ImageCopyProps,
-  ImageFleet, ImageFleetProps, ManagedImage, ManagedImageAttributes, MarketplaceImage, MarketplaceImageParts, OsDiskStorageType, OsType,
-  SecurityType, SmokeTestOptions, WindowsSetup,
+  GalleryImage, GalleryImageProps, GalleryImageVersion, GalleryImageVersionProps, GalleryStorageType, GeneralizedImage, GeneralizedImageProps,
+  GoldenVm, GoldenVmProps, HyperVGeneration, IImage, ImageCopy, ImageCopyMethod, ImageCopyProps, ImageFleet, ImageFleetProps, ImageGallery,
+  ImageGalleryProps, ImageScaleSet, ImageScaleSetProps, ImageSecurityType, ManagedImage, ManagedImageAttributes, MarketplaceImage,
+  MarketplaceImageParts, OsDiskStorageType, OsType, SecurityType, SmokeTestOptions, WindowsSetup,
 } from '../lib';
 import { problemLine, shown, synthesize } from './util/refusal';
 
@@ -64,6 +65,33 @@ function imageFleet(stack: TerraformStack, overrides: Partial<ImageFleetProps> =
   return new ImageFleet(stack, 'Fleet', { image: managedImage(stack, image), count: 3, namePrefix: 'web', resourceGroupName: 'rg-fleet', ...overrides });
 }
 
+function imageScaleSet(stack: TerraformStack, overrides: Partial<ImageScaleSetProps> = {}): ImageScaleSet {
+  return new ImageScaleSet(stack, 'Web', { image: managedImage(stack), count: 3, namePrefix: 'web', resourceGroupName: 'rg-web', ...overrides });
+}
+
+const IDENTIFIER = { publisher: 'contoso', offer: 'web', sku: 'iis' };
+
+function imageGallery(stack: TerraformStack, overrides: Partial<ImageGalleryProps> = {}): ImageGallery {
+  return new ImageGallery(stack, 'Gallery', { location: 'westeurope', galleryName: 'gal_golden', ...overrides });
+}
+
+function galleryImage(stack: TerraformStack, overrides: Partial<GalleryImageProps> = {}): GalleryImage {
+  return new GalleryImage(stack, 'Definition', { gallery: imageGallery(stack), imageName: 'web-iis', ...overrides });
+}
+
+/** A Trusted Launch build published to a TrustedLaunch definition in westeurope, replicated to northeurope. */
+function galleryImageVersion(
+  stack: TerraformStack, overrides: Partial<GalleryImageVersionProps> = {}, definition: Partial<GalleryImageProps> = {},
+): void {
+  const vm = goldenVm(stack, { vmName: 'vm-golden', computerName: 'golden01', securityType: SecurityType.TRUSTED_LAUNCH });
+  new GalleryImageVersion(stack, 'Version', {
+    galleryImage: galleryImage(stack, definition),
+    source: new GeneralizedImage(stack, 'Image', { vm }),
+    targetRegions: [{ location: 'northeurope' }],
+    ...overrides,
+  });
+}
+
 // --- tokens -------------------------------------------------------------------------------------------------------
 
 /** The string variable every token row uses; its expression in cdk.tf.json is `var.token_value`. */
@@ -85,7 +113,8 @@ function cidrToken(stack: TerraformStack): string {
   return Token.asString(Fn.cidrsubnet(stringToken(stack), 8, 1));
 }
 
-type ConstructName = 'MarketplaceImage' | 'WindowsSetup' | 'GoldenVm' | 'GeneralizedImage' | 'ImageCopy' | 'ManagedImage' | 'ImageFleet';
+type ConstructName = 'MarketplaceImage' | 'WindowsSetup' | 'GoldenVm' | 'GeneralizedImage' | 'ImageCopy' | 'ManagedImage' | 'ImageFleet'
+  | 'ImageScaleSet' | 'ImageGallery' | 'GalleryImage' | 'GalleryImageVersion';
 
 interface RejectedRow {
   readonly construct: ConstructName;
@@ -202,6 +231,38 @@ const REJECTED: RejectedRow[] = [
   rejects('ImageFleet', 'addressSpace', '10.0.0.0/8', (s, v) => imageFleet(s, { subnetId: SUBNET_ID, addressSpace: v })),
   rejects('ImageFleet', 'subnetPrefix', '10.0.0.1/24', (s, v) => imageFleet(s, { subnetPrefix: v })),
   rejects('ImageFleet', 'subnetPrefix', '10.0.0.0/29', (s, v) => imageFleet(s, { count: 10, subnetPrefix: v })),
+
+  // ImageScaleSet: counts and limits, names, probes, upgrade policy, regions, conflicting props
+  rejects('ImageScaleSet', 'count', 601, (s, v) => imageScaleSet(s, { count: v })),
+  rejects('ImageScaleSet', 'count', 2.5, (s, v) => imageScaleSet(s, { count: v })),
+  rejects('ImageScaleSet', 'namePrefix', 'frontend-web', (s, v) => imageScaleSet(s, { namePrefix: v })),
+  rejects('ImageScaleSet', 'healthProbePath', 'health', (s, v) => imageScaleSet(s, { healthProbePath: v })),
+  rejects('ImageScaleSet', 'vmSize', 'standard_d2s_v5 ', (s, v) => imageScaleSet(s, { vmSize: v })),
+  rejects('ImageScaleSet', 'managementSourceRange', '0.0.0.0/0', (s, v) => imageScaleSet(s, { managementSourceRange: v })),
+  rejects('ImageScaleSet', 'rollingUpgrade.maxBatchInstancePercent', 4, (s, v) => imageScaleSet(s, { rollingUpgrade: { maxBatchInstancePercent: v } })),
+  rejects('ImageScaleSet', 'automaticOsUpgrade', true, (s, v) => imageScaleSet(s, { automaticOsUpgrade: v })),
+  rejects('ImageScaleSet', 'subnetPrefix', '10.0.0.0/28', (s, v) => imageScaleSet(s, { count: 20, subnetPrefix: v })),
+  rejects('ImageScaleSet', 'location', 'northeurope', (s, v) => imageScaleSet(s, { location: v })),
+
+  // ImageGallery, GalleryImage: names, regions, enums, dates, contradictions
+  rejects('ImageGallery', 'galleryName', 'gal-golden', (s, v) => imageGallery(s, { galleryName: v })),
+  rejects('ImageGallery', 'location', 'Europe West', (s, v) => imageGallery(s, { location: v })),
+  rejects('GalleryImage', 'imageName', 'web iis', (s, v) => galleryImage(s, { imageName: v, identifier: IDENTIFIER })),
+  rejects('GalleryImage', 'securityType', 'Confidential', (s, v) => galleryImage(s, { securityType: v as ImageSecurityType })),
+  rejects('GalleryImage', 'hyperVGeneration', HyperVGeneration.V1, (s, v) => galleryImage(s, { hyperVGeneration: v })),
+  rejects('GalleryImage', 'endOfLifeDate', '2027-02-30', (s, v) => galleryImage(s, { endOfLifeDate: v })),
+
+  // GalleryImageVersion: regions, replicas, storage, limits, canary, the definition against the build
+  rejects('GalleryImageVersion', 'targetRegions[0].location', 'north-europe', (s, v) => galleryImageVersion(s, { targetRegions: [{ location: v }] })),
+  rejects('GalleryImageVersion', 'targetRegions[0].replicaCount', 0, (s, v) => galleryImageVersion(s, { targetRegions: [{ location: 'northeurope', replicaCount: v }] })),
+  rejects('GalleryImageVersion', 'targetRegions[0].storageType', 'Premium_ZRS', (s, v) => galleryImageVersion(s, {
+    targetRegions: [{ location: 'northeurope', storageType: v as GalleryStorageType }],
+  })),
+  rejects('GalleryImageVersion', 'retainVersions', 0, (s, v) => galleryImageVersion(s, { retainVersions: v })),
+  rejects('GalleryImageVersion', 'publishTimeoutMinutes', 10, (s, v) => galleryImageVersion(s, { publishTimeoutMinutes: v })),
+  rejects('GalleryImageVersion', 'canary.timeoutMinutes', 121, (s, v) => galleryImageVersion(s, { canary: { timeoutMinutes: v } })),
+  rejects('GalleryImageVersion', 'canary.url', 'localhost/', (s, v) => galleryImageVersion(s, { canary: { url: v } })),
+  rejects('GalleryImageVersion', 'galleryImage', ImageSecurityType.STANDARD, (s) => galleryImageVersion(s, {}, { securityType: ImageSecurityType.STANDARD })),
 ];
 
 const ACCEPTED: AcceptedRow[] = [
@@ -253,6 +314,20 @@ const ACCEPTED: AcceptedRow[] = [
   accepts('ImageFleet', 'subnetId', 'variable', '${var.token_value}', (s) => imageFleet(s, { subnetId: stringToken(s) })),
   accepts('ImageFleet', 'addressSpace', 'function', '${cidrsubnet(var.token_value, 8, 1)}', (s) => imageFleet(s, { addressSpace: cidrToken(s) })),
   accepts('ImageFleet', 'subnetPrefix', 'function', '${cidrsubnet(var.token_value, 8, 1)}', (s) => imageFleet(s, { subnetPrefix: cidrToken(s) })),
+
+  accepts('ImageScaleSet', 'namePrefix', 'variable', '${var.token_value}', (s) => imageScaleSet(s, { namePrefix: stringToken(s) })),
+  accepts('ImageScaleSet', 'vmSize', 'function', '${lower(var.token_value)}', (s) => imageScaleSet(s, { vmSize: functionToken(s) })),
+  accepts('ImageScaleSet', 'managementSourceRange', 'variable', 'var.token_value', (s) => imageScaleSet(s, { managementSourceRange: stringToken(s) })),
+
+  accepts('ImageGallery', 'galleryName', 'variable', '${var.token_value}', (s) => imageGallery(s, { galleryName: stringToken(s) })),
+  accepts('ImageGallery', 'location', 'function', '${lower(var.token_value)}', (s) => imageGallery(s, { location: functionToken(s) })),
+  accepts('GalleryImage', 'imageName', 'variable', '${var.token_value}', (s) => galleryImage(s, { imageName: stringToken(s) })),
+  accepts('GalleryImage', 'endOfLifeDate', 'variable', '${var.token_value}', (s) => galleryImage(s, { endOfLifeDate: stringToken(s) })),
+
+  accepts('GalleryImageVersion', 'targetRegions[0].replicaCount', 'variable', 'var.token_value', (s) => galleryImageVersion(s, {
+    targetRegions: [{ location: 'northeurope', replicaCount: numberToken(s) }],
+  })),
+  accepts('GalleryImageVersion', 'endOfLifeDate', 'variable', '${var.token_value}', (s) => galleryImageVersion(s, { endOfLifeDate: stringToken(s) })),
 ];
 
 /** Two bad props of one construct: [construct, build, [prop, value] of each]. */
@@ -271,9 +346,20 @@ const TWO_PROBLEMS: Array<[ConstructName, (stack: TerraformStack) => void, Array
     [['osDiskId', 'osdisk-golden'], ['hyperVGeneration', 'v2']]],
   ['ImageFleet', (s) => imageFleet(s, { vmSize: 'D2s_v5', verifyUrls: true, verifyTimeoutMinutes: 90 }),
     [['vmSize', 'D2s_v5'], ['verifyTimeoutMinutes', 90]]],
+  ['ImageScaleSet', (s) => imageScaleSet(s, { count: 0, healthProbePath: 'index.aspx' }),
+    [['count', 0], ['healthProbePath', 'index.aspx']]],
+  ['ImageGallery', (s) => imageGallery(s, { galleryName: 'gal golden', location: 'West Europe!' }),
+    [['location', 'West Europe!'], ['galleryName', 'gal golden']]],
+  ['GalleryImage', (s) => galleryImage(s, { imageName: '-web', identifier: IDENTIFIER, endOfLifeDate: '31.12.2027' }),
+    [['imageName', '-web'], ['endOfLifeDate', '31.12.2027']]],
+  ['GalleryImageVersion', (s) => galleryImageVersion(s, { retainVersions: 51, canary: { timeoutMinutes: 1 } }),
+    [['retainVersions', 51], ['canary.timeoutMinutes', 1]]],
 ];
 
-const CONSTRUCTS: ConstructName[] = ['MarketplaceImage', 'WindowsSetup', 'GoldenVm', 'GeneralizedImage', 'ImageCopy', 'ManagedImage', 'ImageFleet'];
+const CONSTRUCTS: ConstructName[] = [
+  'MarketplaceImage', 'WindowsSetup', 'GoldenVm', 'GeneralizedImage', 'ImageCopy', 'ManagedImage', 'ImageFleet',
+  'ImageScaleSet', 'ImageGallery', 'GalleryImage', 'GalleryImageVersion',
+];
 
 function label(value: unknown): string {
   return typeof value === 'function' ? `a ${value.name.replace(/Token$/, '')} token` : shown(value);

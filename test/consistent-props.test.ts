@@ -123,7 +123,7 @@ describe('one management access rule for GoldenVm, ImageFleet and ImageScaleSet'
       ['not a CIDR', { managementSourceRange: '203.0.113.7' }, /managementSourceRange: '203\.0\.113\.7' is not an IPv4 CIDR with zero host bits/],
       ['no port', { managementSourceRange: '203.0.113.7/32', managementPorts: [] }, /managementPorts: \[\] lists no port\. Fix: list at least one/],
       ['a port twice', { managementSourceRange: '203.0.113.7/32', managementPorts: [ManagementPort.RDP, ManagementPort.RDP] }, /managementPorts: \["Rdp","Rdp"\] lists Rdp more than once/],
-      ['an unknown port', { managementSourceRange: '203.0.113.7/32', managementPorts: ['22'] }, /managementPorts: \["22"\] holds "22", not a ManagementPort/],
+      ['an unknown port', { managementSourceRange: '203.0.113.7/32', managementPorts: ['22'] }, /managementPorts: \["22"\] holds '22', not a ManagementPort/],
       ['ports without a range', { managementPorts: [ManagementPort.RDP] }, /managementPorts: \["Rdp"\] opens nothing without managementSourceRange\. Fix: give managementSourceRange too/],
     ])('refuses %s', (__, props, message) => {
       expect(() => synthStack((stack) => make(stack, props))).toThrow(message);

@@ -817,7 +817,7 @@ describe('the scripts themselves', () => {
     for (const variable of read) {
       expect({ variable, documented: new RegExp(`^#\\s+${variable}\\s`, 'm').test(operator) }).toEqual({ variable, documented: true });
     }
-    expect(operator).toMatch(/# Exit codes: 0 done; 2 invalid input; 3 az cannot log in; 4 timeout; 6 az failed; 8 .*\n# .*; 9 a canary failed/);
+    expect(operator).toMatch(/# Exit codes: 0 done; 2 invalid input; 3 az cannot be used \(missing, .*\n# .*; 4 timeout .*; 6 az failed; 8 .*\n# .*; 9 a canary failed .*\n# .*; 12 no temporary directory \(TMPDIR\); 129\/130\/143 interrupted/);
   });
 
   test('gallery.sh passes shellcheck (following `source common.sh`)', () => {

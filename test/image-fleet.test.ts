@@ -435,8 +435,10 @@ describe('ImageFleet', () => {
     const numbers = 'concat(range(1, min((var.count + 1), 1001), 1), range(min((var.count + 1), 1001), min((var.count + 1), 2001), 1), '
       + Array.from({ length: 8 }, (_, i) => `range(min((var.count + 1), ${i + 2}001), min((var.count + 1), ${i + 3}001), 1)`).join(', ') + ')';
     expect(instances).toBe(`\${zipmap(formatlist("%s%04d", var.prefix, ${numbers}), formatlist("%s%04d", var.prefix, ${numbers}))}`);
-    // Checked by Terraform, once, on the one resource every VM follows.
-    expect(terraformData(parsed, 'ImageRevision').body.lifecycle.precondition).toHaveLength(1);
+    // Checked by Terraform, once, on the one resource every VM follows: the count, and the password (Azure's rules).
+    expect(terraformData(parsed, 'ImageRevision').body.lifecycle.precondition.map((p: any) => p.error_message)).toEqual([
+      expect.stringMatching(/^ImageFleet count must be/), expect.stringMatching(/adminPassword: '<redacted>' does not meet Azure's rules/),
+    ]);
     expect(onlyResource(parsed, 'azurerm_windows_virtual_machine')).toMatchObject({ location: '${var.region}', resource_group_name: '${var.rg}', admin_password: '${var.password}' });
     expect(resourcesOf(parsed, 'random_password')).toEqual({});
     expect(onlyResource(parsed, 'azurerm_network_security_group').security_rule[0].destination_port_range).toBe('${var.port}');

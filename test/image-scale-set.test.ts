@@ -225,9 +225,10 @@ describe('ImageScaleSet: limits', () => {
   });
 
   test('a size whose vCPUs its name does not tell gets a warning instead', () => {
-    const { scaleSet } = synthScaleSet({ vmSize: 'Standard_A0' });
+    // (Standard_A0, whose name does not tell its vCPUs either, boots Gen1 images only: this image is Gen2.)
+    const { scaleSet } = synthScaleSet({ vmSize: 'Standard_Weird' });
     expect(infosOf(scaleSet)).toEqual([]);
-    expect(warningsOf(scaleSet)).toEqual([expect.stringContaining("The vCPUs of size 'Standard_A0' are not known from its name")]);
+    expect(warningsOf(scaleSet)).toContainEqual(expect.stringContaining("The vCPUs of size 'Standard_Weird' are not known from its name"));
   });
 
   test.each([

@@ -401,7 +401,7 @@ describe('verify-scale-set.sh itself', () => {
     }
     const codes = new Set([...script.matchAll(/\bfail(?:_az)? (\d+) /g)].map((m) => Number(m[1])));
     expect([...codes].sort((a, b) => a - b)).toEqual([2, 4, 5, 6, 10, 11]);
-    expect(script).toMatch(/# Exit codes: 0 verified; 2 invalid input; 3 az cannot log in; 4 timeout: .*\n# .*; 5 curl is missing or older than 7\.68; 6 az failed; 8 the scale\n# set or its resource group does not exist; 10 the latest rolling upgrade Faulted or was Cancelled; 11 some instances\n# never answered through the load balancer by the deadline; 130\/143 interrupted/);
+    expect(script).toMatch(/# Exit codes: 0 verified; 2 invalid input; 3 az cannot be used \(missing, crashing, lacking a module, cannot log in, or\n# its session expired during the run\); 4 timeout: .*\n# .*; 5 curl is missing or older than 7\.68; 6 az failed; 8 the scale set or its resource\n# group does not exist; 10 the latest rolling upgrade Faulted or was Cancelled; 11 some instances never answered through\n# the load balancer by the deadline; 12 no temporary directory \(TMPDIR\); 129\/130\/143 interrupted\n# \(SIGHUP\/SIGINT\/SIGTERM\)/);
   });
 
   test('passes shellcheck (following `source common.sh`)', () => {

@@ -68,8 +68,8 @@ describe('WindowsSetup.iisAspNet', () => {
     [{ pageTitle: '' }, /pageTitle: '' is not a one-line title/],
     [{ smokeTest: { timeoutSeconds: 5 } }, /smokeTest.timeoutSeconds: 5 is not a whole number of seconds between 10 and 3600/],
     [{ smokeTest: { url: "http://localhost/'; Remove-Item C:\\" } }, /smokeTest.url: .* is not an http\(s\) URL/],
-    [{ stepsAfter: [{ name: "it's", script: 'x' }] }, /steps\[2\].name: 'it's' is not a one-line name/],
-    [{ stepsAfter: [{ name: 'x', script: '  ' }] }, /steps\[2\].script: '  ' is empty/],
+    [{ stepsAfter: [{ name: "it's", script: 'x' }] }, /stepsAfter\[0\].name: 'it\\'s' is not a one-line name/],
+    [{ stepsAfter: [{ name: 'x', script: '  ' }] }, /stepsAfter\[0\].script \(step 'x'\): '  ' is empty/],
   ])('rejects %j', (options, message) => {
     expect(() => WindowsSetup.iisAspNet(options)).toThrow(message);
   });

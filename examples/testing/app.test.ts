@@ -307,7 +307,8 @@ describe('4. keeping snapshots stable', () => {
   test('nothing machine-specific: no absolute path, home or temporary directory, no timestamp', () => {
     const all = everything();
     expect(all.size).toBeGreaterThan(4); // both stacks, the manifest, the operator scripts
-    const needles = [process.cwd(), path.resolve(__dirname, '..', '..'), os.homedir(), os.tmpdir(), ...outdirs];
+    // A path inside the temp directory, not its name: the operator scripts name POSIX's default ('/tmp when unset').
+    const needles = [process.cwd(), path.resolve(__dirname, '..', '..'), os.homedir(), path.join(os.tmpdir(), path.sep), ...outdirs];
     for (const [file, text] of all) {
       for (const needle of needles) {
         expect({ file, found: text.includes(needle) }).toEqual({ file, found: false });

@@ -1,8 +1,10 @@
 import { Fn, ITerraformDependable, TerraformResource, Token } from 'cdktf';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { HyperVGeneration, OsType } from '../image';
+import { AZURE_RESOURCE, claimNames, resourceGroupScope } from './name-claims';
 import { environmentNumber, operatorStep } from './operator-step';
-import { isUnresolved, PropsValidator } from './validation';
+import { checkTags } from './tags';
+import { PropsValidator } from './validation';
 
 /** Longest line name: `<line>-<14-digit revision>` must fit a managed image name's 80 characters. */
 export const MAX_IMAGE_LINE_NAME_LENGTH = 65;
@@ -20,6 +22,19 @@ export function checkImageLineName(v: PropsValidator, prop: string, lineName: st
   v.check(prop, lineName, isImageLineName,
     `is not a valid image line name (1-${MAX_IMAGE_LINE_NAME_LENGTH} letters, digits, underscores, periods and hyphens, starting with a letter or digit, ending with a letter, digit or underscore; the build revision is appended)`,
     fix);
+}
+
+/**
+ * Claims the line `lineName` in its resource group: two lines of one name capture into one set of images and delete
+ * each other's builds beyond `retainBuilds` (the capture step finds a line's images by their `golden-image-name` tag).
+ */
+export function claimImageLine(owner: IConstruct, v: PropsValidator, prop: string, lineName: string, resourceGroupName: string): void {
+  claimNames(owner, v, {
+    prop,
+    value: lineName,
+    names: [{ kind: AZURE_RESOURCE.IMAGE_LINE, scope: resourceGroupScope(resourceGroupName), name: lineName }],
+    fix: 'pass another imageName to one of them, or put their images in different resource groups',
+  });
 }
 
 /** Records a problem unless `retainBuilds` is a whole number of builds to keep, 1-50. */
@@ -131,13 +146,16 @@ export function imageLine(scope: Construct, options: ImageLineOptions): ImageLin
   };
 }
 
-/** Records a problem when the tags of a captured image are a token: the capture step needs their keys at synth time. */
-export function checkCaptureTags(v: PropsValidator, tags: { [key: string]: string } | undefined): void {
-  if (tags !== undefined && isUnresolved(tags)) {
-    v.fail('tags', tags, 'is an unresolved map, but the capture step passes each tag to `az image create` and needs the keys at synth time',
-      'pass a literal map (its values may be tokens)');
-  }
+/**
+ * Records a problem for tags of a build (a captured image, a gallery version) that Azure or `step` would refuse: besides
+ * Azure's rules, the map must be literal (the step needs the keys at synth time) and leave room for the build tags.
+ */
+export function checkCaptureTags(v: PropsValidator, tags: { [key: string]: string } | undefined, step: string = 'the capture step'): void {
+  checkTags(v, 'tags', tags, { added: BUILD_TAGS, addedBy: step, passedToScript: true });
 }
+
+/** The tags the operator scripts set on every build (images.sh, gallery.sh), and find a line's builds by. */
+const BUILD_TAGS = ['golden-image-name', 'golden-image-revision'];
 
 /** `key=value` per line, as the operator scripts read extra tags (GOLDEN_IMAGE_TAGS, common.sh's read_extra_tags). */
 export function tagLines(tags: { [key: string]: string }): string {

@@ -2,6 +2,7 @@ import { Annotations, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { canonicalLocation } from './azure-names';
 import { isUnresolved, PropsValidator } from './validation';
+import { BootImage, checkVmSizeUse } from './vm-sizes';
 import { HyperVGeneration, IImage, ImageKind, ImageSecurityType, SecurityType } from '../image';
 
 /**
@@ -137,4 +138,40 @@ export function registerDeployments(scope: Construct, image: IImage, location: s
 
 function shownName(image: IImage): string {
   return Token.isUnresolved(image.imageName) ? '<computed>' : image.imageName;
+}
+
+/**
+ * Checks that VMs of `vmSize` boot `image` with `securityType` (`checkVmSizeUse`: generation, architecture, Trusted
+ * Launch), for every construct that creates VMs from an `IImage` (`ImageFleet`, `ImageScaleSet`).
+ */
+export function checkVmSizeForImage(scope: Construct, v: PropsValidator, vmSize: string, image: IImage, securityType: SecurityType,
+  securityTypeGiven: boolean): void {
+  const imageType = securityTypeOf(image);
+  checkVmSizeUse(scope, v, {
+    prop: 'vmSize',
+    size: vmSize,
+    image: bootImageOf(image),
+    securityType,
+    trustedLaunchReason: securityTypeGiven ? 'securityType is SecurityType.TRUSTED_LAUNCH'
+      : `the VMs are Trusted Launch, the default for image '${shownName(image)}' (${imageType})`,
+    trustedLaunchAlternative: imageType === ImageSecurityType.TRUSTED_LAUNCH ? undefined : 'or pass securityType: SecurityType.STANDARD',
+  });
+}
+
+/**
+ * The image as the size check sees it. Its architecture is known for a managed image (Azure makes managed images of
+ * x64 VMs only: "All new features, like ARM64, Trusted Launch, and Confidential VM are only supported through Azure
+ * Compute Gallery", "Create a legacy managed image of a generalized VM in Azure") and for this library's gallery
+ * versions and their views (`GalleryImage` definitions are x64, azurerm_shared_image's default architecture); not for a
+ * gallery image imported by id.
+ */
+function bootImageOf(image: IImage): BootImage {
+  const description = `image '${shownName(image)}'`;
+  let x64Reason: string | undefined;
+  if (kindOf(image) === ImageKind.MANAGED_IMAGE) {
+    x64Reason = `${description} is a managed image, and Azure makes managed images of x64 VMs only`;
+  } else if (plans.has(image)) {
+    x64Reason = `${description} is a version of a GalleryImage definition, which is x64`;
+  }
+  return { description, generation: image.hyperVGeneration, x64Reason };
 }

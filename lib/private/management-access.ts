@@ -1,7 +1,9 @@
 import { NetworkSecurityGroupSecurityRule } from '@cdktf/provider-azurerm/lib/network-security-group';
+import { Fn, Op, Precondition } from 'cdktf';
 import { ManagementPort } from '../management-port';
 import { isIpv4Cidr } from './azure-names';
-import { isUnresolved, PropsValidator } from './validation';
+import { planTimeCheck, shownInTerraform } from './plan-checks';
+import { describeValue, isUnresolved, PropsValidator } from './validation';
 
 /** TCP port of each management port. */
 export const MANAGEMENT_PORT_NUMBERS: Readonly<Record<ManagementPort, number>> = {
@@ -11,6 +13,15 @@ export const MANAGEMENT_PORT_NUMBERS: Readonly<Record<ManagementPort, number>> =
 };
 
 const WHOLE_INTERNET = ['*', 'internet', 'any'];
+/** A prefix length of zero, however written (`/0`, `/00`): the whole address space. */
+const ZERO_PREFIX = /\/0+$/;
+const ZERO_PREFIX_RE2 = '/0+$';
+const WHOLE_INTERNET_PROBLEM = 'opens the management ports to the whole Internet';
+const WHOLE_INTERNET_FIX = 'give the range of your own network, e.g. your address with /32';
+const NOT_A_CIDR_PROBLEM = 'is not an IPv4 CIDR with zero host bits';
+const NOT_A_CIDR_FIX = "write it like '203.0.113.0/24' ('203.0.113.7/32' for one address)";
+/** `isIpv4Cidr`'s shape, for Terraform's RE2 (a bracket, not a backslash: HCL strings know no `\.` escape). */
+const IPV4_CIDR_SHAPE = '^[0-9]{1,3}([.][0-9]{1,3}){3}/[0-9]{1,2}$';
 
 /** The management props GoldenVm and ImageFleet share. */
 export interface ManagementAccessProps {
@@ -26,6 +37,11 @@ export interface ManagementAccess {
   readonly prop?: string;
   /** The inbound rule to add to the NSG, when a source range was given. */
   readonly rule?: NetworkSecurityGroupSecurityRule;
+  /**
+   * For the NSG that holds `rule`, when the range is a token: the synth-time checks of a literal range, made by
+   * Terraform at plan time.
+   */
+  readonly preconditions?: Precondition[];
 }
 
 /**
@@ -35,7 +51,7 @@ export interface ManagementAccess {
  */
 export function managementAccess(v: PropsValidator, props: ManagementAccessProps): ManagementAccess {
   if (props.rdpSourceRange !== undefined && props.managementSourceRange !== undefined) {
-    v.fail('rdpSourceRange', props.rdpSourceRange, `is the deprecated name of managementSourceRange, which is given too ('${props.managementSourceRange}')`,
+    v.fail('rdpSourceRange', props.rdpSourceRange, `is the deprecated name of managementSourceRange, which is given too (${describeValue(props.managementSourceRange)})`,
       'remove rdpSourceRange');
   }
   const prop = props.managementSourceRange !== undefined ? 'managementSourceRange' : props.rdpSourceRange !== undefined ? 'rdpSourceRange' : undefined;
@@ -48,15 +64,16 @@ export function managementAccess(v: PropsValidator, props: ManagementAccessProps
     return {};
   }
   if (!isUnresolved(range)) {
-    if (WHOLE_INTERNET.includes(range.toLowerCase()) || /\/0$/.test(range)) {
-      v.fail(prop, range, 'opens the management ports to the whole Internet', 'give the range of your own network, e.g. your address with /32');
+    if (WHOLE_INTERNET.includes(range.toLowerCase()) || ZERO_PREFIX.test(range)) {
+      v.fail(prop, range, WHOLE_INTERNET_PROBLEM, WHOLE_INTERNET_FIX);
     } else if (!isIpv4Cidr(range)) {
-      v.fail(prop, range, 'is not an IPv4 CIDR with zero host bits', "write it like '203.0.113.0/24' ('203.0.113.7/32' for one address)");
+      v.fail(prop, range, NOT_A_CIDR_PROBLEM, NOT_A_CIDR_FIX);
     }
   }
   const numbers = [...new Set(ports)].map((p) => MANAGEMENT_PORT_NUMBERS[p]).filter((n) => n !== undefined).sort((a, b) => a - b);
   return {
     prop,
+    preconditions: isUnresolved(range) ? rangePreconditions(v, prop, range) : undefined,
     rule: {
       name: 'allow-management-from-source-range',
       priority: 110,
@@ -71,6 +88,24 @@ export function managementAccess(v: PropsValidator, props: ManagementAccessProps
   };
 }
 
+/**
+ * The checks above as Terraform expressions, for a range known only to Terraform: not the whole Internet; else an IPv4
+ * CIDR whose address is its network address (`cidrhost(range, 0)`, both sides normalized by Terraform as
+ * `isIpv4Cidr` reads them). `try` turns a malformed value (or null) into a false test rather than an evaluation
+ * error: Terraform 1.11 evaluates both sides of `&&` and `||`.
+ */
+function rangePreconditions(v: PropsValidator, prop: string, range: string): Precondition[] {
+  const wholeInternet = Fn.try([Op.or(Fn.contains(WHOLE_INTERNET, Fn.lower(range)), Fn.can(Fn.regex(ZERO_PREFIX_RE2, range))), false]);
+  const address = Fn.element(Fn.split('/', range), 0);
+  const cidr = Fn.try([Op.and(Fn.can(Fn.regex(IPV4_CIDR_SHAPE, range)), Op.eq(Fn.cidrhost(range, 0), Fn.cidrhost(Fn.format('%s/32', [address]), 0))), false]);
+  const shown = shownInTerraform(range);
+  return [
+    planTimeCheck(v, prop, shown, Op.not(wholeInternet), WHOLE_INTERNET_PROBLEM, WHOLE_INTERNET_FIX),
+    // One problem per range, as at synth time: a whole-Internet range is not also reported as no CIDR.
+    planTimeCheck(v, prop, shown, Op.or(wholeInternet, cidr), NOT_A_CIDR_PROBLEM, NOT_A_CIDR_FIX),
+  ];
+}
+
 function checkPorts(v: PropsValidator, ports: ManagementPort[], withRange: boolean): void {
   const known = Object.values(ManagementPort) as string[];
   if (!Array.isArray(ports) || ports.length === 0) {
@@ -79,7 +114,7 @@ function checkPorts(v: PropsValidator, ports: ManagementPort[], withRange: boole
   }
   const unknown = ports.filter((p) => !known.includes(p));
   if (unknown.length > 0) {
-    v.fail('managementPorts', ports, `holds ${unknown.map((p) => JSON.stringify(p)).join(', ')}, not a ManagementPort`,
+    v.fail('managementPorts', ports, `holds ${unknown.map((p) => describeValue(p)).join(', ')}, not a ManagementPort`,
       'use ManagementPort.RDP, ManagementPort.WINRM_HTTPS or ManagementPort.WINRM_HTTP');
   }
   const repeated = ports.filter((p, i) => ports.indexOf(p) !== i);

@@ -1,7 +1,8 @@
 import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import { Construct } from 'constructs';
 import { isResourceGroupName } from './azure-names';
-import { PropsValidator } from './validation';
+import { rememberResourceGroup } from './name-claims';
+import { describeValue, PropsValidator } from './validation';
 
 /** The resource group props every construct shares. */
 export interface ResourceGroupProps {
@@ -41,7 +42,7 @@ export function checkResourceGroup(v: PropsValidator, props: ResourceGroupProps,
   }
   if (props.createResourceGroup === false && props.resourceGroupName === undefined && defaults.existingName === undefined) {
     v.fail('createResourceGroup', false, 'asks for an existing resource group, but resourceGroupName does not name one',
-      `give resourceGroupName, or remove createResourceGroup to create '${defaults.createdName}'`);
+      `give resourceGroupName, or remove createResourceGroup to create ${describeValue(defaults.createdName)}`);
   }
   const create = props.createResourceGroup ?? (props.resourceGroupName === undefined && defaults.existingName === undefined);
   const name = props.resourceGroupName ?? (create ? defaults.createdName : defaults.existingName ?? defaults.createdName);
@@ -55,5 +56,8 @@ export function placeResourceGroup(scope: Construct, settled: { create: boolean;
     return { resourceGroupName: settled.name, literalName: settled.name };
   }
   const resourceGroup = new ResourceGroup(scope, 'ResourceGroup', { name: settled.name, location, tags });
-  return { resourceGroupName: resourceGroup.name, literalName: settled.name, resourceGroup };
+  const resourceGroupName = resourceGroup.name;
+  // Constructs given this token compare names in the group it names.
+  rememberResourceGroup(resourceGroupName, settled.name);
+  return { resourceGroupName, literalName: settled.name, resourceGroup };
 }

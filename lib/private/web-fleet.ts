@@ -1,12 +1,13 @@
 import { NetworkSecurityGroup, NetworkSecurityGroupSecurityRule } from '@cdktf/provider-azurerm/lib/network-security-group';
 import { Subnet } from '@cdktf/provider-azurerm/lib/subnet';
 import { VirtualNetwork } from '@cdktf/provider-azurerm/lib/virtual-network';
-import { Annotations } from 'cdktf';
+import { Annotations, Precondition } from 'cdktf';
 import { Construct } from 'constructs';
 import { IImage, ImageKind, OsType, SecurityType } from '../image';
 import { checkImageRegion, checkVmSecurityType, defaultVmSecurityType, kindOf } from './image-use';
 import { ManagementAccess, MANAGEMENT_PORT_NUMBERS } from './management-access';
-import { isUnresolved, PropsValidator } from './validation';
+import { AZURE_RESOURCE, ClaimedName, resourceGroupScope, scopeWithin } from './name-claims';
+import { describeValue, isUnresolved, PropsValidator } from './validation';
 import { vcpusOf } from './vm-sizes';
 
 /**
@@ -35,8 +36,8 @@ export function checkWindowsImage(v: PropsValidator, constructName: string, imag
     v.fail('image', image.osType, `is not a Windows image, but ${constructName} creates Windows VMs`, 'pass a Windows image');
   }
   checkImageRegion(v, location, image, kindOf(image) === ImageKind.MANAGED_IMAGE
-    ? `copy the image first, e.g. new ImageCopy(this, 'Copy', { source: image, resourceGroupName: '...', location: '${location}' }), and pass the copy`
-    : `add { location: '${location}' } to the GalleryImageVersion's targetRegions`);
+    ? `copy the image first, e.g. new ImageCopy(this, 'Copy', { source: image, resourceGroupName: '...', location: ${describeValue(location)} }), and pass the copy`
+    : `add { location: ${describeValue(location)} } to the GalleryImageVersion's targetRegions`);
   const settled = securityType ?? defaultVmSecurityType(image);
   checkVmSecurityType(v, securityType === undefined ? 'securityType (from the image)' : 'securityType', settled, image);
   return settled;
@@ -73,6 +74,8 @@ export interface WebNetworkOptions {
   /** An existing subnet: no VNet or subnet is made. */
   readonly subnetId?: string;
   readonly rules: NetworkSecurityGroupSecurityRule[];
+  /** Plan-time checks of the rules' token values (a management source range), for the NSG. */
+  readonly preconditions?: Precondition[];
 }
 
 export interface WebNetwork {
@@ -82,16 +85,31 @@ export interface WebNetwork {
   readonly networkSecurityGroup: NetworkSecurityGroup;
 }
 
+/** The Azure names of the network `webNetwork` makes for `prefix`. */
+function webNetworkNames(prefix: string) {
+  return { virtualNetwork: `vnet-${prefix}`, subnet: `snet-${prefix}`, networkSecurityGroup: `nsg-${prefix}` };
+}
+
+/** The names `webNetwork` makes in `resourceGroupName`, for `claimNames`: the NSG, and the VNet and subnet unless a subnet is given. */
+export function webNetworkClaims(resourceGroupName: string, prefix: string, subnetGiven: boolean): ClaimedName[] {
+  const names = webNetworkNames(prefix);
+  const scope = resourceGroupScope(resourceGroupName);
+  const vnet = { kind: AZURE_RESOURCE.VIRTUAL_NETWORK, scope, name: names.virtualNetwork };
+  const nsg = { kind: AZURE_RESOURCE.NETWORK_SECURITY_GROUP, scope, name: names.networkSecurityGroup };
+  return subnetGiven ? [nsg] : [vnet, { kind: AZURE_RESOURCE.SUBNET, scope: scopeWithin(vnet), name: names.subnet }, nsg];
+}
+
 /** The VMs' subnet (the given one, or a new VNet with one subnet) and their NSG. */
 export function webNetwork(scope: Construct, options: WebNetworkOptions): WebNetwork {
+  const names = webNetworkNames(options.prefix);
   const placement = { resourceGroupName: options.resourceGroupName, location: options.location, tags: options.tags };
   let subnetId = options.subnetId;
   let virtualNetwork: VirtualNetwork | undefined;
   let subnet: Subnet | undefined;
   if (subnetId === undefined) {
-    virtualNetwork = new VirtualNetwork(scope, 'VirtualNetwork', { ...placement, name: `vnet-${options.prefix}`, addressSpace: [options.addressSpace] });
+    virtualNetwork = new VirtualNetwork(scope, 'VirtualNetwork', { ...placement, name: names.virtualNetwork, addressSpace: [options.addressSpace] });
     subnet = new Subnet(scope, 'Subnet', {
-      name: `snet-${options.prefix}`,
+      name: names.subnet,
       resourceGroupName: options.resourceGroupName,
       virtualNetworkName: virtualNetwork.name,
       addressPrefixes: [options.subnetPrefix],
@@ -99,7 +117,10 @@ export function webNetwork(scope: Construct, options: WebNetworkOptions): WebNet
     subnetId = subnet.id;
   }
   const networkSecurityGroup = new NetworkSecurityGroup(scope, 'NetworkSecurityGroup', {
-    ...placement, name: `nsg-${options.prefix}`, securityRule: options.rules,
+    ...placement,
+    name: names.networkSecurityGroup,
+    securityRule: options.rules,
+    lifecycle: options.preconditions ? { precondition: options.preconditions } : undefined,
   });
   return { subnetId, virtualNetwork, subnet, networkSecurityGroup };
 }

@@ -65,6 +65,8 @@ export interface FakeGalleryVersion {
   source?: string;
   replicationMode?: string;
   endOfLifeDate?: string;
+  /** The marketplace purchase plan of the image the version comes from: `vm create` needs it (`--plan-*`). */
+  purchasePlan?: { name: string; product: string; publisher: string };
   /**
    * How many more `show`s still see provisioningState as it is; the next one sees `becomes` (a Deleting version is
    * gone). Unset: it stays as it is.
@@ -190,6 +192,11 @@ export interface FakeAzState {
    * the guest script `script` (e.g. `setup-status.ps1`) when given.
    */
   transient?: Array<{ command: string; error: TransientError; times: number; script?: string }>;
+  /**
+   * Faults no retry fixes: a command (e.g. `vm deallocate`; for `vm run-command invoke`, only of the guest script
+   * `script` when given) fails so every time, or `times` times.
+   */
+  faults?: Array<{ command: string; fault: AzFault; times?: number; script?: string }>;
   /** How many times `az vm generalize` fails with a (non-transient) authorization error. */
   failGeneralize?: number;
   /** Commands that never return. A hung `vm deallocate` was accepted by Azure: the VM is left deallocating. */
@@ -272,6 +279,21 @@ export interface FakeAzState {
 
 /** The errors az reports for throttling (429), server errors (5xx) and a broken connection. */
 export type TransientError = '429' | '500' | '502' | '503' | '504' | 'connection';
+
+/**
+ * What makes az fail whatever the retries (test/fake-az/az's AZ_FAULTS):
+ * - the CLI crashes: an unexpected Python exception (`crash`), a module missing at start-up (`startup-crash`) or in a
+ *   subcommand (`missing-module`: Debian's azure-cli 2.45 on `az vm deallocate`; `import-error`), its launcher finds no
+ *   interpreter (`no-interpreter`, exit 127) or may not run it (`not-executable`, 126), or it is killed (`killed`);
+ * - Azure refuses the session's token: `refresh-token-expired` (AADSTS700082), `token-revoked` (AADSTS50173),
+ *   `access-token-expired` (InvalidAuthenticationTokenTokenExpired), `expired-authentication-token`
+ *   (ExpiredAuthenticationToken), `session-lost` ("Please run 'az login' to setup account.");
+ * - Run Command finds the VM agent not ready: `agent-not-ready` (VMAgentStatusCommunicationError) or
+ *   `agent-extension-status` (has not reported latest status for extension 'RunCommandWindows').
+ */
+export type AzFault = 'crash' | 'startup-crash' | 'missing-module' | 'import-error' | 'no-interpreter' | 'not-executable' | 'killed'
+| 'refresh-token-expired' | 'token-revoked' | 'access-token-expired' | 'expired-authentication-token' | 'session-lost'
+| 'agent-not-ready' | 'agent-extension-status';
 
 export const DEFAULT_STATE: FakeAzState = {
   subscriptionId: SUBSCRIPTION_ID,

@@ -23,11 +23,14 @@ function filesUnder(directory: string): string[] {
   return fs.readdirSync(directory, { recursive: true, encoding: 'utf8' }).filter((f) => fs.statSync(path.join(directory, f)).isFile());
 }
 
-/** Builds into a fresh stack `stack` of a real App (with an azurerm provider) and synthesizes, as `cdktf synth` does. */
-export function synthesize(build: (stack: TerraformStack) => void): Synthesis {
+/**
+ * Builds into a fresh stack `stack` of a real App (with an azurerm provider) and synthesizes, as `cdktf synth` does;
+ * `context` is the App's, as cdktf.json's "context" gives it.
+ */
+export function synthesize(build: (stack: TerraformStack) => void, context?: Record<string, unknown>): Synthesis {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bad-input-'));
   try {
-    const app = new App({ outdir, stackTraces: false });
+    const app = new App({ outdir, stackTraces: false, context });
     const stack = new TerraformStack(app, 'stack');
     new AzurermProvider(stack, 'azurerm', { features: [{}] });
     let error: Error | undefined;
@@ -69,11 +72,13 @@ export interface Refusal {
   readonly build: (stack: TerraformStack) => void;
   /** Text the problem line must contain besides prop, value and `Fix:` (e.g. the fix's key words). */
   readonly mentions?: Array<string | RegExp>;
+  /** The App's context, as cdktf.json's "context" gives it. */
+  readonly context?: Record<string, unknown>;
 }
 
 /** Asserts the contract of a refused input for one row; returns the error message for further checks. */
 export function expectRefused(row: Refusal): string {
-  const result = synthesize(row.build);
+  const result = synthesize(row.build, row.context);
   expect(result.error).toBeDefined();
   const message = result.error!.message;
   expect(message.startsWith(row.construct)).toBe(true);

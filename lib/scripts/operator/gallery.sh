@@ -45,6 +45,9 @@
 #   GOLDEN_CANARY_URL               http(s) URL the guest fetches, without spaces, quotes or query (default
 #                                   http://localhost/)
 #   GOLDEN_GUEST_DIRECTORY          directory of guest/canary-check.ps1, relative to the working directory (required)
+#   GOLDEN_CANARY_PLAN_NAME         the purchase plan of a third-party image, which Azure needs to create the canary:
+#   GOLDEN_CANARY_PLAN_PRODUCT      its name, product and publisher, all three or none, each 1-128 letters, digits,
+#   GOLDEN_CANARY_PLAN_PUBLISHER    hyphens, underscores and periods (default none)
 # promote only:
 #   GOLDEN_EXCLUDE_FROM_LATEST      true: leave the version excluded from `latest` (default false: promote it)
 #   GOLDEN_RETAIN_VERSIONS          how many of the line's versions to keep, this one included (1-50, default 3)
@@ -59,7 +62,7 @@
 # `golden-canary=<version>` and `golden-canary-image=<gallery>/<definition>`, and the administrator `canaryadmin`
 # with a random password made here, written to a file readable by this user only and given to az as `@file`, so that
 # it appears in no command line and no log. The canary and its VNet are deleted after the check, also when it fails;
-# on SIGTERM/SIGINT the VM's deletion is started without waiting; canaries left by an interrupted run (both tags)
+# on SIGTERM/SIGINT/SIGHUP the VM's deletion is started without waiting; canaries left by an interrupted run (both tags)
 # are deleted before the first new one is made.
 #
 # Replicate changes the replica counts and regions of a version that exists (Azure replicates in place) and never its
@@ -68,9 +71,11 @@
 #
 # Idempotent: a version that exists already is not published again (one still being created is waited for, a failed
 # one is deleted and published again); a promoted version is not updated again; deleting what is gone succeeds.
-# Exit codes: 0 done; 2 invalid input; 3 az cannot log in; 4 timeout; 6 az failed; 8 the source VM, the gallery, the
-# definition, the version or the canary resource group does not exist; 9 a canary failed (the version stays excluded
-# from `latest`); 130/143 interrupted (SIGINT/SIGTERM).
+# Exit codes: 0 done; 2 invalid input; 3 az cannot be used (missing, crashing, lacking a module, cannot log in, or its
+# session expired during the run); 4 timeout (the VM agent of a canary never ready included); 6 az failed; 8 the source
+# VM, the gallery, the definition, the version or the canary resource group does not exist; 9 a canary failed (the
+# version stays excluded from `latest`); 12 no temporary directory (TMPDIR); 129/130/143 interrupted
+# (SIGHUP/SIGINT/SIGTERM).
 # Written for bash 3.2 (macOS) and later.
 
 set -euo pipefail
@@ -124,13 +129,13 @@ on_gallery_exit() {
 
 on_gallery_signal() {
   local signal=$1 code=$2
-  trap - TERM INT
+  trap - TERM INT HUP
   if [ -n "$CHILD_PID" ]; then
     kill "$CHILD_PID" 2>/dev/null || true
     CHILD_PID=''
   fi
-  printf '[%s +%ss] ERROR: interrupted by SIG%s during step %s. %s\n' \
-    "$SCRIPT_NAME" "$((SECONDS - START_SECONDS))" "$signal" "$CURRENT_STEP" "$INTERRUPT_NOTE" >&2
+  printf '[%s +%ss] ERROR: interrupted by SIG%s during step %s%s. %s\n' \
+    "$SCRIPT_NAME" "$((SECONDS - START_SECONDS))" "$signal" "$CURRENT_STEP" "$(signal_note "$signal")" "$INTERRUPT_NOTE" >&2
   if [ -n "$CANARY_VM" ]; then
     local vm=$CANARY_VM rc=0
     CANARY_VM=''
@@ -149,6 +154,7 @@ on_gallery_signal() {
 trap on_gallery_exit EXIT
 trap 'on_gallery_signal TERM 143' TERM
 trap 'on_gallery_signal INT 130' INT
+trap 'on_gallery_signal HUP 129' HUP
 
 canary_left_message() {
   printf 'canary %s (VM, NIC, VNet %s-vnet) may be left in resource group %s: delete it by hand, or run the deployment again (canaries tagged %s=%s are deleted first).' \
@@ -270,6 +276,15 @@ validate_canary_inputs() {
   require_pattern GOLDEN_CANARY_SECURITY_TYPE "$SECURITY_TYPE" '^(Standard|TrustedLaunch)$' 'Standard or TrustedLaunch'
   require_pattern GOLDEN_CANARY_VM_SIZE "$VM_SIZE" '^(Standard|Basic)_[A-Za-z0-9]+([-_][A-Za-z0-9]+){0,6}$' \
     'an Azure VM size such as Standard_D2s_v5'
+  PLAN_ARGS=()
+  if [ -n "${GOLDEN_CANARY_PLAN_NAME:-}${GOLDEN_CANARY_PLAN_PRODUCT:-}${GOLDEN_CANARY_PLAN_PUBLISHER:-}" ]; then
+    local variable
+    for variable in GOLDEN_CANARY_PLAN_NAME GOLDEN_CANARY_PLAN_PRODUCT GOLDEN_CANARY_PLAN_PUBLISHER; do
+      require_pattern "$variable" "${!variable:-}" '^[A-Za-z0-9][-A-Za-z0-9_.]{0,127}$' \
+        'a marketplace plan id (1-128 letters, digits, - _ .), given with the two other GOLDEN_CANARY_PLAN_ variables'
+    done
+    PLAN_ARGS=("--plan-name=$GOLDEN_CANARY_PLAN_NAME" "--plan-product=$GOLDEN_CANARY_PLAN_PRODUCT" "--plan-publisher=$GOLDEN_CANARY_PLAN_PUBLISHER")
+  fi
   require_resource_group GOLDEN_CANARY_RESOURCE_GROUP "$CANARY_RESOURCE_GROUP"
   require_number GOLDEN_CANARY_TIMEOUT_MINUTES "$CANARY_MINUTES" 5 120
   # Passed to the guest as a Run Command parameter: nothing a command line could read otherwise.
@@ -730,6 +745,7 @@ run_canary() {
   if [ "$SECURITY_TYPE" = TrustedLaunch ]; then
     args+=(--enable-secure-boot=true --enable-vtpm=true)
   fi
+  args+=(${PLAN_ARGS[@]+"${PLAN_ARGS[@]}"})
   args+=("--admin-username=$CANARY_ADMIN" "--admin-password=@$PASSWORD_FILE" "--computer-name=$computer"
     --public-ip-address= --nsg= "--vnet-name=$vm-vnet" --subnet=canary --nic-delete-option=Delete
     --os-disk-delete-option=Delete --tags "$CANARY_TAG=$VERSION" "$CANARY_IMAGE_TAG=$CANARY_IMAGE" -o none)
@@ -738,6 +754,13 @@ run_canary() {
   rm -f "$PASSWORD_FILE"
   if [ "$rc" -eq 124 ]; then
     fail 4 "$CURRENT_STEP: canary $vm was not created within ${CANARY_MINUTES} minutes (GOLDEN_CANARY_TIMEOUT_MINUTES). Version $VERSION stays excluded from latest, so the previous version remains latest. Run the deployment again to retry."
+  fi
+  # az crashed or its session expired: not the canary's fault (a VM agent that never reports in is: exit 9 below).
+  # The exit trap tries to delete what was made.
+  local fault=''
+  [ "$rc" -eq 0 ] || fault=$(az_fault)
+  if [ "$fault" = module ] || [ "$fault" = crash ] || [ "$fault" = expired ]; then
+    fail_az 6 "$CURRENT_STEP: az vm create" "$(canary_left_message "$vm")"
   fi
   if [ "$rc" -ne 0 ]; then
     local create_errors="$WORK_DIR/create.err" code=9 reason

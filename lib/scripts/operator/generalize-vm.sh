@@ -28,9 +28,10 @@
 # in the guest: the guest script does not run it again. An earlier Run Command still running in the guest (an
 # interrupted run: 409 Conflict) is waited for, within the Run Command limit.
 #
-# Exit codes: 0 generalized; 2 invalid input; 3 az cannot log in; 4 timeout; 5 Sysprep failed; 6 az failed;
-# 7 the VM is in a state this script cannot continue from; 8 the VM or its resource group does not exist (deleted
-# during the run); 130/143 interrupted (SIGINT/SIGTERM).
+# Exit codes: 0 generalized; 2 invalid input; 3 az cannot be used (missing, crashing, lacking a module, cannot log in,
+# or its session expired during the run); 4 timeout (the VM agent never ready for Run Command included); 5 Sysprep
+# failed; 6 az failed; 7 the VM is in a state this script cannot continue from; 8 the VM or its resource group does not
+# exist (deleted during the run); 12 no temporary directory (TMPDIR); 129/130/143 interrupted (SIGHUP/SIGINT/SIGTERM).
 # Written for bash 3.2 (macOS) and later.
 
 set -euo pipefail

@@ -25,7 +25,9 @@
 # Login: as generalize-vm.sh (an az session, or the azurerm provider's ARM_* variables).
 #
 # Idempotent: an image of this revision that exists already is not captured again; deleting what is gone succeeds.
-# Exit codes: 0 done; 2 invalid input; 3 az cannot log in; 4 timeout; 6 az failed; 8 the source does not exist.
+# Exit codes: 0 done; 2 invalid input; 3 az cannot be used (missing, crashing, lacking a module, cannot log in, or its
+# session expired during the run); 4 timeout; 6 az failed; 8 the source does not exist; 12 no temporary directory
+# (TMPDIR); 129/130/143 interrupted (SIGHUP/SIGINT/SIGTERM).
 # Written for bash 3.2 (macOS) and later.
 
 set -euo pipefail

@@ -27,9 +27,10 @@
 # Idempotent: a VM already generalized needs no setup; a setup already running in the guest is waited for, not
 # started again; one that already succeeded is not run again; the cleanup can run any number of times.
 #
-# Exit codes: 0 set up; 2 invalid input; 3 az cannot log in; 4 timeout; 5 the setup failed in the guest; 6 az
-# failed; 7 the VM is in a state or of a kind the image cannot come from; 8 the VM or its resource group does not
-# exist; 130/143 interrupted.
+# Exit codes: 0 set up; 2 invalid input; 3 az cannot be used (missing, crashing, lacking a module, cannot log in, or its
+# session expired during the run); 4 timeout (the VM agent never ready for Run Command included); 5 the setup failed in
+# the guest; 6 az failed; 7 the VM is in a state or of a kind the image cannot come from; 8 the VM or its resource group
+# does not exist; 12 no temporary directory (TMPDIR); 129/130/143 interrupted (SIGHUP/SIGINT/SIGTERM).
 # Written for bash 3.2 (macOS) and later.
 
 set -euo pipefail

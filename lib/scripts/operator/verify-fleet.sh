@@ -8,6 +8,10 @@
 #   VERIFY_TIMEOUT_SECONDS   overall deadline for all VMs (default 900; bash's clock counts whole seconds)
 #   VERIFY_INTERVAL_SECONDS  pause between rounds (default 10)
 #   VERIFY_REQUEST_SECONDS   timeout of one HTTP request (default 10)
+#
+# Exit codes: 0 every VM answered; 1 invalid input, curl missing, or some VM did not answer by the deadline; 12 no
+# temporary file (TMPDIR, or /tmp when unset, is missing, not a directory or not writable), as the other operator
+# scripts.
 set -euo pipefail
 
 log() {
@@ -49,11 +53,27 @@ for pair in "${pairs[@]}"; do
   urls+=("$url")
 done
 
+# Before any request: nowhere to keep the pages is the machine's fault, not the fleet's.
+if ! body_file="$(mktemp 2>/dev/null)"; then
+  tmp_directory="${TMPDIR:-/tmp}"
+  where='TMPDIR is not set, and /tmp'
+  [[ -z "${TMPDIR:-}" ]] || where="TMPDIR=$(printf '%q' "$TMPDIR")"
+  if [[ ! -e "$tmp_directory" ]]; then
+    tmp_problem='does not exist'
+  elif [[ ! -d "$tmp_directory" ]]; then
+    tmp_problem='is not a directory'
+  else
+    tmp_problem='is not writable'
+  fi
+  printf '[verify-fleet] ERROR: %s %s, so mktemp cannot create the file this check keeps the pages in. Fix: set TMPDIR to an existing writable directory (or unset it to use /tmp) in the environment that runs Terraform, then run the deployment again.\n' \
+    "$where" "$tmp_problem" >&2
+  exit 12
+fi
+trap 'rm -f "$body_file"' EXIT
+
 log "checking ${#names[@]} VM(s) for up to ${timeout_seconds}s: each page must contain the VM's computer name"
 problem=()
 pending=("${!names[@]}")
-body_file="$(mktemp)"
-trap 'rm -f "$body_file"' EXIT
 
 while true; do
   still_pending=()

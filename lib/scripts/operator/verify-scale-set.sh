@@ -33,10 +33,12 @@
 # A page that names none of the instances (an error page, or a machine outside the scale set still in the load
 # balancer's backend pool) is reported: in the progress lines, in the error at the deadline, and as a warning when every
 # instance was seen anyway.
-# Exit codes: 0 verified; 2 invalid input; 3 az cannot log in; 4 timeout: the rolling upgrade or the instances were not
-# ready by the deadline, or an az call did not answer; 5 curl is missing or older than 7.68; 6 az failed; 8 the scale
-# set or its resource group does not exist; 10 the latest rolling upgrade Faulted or was Cancelled; 11 some instances
-# never answered through the load balancer by the deadline; 130/143 interrupted (SIGINT/SIGTERM).
+# Exit codes: 0 verified; 2 invalid input; 3 az cannot be used (missing, crashing, lacking a module, cannot log in, or
+# its session expired during the run); 4 timeout: the rolling upgrade or the instances were not ready by the deadline,
+# or an az call did not answer; 5 curl is missing or older than 7.68; 6 az failed; 8 the scale set or its resource
+# group does not exist; 10 the latest rolling upgrade Faulted or was Cancelled; 11 some instances never answered through
+# the load balancer by the deadline; 12 no temporary directory (TMPDIR); 129/130/143 interrupted
+# (SIGHUP/SIGINT/SIGTERM).
 # Written for bash 3.2 (macOS) and later.
 
 set -euo pipefail
@@ -67,18 +69,19 @@ NOT_FOUND_HINT='It is created by the deployment before this check runs: check GO
 # The check reads only: an interruption leaves nothing behind but what cleanup (common.sh, on EXIT) removes.
 on_verify_signal() {
   local signal=$1 code=$2
-  trap - TERM INT
+  trap - TERM INT HUP
   if [ -n "$CHILD_PID" ]; then
     kill "$CHILD_PID" 2>/dev/null || true
     CHILD_PID=''
   fi
-  printf '[%s +%ss] ERROR: interrupted by SIG%s during step %s. The check changes nothing in Azure; Terraform taints a resource whose provisioner failed, so the next deployment runs it again.\n' \
-    "$SCRIPT_NAME" "$((SECONDS - START_SECONDS))" "$signal" "$CURRENT_STEP" >&2
+  printf '[%s +%ss] ERROR: interrupted by SIG%s during step %s%s. The check changes nothing in Azure; Terraform taints a resource whose provisioner failed, so the next deployment runs it again.\n' \
+    "$SCRIPT_NAME" "$((SECONDS - START_SECONDS))" "$signal" "$CURRENT_STEP" "$(signal_note "$signal")" >&2
   exit "$code"
 }
 
 trap 'on_verify_signal TERM 143' TERM
 trap 'on_verify_signal INT 130' INT
+trap 'on_verify_signal HUP 129' HUP
 
 warn() {
   printf '[%s +%ss] WARNING: %s\n' "$SCRIPT_NAME" "$((SECONDS - START_SECONDS))" "$*" >&2

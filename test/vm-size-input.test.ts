@@ -1,0 +1,205 @@
+/**
+ * VM sizes against images, across every construct that takes a size (GoldenVm, ImageFleet, ImageScaleSet and the
+ * gallery canary): a size that cannot boot the image (generation, architecture), cannot be Trusted Launch, or cannot
+ * take the premium OS disk is refused at synth time with one error naming the prop, the size and the fix; the
+ * defaults, common sizes and tokens pass; a size the library does not know passes with a warning that says so.
+ */
+import { TerraformStack, TerraformVariable } from 'cdktf';
+import { IConstruct } from 'constructs';
+import {
+  GalleryImage, GalleryImageVersion, GalleryImageVersionProps, GeneralizedImage, GoldenVm, GoldenVmProps, HyperVGeneration, IImage, ImageFleet,
+  ImageFleetProps, ImageGallery, ImageScaleSet, ImageScaleSetProps, ImageSecurityType, ManagedImage, MarketplaceImage, OsDiskStorageType,
+  SecurityType,
+} from '../lib';
+import { goldenVmProps, warningsOf } from './util/constructs';
+import { expectRefused, Refusal, synthesize } from './util/refusal';
+
+const SUBSCRIPTION = '00000000-1111-2222-3333-444444444444';
+const IMAGE_ID = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-images/providers/Microsoft.Compute/images/img-golden`;
+const DEFINITION_ID = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-gal/providers/Microsoft.Compute/galleries/gal_web/images/web-iis`;
+const GEN1_URN = 'MicrosoftWindowsServer:WindowsServer:2022-datacenter:latest';
+
+// --- builders: valid constructs, with the props under test overridden ------------------------------------------------
+
+function goldenVm(stack: TerraformStack, overrides: Partial<GoldenVmProps> = {}): GoldenVm {
+  return new GoldenVm(stack, 'BuildVm', goldenVmProps(overrides));
+}
+
+function managedImage(stack: TerraformStack, hyperVGeneration = HyperVGeneration.V2): IImage {
+  return ManagedImage.fromImageId(stack, 'Golden', { imageId: IMAGE_ID, location: 'westeurope', hyperVGeneration });
+}
+
+/** A gallery image made elsewhere, imported by id: its architecture is unknown here. */
+function importedGalleryImage(stack: TerraformStack, securityType: ImageSecurityType): IImage {
+  return GalleryImageVersion.fromVersionId(stack, 'Golden', {
+    imageId: `${DEFINITION_ID}/versions/2026.1129.101500`, location: 'westeurope', hyperVGeneration: HyperVGeneration.V2, securityType,
+  });
+}
+
+/** This app's own build, published to a TrustedLaunch definition (and so Trusted Launch VMs). */
+function galleryVersion(stack: TerraformStack, overrides: Partial<GalleryImageVersionProps> = {}): GalleryImageVersion {
+  const vm = goldenVm(stack, { securityType: SecurityType.TRUSTED_LAUNCH });
+  const gallery = new ImageGallery(stack, 'Gallery', { location: 'westeurope', galleryName: 'gal_golden' });
+  return new GalleryImageVersion(stack, 'Version', {
+    galleryImage: new GalleryImage(stack, 'Definition', { gallery, imageName: 'web-iis' }),
+    source: new GeneralizedImage(stack, 'Image', { vm }),
+    ...overrides,
+  });
+}
+
+function imageFleet(stack: TerraformStack, image: IImage, overrides: Partial<ImageFleetProps> = {}): ImageFleet {
+  return new ImageFleet(stack, 'Fleet', { image, count: 3, namePrefix: 'web', resourceGroupName: 'rg-fleet', ...overrides });
+}
+
+function imageScaleSet(stack: TerraformStack, image: IImage, overrides: Partial<ImageScaleSetProps> = {}): ImageScaleSet {
+  return new ImageScaleSet(stack, 'Web', { image, count: 3, namePrefix: 'web', resourceGroupName: 'rg-web', ...overrides });
+}
+
+// --- refused --------------------------------------------------------------------------------------------------------
+
+function refused(construct: string, prop: string, value: string, build: (stack: TerraformStack) => void,
+  ...mentions: Array<string | RegExp>): Refusal {
+  return { construct, prop, value, build, mentions };
+}
+
+const REFUSED: Array<[string, Refusal]> = [
+  // GoldenVm: the seed's Gen2 Windows Server image unless said otherwise.
+  ['GoldenVm: a Gen1-only size with a Gen2 image', refused('GoldenVm', 'vmSize', 'Standard_D2_v3', (s) => goldenVm(s, { vmSize: 'Standard_D2_v3' }),
+    'boots Generation 1 images only (Dv3-series)', "marketplace image 'MicrosoftWindowsServer:WindowsServer:2022-datacenter-core-g2:latest' is Gen2 (V2)",
+    "Fix: pick a size that supports Gen2, e.g. 'Standard_D2s_v5'")],
+  ['GoldenVm: a Basic A size with a Gen2 image', refused('GoldenVm', 'vmSize', 'Basic_A1', (s) => goldenVm(s, { vmSize: 'Basic_A1' }),
+    'boots Generation 1 images only (A-family', "e.g. 'Standard_D2s_v5'")],
+  ['GoldenVm: a Gen2-only size with a Gen1 image', refused('GoldenVm', 'vmSize', 'Standard_M208ms_v2',
+    (s) => goldenVm(s, { vmSize: 'Standard_M208ms_v2', image: MarketplaceImage.fromUrn(GEN1_URN) }),
+    'boots Generation 2 images only (M-series v2 and later', `marketplace image '${GEN1_URN}' is Gen1 (V1)`, 'pick a size that supports Gen1', 'or use a Gen2 image')],
+  ['GoldenVm: an Arm64 size with an x64 Windows Server image', refused('GoldenVm', 'vmSize', 'Standard_D2ps_v5', (s) => goldenVm(s, { vmSize: 'Standard_D2ps_v5' }),
+    "is an Arm64 size (the 'p' feature)", 'is x64, as every Windows Server marketplace image', "pick an x64 size (without the 'p'), e.g. 'Standard_D2s_v5'")],
+  ['GoldenVm: an Arm64 size with a Gen1 image (architecture first)', refused('GoldenVm', 'vmSize', 'Standard_D4plds_v5',
+    (s) => goldenVm(s, { vmSize: 'Standard_D4plds_v5', image: MarketplaceImage.fromUrn(GEN1_URN) }), 'is an Arm64 size', "e.g. 'Standard_D4s_v5'")],
+  ['GoldenVm: an Arm64 size with another publisher\'s image', refused('GoldenVm', 'vmSize', 'Standard_D2ps_v5',
+    (s) => goldenVm(s, { vmSize: 'Standard_D2ps_v5', image: MarketplaceImage.fromUrn('contoso:windows:hardened:latest', { hyperVGeneration: HyperVGeneration.V2 }) }),
+    'the images this library captures are x64')],
+  ['GoldenVm: a premium OS disk on a size without premium storage', refused('GoldenVm', 'vmSize', 'Standard_D2_v5',
+    (s) => goldenVm(s, { vmSize: 'Standard_D2_v5', osDiskStorageType: OsDiskStorageType.PREMIUM_LRS }),
+    "does not support premium storage (no 's' among its features), but osDiskStorageType is Premium_LRS",
+    "pick a size with premium storage (an 's' among its features), e.g. 'Standard_D2s_v5', or use a Standard SSD disk: osDiskStorageType: OsDiskStorageType.STANDARD_SSD_LRS")],
+  ['GoldenVm: a zone-redundant premium OS disk on a size without premium storage', refused('GoldenVm', 'vmSize', 'Standard_D4a_v4',
+    (s) => goldenVm(s, { vmSize: 'Standard_D4a_v4', osDiskStorageType: OsDiskStorageType.PREMIUM_ZRS }), 'but osDiskStorageType is Premium_ZRS', "e.g. 'Standard_D4s_v5'")],
+  ['GoldenVm: Trusted Launch on the M-family', refused('GoldenVm', 'vmSize', 'Standard_M128ms',
+    (s) => goldenVm(s, { vmSize: 'Standard_M128ms', securityType: SecurityType.TRUSTED_LAUNCH }),
+    'does not support Trusted Launch (M-family), but securityType is SecurityType.TRUSTED_LAUNCH',
+    "pick a size that supports Trusted Launch, e.g. 'Standard_D96s_v5', or build with SecurityType.STANDARD")],
+  ['GoldenVm: Trusted Launch on a confidential size', refused('GoldenVm', 'vmSize', 'Standard_DC2as_v5',
+    (s) => goldenVm(s, { vmSize: 'Standard_DC2as_v5', securityType: SecurityType.TRUSTED_LAUNCH }), 'does not support Trusted Launch (DC and EC confidential families')],
+
+  // ImageFleet
+  ['ImageFleet: a Gen1-only size with a Gen2 managed image', refused('ImageFleet', 'vmSize', 'Standard_A2_v2', (s) => imageFleet(s, managedImage(s), { vmSize: 'Standard_A2_v2' }),
+    "boots Generation 1 images only (A-family (Basic A, A, Av2)), but image 'img-golden' is Gen2 (V2)", "e.g. 'Standard_D2s_v5'")],
+  ['ImageFleet: a Gen2-only size with a Gen1 managed image', refused('ImageFleet', 'vmSize', 'Standard_NC24ads_A100_v4',
+    (s) => imageFleet(s, managedImage(s, HyperVGeneration.V1), { vmSize: 'Standard_NC24ads_A100_v4' }),
+    "boots Generation 2 images only (NC A100 v4 and NC H100 v5 series), but image 'img-golden' is Gen1 (V1)", "e.g. 'Standard_D32s_v5'")],
+  ['ImageFleet: an Arm64 size with a managed image', refused('ImageFleet', 'vmSize', 'Standard_D4ps_v5', (s) => imageFleet(s, managedImage(s), { vmSize: 'Standard_D4ps_v5' }),
+    "image 'img-golden' is a managed image, and Azure makes managed images of x64 VMs only", "e.g. 'Standard_D4s_v5'")],
+  ['ImageFleet: Trusted Launch by default (TrustedLaunchSupported image) on the M-family', refused('ImageFleet', 'vmSize', 'Standard_M64ms',
+    (s) => imageFleet(s, importedGalleryImage(s, ImageSecurityType.TRUSTED_LAUNCH_SUPPORTED), { vmSize: 'Standard_M64ms' }),
+    "the VMs are Trusted Launch, the default for image '2026.1129.101500' (TrustedLaunchSupported)", 'or pass securityType: SecurityType.STANDARD')],
+  ['ImageFleet: Trusted Launch given, on an NDasrA100_v4 size', refused('ImageFleet', 'vmSize', 'Standard_ND96asr_v4',
+    (s) => imageFleet(s, importedGalleryImage(s, ImageSecurityType.TRUSTED_LAUNCH_SUPPORTED), { vmSize: 'Standard_ND96asr_v4', securityType: SecurityType.TRUSTED_LAUNCH }),
+    'does not support Trusted Launch (NDasrA100_v4 and NDm_A100_v4 series), but securityType is SecurityType.TRUSTED_LAUNCH')],
+
+  // ImageScaleSet
+  ['ImageScaleSet: a Gen1-only size with a Gen2 managed image', refused('ImageScaleSet', 'vmSize', 'Standard_D11_v2',
+    (s) => imageScaleSet(s, managedImage(s), { vmSize: 'Standard_D11_v2' }), 'boots Generation 1 images only (Dv2-series)', "e.g. 'Standard_D2s_v5'")],
+  ['ImageScaleSet: a Gen2-only size with a Gen1 managed image', refused('ImageScaleSet', 'vmSize', 'Standard_D2s_v6',
+    (s) => imageScaleSet(s, managedImage(s, HyperVGeneration.V1), { vmSize: 'Standard_D2s_v6' }), 'boots Generation 2 images only (v6 and later D, E and F series')],
+  ['ImageScaleSet: an Arm64 size with this app\'s gallery version', refused('ImageScaleSet', 'vmSize', 'Standard_D2pds_v6',
+    (s) => imageScaleSet(s, galleryVersion(s), { vmSize: 'Standard_D2pds_v6' }), 'is a version of a GalleryImage definition, which is x64')],
+  ['ImageScaleSet: a TrustedLaunch image on a size without Trusted Launch', refused('ImageScaleSet', 'vmSize', 'Standard_EC4as_v5',
+    (s) => imageScaleSet(s, importedGalleryImage(s, ImageSecurityType.TRUSTED_LAUNCH), { vmSize: 'Standard_EC4as_v5' }),
+    '(TrustedLaunch)', "Fix: pick a size that supports Trusted Launch, e.g. 'Standard_D4s_v5'$")],
+
+  // GalleryImageVersion: the canary boots the version in every target region.
+  ['GalleryImageVersion: a canary size without Trusted Launch for a TrustedLaunch definition', refused('GalleryImageVersion', 'canary.vmSize', 'Standard_M32ms',
+    (s) => galleryVersion(s, { canary: { vmSize: 'Standard_M32ms' } }),
+    'does not support Trusted Launch (M-family), but the canary boots as Trusted Launch, as VMs from a TrustedLaunch definition do by default')],
+  ['GalleryImageVersion: a Gen1-only canary size for a Gen2 definition', refused('GalleryImageVersion', 'canary.vmSize', 'Standard_A4_v2',
+    (s) => galleryVersion(s, { canary: { vmSize: 'Standard_A4_v2' } }), "but GalleryImage 'stack/Definition' is Gen2 (V2)", "e.g. 'Standard_D4s_v5'")],
+  ['GalleryImageVersion: an Arm64 canary size', refused('GalleryImageVersion', 'canary.vmSize', 'Standard_E2ps_v5',
+    (s) => galleryVersion(s, { canary: { vmSize: 'Standard_E2ps_v5' } }), "GalleryImage 'stack/Definition' is x64, as every GalleryImage definition")],
+];
+
+describe('a VM size that does not fit the image or the options is refused at synth time', () => {
+  test.each(REFUSED)('%s', (_, row) => {
+    // Each row's mentions are plain text of its one problem line (a `$` at the end: the line ends there).
+    const message = expectRefused({ ...row, mentions: (row.mentions ?? []).map((m) => (typeof m === 'string' && m.endsWith('$') ? new RegExp(`${escape(m.slice(0, -1))}$`, 'm') : m)) });
+    expect(message).toMatch(/: 1 invalid prop:\n/);
+  });
+});
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
+// --- accepted ---------------------------------------------------------------------------------------------------------
+
+/** Builds in a fresh stack and synthesizes: no error, the JSON written; returns the warnings of the constructs built. */
+function accepted(build: (stack: TerraformStack) => IConstruct): string[] {
+  let construct: IConstruct | undefined;
+  const result = synthesize((stack) => {
+    construct = build(stack);
+  });
+  expect(result.error).toBeUndefined();
+  expect(result.json).toBeDefined();
+  return warningsOf(construct!);
+}
+
+const ACCEPTED: Array<[string, (stack: TerraformStack) => IConstruct]> = [
+  ['GoldenVm: the defaults', (s) => goldenVm(s)],
+  ['GoldenVm: Standard_D4s_v5 with a premium OS disk and Trusted Launch', (s) => goldenVm(s,
+    { vmSize: 'Standard_D4s_v5', osDiskStorageType: OsDiskStorageType.PREMIUM_LRS, securityType: SecurityType.TRUSTED_LAUNCH })],
+  ['GoldenVm: Standard_B2s', (s) => goldenVm(s, { vmSize: 'Standard_B2s' })],
+  ['GoldenVm: Standard_B2ats_v2 with a premium OS disk', (s) => goldenVm(s, { vmSize: 'Standard_B2ats_v2', osDiskStorageType: OsDiskStorageType.PREMIUM_LRS })],
+  ['GoldenVm: Standard_D2as_v5', (s) => goldenVm(s, { vmSize: 'Standard_D2as_v5' })],
+  ['GoldenVm: Standard_E16-4s_v5 (constrained)', (s) => goldenVm(s, { vmSize: 'Standard_E16-4s_v5' })],
+  ['GoldenVm: Standard_F2s_v2', (s) => goldenVm(s, { vmSize: 'Standard_F2s_v2' })],
+  ['GoldenVm: Standard_DS2_v2 with a premium OS disk', (s) => goldenVm(s, { vmSize: 'Standard_DS2_v2', osDiskStorageType: OsDiskStorageType.PREMIUM_LRS })],
+  ['GoldenVm: Standard_D2s_v6 with Trusted Launch', (s) => goldenVm(s, { vmSize: 'Standard_D2s_v6', securityType: SecurityType.TRUSTED_LAUNCH })],
+  ['GoldenVm: Standard_M128 with a premium OS disk (M takes premium without an s)',
+    (s) => goldenVm(s, { vmSize: 'Standard_M128', osDiskStorageType: OsDiskStorageType.PREMIUM_LRS })],
+  ['GoldenVm: Standard_D2_v3 with a Gen1 image', (s) => goldenVm(s, { vmSize: 'Standard_D2_v3', image: MarketplaceImage.fromUrn(GEN1_URN) })],
+  ['GoldenVm: Standard_A2_v2 with a Gen1 image', (s) => goldenVm(s, { vmSize: 'Standard_A2_v2', image: MarketplaceImage.fromUrn(GEN1_URN) })],
+  ['GoldenVm: a size from a Terraform variable', (s) => goldenVm(s, { vmSize: new TerraformVariable(s, 'size', { type: 'string' }).stringValue })],
+  ['ImageFleet: the defaults', (s) => imageFleet(s, managedImage(s))],
+  ['ImageFleet: Standard_F2s_v2 with a Gen1 managed image', (s) => imageFleet(s, managedImage(s, HyperVGeneration.V1), { vmSize: 'Standard_F2s_v2' })],
+  ['ImageFleet: the M-family as Standard VMs from a TrustedLaunchSupported image',
+    (s) => imageFleet(s, importedGalleryImage(s, ImageSecurityType.TRUSTED_LAUNCH_SUPPORTED), { vmSize: 'Standard_M64ms', securityType: SecurityType.STANDARD })],
+  ['ImageScaleSet: the defaults', (s) => imageScaleSet(s, managedImage(s))],
+  ['ImageScaleSet: Standard_D4as_v6 from this app\'s gallery version (Trusted Launch)', (s) => imageScaleSet(s, galleryVersion(s), { vmSize: 'Standard_D4as_v6' })],
+  ['ImageScaleSet: Standard_HB120rs_v3 from a managed image', (s) => imageScaleSet(s, managedImage(s), { vmSize: 'Standard_HB120rs_v3' })],
+  ['GalleryImageVersion: the default canary', (s) => galleryVersion(s)],
+  ['GalleryImageVersion: a canary of Standard_D4s_v5', (s) => galleryVersion(s, { canary: { vmSize: 'Standard_D4s_v5' } })],
+  ['GalleryImageVersion: no canary, so no canary size to check', (s) => galleryVersion(s, { canary: { enabled: false, vmSize: 'Standard_M32ms' } })],
+];
+
+describe('the defaults, common sizes and tokens pass without a size warning', () => {
+  test.each(ACCEPTED)('%s', (_, build) => {
+    expect(accepted(build).filter((w) => /size/i.test(w))).toEqual([]);
+  });
+});
+
+describe('a size the library cannot check passes with a warning that says so', () => {
+  test.each<[string, (stack: TerraformStack) => IConstruct, RegExp]>([
+    ['GoldenVm: an unknown family', (s) => goldenVm(s, { vmSize: 'Standard_Q4s_v2', securityType: SecurityType.TRUSTED_LAUNCH }),
+      /^vmSize 'Standard_Q4s_v2': the library cannot check this size \(its family 'Q' is unknown here\): that it boots marketplace image '[^']+' on x64 with Trusted Launch\. Check it before deploying: az vm list-skus --size Standard_Q4s_v2 --all -o json/],
+    ['GoldenVm: a name outside the naming convention', (s) => goldenVm(s, { vmSize: 'Standard_Weird', osDiskStorageType: OsDiskStorageType.PREMIUM_LRS }),
+      /^vmSize 'Standard_Weird': the library cannot check this size \(its name does not follow Azure's naming convention\): .* with a Premium_LRS OS disk\./],
+    ['ImageScaleSet: an unknown N sub-family', (s) => imageScaleSet(s, managedImage(s), { vmSize: 'Standard_NZ8ads_v7' }),
+      /^vmSize 'Standard_NZ8ads_v7': the library cannot check this size \(its family 'NZ' is unknown here\): that it boots image 'img-golden' on x64\./],
+    ['GalleryImageVersion: an unknown canary size', (s) => galleryVersion(s, { canary: { vmSize: 'Standard_Q4s_v2' } }),
+      /^canary\.vmSize 'Standard_Q4s_v2': the library cannot check this size/],
+    ['ImageFleet: an Arm64 size with a gallery image imported by id', (s) => imageFleet(s, importedGalleryImage(s, ImageSecurityType.STANDARD), { vmSize: 'Standard_D2ps_v6' }),
+      /^vmSize 'Standard_D2ps_v6' is an Arm64 size: the library cannot check that image '2026\.1129\.101500' is an Arm64 image\./],
+  ])('%s', (_, build, warning) => {
+    expect(accepted(build)).toContainEqual(expect.stringMatching(warning));
+  });
+});
