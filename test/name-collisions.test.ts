@@ -315,7 +315,10 @@ const REFUSED: Array<[string, Refusal]> = [
       vm(s, 'First', { vmName: 'vm-golden', resourceGroupName: 'rg-build' });
       vm(otherStack(s), 'Second', { vmName: 'vm-golden', resourceGroupName: 'rg-build' });
     },
-    mentions: [/GoldenVm 'stack\/First' \(vmName\)/],
+    mentions: [
+      /GoldenVm 'stack\/First' \(vmName\) makes already \(stack 'stack' and this stack deploy to the same subscription/,
+      /if the stacks deploy to different subscriptions, set subscriptionId on their azurerm providers/,
+    ],
   }],
   ['stacks whose providers name one subscription', {
     construct: 'ImageFleet',

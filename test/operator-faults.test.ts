@@ -366,6 +366,24 @@ describe('SIGHUP (the terminal or SSH session that ran the deployment closed)', 
   });
 });
 
+test('verify-fleet.sh, between two rounds of requests: SIGHUP ends it with exit 129 and its page file removed', async () => {
+  // GIVEN a fleet whose VM refuses connections, checked every 2 s
+  const fake = fakeFor('verify-fleet.sh');
+  let signalled = false;
+  // WHEN the script gets SIGHUP after its first round
+  const result = await run(fake, 'verify-fleet.sh', { VERIFY_INTERVAL_SECONDS: '2', VERIFY_TIMEOUT_SECONDS: '60' }, (output, shellPid) => {
+    if (!signalled && output.includes(': waiting (')) {
+      signalled = true;
+      process.kill(childPids(shellPid)[0], 'SIGHUP');
+    }
+  });
+  // THEN
+  expect(signalled).toBe(true);
+  expect(result.code).toBe(129);
+  expect(result.stderr).toContain('[verify-fleet] ERROR: interrupted by SIGHUP: not every VM was checked.');
+  expectNothingLeft(fake);
+});
+
 describe('a TMPDIR where no temporary directory can be made', () => {
   const SCRIPT_NAMES: ScriptName[] = ['generalize-vm.sh', 'setup-vm.sh', 'images.sh capture', 'gallery.sh promote', 'verify-scale-set.sh', 'verify-fleet.sh'];
   const CASES = SCRIPT_NAMES.flatMap((script): Array<[ScriptName, string]> => [[script, 'does not exist'], [script, 'is not a directory']]);

@@ -62,7 +62,7 @@ const REGION_PROPS: RegionProp[] = [
   { construct: 'ManagedImage.fromImageId', prop: 'location', build: (s, r) => ManagedImage.fromImageId(s, 'Golden', managedImageAttributes({ location: r })) },
 ];
 
-const EXTRA = { [EXTRA_REGIONS_CONTEXT]: ['chinanorth3', 'Taiwan North'] };
+const EXTRA = { [EXTRA_REGIONS_CONTEXT]: ['chinanorth3', 'Atlantis Central'] };
 
 function jsonOf(build: (stack: TerraformStack) => void, context?: Record<string, unknown>): string {
   const result = synthesize(build, context);
@@ -190,10 +190,10 @@ describe('regions', () => {
 
   describe('the context key', () => {
     test('normalizes its names like the props, and takes a comma-separated string too', () => {
-      expect(extraRegions(Testing.app({ context: EXTRA })).names).toEqual(['chinanorth3', 'taiwannorth']);
+      expect(extraRegions(Testing.app({ context: EXTRA })).names).toEqual(['chinanorth3', 'atlantiscentral']);
       expect(extraRegions(Testing.app({ context: { [EXTRA_REGIONS_CONTEXT]: 'chinanorth3, usgovvirginia' } })).names).toEqual(['chinanorth3', 'usgovvirginia']);
       expect(extraRegions(Testing.app()).names).toEqual([]);
-      jsonOf((s) => new ImageGallery(s, 'Gallery', imageGalleryProps({ location: 'Taiwan North' })), EXTRA);
+      jsonOf((s) => new ImageGallery(s, 'Gallery', imageGalleryProps({ location: 'Atlantis Central' })), EXTRA);
     });
 
     test('is read from cdktf.json, which the CLI hands to the App as CDKTF_CONTEXT_JSON', () => {
@@ -244,6 +244,14 @@ describe('regions', () => {
       // A malformed key does not matter while every region is in the list.
       jsonOf((s) => new ImageGallery(s, 'Gallery', imageGalleryProps({ location: 'westeurope' })), { [EXTRA_REGIONS_CONTEXT]: 42 });
     });
+  });
+
+  test.each([
+    ['ImageFleet', (s: TerraformStack) => new ImageFleet(s, 'Fleet', imageFleetProps(s, { location: 'westeuroep' }))],
+    ['ImageScaleSet', (s: TerraformStack) => new ImageScaleSet(s, 'Web', imageScaleSetProps(s, { location: 'westeuroep' }))],
+  ])('%s: a misspelt location is one problem, not also "not the image\'s region"', (construct, build) => {
+    const message = expectRefused({ construct, prop: 'location', value: 'westeuroep', build, mentions: ["did you mean 'westeurope'?"] });
+    expect(message).toMatch(/: 1 invalid prop:\n/);
   });
 
   test('a token is left to Terraform', () => {

@@ -66,7 +66,8 @@ export function checkVmSecurityType(v: PropsValidator, prop: string, securityTyp
 /** Records a problem unless `location` is one of the image's regions. */
 export function checkImageRegion(v: PropsValidator, location: string, image: IImage, fix: string): void {
   const regions = image.regions ?? [image.location];
-  if (isUnresolved(location) || regions.some((r) => isUnresolved(r))) {
+  // A location that is no region at all has its own problem; comparing it with the image's would only repeat it.
+  if (isUnresolved(location) || regions.some((r) => isUnresolved(r)) || v.hasProblemWith('location')) {
     return;
   }
   if (!regions.map(canonicalLocation).includes(canonicalLocation(location))) {

@@ -208,8 +208,14 @@ export function claimNames(owner: IConstruct, v: PropsValidator, claim: NameClai
     earlier.push(claimant);
   }
   for (const [other, names] of conflicts) {
-    v.fail(claim.prop, claim.value, `makes ${describeNames(names)}, which ${other.ownerLabel} (${other.prop}) makes already: Azure names are unique `
-      + 'per resource type and scope, compared without regard to case, so the second would fail the deploy or take over the first', claim.fix);
+    // Across stacks, the comparison rests on the providers: say so, and how to tell it the stacks' subscriptions differ.
+    const acrossStacks = other.stack !== claimant.stack
+      ? ` (stack '${other.stack?.node.id}' and this stack deploy to the same subscription: their azurerm providers name the same one, or none)`
+      : '';
+    const fix = acrossStacks === '' ? claim.fix
+      : `${claim.fix}; if the stacks deploy to different subscriptions, set subscriptionId on their azurerm providers`;
+    v.fail(claim.prop, claim.value, `makes ${describeNames(names)}, which ${other.ownerLabel} (${other.prop}) makes already${acrossStacks}: Azure names `
+      + 'are unique per resource type and scope, compared without regard to case, so the second would fail the deploy or take over the first', fix);
   }
 }
 

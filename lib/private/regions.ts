@@ -33,7 +33,7 @@ export const AZURE_PUBLIC_REGIONS: readonly string[] = [
   // Asia Pacific
   'australiacentral', 'australiacentral2', 'australiaeast', 'australiasoutheast', 'centralindia', 'eastasia', 'indonesiacentral',
   'japaneast', 'japanwest', 'jioindiacentral', 'jioindiawest', 'koreacentral', 'koreasouth', 'malaysiawest', 'newzealandnorth',
-  'southeastasia', 'southindia', 'westindia',
+  'southeastasia', 'southindia', 'taiwannorth', 'taiwannorthwest', 'westindia',
   // Middle East and Africa
   'israelcentral', 'qatarcentral', 'uaecentral', 'uaenorth', 'southafricanorth', 'southafricawest',
 ];
@@ -46,13 +46,12 @@ const GEOGRAPHIES: ReadonlyMap<string, readonly string[]> = new Map(Object.entri
   asiapacific: ['eastasia', 'southeastasia', 'australiaeast'],
   global: [],
   singapore: ['southeastasia'],
-  taiwan: [],
   unitedstates: ['eastus', 'westus2', 'centralus'],
   unitedstateseuap: ['centraluseuap', 'eastus2euap'],
   // The others' regions carry their name, e.g. europe: northeurope and westeurope.
   ...Object.fromEntries(['asia', 'australia', 'austria', 'belgium', 'brazil', 'canada', 'chile', 'denmark', 'europe', 'france', 'germany',
     'india', 'indonesia', 'israel', 'italy', 'japan', 'korea', 'malaysia', 'mexico', 'newzealand', 'norway', 'poland', 'qatar',
-    'southafrica', 'spain', 'sweden', 'switzerland', 'uae', 'uk'].map((g) => [g, AZURE_PUBLIC_REGIONS.filter((r) => r.includes(g))])),
+    'southafrica', 'spain', 'sweden', 'switzerland', 'taiwan', 'uae', 'uk'].map((g) => [g, AZURE_PUBLIC_REGIONS.filter((r) => r.includes(g))])),
 }));
 
 /**

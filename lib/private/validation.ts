@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
  */
 export class PropsValidator {
   private readonly problems: string[] = [];
+  private readonly failedProps = new Set<string>();
 
   /** The construct and its path, as messages start: `GoldenVm 'stack/BuildVm'`. */
   constructor(public readonly constructName: string) {}
@@ -14,6 +15,12 @@ export class PropsValidator {
   /** Records a problem with `prop`. */
   public fail(prop: string, value: unknown, problem: string, fix: string): void {
     this.problems.push(`${prop}: ${describeValue(value)} ${problem}. Fix: ${fix}`);
+    this.failedProps.add(prop);
+  }
+
+  /** Whether a problem with `prop` was recorded: a check that builds on the prop's value then has nothing to add. */
+  public hasProblemWith(prop: string): boolean {
+    return this.failedProps.has(prop);
   }
 
   /**

@@ -11,7 +11,7 @@
 #
 # Exit codes: 0 every VM answered; 1 invalid input, curl missing, or some VM did not answer by the deadline; 12 no
 # temporary file (TMPDIR, or /tmp when unset, is missing, not a directory or not writable), as the other operator
-# scripts.
+# scripts; 129/130/143 interrupted by SIGHUP/SIGINT/SIGTERM.
 set -euo pipefail
 
 log() {
@@ -70,6 +70,16 @@ if ! body_file="$(mktemp 2>/dev/null)"; then
   exit 12
 fi
 trap 'rm -f "$body_file"' EXIT
+# As the other operator scripts: a closed terminal (HUP), Ctrl-C (INT) or a stop (TERM) ends the check with a message;
+# the exit trap removes the page file. A running curl ends first (at most VERIFY_REQUEST_SECONDS).
+on_signal() {
+  trap - HUP INT TERM
+  printf '[verify-fleet] ERROR: interrupted by SIG%s: not every VM was checked. The check changes nothing in Azure: run the deployment again to check the fleet.\n' "$1" >&2
+  exit "$2"
+}
+trap 'on_signal HUP 129' HUP
+trap 'on_signal INT 130' INT
+trap 'on_signal TERM 143' TERM
 
 log "checking ${#names[@]} VM(s) for up to ${timeout_seconds}s: each page must contain the VM's computer name"
 problem=()
