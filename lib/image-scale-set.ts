@@ -1,14 +1,14 @@
-import { Lb } from '@cdktf/provider-azurerm/lib/lb';
-import { LbBackendAddressPool } from '@cdktf/provider-azurerm/lib/lb-backend-address-pool';
-import { LbOutboundRule } from '@cdktf/provider-azurerm/lib/lb-outbound-rule';
-import { LbProbe } from '@cdktf/provider-azurerm/lib/lb-probe';
-import { LbRule } from '@cdktf/provider-azurerm/lib/lb-rule';
+import type { Lb } from '@cdktf/provider-azurerm/lib/lb';
+import type { LbBackendAddressPool } from '@cdktf/provider-azurerm/lib/lb-backend-address-pool';
+import type { LbOutboundRule } from '@cdktf/provider-azurerm/lib/lb-outbound-rule';
+import type { LbProbe } from '@cdktf/provider-azurerm/lib/lb-probe';
+import type { LbRule } from '@cdktf/provider-azurerm/lib/lb-rule';
 import type { NetworkSecurityGroup } from '@cdktf/provider-azurerm/lib/network-security-group';
 import { PublicIp } from '@cdktf/provider-azurerm/lib/public-ip';
 import type { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import type { Subnet } from '@cdktf/provider-azurerm/lib/subnet';
 import type { VirtualNetwork } from '@cdktf/provider-azurerm/lib/virtual-network';
-import { WindowsVirtualMachineScaleSet } from '@cdktf/provider-azurerm/lib/windows-virtual-machine-scale-set';
+import type { WindowsVirtualMachineScaleSet } from '@cdktf/provider-azurerm/lib/windows-virtual-machine-scale-set';
 import { Fn, Op, TerraformOutput, TerraformResource, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { IImage, ImageKind, SecurityType } from './image';
@@ -24,6 +24,7 @@ import { AZURE_RESOURCE, claimCreatedResourceGroup, claimNames, NameClaim, resou
 import { environmentNumber, operatorStep, subscriptionOf } from './private/operator-step';
 import { planBlock } from './private/purchase-plan';
 import { checkResourceGroup, placeResourceGroup } from './private/resource-group';
+import { scaleSetBindings } from './private/scale-set-bindings';
 import { checkTags } from './private/tags';
 import { isUnresolved, PropsValidator, requireProps } from './private/validation';
 import { appSecurityRules, checkAppPort, checkWindowsImage, reportVcpus, webNetwork, webNetworkClaims } from './private/web-fleet';
@@ -423,6 +424,7 @@ export class ImageScaleSet extends Construct {
     this.networkSecurityGroup = network.networkSecurityGroup;
 
     this.publicIp = new PublicIp(this, 'PublicIp', { ...placement, name: `pip-lb-${prefix}`, allocationMethod: 'Static', sku: 'Standard' });
+    const { Lb, LbBackendAddressPool, LbOutboundRule, LbProbe, LbRule, WindowsVirtualMachineScaleSet } = scaleSetBindings();
     this.loadBalancer = new Lb(this, 'LoadBalancer', {
       ...placement,
       name: `lb-${prefix}`,
