@@ -6,6 +6,7 @@ import { HyperVGeneration, IImage, ImageBuild, ImageKind, ImageSecurityType, OsT
 import {
   canonicalLocation, isDifferentKnownLocation, isGalleryImageName, isGalleryName, isIsoDate, isLocation, isResourceGroupName, isVmSize,
 } from './private/azure-names';
+import { inStackOf } from './private/dependencies';
 import { checkCaptureTags, galleryVersionName, tagLines } from './private/image-line';
 import { addImageView, plannedDeployments, planReplicas, replicasFor, MAX_REPLICAS_PER_REGION } from './private/image-use';
 import { AZURE_RESOURCE, claimNames, resourceOf } from './private/name-claims';
@@ -274,6 +275,7 @@ export class GalleryImageVersion extends Construct implements IImage {
     const definition = props.galleryImage;
     const gallery = definition.gallery;
     const source = props.source;
+    source._publishedBy(this);
     const vm = source.vm;
     const retainVersions = props.retainVersions ?? DEFAULT_RETAIN_VERSIONS;
     const publishTimeoutMinutes = props.publishTimeoutMinutes ?? 180;
@@ -338,6 +340,11 @@ export class GalleryImageVersion extends Construct implements IImage {
     // As gallery.sh takes it: it reaches the guest as a Run Command parameter.
     v.check('canary.url', canary.url, (u) => u.length <= 2048 && /^https?:\/\/[A-Za-z0-9]([-A-Za-z0-9.]{0,252}[A-Za-z0-9])?(:\d{1,5})?(\/[-A-Za-z0-9._~/%]*)?$/.test(u),
       'is not an http(s) URL without spaces, quotes or query (at most 2048 characters)', "pass e.g. 'http://localhost/'");
+    // The canary fetches the page inside its own guest and expects its own computer name on it: only the guest itself
+    // serves that page (the canary has no public IP, and its name is made per build).
+    v.check('canary.url', canary.url, (u) => !/^https?:\/\/[A-Za-z0-9]/.test(u) || isLoopbackUrl(u),
+      'does not point at the canary VM itself (it is fetched inside the canary, which must find its own computer name on the page): it can never pass',
+      "pass the page on the canary itself, e.g. 'http://localhost/' or 'http://localhost:8080/health'");
     v.check('canary.resourceGroupName', canary.resourceGroupName, isResourceGroupName,
       'is not a valid resource group name (1-90 letters, digits, underscores, hyphens, periods or parentheses, not ending in a period)',
       'name an existing group for the canaries, or omit it (the gallery\'s group)');
@@ -418,7 +425,7 @@ export class GalleryImageVersion extends Construct implements IImage {
       // One version per build (and per definition).
       triggersReplace: { revision, ...definitionChanges },
       input: { ...made, source_virtual_machine_id: vm.vmId, location: gallery.location },
-      dependsOn: [this.versionLine, ...source.imageDependables, definition.definition],
+      dependsOn: inStackOf(this, [this.versionLine, ...source.imageDependables, definition.definition]),
       environment: {
         ...line,
         GOLDEN_BUILD_REVISION: revision,
@@ -660,4 +667,10 @@ class GalleryImageReference extends Construct implements IImage {
     this.purchasePlan = attrs.purchasePlan;
     this.imageDependables = options.dependables ?? [];
   }
+}
+
+/** Whether an http(s) URL names the machine it is fetched on: `localhost`, an address of 127.0.0.0/8. */
+function isLoopbackUrl(url: string): boolean {
+  const host = /^https?:\/\/([^/:]+)/.exec(url)?.[1].toLowerCase() ?? '';
+  return host === 'localhost' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }

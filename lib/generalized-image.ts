@@ -128,6 +128,8 @@ export class GeneralizedImage extends Construct implements IImage {
   public readonly purchasePlan?: PurchasePlan;
   private readonly managedImageId?: string;
   private readonly managedImageName?: string;
+  /** The gallery versions that publish this build (`GalleryImageVersion` records itself). */
+  private readonly publishers: Construct[] = [];
 
   constructor(scope: Construct, id: string, props: GeneralizedImageProps) {
     super(scope, id);
@@ -188,6 +190,8 @@ export class GeneralizedImage extends Construct implements IImage {
     this.purchasePlan = vm.purchasePlan;
     if (!managedImage) {
       this.imageDependables = [this.generalizeStep];
+      // Checked at synth, once every construct exists: a version may be made after this construct.
+      this.node.addValidation({ validate: () => this.checkPublished() });
       return;
     }
 
@@ -221,6 +225,28 @@ export class GeneralizedImage extends Construct implements IImage {
   /** Name of this build's managed image, `<line>-<revision>`. Throws without a managed image (`managedImage: false`). */
   public get imageName(): string {
     return this.managedImageName ?? this.noManagedImage('imageName');
+  }
+
+  /**
+   * Records that `version` publishes this build. Called by `GalleryImageVersion`.
+   *
+   * @internal
+   */
+  public _publishedBy(version: Construct): void {
+    this.publishers.push(version);
+  }
+
+  /** A build without a managed image is kept only by a gallery version: without one, the bake would leave nothing. */
+  private checkPublished(): string[] {
+    if (this.publishers.length > 0) {
+      return [];
+    }
+    const reason = this.vm.securityType === SecurityType.TRUSTED_LAUNCH
+      ? 'a Trusted Launch build has no managed image (Azure refuses them)' : 'managedImage is false';
+    return [`GeneralizedImage '${this.node.path}': 1 invalid prop:\n  - vm: '${this.vm.vmName}' would be built, generalized and left unused: `
+      + `${reason} and no GalleryImageVersion publishes this build, so the deployment would publish nothing. `
+      + "Fix: publish it with new GalleryImageVersion(this, 'Version', { galleryImage, source: image }) to a "
+      + `${this.vm.securityType === SecurityType.TRUSTED_LAUNCH ? 'TrustedLaunch ' : ''}definition, or build with SecurityType.STANDARD for a managed image`];
   }
 
   private noManagedImage(attribute: string): never {

@@ -125,6 +125,11 @@ export class GoldenImageChecks implements IAspect {
   }
 
   public visit(node: IConstruct): void {
+    // One report per finding, however many GoldenImageChecks a stack has (applyTo(app) and a per-stack aspect): the
+    // first one to visit a construct checks it.
+    if (!claimVisit(node, this)) {
+      return;
+    }
     if (node instanceof GoldenVm && node.publicIpAddress) {
       Annotations.of(node).addWarning('[GoldenImage:BuildVmPublicIp] the build VM has a public IP; the setup needs none. '
         + 'Fix: remove publicIp once debugging is done.');
@@ -163,6 +168,19 @@ export class GoldenImageChecks implements IAspect {
 }
 
 const SYNTH_HOOKED = Symbol.for('azure-golden-image.GoldenImageChecks.synthHooked');
+
+/** The checks that visited each construct first. */
+const firstVisitor = new WeakMap<IConstruct, GoldenImageChecks>();
+
+/** Whether `checks` is the first GoldenImageChecks to visit `node` (and so the one that reports on it). */
+function claimVisit(node: IConstruct, checks: GoldenImageChecks): boolean {
+  const first = firstVisitor.get(node);
+  if (first === undefined) {
+    firstVisitor.set(node, checks);
+    return true;
+  }
+  return first === checks;
+}
 
 function stacksOf(app: App): TerraformStack[] {
   return app.node.findAll().filter((c): c is TerraformStack => TerraformStack.isStack(c));

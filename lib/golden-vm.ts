@@ -19,6 +19,7 @@ import { adminPassword } from './private/credentials';
 import { managementAccess } from './private/management-access';
 import { AZURE_RESOURCE, claimCreatedResourceGroup, claimNames, NameClaim, resourceGroupScope, scopeWithin } from './private/name-claims';
 import { environmentNumber, guestDirectoryEnvironment, operatorStep, subscriptionOf } from './private/operator-step';
+import { checkBuildImagePatching, NO_SELF_PATCHING_VM } from './private/patching';
 import { planBlock } from './private/purchase-plan';
 import { checkResourceGroup, placeResourceGroup } from './private/resource-group';
 import { checkTags } from './private/tags';
@@ -43,7 +44,10 @@ export interface GoldenVmProps {
    * context key `azure-golden-image:extraRegions` (a newer or sovereign region). Every region prop follows this rule.
    */
   readonly location: string;
-  /** The marketplace image the build VM starts from. */
+  /**
+   * The marketplace image the build VM starts from. Windows Update stays off on the build VM (patch mode Manual): a
+   * hotpatch image, which azurerm creates only with platform patching, is refused.
+   */
   readonly image: MarketplaceImage;
   /** What runs in the guest before imaging, e.g. `WindowsSetup.iisAspNet()`. */
   readonly setup: WindowsSetup;
@@ -296,6 +300,7 @@ export class GoldenVm extends Construct {
         standardSsd: 'osDiskStorageType: OsDiskStorageType.STANDARD_SSD_LRS',
       },
     });
+    checkBuildImagePatching(v, 'image', props.image);
     const { own: ownNetwork, addressSpace, subnetPrefix } = checkOwnNetwork(v, 'GoldenVm', props);
     const management = managementAccess(v, props);
     if (!ownNetwork && management.prop !== undefined) {
@@ -395,6 +400,8 @@ export class GoldenVm extends Construct {
         os_disk: { caching: osDisk.caching, storage_account_type: osDisk.storageAccountType },
         network_interface_ids: [this.networkInterface.id],
         admin_username: this.adminUsername,
+        patch_mode: NO_SELF_PATCHING_VM.patchMode,
+        automatic_updates_enabled: NO_SELF_PATCHING_VM.automaticUpdatesEnabled,
         // A hash: the password itself stays in the VM's and the generator's state only.
         admin_password_sha256: Fn.sha256(password),
         custom_data_sha256: props.setup.scriptHash,
@@ -423,6 +430,9 @@ export class GoldenVm extends Construct {
       secureBootEnabled: securityType === SecurityType.TRUSTED_LAUNCH,
       vtpmEnabled: securityType === SecurityType.TRUSTED_LAUNCH,
       provisionVmAgent: true,
+      // Windows Update stays off: it would install and restart around the setup and Sysprep. Patches come with the
+      // marketplace version (a new one rebuilds) or from the setup's own, logged steps (lib/private/patching.ts).
+      ...NO_SELF_PATCHING_VM,
       // Run Command, which runs the setup and Sysprep, is delivered by the VM agent's extension handling.
       allowExtensionOperations: true,
       // The setup script: copied by the setup step into an administrators-only folder, and removed with it.

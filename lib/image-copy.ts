@@ -11,7 +11,7 @@ import { HyperVGeneration, IImage, ImageBuild, ImageKind, OsType, PurchasePlan }
 import {
   canonicalLocation, checkCommonNames, isDifferentKnownLocation, isGalleryName, isImageName, isSameKnownLocation,
 } from './private/azure-names';
-import { nonEmpty } from './private/dependencies';
+import { inStackOf, nonEmpty } from './private/dependencies';
 import { galleryBindings } from './private/gallery-bindings';
 import {
   checkCaptureTags, checkImageLineName, checkRetainBuilds, claimImageLine, DEFAULT_RETAIN_BUILDS, galleryVersionName, imageLine,
@@ -284,7 +284,7 @@ export class ImageCopy extends Construct implements IImage {
         storageType,
         tags,
         // The source's OS disk is only final once the source image exists (after Sysprep and generalization).
-        dependsOn: source.imageDependables,
+        dependsOn: inStackOf(this, source.imageDependables),
       });
       this.captureStep = line.captureStep;
       this.imageLine = line.imageLine;
@@ -292,6 +292,11 @@ export class ImageCopy extends Construct implements IImage {
       this.imageDependables = [line.captureStep];
       return;
     }
+    // A build's gallery version, disk and image (the line's copies within the region returned above) are named by its
+    // revision, so a rebuild replaces them under new names. New before old: Terraform's default deletes the copy the
+    // fleet runs on at the start of the apply, hours before the new one is replicated, and a build that fails on the way
+    // leaves no copy at all. A copy of anything else keeps its names, which Azure cannot hold twice: old first.
+    const newBeforeOld = sourceBuild ? { createBeforeDestroy: true } : undefined;
     if (method === ImageCopyMethod.OS_DISK) {
       osDiskId = source.osDiskId!;
     } else {
@@ -325,7 +330,8 @@ export class ImageCopy extends Construct implements IImage {
         replicationMode: 'Full',
         targetRegion: targetRegions(sourceLocation, this.location),
         timeouts: { create: `${timeoutMinutes}m` },
-        dependsOn: nonEmpty(source.imageDependables),
+        dependsOn: nonEmpty(inStackOf(this, source.imageDependables)),
+        lifecycle: newBeforeOld,
       });
       this.osDisk = new ManagedDisk(this, 'OsDisk', {
         ...placement,
@@ -336,6 +342,7 @@ export class ImageCopy extends Construct implements IImage {
         galleryImageReferenceId: this.galleryImageVersion.id,
         osType: this.osType,
         timeouts: { create: `${timeoutMinutes}m` },
+        lifecycle: newBeforeOld,
       });
       osDiskId = this.osDisk.id;
       this.osDiskId = osDiskId;
@@ -353,7 +360,8 @@ export class ImageCopy extends Construct implements IImage {
         storageType,
       },
       // The source's OS disk is only final once the source image exists (after Sysprep and generalization).
-      dependsOn: method === ImageCopyMethod.OS_DISK ? nonEmpty(source.imageDependables) : undefined,
+      dependsOn: method === ImageCopyMethod.OS_DISK ? nonEmpty(inStackOf(this, source.imageDependables)) : undefined,
+      lifecycle: newBeforeOld,
     });
     this.imageId = this.image.id;
     this.imageDependables = [this.image];
@@ -377,6 +385,11 @@ function claimCopyNames(copy: ImageCopy, v: PropsValidator, props: ImageCopyProp
   const scope = resourceGroupScope(settled.resourceGroupName);
   const gallery = settled.method === ImageCopyMethod.COMPUTE_GALLERY;
   const fix = 'pass another imageName to one of them, or copy into another resource group';
+  if (settled.sourceBuild) {
+    // A build's copy through the gallery is named `<line>-<revision>` too, as the line's images within the region and
+    // the build's own are: the same line in one group would make the same image names (the revision is a token).
+    claimImageLine(copy, v, imageProp, settled.lineName, settled.resourceGroupName);
+  }
   claimNames(copy, v, {
     prop: imageProp,
     value: settled.lineName,

@@ -17,10 +17,12 @@ import {
   subnetPrefixLengthFor, usableSubnetAddresses,
 } from './private/azure-names';
 import { adminPassword } from './private/credentials';
+import { inStackOf } from './private/dependencies';
 import { sameKeyAttribute } from './private/for-each';
 import { checkVmSizeForImage, registerDeployments } from './private/image-use';
 import { managementAccess } from './private/management-access';
 import { AZURE_RESOURCE, claimCreatedResourceGroup, claimNames, NameClaim, resourceGroupScope } from './private/name-claims';
+import { NO_SELF_PATCHING_VM } from './private/patching';
 import { planBlock } from './private/purchase-plan';
 import { checkResourceGroup, placeResourceGroup } from './private/resource-group';
 import { scriptsAssetPath } from './private/script-assets';
@@ -339,9 +341,11 @@ export class ImageFleet extends Construct {
       Annotations.of(this).addWarning('verifyUrls without publicIp fetches the private IPs: Terraform must run inside the VMs\' network.');
     }
     const rolloutMode = props.rollout ?? FleetRollout.NEW_BEFORE_OLD;
+    // What of the image is made in this stack: an image of another stack is waited for through its id.
+    const imageDependables = inStackOf(this, image.imageDependables);
     if (!Object.values(FleetRollout).includes(rolloutMode)) {
       v.fail('rollout', rolloutMode, 'is not a FleetRollout', 'pass FleetRollout.NEW_BEFORE_OLD or FleetRollout.ALL_AT_ONCE');
-    } else if (rolloutMode === FleetRollout.NEW_BEFORE_OLD && image.imageDependables.length > 0) {
+    } else if (rolloutMode === FleetRollout.NEW_BEFORE_OLD && imageDependables.length > 0) {
       v.fail('rollout', rolloutMode, 'needs an image made in another stack, but this image is made in this one: Terraform extends '
         + 'create-before-destroy to everything the VMs depend on, so a rebuilt build VM or image would be created beside the old '
         + 'one under the same name, which Azure refuses',
@@ -457,7 +461,9 @@ export class ImageFleet extends Construct {
       secureBootEnabled: securityType === SecurityType.TRUSTED_LAUNCH,
       vtpmEnabled: securityType === SecurityType.TRUSTED_LAUNCH,
       provisionVmAgent: true,
-      dependsOn: [nsgAssociation, ...image.imageDependables],
+      // Patched by the next image rolling out, not by Windows Update restarting VMs on its own (lib/private/patching.ts).
+      ...NO_SELF_PATCHING_VM,
+      dependsOn: [nsgAssociation, ...imageDependables],
       lifecycle: rollout,
     });
 

@@ -18,10 +18,12 @@ import {
   subnetPrefixLengthFor, usableSubnetAddresses,
 } from './private/azure-names';
 import { adminPassword } from './private/credentials';
+import { inStackOf } from './private/dependencies';
 import { checkVmSizeForImage, kindOf, registerDeployments } from './private/image-use';
 import { managementAccess } from './private/management-access';
 import { AZURE_RESOURCE, claimCreatedResourceGroup, claimNames, NameClaim, resourceGroupScope } from './private/name-claims';
 import { environmentNumber, operatorStep, subscriptionOf } from './private/operator-step';
+import { NO_SELF_PATCHING_SCALE_SET } from './private/patching';
 import { planBlock } from './private/purchase-plan';
 import { checkResourceGroup, placeResourceGroup } from './private/resource-group';
 import { scaleSetBindings } from './private/scale-set-bindings';
@@ -481,6 +483,9 @@ export class ImageScaleSet extends Construct {
       secureBootEnabled: securityType === SecurityType.TRUSTED_LAUNCH,
       vtpmEnabled: securityType === SecurityType.TRUSTED_LAUNCH,
       provisionVmAgent: true,
+      // Patched by the next image through the rolling upgrade, and Azure refuses Windows Update on its own with automatic
+      // OS upgrade (lib/private/patching.ts).
+      ...NO_SELF_PATCHING_SCALE_SET,
       // Exactly `count` VMs are made (no extra ones deleted afterwards), and the set may grow past 100 instances.
       overprovision: false,
       singlePlacementGroup: false,
@@ -507,7 +512,8 @@ export class ImageScaleSet extends Construct {
       } : undefined,
       // Azure uses a probe for a scale set's health only once a load-balancing rule refers to it; the outbound rule
       // first, so the instances have outbound access from their first boot.
-      dependsOn: [this.loadBalancingRule, this.outboundRule, ...image.imageDependables],
+      // An image of another stack is waited for through its id (lib/private/dependencies.ts).
+      dependsOn: [this.loadBalancingRule, this.outboundRule, ...inStackOf(this, image.imageDependables)],
     });
 
     this.publicIpAddress = this.publicIp.ipAddress;

@@ -87,7 +87,10 @@ export class MarketplaceImage {
     return MarketplaceImage.windowsServer('2022-datacenter-g2', version);
   }
 
-  /** Windows Server 2022 Datacenter: Azure Edition, Gen2 (hotpatch capable). */
+  /**
+   * Windows Server 2022 Datacenter: Azure Edition, Gen2. A `GoldenVm` builds it with patch mode Manual, hotpatching off;
+   * the SKUs that azurerm creates only with platform patching (`-core`, `-hotpatch`, the 2025 Azure Edition) it refuses.
+   */
   public static windowsServer2022DatacenterAzureEdition(version: string = 'latest'): MarketplaceImage {
     return MarketplaceImage.windowsServer('2022-datacenter-azure-edition', version);
   }

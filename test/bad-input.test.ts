@@ -262,6 +262,9 @@ const REJECTED: RejectedRow[] = [
   rejects('GalleryImageVersion', 'publishTimeoutMinutes', 10, (s, v) => galleryImageVersion(s, { publishTimeoutMinutes: v })),
   rejects('GalleryImageVersion', 'canary.timeoutMinutes', 121, (s, v) => galleryImageVersion(s, { canary: { timeoutMinutes: v } })),
   rejects('GalleryImageVersion', 'canary.url', 'localhost/', (s, v) => galleryImageVersion(s, { canary: { url: v } })),
+  // Fetched inside the canary, which must find its own computer name on the page: another host can never pass.
+  rejects('GalleryImageVersion', 'canary.url', 'http://www.example.com/', (s, v) => galleryImageVersion(s, { canary: { url: v } })),
+  rejects('GalleryImageVersion', 'canary.url', 'https://10.0.0.4:8443/health', (s, v) => galleryImageVersion(s, { canary: { url: v } })),
   rejects('GalleryImageVersion', 'galleryImage', ImageSecurityType.STANDARD, (s) => galleryImageVersion(s, {}, { securityType: ImageSecurityType.STANDARD })),
 ];
 

@@ -3,10 +3,12 @@ import * as os from 'os';
 import * as path from 'path';
 import { Fn, TerraformOutput, TerraformStack, TerraformVariable, Token } from 'cdktf';
 import {
-  GeneralizedImage, GeneralizedImageProps, GoldenVm, GoldenVmProps, HyperVGeneration, MarketplaceImage, OsType,
+  GalleryImageVersion, GeneralizedImage, GeneralizedImageProps, GoldenVm, GoldenVmProps, HyperVGeneration, MarketplaceImage, OsType, SecurityType,
 } from '../lib';
+import { galleryImageVersionProps } from './util/builders';
 import { goldenVmProps } from './util/constructs';
 import { synthToDirectory } from './util/generalize-stack';
+import { synthesize } from './util/refusal';
 import { addressAt, addressOf, resourceAt, resourcesOf, synthStack } from './util/synth';
 import { SCRIPTS_DIRECTORY } from '../lib/private/scripts';
 
@@ -262,5 +264,26 @@ describe('GeneralizedImage', () => {
       expect(() => synthImage({ imageName: '-img', resourceGroupName: 'rg.', timeouts: { sysprepMinutes: 0, deallocateMinutes: 100 } }))
         .toThrow(/GeneralizedImage 'stack\/Image': 4 invalid props:\n  - imageName: .*\n  - resourceGroupName: .*\n  - timeouts\.sysprepMinutes: .*\n  - timeouts\.deallocateMinutes: /);
     });
+  });
+});
+
+describe('GeneralizedImage without a managed image', () => {
+  test('is refused at synth when no GalleryImageVersion publishes it: the bake would publish nothing', () => {
+    for (const buildProps of [{ securityType: SecurityType.TRUSTED_LAUNCH }, {}]) {
+      const result = synthesize((stack) => {
+        const vm = new GoldenVm(stack, 'BuildVm', goldenVmProps(buildProps));
+        new GeneralizedImage(stack, 'Image', { vm, managedImage: buildProps.securityType === undefined ? false : undefined });
+      });
+      expect(result.error?.message).toMatch(/GeneralizedImage 'stack\/Image': 1 invalid prop:\n  - vm: 'vm-golden' would be built, generalized and left unused: .*no GalleryImageVersion publishes this build.*Fix: publish it with new GalleryImageVersion/);
+      expect(result.jsonFiles).toEqual([]);
+    }
+  });
+
+  test('synthesizes when a GalleryImageVersion publishes it', () => {
+    const result = synthesize((stack) => {
+      new GalleryImageVersion(stack, 'Version', galleryImageVersionProps(stack));
+    });
+    expect(result.error).toBeUndefined();
+    expect(result.jsonFiles).toEqual(['stacks/stack/cdk.tf.json']);
   });
 });

@@ -501,4 +501,30 @@ describe('GoldenImageChecks.applyTo', () => {
     }
     expect(errors).toBe(1);
   });
+
+  test('reports each finding once with applyTo(app) and a per-stack aspect of its own, in either order', () => {
+    for (const applyFirst of [true, false]) {
+      const app = Testing.app();
+      const stack = new TerraformStack(app, 'web');
+      openRdp(stack);
+      new GoldenVm(stack, 'BuildVm', goldenVmProps({ publicIp: true }));
+      if (applyFirst) {
+        GoldenImageChecks.applyTo(app);
+      }
+      Aspects.of(stack).add(new GoldenImageChecks());
+      if (!applyFirst) {
+        GoldenImageChecks.applyTo(app);
+      }
+      expect(checks(stack)).toBe(applyFirst ? 2 : 1);
+      let message = '';
+      try {
+        app.synth();
+      } catch (e: any) {
+        message = String(e.message);
+      }
+      expect((message.match(/ManagementPortOpen/g) ?? []).length).toBe(1);
+      const warnings = stack.node.findAll().flatMap((c) => c.node.metadata).filter((m) => String(m.data).includes('BuildVmPublicIp'));
+      expect(warnings).toHaveLength(1);
+    }
+  });
 });

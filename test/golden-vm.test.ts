@@ -36,6 +36,24 @@ describe('GoldenVm', () => {
     expect(vm.network_interface_ids).toEqual([`\${${addressOf(parsed, 'azurerm_network_interface')}.id}`]);
   });
 
+  test('keeps Windows Update off on the build VM (patch mode Manual, automatic updates off), recorded in the build spec', () => {
+    const { parsed } = synthVm();
+    const vm = onlyResource(parsed, 'azurerm_windows_virtual_machine');
+    expect(vm.patch_mode).toBe('Manual');
+    // Left out, azurerm sends enableAutomaticUpdates = true, and Azure refuses Manual with it (PatchSettings.patchMode).
+    expect(vm.automatic_updates_enabled).toBe(false);
+    // The VM ignores changes of its own arguments: the spec is what replaces it when they change.
+    expect(resourceAt(parsed, 'terraform_data', 'BuildVm/BuildSpec').triggers_replace).toMatchObject({
+      patch_mode: 'Manual', automatic_updates_enabled: false,
+    });
+  });
+
+  test('builds from Azure Edition without hotpatch, whose patching can be manual', () => {
+    const vm = onlyResource(synthVm({ image: MarketplaceImage.windowsServer2022DatacenterAzureEdition() }).parsed, 'azurerm_windows_virtual_machine');
+    expect(vm.source_image_reference.sku).toBe('2022-datacenter-azure-edition');
+    expect(vm.patch_mode).toBe('Manual');
+  });
+
   test('generates the admin password in Terraform and never writes it to the JSON', () => {
     const { parsed, json } = synthVm();
     const vm = onlyResource(parsed, 'azurerm_windows_virtual_machine');
@@ -224,6 +242,11 @@ describe('GoldenVm', () => {
       ['subnet outside the address space', { addressSpace: '10.1.0.0/16', subnetPrefix: '10.2.0.0/24' }, /subnetPrefix: '10.2.0.0\/24' is not inside addressSpace '10.1.0.0\/16'/],
       ['network props with a given subnet', { subnetId: '/subscriptions/s/x', addressSpace: '10.1.0.0/16' }, /addressSpace: '10.1.0.0\/16' only applies to the network GoldenVm creates.*Fix: remove addressSpace, or remove subnetId/],
       ['setup timeout', { setupTimeoutMinutes: 721 }, /setupTimeoutMinutes: 721 is not a whole number of minutes between 5 and 720/],
+      // azurerm creates VMs from hotpatch images only with patch_mode AutomaticByPlatform (shared_schema.go:708 at v4.55.0).
+      ['hotpatch image', { image: MarketplaceImage.fromUrn('MicrosoftWindowsServer:WindowsServer:2022-datacenter-azure-edition-hotpatch:latest') },
+        /image: 'MicrosoftWindowsServer:WindowsServer:2022-datacenter-azure-edition-hotpatch:latest' is a hotpatch image: azurerm creates VMs from it only with patch_mode AutomaticByPlatform.*Fix: build from the same release without hotpatch, e.g. 'MicrosoftWindowsServer:WindowsServer:2022-datacenter-g2:latest'/],
+      ['hotpatch image in another case', { image: MarketplaceImage.fromUrn('MicrosoftWindowsServer:WindowsServer:2025-Datacenter-Azure-Edition:20348.1.1') },
+        /image: .*2025-Datacenter-Azure-Edition:20348.1.1' is a hotpatch image.*Fix: .*'MicrosoftWindowsServer:WindowsServer:2025-datacenter-g2:20348.1.1'/],
     ])('%s', (_, overrides, message) => {
       expect(() => synthVm(overrides)).toThrow(message);
     });

@@ -85,6 +85,18 @@ describe('ImageCopy', () => {
       expect(onlyResource(parsed, 'azurerm_managed_disk').name).toBe(`img-golden-\${${revision}.output}-osdisk`);
       expect(onlyResource(parsed, 'azurerm_image').name).toBe(`img-golden-\${${revision}.output}`);
     });
+
+    test('to another region: a rebuild makes the new copy before it deletes the old one (create before destroy)', () => {
+      // Named by the revision, every build's version, disk and image are replaced on a rebuild: old first would delete
+      // the copy the fleet runs on at the start of the apply, and a failed build would leave none.
+      const { parsed } = synthBuildCopy({ location: 'northeurope' });
+      for (const type of ['azurerm_shared_image_version', 'azurerm_managed_disk', 'azurerm_image']) {
+        expect([type, onlyResource(parsed, type).lifecycle]).toEqual([type, { create_before_destroy: true }]);
+      }
+      // The gallery and the definition serve every build: never replaced by one.
+      expect(onlyResource(parsed, 'azurerm_shared_image_gallery').lifecycle).toBeUndefined();
+      expect(onlyResource(parsed, 'azurerm_shared_image').lifecycle).toBeUndefined();
+    });
   });
 
   describe('within the region, from the source OS disk', () => {
@@ -254,6 +266,9 @@ describe('ImageCopy', () => {
       });
       expect(onlyResource(parsed, 'azurerm_shared_image_gallery').name).toBe('gal_golden');
       expect(onlyResource(parsed, 'azurerm_shared_image_version').timeouts).toEqual({ create: '240m' });
+      // A copy of an image made elsewhere keeps its names, which Azure cannot hold twice: replaced old first.
+      expect(onlyResource(parsed, 'azurerm_shared_image_version').lifecycle).toBeUndefined();
+      expect(onlyResource(parsed, 'azurerm_image').lifecycle).toBeUndefined();
       for (const type of [...GALLERY_TYPES, 'azurerm_image']) {
         expect(onlyResource(parsed, type).tags).toEqual(tags);
       }

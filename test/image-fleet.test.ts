@@ -107,6 +107,13 @@ describe('ImageFleet', () => {
     }
   });
 
+  test('Windows Update stays off on the VMs: patch mode Manual, which Azure allows only with automatic updates off', () => {
+    const vm = onlyResource(synthFleet().parsed, 'azurerm_windows_virtual_machine');
+    expect(vm.patch_mode).toBe('Manual');
+    // Left out, azurerm sends enableAutomaticUpdates = true, and Azure refuses Manual with it (PatchSettings.patchMode).
+    expect(vm.automatic_updates_enabled).toBe(false);
+  });
+
   test('gives each VM its own NIC and static Standard public IP, and the NSG to every NIC', () => {
     const { parsed } = synthFleet();
     const revision = `\${substr(sha1("${IMAGE_ID}"), 0, 6)}`;

@@ -289,6 +289,15 @@ describe('ImageScaleSet: images', () => {
     expect(vmssOf(synthScaleSet({ imageChoice: 'latest', automaticOsUpgrade: false }).parsed).automatic_os_upgrade_policy).toBeUndefined();
   });
 
+  test('Windows Update stays off on the instances, with automatic OS upgrade (Azure refuses both) and without', () => {
+    // azurerm defaults enable_automatic_updates to true and always sends it; Azure refuses it with automatic OS upgrade
+    // (AutomaticOSUpgradePolicy.enableAutomaticOSUpgrade, Compute REST API). Without it too: the next image patches.
+    expect(vmssOf(synthScaleSet({ imageChoice: 'latest' }).parsed)).toMatchObject({
+      automatic_os_upgrade_policy: { enable_automatic_os_upgrade: true }, enable_automatic_updates: false,
+    });
+    expect(vmssOf(synthScaleSet().parsed).enable_automatic_updates).toBe(false);
+  });
+
   test('Trusted Launch follows a TrustedLaunch image: Secure Boot and vTPM on', () => {
     const { parsed, scaleSet } = synthScaleSet({ imageChoice: 'trusted-latest' });
     expect(vmssOf(parsed)).toMatchObject({ secure_boot_enabled: true, vtpm_enabled: true });

@@ -6,6 +6,7 @@
  * and stacks known to deploy to different subscriptions are accepted.
  */
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
+import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import { App, TerraformStack, TerraformVariable } from 'cdktf';
 import {
   FleetRollout, GalleryImage, GalleryImageProps, GalleryImageVersion, GeneralizedImage, GeneralizedImageProps, GoldenVm, GoldenVmProps,
@@ -219,6 +220,29 @@ const REFUSED: Array<[string, Refusal]> = [
       copy(s, 'Second', image, { location: 'northeurope' });
     },
     mentions: [/the gallery 'img_vm_golden_copy' in resource group 'rg-images'/],
+  }],
+  ['two copies of one build into a group given as a token (rg.name read twice: two token strings, one group)', {
+    construct: 'ImageCopy',
+    prop: "imageName (the source's line)",
+    value: 'img-vm-golden',
+    build: (s) => {
+      const group = new ResourceGroup(s, 'Images', { name: 'rg-images', location: 'westeurope' });
+      const image = build(s, 'Golden');
+      copy(s, 'First', image, { resourceGroupName: group.name });
+      copy(s, 'Second', image, { resourceGroupName: group.name });
+    },
+    mentions: [/the image line 'img-vm-golden' in the resource group given as the same token/],
+  }],
+  ["a build's copy within the region and one through the gallery into one group: both name images <line>-<revision>", {
+    construct: 'ImageCopy',
+    prop: "imageName (the source's line)",
+    value: 'img-vm-golden',
+    build: (s) => {
+      const image = build(s, 'Golden');
+      copy(s, 'Disk', image, { method: ImageCopyMethod.OS_DISK });
+      copy(s, 'Gallery', image, { method: ImageCopyMethod.COMPUTE_GALLERY });
+    },
+    mentions: [/the image line 'img-vm-golden' in resource group 'rg-images', which ImageCopy 'stack\/Disk'/],
   }],
   ["a copy's gallery named like an ImageGallery", {
     construct: 'ImageCopy',

@@ -11,12 +11,12 @@
  *   `ARM_SUBSCRIPTION_ID` or the Azure CLI's). A stack whose provider is created after the construct, or names another
  *   subscription, is compared with no other stack: a false alarm would block a valid program.
  *
- * A resource group given as a literal is compared by its lower-case name; one given as a token matches only the same
- * token string (e.g. `vm.resourceGroupName` passed on), or the group it names when a construct of this library created
- * it (`rememberResourceGroup`). Names that are tokens are skipped (unknown until apply).
+ * A resource group given as a literal is compared by its lower-case name; one given as a token matches the same
+ * reference (`rg.name` read twice: cdktf makes a new token string at every read, so the strings differ), or the group it
+ * names when a construct of this library created it (`rememberResourceGroup`). Names that are tokens are skipped (unknown until apply).
  */
 import type { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
-import { TerraformProvider, TerraformStack, Token } from 'cdktf';
+import { TerraformProvider, TerraformStack, Token, Tokenization } from 'cdktf';
 import { IConstruct } from 'constructs';
 import { PropsValidator } from './validation';
 
@@ -81,15 +81,43 @@ const groupTokens = new Map<string, string>();
 /** Records that `token` (a created group's `name` attribute) names the group `name`, so claims in both agree. */
 export function rememberResourceGroup(token: string, name: string): void {
   if (Token.isUnresolved(token) && !Token.isUnresolved(name)) {
-    groupTokens.set(token, name);
+    groupTokens.set(tokenIdentity(token), name);
   }
 }
 
-/** The names of a resource group: its lower-case name, or the token string for a group known only at apply. */
+/**
+ * What a token stands for: the Terraform address of the attribute it reads (with the stack it belongs to) when it is one
+ * reference, e.g. `azurerm_resource_group.Rg.name` for `rg.name`; else the token string itself. cdktf makes a new token
+ * string at every read of an attribute, over one reference object that keeps its address (`identifier`, cdktf's
+ * `Reference` in lib/tfExpression.js) and its stack (`originStack`).
+ */
+function tokenIdentity(token: string): string {
+  const fragments = Tokenization.reverseString(token);
+  const reference = fragments.length === 1 ? fragments.firstToken as { identifier?: unknown; originStack?: IConstruct } | undefined : undefined;
+  if (typeof reference?.identifier !== 'string' || reference.originStack === undefined) {
+    return token;
+  }
+  return `stack-${numberOf(reference.originStack)}:${reference.identifier}`;
+}
+
+/** A number per stack object: two apps in one process (tests, a program with several) may have equal stack paths. */
+const stackNumbers = new WeakMap<IConstruct, number>();
+let stacksNumbered = 0;
+
+function numberOf(stack: IConstruct): number {
+  let number = stackNumbers.get(stack);
+  if (number === undefined) {
+    number = ++stacksNumbered;
+    stackNumbers.set(stack, number);
+  }
+  return number;
+}
+
+/** The names of a resource group: its lower-case name, or what its token reads for a group known only at apply. */
 export function resourceGroupScope(resourceGroupName: string): NameScope {
-  const name = groupTokens.get(resourceGroupName) ?? resourceGroupName;
+  const name = (Token.isUnresolved(resourceGroupName) ? groupTokens.get(tokenIdentity(resourceGroupName)) : undefined) ?? resourceGroupName;
   if (Token.isUnresolved(name)) {
-    return { key: `group-token:${name}`, description: 'the resource group given as the same token' };
+    return { key: `group-token:${tokenIdentity(name)}`, description: 'the resource group given as the same token' };
   }
   return { key: `group:${name.toLowerCase()}`, description: `resource group '${name}'` };
 }

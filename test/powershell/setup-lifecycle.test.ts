@@ -313,7 +313,12 @@ describeWithPwsh('setup-finish.ps1', () => {
   test.each<[string, Record<string, Record<string, unknown>>, string]>([
     ['servicing', { 'HKLM:\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Component Based Servicing\\RebootPending': {} }, 'REBOOT-PENDING ComponentBasedServicing'],
     ['Windows Update', { 'HKLM:\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\WindowsUpdate\\Auto Update\\RebootRequired': {} }, 'REBOOT-PENDING WindowsUpdate'],
-    ['file renames', { 'HKLM:\\SYSTEM\\CurrentControlSet\\Control\\Session Manager': { PendingFileRenameOperations: ['\\??\\C:\\a', ''] } }, 'REBOOT-PENDING PendingFileRenameOperations'],
+    // Alone, it comes back after every boot (Windows and its services set it again): a restart for it never ends.
+    ['file renames alone (no restart)', { 'HKLM:\\SYSTEM\\CurrentControlSet\\Control\\Session Manager': { PendingFileRenameOperations: ['\\??\\C:\\a', ''] } }, 'CLEAN'],
+    ['file renames beside servicing', {
+      'HKLM:\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Component Based Servicing\\RebootPending': {},
+      'HKLM:\\SYSTEM\\CurrentControlSet\\Control\\Session Manager': { PendingFileRenameOperations: ['\\??\\C:\\a'] },
+    }, 'REBOOT-PENDING ComponentBasedServicing,PendingFileRenameOperations'],
     ['no file renames (empty values)', { 'HKLM:\\SYSTEM\\CurrentControlSet\\Control\\Session Manager': { PendingFileRenameOperations: ['', ''] } }, 'CLEAN'],
     ['all three', {
       'HKLM:\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Component Based Servicing\\RebootPending': {},

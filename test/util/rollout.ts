@@ -20,8 +20,10 @@ import { terraform } from './terraform';
  * references to resources without a stand-in (a VM's admin_password, a `random_password` that never changes).
  */
 const FORCE_NEW: Record<string, string[]> = {
+  // automatic_updates_enabled: "Changing property 'windowsConfiguration.enableAutomaticUpdates' is not allowed"
+  // (windows_virtual_machine_resource.go:247 at v4.55.0).
   azurerm_windows_virtual_machine: ['name', 'resource_group_name', 'location', 'computer_name', 'admin_username',
-    'source_image_id', 'secure_boot_enabled', 'vtpm_enabled', 'provision_vm_agent'],
+    'source_image_id', 'secure_boot_enabled', 'vtpm_enabled', 'provision_vm_agent', 'automatic_updates_enabled'],
   azurerm_network_interface: ['name', 'resource_group_name', 'location'],
   azurerm_public_ip: ['name', 'resource_group_name', 'location', 'sku'],
   azurerm_network_interface_security_group_association: ['network_interface_id', 'network_security_group_id'],

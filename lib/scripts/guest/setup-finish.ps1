@@ -87,8 +87,14 @@ try {
     Write-Output "removed $CustomDataPath"
   }
   $reasons = @(Get-PendingRebootReasons)
-  if ($reasons.Count -gt 0) {
+  # PendingFileRenameOperations alone is no pending restart: Windows and its services (the guest agent's updates, the
+  # Defender platform) set it again after every boot, so restarting for it never ends. It is one only beside the
+  # servicing stack's or Windows Update's own flag, and is named then.
+  if (@($reasons | Where-Object { $_ -ne 'PendingFileRenameOperations' }).Count -gt 0) {
     Write-Result "REBOOT-PENDING $($reasons -join ',')"
+  } elseif ($reasons.Count -gt 0) {
+    Write-Output 'PendingFileRenameOperations is set, with no servicing or Windows Update restart pending: not restarting for it'
+    Write-Result 'CLEAN'
   } else {
     Write-Result 'CLEAN'
   }
