@@ -5,23 +5,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App } from 'cdktf';
-import { buildApp as existingImage } from '../examples/existing-image/main';
-import { buildApp as galleryTrustedLaunch } from '../examples/gallery-trusted-launch/main';
-import { buildApp as goldenImage } from '../examples/golden-image/main';
-import { buildApp as scaleSet } from '../examples/scale-set/main';
-import { buildApp as testingApp } from '../examples/testing/app';
-
-const EXAMPLES: Array<[string, (app: App) => App, string[]]> = [
-  ['golden-image', goldenImage, ['golden-image', 'golden-fleet']],
-  ['existing-image', existingImage, ['fleet-from-existing-image']],
-  ['gallery-trusted-launch', galleryTrustedLaunch, ['gallery-image', 'gallery-fleet']],
-  ['scale-set', scaleSet, ['golden-image', 'web-scale-set']],
-  ['testing', (app) => {
-    testingApp(app);
-    return app;
-  }, ['testing-images', 'testing-web']],
-];
+import { BUNDLED_EXAMPLES, SynthesizedApp, synthApp } from './util/examples';
 
 // Secrets a deploying machine holds: none may reach the synthesized output.
 const CANARIES: Record<string, string> = {
@@ -31,22 +15,6 @@ const CANARIES: Record<string, string> = {
   TF_VAR_admin_password: 'canary-admin-password-4d5e',
 };
 const SECRET_KEY = /(password|passwd|secret|token|private_key|access_key|sas_url|connection_string)/i;
-
-function synth(build: (app: App) => App): { outdir: string; files: Map<string, string> } {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'golden-examples-'));
-  build(new App({ outdir, stackTraces: false })).synth();
-  const files = new Map<string, string>();
-  const walk = (dir: string) => fs.readdirSync(dir, { withFileTypes: true }).forEach((e) => {
-    const full = path.join(dir, e.name);
-    if (e.isDirectory()) {
-      walk(full);
-    } else {
-      files.set(path.relative(outdir, full), fs.readFileSync(full, 'utf8'));
-    }
-  });
-  walk(outdir);
-  return { outdir, files };
-}
 
 /** Every `key: "literal"` pair in a JSON document whose key names a secret. */
 function literalSecrets(node: unknown, trail: string[] = []): string[] {
@@ -65,8 +33,8 @@ function literalSecrets(node: unknown, trail: string[] = []): string[] {
   return [];
 }
 
-describe.each(EXAMPLES)('examples/%s', (_name, build, stacks) => {
-  let result: { outdir: string; files: Map<string, string> };
+describe.each(BUNDLED_EXAMPLES)('examples/$name', ({ buildApp, stacks }) => {
+  let result: SynthesizedApp;
   const saved: Record<string, string | undefined> = {};
 
   beforeAll(() => {
@@ -74,7 +42,7 @@ describe.each(EXAMPLES)('examples/%s', (_name, build, stacks) => {
       saved[k] = process.env[k];
       process.env[k] = v;
     }
-    result = synth(build);
+    result = synthApp(buildApp);
   });
   afterAll(() => {
     for (const [k, v] of Object.entries(saved)) {
@@ -122,7 +90,7 @@ describe.each(EXAMPLES)('examples/%s', (_name, build, stacks) => {
   });
 
   test('gives the same bytes when synthesized again', () => {
-    const again = synth(build);
+    const again = synthApp(buildApp);
     try {
       expect([...again.files.entries()]).toEqual([...result.files.entries()]);
     } finally {

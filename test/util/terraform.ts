@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'child_process';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -10,16 +10,37 @@ export function hasTerraform(): boolean {
 
 const TERRAFORM_ENV = { ...process.env, CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1', TF_INPUT: '0' };
 
+/** What one `terraform` command did: its exit code and both its streams. */
+export interface TerraformRun {
+  readonly status: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * `terraform <args>` in `dir`, whatever its exit code: for commands whose failure is itself the answer
+ * (`validate -json` exits 1 for an invalid configuration and still prints its JSON). Throws only when Terraform
+ * did not run to an exit code (not on PATH, killed by a signal, output beyond the buffer).
+ */
+export function runTerraform(dir: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): TerraformRun {
+  const result = spawnSync('terraform', [...args, '-no-color'], {
+    // Outputs of a 9999-VM fleet's names fill megabytes.
+    cwd: dir, env: { ...TERRAFORM_ENV, ...extraEnv }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024,
+  });
+  if (result.error || result.status === null) {
+    const reason = result.error?.message ?? `killed by ${result.signal}`;
+    throw new Error(`terraform ${args.join(' ')} did not run in ${dir} (${reason}):\n${result.stdout ?? ''}\n${result.stderr ?? ''}`);
+  }
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
 /** Plain output of `terraform <args>` in `dir`; throws with Terraform's exit code and both its streams on failure. */
 export function terraform(dir: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): string {
-  try {
-    return execFileSync('terraform', [...args, '-no-color'], {
-      // Outputs of a 9999-VM fleet's names fill megabytes.
-      cwd: dir, env: { ...TERRAFORM_ENV, ...extraEnv }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024,
-    });
-  } catch (e: any) {
-    throw new Error(`terraform ${args.join(' ')} failed in ${dir} (exit ${e.status}):\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
+  const run = runTerraform(dir, args, extraEnv);
+  if (run.status !== 0) {
+    throw new Error(`terraform ${args.join(' ')} failed in ${dir} (exit ${run.status}):\n${run.stdout}\n${run.stderr}`);
   }
+  return run.stdout;
 }
 
 /**
@@ -38,4 +59,102 @@ export function evaluate(locals: Record<string, unknown>, expressions: Record<st
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** How a machine gives Terraform the real providers: the advice of every failure to install them. */
+export const PROVIDER_SETUP_ADVICE = [
+  'Terraform takes providers from wherever it is configured to: the registry (registry.terraform.io, needs internet',
+  'access) or the CLI configuration in TF_CLI_CONFIG_FILE (e.g. a filesystem mirror). On this project\'s offline',
+  'machines, from the repository root: export TF_CLI_CONFIG_FILE="$(../shared/terraform/mirror.sh)"',
+  '(see ../shared/terraform/README.md there; .ci/run does this).',
+].join('\n');
+
+/** Providers installed once for many configurations (see `installProviders`). */
+export interface SharedProviders {
+  /** The plugin cache (TF_PLUGIN_CACHE_DIR) holding them. */
+  readonly pluginCacheDir: string;
+  /** The dependency lock file that records their checksums. */
+  readonly lockFile: string;
+}
+
+/**
+ * Installs the given providers (a `required_providers` block) once into a plugin cache under `workDir`, taking them
+ * from wherever Terraform is configured to (the registry, or TF_CLI_CONFIG_FILE); throws with
+ * `PROVIDER_SETUP_ADVICE` and Terraform's own output when it cannot.
+ */
+export function installProviders(workDir: string, requiredProviders: Record<string, unknown>): SharedProviders {
+  if (!hasTerraform()) {
+    throw new Error(`No terraform binary runs from PATH: install Terraform (1.11 on this project's machines).\n${PROVIDER_SETUP_ADVICE}`);
+  }
+  const pluginCacheDir = path.join(workDir, 'plugin-cache');
+  const providersDir = path.join(workDir, 'providers');
+  // Terraform never creates the plugin cache directory itself.
+  fs.mkdirSync(pluginCacheDir, { recursive: true });
+  fs.mkdirSync(providersDir, { recursive: true });
+  fs.writeFileSync(path.join(providersDir, 'main.tf.json'), JSON.stringify({ terraform: { required_providers: requiredProviders } }, null, 2));
+  const init = runTerraform(providersDir, ['init', '-backend=false'], { TF_PLUGIN_CACHE_DIR: pluginCacheDir });
+  if (init.status !== 0) {
+    throw new Error(`terraform init could not install the providers ${JSON.stringify(requiredProviders)}.\n${PROVIDER_SETUP_ADVICE}\n\n`
+      + `terraform init said (exit ${init.status}):\n${init.stdout}\n${init.stderr}`);
+  }
+  return { pluginCacheDir, lockFile: path.join(providersDir, '.terraform.lock.hcl') };
+}
+
+/**
+ * `terraform init -backend=false` in `dir` from the shared providers: the configuration gets links into the plugin
+ * cache, not another copy or download of them. Since Terraform 1.4 a cache entry is used only when the
+ * configuration's lock file already holds its checksum (hashicorp/terraform d0a35c60, "providercache: Ignore
+ * lock-mismatching global cache entries"; its fixture internal/command/e2etest/testdata/plugin-cache); without one,
+ * every init installs from the origin again: azurerm (200 MB unpacked) downloaded once per stack from the registry.
+ * So the shared lock file goes in first (init drops the entries of providers a configuration does not use; seen
+ * here: "Using hashicorp/azurerm v4.55.0 from the shared cache directory"). No backend: validation reads no state, and
+ * a stack's own backend (the examples' relative local paths) stays unconfigured.
+ */
+export function initFromSharedProviders(dir: string, providers: SharedProviders): void {
+  fs.copyFileSync(providers.lockFile, path.join(dir, '.terraform.lock.hcl'));
+  const init = runTerraform(dir, ['init', '-backend=false'], { TF_PLUGIN_CACHE_DIR: providers.pluginCacheDir });
+  if (init.status !== 0) {
+    throw new Error(`terraform init -backend=false failed in ${dir} (exit ${init.status}).\n${PROVIDER_SETUP_ADVICE}\n\n`
+      + `terraform init said:\n${init.stdout}\n${init.stderr}`);
+  }
+}
+
+/** A diagnostic of `terraform validate -json`, the fields a failure message shows. */
+export interface Diagnostic {
+  readonly severity: 'error' | 'warning';
+  readonly summary: string;
+  readonly detail: string;
+  /** The resource it is about, when it is about one. */
+  readonly address?: string;
+  readonly snippet?: { readonly context?: string; readonly code?: string };
+}
+
+/** The verdict of `terraform validate -json`. */
+export interface Validation {
+  readonly valid: boolean;
+  readonly diagnostics: Diagnostic[];
+}
+
+/**
+ * `terraform validate -json` in an initialized directory: the configuration checked against the providers' schemas
+ * and the providers' own argument validation, offline (no credentials, no state, no API call).
+ */
+export function validate(dir: string, extraEnv: NodeJS.ProcessEnv = {}): Validation {
+  const run = runTerraform(dir, ['validate', '-json'], extraEnv);
+  // The verdict is on stdout for a valid (exit 0) and an invalid (exit 1) configuration alike; no JSON means
+  // Terraform itself failed.
+  let verdict: { valid: boolean; diagnostics?: Diagnostic[] };
+  try {
+    verdict = JSON.parse(run.stdout);
+  } catch {
+    throw new Error(`terraform validate -json printed no verdict in ${dir} (exit ${run.status}):\n${run.stdout}\n${run.stderr}`);
+  }
+  return { valid: verdict.valid, diagnostics: verdict.diagnostics ?? [] };
+}
+
+/** One diagnostic as a line or two for a failure message: severity, resource, summary, detail and the offending line. */
+export function describeDiagnostic(diagnostic: Diagnostic): string {
+  const where = [diagnostic.address ?? diagnostic.snippet?.context, diagnostic.snippet?.code?.trim()].filter(Boolean).join(': ');
+  const detail = diagnostic.detail ? ` (${diagnostic.detail.replace(/\s+/g, ' ')})` : '';
+  return `${diagnostic.severity}: ${diagnostic.summary}${detail}${where ? ` at ${where}` : ''}`;
 }

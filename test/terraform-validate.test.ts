@@ -1,0 +1,131 @@
+/**
+ * The `terraform validate` tier: every stack of every bundled example, and the seed stack of the operator-script
+ * tests, checked by real Terraform with the real azurerm and random providers, offline. Validate checks every
+ * resource and data source type, argument and nested block against the providers' schemas, and every literal value
+ * against the providers' own validation (allowed values, formats); it reads no state and calls no API, so
+ * `terraform_remote_state` of another stack is fine unread.
+ *
+ * Providers come from wherever Terraform is configured to take them (TF_CLI_CONFIG_FILE, or the registry), never
+ * from a path written here: .ci/run points TF_CLI_CONFIG_FILE at the shared mirror on this project's offline
+ * machines, and a user with internet gets the same providers from the registry. A machine that cannot install them
+ * fails this file, saying how to configure them: no skipping, since a skipped tier would pass without checking.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { BUNDLED_EXAMPLES, synthApp } from './util/examples';
+import { synthSeedStack } from './util/generalize-stack';
+import { onlyResource } from './util/synth';
+import { describeDiagnostic, initFromSharedProviders, installProviders, SharedProviders, validate } from './util/terraform';
+
+// One stack's init and validate took 2.4-4.5 s here (2 cores, load average 7-10), nearly all of it azurerm's
+// 200 MB binary starting and serving its schema; a minute leaves room for a busier CI machine.
+const STACK_TIMEOUT_MS = 60_000;
+// Synthesizing the apps takes seconds; installing the providers from the registry downloads about 60 MB.
+const SETUP_TIMEOUT_MS = 300_000;
+
+/** An app the tests synthesize whole, as `cdktf synth` does, and the stacks it writes. */
+interface AppUnderTest {
+  readonly title: string;
+  readonly stacks: string[];
+  /** Synthesizes into a fresh outdir and returns it. */
+  readonly synthesize: () => string;
+}
+
+const APPS: AppUnderTest[] = [
+  ...BUNDLED_EXAMPLES.map((example) => ({
+    title: `examples/${example.name}`,
+    stacks: example.stacks,
+    synthesize: () => synthApp(example.buildApp).outdir,
+  })),
+  // GoldenVm and GeneralizedImage alone, with literal names in a given resource group: the stack the operator-script
+  // and terraform-apply tests run (test/util/generalize-stack.ts).
+  { title: 'seed stack of the operator-script tests', stacks: ['golden'], synthesize: () => synthSeedStack().outdir },
+];
+
+let workDir: string;
+let providers: SharedProviders;
+const outdirs = new Map<string, string>();
+
+const stackDirectory = (app: AppUnderTest, stack: string) => path.join(outdirs.get(app.title)!, 'stacks', stack);
+
+/** The `required_providers` of every stack, merged; stacks that disagree on a provider cannot share one install. */
+function requiredProvidersOf(directories: string[]): Record<string, unknown> {
+  const merged: Record<string, unknown> = {};
+  for (const directory of directories) {
+    const stack = JSON.parse(fs.readFileSync(path.join(directory, 'cdk.tf.json'), 'utf8'));
+    for (const [name, requirement] of Object.entries<unknown>(stack.terraform?.required_providers ?? {})) {
+      if (name in merged && JSON.stringify(merged[name]) !== JSON.stringify(requirement)) {
+        throw new Error(`${directory} requires provider ${name} as ${JSON.stringify(requirement)}, another stack as ${JSON.stringify(merged[name])}`);
+      }
+      merged[name] = requirement;
+    }
+  }
+  return merged;
+}
+
+beforeAll(() => {
+  workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'terraform-validate-'));
+  for (const app of APPS) {
+    outdirs.set(app.title, app.synthesize());
+  }
+  const allStacks = APPS.flatMap((app) => app.stacks.map((stack) => stackDirectory(app, stack)));
+  providers = installProviders(workDir, requiredProvidersOf(allStacks));
+}, SETUP_TIMEOUT_MS);
+
+afterAll(() => {
+  for (const directory of [workDir, ...outdirs.values()]) {
+    if (directory) {
+      fs.rmSync(directory, { recursive: true, force: true });
+    }
+  }
+});
+
+describe.each(APPS)('$title', (app) => {
+  test.each(app.stacks)('stack %s: terraform validate accepts it with the real providers', (stack) => {
+    const directory = stackDirectory(app, stack);
+    initFromSharedProviders(directory, providers);
+    const validation = validate(directory);
+    const errors = validation.diagnostics.filter((d) => d.severity === 'error').map(describeDiagnostic);
+    expect({ stack, valid: validation.valid, errors }).toEqual({ stack, valid: true, errors: [] });
+  }, STACK_TIMEOUT_MS);
+});
+
+describe('the tier fails for what the real providers refuse', () => {
+  // A copy of the golden-image example's image stack (validated as is above), with one change to the build VM.
+  test.each([
+    {
+      breakage: 'a misspelt argument (the provider\'s schema)',
+      named: ['secure_boot_enable'],
+      breakVm: (vm: any) => {
+        vm.secure_boot_enable = true;
+      },
+    },
+    {
+      breakage: 'a value outside the allowed ones (the provider\'s own validation)',
+      named: ['storage_account_type', 'Premium_XRS'],
+      breakVm: (vm: any) => {
+        vm.os_disk.storage_account_type = 'Premium_XRS';
+      },
+    },
+  ])('$breakage in the build VM: validate rejects the stack, naming it', ({ named, breakVm }) => {
+    const golden = APPS.find((app) => app.title === 'examples/golden-image')!;
+    const broken = path.join(workDir, `broken-${named[0]}`);
+    // The synthesized files only: the copy gets its own init.
+    fs.cpSync(stackDirectory(golden, 'golden-image'), broken, { recursive: true, filter: (source) => !source.includes(`${path.sep}.terraform`) });
+    const stackFile = path.join(broken, 'cdk.tf.json');
+    const parsed = JSON.parse(fs.readFileSync(stackFile, 'utf8'));
+    breakVm(onlyResource(parsed, 'azurerm_windows_virtual_machine'));
+    fs.writeFileSync(stackFile, JSON.stringify(parsed, null, 2));
+
+    initFromSharedProviders(broken, providers);
+    const validation = validate(broken);
+
+    expect(validation.valid).toBe(false);
+    const errors = validation.diagnostics.filter((d) => d.severity === 'error').map(describeDiagnostic);
+    expect(errors).toEqual([expect.stringContaining('azurerm_windows_virtual_machine.BuildVm_VirtualMachine')]);
+    for (const text of named) {
+      expect(errors[0]).toContain(text);
+    }
+  }, STACK_TIMEOUT_MS);
+});
