@@ -1,7 +1,8 @@
-import { Fn, ITerraformDependable, Lazy, TerraformResource, Token } from 'cdktf';
+import { Annotations, Fn, ITerraformDependable, Lazy, TerraformResource, Token } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { GalleryImage } from './gallery-image';
 import { GeneralizedImage } from './generalized-image';
+import type { GoldenVm } from './golden-vm';
 import { HyperVGeneration, IImage, ImageBuild, ImageKind, ImageSecurityType, OsType, PurchasePlan, SecurityType } from './image';
 import {
   canonicalLocation, isDifferentKnownLocation, isGalleryImageName, isGalleryName, isIsoDate, isLocation, isResourceGroupName, isVmSize,
@@ -14,7 +15,7 @@ import { environmentNumber, guestDirectoryEnvironment, operatorStep, providerSub
 import { checkPurchasePlan, describePurchasePlan, purchasePlanLiteral, samePurchasePlan } from './private/purchase-plan';
 import { checkRegion } from './private/regions';
 import { isUnresolved, PropsValidator, requireProps } from './private/validation';
-import { checkVmSizeUse } from './private/vm-sizes';
+import { checkVmSizeUse, nvmeOnlySize } from './private/vm-sizes';
 
 /** Storage of a gallery image version's replicas in one region. */
 export enum GalleryStorageType {
@@ -173,6 +174,14 @@ export interface GalleryImageVersionAttributes {
    * @default - none
    */
   readonly purchasePlan?: PurchasePlan;
+  /**
+   * Whether the definition is tagged for NVMe: `az sig image-definition show --query
+   * "features[?name=='DiskControllerTypes'].value"` lists NVMe. VMs of NVMe-only sizes (the v6 and later D, E and F
+   * series) boot the version only then: with false, every construct refuses such a size for it.
+   *
+   * @default - unknown: an NVMe-only size passes with a warning that says how to check
+   */
+  readonly nvmeSupported?: boolean;
 }
 
 /** Options of `GalleryImageVersion.importInto`. */
@@ -263,6 +272,8 @@ export class GalleryImageVersion extends Construct implements IImage {
   public readonly imageBuild?: ImageBuild;
   /** The definition's purchase plan, when it has one: VMs from the version must name it. */
   public readonly purchasePlan?: PurchasePlan;
+  /** Whether the definition is tagged for NVMe (always set). */
+  public readonly nvmeSupported?: boolean;
 
   constructor(scope: Construct, id: string, props: GalleryImageVersionProps) {
     super(scope, id);
@@ -305,6 +316,7 @@ export class GalleryImageVersion extends Construct implements IImage {
           ? 'publish to a GalleryImage without purchasePlan, or build from the marketplace image whose plan it is'
           : `give the GalleryImage purchasePlan: ${purchasePlanLiteral(vm.purchasePlan)} (the build's MarketplaceImage plan)`);
     }
+    checkBuildVmNvme(this, v, vm, definition, canaryEnabled ? canaryVmSize : undefined);
     if (vm.osType !== definition.osType) {
       v.fail('galleryImage', definition.osType, `is a ${definition.osType} definition, but the build VM runs ${vm.osType}`, 'publish to a definition of the build\'s OS type');
     }
@@ -330,7 +342,16 @@ export class GalleryImageVersion extends Construct implements IImage {
       checkVmSizeUse(this, v, {
         prop: 'canary.vmSize',
         size: canaryVmSize,
-        image: { description: definitionName, generation: definition.hyperVGeneration, x64Reason: `${definitionName} is x64, as every GalleryImage definition` },
+        image: {
+          description: definitionName,
+          generation: definition.hyperVGeneration,
+          x64Reason: `${definitionName} is x64, as every GalleryImage definition`,
+          nvme: definition.nvmeSupported ? { tagged: true } : {
+            tagged: false,
+            reason: `${definitionName} has no NVMe support (nvmeSupported)`,
+            alternative: 'or give the GalleryImage nvmeSupported: true (a new definition)',
+          },
+        },
         securityType: canarySecurityType,
         trustedLaunchReason: `the canary boots as Trusted Launch, as VMs from a ${definition.securityType} definition do by default`,
       });
@@ -360,6 +381,7 @@ export class GalleryImageVersion extends Construct implements IImage {
     this.securityType = definition.securityType;
     this.osType = definition.osType;
     this.hyperVGeneration = definition.hyperVGeneration;
+    this.nvmeSupported = definition.nvmeSupported;
     const revision = vm.buildRevision;
     this.imageBuild = { revision, lineName: definition.imageName };
     this.purchasePlan = definition.purchasePlan;
@@ -511,6 +533,7 @@ export class GalleryImageVersion extends Construct implements IImage {
       osType: this.osType,
       latest: true,
       purchasePlan: this.purchasePlan,
+      nvmeSupported: this.nvmeSupported,
     }, { definitionName: definition.imageName, dependables: [this.promoteStep] });
     addImageView(this, this.latest);
   }
@@ -530,9 +553,40 @@ export class GalleryImageVersion extends Construct implements IImage {
       osType: this.osType,
       latest: options?.latest ?? false,
       purchasePlan: this.purchasePlan,
+      nvmeSupported: this.nvmeSupported,
     }, { definitionName: options?.latest ? this.galleryImage.imageName : undefined });
     addImageView(this, imported);
     return imported;
+  }
+}
+
+/**
+ * Checks the build VM's size against the definition's NVMe support. A build on an NVMe-only size is proven (setup,
+ * smoke test) on NVMe only, and that size is what the user picked to run it: a definition without NVMe support would
+ * turn it into versions no VM of that size can boot ("The VM size ... cannot boot with OS image or disk"), so that is
+ * refused. The reverse, a definition with NVMe support and a build on a size with SCSI, is what Microsoft describes
+ * ("How do I tag an image that supports NVMe": an image that supports NVMe, published to a definition with
+ * `DiskControllerTypes=SCSI,NVMe`), but nothing in the pipeline then boots the image on NVMe before it becomes latest
+ * unless the canary does; Windows boots from NVMe only when its `stornvme` driver starts at boot (Microsoft's "Automate
+ * SCSI-to-NVMe conversion": "Windows VM doesn't boot after conversion ... sc.exe config stornvme start=boot"), hence the
+ * warning.
+ */
+function checkBuildVmNvme(version: GalleryImageVersion, v: PropsValidator, vm: GoldenVm, definition: GalleryImage,
+  canaryVmSize: string | undefined): void {
+  const build = nvmeOnlySize(vm.vmSize);
+  if (build !== undefined && !definition.nvmeSupported) {
+    v.fail('galleryImage', resourceOf(definition, AZURE_RESOURCE.GALLERY_IMAGE).name, `has no NVMe support (nvmeSupported), but build VM '${vm.vmName}' runs on '${vm.vmSize}', which attaches disks through NVMe `
+      + `only (${build.series}): its versions would not be tagged for NVMe, and Azure would refuse VMs of that size from them ("The VM size '${vm.vmSize}' `
+      + 'cannot boot with OS image or disk")',
+    `give the GalleryImage nvmeSupported: true (a new definition), or build on a size with SCSI, e.g. GoldenVm vmSize: '${build.sizeWithScsi}'`);
+  }
+  const canaryOnNvme = canaryVmSize !== undefined && nvmeOnlySize(canaryVmSize) !== undefined;
+  const sizesKnown = !isUnresolved(vm.vmSize) && (canaryVmSize === undefined || !isUnresolved(canaryVmSize));
+  if (definition.nvmeSupported && build === undefined && !canaryOnNvme && sizesKnown) {
+    Annotations.of(version).addWarning(`GalleryImage '${definition.node.path}' is tagged for NVMe (nvmeSupported), but neither build VM '${vm.vmName}' `
+      + `('${vm.vmSize}') nor ${canaryVmSize === undefined ? 'a canary (disabled)' : `the canary ('${canaryVmSize}')`} runs on an NVMe-only size: nothing boots the image `
+      + 'from an NVMe disk before it becomes latest, and Windows does so only when its stornvme driver starts at boot. Give the canary an NVMe-only size, '
+      + "e.g. canary: { vmSize: 'Standard_D2s_v6' }, or build on one.");
   }
 }
 
@@ -611,6 +665,7 @@ class GalleryImageReference extends Construct implements IImage {
   public readonly hyperVGeneration: HyperVGeneration;
   public readonly imageDependables: ITerraformDependable[];
   public readonly purchasePlan?: PurchasePlan;
+  public readonly nvmeSupported?: boolean;
 
   constructor(scope: Construct, id: string, attrs: GalleryImageVersionAttributes, options: ReferenceOptions = {}) {
     super(scope, id);
@@ -645,6 +700,8 @@ class GalleryImageReference extends Construct implements IImage {
       'pass the definition\'s (`az sig image-definition show --query features`): ImageSecurityType.STANDARD, TRUSTED_LAUNCH_SUPPORTED or TRUSTED_LAUNCH');
     v.check('osType', attrs.osType, (o) => Object.values(OsType).includes(o), 'is not an operating system type', 'pass OsType.WINDOWS or OsType.LINUX');
     checkPurchasePlan(v, 'purchasePlan', attrs.purchasePlan, 'copy it from `az sig image-definition show --query purchasePlan`');
+    v.check('nvmeSupported', attrs.nvmeSupported, (n) => typeof n === 'boolean', 'is not a boolean',
+      'pass whether `az sig image-definition show --query "features[?name==\'DiskControllerTypes\'].value"` lists NVMe (true or false), or omit it');
     v.throwIfInvalid();
 
     const latest = attrs.latest ?? (parsed ? parsed[4] === undefined : false);
@@ -665,6 +722,7 @@ class GalleryImageReference extends Construct implements IImage {
     this.securityType = attrs.securityType;
     this.osType = attrs.osType ?? OsType.WINDOWS;
     this.purchasePlan = attrs.purchasePlan;
+    this.nvmeSupported = attrs.nvmeSupported;
     this.imageDependables = options.dependables ?? [];
   }
 }

@@ -45,6 +45,28 @@ export interface GalleryImageProps {
    */
   readonly hyperVGeneration?: HyperVGeneration;
   /**
+   * Tag the definition for NVMe, so that VMs of NVMe-only sizes (the v6 and later D, E and F series, e.g.
+   * `Standard_D2s_v6`) can boot its versions.
+   *
+   * It sets azurerm's `disk_controller_type_nvme_enabled`: the definition's `DiskControllerTypes` feature becomes
+   * `SCSI, NVMe`, and VMs of sizes with SCSI still boot the versions. Without it Azure refuses VMs of NVMe-only sizes
+   * ("The VM size ... cannot boot with OS image or disk"), and every construct here refuses such a size for the versions.
+   *
+   * The tag is a promise about the image: its Windows must boot from an NVMe disk. Windows Server 2019, 2022 and 2025
+   * Gen2 marketplace images are tagged for NVMe by Azure; older ones have no NVMe support. Windows attaches the OS disk
+   * only through a storage driver that starts at boot (for NVMe, `stornvme`: Microsoft's SCSI-to-NVMe guide fixes a VM
+   * that does not boot with `sc.exe config stornvme start=boot`), so prove it before the version becomes latest: build
+   * on an NVMe-only size, or give `GalleryImageVersion` a canary of one (`canary: { vmSize: 'Standard_D2s_v6' }`).
+   * Gen2 (V2) only: Azure supports NVMe on Gen2 VMs only.
+   *
+   * Turning it on or off replaces the definition (Terraform: a new resource): every version of the line is deleted
+   * with the old definition, and the current build is published again to the new one.
+   *
+   * @default false - the definition is SCSI only: its versions boot on sizes with SCSI (e.g. `Standard_D2s_v5`), not on
+   * NVMe-only sizes
+   */
+  readonly nvmeSupported?: boolean;
+  /**
    * Operating system of the versions.
    *
    * @default OsType.WINDOWS
@@ -88,7 +110,7 @@ export interface GalleryImageProps {
 /**
  * An image definition in an Azure Compute Gallery: the line of images that `GalleryImageVersion` publishes one build at
  * a time. It fixes what every version is: OS type, Hyper-V generation and security type (Standard,
- * TrustedLaunchSupported or TrustedLaunch), and its publisher/offer/SKU identity.
+ * TrustedLaunchSupported or TrustedLaunch), NVMe support, and its publisher/offer/SKU identity.
  */
 export class GalleryImage extends Construct {
   /** The image definition resource. */
@@ -102,6 +124,8 @@ export class GalleryImage extends Construct {
   public readonly securityType: ImageSecurityType;
   public readonly hyperVGeneration: HyperVGeneration;
   public readonly osType: OsType;
+  /** Whether the definition is tagged for NVMe (`nvmeSupported`): VMs of NVMe-only sizes can boot its versions. */
+  public readonly nvmeSupported: boolean;
   /** The purchase plan of every version, when the definition has one. */
   public readonly purchasePlan?: PurchasePlan;
 
@@ -122,6 +146,14 @@ export class GalleryImage extends Construct {
     v.check('hyperVGeneration', hyperVGeneration, (g) => Object.values(HyperVGeneration).includes(g), 'is not a Hyper-V generation',
       'pass HyperVGeneration.V2 (the default) or V1');
     v.check('osType', osType, (o) => Object.values(OsType).includes(o), 'is not an operating system type', 'pass OsType.WINDOWS or OsType.LINUX');
+    const nvmeSupported = props.nvmeSupported ?? false;
+    v.check('nvmeSupported', props.nvmeSupported, (n) => typeof n === 'boolean', 'is not a boolean', 'pass true or false, or omit it (false)');
+    if (nvmeSupported === true && hyperVGeneration === HyperVGeneration.V1) {
+      // "Will Generation 1 VMs be supported with NVMe disks? No" ("General FAQ for NVMe"); every NVMe-only size boots
+      // Gen2 images only, so no VM could use the tag of a Gen1 definition.
+      v.fail('nvmeSupported', nvmeSupported, 'cannot be given to a Gen1 (V1) definition: Azure supports NVMe on Gen2 VMs only, and every NVMe-only size boots Gen2 images only',
+        'use HyperVGeneration.V2 (the default) with a Gen2 build VM, or omit nvmeSupported for a Gen1 image');
+    }
     if (securityType !== ImageSecurityType.STANDARD && hyperVGeneration === HyperVGeneration.V1) {
       v.fail('hyperVGeneration', hyperVGeneration, `cannot carry the ${securityType} security type: Trusted Launch needs Gen2 (V2)`,
         'use HyperVGeneration.V2 with a Gen2 build VM, or ImageSecurityType.STANDARD for a Gen1 image');
@@ -149,6 +181,7 @@ export class GalleryImage extends Construct {
     this.securityType = securityType;
     this.hyperVGeneration = hyperVGeneration;
     this.osType = osType;
+    this.nvmeSupported = nvmeSupported;
     this.purchasePlan = props.purchasePlan;
     const { SharedImage } = galleryBindings();
     this.definition = new SharedImage(this, 'Definition', {
@@ -161,6 +194,10 @@ export class GalleryImage extends Construct {
       identifier,
       trustedLaunchEnabled: securityType === ImageSecurityType.TRUSTED_LAUNCH ? true : undefined,
       trustedLaunchSupported: securityType === ImageSecurityType.TRUSTED_LAUNCH_SUPPORTED ? true : undefined,
+      // Sends the gallery image feature DiskControllerTypes = "SCSI, NVMe" (azurerm v4.55.0,
+      // internal/services/compute/shared_image_resource.go:768-773); ForceNew (272-276). Left out when false, so a
+      // definition made before this prop existed keeps its JSON.
+      diskControllerTypeNvmeEnabled: nvmeSupported ? true : undefined,
       description: props.description,
       endOfLifeDate: props.endOfLifeDate === undefined ? undefined : rfc3339Date(props.endOfLifeDate),
       purchasePlan: planBlock(props.purchasePlan),

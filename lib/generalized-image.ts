@@ -8,6 +8,7 @@ import { claimCreatedResourceGroup } from './private/name-claims';
 import { environmentNumber, guestDirectoryEnvironment, operatorStep, providerSubscriptionId, subscriptionOf } from './private/operator-step';
 import { checkResourceGroup, placeResourceGroup } from './private/resource-group';
 import { PropsValidator, requireProps } from './private/validation';
+import { nvmeOnlySize } from './private/vm-sizes';
 
 /** How long each wait of the generalize step may take. */
 export interface GeneralizeTimeouts {
@@ -151,6 +152,7 @@ export class GeneralizedImage extends Construct implements IImage {
       v.fail('managedImage', true, `asks for a managed image of '${vm.vmName}', a Trusted Launch build VM, but Azure refuses managed images of Trusted Launch VMs`,
         'omit managedImage and publish the build with GalleryImageVersion to a TrustedLaunch definition, or build with SecurityType.STANDARD');
     }
+    checkManagedImageNvme(v, vm, managedImage);
     v.check('timeouts.sysprepMinutes', sysprepMinutes, (m) => Number.isInteger(m) && m >= 5 && m <= 80,
       'is not a whole number of minutes between 5 and 80 (Run Command stops scripts after 90 minutes)', `pass e.g. ${DEFAULT_SYSPREP_MINUTES}`);
     v.check('timeouts.deallocateMinutes', deallocateMinutes, (m) => Number.isInteger(m) && m >= 5 && m <= 60,
@@ -254,4 +256,24 @@ export class GeneralizedImage extends Construct implements IImage {
       + `${this.vm.securityType === SecurityType.TRUSTED_LAUNCH ? ': the build VM is Trusted Launch' : ''}). Fix: publish it with `
       + 'new GalleryImageVersion(this, \'Version\', { galleryImage, source: image }) and use the version as the image.');
   }
+}
+
+/**
+ * Refuses a managed image of a build on an NVMe-only size. Azure cannot tag a managed image for NVMe (the tag is a
+ * feature of a gallery image definition, `DiskControllerTypes`), so no VM of the size the image was built, set up and
+ * smoke-tested on could boot it ("The VM size ... cannot boot with OS image or disk"), and every VM that can would
+ * attach its OS disk through SCSI, which the build never booted from. A user who picks an NVMe-only build size expects
+ * an image for that size: a gallery definition with NVMe support gives one, and a build on a size with SCSI gives a
+ * managed image that fleets of SCSI sizes boot.
+ */
+function checkManagedImageNvme(v: PropsValidator, vm: GoldenVm, managedImage: boolean): void {
+  const build = nvmeOnlySize(vm.vmSize);
+  if (!managedImage || build === undefined) {
+    return;
+  }
+  v.fail('vm', vm.vmSize, `is the size of build VM '${vm.vmName}', which attaches disks through NVMe only (${build.series}), but a managed image of it cannot be tagged `
+    + `for NVMe: no VM of that size could boot the image (Azure: "The VM size '${vm.vmSize}' cannot boot with OS image or disk"), and every VM that can would `
+    + 'boot it through SCSI, which the build never did',
+  `build on a size with SCSI, e.g. GoldenVm vmSize: '${build.sizeWithScsi}', or pass managedImage: false and publish the build with GalleryImageVersion `
+    + 'to a GalleryImage with nvmeSupported: true');
 }

@@ -229,6 +229,8 @@ export class GoldenVm extends Construct {
   public readonly vmName: string;
   /** Windows computer name of the build VM. */
   public readonly computerName: string;
+  /** VM size of the build VM: `GeneralizedImage` and `GalleryImageVersion` check that what they make of the build boots on it. */
+  public readonly vmSize: string;
   /** Resource group of the VM. */
   public readonly resourceGroupName: string;
   /** Canonical Azure region, e.g. `westeurope`. */
@@ -320,6 +322,7 @@ export class GoldenVm extends Construct {
     this.location = canonicalLocation(props.location);
     this.vmName = vmName;
     this.computerName = computerName;
+    this.vmSize = vmSize;
     this.hyperVGeneration = props.image.hyperVGeneration;
     this.purchasePlan = props.image.plan;
     this.osDiskStorageType = props.osDiskStorageType ?? OsDiskStorageType.STANDARD_SSD_LRS;

@@ -119,6 +119,14 @@ export interface IImage {
    * @default ImageSecurityType.STANDARD (every managed image)
    */
   readonly securityType?: ImageSecurityType;
+  /**
+   * Whether the image is tagged for NVMe, which VMs of NVMe-only sizes (the v6 and later D, E and F series, e.g.
+   * `Standard_D2s_v6`) need to boot it: a version of a gallery definition with NVMe support (`GalleryImage`
+   * `nvmeSupported`). Azure cannot tag a managed image. Checked against every VM size that uses the image.
+   *
+   * @default - false for a managed image; unknown for a gallery image (an NVMe-only size then passes with a warning)
+   */
+  readonly nvmeSupported?: boolean;
   /** Operating system of the image. */
   readonly osType: OsType;
   /** Hyper-V generation of the image; VMs created from it have the same generation. */

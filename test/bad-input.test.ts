@@ -251,6 +251,8 @@ const REJECTED: RejectedRow[] = [
   rejects('GalleryImage', 'securityType', 'Confidential', (s, v) => galleryImage(s, { securityType: v as ImageSecurityType })),
   rejects('GalleryImage', 'hyperVGeneration', HyperVGeneration.V1, (s, v) => galleryImage(s, { hyperVGeneration: v })),
   rejects('GalleryImage', 'endOfLifeDate', '2027-02-30', (s, v) => galleryImage(s, { endOfLifeDate: v })),
+  rejects('GalleryImage', 'nvmeSupported', true, (s, v) => galleryImage(s, { nvmeSupported: v, hyperVGeneration: HyperVGeneration.V1, securityType: ImageSecurityType.STANDARD })),
+  rejects('GalleryImage', 'nvmeSupported', 'yes', (s, v) => galleryImage(s, { nvmeSupported: v as unknown as boolean })),
 
   // GalleryImageVersion: regions, replicas, storage, limits, canary, the definition against the build
   rejects('GalleryImageVersion', 'targetRegions[0].location', 'north-europe', (s, v) => galleryImageVersion(s, { targetRegions: [{ location: v }] })),

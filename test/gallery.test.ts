@@ -260,6 +260,29 @@ describe('Trusted Launch build -> gallery version', () => {
       securityType: ImageSecurityType.STANDARD,
     })).toThrow(/imageId: '\/subscriptions\/x\/.*' is not the resource id of a gallery image version .* Fix: copy it from `az sig image-version show/);
   });
+
+  test('NVMe: the definition\'s tag reaches the version, its latest and its imports; fromVersionId takes it, unknown by default', () => {
+    const { parsed, definition, version } = synthPipeline({ definition: { nvmeSupported: true }, version: { canary: { vmSize: 'Standard_D2s_v6' } } }, (p, stack) => {
+      expect(p.version.importInto(stack, 'Imported').nvmeSupported).toBe(true);
+    });
+    expect(onlyResource(parsed, 'azurerm_shared_image')).toMatchObject({ disk_controller_type_nvme_enabled: true });
+    expect(definition.nvmeSupported).toBe(true);
+    expect(version.nvmeSupported).toBe(true);
+    expect(version.latest.nvmeSupported).toBe(true);
+    expect(synthPipeline().version.nvmeSupported).toBe(false);
+
+    const stack = new TerraformStack(Testing.app(), 'imports');
+    const attrs = {
+      imageId: '/subscriptions/6f1c5b2a-3d4e-4f50-8a9b-0c1d2e3f4a5b/resourceGroups/rg-images/providers/Microsoft.Compute/galleries/gal_golden/images/web-iis',
+      location: 'westeurope',
+      hyperVGeneration: HyperVGeneration.V2,
+      securityType: ImageSecurityType.TRUSTED_LAUNCH,
+    };
+    expect(GalleryImageVersion.fromVersionId(stack, 'Unknown', attrs).nvmeSupported).toBeUndefined();
+    expect(GalleryImageVersion.fromVersionId(stack, 'Tagged', { ...attrs, nvmeSupported: true }).nvmeSupported).toBe(true);
+    expect(() => GalleryImageVersion.fromVersionId(stack, 'Bad', { ...attrs, nvmeSupported: 'yes' as unknown as boolean }))
+      .toThrow(/nvmeSupported: 'yes' is not a boolean\. Fix: pass whether `az sig image-definition show --query "features\[\?name=='DiskControllerTypes'\]\.value"` lists NVMe/);
+  });
 });
 
 describe('mismatches are refused at synth time, naming the prop, the value and the fix', () => {

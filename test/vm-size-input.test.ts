@@ -1,15 +1,17 @@
 /**
  * VM sizes against images, across every construct that takes a size (GoldenVm, ImageFleet, ImageScaleSet and the
- * gallery canary): a size that cannot boot the image (generation, architecture), cannot be Trusted Launch, or cannot
- * take the premium OS disk is refused at synth time with one error naming the prop, the size and the fix; the
- * defaults, common sizes and tokens pass; a size the library does not know passes with a warning that says so.
+ * gallery canary): a size that cannot boot the image (generation, architecture, an NVMe-only size and an image not
+ * tagged for NVMe), cannot be Trusted Launch, or cannot take the premium OS disk is refused at synth time with one
+ * error naming the prop, the size and the fix; so is a build on an NVMe-only size whose image could not be tagged
+ * (a managed image, a definition without NVMe support). The defaults, common sizes and tokens pass; a size the library
+ * does not know, or an image whose NVMe tag it does not know, passes with a warning that says so.
  */
 import { TerraformStack, TerraformVariable } from 'cdktf';
 import { IConstruct } from 'constructs';
 import {
-  GalleryImage, GalleryImageVersion, GalleryImageVersionProps, GeneralizedImage, GoldenVm, GoldenVmProps, HyperVGeneration, IImage, ImageFleet,
-  ImageFleetProps, ImageGallery, ImageScaleSet, ImageScaleSetProps, ImageSecurityType, ManagedImage, MarketplaceImage, OsDiskStorageType,
-  SecurityType,
+  FleetRollout, GalleryImage, GalleryImageProps, GalleryImageVersion, GalleryImageVersionAttributes, GalleryImageVersionProps, GeneralizedImage,
+  GoldenVm, GoldenVmProps, HyperVGeneration, IImage, ImageCopy, ImageFleet, ImageFleetProps, ImageGallery, ImageScaleSet, ImageScaleSetProps,
+  ImageSecurityType, ManagedImage, MarketplaceImage, OsDiskStorageType, SecurityType,
 } from '../lib';
 import { goldenVmProps, warningsOf } from './util/constructs';
 import { expectRefused, Refusal, synthesize } from './util/refusal';
@@ -18,6 +20,10 @@ const SUBSCRIPTION = '00000000-1111-2222-3333-444444444444';
 const IMAGE_ID = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-images/providers/Microsoft.Compute/images/img-golden`;
 const DEFINITION_ID = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-gal/providers/Microsoft.Compute/galleries/gal_web/images/web-iis`;
 const GEN1_URN = 'MicrosoftWindowsServer:WindowsServer:2022-datacenter:latest';
+/** Gen2, but Windows Server 2016: not tagged for NVMe ("Supported OS images for remote NVMe" lists 2019 and later). */
+const WS2016_GEN2_URN = 'MicrosoftWindowsServer:WindowsServer:2016-datacenter-gensecond:latest';
+/** The Azure error an NVMe-only size meets with an image not tagged for NVMe. */
+const NVME_BOOT_ERROR = 'cannot boot with OS image or disk';
 
 // --- builders: valid constructs, with the props under test overridden ------------------------------------------------
 
@@ -29,22 +35,34 @@ function managedImage(stack: TerraformStack, hyperVGeneration = HyperVGeneration
   return ManagedImage.fromImageId(stack, 'Golden', { imageId: IMAGE_ID, location: 'westeurope', hyperVGeneration });
 }
 
-/** A gallery image made elsewhere, imported by id: its architecture is unknown here. */
-function importedGalleryImage(stack: TerraformStack, securityType: ImageSecurityType): IImage {
+/** A gallery image made elsewhere, imported by id: its architecture (and, unless given, its NVMe tag) is unknown here. */
+function importedGalleryImage(stack: TerraformStack, securityType: ImageSecurityType,
+  attributes: Partial<GalleryImageVersionAttributes> = {}): IImage {
   return GalleryImageVersion.fromVersionId(stack, 'Golden', {
-    imageId: `${DEFINITION_ID}/versions/2026.1129.101500`, location: 'westeurope', hyperVGeneration: HyperVGeneration.V2, securityType,
+    imageId: `${DEFINITION_ID}/versions/2026.1129.101500`, location: 'westeurope', hyperVGeneration: HyperVGeneration.V2, securityType, ...attributes,
   });
 }
 
+/** What a gallery version's build VM and definition are, besides the defaults of `galleryVersion`. */
+interface GalleryBuild {
+  readonly vm?: Partial<GoldenVmProps>;
+  readonly definition?: Partial<GalleryImageProps>;
+}
+
 /** This app's own build, published to a TrustedLaunch definition (and so Trusted Launch VMs). */
-function galleryVersion(stack: TerraformStack, overrides: Partial<GalleryImageVersionProps> = {}): GalleryImageVersion {
-  const vm = goldenVm(stack, { securityType: SecurityType.TRUSTED_LAUNCH });
+function galleryVersion(stack: TerraformStack, overrides: Partial<GalleryImageVersionProps> = {}, build: GalleryBuild = {}): GalleryImageVersion {
+  const vm = goldenVm(stack, { securityType: SecurityType.TRUSTED_LAUNCH, ...build.vm });
   const gallery = new ImageGallery(stack, 'Gallery', { location: 'westeurope', galleryName: 'gal_golden' });
   return new GalleryImageVersion(stack, 'Version', {
-    galleryImage: new GalleryImage(stack, 'Definition', { gallery, imageName: 'web-iis' }),
+    galleryImage: new GalleryImage(stack, 'Definition', { gallery, imageName: 'web-iis', ...build.definition }),
     source: new GeneralizedImage(stack, 'Image', { vm }),
     ...overrides,
   });
+}
+
+/** The build's managed image (a Standard build VM captures one by default). */
+function buildImage(stack: TerraformStack, vm: Partial<GoldenVmProps> = {}): GeneralizedImage {
+  return new GeneralizedImage(stack, 'Image', { vm: goldenVm(stack, vm) });
 }
 
 function imageFleet(stack: TerraformStack, image: IImage, overrides: Partial<ImageFleetProps> = {}): ImageFleet {
@@ -126,6 +144,49 @@ const REFUSED: Array<[string, Refusal]> = [
     (s) => galleryVersion(s, { canary: { vmSize: 'Standard_A4_v2' } }), "but GalleryImage 'stack/Definition' is Gen2 (V2)", "e.g. 'Standard_D4s_v5'")],
   ['GalleryImageVersion: an Arm64 canary size', refused('GalleryImageVersion', 'canary.vmSize', 'Standard_E2ps_v5',
     (s) => galleryVersion(s, { canary: { vmSize: 'Standard_E2ps_v5' } }), "GalleryImage 'stack/Definition' is x64, as every GalleryImage definition")],
+
+  // NVMe-only sizes (v6 and later D, E, F) boot only images tagged for NVMe; Azure's error would come after the bake.
+  ['GoldenVm: an NVMe-only size with Windows Server 2016 (not tagged for NVMe)', refused('GoldenVm', 'vmSize', 'Standard_D2s_v6',
+    (s) => goldenVm(s, { vmSize: 'Standard_D2s_v6', image: MarketplaceImage.fromUrn(WS2016_GEN2_URN) }),
+    'attaches disks through NVMe only (v6 and later D, E and F series) and boots only images tagged for NVMe',
+    `marketplace image '${WS2016_GEN2_URN}' is Windows Server 2016, which Azure does not tag for NVMe`,
+    `"The VM size 'Standard_D2s_v6' ${NVME_BOOT_ERROR}"`, "Fix: pick a size with SCSI, e.g. 'Standard_D2s_v5', or build from Windows Server 2019 or later")],
+  ['ImageFleet: an NVMe-only size with an imported managed image', refused('ImageFleet', 'vmSize', 'Standard_D4as_v6',
+    (s) => imageFleet(s, managedImage(s), { vmSize: 'Standard_D4as_v6' }),
+    "image 'img-golden' is a managed image, which Azure cannot tag for NVMe", `"The VM size 'Standard_D4as_v6' ${NVME_BOOT_ERROR}"`,
+    "Fix: pick a size with SCSI, e.g. 'Standard_D4s_v5', or publish the build with GalleryImageVersion to a GalleryImage with nvmeSupported: true")],
+  ['ImageFleet: an NVMe-only size with this app\'s managed image (GeneralizedImage)', refused('ImageFleet', 'vmSize', 'Standard_E8s_v6',
+    (s) => imageFleet(s, buildImage(s), { vmSize: 'Standard_E8s_v6', rollout: FleetRollout.ALL_AT_ONCE }), 'is a managed image, which Azure cannot tag for NVMe', "e.g. 'Standard_D8s_v5'")],
+  ['ImageFleet: an NVMe-only size with a same-region ImageCopy', refused('ImageFleet', 'vmSize', 'Standard_F4as_v6',
+    (s) => imageFleet(s, new ImageCopy(s, 'Copy', { source: buildImage(s), resourceGroupName: 'rg-images' }),
+      { vmSize: 'Standard_F4as_v6', rollout: FleetRollout.ALL_AT_ONCE }),
+    'is a managed image, which Azure cannot tag for NVMe')],
+  ['ImageFleet: an NVMe-only size with an imported gallery version whose definition has no NVMe', refused('ImageFleet', 'vmSize', 'Standard_D2s_v7',
+    (s) => imageFleet(s, importedGalleryImage(s, ImageSecurityType.TRUSTED_LAUNCH_SUPPORTED, { nvmeSupported: false }), { vmSize: 'Standard_D2s_v7' }),
+    "image '2026.1129.101500' is a version of a gallery image definition without NVMe support",
+    'or publish to a definition with NVMe support (GalleryImage nvmeSupported: true)')],
+  ['ImageScaleSet: an NVMe-only size with an imported managed image', refused('ImageScaleSet', 'vmSize', 'Standard_D2ds_v6',
+    (s) => imageScaleSet(s, managedImage(s), { vmSize: 'Standard_D2ds_v6' }), 'is a managed image, which Azure cannot tag for NVMe', "e.g. 'Standard_D2s_v5'")],
+  ['ImageScaleSet: an NVMe-only size with this app\'s gallery version, definition without NVMe', refused('ImageScaleSet', 'vmSize', 'Standard_D4as_v6',
+    (s) => imageScaleSet(s, galleryVersion(s), { vmSize: 'Standard_D4as_v6' }),
+    'is a version of a gallery image definition without NVMe support', `"The VM size 'Standard_D4as_v6' ${NVME_BOOT_ERROR}"`)],
+  ['ImageScaleSet: an NVMe-only size with the definition\'s latest, definition without NVMe', refused('ImageScaleSet', 'vmSize', 'Standard_E4as_v6',
+    (s) => imageScaleSet(s, galleryVersion(s).latest, { vmSize: 'Standard_E4as_v6' }), 'without NVMe support')],
+  ['GalleryImageVersion: an NVMe-only canary size for a definition without NVMe', refused('GalleryImageVersion', 'canary.vmSize', 'Standard_D2s_v6',
+    (s) => galleryVersion(s, { canary: { vmSize: 'Standard_D2s_v6' } }),
+    "but GalleryImage 'stack/Definition' has no NVMe support (nvmeSupported)", `"The VM size 'Standard_D2s_v6' ${NVME_BOOT_ERROR}"`,
+    "Fix: pick a size with SCSI, e.g. 'Standard_D2s_v5', or give the GalleryImage nvmeSupported: true (a new definition)")],
+
+  // A build on an NVMe-only size makes an image for that size only when the image can carry the tag.
+  ['GeneralizedImage: a managed image of a build on an NVMe-only size', refused('GeneralizedImage', 'vm', 'Standard_D2s_v6',
+    (s) => buildImage(s, { vmSize: 'Standard_D2s_v6' }),
+    "is the size of build VM 'vm-golden', which attaches disks through NVMe only (v6 and later D, E and F series), but a managed image of it cannot be tagged for NVMe",
+    `"The VM size 'Standard_D2s_v6' ${NVME_BOOT_ERROR}"`,
+    "Fix: build on a size with SCSI, e.g. GoldenVm vmSize: 'Standard_D2s_v5', or pass managedImage: false and publish the build with GalleryImageVersion to a GalleryImage with nvmeSupported: true")],
+  ['GalleryImageVersion: a build on an NVMe-only size, definition without NVMe', refused('GalleryImageVersion', 'galleryImage', 'web-iis',
+    (s) => galleryVersion(s, { canary: { enabled: false } }, { vm: { vmSize: 'Standard_E4s_v6' } }),
+    "has no NVMe support (nvmeSupported), but build VM 'vm-golden' runs on 'Standard_E4s_v6', which attaches disks through NVMe only",
+    "Fix: give the GalleryImage nvmeSupported: true (a new definition), or build on a size with SCSI, e.g. GoldenVm vmSize: 'Standard_D4s_v5'")],
 ];
 
 describe('a VM size that does not fit the image or the options is refused at synth time', () => {
@@ -141,6 +202,9 @@ function escape(text: string): string {
 }
 
 // --- accepted ---------------------------------------------------------------------------------------------------------
+
+/** A definition tagged for NVMe. */
+const NVME_DEFINITION: GalleryBuild = { definition: { nvmeSupported: true } };
 
 /** Builds in a fresh stack and synthesizes: no error, the JSON written; returns the warnings of the constructs built. */
 function accepted(build: (stack: TerraformStack) => IConstruct): string[] {
@@ -174,7 +238,22 @@ const ACCEPTED: Array<[string, (stack: TerraformStack) => IConstruct]> = [
   ['ImageFleet: the M-family as Standard VMs from a TrustedLaunchSupported image',
     (s) => imageFleet(s, importedGalleryImage(s, ImageSecurityType.TRUSTED_LAUNCH_SUPPORTED), { vmSize: 'Standard_M64ms', securityType: SecurityType.STANDARD })],
   ['ImageScaleSet: the defaults', (s) => imageScaleSet(s, managedImage(s))],
-  ['ImageScaleSet: Standard_D4as_v6 from this app\'s gallery version (Trusted Launch)', (s) => imageScaleSet(s, galleryVersion(s), { vmSize: 'Standard_D4as_v6' })],
+  ['ImageScaleSet: Standard_D4as_v6 from this app\'s gallery version (Trusted Launch), definition with NVMe',
+    (s) => imageScaleSet(s, galleryVersion(s, { canary: { vmSize: 'Standard_D2as_v6' } }, NVME_DEFINITION), { vmSize: 'Standard_D4as_v6' })],
+  ['ImageScaleSet: Standard_D4as_v6 from the definition\'s latest, definition with NVMe',
+    (s) => imageScaleSet(s, galleryVersion(s, {}, NVME_DEFINITION).latest, { vmSize: 'Standard_D4as_v6' })],
+  ['ImageFleet: Standard_E4bs_v5 (SCSI and NVMe) from a managed image', (s) => imageFleet(s, managedImage(s), { vmSize: 'Standard_E4bs_v5' })],
+  ['ImageFleet: Standard_D2s_v7 from an imported gallery version tagged for NVMe',
+    (s) => imageFleet(s, importedGalleryImage(s, ImageSecurityType.TRUSTED_LAUNCH_SUPPORTED, { nvmeSupported: true }), { vmSize: 'Standard_D2s_v7' })],
+  ['GoldenVm: Standard_D2s_v6 with Windows Server 2019 Gen2 (tagged for NVMe)',
+    (s) => goldenVm(s, { vmSize: 'Standard_D2s_v6', image: MarketplaceImage.windowsServer2019DatacenterGen2() })],
+  ['GoldenVm: Standard_F2as_v6 with Windows Server 2025 Gen2 (tagged for NVMe)',
+    (s) => goldenVm(s, { vmSize: 'Standard_F2as_v6', image: MarketplaceImage.windowsServer2025DatacenterCoreGen2() })],
+  ['GeneralizedImage: a build on an NVMe-only size without a managed image', (s) => new GeneralizedImage(s, 'Image', {
+    vm: goldenVm(s, { vmSize: 'Standard_D2s_v6' }), managedImage: false,
+  })],
+  ['GalleryImageVersion: a build on an NVMe-only size, definition with NVMe, canary on NVMe',
+    (s) => galleryVersion(s, { canary: { vmSize: 'Standard_D2s_v6' } }, { ...NVME_DEFINITION, vm: { vmSize: 'Standard_D2s_v6' } })],
   ['ImageScaleSet: Standard_HB120rs_v3 from a managed image', (s) => imageScaleSet(s, managedImage(s), { vmSize: 'Standard_HB120rs_v3' })],
   ['GalleryImageVersion: the default canary', (s) => galleryVersion(s)],
   ['GalleryImageVersion: a canary of Standard_D4s_v5', (s) => galleryVersion(s, { canary: { vmSize: 'Standard_D4s_v5' } })],
@@ -199,7 +278,43 @@ describe('a size the library cannot check passes with a warning that says so', (
       /^canary\.vmSize 'Standard_Q4s_v2': the library cannot check this size/],
     ['ImageFleet: an Arm64 size with a gallery image imported by id', (s) => imageFleet(s, importedGalleryImage(s, ImageSecurityType.STANDARD), { vmSize: 'Standard_D2ps_v6' }),
       /^vmSize 'Standard_D2ps_v6' is an Arm64 size: the library cannot check that image '2026\.1129\.101500' is an Arm64 image\./],
+    ['ImageFleet: an NVMe-only size with a gallery image imported without its NVMe support',
+      (s) => imageFleet(s, importedGalleryImage(s, ImageSecurityType.STANDARD), { vmSize: 'Standard_D2s_v6' }),
+      /^vmSize 'Standard_D2s_v6' attaches disks through NVMe only \(v6 and later D, E and F series\): the library cannot check that image '2026\.1129\.101500' is tagged for NVMe, .*"The VM size 'Standard_D2s_v6' cannot boot with OS image or disk"\. Check it before deploying: az sig image-definition show .*then pass nvmeSupported to GalleryImageVersion\.fromVersionId\.$/],
+    ['GoldenVm: an NVMe-only size with another publisher\'s image',
+      (s) => goldenVm(s, { vmSize: 'Standard_E2as_v6', image: MarketplaceImage.fromUrn('contoso:windows:hardened:latest', { hyperVGeneration: HyperVGeneration.V2 }) }),
+      /^vmSize 'Standard_E2as_v6' attaches disks through NVMe only .*marketplace image 'contoso:windows:hardened:latest' is tagged for NVMe.* az vm image show --urn contoso:windows:hardened:latest --query "features\[\?name=='DiskControllerTypes'\]\.value"/],
+    ['GalleryImageVersion: a definition with NVMe, but neither the build nor the canary on an NVMe-only size', (s) => galleryVersion(s, {}, NVME_DEFINITION),
+      /^GalleryImage 'stack\/Definition' is tagged for NVMe \(nvmeSupported\), but neither build VM 'vm-golden' \('Standard_D2s_v5'\) nor the canary \('Standard_D2s_v5'\) runs on an NVMe-only size: nothing boots the image from an NVMe disk before it becomes latest.*canary: \{ vmSize: 'Standard_D2s_v6' \}/],
   ])('%s', (_, build, warning) => {
     expect(accepted(build)).toContainEqual(expect.stringMatching(warning));
+  });
+});
+
+describe('NVMe: a definition with NVMe support synthesizes the tag, and the VMs of NVMe-only sizes are made', () => {
+  function resources(json: string, type: string): Array<Record<string, unknown>> {
+    return Object.values((JSON.parse(json).resource ?? {})[type] ?? {}) as Array<Record<string, unknown>>;
+  }
+
+  test('a scale set of an NVMe-only size from a version of a definition with nvmeSupported', () => {
+    const result = synthesize((s) => imageScaleSet(s, galleryVersion(s, { canary: { vmSize: 'Standard_D2s_v6' } }, NVME_DEFINITION), { vmSize: 'Standard_D4as_v6' }));
+    expect(result.error).toBeUndefined();
+    expect(resources(result.json!, 'azurerm_shared_image')).toEqual([expect.objectContaining({ disk_controller_type_nvme_enabled: true, hyper_v_generation: 'V2' })]);
+    expect(resources(result.json!, 'azurerm_windows_virtual_machine_scale_set')).toEqual([expect.objectContaining({ sku: 'Standard_D4as_v6' })]);
+  });
+
+  test('a fleet of an NVMe-only size from the latest of such a definition, built on an NVMe-only size', () => {
+    const result = synthesize((s) => imageFleet(s, galleryVersion(s, { canary: { enabled: false } }, { ...NVME_DEFINITION, vm: { vmSize: 'Standard_D2s_v6' } }).latest,
+      { vmSize: 'Standard_E2s_v6', rollout: FleetRollout.ALL_AT_ONCE }));
+    expect(result.error).toBeUndefined();
+    expect(resources(result.json!, 'azurerm_shared_image')).toEqual([expect.objectContaining({ disk_controller_type_nvme_enabled: true })]);
+    const sizes = resources(result.json!, 'azurerm_windows_virtual_machine').map((vm) => vm.size);
+    expect(sizes).toEqual(['Standard_D2s_v6', 'Standard_E2s_v6']);
+  });
+
+  test('without nvmeSupported the definition carries no NVMe argument: its JSON is as before', () => {
+    const result = synthesize((s) => galleryVersion(s));
+    expect(result.error).toBeUndefined();
+    expect(resources(result.json!, 'azurerm_shared_image')[0]).not.toHaveProperty('disk_controller_type_nvme_enabled');
   });
 });

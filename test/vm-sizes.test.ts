@@ -1,11 +1,12 @@
 /**
  * The VM size rules of lib/private/vm-sizes.ts on real size names: the parser (Azure's naming convention), and what
- * each size supports by Microsoft Learn (generations, architecture, premium storage, Trusted Launch).
+ * each size supports by Microsoft Learn (generations, architecture, disk controllers, premium storage, Trusted Launch).
  */
+import { Lazy } from 'cdktf';
 import { HyperVGeneration } from '../lib';
 import {
-  generation1OnlySeries, generation2OnlySeries, hasFeature, isArm64, isConfidential, isFpga, isKnownSeries, noTrustedLaunchSeries, parseVmSize,
-  supportedGenerations, supportsPremiumStorage, versatileSizeFor, VmSizeName,
+  generation1OnlySeries, generation2OnlySeries, hasFeature, isArm64, isConfidential, isFpga, isKnownSeries, noTrustedLaunchSeries, nvmeOnlySeries,
+  nvmeOnlySize, parseVmSize, supportedGenerations, supportsPremiumStorage, versatileSizeFor, VmSizeName,
 } from '../lib/private/vm-sizes';
 
 function parsed(name: string): VmSizeName {
@@ -121,6 +122,29 @@ describe('Trusted Launch ("Trusted launch for Azure virtual machines", Virtual m
     ['Standard_M128ms', 'M-family'], ['Standard_M208ms_v2', 'M-family'], ['Standard_ND96asr_v4', /^NDasrA100_v4/], ['Standard_ND96amsr_A100_v4', /^NDasrA100_v4/],
   ])('%s does not: %s', (name, series) => {
     expect(noTrustedLaunchSeries(parsed(name))).toMatch(series);
+  });
+});
+
+describe('NVMe only ("General FAQ for NVMe", the v6 and v7 size pages; Ebsv5 has both)', () => {
+  test.each(['Standard_D2s_v6', 'Standard_D2ds_v6', 'Standard_D2ls_v6', 'Standard_D2lds_v6', 'Standard_D2as_v6', 'Standard_D2ads_v6', 'Standard_D2als_v6',
+    'Standard_D2alds_v6', 'Standard_E2s_v6', 'Standard_E2ds_v6', 'Standard_E2as_v6', 'Standard_E2ads_v6', 'Standard_E192is_v6', 'Standard_F2as_v6',
+    'Standard_F2als_v6', 'Standard_F2ams_v6', 'Standard_D2ps_v6', 'Standard_E2pds_v6', 'Standard_D2s_v7', 'Standard_E2as_v7', 'Standard_F2as_v7'])(
+    '%s attaches disks through NVMe only', (name) => {
+      expect(nvmeOnlySeries(parsed(name))).toBe('v6 and later D, E and F series');
+    });
+
+  test.each(['Standard_D2s_v5', 'Standard_D2as_v5', 'Standard_D2ds_v5', 'Standard_E4bs_v5', 'Standard_E4bds_v5', 'Standard_E2s_v5', 'Standard_F2s_v2',
+    'Standard_D2ps_v5', 'Standard_B2s', 'Standard_L8s_v3', 'Standard_M128ms', 'Standard_DS2_v2', 'Standard_D2_v3', 'Standard_NC24ads_A100_v4',
+    'Standard_HB120rs_v3'])('%s has SCSI', (name) => {
+    expect(nvmeOnlySeries(parsed(name))).toBeUndefined();
+  });
+
+  test('a size by name: its series and a size with SCSI and as many vCPUs; nothing for tokens and names the rules do not know', () => {
+    expect(nvmeOnlySize('Standard_D16ads_v6')).toEqual({ series: 'v6 and later D, E and F series', sizeWithScsi: 'Standard_D16s_v5' });
+    expect(nvmeOnlySize('Standard_E20s_v6')).toEqual({ series: 'v6 and later D, E and F series', sizeWithScsi: 'Standard_D32s_v5' });
+    expect(nvmeOnlySize('Standard_D2s_v5')).toBeUndefined();
+    expect(nvmeOnlySize('Standard_Q4s_v6')).toBeUndefined();
+    expect(nvmeOnlySize(Lazy.stringValue({ produce: () => 'Standard_D2s_v6' }))).toBeUndefined();
   });
 });
 

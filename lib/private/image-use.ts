@@ -2,7 +2,7 @@ import { Annotations, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { canonicalLocation } from './azure-names';
 import { isUnresolved, PropsValidator } from './validation';
-import { BootImage, checkVmSizeUse } from './vm-sizes';
+import { BootImage, checkVmSizeUse, NvmeTag } from './vm-sizes';
 import { HyperVGeneration, IImage, ImageKind, ImageSecurityType, SecurityType } from '../image';
 
 /**
@@ -142,8 +142,8 @@ function shownName(image: IImage): string {
 }
 
 /**
- * Checks that VMs of `vmSize` boot `image` with `securityType` (`checkVmSizeUse`: generation, architecture, Trusted
- * Launch), for every construct that creates VMs from an `IImage` (`ImageFleet`, `ImageScaleSet`).
+ * Checks that VMs of `vmSize` boot `image` with `securityType` (`checkVmSizeUse`: generation, architecture, NVMe,
+ * Trusted Launch), for every construct that creates VMs from an `IImage` (`ImageFleet`, `ImageScaleSet`).
  */
 export function checkVmSizeForImage(scope: Construct, v: PropsValidator, vmSize: string, image: IImage, securityType: SecurityType,
   securityTypeGiven: boolean): void {
@@ -174,5 +174,32 @@ function bootImageOf(image: IImage): BootImage {
   } else if (plans.has(image)) {
     x64Reason = `${description} is a version of a GalleryImage definition, which is x64`;
   }
-  return { description, generation: image.hyperVGeneration, x64Reason };
+  return { description, generation: image.hyperVGeneration, x64Reason, nvme: nvmeTagOf(image, description) };
+}
+
+/**
+ * Whether the image is tagged for NVMe. A managed image never is: the tag is a feature of a gallery image definition
+ * (`DiskControllerTypes`, "FAQ for remote NVMe disks": "Create an image definition. Be sure to include `--feature
+ * DiskControllerTypes=SCSI,NVMe`"), and a managed image (`Microsoft.Compute/images`) has no features. A gallery image
+ * says so in `nvmeSupported` (a version of a `GalleryImage`, always; an import, when its attributes say).
+ */
+function nvmeTagOf(image: IImage, description: string): NvmeTag {
+  if (kindOf(image) === ImageKind.MANAGED_IMAGE) {
+    return {
+      tagged: false,
+      reason: `${description} is a managed image, which Azure cannot tag for NVMe (only a gallery image definition carries the tag)`,
+      alternative: 'or publish the build with GalleryImageVersion to a GalleryImage with nvmeSupported: true and use that version',
+    };
+  }
+  if (image.nvmeSupported === undefined) {
+    return {
+      check: 'az sig image-definition show --query "features[?name==\'DiskControllerTypes\'].value" (NVMe listed or not), '
+        + 'then pass nvmeSupported to GalleryImageVersion.fromVersionId.',
+    };
+  }
+  return image.nvmeSupported ? { tagged: true } : {
+    tagged: false,
+    reason: `${description} is a version of a gallery image definition without NVMe support (no DiskControllerTypes feature with NVMe)`,
+    alternative: 'or publish to a definition with NVMe support (GalleryImage nvmeSupported: true)',
+  };
 }

@@ -1,7 +1,7 @@
 /*
  * VM sizes: what a size's name tells (its vCPUs, family, features, version), what the size supports (Hyper-V
- * generations, CPU architecture, premium storage, Trusted Launch) by Microsoft Learn, and the one check every construct
- * that takes a size runs against the image its VMs boot (`checkVmSizeUse`).
+ * generations, CPU architecture, disk controllers, premium storage, Trusted Launch) by Microsoft Learn, and the one
+ * check every construct that takes a size runs against the image its VMs boot (`checkVmSizeUse`).
  */
 import { Annotations } from 'cdktf';
 import { Construct } from 'constructs';
@@ -200,6 +200,31 @@ const GENERATION_1_ONLY: readonly SeriesRule[] = [
 ];
 
 /**
+ * The v6 and later D, E and F series attach their disks through NVMe only, no SCSI controller: every such name
+ * (Intel, AMD and Arm64, with and without local disk, e.g. Dsv6, Ddsv6, Dlsv6, Dldsv6, Dasv6, Dadsv6, Dalsv6,
+ * Daldsv6, Esv6, Edsv6, Easv6, Eadsv6, Fasv6, Falsv6, Famsv6, and their v7 successors).
+ * - "General FAQ for NVMe" (learn.microsoft.com/azure/virtual-machines/enable-nvme-faqs): "the older generations of
+ *   general purpose, memory optimized, and compute optimized VMs (D/Ev5 or Fv2 and older) support SCSI. The newer
+ *   generations (Da/Ea/Fav6 and newer) typically support only the NVMe storage interface"; "Many of the latest Azure VM
+ *   generations are NVMe-only and require an OS image that supports NVMe".
+ * - The size pages: "Dsv6 and Ddsv6-series": "only works on OS images that are tagged with NVMe support"; "Dasv6-series
+ *   sizes", "Fasv6 sizes series", "Dsv7 sizes series", "Esv7 sizes series": "This VM series will only work on OS images
+ *   that support NVMe. If your current OS image doesn't have NVMe support, you'll see an error message".
+ * Not among them: Ebsv5 and Ebdsv5, which have both ("NVMe overview", learn.microsoft.com/azure/virtual-machines/
+ * nvme-overview: "some offering supports SCSI and NVMe, both interfaces, Ebsv5 is an example of such offering"); the
+ * confidential DC and EC sizes, which run confidential VM images, and "Only Gen2 VM images with security type Standard
+ * or Trusted Launch support NVMe" ("Supported OS images for remote NVMe"). Other families with NVMe-only sizes are not
+ * known here: their sizes pass this rule.
+ */
+function isNvmeOnlyDEF(size: VmSizeName): boolean {
+  return ['D', 'E', 'F'].includes(size.family) && size.subfamily === '' && size.version >= 6;
+}
+
+const NVME_ONLY: readonly SeriesRule[] = [
+  { series: 'v6 and later D, E and F series', matches: isNvmeOnlyDEF },
+];
+
+/**
  * Sizes that boot Generation 2 (UEFI) images only.
  * - "Support for generation 2 VMs on Azure", note 1: "Mv2-series, DC-series, NDv2-series, Msv2 and Mdsv2-series Medium
  *   Memory do not support Generation 1 VM images"; the size pages of the later M series ("Msv3 Medium Memory sizes
@@ -217,7 +242,7 @@ const GENERATION_2_ONLY: readonly SeriesRule[] = [
     series: 'NC A100 v4 and NC H100 v5 series',
     matches: (s) => s.family === 'N' && s.subfamily.startsWith('C') && (s.accelerator === 'A100' || s.accelerator === 'H100'),
   },
-  { series: 'v6 and later D, E and F series (NVMe only)', matches: (s) => ['D', 'E', 'F'].includes(s.family) && s.subfamily === '' && s.version >= 6 },
+  { series: 'v6 and later D, E and F series (NVMe only)', matches: isNvmeOnlyDEF },
 ];
 
 /**
@@ -256,6 +281,30 @@ export function supportedGenerations(size: VmSizeName): HyperVGeneration[] {
   return generation2OnlySeries(size) !== undefined ? [HyperVGeneration.V2] : [HyperVGeneration.V1, HyperVGeneration.V2];
 }
 
+/**
+ * The series when the size attaches disks through NVMe only: it boots only images tagged for NVMe (a marketplace image
+ * Azure tagged, or a version of a gallery definition with the `DiskControllerTypes` feature `SCSI, NVMe`).
+ */
+export function nvmeOnlySeries(size: VmSizeName): string | undefined {
+  return seriesOf(NVME_ONLY, size);
+}
+
+/** An NVMe-only size, for messages: its series, and a size with SCSI and as many vCPUs to suggest instead. */
+export interface NvmeOnlySize {
+  readonly series: string;
+  readonly sizeWithScsi: string;
+}
+
+/** The size given by name when it is NVMe only; undefined for a size with SCSI, a token, or a name the rules do not know. */
+export function nvmeOnlySize(name: string): NvmeOnlySize | undefined {
+  if (isUnresolved(name) || !isVmSize(name)) {
+    return undefined;
+  }
+  const size = parseVmSize(name);
+  const series = size !== undefined && isKnownSeries(size) ? nvmeOnlySeries(size) : undefined;
+  return series === undefined ? undefined : { series, sizeWithScsi: versatileSizeFor(size!) };
+}
+
 /** The series when Trusted Launch VMs cannot have the size (every Generation 1 size among them). */
 export function noTrustedLaunchSeries(size: VmSizeName): string | undefined {
   return generation1OnlySeries(size) ?? seriesOf(NO_TRUSTED_LAUNCH, size);
@@ -277,7 +326,9 @@ const DSV5_VCPUS = [2, 4, 8, 16, 32, 48, 64, 96];
 
 /**
  * A size that boots every image these constructs use, with every option they set: Dsv5 (Generation 1 and 2, x64,
- * premium storage, Trusted Launch; "Dsv5 sizes series"), with at least the vCPUs of `size` where Dsv5 has that many.
+ * SCSI, premium storage, Trusted Launch; "Dsv5 sizes series"; SCSI: "Only Ebsv5 and Ebdsv5 VM sizes are equipped with
+ * NVMe in the Intel v5 generation VMs", "FAQ for remote NVMe disks"), with at least the vCPUs of `size` where Dsv5 has
+ * that many.
  */
 export function versatileSizeFor(size: VmSizeName): string {
   const wanted = vcpusOf(size.name) ?? size.vcpus;
@@ -296,7 +347,30 @@ export interface BootImage {
    * architecture is unknown (a gallery image imported by id).
    */
   readonly x64Reason?: string;
+  /** Whether the image is tagged for NVMe, which an NVMe-only size needs. */
+  readonly nvme: NvmeTag;
 }
+
+/**
+ * Whether Azure boots an image on an NVMe-only size: only when the image is tagged for NVMe ("General FAQ for NVMe":
+ * "You can create an NVMe-supported VM only by using an image (Platform Image Repository and Azure Compute Gallery)
+ * that's tagged as NVMe"). Otherwise Azure refuses the VM: "The VM size '<size>' cannot boot with OS image or disk.
+ * Please check that disk controller types supported by the OS image or disk is one of the supported disk controller
+ * types for the VM size".
+ */
+export interface NvmeTag {
+  /** true: tagged; false: not tagged (`reason` says why); undefined: unknown here (`check` says how to find out). */
+  readonly tagged?: boolean;
+  /** Why the image is not tagged, as a clause that names it (`image 'x' is a managed image, which ...`). */
+  readonly reason?: string;
+  /** Another way out than a size with SCSI, e.g. `or publish the build to a GalleryImage with nvmeSupported: true`. */
+  readonly alternative?: string;
+  /** How to find out an unknown tag, e.g. an `az` command and what to do with its answer. */
+  readonly check?: string;
+}
+
+/** The error Azure answers when an NVMe-only size meets an image without the tag, as users meet it after the bake. */
+const NVME_BOOT_ERROR = 'cannot boot with OS image or disk';
 
 /** One VM size a construct uses, and what its VMs boot with it. */
 export interface VmSizeUse {
@@ -321,8 +395,8 @@ export interface VmSizeUse {
 
 /**
  * Checks at synth time that the VMs of `use` can have the size: an Arm64 size needs an Arm64 image, the image's
- * generation must be one the size boots, Trusted Launch VMs need a size that supports it, a premium OS disk needs a
- * size with premium storage. Each problem is recorded on `v` (naming the prop, the size, what it conflicts with, and a
+ * generation must be one the size boots, an NVMe-only size needs an image tagged for NVMe, Trusted Launch VMs need a
+ * size that supports it, a premium OS disk needs a size with premium storage. Each problem is recorded on `v` (naming the prop, the size, what it conflicts with, and a
  * size that fits); a size the rules do not know passes with a warning on `scope`. Tokens and names of another shape
  * (refused by the shape check) are skipped.
  */
@@ -337,11 +411,11 @@ export function checkVmSizeUse(scope: Construct, v: PropsValidator, use: VmSizeU
     const what = ['boots', use.image.description, 'on x64', ...(use.securityType === SecurityType.TRUSTED_LAUNCH ? ['with Trusted Launch'] : []),
       ...(needsPremium ? [`with a ${use.osDisk!.storageType} OS disk`] : [])].join(' ');
     Annotations.of(scope).addWarning(`${use.prop} '${use.size}': the library cannot check this size (${why}): that it ${what}. Check it before `
-      + `deploying: az vm list-skus --size ${use.size} --all -o json (capabilities HyperVGenerations, CpuArchitectureType, PremiumIO, TrustedLaunchDisabled).`);
+      + `deploying: az vm list-skus --size ${use.size} --all -o json (capabilities HyperVGenerations, CpuArchitectureType, PremiumIO, TrustedLaunchDisabled, DiskControllerTypes).`);
     return;
   }
   const fitting = versatileSizeFor(size);
-  const boots = checkArchitecture(scope, v, use, size, fitting) && checkGeneration(v, use, size, fitting);
+  const boots = checkArchitecture(scope, v, use, size, fitting) && checkGeneration(v, use, size, fitting) && checkNvme(scope, v, use, size, fitting);
   if (boots && use.securityType === SecurityType.TRUSTED_LAUNCH) {
     const series = noTrustedLaunchSeries(size);
     if (series !== undefined) {
@@ -387,13 +461,63 @@ function checkGeneration(v: PropsValidator, use: VmSizeUse, size: VmSizeName, fi
 }
 
 /**
+ * Records a problem when the size is NVMe only and the image is not tagged for NVMe (warns on `scope` when that is
+ * unknown); returns whether the size can boot the image so far.
+ */
+function checkNvme(scope: Construct, v: PropsValidator, use: VmSizeUse, size: VmSizeName, fitting: string): boolean {
+  const series = nvmeOnlySeries(size);
+  const nvme = use.image.nvme;
+  if (series === undefined || nvme.tagged === true) {
+    return true;
+  }
+  const azure = `Azure would refuse the VM: "The VM size '${use.size}' ${NVME_BOOT_ERROR}"`;
+  if (nvme.tagged === undefined) {
+    Annotations.of(scope).addWarning(`${use.prop} '${use.size}' attaches disks through NVMe only (${series}): the library cannot check that `
+      + `${use.image.description} is tagged for NVMe, and without the tag ${azure}. Check it before deploying: ${nvme.check}`);
+    return true;
+  }
+  v.fail(use.prop, use.size, `attaches disks through NVMe only (${series}) and boots only images tagged for NVMe, but ${nvme.reason}: ${azure}`,
+    `pick a size with SCSI, e.g. '${fitting}'${nvme.alternative ? `, ${nvme.alternative}` : ''}`);
+  return false;
+}
+
+/**
+ * The Windows Server marketplace images Azure tags for NVMe ("Supported OS images for remote NVMe",
+ * learn.microsoft.com/azure/virtual-machines/enable-nvme-interface): "Windows Server 2025, Windows Server 2022, Windows
+ * Server 2019", and "Only Gen2 VM images with security type Standard or Trusted Launch support NVMe"; "Older operating
+ * systems cannot support NVMe due to OS driver limitations. If an older version of the OS is not included in the list
+ * below, it means that NVMe support is not present for that OS." The SKUs of the WindowsServer offer start with the
+ * year (`2022-datacenter-core-g2`, `2019-datacenter-gensecond`, `2016-datacenter-gensecond`). An image's own tag:
+ * `az vm image show --urn <urn> --query "features[?name=='DiskControllerTypes'].value"`.
+ */
+function windowsServerNvmeTag(image: Pick<MarketplaceImage, 'urn' | 'offer' | 'sku' | 'hyperVGeneration'>, description: string): NvmeTag {
+  const check = `az vm image show --urn ${image.urn} --query "features[?name=='DiskControllerTypes'].value" (it must list NVMe).`;
+  if (image.hyperVGeneration === HyperVGeneration.V1) {
+    return { tagged: false, reason: `${description} is Gen1, and Azure tags Gen2 images only for NVMe`, alternative: 'or use a Gen2 image' };
+  }
+  const year = isUnresolved(image.offer) || isUnresolved(image.sku) || image.offer.toLowerCase() !== 'windowsserver' ? undefined
+    : /^(\d{4})-/.exec(image.sku)?.[1];
+  if (year === undefined) {
+    return { check };
+  }
+  if (Number(year) >= 2019) {
+    return { tagged: true };
+  }
+  return {
+    tagged: false,
+    reason: `${description} is Windows Server ${year}, which Azure does not tag for NVMe (Windows Server 2019, 2022 and 2025 Gen2 images are)`,
+    alternative: 'or build from Windows Server 2019 or later, e.g. MarketplaceImage.windowsServer2022DatacenterCoreGen2()',
+  };
+}
+
+/**
  * A marketplace image as the size check sees it. Windows Server marketplace images are x64 (`az vm image show --urn
  * <urn> --query architecture`); for any other publisher, what the library captures is x64: a managed image (Azure
  * makes managed images of x64 VMs only: "All new features, like ARM64, Trusted Launch, and Confidential VM are only
  * supported through Azure Compute Gallery", "Create a legacy managed image of a generalized VM in Azure") or a version
  * of a `GalleryImage` definition, which is x64 (azurerm_shared_image's default architecture).
  */
-export function marketplaceBootImage(image: Pick<MarketplaceImage, 'urn' | 'publisher' | 'hyperVGeneration'>): BootImage {
+export function marketplaceBootImage(image: Pick<MarketplaceImage, 'urn' | 'publisher' | 'offer' | 'sku' | 'hyperVGeneration'>): BootImage {
   const description = `marketplace image '${image.urn}'`;
   const windowsServer = !isUnresolved(image.publisher) && image.publisher.toLowerCase() === 'microsoftwindowsserver';
   return {
@@ -401,5 +525,7 @@ export function marketplaceBootImage(image: Pick<MarketplaceImage, 'urn' | 'publ
     generation: image.hyperVGeneration,
     x64Reason: windowsServer ? `${description} is x64, as every Windows Server marketplace image`
       : 'the images this library captures are x64 (managed images, and the definitions GalleryImage creates)',
+    nvme: windowsServer ? windowsServerNvmeTag(image, description)
+      : { check: `az vm image show --urn ${image.urn} --query "features[?name=='DiskControllerTypes'].value" (it must list NVMe).` },
   };
 }
