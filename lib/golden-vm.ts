@@ -343,6 +343,11 @@ export class GoldenVm extends Construct {
         resourceGroupName: this.resourceGroupName,
         virtualNetworkName: vnet.name,
         addressPrefixes: [subnetPrefix],
+        // Outbound access for a VM without public IP: Run Command returns the setup's and Sysprep's output only with
+        // it ("Run scripts in your Windows VM by using action Run Commands": the VM needs outbound connectivity), and
+        // Windows activates through it. azurerm's default today (subnet_resource.go:273-277 at v4.55.0), stated so a
+        // provider or Azure default that makes new subnets private cannot silently cut the build off.
+        defaultOutboundAccessEnabled: true,
       });
       // No inbound rule unless asked: Azure's default rules then deny all inbound traffic from the Internet.
       this.networkSecurityGroup = new NetworkSecurityGroup(this, 'NetworkSecurityGroup', {

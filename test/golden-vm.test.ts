@@ -112,6 +112,8 @@ describe('GoldenVm', () => {
     const { parsed } = synthVm();
     expect(onlyResource(parsed, 'azurerm_virtual_network').address_space).toEqual(['10.0.0.0/16']);
     expect(onlyResource(parsed, 'azurerm_subnet').address_prefixes).toEqual(['10.0.0.0/24']);
+    // Outbound without a public IP: Run Command returns the setup's output only with it.
+    expect(onlyResource(parsed, 'azurerm_subnet').default_outbound_access_enabled).toBe(true);
     expect(onlyResource(parsed, 'azurerm_network_security_group').security_rule).toEqual([]);
     expect(onlyResource(parsed, 'azurerm_subnet_network_security_group_association')).toEqual({
       subnet_id: `\${${addressOf(parsed, 'azurerm_subnet')}.id}`,

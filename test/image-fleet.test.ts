@@ -132,7 +132,7 @@ describe('ImageFleet', () => {
       network_security_group_id: ref(parsed, 'azurerm_network_security_group', 'id'),
     });
     expect(onlyResource(parsed, 'azurerm_virtual_network')).toMatchObject({ name: 'vnet-web', address_space: ['10.0.0.0/16'] });
-    expect(onlyResource(parsed, 'azurerm_subnet')).toMatchObject({ name: 'snet-web', address_prefixes: ['10.0.0.0/24'] });
+    expect(onlyResource(parsed, 'azurerm_subnet')).toMatchObject({ name: 'snet-web', address_prefixes: ['10.0.0.0/24'], default_outbound_access_enabled: true });
   });
 
   describe('network security group', () => {

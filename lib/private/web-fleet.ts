@@ -113,6 +113,9 @@ export function webNetwork(scope: Construct, options: WebNetworkOptions): WebNet
       resourceGroupName: options.resourceGroupName,
       virtualNetworkName: virtualNetwork.name,
       addressPrefixes: [options.subnetPrefix],
+      // Outbound access for VMs without public IP (Windows activation, Run Command, the app's own calls): azurerm's
+      // default today (subnet_resource.go:273-277 at v4.55.0), stated so a changed default cannot cut them off.
+      defaultOutboundAccessEnabled: true,
     });
     subnetId = subnet.id;
   }
