@@ -41,7 +41,7 @@ export interface GeneralizedImageProps {
   readonly managedImage?: boolean;
   /**
    * Name of the image line: build `<revision>` is captured as `<imageName>-<revision>` (1-65 letters, digits,
-   * underscores, periods and hyphens).
+   * underscores, periods and hyphens). The construct's `imageName` property is that build's name, not this one.
    *
    * @default - `img-<vmName>`
    */
@@ -124,6 +124,10 @@ export class GeneralizedImage extends Construct implements IImage {
   public readonly imageDependables: ITerraformDependable[];
   /** The build VM's OS disk: generalized once `imageDependables` exist, and deleted with the VM. */
   public readonly osDiskId?: string;
+  /**
+   * This build: `revision`, the build VM's `buildRevision` (a token), and `lineName`, the `imageName` prop (default
+   * `img-<vmName>`). Set with or without a managed image.
+   */
   public readonly imageBuild?: ImageBuild;
   /** The build VM's marketplace purchase plan: VMs from the image must name it. */
   public readonly purchasePlan?: PurchasePlan;
@@ -219,12 +223,32 @@ export class GeneralizedImage extends Construct implements IImage {
     this.imageDependables = [line.captureStep];
   }
 
-  /** Azure resource id of this build's managed image. Throws without a managed image (`managedImage: false`). */
+  /**
+   * Azure resource id of this build's managed image,
+   * `/subscriptions/<subscription>/resourceGroups/<group>/providers/Microsoft.Compute/images/<line>-<revision>`.
+   *
+   * A token, not that text, at synth time: a reference to the capture step's output
+   * (`${terraform_data.<id>_Capture_<hash>.output.image_id}`), so whatever uses it waits for the capture, and another
+   * stack gets it as a cross-stack output. Terraform knows the value once the capture step exists: in the plan that
+   * creates a build it is "known after apply".
+   *
+   * Throws without a managed image (`managedImage: false`, the default for a Trusted Launch build VM).
+   */
   public get imageId(): string {
     return this.managedImageId ?? this.noManagedImage('imageId');
   }
 
-  /** Name of this build's managed image, `<line>-<revision>`. Throws without a managed image (`managedImage: false`). */
+  /**
+   * Name of this build's managed image, `<line>-<revision>` (e.g. `img-golden-web-20261129171800`): not the
+   * `imageName` prop, which names the line.
+   *
+   * A token, not that text, at synth time: a reference to the capture step's output
+   * (`${terraform_data.<id>_Capture_<hash>.output.image_name}`). The revision is the UTC time of the plan that created
+   * the build VM, so Terraform knows the name once the capture step exists: in the plan that creates a build it is
+   * "known after apply". The line's name, as given or defaulted, is `imageBuild.lineName`.
+   *
+   * Throws without a managed image (`managedImage: false`, the default for a Trusted Launch build VM).
+   */
   public get imageName(): string {
     return this.managedImageName ?? this.noManagedImage('imageName');
   }
