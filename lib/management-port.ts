@@ -1,6 +1,7 @@
 /**
- * A management port that `managementSourceRange` opens (GoldenVm, ImageFleet). Only RDP by default: WinRM is opt-in,
- * and WinRM over plain HTTP sends its traffic unencrypted unless the client negotiates message encryption.
+ * A management port that `managementSourceRange` opens (GoldenVm, ImageFleet, ImageScaleSet).
+ * Only RDP by default: WinRM is opt-in, and WinRM over plain HTTP sends its traffic unencrypted unless the client
+ * negotiates message encryption.
  */
 export enum ManagementPort {
   /** Remote Desktop, TCP 3389. */

@@ -23,7 +23,7 @@ const NOT_A_CIDR_FIX = "write it like '203.0.113.0/24' ('203.0.113.7/32' for one
 /** `isIpv4Cidr`'s shape, for Terraform's RE2 (a bracket, not a backslash: HCL strings know no `\.` escape). */
 const IPV4_CIDR_SHAPE = '^[0-9]{1,3}([.][0-9]{1,3}){3}/[0-9]{1,2}$';
 
-/** The management props GoldenVm and ImageFleet share. */
+/** The management props GoldenVm, ImageFleet and ImageScaleSet share. */
 export interface ManagementAccessProps {
   readonly managementSourceRange?: string;
   readonly managementPorts?: ManagementPort[];
