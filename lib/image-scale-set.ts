@@ -212,8 +212,11 @@ export interface ImageScaleSetProps {
   /**
    * After every deploy that changes the image, the count or the address, wait on the machine that runs Terraform for
    * the rolling upgrade to finish (fail when Azure stopped it), then fetch the app's URL through the load balancer
-   * until every instance has answered with its own computer name, and fail the apply otherwise. Needs bash, curl and
-   * a logged-in Azure CLI there.
+   * until every instance has answered with its own computer name, and fail the apply otherwise.
+   *
+   * The check (`verify-scale-set.sh`) needs on that machine: bash; the Azure CLI (`az`), logged in like the other
+   * operator steps (an `az login` session, or the azurerm provider's `ARM_*` variables), with read access to the scale
+   * set (`az vmss rolling-upgrade get-latest`, `az vmss list-instances`); and curl 7.68 or later (parallel requests).
    *
    * @default false
    */
