@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-/** The directory of the simulated `az` (test/fake-az/az), put first on PATH. */
+/** The directory of the simulated `az` (test/fake-az/az, around test/fake-az/simulator.js), put first on PATH. */
 export const FAKE_AZ_DIRECTORY = path.join(__dirname, '..', 'fake-az');
 
 export const SUBSCRIPTION_ID = '6f1c5b2a-3d4e-4f50-8a9b-0c1d2e3f4a5b';
@@ -281,7 +281,7 @@ export interface FakeAzState {
 export type TransientError = '429' | '500' | '502' | '503' | '504' | 'connection';
 
 /**
- * What makes az fail whatever the retries (test/fake-az/az's AZ_FAULTS):
+ * What makes az fail whatever the retries (test/fake-az/simulator.js's AZ_FAULTS):
  * - the CLI crashes: an unexpected Python exception (`crash`), a module missing at start-up (`startup-crash`) or in a
  *   subcommand (`missing-module`: Debian's azure-cli 2.45 on `az vm deallocate`; `import-error`), its launcher finds no
  *   interpreter (`no-interpreter`, exit 127) or may not run it (`not-executable`, 126), or it is killed (`killed`);
