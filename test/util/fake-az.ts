@@ -307,6 +307,11 @@ export const DEFAULT_STATE: FakeAzState = {
   hyperVGeneration: 'V2',
 };
 
+/** The state a fake starts with: DEFAULT_STATE and what the test gives. */
+export function initialState(state: Partial<FakeAzState> = {}): FakeAzState {
+  return { ...DEFAULT_STATE, ...state };
+}
+
 /** The guest scripts the operator scripts run through Run Command, with the marker each prints last. */
 export const GUEST_SCRIPT_MARKERS: Record<string, string> = {
   'setup-start.ps1': 'GOLDEN-IMAGE-SETUP-START:',
@@ -365,7 +370,7 @@ export class FakeAz {
     this.tmpDirectory = path.join(this.directory, 'tmp');
     fs.mkdirSync(this.tmpDirectory);
     fs.writeFileSync(this.logPath, '');
-    this.write({ ...DEFAULT_STATE, ...state });
+    this.write(initialState(state));
   }
 
   /** The variables that make a process use this fake: PATH first, its files, a private HOME and TMPDIR. */
