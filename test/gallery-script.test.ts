@@ -801,7 +801,7 @@ describe('gallery.sh input validation: exit 2 naming the variable, and no az cal
 describe('the scripts themselves', () => {
   const operator = fs.readFileSync(path.join(SCRIPTS_DIRECTORY, 'operator', 'gallery.sh'), 'utf8');
   const guest = fs.readFileSync(path.join(SCRIPTS_DIRECTORY, 'guest', 'canary-check.ps1'), 'utf8');
-  const fake = fs.readFileSync(path.join(FAKE_AZ_DIRECTORY, 'az'), 'utf8');
+  const fake = fs.readFileSync(path.join(FAKE_AZ_DIRECTORY, 'simulator.js'), 'utf8');
 
   test('the guest script, the operator script and the fake az use the same result marker', () => {
     const marker = "'GOLDEN-IMAGE-CANARY-RESULT:'";

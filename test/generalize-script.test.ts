@@ -537,7 +537,7 @@ describe('generalize-vm.sh as synthesized, against a simulated az', () => {
 describe('the scripts themselves', () => {
   const operator = fs.readFileSync(path.join(SCRIPTS_DIRECTORY, 'operator', 'generalize-vm.sh'), 'utf8');
   const guest = fs.readFileSync(path.join(SCRIPTS_DIRECTORY, 'guest', 'generalize.ps1'), 'utf8');
-  const fake = fs.readFileSync(path.join(FAKE_AZ_DIRECTORY, 'az'), 'utf8');
+  const fake = fs.readFileSync(path.join(FAKE_AZ_DIRECTORY, 'simulator.js'), 'utf8');
 
   test('the guest script follows the recipe and prints the markers the operator script and the fake az use', () => {
     const marker = "'GOLDEN-IMAGE-SYSPREP-RESULT:'";

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-/** The directory of the simulated `az` (test/fake-az/az), put first on PATH. */
+/** The directory of the simulated `az` (test/fake-az/az, around test/fake-az/simulator.js), put first on PATH. */
 export const FAKE_AZ_DIRECTORY = path.join(__dirname, '..', 'fake-az');
 
 export const SUBSCRIPTION_ID = '6f1c5b2a-3d4e-4f50-8a9b-0c1d2e3f4a5b';
@@ -281,7 +281,7 @@ export interface FakeAzState {
 export type TransientError = '429' | '500' | '502' | '503' | '504' | 'connection';
 
 /**
- * What makes az fail whatever the retries (test/fake-az/az's AZ_FAULTS):
+ * What makes az fail whatever the retries (test/fake-az/simulator.js's AZ_FAULTS):
  * - the CLI crashes: an unexpected Python exception (`crash`), a module missing at start-up (`startup-crash`) or in a
  *   subcommand (`missing-module`: Debian's azure-cli 2.45 on `az vm deallocate`; `import-error`), its launcher finds no
  *   interpreter (`no-interpreter`, exit 127) or may not run it (`not-executable`, 126), or it is killed (`killed`);
@@ -306,6 +306,11 @@ export const DEFAULT_STATE: FakeAzState = {
   sysprep: 'completes',
   hyperVGeneration: 'V2',
 };
+
+/** The state a fake starts with: DEFAULT_STATE and what the test gives. */
+export function initialState(state: Partial<FakeAzState> = {}): FakeAzState {
+  return { ...DEFAULT_STATE, ...state };
+}
 
 /** The guest scripts the operator scripts run through Run Command, with the marker each prints last. */
 export const GUEST_SCRIPT_MARKERS: Record<string, string> = {
@@ -365,7 +370,7 @@ export class FakeAz {
     this.tmpDirectory = path.join(this.directory, 'tmp');
     fs.mkdirSync(this.tmpDirectory);
     fs.writeFileSync(this.logPath, '');
-    this.write({ ...DEFAULT_STATE, ...state });
+    this.write(initialState(state));
   }
 
   /** The variables that make a process use this fake: PATH first, its files, a private HOME and TMPDIR. */
