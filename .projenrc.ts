@@ -24,6 +24,8 @@ const project = new cdktf.ConstructLibraryCdktf({
     'cdktf-cli@0.21.0',
     'tsx@^4.20.0',
     '@types/node@^20',
+    // Bundles the operator program (lib/operator) into one file the stacks' assets carry: lib/scripts/operator/operator.js.
+    'esbuild@^0.28.2',
   ],
 
   // Other jsii languages. Their packages need PyPI, Maven and NuGet toolchains; CI generates the Python sources only.
@@ -151,6 +153,16 @@ const codeOnly = project.addTask('package:code-only', {
 project.packageTask.reset();
 project.packageTask.spawn(project.tasks.tryFind('package:js')!);
 project.packageTask.spawn(codeOnly);
+
+// The operator program (lib/operator, TypeScript) as one JavaScript file with no dependency beyond Node's own modules,
+// in lib/scripts/operator beside the guest scripts: the stacks' scripts asset carries it, and the local-exec steps run
+// it as `node <asset>/operator/operator.js <step>`. Committed, so that synthesizing from the sources (the examples, the
+// tests) needs no build; test/operator/bundle.test.ts fails when it is not what the sources bundle to.
+const bundleOperator = project.addTask('bundle:operator', {
+  description: 'Bundle the operator program into lib/scripts/operator/operator.js',
+  exec: 'tsx projenrc/bundle-operator.ts',
+});
+project.preCompileTask.spawn(bundleOperator);
 
 project.addTask('bench', {
   description: 'Synthesis benchmark: floor, library, hand-written alternative, fleet scaling, app commands, test suite',

@@ -3,9 +3,10 @@ import { ITerraformDependable, TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
 import { GoldenVm } from './golden-vm';
 import { HyperVGeneration, IImage, ImageBuild, OsType, PurchasePlan, SecurityType } from './image';
+import { DEALLOCATE_MINUTES, generalizeEnvironment, SYSPREP_MINUTES } from './operator/steps/generalize';
 import { checkCaptureTags, checkImageLineName, checkRetainBuilds, claimImageLine, DEFAULT_RETAIN_BUILDS, imageLine } from './private/image-line';
 import { claimCreatedResourceGroup } from './private/name-claims';
-import { environmentNumber, guestDirectoryEnvironment, operatorStep, providerSubscriptionId, subscriptionOf } from './private/operator-step';
+import { checkNumberInput, environmentNumber, guestDirectory, operatorStep, providerSubscriptionId, subscriptionOf } from './private/operator-step';
 import { checkResourceGroup, placeResourceGroup } from './private/resource-group';
 import { PropsValidator, requireProps } from './private/validation';
 import { nvmeOnlySize } from './private/vm-sizes';
@@ -81,9 +82,6 @@ export interface GeneralizedImageProps {
   readonly tags?: { [key: string]: string };
 }
 
-const DEFAULT_SYSPREP_MINUTES = 30;
-const DEFAULT_DEALLOCATE_MINUTES = 20;
-
 /**
  * A managed image captured from a `GoldenVm`, in the same `cdktf deploy`: one build of an image line.
  *
@@ -144,8 +142,8 @@ export class GeneralizedImage extends Construct implements IImage {
     const vm = props.vm;
     const lineName = props.imageName ?? `img-${vm.vmName}`;
     const retainBuilds = props.retainBuilds ?? DEFAULT_RETAIN_BUILDS;
-    const sysprepMinutes = props.timeouts?.sysprepMinutes ?? DEFAULT_SYSPREP_MINUTES;
-    const deallocateMinutes = props.timeouts?.deallocateMinutes ?? DEFAULT_DEALLOCATE_MINUTES;
+    const sysprepMinutes = props.timeouts?.sysprepMinutes ?? SYSPREP_MINUTES.default;
+    const deallocateMinutes = props.timeouts?.deallocateMinutes ?? DEALLOCATE_MINUTES.default;
 
     checkImageLineName(v, props.imageName === undefined ? 'imageName (from the VM name)' : 'imageName', lineName,
       props.imageName === undefined ? "pass a shorter imageName, e.g. 'img-golden-web'" : "shorten it, e.g. 'img-golden-web'");
@@ -157,10 +155,8 @@ export class GeneralizedImage extends Construct implements IImage {
         'omit managedImage and publish the build with GalleryImageVersion to a TrustedLaunch definition, or build with SecurityType.STANDARD');
     }
     checkManagedImageNvme(v, vm, managedImage);
-    v.check('timeouts.sysprepMinutes', sysprepMinutes, (m) => Number.isInteger(m) && m >= 5 && m <= 80,
-      'is not a whole number of minutes between 5 and 80 (Run Command stops scripts after 90 minutes)', `pass e.g. ${DEFAULT_SYSPREP_MINUTES}`);
-    v.check('timeouts.deallocateMinutes', deallocateMinutes, (m) => Number.isInteger(m) && m >= 5 && m <= 60,
-      'is not a whole number of minutes between 5 and 60', `pass e.g. ${DEFAULT_DEALLOCATE_MINUTES}`);
+    checkNumberInput(v, SYSPREP_MINUTES, sysprepMinutes, 'minutes');
+    checkNumberInput(v, DEALLOCATE_MINUTES, deallocateMinutes, 'minutes');
     checkCaptureTags(v, props.tags);
     if (managedImage) {
       claimImageLine(this, v, props.imageName === undefined ? 'imageName (from the VM name)' : 'imageName', lineName, resourceGroup.name);
@@ -174,18 +170,18 @@ export class GeneralizedImage extends Construct implements IImage {
     this.resourceGroupName = group.resourceGroupName;
 
     this.generalizeStep = operatorStep(this, 'Generalize', {
-      script: 'generalize-vm.sh',
+      script: { step: 'generalize' },
       // A new build VM (new id) is generalized again; the same one never twice.
       triggersReplace: vm.vmId,
       dependsOn: vm.readyForCapture,
-      environment: {
-        GOLDEN_SUBSCRIPTION_ID: subscriptionOf(vm.vmId),
-        GOLDEN_RESOURCE_GROUP: vm.resourceGroupName,
-        GOLDEN_VM_NAME: vm.vmName,
-        ...guestDirectoryEnvironment(this),
-        GOLDEN_SYSPREP_TIMEOUT_MINUTES: environmentNumber(sysprepMinutes),
-        GOLDEN_DEALLOCATE_TIMEOUT_MINUTES: environmentNumber(deallocateMinutes),
-      },
+      environment: generalizeEnvironment({
+        subscriptionId: subscriptionOf(vm.vmId),
+        resourceGroup: vm.resourceGroupName,
+        vmName: vm.vmName,
+        guestDirectory: guestDirectory(this),
+        sysprepMinutes: environmentNumber(sysprepMinutes),
+        deallocateMinutes: environmentNumber(deallocateMinutes),
+      }),
     });
 
     this.location = vm.location;

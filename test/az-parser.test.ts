@@ -1,6 +1,6 @@
 /**
- * Replays every az command line the operator scripts run (generalize-vm.sh, setup-vm.sh, images.sh, gallery.sh,
- * verify-scale-set.sh) in their tests' scenarios against the real Azure CLI, offline, with an empty
+ * Replays every az command line the operator runs (the Node.js operator's generalize step; the scripts setup-vm.sh,
+ * images.sh, gallery.sh, verify-scale-set.sh) in their tests' scenarios against the real Azure CLI, offline, with an empty
  * AZURE_CONFIG_DIR: a well-formed line fails only for want of a login ("Please run 'az login'", exit 1), a malformed
  * one with an argument error (exit 2). `az login` lines fail at the network instead (a proxy that refuses
  * connections), after parsing. Some `az vm` subcommands of Debian's azure-cli 2.45 crash on a missing SDK module
@@ -13,8 +13,11 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { childPids, commandOf, FakeAz, FakeAzState, runShellCommand, ScriptLayout, scriptLayout, SUBSCRIPTION_ID } from './util/fake-az';
+import { InProcessAz } from './util/fake-az-inprocess';
 import { resolveEnvironment, subscriptionExpression, SynthesizedStack, synthSeedStack } from './util/generalize-stack';
+import { runInProcess } from './util/operator';
 import { withLoadBalancer } from './util/web-server';
+import { STEPS } from '../lib/operator/main';
 import { SCRIPTS_DIRECTORY } from '../lib/private/scripts';
 
 const AZ = process.env.REAL_AZ ?? '/usr/bin/az';
@@ -122,6 +125,10 @@ function verdictOf(argv: string[], code: number | null, output: string): Verdict
   if (code === 2 || ARGUMENT_ERROR.test(output)) {
     return 'malformed';
   }
+  if (argv[0] === 'version') {
+    // Needs no login: parsed and answered.
+    return code === 0 && /"azure-cli": "\d+\.\d+\.\d+"/.test(output) ? 'verified' : 'unexpected';
+  }
   if (argv[0] === 'login') {
     // Parsed, then failed trying to authenticate.
     return code === 1 && /ProxyError|Max retries exceeded|Connection refused|Failed to connect to MSI/.test(output) ? 'verified' : 'unexpected';
@@ -174,23 +181,22 @@ function report(title: string, replays: Replay[]): void {
   console.log(`Azure CLI (${AZ}) on the ${replays.length} distinct az lines of ${title}:\n${lines.join('\n')}`);
 }
 
-describeWithAz('the az command lines of generalize-vm.sh, parsed by the real Azure CLI', () => {
+describeWithAz('the az command lines of the generalize step, parsed by the real Azure CLI', () => {
   let synthesized: SynthesizedStack;
   let lines: string[][];
   let replays: Replay[];
 
-  /** The az lines of one run of the synthesized provisioner against the fake az. */
-  async function recordedLines(state: ConstructorParameters<typeof FakeAz>[0], extra: Record<string, string>): Promise<string[][]> {
-    const fake = new FakeAz(state);
+  /** The az lines of one in-process run of the generalize step, with the synthesized environment, against the fake az. */
+  async function recordedLines(state: Partial<FakeAzState>, extra: Record<string, string>): Promise<string[][]> {
+    const fake = new InProcessAz(state);
     try {
       const environment = resolveEnvironment(synthesized.provisioner.environment, {
         [subscriptionExpression(synthesized.vmAddress)]: SUBSCRIPTION_ID,
       });
-      const result = await runShellCommand(synthesized.provisioner.command, {
-        cwd: synthesized.stackDirectory,
-        env: { ...fake.environment(), ...environment, GOLDEN_POLL_SECONDS: '1', GOLDEN_RETRY_BASE_SECONDS: '0', ...extra },
+      const result = await runInProcess(STEPS.generalize, {
+        env: { ...fake.environment(), ...environment, ...extra }, az: fake.run, cwd: synthesized.stackDirectory,
       });
-      expect(result.code).toBe(0);
+      expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
       return fake.calls();
     } finally {
       fake.dispose();
@@ -208,7 +214,7 @@ describeWithAz('the az command lines of generalize-vm.sh, parsed by the real Azu
     const all = [...happyPath, ...servicePrincipal, ...managedIdentity];
     lines = distinct(all);
     replays = await replayAll(lines, synthesized.stackDirectory);
-    report('generalize-vm.sh', replays);
+    report('the generalize step', replays);
   });
 
   afterAll(() => {
@@ -221,17 +227,18 @@ describeWithAz('the az command lines of generalize-vm.sh, parsed by the real Azu
     expectVerifiedOrUnverifiable(replays);
   });
 
-  test('every command of the script parses, vm deallocate and vm generalize at least under the fallback profile', () => {
+  test('every command of the step parses, the compute ones at least under the fallback profile', () => {
     const verified = new Set(replays.filter((r) => r.verdict === 'verified').map((r) => commandOf(r.argv)));
     const unverifiable = [...new Set(replays.filter((r) => r.verdict === 'unverifiable').map((r) => commandOf(r.argv)))];
     const underFallback = [...new Set(replays.filter((r) => r.profile !== 'latest').map((r) => commandOf(r.argv)))];
     console.log(`verified: ${[...verified].sort().join(', ')} (under ${FALLBACK_PROFILE}: ${underFallback.sort().join(', ') || 'none'})\n`
       + `unverifiable (the CLI crashes before parsing): ${unverifiable.sort().join(', ') || 'none'}`);
-    expect([...verified].sort()).toEqual(['account show', 'login', 'vm deallocate', 'vm generalize', 'vm get-instance-view', 'vm run-command invoke']);
-    // Only commands that crashed under the default profile were replayed under the fallback.
-    expect(underFallback.every((command) => ['vm deallocate', 'vm generalize'].includes(command))).toBe(true);
-    // Every subcommand of the script was tried.
-    expect(new Set(lines.map(commandOf))).toEqual(new Set(['account show', 'login', 'vm get-instance-view', 'vm run-command invoke', 'vm deallocate', 'vm generalize']));
+    const commands = ['account show', 'login', 'version', 'vm deallocate', 'vm generalize', 'vm get-instance-view', 'vm run-command invoke', 'vm update'];
+    expect([...verified].sort()).toEqual(commands);
+    // Only compute commands that crashed under the default profile were replayed under the fallback.
+    expect(underFallback.every((command) => ['vm deallocate', 'vm generalize', 'vm update'].includes(command))).toBe(true);
+    // Every subcommand of the step was tried.
+    expect(new Set(lines.map(commandOf))).toEqual(new Set(commands));
   });
 
   test('the replay tells a malformed line from a well-formed one', async () => {

@@ -101,11 +101,12 @@ describe('consumer app installing the packed library', () => {
     for (const data of Object.values<any>(json.resource.terraform_data)) {
       for (const provisioner of data.provisioner ?? []) {
         const exec = provisioner['local-exec'];
-        scripts.push(...`${exec.command} ${Object.values(exec.environment ?? {}).join(' ')}`.match(/\.\/assets\/[^\s"]+/g) ?? []);
+        const words = [exec.command, ...(exec.interpreter ?? []), ...Object.values(exec.environment ?? {})].join(' ');
+        scripts.push(...words.match(/\.\/assets\/[^\s"]+/g) ?? []);
       }
     }
-    const commands = scripts.filter((s) => s.endsWith('.sh')).map((s) => path.basename(s));
-    expect([...new Set(commands)].sort()).toEqual(['generalize-vm.sh', 'images.sh', 'setup-vm.sh', 'verify-fleet.sh']);
+    const commands = scripts.filter((s) => s.endsWith('.sh') || s.endsWith('.js')).map((s) => path.basename(s));
+    expect([...new Set(commands)].sort()).toEqual(['images.sh', 'operator.js', 'setup-vm.sh', 'verify-fleet.sh']);
     // One copy of the whole scripts directory: the operator scripts source common.sh, the guest scripts go to the VM.
     const directories = new Set(scripts.map((s) => s.replace(/\/(operator|guest)(\/[^/]+)?$/, '')));
     expect(directories.size).toBe(1);

@@ -7,7 +7,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { FakeAz, FakeAzState, FAKE_AZ_DIRECTORY, isRunning, SERVICE_PRINCIPAL, SUBSCRIPTION_ID } from './util/fake-az';
-import { ABORTED_EXIT_CODE, AzResult, InProcessAz } from './util/fake-az-inprocess';
+import { ABORTED_EXIT_CODE, InProcessAz } from './util/fake-az-inprocess';
+import { AzResult } from '../lib/operator/faults';
 import { SCRIPTS_DIRECTORY } from '../lib/private/scripts';
 
 jest.setTimeout(30_000);

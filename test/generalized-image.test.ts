@@ -18,7 +18,9 @@ const ENVIRONMENT_KEYS = [
   'GOLDEN_SYSPREP_TIMEOUT_MINUTES', 'GOLDEN_VM_NAME',
 ];
 const SCRIPTS = '\\./assets/GoldenImageScripts/[0-9A-F]{32}';
-const COMMAND = new RegExp(`^bash "${SCRIPTS}/operator/generalize-vm\\.sh"$`);
+/** The operator program, started by Terraform without a shell: Node.js, the bundle, then the step as the command. */
+const INTERPRETER = ['node', expect.stringMatching(new RegExp(`^${SCRIPTS}/operator/operator\\.js$`))];
+const COMMAND = /^generalize$/;
 
 const vmProps = goldenVmProps;
 
@@ -119,15 +121,16 @@ describe('GeneralizedImage', () => {
 
   test('runs a constant command: the script asset by a relative path, no Terraform interpolation', () => {
     const { localExec } = generalizeStep(synthImage().parsed);
-    expect(Object.keys(localExec).sort()).toEqual(['command', 'environment']);
+    expect(Object.keys(localExec).sort()).toEqual(['command', 'environment', 'interpreter']);
     expect(localExec.command).toMatch(COMMAND);
-    expect(localExec.command).not.toContain('${');
+    expect(localExec.interpreter).toEqual(INTERPRETER);
+    expect(JSON.stringify([localExec.command, localExec.interpreter])).not.toContain('${');
     // The same command whatever the VM, its names and the timeouts: values only travel in the environment.
     const other = generalizeStep(synthImage(
       { imageName: 'img-other', resourceGroupName: 'rg-other', timeouts: { sysprepMinutes: 45, deallocateMinutes: 10 } },
       { vmName: 'vm-other', resourceGroupName: 'rg-vms' },
     ).parsed).localExec;
-    expect(other.command).toBe(localExec.command);
+    expect([other.command, other.interpreter]).toEqual([localExec.command, localExec.interpreter]);
   });
 
   test('passes every value through the environment', () => {
@@ -163,14 +166,14 @@ describe('GeneralizedImage', () => {
       for (const absolute of [process.cwd(), os.tmpdir(), SCRIPTS_DIRECTORY, synthesized.outdir]) {
         expect(json).not.toContain(absolute);
       }
-      const operatorScript = /^bash "(.*)"$/.exec(synthesized.provisioner.command)![1];
+      const operatorProgram = (synthesized.provisioner as unknown as { interpreter: string[] }).interpreter[1];
       const guestDirectory = synthesized.provisioner.environment.GOLDEN_GUEST_DIRECTORY;
-      // The whole scripts directory, byte for byte: the operator scripts source common.sh beside them.
-      for (const script of ['generalize-vm.sh', 'common.sh', 'setup-vm.sh', 'images.sh']) {
-        expect(fs.readFileSync(path.join(synthesized.stackDirectory, path.dirname(operatorScript), script), 'utf8'))
+      // The whole scripts directory, byte for byte: the operator program, the bash scripts (sourcing common.sh).
+      for (const script of ['operator.js', 'common.sh', 'setup-vm.sh', 'images.sh']) {
+        expect(fs.readFileSync(path.join(synthesized.stackDirectory, path.dirname(operatorProgram), script), 'utf8'))
           .toBe(fs.readFileSync(path.join(SCRIPTS_DIRECTORY, 'operator', script), 'utf8'));
       }
-      expect(path.basename(operatorScript)).toBe('generalize-vm.sh');
+      expect(path.basename(operatorProgram)).toBe('operator.js');
       expect(fs.readFileSync(path.join(synthesized.stackDirectory, guestDirectory, 'generalize.ps1'), 'utf8'))
         .toBe(fs.readFileSync(path.join(SCRIPTS_DIRECTORY, 'guest', 'generalize.ps1'), 'utf8'));
     } finally {

@@ -1,6 +1,6 @@
 /**
- * Faults of the operator stage, table-driven across the operator scripts (lib/scripts/operator: generalize-vm.sh and
- * setup-vm.sh for every fault; images.sh, gallery.sh, verify-scale-set.sh and verify-fleet.sh where they share the code
+ * Faults of the bash operator scripts (lib/scripts/operator; the Node.js operator's steps: test/operator/faults.test.ts),
+ * table-driven: setup-vm.sh for every fault; images.sh, gallery.sh, verify-scale-set.sh and verify-fleet.sh where they share the code
  * path of common.sh), each run as Terraform's local-exec runs it, against the simulated az of test/fake-az:
  * - an Azure CLI that is installed but crashes at the login (a traceback, a missing module, exit 126/127, a signal);
  * - an az session that expires during the run (AADSTS700082, AADSTS50173, an expired ARM token, a lost account);
@@ -74,7 +74,6 @@ const PUBLISHED_VERSION: Partial<FakeAzState> = {
 };
 
 const SCRIPTS = {
-  'generalize-vm.sh': { file: 'generalize-vm.sh', environment: vmEnvironment, state: {} },
   'setup-vm.sh': { file: 'setup-vm.sh', environment: () => ({ ...vmEnvironment(), GOLDEN_EXPECTED_HYPERV_GENERATION: 'V2' }), state: {} },
   'images.sh capture': {
     file: 'images.sh',
@@ -182,7 +181,6 @@ describe('an Azure CLI that is installed but crashes, at the login', () => {
     ['killed', 'az was killed by SIGKILL (exit status 137)'],
   ];
   const CASES: Array<[ScriptName, AzFault, string]> = [
-    ...CRASHES.map(([fault, line]): [ScriptName, AzFault, string] => ['generalize-vm.sh', fault, line]),
     // The same code path (common.sh's login): two of them.
     ['setup-vm.sh', 'crash', CRASHES[0][1]],
     ['setup-vm.sh', 'not-executable', CRASHES[3][1]],
@@ -219,14 +217,12 @@ describe('an az session that expires during the run', () => {
   ];
   /** Where the session expires: after Sysprep; in the middle of the setup's polls; the first call to Azure elsewhere. */
   const WHERE: Record<string, { command: string; script?: string; step: string }> = {
-    'generalize-vm.sh': { command: 'vm deallocate', step: 'deallocate: az vm deallocate' },
     'setup-vm.sh': { command: 'vm run-command invoke', script: 'setup-status.ps1', step: 'setup: az vm run-command invoke' },
     'images.sh capture': { command: 'image list', step: 'list: az image list' },
     'gallery.sh promote': { command: 'sig image-version show', step: 'promote: az sig image-version show' },
     'verify-scale-set.sh': { command: 'vmss rolling-upgrade get-latest', step: 'rolling upgrade: az vmss rolling-upgrade get-latest' },
   };
   const CASES: Array<[ScriptName, AzFault, string]> = [
-    ...EXPIRIES.map(([fault, quote]): [ScriptName, AzFault, string] => ['generalize-vm.sh', fault, quote]),
     // The same code path (common.sh's fail_az): two of them.
     ['setup-vm.sh', 'token-revoked', EXPIRIES[1][1]],
     ['setup-vm.sh', 'session-lost', EXPIRIES[4][1]],
@@ -264,23 +260,10 @@ describe('an az session that expires during the run', () => {
     expect(fake.commands().slice(-4)).toEqual(['vm create', 'vm delete', 'network nic delete', 'network vnet delete']);
     expectNothingLeft(fake);
   });
-
-  test.concurrent('logged in with the ARM_* service principal: the same message, and the private az config is removed', async () => {
-    const fake = fakeFor('generalize-vm.sh', {
-      loggedIn: false, servicePrincipal: SERVICE_PRINCIPAL, faults: [{ command: 'vm generalize', fault: 'refresh-token-expired' }],
-    });
-    const result = await run(fake, 'generalize-vm.sh', SERVICE_PRINCIPAL_VARIABLES);
-    expect(result.code).toBe(3);
-    expect(result.stderr).toContain('generalize: az vm generalize failed: the az session expired during the run');
-    expect(fake.state().logins).toHaveLength(1);
-    expect(callsOf(fake, 'vm generalize')).toBe(1);
-    expectNothingLeft(fake);
-  });
 });
 
 describe('Run Command: the VM agent is not ready', () => {
   test.concurrent.each<[ScriptName, AzFault, string | undefined, string]>([
-    ['generalize-vm.sh', 'agent-not-ready', undefined, 'sysprep'],
     // After the restart of a pending reboot: the agent reports in only once Windows is up again.
     ['setup-vm.sh', 'agent-extension-status', 'setup-finish.ps1', 'cleanup'],
   ])('%s, %s: waited for with progress lines, then the step goes on', async (script, fault, guestScript, step) => {
@@ -299,7 +282,6 @@ describe('Run Command: the VM agent is not ready', () => {
   });
 
   test.concurrent.each<[ScriptName, string, string, Record<string, string>]>([
-    ['generalize-vm.sh', 'sysprep', 'Sysprep', {}],
     ['setup-vm.sh', 'setup', 'setup-start.ps1', {}],
     ['gallery.sh canary', 'canary westeurope', 'the canary check', { GOLDEN_CANARY_REGIONS: 'westeurope' }],
   ])('%s: an agent that stays not ready fails the step (exit 4) after GOLDEN_AGENT_WAIT_SECONDS, naming the agent and the fix', async (script, step, purpose, extra) => {
@@ -325,21 +307,12 @@ describe('Run Command: the VM agent is not ready', () => {
     }
     expectNothingLeft(fake);
   });
-
-  test.concurrent('GOLDEN_AGENT_WAIT_SECONDS is checked with the other tuning variables', async () => {
-    const fake = fakeFor('generalize-vm.sh');
-    const result = await run(fake, 'generalize-vm.sh', { GOLDEN_AGENT_WAIT_SECONDS: '10m' });
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain('GOLDEN_AGENT_WAIT_SECONDS must be a whole number; got 10m');
-    expect(fake.calls()).toEqual([]);
-  });
 });
 
 describe('SIGHUP (the terminal or SSH session that ran the deployment closed)', () => {
   /** What each script's own handler says an interruption leaves. */
   const VM_LEFT = 'The VM is left as it is: run the deployment again to resume (steps already done are detected and skipped).';
   test.concurrent.each<[ScriptName, string, string, string]>([
-    ['generalize-vm.sh', 'vm deallocate', 'deallocate', VM_LEFT],
     ['setup-vm.sh', 'vm run-command invoke', 'setup', VM_LEFT],
     ['images.sh capture', 'image list', 'capture', VM_LEFT],
     ['gallery.sh promote', 'sig image-version show', 'promote', 'Run the deployment again to resume.'],
@@ -385,7 +358,7 @@ test('verify-fleet.sh, between two rounds of requests: SIGHUP ends it with exit 
 });
 
 describe('a TMPDIR where no temporary directory can be made', () => {
-  const SCRIPT_NAMES: ScriptName[] = ['generalize-vm.sh', 'setup-vm.sh', 'images.sh capture', 'gallery.sh promote', 'verify-scale-set.sh', 'verify-fleet.sh'];
+  const SCRIPT_NAMES: ScriptName[] = ['setup-vm.sh', 'images.sh capture', 'gallery.sh promote', 'verify-scale-set.sh', 'verify-fleet.sh'];
   const CASES = SCRIPT_NAMES.flatMap((script): Array<[ScriptName, string]> => [[script, 'does not exist'], [script, 'is not a directory']]);
 
   test.concurrent.each(CASES)('%s, TMPDIR %s: exit 12 naming TMPDIR, its value and the fix, before any az call', async (script, problem) => {
@@ -405,10 +378,6 @@ describe('a TMPDIR where no temporary directory can be made', () => {
 describe('an az subcommand that crashes on a Python module its installation lacks', () => {
   const MISSING_COMPUTE = "ModuleNotFoundError: No module named 'azure.mgmt.compute.v2022_11_01'";
   test.concurrent.each<[ScriptName, string, AzFault, Partial<FakeAzState>, string, string]>([
-    // Debian's azure-cli 2.45, word for word: after Sysprep, at the deallocation.
-    ['generalize-vm.sh', 'vm deallocate', 'missing-module', {}, MISSING_COMPUTE, 'azure.mgmt.compute.v2022_11_01'],
-    ['generalize-vm.sh', 'vm run-command invoke', 'import-error', {},
-      "ImportError: cannot import name 'RunCommandInput' from 'azure.mgmt.compute.v2022_08_01.models'", 'azure.mgmt.compute.v2022_08_01.models'],
     ['setup-vm.sh', 'vm restart', 'missing-module', { rebootPending: 1 }, MISSING_COMPUTE, 'azure.mgmt.compute.v2022_11_01'],
     ['images.sh capture', 'image create', 'missing-module', {}, MISSING_COMPUTE, 'azure.mgmt.compute.v2022_11_01'],
     ['gallery.sh promote', 'sig image-version update', 'missing-module', {}, MISSING_COMPUTE, 'azure.mgmt.compute.v2022_11_01'],
@@ -429,7 +398,6 @@ describe('an az subcommand that crashes on a Python module its installation lack
   });
 
   test.concurrent.each<[ScriptName, string, AzFault, string]>([
-    ['generalize-vm.sh', 'vm generalize', 'crash', "AttributeError: 'NoneType' object has no attribute 'get'"],
     ['setup-vm.sh', 'vm get-instance-view', 'killed', 'az was killed by SIGKILL (exit status 137)'],
   ])('%s, `az %s` crashes otherwise (%s): exit 3, reported as broken; never retried', async (script, command, fault, line) => {
     const fake = fakeFor(script, { faults: [{ command, fault }] });

@@ -438,7 +438,7 @@ describe('the operator scripts pass shellcheck (following `source common.sh`)', 
     console.log('shellcheck is not installed: skipping (CI installs it: apt-get install -y shellcheck)');
   }
   const operator = path.join(SCRIPTS_DIRECTORY, 'operator');
-  test.each(['setup-vm.sh', 'common.sh', 'generalize-vm.sh', 'verify-fleet.sh'])('%s', (script) => {
+  test.each(['setup-vm.sh', 'common.sh', 'verify-fleet.sh'])('%s', (script) => {
     if (!haveShellcheck) {
       return;
     }

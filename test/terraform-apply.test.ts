@@ -1,16 +1,18 @@
 /**
- * Real Terraform runs the synthesized generalize step, as a user's `cdktf deploy` would: the provisioner's escaping,
- * interpreter and environment, from the stack directory, against the simulated az. The stack holds only the
- * terraform_data resource (azurerm references replaced by literals): terraform_data needs no provider download.
+ * Real Terraform runs the synthesized generalize step, as a user's `cdktf deploy` would: the provisioner's interpreter
+ * (Node.js and the operator program, no shell) and environment, from the stack directory, against the simulated az,
+ * with a PATH that holds no bash and no sh. The stack holds only the terraform_data resource (azurerm references
+ * replaced by literals): terraform_data needs no provider download.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { FakeAz, SUBSCRIPTION_ID } from './util/fake-az';
-import { happyPathCalls, resolveEnvironment, subscriptionExpression, SynthesizedStack, synthSeedStack } from './util/generalize-stack';
+import { FAKE_AZ_DIRECTORY, FakeAz, SUBSCRIPTION_ID } from './util/fake-az';
+import { happyPathCalls, nodeOnlyDirectory, resolveEnvironment, subscriptionExpression, SynthesizedStack, synthSeedStack } from './util/generalize-stack';
 
-const TERRAFORM = process.env.TERRAFORM ?? 'terraform';
+/** Found on the test's own PATH: the step runs with a PATH of only Node.js and the simulated az. */
+const TERRAFORM = process.env.TERRAFORM ?? onPath('terraform');
 const terraformVersion = spawnSync(TERRAFORM, ['version'], { encoding: 'utf8' });
 const haveTerraform = terraformVersion.status === 0;
 if (!haveTerraform) {
@@ -25,6 +27,7 @@ describeWithTerraform('terraform apply of the generalize step', () => {
   let synthesized: SynthesizedStack;
   let workDirectory: string;
   let fake: FakeAz;
+  let nodeOnly: string;
 
   /** Writes a stack of only the generalize step, with the VM id `vmId`, next to a copy of the assets. */
   function writeStack(vmId: string): void {
@@ -47,7 +50,14 @@ describeWithTerraform('terraform apply of the generalize step', () => {
     const result = spawnSync(TERRAFORM, [...args, '-no-color', '-input=false'], {
       cwd: workDirectory,
       encoding: 'utf8',
-      env: { ...fake.environment(), GOLDEN_POLL_SECONDS: '1', GOLDEN_RETRY_BASE_SECONDS: '0', CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1' },
+      env: {
+        ...fake.environment(),
+        PATH: `${nodeOnly}${path.delimiter}${FAKE_AZ_DIRECTORY}`,
+        GOLDEN_POLL_SECONDS: '1',
+        GOLDEN_RETRY_BASE_SECONDS: '0',
+        CHECKPOINT_DISABLE: '1',
+        TF_IN_AUTOMATION: '1',
+      },
     });
     return { ...result, output: `${result.stdout}${result.stderr}`, milliseconds: Date.now() - started };
   }
@@ -55,6 +65,7 @@ describeWithTerraform('terraform apply of the generalize step', () => {
   beforeAll(() => {
     synthesized = synthSeedStack();
     workDirectory = fs.mkdtempSync(path.join(os.tmpdir(), 'generalize-terraform-'));
+    nodeOnly = nodeOnlyDirectory();
     fs.cpSync(path.join(synthesized.stackDirectory, 'assets'), path.join(workDirectory, 'assets'), { recursive: true });
     fake = new FakeAz();
     writeStack(VM_ID);
@@ -65,6 +76,7 @@ describeWithTerraform('terraform apply of the generalize step', () => {
   afterAll(() => {
     fake?.dispose();
     fs.rmSync(workDirectory, { recursive: true, force: true });
+    fs.rmSync(nodeOnly, { recursive: true, force: true });
     fs.rmSync(synthesized.outdir, { recursive: true, force: true });
   });
 
@@ -72,11 +84,11 @@ describeWithTerraform('terraform apply of the generalize step', () => {
     const apply = terraform('apply', '-auto-approve');
     console.log(`terraform apply: ${apply.milliseconds} ms`);
     expect(apply.status).toBe(0);
-    expect(fake.calls()).toEqual(happyPathCalls({
-      subscriptionId: SUBSCRIPTION_ID, guestDirectory: synthesized.provisioner.environment.GOLDEN_GUEST_DIRECTORY, pollSeconds: 1,
-    }));
-    // Terraform ran the constant command through /bin/sh, from the stack directory.
-    expect(apply.output).toContain('(local-exec): Executing: ["/bin/sh" "-c" "bash \\"./assets/GoldenImageScripts/');
+    const guestScripts = path.join(workDirectory, synthesized.provisioner.environment.GOLDEN_GUEST_DIRECTORY);
+    expect(fake.calls()).toEqual(happyPathCalls({ subscriptionId: SUBSCRIPTION_ID, guestScripts, pollSeconds: 1 }));
+    // Terraform started Node.js with the operator program and the step's name, no shell, from the stack directory.
+    expect(apply.output).toMatch(
+      /\(local-exec\): Executing: \["node" "\.\/assets\/GoldenImageScripts\/[0-9A-F]+\/operator\/operator\.js" "generalize"\]/);
     expect(apply.output).toMatch(/\(local-exec\): \[generalize-vm \+\d+s\] verify: the VM is deallocated and generalized/);
     expect(apply.output).toContain('Apply complete! Resources: 1 added, 0 changed, 0 destroyed.');
     expect(fake.state()).toMatchObject({ power: 'deallocated', osState: 'generalized', sysprepRuns: 1 });
@@ -92,20 +104,20 @@ describeWithTerraform('terraform apply of the generalize step', () => {
 
   test('a new build VM (new id) is generalized again', () => {
     fake.clearLog();
-    fake.update({ power: 'running', osState: 'specialized', guestImageState: 'IMAGE_STATE_COMPLETE' });
+    fake.update({ power: 'running', osState: 'specialized', guestImageState: 'IMAGE_STATE_COMPLETE', vmTags: {} });
     // A replaced VM's id is unknown until it exists, which replaces terraform_data; another string stands for it here.
     writeStack(VM_ID.replace('/virtualMachines/', '/virtualmachines/'));
     const apply = terraform('apply', '-auto-approve');
     expect(apply.status).toBe(0);
     expect(apply.output).toContain('must be replaced');
     expect(fake.commands()).toEqual([
-      'account show', 'vm get-instance-view', 'vm run-command invoke', 'vm deallocate', 'vm generalize', 'vm get-instance-view',
+      'version', 'account show', 'vm get-instance-view', 'vm run-command invoke', 'vm update', 'vm deallocate', 'vm generalize', 'vm get-instance-view',
     ]);
   });
 
   test('a failing generalize step fails the apply with the script\'s message', () => {
     fake.clearLog();
-    fake.update({ power: 'running', osState: 'specialized', guestImageState: 'IMAGE_STATE_COMPLETE', sysprep: 'never-reaches-oobe' });
+    fake.update({ power: 'running', osState: 'specialized', guestImageState: 'IMAGE_STATE_COMPLETE', sysprep: 'never-reaches-oobe', vmTags: {} });
     writeStack(VM_ID);
     const apply = terraform('apply', '-auto-approve');
     expect(apply.status).not.toBe(0);
@@ -115,3 +127,13 @@ describeWithTerraform('terraform apply of the generalize step', () => {
     expect(fake.commands()).not.toContain('vm deallocate');
   });
 });
+
+function onPath(program: string): string {
+  for (const directory of (process.env.PATH ?? '').split(path.delimiter)) {
+    const candidate = path.join(directory, program);
+    if (directory !== '' && fs.existsSync(candidate)) {
+      return candidate;
+    }
+  }
+  return program;
+}

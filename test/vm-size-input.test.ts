@@ -249,9 +249,6 @@ const ACCEPTED: Array<[string, (stack: TerraformStack) => IConstruct]> = [
     (s) => goldenVm(s, { vmSize: 'Standard_D2s_v6', image: MarketplaceImage.windowsServer2019DatacenterGen2() })],
   ['GoldenVm: Standard_F2as_v6 with Windows Server 2025 Gen2 (tagged for NVMe)',
     (s) => goldenVm(s, { vmSize: 'Standard_F2as_v6', image: MarketplaceImage.windowsServer2025DatacenterCoreGen2() })],
-  ['GeneralizedImage: a build on an NVMe-only size without a managed image', (s) => new GeneralizedImage(s, 'Image', {
-    vm: goldenVm(s, { vmSize: 'Standard_D2s_v6' }), managedImage: false,
-  })],
   ['GalleryImageVersion: a build on an NVMe-only size, definition with NVMe, canary on NVMe',
     (s) => galleryVersion(s, { canary: { vmSize: 'Standard_D2s_v6' } }, { ...NVME_DEFINITION, vm: { vmSize: 'Standard_D2s_v6' } })],
   ['ImageScaleSet: Standard_HB120rs_v3 from a managed image', (s) => imageScaleSet(s, managedImage(s), { vmSize: 'Standard_HB120rs_v3' })],

@@ -3,12 +3,16 @@ import { Fn, ITerraformDependable, TerraformResourceLifecycle, TerraformStack, T
 import { Construct } from 'constructs';
 import { scriptsAssetPath } from './script-assets';
 import { TerraformData } from './terraform-data';
+import { PropsValidator } from './validation';
+import { inRange, NumberInput } from '../operator/inputs';
 
-/** An operator script under `lib/scripts/operator`. */
-export type OperatorScript = 'setup-vm.sh' | 'generalize-vm.sh' | 'images.sh' | 'gallery.sh' | 'verify-scale-set.sh';
+/** An operator script under `lib/scripts/operator` (bash), or a step of the operator program (`operator.js`). */
+export type OperatorScript = 'setup-vm.sh' | 'images.sh' | 'gallery.sh' | 'verify-scale-set.sh';
+export type OperatorProgramStep = 'generalize';
 
 export interface OperatorStepOptions {
-  readonly script: OperatorScript;
+  /** A bash script, or a step of the operator program (run by Node, no shell). */
+  readonly script: OperatorScript | { readonly step: OperatorProgramStep };
   /** A constant argument of the script, e.g. `capture`. */
   readonly argument?: string;
   /** The script's inputs. With `when: 'destroy'` they may only reference `self`. */
@@ -27,7 +31,6 @@ export interface OperatorStepOptions {
  * every value reaches the script through the environment, never through a shell's parsing.
  */
 export function operatorStep(scope: Construct, id: string, options: OperatorStepOptions): TerraformData {
-  const script = scriptsAssetPath(scope, `operator/${options.script}`);
   return new TerraformData(scope, id, {
     triggersReplace: options.triggersReplace,
     input: options.input,
@@ -35,16 +38,43 @@ export function operatorStep(scope: Construct, id: string, options: OperatorStep
     lifecycle: options.lifecycle,
     provisioners: [{
       type: 'local-exec',
-      command: options.argument === undefined ? `bash "${script}"` : `bash "${script}" ${options.argument}`,
+      ...operatorCommand(scope, options),
       environment: options.environment,
       when: options.whenDestroyed ? 'destroy' : undefined,
     }],
   });
 }
 
+/**
+ * The command line of a step. The operator program runs as Terraform's `interpreter`, an argument array Terraform
+ * starts directly: `node ./assets/<...>/operator/operator.js <step>`, no shell on any system (local-exec's default
+ * interpreter is `/bin/sh -c`, and `cmd /C` on Windows: Terraform's "local-exec provisioner" page).
+ */
+function operatorCommand(scope: Construct, options: OperatorStepOptions): { command: string; interpreter?: string[] } {
+  if (typeof options.script === 'object') {
+    return { interpreter: ['node', scriptsAssetPath(scope, 'operator/operator.js')], command: options.script.step };
+  }
+  const script = scriptsAssetPath(scope, `operator/${options.script}`);
+  return { command: options.argument === undefined ? `bash "${script}"` : `bash "${script}" ${options.argument}` };
+}
+
 /** The environment variable that tells VM-facing scripts where the guest PowerShell scripts are. */
 export function guestDirectoryEnvironment(scope: Construct): Record<string, string> {
-  return { GOLDEN_GUEST_DIRECTORY: scriptsAssetPath(scope, 'guest') };
+  return { GOLDEN_GUEST_DIRECTORY: guestDirectory(scope) };
+}
+
+/** The guest PowerShell scripts' directory, relative to the stack directory. */
+export function guestDirectory(scope: Construct): string {
+  return scriptsAssetPath(scope, 'guest');
+}
+
+/**
+ * Checks a literal prop against the rule of the operator input it becomes (one definition for both: the step checks
+ * the value again when it comes from a Terraform variable).
+ */
+export function checkNumberInput(v: PropsValidator, input: NumberInput, value: number, unit: string): void {
+  v.check(input.prop ?? input.env, value, (n) => inRange(input, n),
+    `is not a whole number of ${unit} between ${input.min} and ${input.max}${input.reason ? ` (${input.reason})` : ''}`, `pass e.g. ${input.default}`);
 }
 
 /** The subscription of an Azure resource, from its id: whatever subscription az defaults to, the resource's own. */

@@ -131,6 +131,10 @@ const COMMANDS = {
   'vm deallocate': { options: VM_OPTIONS },
   'vm generalize': { options: VM_OPTIONS },
   'vm restart': { options: ['--force', '--no-wait', ...VM_OPTIONS] },
+  // `az vm update -h` of azure-cli 2.45: the generic update's options and some of its own.
+  'vm update': { options: [...VM_OPTIONS, '--set', '--add', '--remove', '--force-string', '--no-wait', '--ids', '--size', '--license-type'] },
+  // `az version`: no options but the global ones.
+  'version': { options: GLOBAL_OPTIONS },
   'image create': { options: IMAGE_CREATE_OPTIONS },
   'image list': { options: ['--subscription', '--resource-group', ...GLOBAL_OPTIONS] },
   'image show': { options: ['--subscription', '--resource-group', '--name', '--expand', ...GLOBAL_OPTIONS] },
@@ -317,6 +321,7 @@ const AZ_FAULTS = {
   'no-interpreter': () => ({ code: 127, stderr: '/usr/bin/az: line 3: /opt/az/bin/python3: No such file or directory' }),
   'not-executable': () => ({ code: 126, stderr: '/usr/bin/az: line 3: /opt/az/bin/python3: Permission denied' }),
   'killed': () => ({ signal: 'SIGKILL' }),
+  'authorization': () => ({ code: 1, stderr: "ERROR: (AuthorizationFailed) The client 'operator@example.com' does not have authorization to perform action 'Microsoft.Compute/virtualMachines/write' over scope '/subscriptions/x/resourceGroups/rg-golden/providers/Microsoft.Compute/virtualMachines/vm-golden' or the scope is invalid.\nCode: AuthorizationFailed" }),
   'refresh-token-expired': () => ({ code: 1, stderr: 'ERROR: AADSTS700082: The refresh token has expired due to inactivity. The token was issued on 2026-08-01T09:12:44.0000000Z and was inactive for 90.00:00:00. Trace ID: 0b7f6f43-8c1e-4c2e-9f0d-3a5b2c1d0e00 Correlation ID: 5d2a8c7e-1f3b-4a6d-9e8f-7c6b5a4d3e2f Timestamp: 2026-11-29 10:04:12Z\nInteractive authentication is needed. Please run:\naz login --scope https://management.core.windows.net//.default' }),
   'token-revoked': () => ({ code: 1, stderr: "ERROR: AADSTS50173: The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password. The grant was issued on '2026-11-01T08:00:00.0000000Z' and the TokensValidFrom date (before which tokens are not valid) for this user is '2026-11-29T09:30:00.0000000Z'. Trace ID: 1c2d3e4f-0000-4000-8000-000000000001\nInteractive authentication is needed. Please run:\naz login --scope https://management.core.windows.net//.default" }),
   'access-token-expired': () => ({ code: 1, stderr: expiredArmToken('InvalidAuthenticationTokenTokenExpired', "The access token expiry UTC time '11/29/2026 10:00:00 AM' is earlier than current UTC time '11/29/2026 10:04:12 AM'.") }),
@@ -623,7 +628,9 @@ function prepareAz({ argv, env = {}, stdin, state, cwd = process.cwd() }) {
     statuses.push({ code: `PowerState/${state.power}`, level: 'Info', displayStatus: `VM ${state.power}` });
     // A Standard VM has no securityProfile; the platform reports the Hyper-V generation in the instance view.
     const securityProfile = state.securityType === undefined ? null : { securityType: state.securityType, uefiSettings: { secureBootEnabled: true, vTpmEnabled: true } };
-    return { name: state.vmName, securityProfile, instanceView: { hyperVGeneration: state.hyperVGeneration ?? null, statuses } };
+    return {
+      id: vmId(), name: state.vmName, tags: state.vmTags ?? {}, securityProfile, instanceView: { hyperVGeneration: state.hyperVGeneration ?? null, statuses },
+    };
   }
   // The guest scripts Run Command can run, by file name, with a text each must hold (so that a test notices a wrong file).
   const GUEST_SCRIPTS = {
@@ -665,6 +672,15 @@ function prepareAz({ argv, env = {}, stdin, state, cwd = process.cwd() }) {
       return eq < 0 ? [p.value, ''] : [p.value.slice(0, eq), p.value.slice(eq + 1)];
     }));
     state.guestScriptRuns = [...(state.guestScriptRuns ?? []), name];
+    if (state.runCommandOutput === 'none' && !canary) {
+      // The script ran, but its output never came back: a VM without outbound access to Azure (Run Command's docs).
+      try {
+        guestScript.run(parameters, canary);
+      } catch (outcome) {
+        resultOf(outcome);
+      }
+      return succeed({ value: [] });
+    }
     return guestScript.run(parameters, canary);
   }
 
@@ -879,6 +895,33 @@ function prepareAz({ argv, env = {}, stdin, state, cwd = process.cwd() }) {
 
   function imageId(group, name) {
     return `/subscriptions/${state.subscriptionId}/resourceGroups/${group}/providers/Microsoft.Compute/images/${name}`;
+  }
+
+  /**
+   * `az vm update --set tags.<key>=<value>`: the generic update (GET, change, PUT) of the VM's tags. Azure refuses any
+   * change to a generalized VM ("Operation 'update' is not allowed on VM '...' since the VM is generalized": the
+   * OperationNotAllowed of "Create a legacy managed image" on Microsoft Learn: a generalized VM can no longer be
+   * modified).
+   */
+  function vmUpdate() {
+    const sets = (options['--set'] ?? []).map((v) => v.value);
+    if (sets.length === 0) {
+      exitWith(1, 'ERROR: fake az: vm update needs --set tags.<key>=<value>');
+    }
+    if (state.osState === 'generalized') {
+      const message = `Operation 'update' is not allowed on VM '${state.vmName}' since the VM is generalized.`;
+      exitWith(1, `ERROR: (OperationNotAllowed) ${message}\nCode: OperationNotAllowed\nMessage: ${message}`);
+    }
+    const tags = { ...(state.vmTags ?? {}) };
+    for (const assignment of sets) {
+      const match = /^tags\.([^=]+)=(.*)$/.exec(assignment);
+      if (!match) {
+        exitWith(1, `ERROR: fake az: vm update --set ${assignment}: only tags.<key>=<value> is simulated`);
+      }
+      tags[match[1]] = match[2];
+    }
+    state.vmTags = tags;
+    succeed({ id: vmId(), name: state.vmName, tags });
   }
 
   function vmId() {
@@ -1547,7 +1590,11 @@ function prepareAz({ argv, env = {}, stdin, state, cwd = process.cwd() }) {
 
   function main() {
     injectFaults();
-    if (commandName === 'login') {
+    if (commandName === 'version') {
+      // azure-cli's get_az_version_json(): `extensions` always, then one key per installed azure-cli* package.
+      const version = state.cliVersion ?? '2.74.0';
+      succeed({ 'azure-cli': version, 'azure-cli-core': version, 'azure-cli-telemetry': '1.1.0', 'extensions': {} });
+    } else if (commandName === 'login') {
       login();
     } else {
       requireSession();
@@ -1595,6 +1642,7 @@ function prepareAz({ argv, env = {}, stdin, state, cwd = process.cwd() }) {
           'vm deallocate': deallocate,
           'vm generalize': generalize,
           'vm restart': restart,
+          'vm update': vmUpdate,
         })[commandName]();
       }
     }

@@ -2,23 +2,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { commandOf, FakeAzState, initialState } from './fake-az';
+import { AzInvocation } from '../../lib/operator/az-process';
+import { AzResult } from '../../lib/operator/faults';
 import { prepareAz } from '../fake-az/simulator';
-
-/** One call of az, as the operator (lib/operator) makes it. */
-export interface AzInvocation {
-  readonly args: readonly string[];
-  readonly stdin?: string;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly signal: AbortSignal;
-  readonly cwd?: string;
-}
-
-/** How a call of az ended. */
-export interface AzResult {
-  readonly exitCode: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 /** A hung call ended by its AbortSignal ends as az killed by SIGTERM would: 128 + 15, nothing printed. */
 export const ABORTED_EXIT_CODE = 143;

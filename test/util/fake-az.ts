@@ -178,6 +178,12 @@ export interface FakeAzState {
   /** PowerState/<power>: running, stopped, deallocated, starting, ... */
   power: string;
   osState: 'specialized' | 'generalized';
+  /** The VM's tags (`az vm update --set tags.<key>=<value>` writes them; the instance view shows them). */
+  vmTags?: Record<string, string>;
+  /** What `az version` reports as azure-cli's version (default 2.74.0). */
+  cliVersion?: string;
+  /** `none`: Run Command on the build VM runs the script but returns no output (a VM without outbound access). */
+  runCommandOutput?: 'none';
   guestImageState: string;
   /**
    * What Run Command reports from the guest script: success; Sysprep timing out; output cut before the result
@@ -291,7 +297,7 @@ export type TransientError = '429' | '500' | '502' | '503' | '504' | 'connection
  * - Run Command finds the VM agent not ready: `agent-not-ready` (VMAgentStatusCommunicationError) or
  *   `agent-extension-status` (has not reported latest status for extension 'RunCommandWindows').
  */
-export type AzFault = 'crash' | 'startup-crash' | 'missing-module' | 'import-error' | 'no-interpreter' | 'not-executable' | 'killed'
+export type AzFault = 'crash' | 'startup-crash' | 'missing-module' | 'import-error' | 'no-interpreter' | 'not-executable' | 'killed' | 'authorization'
 | 'refresh-token-expired' | 'token-revoked' | 'access-token-expired' | 'expired-authentication-token' | 'session-lost'
 | 'agent-not-ready' | 'agent-extension-status';
 

@@ -84,17 +84,31 @@ export function subscriptionExpression(vmAddress: string): string {
   return `\${element(split("/", ${vmAddress}.id), 2)}`;
 }
 
-/** The az calls of a successful first run against the seed stack's VM, in order. */
-export function happyPathCalls(options: { subscriptionId: string; guestDirectory: string; pollSeconds: number }): string[][] {
+/**
+ * The az calls of a successful first run of the generalize step against the seed stack's VM, in order.
+ * `guestScripts` is the guest scripts' absolute directory (the step resolves it from its working directory).
+ */
+export function happyPathCalls(options: { subscriptionId: string; guestScripts: string; pollSeconds: number }): string[][] {
   const vm = [`--subscription=${options.subscriptionId}`, '--resource-group=rg-golden', '--name=vm-golden'];
-  const statuses = ['--query', 'instanceView.statuses[].code', '-o', 'tsv'];
   return [
-    ['account', 'show', '-o', 'none'],
-    ['vm', 'get-instance-view', ...vm, ...statuses],
-    ['vm', 'run-command', 'invoke', ...vm, '--command-id', 'RunPowerShellScript', '--scripts', `@${options.guestDirectory}/generalize.ps1`,
-      '--parameters', 'TimeoutSeconds=1800', `PollSeconds=${options.pollSeconds}`, '--query', 'value[].[code, message]', '-o', 'tsv'],
-    ['vm', 'deallocate', ...vm, '-o', 'none'],
-    ['vm', 'generalize', ...vm, '-o', 'none'],
-    ['vm', 'get-instance-view', ...vm, ...statuses],
+    ['version', '--output', 'json'],
+    ['account', 'show', '--output', 'none'],
+    ['vm', 'get-instance-view', ...vm, '--output', 'json'],
+    ['vm', 'run-command', 'invoke', ...vm, '--command-id', 'RunPowerShellScript', '--scripts', `@${path.join(options.guestScripts, 'generalize.ps1')}`,
+      '--parameters', 'TimeoutSeconds=1800', `PollSeconds=${options.pollSeconds}`, '--query', 'value[].[code, message]', '--output', 'json'],
+    ['vm', 'update', ...vm, '--set', 'tags.golden-image-sysprep=succeeded', '--output', 'none'],
+    ['vm', 'deallocate', ...vm, '--output', 'none'],
+    ['vm', 'generalize', ...vm, '--output', 'none'],
+    ['vm', 'get-instance-view', ...vm, '--output', 'json'],
   ];
+}
+
+/**
+ * A directory holding only a link to this Node.js: a PATH of it (and the simulated az) has no bash and no sh, as on a
+ * Windows machine without Git Bash.
+ */
+export function nodeOnlyDirectory(): string {
+  const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'node-only-'));
+  fs.symlinkSync(process.execPath, path.join(directory, 'node'));
+  return directory;
 }

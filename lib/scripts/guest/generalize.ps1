@@ -1,4 +1,4 @@
-# Generalizes Windows in the build VM, run through Run Command by operator/generalize-vm.sh:
+# Generalizes Windows in the build VM, run through Run Command by the operator's generalize step (lib/operator/steps/generalize.ts):
 #   az vm run-command invoke --command-id RunPowerShellScript --scripts @generalize.ps1 --parameters TimeoutSeconds=... PollSeconds=...
 # Run Command reports success even when a script fails, and returns only the last 4096 bytes of its output,
 # so the outcome is the last line printed: a result marker that the operator script looks for.

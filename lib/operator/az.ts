@@ -1,0 +1,323 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { ExitCode } from './failure';
+import { AzResult, azFault, crashLine, firstErrorLine, isNotFound, isTransient, matchingLine, missingModule, retryAfterSeconds } from './faults';
+import { CLIENT_ID, InputReader, TENANT_ID, Tuning } from './inputs';
+import { Operator } from './operator';
+
+/** A call that reached its limit: az was stopped. */
+export const TIMED_OUT = 'timed out';
+export type AzOutcome = AzResult | typeof TIMED_OUT;
+
+/** What a step says when the resource it works on has disappeared (ResourceNotFound): exit code 8. */
+export interface NotFound {
+  /** e.g. `VM vm-golden in resource group rg-golden`. */
+  readonly subject: string;
+  /** e.g. `the VM or its resource group`. */
+  readonly what: string;
+  /** What to do, e.g. run the deployment again. */
+  readonly hint: string;
+}
+
+/**
+ * The oldest Azure CLI the operator runs on (README: "Operator requirements"): `az sig image-version update
+ * --allow-replicated-location-deletion` came with 2.42.0 (azure-cli HISTORY.rst, 2.42.0, #24364), and 2.43.0 cannot
+ * create a VM from a gallery image in another resource group (azure-cli issue 24896, fixed in 2.44.0 by #24948), which
+ * the canaries do. A CLI that passes this check but is broken (Debian bookworm's azure-cli 2.45, whose python3-azure
+ * lacks azure.mgmt.compute.v2022_11_01) fails its first `az vm` call with exit code 3 and the missing module.
+ */
+export const MINIMUM_AZ_VERSION = '2.44.0';
+
+/** The limit of a plain query, in seconds. */
+export const QUERY_SECONDS = 300;
+
+/**
+ * az for a step: each call an argument array with progress lines while it runs, a hard limit, retries of transient
+ * failures (after the time Azure asks for, `Retry-After`, else with exponential backoff) within the call's limit, and
+ * the messages and exit codes of the failures no retry can help.
+ */
+export class Az {
+  /** az's environment: the operator's, with a private AZURE_CONFIG_DIR once the step logged in itself. */
+  private readonly env: Record<string, string | undefined>;
+  /** The arguments of the last call, for messages about az's installation. */
+  private lastArgs: readonly string[] = [];
+
+  constructor(private readonly op: Operator, private readonly tuning: Tuning, private readonly notFound?: NotFound) {
+    this.env = { ...op.env };
+  }
+
+  /** One az call: its result, or `TIMED_OUT` when it did not end within `limitSeconds` (az is then stopped). */
+  public async once(phase: string, limitSeconds: number, args: readonly string[], stdin?: string): Promise<AzOutcome> {
+    const runner = this.op.azRunner;
+    if (runner === undefined) {
+      return this.op.fail(ExitCode.AZ_UNUSABLE, 'the Azure CLI (az) is not on PATH. Install it (https://aka.ms/azure-cli) on the machine that runs Terraform.');
+    }
+    const { clock, interrupt } = this.op;
+    this.lastArgs = args;
+    const stop = new AbortController();
+    const stopOnInterrupt = () => stop.abort();
+    interrupt.addEventListener('abort', stopOnInterrupt, { once: true });
+    let finished: AzResult | undefined;
+    const running = runner({ args, stdin, env: this.env, signal: stop.signal, cwd: this.op.cwd }).then((result) => {
+      finished = result;
+      return result;
+    });
+    const started = clock.now();
+    const end = started + limitSeconds * 1000;
+    let nextProgress = started + this.tuning.pollSeconds * 1000;
+    try {
+      while (finished === undefined) {
+        if (interrupt.aborted) {
+          stop.abort();
+          await running;
+          this.op.checkInterrupted();
+        }
+        if (clock.now() >= end) {
+          stop.abort();
+          await running;
+          return TIMED_OUT;
+        }
+        if (clock.now() >= nextProgress) {
+          this.op.log(`${phase}: waiting for ${commandWords(args)}, ${Math.floor((clock.now() - started) / 1000)}s of ${limitSeconds}s`);
+          nextProgress = clock.now() + this.tuning.pollSeconds * 1000;
+        }
+        const wake = new AbortController();
+        const wakeOnInterrupt = () => wake.abort();
+        interrupt.addEventListener('abort', wakeOnInterrupt, { once: true });
+        await Promise.race([running, clock.sleep(Math.min(end, nextProgress) - clock.now(), wake.signal)]);
+        wake.abort();
+        interrupt.removeEventListener('abort', wakeOnInterrupt);
+      }
+    } finally {
+      interrupt.removeEventListener('abort', stopOnInterrupt);
+    }
+    this.op.checkInterrupted();
+    return finished;
+  }
+
+  /**
+   * An az call, retrying transient failures (throttling, server errors, broken connections) while attempts and the
+   * call's limit allow: after the `Retry-After` Azure gave, else after a delay doubled each time (at most 300 s).
+   * A missing resource is never retried.
+   */
+  public async call(phase: string, limitSeconds: number, args: readonly string[], stdin?: string): Promise<AzOutcome> {
+    const { clock } = this.op;
+    const deadline = clock.now() + limitSeconds * 1000;
+    let delay = this.tuning.retryBaseSeconds;
+    for (let attempt = 1; ; attempt++) {
+      const remaining = Math.max(1, Math.ceil((deadline - clock.now()) / 1000));
+      const result = await this.once(phase, remaining, args, stdin);
+      if (result === TIMED_OUT || result.exitCode === 0 || isNotFound(result) || !isTransient(result)) {
+        return result;
+      }
+      if (attempt >= this.tuning.retryMaxAttempts) {
+        this.op.log(`${phase}: ${commandWords(args)} still failing after ${attempt} attempts: giving up`);
+        return result;
+      }
+      const asked = retryAfterSeconds(result);
+      const wait = asked ?? delay;
+      if (clock.now() + wait * 1000 >= deadline) {
+        this.op.log(`${phase}: ${commandWords(args)} failed transiently, and the next attempt after ${wait}s`
+          + `${asked === undefined ? '' : ' (as Azure asked: Retry-After)'} would pass the call's limit of ${limitSeconds}s: giving up`);
+        return result;
+      }
+      this.op.log(`${phase}: transient az failure (attempt ${attempt} of ${this.tuning.retryMaxAttempts}): ${firstErrorLine(result)}`);
+      this.op.log(`${phase}: retrying in ${wait}s${asked === undefined ? '' : ' (as Azure asked: Retry-After)'}`);
+      await this.op.pause(phase, wait, 'waiting before the next attempt', this.tuning.pollSeconds);
+      delay = Math.min(delay * 2, 300);
+    }
+  }
+
+  /**
+   * A query whose answer is JSON: fails with exit code 4 when it does not answer within `limitSeconds`, and with `code`
+   * and `hint` (or the exit codes of `fail`) when it fails.
+   */
+  public async query<T>(phase: string, args: readonly string[], code: number, hint: string, limitSeconds = QUERY_SECONDS): Promise<T> {
+    const result = await this.call(phase, limitSeconds, [...args, '--output', 'json']);
+    if (result === TIMED_OUT) {
+      return this.op.fail(ExitCode.TIMEOUT, `${phase}: ${commandWords(args)} did not answer within ${limitSeconds}s.`);
+    }
+    if (result.exitCode !== 0) {
+      return this.fail(code, `${phase}: ${commandWords(args)}`, hint, result);
+    }
+    try {
+      return JSON.parse(result.stdout === '' ? 'null' : result.stdout) as T;
+    } catch {
+      return this.op.fail(ExitCode.AZ_UNUSABLE, `${phase}: ${commandWords(args)} succeeded but its output is not JSON: `
+        + `${JSON.stringify(result.stdout.slice(0, 200))}. Is \`az\` the Azure CLI? Check \`az version\`.`);
+    }
+  }
+
+  /**
+   * Ends the step after a failed call: az's error output first (each line `  az| `), then exit code 3 when az crashed
+   * or its session expired (after the login), 8 when the resource no longer exists, else `code` with the hint.
+   */
+  public fail(code: number, what: string, hint: string, result: AzResult): never {
+    this.op.print('  az| ', result.stderr, 'stderr');
+    this.failIfBroken(what, result);
+    const fault = azFault(result);
+    if (this.op.phase !== 'login' && fault === 'expired') {
+      return this.op.fail(ExitCode.AZ_UNUSABLE, `${what} failed: the az session expired during the run: Azure refused its token `
+        + `(${matchingLine(result, 'expired', 200)}), and a retry would be refused too. Log in again (\`az login\`; or, when the deployment logs `
+        + 'in with the ARM_* variables, check ARM_CLIENT_ID, ARM_CLIENT_SECRET and ARM_TENANT_ID, or ARM_USE_MSI), then run the deployment again.');
+    }
+    if (this.op.phase !== 'login' && this.notFound !== undefined && isNotFound(result)) {
+      return this.op.fail(ExitCode.NOT_FOUND, `${what} failed: ${this.notFound.subject} was not found: ${this.notFound.what} was deleted `
+        + `before or during this run. Nothing was retried. ${this.notFound.hint}`);
+    }
+    return this.op.fail(code, `${what} failed. ${hint}`);
+  }
+
+  /** Fails with exit code 3 when az crashed (a missing Python module, a traceback, killed), saying how to fix it. */
+  public failIfBroken(what: string, result: AzResult): void {
+    const fault = azFault(result);
+    const line = crashLine(result);
+    if (fault === 'module') {
+      this.op.fail(ExitCode.AZ_UNUSABLE, `${what}: the Azure CLI is installed but crashes: ${line}. This installation lacks the Python module `
+        + `${missingModule(result) ?? 'named above'} that \`${commandWords(this.lastArgs)}\` needs: a retry or a rerun fails the same way until az is `
+        + `fixed. Fix: ${UPGRADE_AZ}, then run the deployment again.`);
+    }
+    if (fault === 'crash') {
+      this.op.fail(ExitCode.AZ_UNUSABLE, `${what}: the Azure CLI is installed but crashes: ${line} (exit status ${result.exitCode}): a retry or a `
+        + `rerun fails the same way until az is fixed. Fix: ${UPGRADE_AZ}, then run the deployment again.`);
+    }
+  }
+
+  /**
+   * Checks once, before any other call, that az runs and is at least `MINIMUM_AZ_VERSION`: an older or broken CLI
+   * would fail later, in the middle of a step, after the step changed something.
+   */
+  public async checkVersion(): Promise<void> {
+    this.op.phase = 'az version';
+    const result = await this.once('az version', QUERY_SECONDS, ['version', '--output', 'json']);
+    if (result === TIMED_OUT) {
+      return this.op.fail(ExitCode.TIMEOUT, `az version: the Azure CLI did not answer within ${QUERY_SECONDS}s.`);
+    }
+    if (result.exitCode !== 0) {
+      this.op.print('  az| ', result.stderr, 'stderr');
+      this.failIfBroken('az version', result);
+      return this.op.fail(ExitCode.AZ_UNUSABLE, `az version failed (exit status ${result.exitCode}): ${crashLine(result)}. Fix: ${UPGRADE_AZ}, then run the deployment again.`);
+    }
+    let version: unknown;
+    try {
+      version = (JSON.parse(result.stdout) as Record<string, unknown>)['azure-cli'];
+    } catch {
+      version = undefined;
+    }
+    if (typeof version !== 'string' || !/^\d+\.\d+\.\d+/.test(version)) {
+      return this.op.fail(ExitCode.AZ_UNUSABLE, `az version: no azure-cli version in its output (${JSON.stringify(result.stdout.slice(0, 200))}): is \`az\` `
+        + `the Azure CLI? Fix: ${UPGRADE_AZ}, then run the deployment again.`);
+    }
+    if (compareVersions(version, MINIMUM_AZ_VERSION) < 0) {
+      return this.op.fail(ExitCode.AZ_UNUSABLE, `az version: the Azure CLI is ${version}; the operator steps need ${MINIMUM_AZ_VERSION} or later `
+        + `(older ones lack commands and options the steps use). Nothing was done in Azure. Fix: ${UPGRADE_AZ}, then run the deployment again.`);
+    }
+    this.op.log(`az version: azure-cli ${version}`);
+  }
+
+  /**
+   * Uses az's current session, or logs in with the azurerm provider's variables when there is none: a service
+   * principal (ARM_CLIENT_ID, ARM_CLIENT_SECRET, ARM_TENANT_ID; the secret on az's standard input, never on a
+   * command line) or a managed identity (ARM_USE_MSI=true), in a private AZURE_CONFIG_DIR removed at the end, so the
+   * operator's own az profile is never changed.
+   */
+  public async ensureSession(reader: InputReader): Promise<void> {
+    this.op.phase = 'login';
+    const current = await this.once('login', 60, ['account', 'show', '--output', 'none']);
+    if (current !== TIMED_OUT && current.exitCode === 0) {
+      this.op.log('login: using the current az session');
+      return;
+    }
+    if (current !== TIMED_OUT) {
+      // A CLI that crashes is not a missing session: no login with the ARM_* credentials would get further.
+      const fault = azFault(current);
+      if (fault === 'module' || fault === 'crash') {
+        this.fail(ExitCode.AZ_UNUSABLE, 'login: az account show', '', current);
+      }
+    }
+    const env = this.op.env;
+    if (env.ARM_USE_MSI === 'true') {
+      const clientId = reader.optionalText(CLIENT_ID);
+      this.op.log('login: no az session; logging in with the managed identity (ARM_USE_MSI=true)');
+      this.usePrivateConfig();
+      await this.login('az login --identity', ['login', '--identity', ...(clientId ? ['--username', clientId] : []), '--output', 'none'], undefined,
+        'Check that this machine has a managed identity with access to the VM (Virtual Machine Contributor), or log in with az login before deploying.');
+      return;
+    }
+    if (env.ARM_CLIENT_ID || env.ARM_CLIENT_SECRET || env.ARM_TENANT_ID) {
+      const missing = ['ARM_CLIENT_ID', 'ARM_CLIENT_SECRET', 'ARM_TENANT_ID'].filter((name) => !env[name]);
+      if (missing.length > 0) {
+        this.op.fail(ExitCode.AZ_UNUSABLE, `az has no session, and the service principal variables are incomplete (missing: ${missing.join(' ')}). `
+          + 'Set all three, or run `az login` before deploying.');
+      }
+      const clientId = reader.text(CLIENT_ID);
+      const tenantId = reader.text(TENANT_ID);
+      this.op.log(`login: no az session; logging in as service principal ${clientId} (ARM_CLIENT_ID/ARM_CLIENT_SECRET/ARM_TENANT_ID)`);
+      this.usePrivateConfig();
+      await this.login('az login --service-principal',
+        ['login', '--service-principal', '--username', clientId, '--password', '@-', '--tenant', tenantId, '--output', 'none'], env.ARM_CLIENT_SECRET,
+        'Check ARM_CLIENT_ID, ARM_CLIENT_SECRET and ARM_TENANT_ID (the same variables the azurerm provider uses).');
+      return;
+    }
+    this.op.fail(ExitCode.AZ_UNUSABLE, 'az is not logged in and no credentials were given. Run `az login` (and `az account set --subscription <id>`) '
+      + 'on this machine before deploying, or set ARM_CLIENT_ID, ARM_CLIENT_SECRET and ARM_TENANT_ID (a service principal) or ARM_USE_MSI=true '
+      + '(a managed identity), as for the azurerm provider.');
+  }
+
+  private async login(what: string, args: readonly string[], secret: string | undefined, hint: string): Promise<void> {
+    const result = await this.call('login', QUERY_SECONDS, args, secret);
+    if (result === TIMED_OUT) {
+      this.op.fail(ExitCode.TIMEOUT, `login: ${what} did not answer within ${QUERY_SECONDS}s.`);
+    }
+    if (result.exitCode !== 0) {
+      this.fail(ExitCode.AZ_UNUSABLE, what, hint, result);
+    }
+  }
+
+  private usePrivateConfig(): void {
+    this.env.AZURE_CONFIG_DIR = this.op.temporaryDirectory('az');
+  }
+}
+
+const UPGRADE_AZ = 'upgrade or reinstall the Azure CLI (`az upgrade`, or Microsoft\'s package from https://aka.ms/azure-cli instead of a Linux '
+  + 'distribution\'s: e.g. Debian\'s azure-cli 2.45 lacks SDK modules its own commands need), check `az version`';
+
+/** `az vm deallocate` from `['vm', 'deallocate', '--name=x']`: the command words, without options. */
+export function commandWords(args: readonly string[]): string {
+  const words: string[] = [];
+  for (const arg of args) {
+    if (arg.startsWith('-')) {
+      break;
+    }
+    words.push(arg);
+  }
+  return ['az', ...words].join(' ');
+}
+
+/** Compares dotted version numbers numerically: `2.9.0` < `2.10.0`. Pre-release suffixes are ignored. */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split(/[^0-9.]/)[0].split('.').map(Number);
+  const pb = b.split(/[^0-9.]/)[0].split('.').map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const difference = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (difference !== 0) {
+      return Math.sign(difference);
+    }
+  }
+  return 0;
+}
+
+/** A guest script's path: a readable file in the guest scripts directory, relative to the working directory. */
+export function guestScriptFile(op: Operator, directory: string, name: string): string {
+  const file = path.resolve(op.cwd, directory, name);
+  try {
+    fs.accessSync(file, fs.constants.R_OK);
+    if (fs.statSync(file).isFile()) {
+      return file;
+    }
+  } catch {
+    // reported below
+  }
+  return op.fail(ExitCode.INVALID_INPUT, `GOLDEN_GUEST_DIRECTORY: no readable ${name} in ${JSON.stringify(directory)} from ${JSON.stringify(op.cwd)}. `
+    + 'Run the deployment from the stack directory (cdktf and Terraform do).');
+}

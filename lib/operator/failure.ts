@@ -1,0 +1,45 @@
+/**
+ * The exit codes of the operator stage, one meaning each, the same for every step (README: "Exit codes of the operator
+ * steps"). A step ends with a code by throwing an `OperatorFailure`; the program prints its message and exits.
+ */
+export const ExitCode = {
+  OK: 0,
+  /** Unexpected: a bug of the operator itself. */
+  INTERNAL: 1,
+  /** An input (environment variable) is invalid. */
+  INVALID_INPUT: 2,
+  /** The Azure CLI cannot be used: missing, too old, crashing, lacking a module, not logged in, session expired. */
+  AZ_UNUSABLE: 3,
+  /** A limit was reached (a call, an operation, the VM agent). */
+  TIMEOUT: 4,
+  /** Sysprep failed in the guest. */
+  SYSPREP_FAILED: 5,
+  /** An az call failed. */
+  AZ_FAILED: 6,
+  /** The VM is in a state the step cannot continue from. */
+  UNEXPECTED_STATE: 7,
+  /** The VM or its resource group does not exist (deleted before or during the run). */
+  NOT_FOUND: 8,
+  /** No temporary directory. */
+  NO_TEMP_DIRECTORY: 12,
+} as const;
+
+/** Ends the step with an exit code and a message (printed as `ERROR: <message>`). */
+export class OperatorFailure extends Error {
+  constructor(public readonly exitCode: number, message: string) {
+    super(message);
+    this.name = 'OperatorFailure';
+  }
+}
+
+/** Ends the step: interrupted by a signal (exit code 128 + the signal's number, as a shell reports it). */
+export class Interrupted extends Error {
+  constructor(public readonly signal: 'SIGHUP' | 'SIGINT' | 'SIGTERM') {
+    super(`interrupted by ${signal}`);
+    this.name = 'Interrupted';
+  }
+
+  get exitCode(): number {
+    return { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 }[this.signal];
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * The operator stage's program: `node <stack assets>/operator/operator.js <step>`, run by the constructs' local-exec
+ * provisioners (an argument array through `interpreter`: no shell, the same on Linux, macOS and Windows). Every input
+ * comes from the environment. It needs Node.js and the Azure CLI, nothing else.
+ */
+import { findAz, processAzRunner } from './az-process';
+import { systemClock } from './clock';
+import { runStep, StepDefinition } from './run';
+import { generalize, GENERALIZE_CONSTRUCT, GENERALIZE_NAME } from './steps/generalize';
+
+/** The steps by the name the provisioners give. */
+export const STEPS: Record<string, StepDefinition> = {
+  generalize: { name: GENERALIZE_NAME, construct: GENERALIZE_CONSTRUCT, run: generalize },
+};
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const step = STEPS[argv[0] ?? ''];
+  if (step === undefined || argv.length !== 1) {
+    process.stderr.write(`azure-golden-image operator: usage: node operator.js <step>, one of: ${Object.keys(STEPS).join(', ')}; got ${JSON.stringify(argv)}\n`);
+    return 2;
+  }
+  const interrupt = new AbortController();
+  for (const signal of ['SIGHUP', 'SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => interrupt.abort(signal));
+  }
+  const az = findAz(process.env);
+  return runStep(step, {
+    env: process.env,
+    clock: systemClock,
+    az: az === undefined ? undefined : processAzRunner(az),
+    output: { stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text) },
+    interrupt: interrupt.signal,
+    cwd: process.cwd(),
+  });
+}

@@ -1,0 +1,1121 @@
+// Generated from lib/operator by `npx projen bundle:operator` (projenrc/bundle-operator.ts): edit the TypeScript, not this file.
+"use strict";
+var __create = Object.create;
+var __defProp = Object.defineProperty;
+var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
+var __getOwnPropNames = Object.getOwnPropertyNames;
+var __getProtoOf = Object.getPrototypeOf;
+var __hasOwnProp = Object.prototype.hasOwnProperty;
+var __copyProps = (to, from, except, desc) => {
+  if (from && typeof from === "object" || typeof from === "function") {
+    for (let key of __getOwnPropNames(from))
+      if (!__hasOwnProp.call(to, key) && key !== except)
+        __defProp(to, key, { get: () => from[key], enumerable: !(desc = __getOwnPropDesc(from, key)) || desc.enumerable });
+  }
+  return to;
+};
+var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__getProtoOf(mod)) : {}, __copyProps(
+  // If the importer is in node compatibility mode or this is not an ESM
+  // file that has been converted to a CommonJS file using a Babel-
+  // compatible transform (i.e. "__esModule" has not been set), then set
+  // "default" to the CommonJS "module.exports" for node compatibility.
+  isNodeMode || !mod || !mod.__esModule ? __defProp(target, "default", { value: mod, enumerable: true }) : target,
+  mod
+));
+
+// lib/operator/az-process.ts
+var import_child_process = require("child_process");
+var fs = __toESM(require("fs"));
+var path = __toESM(require("path"));
+function findAz(env, platform = process.platform, files = LOCAL_FILES) {
+  const pathModule = platform === "win32" ? path.win32 : path.posix;
+  const directories = (env.PATH ?? env.Path ?? "").split(platform === "win32" ? ";" : ":").filter((d) => d !== "");
+  for (const directory of directories) {
+    if (platform !== "win32") {
+      const candidate = pathModule.join(directory, "az");
+      if (files.isExecutableFile(candidate)) {
+        return { file: candidate, prefix: [] };
+      }
+      continue;
+    }
+    const exe = pathModule.join(directory, "az.exe");
+    if (files.isFile(exe)) {
+      return { file: exe, prefix: [] };
+    }
+    const cmd = pathModule.join(directory, "az.cmd");
+    if (files.isFile(cmd)) {
+      const python = pathModule.join(directory, "..", "python.exe");
+      if (files.isFile(python)) {
+        return { file: python, prefix: ["-IBm", "azure.cli"] };
+      }
+    }
+  }
+  return void 0;
+}
+var LOCAL_FILES = { isFile: isLocalFile, isExecutableFile: isLocalExecutableFile };
+function isLocalFile(file) {
+  try {
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+function isLocalExecutableFile(file) {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+var SIGNAL_NUMBERS = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGABRT: 6, SIGKILL: 9, SIGSEGV: 11, SIGPIPE: 13, SIGTERM: 15 };
+function processAzRunner(program) {
+  return (invocation) => new Promise((resolve2) => {
+    const stdout = [];
+    const stderr = [];
+    const child = (0, import_child_process.spawn)(program.file, [...program.prefix, ...invocation.args], {
+      env: definedOnly(invocation.env),
+      cwd: invocation.cwd,
+      stdio: ["pipe", "pipe", "pipe"],
+      shell: false,
+      windowsHide: true
+    });
+    const stop = () => child.kill("SIGTERM");
+    invocation.signal.addEventListener("abort", stop, { once: true });
+    child.stdout.on("data", (chunk) => stdout.push(chunk));
+    child.stderr.on("data", (chunk) => stderr.push(chunk));
+    child.stdin.on("error", () => void 0);
+    child.stdin.end(invocation.stdin ?? "");
+    let spawnError;
+    child.on("error", (error) => {
+      spawnError = error;
+    });
+    child.on("close", (code, signal) => {
+      invocation.signal.removeEventListener("abort", stop);
+      const text = Buffer.concat(stderr).toString("utf8");
+      resolve2({
+        exitCode: code ?? (signal ? 128 + (SIGNAL_NUMBERS[signal] ?? 0) : 127),
+        stdout: Buffer.concat(stdout).toString("utf8"),
+        stderr: spawnError ? `${text}${spawnError.message}
+` : text
+      });
+    });
+  });
+}
+function definedOnly(env) {
+  const result = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== void 0) {
+      result[key] = value;
+    }
+  }
+  return result;
+}
+
+// lib/operator/clock.ts
+var systemClock = {
+  now: () => performance.now(),
+  sleep: (ms, signal) => new Promise((resolve2) => {
+    if (signal?.aborted) {
+      resolve2();
+      return;
+    }
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve2();
+    };
+    const timer = setTimeout(done, Math.max(0, ms));
+    signal?.addEventListener("abort", done, { once: true });
+  })
+};
+
+// lib/operator/failure.ts
+var ExitCode = {
+  OK: 0,
+  /** Unexpected: a bug of the operator itself. */
+  INTERNAL: 1,
+  /** An input (environment variable) is invalid. */
+  INVALID_INPUT: 2,
+  /** The Azure CLI cannot be used: missing, too old, crashing, lacking a module, not logged in, session expired. */
+  AZ_UNUSABLE: 3,
+  /** A limit was reached (a call, an operation, the VM agent). */
+  TIMEOUT: 4,
+  /** Sysprep failed in the guest. */
+  SYSPREP_FAILED: 5,
+  /** An az call failed. */
+  AZ_FAILED: 6,
+  /** The VM is in a state the step cannot continue from. */
+  UNEXPECTED_STATE: 7,
+  /** The VM or its resource group does not exist (deleted before or during the run). */
+  NOT_FOUND: 8,
+  /** No temporary directory. */
+  NO_TEMP_DIRECTORY: 12
+};
+var OperatorFailure = class extends Error {
+  constructor(exitCode, message) {
+    super(message);
+    this.exitCode = exitCode;
+    this.name = "OperatorFailure";
+  }
+  exitCode;
+};
+var Interrupted = class extends Error {
+  constructor(signal) {
+    super(`interrupted by ${signal}`);
+    this.signal = signal;
+    this.name = "Interrupted";
+  }
+  signal;
+  get exitCode() {
+    return { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 }[this.signal];
+  }
+};
+
+// lib/operator/inputs.ts
+function inRange(input, value) {
+  return Number.isInteger(value) && value >= input.min && value <= input.max;
+}
+var InvalidInput = class extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "InvalidInput";
+  }
+};
+function shown(value) {
+  const quoted = JSON.stringify(value);
+  return quoted.length > 100 ? `${quoted.slice(0, 97)}...` : quoted;
+}
+var InputReader = class {
+  constructor(env, construct) {
+    this.env = env;
+    this.construct = construct;
+  }
+  env;
+  construct;
+  /** A required text (empty counts as missing). */
+  text(input) {
+    return this.check(input, this.env[input.env] ?? "");
+  }
+  /** An optional text: undefined when unset or empty. */
+  optionalText(input, fallback) {
+    const value = this.env[input.env] || (fallback === void 0 ? void 0 : this.env[fallback]) || void 0;
+    return value === void 0 ? void 0 : this.check(input, value);
+  }
+  /** A whole number without leading zeros in the input's range; its default when unset or empty. */
+  number(input) {
+    const raw = this.env[input.env];
+    if (raw === void 0 || raw === "") {
+      return input.default;
+    }
+    if (!/^(0|[1-9][0-9]{0,5})$/.test(raw)) {
+      throw new InvalidInput(`${input.env} must be a whole number; got ${shown(raw)}. ${this.origin(input.prop ?? null)}`);
+    }
+    const value = Number(raw);
+    if (!inRange(input, value)) {
+      throw new InvalidInput(`${input.env} must be between ${input.min} and ${input.max}${input.reason ? ` (${input.reason})` : ""}; got ${value}. ${this.origin(input.prop ?? null)}`);
+    }
+    return value;
+  }
+  check(input, value) {
+    if (!input.pattern.test(value)) {
+      throw new InvalidInput(`${input.env} must be ${input.description}; got ${shown(value)}. ${this.origin()}`);
+    }
+    return value;
+  }
+  origin(prop) {
+    if (prop === null) {
+      return "It is one of the operator's tuning variables: unset it to use the default.";
+    }
+    return `It comes from the ${this.construct} construct's props${prop ? ` (${prop})` : ""} (or a Terraform variable given to them).`;
+  }
+};
+var GUID = /^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$/;
+var RESOURCE_GROUP = {
+  env: "GOLDEN_RESOURCE_GROUP",
+  pattern: /^[-A-Za-z0-9_.()]{0,89}[-A-Za-z0-9_()]$/,
+  description: "an Azure resource group name (1-90 letters, digits, _ - . ( ), not ending in a period)"
+};
+var VM_NAME = {
+  env: "GOLDEN_VM_NAME",
+  pattern: /^[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?$/,
+  description: "an Azure VM name (1-64 letters, digits and hyphens, not starting or ending with a hyphen)"
+};
+var SUBSCRIPTION_ID = {
+  env: "GOLDEN_SUBSCRIPTION_ID",
+  pattern: GUID,
+  description: "a subscription id (a GUID)"
+};
+var GUEST_DIRECTORY = {
+  env: "GOLDEN_GUEST_DIRECTORY",
+  pattern: /^[A-Za-z0-9_.][A-Za-z0-9_./-]*$/,
+  description: "the relative path of the guest scripts directory (letters, digits, _ . / -)"
+};
+var CLIENT_ID = { env: "ARM_CLIENT_ID", pattern: GUID, description: "a client id (a GUID)" };
+var TENANT_ID = {
+  env: "ARM_TENANT_ID",
+  pattern: /^[A-Za-z0-9][A-Za-z0-9.-]{0,253}$/,
+  description: "a tenant id (a GUID or a domain name)"
+};
+var POLL_SECONDS = { env: "GOLDEN_POLL_SECONDS", min: 1, max: 3600, default: 15 };
+var RETRY_BASE_SECONDS = { env: "GOLDEN_RETRY_BASE_SECONDS", min: 0, max: 300, default: 5 };
+var RETRY_MAX_ATTEMPTS = { env: "GOLDEN_RETRY_MAX_ATTEMPTS", min: 1, max: 20, default: 6 };
+var AGENT_WAIT_SECONDS = {
+  env: "GOLDEN_AGENT_WAIT_SECONDS",
+  min: 0,
+  max: 7200,
+  default: 600
+};
+function readTuning(reader) {
+  return {
+    pollSeconds: reader.number(POLL_SECONDS),
+    retryBaseSeconds: reader.number(RETRY_BASE_SECONDS),
+    retryMaxAttempts: reader.number(RETRY_MAX_ATTEMPTS),
+    agentWaitSeconds: reader.number(AGENT_WAIT_SECONDS)
+  };
+}
+
+// lib/operator/operator.ts
+var fs2 = __toESM(require("fs"));
+var os = __toESM(require("os"));
+var path2 = __toESM(require("path"));
+var Operator = class {
+  name;
+  construct;
+  env;
+  clock;
+  azRunner;
+  interrupt;
+  cwd;
+  /** The part of the step running now, named in the message of an interruption. */
+  phase = "start";
+  output;
+  started;
+  temporaryDirectories = [];
+  constructor(options) {
+    this.name = options.name;
+    this.construct = options.construct;
+    this.env = options.env;
+    this.clock = options.clock;
+    this.azRunner = options.az;
+    this.output = options.output;
+    this.interrupt = options.interrupt;
+    this.cwd = options.cwd;
+    this.started = options.clock.now();
+  }
+  /** Whole seconds since the start. */
+  elapsedSeconds() {
+    return Math.floor((this.clock.now() - this.started) / 1e3);
+  }
+  log(message) {
+    this.output.stdout(`[${this.name} +${this.elapsedSeconds()}s] ${message}
+`);
+  }
+  /** Lines printed as they are (az's and the guest's output), each with a prefix, on stdout or stderr. */
+  print(prefix, text, stream = "stdout") {
+    const lines2 = text.split(/\r?\n/).filter((line) => line.trim() !== "");
+    if (lines2.length > 0) {
+      this.output[stream](lines2.map((line) => `${prefix}${line}
+`).join(""));
+    }
+  }
+  errorLine(message) {
+    this.output.stderr(`[${this.name} +${this.elapsedSeconds()}s] ERROR: ${message}
+`);
+  }
+  fail(exitCode, message) {
+    throw new OperatorFailure(exitCode, message);
+  }
+  /** Throws `Interrupted` when the process was interrupted: call after every wait. */
+  checkInterrupted() {
+    if (this.interrupt.aborted) {
+      throw new Interrupted(this.interrupt.reason);
+    }
+  }
+  /** Waits `seconds`, printing `<phase>: <reason>, <n>s of <seconds>s` every `pollSeconds`. */
+  async pause(phase, seconds, reason, pollSeconds) {
+    const started = this.clock.now();
+    const end = started + seconds * 1e3;
+    let nextProgress = started + pollSeconds * 1e3;
+    while (this.clock.now() < end) {
+      await this.clock.sleep(Math.min(end, nextProgress) - this.clock.now(), this.interrupt);
+      this.checkInterrupted();
+      if (this.clock.now() >= nextProgress && this.clock.now() < end) {
+        this.log(`${phase}: ${reason}, ${Math.floor((this.clock.now() - started) / 1e3)}s of ${seconds}s`);
+        nextProgress = this.clock.now() + pollSeconds * 1e3;
+      }
+    }
+  }
+  /**
+   * A new private directory in the system's temporary directory (TMPDIR, TEMP or /tmp), removed when the step ends;
+   * fails with exit code 12 saying why there is none.
+   */
+  temporaryDirectory(purpose) {
+    const root = this.env.TMPDIR || this.env.TEMP || this.env.TMP || os.tmpdir();
+    try {
+      const directory = fs2.mkdtempSync(path2.join(root, `${this.name}-${purpose}-`));
+      this.temporaryDirectories.push(directory);
+      return directory;
+    } catch (error) {
+      return this.fail(ExitCode.NO_TEMP_DIRECTORY, `${temporaryRootProblem(root, this.env)}, so the operator cannot create the temporary directory it keeps ${purpose} in (${error.message}). Fix: set TMPDIR (TEMP on Windows) to an existing writable directory in the environment that runs Terraform, then run the deployment again.`);
+    }
+  }
+  /** Removes the temporary directories. */
+  cleanUp() {
+    for (const directory of this.temporaryDirectories.splice(0)) {
+      fs2.rmSync(directory, { recursive: true, force: true });
+    }
+  }
+};
+function temporaryRootProblem(root, env) {
+  const where = env.TMPDIR !== void 0 ? `TMPDIR=${JSON.stringify(env.TMPDIR)}` : `the temporary directory ${JSON.stringify(root)}`;
+  let stat;
+  try {
+    stat = fs2.statSync(root);
+  } catch {
+    return `${where} does not exist`;
+  }
+  if (!stat.isDirectory()) {
+    return `${where} is not a directory`;
+  }
+  try {
+    fs2.accessSync(root, fs2.constants.W_OK);
+  } catch {
+    return `${where} is not writable`;
+  }
+  return `${where} is a writable directory, but no directory could be created in it (is the disk full?)`;
+}
+
+// lib/operator/run.ts
+async function runStep(step, options) {
+  const op = new Operator({ ...options, name: step.name, construct: step.construct });
+  try {
+    await step.run(op);
+    return ExitCode.OK;
+  } catch (error) {
+    if (error instanceof OperatorFailure) {
+      op.errorLine(error.message);
+      return error.exitCode;
+    }
+    if (error instanceof InvalidInput) {
+      op.errorLine(error.message);
+      return ExitCode.INVALID_INPUT;
+    }
+    if (error instanceof Interrupted) {
+      op.errorLine(`interrupted by ${error.signal} during ${op.phase}${error.signal === "SIGHUP" ? " (the terminal or SSH session that ran the deployment was closed?)" : ""}. The resources are left as they are: run the deployment again to resume (steps already done are detected and skipped).`);
+      return error.exitCode;
+    }
+    op.errorLine(`unexpected error in ${op.phase}, a bug of azure-golden-image's operator (please report it with this output): ${error?.stack ?? String(error)}`);
+    return ExitCode.INTERNAL;
+  } finally {
+    op.cleanUp();
+  }
+}
+
+// lib/operator/az.ts
+var fs3 = __toESM(require("fs"));
+var path3 = __toESM(require("path"));
+
+// lib/operator/faults.ts
+var TRANSIENT = /TooManyRequests|Too Many Requests|[Tt]hrottl|(^|[^0-9])(429|500|502|503|504) (Client|Server) Error|InternalServerError|Internal Server Error|ServiceUnavailable|Service Unavailable|GatewayTimeout|Gateway Timeout|BadGateway|Bad Gateway|InternalExecutionError|RetryableError|Connection aborted|ConnectionResetError|Connection reset|ConnectionError|Max retries exceeded|Temporary failure in name resolution|Read timed out/;
+var NOT_FOUND = /ResourceNotFound|ResourceGroupNotFound|\(NotFound\)|Code: NotFound/;
+var RUN_COMMAND_BUSY = /Run command extension execution is in progress/;
+var AGENT_NOT_READY = /VMAgentStatusCommunicationError|has not reported (latest )?status for (VM agent|extension)|[Aa]gent (status )?is not ready|[Gg]uest agent is not ready|GuestAgentNotReady/;
+var AZ_CRASH = /Traceback \(most recent call last\)|The command failed with an unexpected error/;
+var AZ_MODULE = /ModuleNotFoundError|No module named '|ImportError|cannot import name '/;
+var SESSION_EXPIRED = /AADSTS700082|AADSTS70043|AADSTS50173|AADSTS7000222|The refresh token has expired|InvalidAuthenticationTokenTokenExpired|ExpiredAuthenticationToken|Please run 'az login' to setup account|Interactive authentication is needed/;
+function isTransient(result) {
+  return TRANSIENT.test(result.stderr);
+}
+function isNotFound(result) {
+  return NOT_FOUND.test(result.stderr);
+}
+function isRunCommandBusy(result) {
+  return RUN_COMMAND_BUSY.test(result.stderr);
+}
+function azFault(result) {
+  const { stderr, exitCode } = result;
+  if (AZ_MODULE.test(stderr)) {
+    return "module";
+  }
+  if (AZ_CRASH.test(stderr) || exitCode === 126 || exitCode === 127 || exitCode > 128 && exitCode < 160) {
+    return "crash";
+  }
+  if (SESSION_EXPIRED.test(stderr)) {
+    return "expired";
+  }
+  if (AGENT_NOT_READY.test(stderr)) {
+    return "agent";
+  }
+  return void 0;
+}
+function matchingLine(result, kind, length) {
+  const pattern = kind === "expired" ? SESSION_EXPIRED : AGENT_NOT_READY;
+  return (lines(result.stderr).find((line) => pattern.test(line)) ?? "").slice(0, length);
+}
+function firstErrorLine(result) {
+  return (lines(result.stderr).find((line) => line.trim() !== "") ?? "").slice(0, 200);
+}
+var SIGNAL_NAMES = { 1: "HUP", 2: "INT", 3: "QUIT", 6: "ABRT", 9: "KILL", 11: "SEGV", 13: "PIPE", 15: "TERM" };
+function crashLine(result) {
+  const exception = lines(result.stderr).filter((line2) => /^[A-Za-z_][A-Za-z0-9_.]*(Error|Exception)(: |$)/.test(line2)).pop();
+  const line = exception?.slice(0, 200) ?? firstErrorLine(result);
+  if (line !== "") {
+    return line;
+  }
+  if (result.exitCode > 128) {
+    const n = result.exitCode - 128;
+    return `az was killed by SIG${SIGNAL_NAMES[n] ?? n} (exit status ${result.exitCode})`;
+  }
+  return `az exited with status ${result.exitCode} and printed nothing`;
+}
+function missingModule(result) {
+  let found;
+  for (const line of lines(result.stderr)) {
+    const match = /No module named '([^']+)'/.exec(line) ?? /cannot import name '[^']+' from '([^']+)'/.exec(line);
+    if (match) {
+      found = match[1];
+    }
+  }
+  return found;
+}
+function retryAfterSeconds(result) {
+  const match = /Retry-After['"]?\s*[:=]\s*['"]?(\d{1,6})\b/i.exec(result.stderr) ?? /(?:retry|try again) after '?(\d{1,6})'? ?(?:seconds?|s)\b/i.exec(result.stderr);
+  return match ? Number(match[1]) : void 0;
+}
+function lines(text) {
+  return text.split(/\r?\n/);
+}
+
+// lib/operator/az.ts
+var TIMED_OUT = "timed out";
+var MINIMUM_AZ_VERSION = "2.44.0";
+var QUERY_SECONDS = 300;
+var Az = class {
+  constructor(op, tuning, notFound) {
+    this.op = op;
+    this.tuning = tuning;
+    this.notFound = notFound;
+    this.env = { ...op.env };
+  }
+  op;
+  tuning;
+  notFound;
+  /** az's environment: the operator's, with a private AZURE_CONFIG_DIR once the step logged in itself. */
+  env;
+  /** The arguments of the last call, for messages about az's installation. */
+  lastArgs = [];
+  /** One az call: its result, or `TIMED_OUT` when it did not end within `limitSeconds` (az is then stopped). */
+  async once(phase, limitSeconds, args, stdin) {
+    const runner = this.op.azRunner;
+    if (runner === void 0) {
+      return this.op.fail(ExitCode.AZ_UNUSABLE, "the Azure CLI (az) is not on PATH. Install it (https://aka.ms/azure-cli) on the machine that runs Terraform.");
+    }
+    const { clock, interrupt } = this.op;
+    this.lastArgs = args;
+    const stop = new AbortController();
+    const stopOnInterrupt = () => stop.abort();
+    interrupt.addEventListener("abort", stopOnInterrupt, { once: true });
+    let finished;
+    const running = runner({ args, stdin, env: this.env, signal: stop.signal, cwd: this.op.cwd }).then((result) => {
+      finished = result;
+      return result;
+    });
+    const started = clock.now();
+    const end = started + limitSeconds * 1e3;
+    let nextProgress = started + this.tuning.pollSeconds * 1e3;
+    try {
+      while (finished === void 0) {
+        if (interrupt.aborted) {
+          stop.abort();
+          await running;
+          this.op.checkInterrupted();
+        }
+        if (clock.now() >= end) {
+          stop.abort();
+          await running;
+          return TIMED_OUT;
+        }
+        if (clock.now() >= nextProgress) {
+          this.op.log(`${phase}: waiting for ${commandWords(args)}, ${Math.floor((clock.now() - started) / 1e3)}s of ${limitSeconds}s`);
+          nextProgress = clock.now() + this.tuning.pollSeconds * 1e3;
+        }
+        const wake = new AbortController();
+        const wakeOnInterrupt = () => wake.abort();
+        interrupt.addEventListener("abort", wakeOnInterrupt, { once: true });
+        await Promise.race([running, clock.sleep(Math.min(end, nextProgress) - clock.now(), wake.signal)]);
+        wake.abort();
+        interrupt.removeEventListener("abort", wakeOnInterrupt);
+      }
+    } finally {
+      interrupt.removeEventListener("abort", stopOnInterrupt);
+    }
+    this.op.checkInterrupted();
+    return finished;
+  }
+  /**
+   * An az call, retrying transient failures (throttling, server errors, broken connections) while attempts and the
+   * call's limit allow: after the `Retry-After` Azure gave, else after a delay doubled each time (at most 300 s).
+   * A missing resource is never retried.
+   */
+  async call(phase, limitSeconds, args, stdin) {
+    const { clock } = this.op;
+    const deadline = clock.now() + limitSeconds * 1e3;
+    let delay = this.tuning.retryBaseSeconds;
+    for (let attempt = 1; ; attempt++) {
+      const remaining = Math.max(1, Math.ceil((deadline - clock.now()) / 1e3));
+      const result = await this.once(phase, remaining, args, stdin);
+      if (result === TIMED_OUT || result.exitCode === 0 || isNotFound(result) || !isTransient(result)) {
+        return result;
+      }
+      if (attempt >= this.tuning.retryMaxAttempts) {
+        this.op.log(`${phase}: ${commandWords(args)} still failing after ${attempt} attempts: giving up`);
+        return result;
+      }
+      const asked = retryAfterSeconds(result);
+      const wait = asked ?? delay;
+      if (clock.now() + wait * 1e3 >= deadline) {
+        this.op.log(`${phase}: ${commandWords(args)} failed transiently, and the next attempt after ${wait}s${asked === void 0 ? "" : " (as Azure asked: Retry-After)"} would pass the call's limit of ${limitSeconds}s: giving up`);
+        return result;
+      }
+      this.op.log(`${phase}: transient az failure (attempt ${attempt} of ${this.tuning.retryMaxAttempts}): ${firstErrorLine(result)}`);
+      this.op.log(`${phase}: retrying in ${wait}s${asked === void 0 ? "" : " (as Azure asked: Retry-After)"}`);
+      await this.op.pause(phase, wait, "waiting before the next attempt", this.tuning.pollSeconds);
+      delay = Math.min(delay * 2, 300);
+    }
+  }
+  /**
+   * A query whose answer is JSON: fails with exit code 4 when it does not answer within `limitSeconds`, and with `code`
+   * and `hint` (or the exit codes of `fail`) when it fails.
+   */
+  async query(phase, args, code, hint, limitSeconds = QUERY_SECONDS) {
+    const result = await this.call(phase, limitSeconds, [...args, "--output", "json"]);
+    if (result === TIMED_OUT) {
+      return this.op.fail(ExitCode.TIMEOUT, `${phase}: ${commandWords(args)} did not answer within ${limitSeconds}s.`);
+    }
+    if (result.exitCode !== 0) {
+      return this.fail(code, `${phase}: ${commandWords(args)}`, hint, result);
+    }
+    try {
+      return JSON.parse(result.stdout === "" ? "null" : result.stdout);
+    } catch {
+      return this.op.fail(ExitCode.AZ_UNUSABLE, `${phase}: ${commandWords(args)} succeeded but its output is not JSON: ${JSON.stringify(result.stdout.slice(0, 200))}. Is \`az\` the Azure CLI? Check \`az version\`.`);
+    }
+  }
+  /**
+   * Ends the step after a failed call: az's error output first (each line `  az| `), then exit code 3 when az crashed
+   * or its session expired (after the login), 8 when the resource no longer exists, else `code` with the hint.
+   */
+  fail(code, what, hint, result) {
+    this.op.print("  az| ", result.stderr, "stderr");
+    this.failIfBroken(what, result);
+    const fault = azFault(result);
+    if (this.op.phase !== "login" && fault === "expired") {
+      return this.op.fail(ExitCode.AZ_UNUSABLE, `${what} failed: the az session expired during the run: Azure refused its token (${matchingLine(result, "expired", 200)}), and a retry would be refused too. Log in again (\`az login\`; or, when the deployment logs in with the ARM_* variables, check ARM_CLIENT_ID, ARM_CLIENT_SECRET and ARM_TENANT_ID, or ARM_USE_MSI), then run the deployment again.`);
+    }
+    if (this.op.phase !== "login" && this.notFound !== void 0 && isNotFound(result)) {
+      return this.op.fail(ExitCode.NOT_FOUND, `${what} failed: ${this.notFound.subject} was not found: ${this.notFound.what} was deleted before or during this run. Nothing was retried. ${this.notFound.hint}`);
+    }
+    return this.op.fail(code, `${what} failed. ${hint}`);
+  }
+  /** Fails with exit code 3 when az crashed (a missing Python module, a traceback, killed), saying how to fix it. */
+  failIfBroken(what, result) {
+    const fault = azFault(result);
+    const line = crashLine(result);
+    if (fault === "module") {
+      this.op.fail(ExitCode.AZ_UNUSABLE, `${what}: the Azure CLI is installed but crashes: ${line}. This installation lacks the Python module ${missingModule(result) ?? "named above"} that \`${commandWords(this.lastArgs)}\` needs: a retry or a rerun fails the same way until az is fixed. Fix: ${UPGRADE_AZ}, then run the deployment again.`);
+    }
+    if (fault === "crash") {
+      this.op.fail(ExitCode.AZ_UNUSABLE, `${what}: the Azure CLI is installed but crashes: ${line} (exit status ${result.exitCode}): a retry or a rerun fails the same way until az is fixed. Fix: ${UPGRADE_AZ}, then run the deployment again.`);
+    }
+  }
+  /**
+   * Checks once, before any other call, that az runs and is at least `MINIMUM_AZ_VERSION`: an older or broken CLI
+   * would fail later, in the middle of a step, after the step changed something.
+   */
+  async checkVersion() {
+    this.op.phase = "az version";
+    const result = await this.once("az version", QUERY_SECONDS, ["version", "--output", "json"]);
+    if (result === TIMED_OUT) {
+      return this.op.fail(ExitCode.TIMEOUT, `az version: the Azure CLI did not answer within ${QUERY_SECONDS}s.`);
+    }
+    if (result.exitCode !== 0) {
+      this.op.print("  az| ", result.stderr, "stderr");
+      this.failIfBroken("az version", result);
+      return this.op.fail(ExitCode.AZ_UNUSABLE, `az version failed (exit status ${result.exitCode}): ${crashLine(result)}. Fix: ${UPGRADE_AZ}, then run the deployment again.`);
+    }
+    let version;
+    try {
+      version = JSON.parse(result.stdout)["azure-cli"];
+    } catch {
+      version = void 0;
+    }
+    if (typeof version !== "string" || !/^\d+\.\d+\.\d+/.test(version)) {
+      return this.op.fail(ExitCode.AZ_UNUSABLE, `az version: no azure-cli version in its output (${JSON.stringify(result.stdout.slice(0, 200))}): is \`az\` the Azure CLI? Fix: ${UPGRADE_AZ}, then run the deployment again.`);
+    }
+    if (compareVersions(version, MINIMUM_AZ_VERSION) < 0) {
+      return this.op.fail(ExitCode.AZ_UNUSABLE, `az version: the Azure CLI is ${version}; the operator steps need ${MINIMUM_AZ_VERSION} or later (older ones lack commands and options the steps use). Nothing was done in Azure. Fix: ${UPGRADE_AZ}, then run the deployment again.`);
+    }
+    this.op.log(`az version: azure-cli ${version}`);
+  }
+  /**
+   * Uses az's current session, or logs in with the azurerm provider's variables when there is none: a service
+   * principal (ARM_CLIENT_ID, ARM_CLIENT_SECRET, ARM_TENANT_ID; the secret on az's standard input, never on a
+   * command line) or a managed identity (ARM_USE_MSI=true), in a private AZURE_CONFIG_DIR removed at the end, so the
+   * operator's own az profile is never changed.
+   */
+  async ensureSession(reader) {
+    this.op.phase = "login";
+    const current = await this.once("login", 60, ["account", "show", "--output", "none"]);
+    if (current !== TIMED_OUT && current.exitCode === 0) {
+      this.op.log("login: using the current az session");
+      return;
+    }
+    if (current !== TIMED_OUT) {
+      const fault = azFault(current);
+      if (fault === "module" || fault === "crash") {
+        this.fail(ExitCode.AZ_UNUSABLE, "login: az account show", "", current);
+      }
+    }
+    const env = this.op.env;
+    if (env.ARM_USE_MSI === "true") {
+      const clientId = reader.optionalText(CLIENT_ID);
+      this.op.log("login: no az session; logging in with the managed identity (ARM_USE_MSI=true)");
+      this.usePrivateConfig();
+      await this.login(
+        "az login --identity",
+        ["login", "--identity", ...clientId ? ["--username", clientId] : [], "--output", "none"],
+        void 0,
+        "Check that this machine has a managed identity with access to the VM (Virtual Machine Contributor), or log in with az login before deploying."
+      );
+      return;
+    }
+    if (env.ARM_CLIENT_ID || env.ARM_CLIENT_SECRET || env.ARM_TENANT_ID) {
+      const missing = ["ARM_CLIENT_ID", "ARM_CLIENT_SECRET", "ARM_TENANT_ID"].filter((name) => !env[name]);
+      if (missing.length > 0) {
+        this.op.fail(ExitCode.AZ_UNUSABLE, `az has no session, and the service principal variables are incomplete (missing: ${missing.join(" ")}). Set all three, or run \`az login\` before deploying.`);
+      }
+      const clientId = reader.text(CLIENT_ID);
+      const tenantId = reader.text(TENANT_ID);
+      this.op.log(`login: no az session; logging in as service principal ${clientId} (ARM_CLIENT_ID/ARM_CLIENT_SECRET/ARM_TENANT_ID)`);
+      this.usePrivateConfig();
+      await this.login(
+        "az login --service-principal",
+        ["login", "--service-principal", "--username", clientId, "--password", "@-", "--tenant", tenantId, "--output", "none"],
+        env.ARM_CLIENT_SECRET,
+        "Check ARM_CLIENT_ID, ARM_CLIENT_SECRET and ARM_TENANT_ID (the same variables the azurerm provider uses)."
+      );
+      return;
+    }
+    this.op.fail(ExitCode.AZ_UNUSABLE, "az is not logged in and no credentials were given. Run `az login` (and `az account set --subscription <id>`) on this machine before deploying, or set ARM_CLIENT_ID, ARM_CLIENT_SECRET and ARM_TENANT_ID (a service principal) or ARM_USE_MSI=true (a managed identity), as for the azurerm provider.");
+  }
+  async login(what, args, secret, hint) {
+    const result = await this.call("login", QUERY_SECONDS, args, secret);
+    if (result === TIMED_OUT) {
+      this.op.fail(ExitCode.TIMEOUT, `login: ${what} did not answer within ${QUERY_SECONDS}s.`);
+    }
+    if (result.exitCode !== 0) {
+      this.fail(ExitCode.AZ_UNUSABLE, what, hint, result);
+    }
+  }
+  usePrivateConfig() {
+    this.env.AZURE_CONFIG_DIR = this.op.temporaryDirectory("az");
+  }
+};
+var UPGRADE_AZ = "upgrade or reinstall the Azure CLI (`az upgrade`, or Microsoft's package from https://aka.ms/azure-cli instead of a Linux distribution's: e.g. Debian's azure-cli 2.45 lacks SDK modules its own commands need), check `az version`";
+function commandWords(args) {
+  const words = [];
+  for (const arg of args) {
+    if (arg.startsWith("-")) {
+      break;
+    }
+    words.push(arg);
+  }
+  return ["az", ...words].join(" ");
+}
+function compareVersions(a, b) {
+  const pa = a.split(/[^0-9.]/)[0].split(".").map(Number);
+  const pb = b.split(/[^0-9.]/)[0].split(".").map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const difference = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (difference !== 0) {
+      return Math.sign(difference);
+    }
+  }
+  return 0;
+}
+function guestScriptFile(op, directory, name) {
+  const file = path3.resolve(op.cwd, directory, name);
+  try {
+    fs3.accessSync(file, fs3.constants.R_OK);
+    if (fs3.statSync(file).isFile()) {
+      return file;
+    }
+  } catch {
+  }
+  return op.fail(ExitCode.INVALID_INPUT, `GOLDEN_GUEST_DIRECTORY: no readable ${name} in ${JSON.stringify(directory)} from ${JSON.stringify(op.cwd)}. Run the deployment from the stack directory (cdktf and Terraform do).`);
+}
+
+// lib/operator/vm.ts
+var Vm = class _Vm {
+  constructor(op, tuning, input, notFoundHint) {
+    this.op = op;
+    this.tuning = tuning;
+    this.input = input;
+    const notFound = {
+      subject: `VM ${input.vmName} in resource group ${input.resourceGroup}${input.subscriptionId ? ` (subscription ${input.subscriptionId})` : ""}`,
+      what: "the VM or its resource group",
+      hint: notFoundHint
+    };
+    this.az = new Az(op, tuning, notFound);
+    this.args = [
+      ...input.subscriptionId ? [`--subscription=${input.subscriptionId}`] : [],
+      `--resource-group=${input.resourceGroup}`,
+      `--name=${input.vmName}`
+    ];
+  }
+  op;
+  tuning;
+  input;
+  /** Reads and checks the VM inputs and the tuning variables; fails with exit code 2 on an invalid one. */
+  static read(op, reader, notFoundHint) {
+    op.phase = "validate";
+    const tuning = readTuning(reader);
+    const resourceGroup = reader.text(RESOURCE_GROUP);
+    const vmName = reader.text(VM_NAME);
+    const subscriptionId = reader.optionalText({ ...SUBSCRIPTION_ID, env: SUBSCRIPTION_ID.env }, "ARM_SUBSCRIPTION_ID");
+    const guestDirectory = reader.text(GUEST_DIRECTORY);
+    return new _Vm(op, tuning, { resourceGroup, vmName, subscriptionId, guestDirectory }, notFoundHint);
+  }
+  az;
+  /** The az arguments that name the VM, in the `--option=value` form: a resource group name may start with a hyphen. */
+  args;
+  /** The path of a guest script, checked to be a readable file. */
+  guestScript(name) {
+    return guestScriptFile(this.op, this.input.guestDirectory, name);
+  }
+  /**
+   * The start of every VM step once its inputs are valid: the Azure CLI's version, the az session, and the VM's state
+   * once it has settled (waiting up to `settleSeconds` while it is starting, stopping or deallocating).
+   */
+  async start(settleSeconds, reader) {
+    const { input } = this;
+    this.op.log(`VM ${input.vmName} in resource group ${input.resourceGroup}${input.subscriptionId ? `, subscription ${input.subscriptionId}` : ""}`);
+    await this.az.checkVersion();
+    await this.az.ensureSession(reader);
+    this.op.phase = "state";
+    return this.waitForSettledState(settleSeconds, await this.state("state"));
+  }
+  /** The VM's state from its instance view (the whole answer: its id and tags too). */
+  async state(phase) {
+    const view = await this.az.query(
+      phase,
+      ["vm", "get-instance-view", ...this.args],
+      ExitCode.AZ_FAILED,
+      "Check the VM name, resource group and subscription, and that the identity may read the VM."
+    );
+    const codes = (view?.instanceView?.statuses ?? []).map((status) => status.code ?? "").filter((code) => code !== "");
+    let power = "unknown";
+    let generalized = false;
+    for (const code of codes) {
+      if (code.startsWith("PowerState/")) {
+        power = code.slice("PowerState/".length);
+      } else if (code === "OSState/generalized") {
+        generalized = true;
+      }
+    }
+    this.op.log(`${phase}: power state ${power}, OS state ${generalized ? "generalized" : "not-generalized"}`);
+    return { power, generalized, codes, id: view?.id ?? void 0, tags: view?.tags ?? {} };
+  }
+  /** Waits while the VM is starting, stopping or deallocating (e.g. after an interrupted run). */
+  async waitForSettledState(limitSeconds, initial) {
+    const started = this.op.clock.now();
+    let state = initial;
+    while (["starting", "stopping", "deallocating"].includes(state.power)) {
+      const waited = Math.floor((this.op.clock.now() - started) / 1e3);
+      if (waited >= limitSeconds) {
+        this.op.fail(ExitCode.TIMEOUT, `state: the VM stayed in PowerState/${state.power} for ${limitSeconds}s. Check it in the portal, then run the deployment again.`);
+      }
+      this.op.log(`state: VM is ${state.power}, waiting for it to settle, ${waited}s of ${limitSeconds}s`);
+      await this.op.pause("state", this.tuning.pollSeconds, "waiting for the VM to settle", this.tuning.pollSeconds);
+      state = await this.state("state");
+    }
+    return state;
+  }
+  /**
+   * Runs a guest PowerShell script through Run Command (doing `purpose`, e.g. `Sysprep`, for messages) and returns its
+   * output streams, or `TIMED_OUT` when Run Command did not return within `limitSeconds`. While the VM agent is not
+   * ready (a restarting Windows), it waits up to GOLDEN_AGENT_WAIT_SECONDS; while the guest still runs an earlier Run
+   * Command (409 Conflict, typically this step's own from an interrupted run), up to `limitSeconds`. Any other az
+   * failure ends the step (exit code 6, or those of `Az.fail`).
+   */
+  async runGuestScript(phase, limitSeconds, script, purpose, parameters = {}) {
+    const names = Object.keys(parameters);
+    const args = [
+      "vm",
+      "run-command",
+      "invoke",
+      ...this.args,
+      "--command-id",
+      "RunPowerShellScript",
+      "--scripts",
+      `@${script}`,
+      ...names.length > 0 ? ["--parameters", ...names.map((name) => `${name}=${parameters[name]}`)] : [],
+      "--query",
+      "value[].[code, message]",
+      "--output",
+      "json"
+    ];
+    const started = this.op.clock.now();
+    let agentSince;
+    for (; ; ) {
+      const result = await this.az.call(phase, limitSeconds, args);
+      if (result === TIMED_OUT) {
+        return TIMED_OUT;
+      }
+      if (result.exitCode === 0) {
+        return guestStreams(this.op, phase, result);
+      }
+      if (azFault(result) === "agent") {
+        agentSince ??= this.op.clock.now();
+        await this.waitForAgent(phase, purpose, agentSince, result);
+        continue;
+      }
+      if (!isRunCommandBusy(result)) {
+        return this.az.fail(
+          ExitCode.AZ_FAILED,
+          `${phase}: az vm run-command invoke`,
+          `The VM is left as it is (${purpose} did not run); run the deployment again once the cause is fixed.`,
+          result
+        );
+      }
+      const waited = Math.floor((this.op.clock.now() - started) / 1e3);
+      if (waited >= limitSeconds) {
+        this.op.print("  az| ", result.stderr, "stderr");
+        this.op.fail(ExitCode.TIMEOUT, `${phase}: another Run Command kept running in the guest for ${limitSeconds}s, so ${purpose} could not start. Look at the VM's Run Command and extension status in the portal (Operations > Run command), then run the deployment again.`);
+      }
+      this.op.log(`${phase}: another Run Command is still running in the guest (an interrupted earlier run?): waiting for it to end, ${waited}s of ${limitSeconds}s`);
+      await this.op.pause(phase, this.tuning.pollSeconds, "waiting for the earlier Run Command to end", this.tuning.pollSeconds);
+    }
+  }
+  async waitForAgent(phase, purpose, since, result) {
+    const { vmName, resourceGroup } = this.input;
+    const waited = Math.floor((this.op.clock.now() - since) / 1e3);
+    if (waited >= this.tuning.agentWaitSeconds) {
+      this.op.print("  az| ", result.stderr, "stderr");
+      this.op.fail(ExitCode.TIMEOUT, `${phase}: the VM agent (Windows Azure Guest Agent) of VM ${vmName} was still not ready after ${this.tuning.agentWaitSeconds}s (GOLDEN_AGENT_WAIT_SECONDS), so Run Command could not run ${purpose} in the guest. The VM is left as it is. Fix: look at the VM in the portal (Overview > Properties > Agent status; Help > Boot diagnostics: did Windows start?) or at \`az vm get-instance-view --resource-group ${resourceGroup} --name ${vmName} --query instanceView.vmAgent\` (its status should be Ready); restart the VM if the agent stays not ready, then run the deployment again.`);
+    }
+    this.op.log(`${phase}: the VM agent of VM ${vmName} is not ready, so Run Command cannot reach the guest yet (${matchingLine(result, "agent", 160)}): waiting for it, ${waited}s of ${this.tuning.agentWaitSeconds}s`);
+    await this.op.pause(phase, this.tuning.pollSeconds, "waiting for the VM agent", this.tuning.pollSeconds);
+  }
+};
+function guestStreams(op, phase, result) {
+  let rows;
+  try {
+    rows = JSON.parse(result.stdout === "" ? "null" : result.stdout);
+  } catch {
+    rows = void 0;
+  }
+  let stdout;
+  let stderr;
+  if (Array.isArray(rows)) {
+    for (const row of rows) {
+      if (Array.isArray(row) && typeof row[0] === "string") {
+        const message = typeof row[1] === "string" ? row[1] : "";
+        if (row[0].startsWith("ComponentStatus/StdOut/")) {
+          stdout = message;
+        } else if (row[0].startsWith("ComponentStatus/StdErr/")) {
+          stderr = message;
+        }
+      }
+    }
+  }
+  if (stdout === void 0 && stderr === void 0) {
+    return op.fail(ExitCode.AZ_FAILED, `${phase}: Run Command succeeded but returned no output of the guest script (${JSON.stringify(result.stdout.slice(0, 200))}). Run Command returns the output only when the VM can reach Azure: a subnet without outbound access (a NAT gateway, a firewall or an NSG rule that blocks outbound traffic to the AzureCloud service tag, or a private subnet) lets the script run but loses its result. Fix: allow outbound HTTPS to the AzureCloud service tag from the VM's subnet (the subnet given as subnetId), then run the deployment again.`);
+  }
+  return { stdout: stdout ?? "", stderr: stderr ?? "" };
+}
+function guestMarker(output, prefix) {
+  let found;
+  for (const line of output.stdout.split(/\r?\n/)) {
+    if (line === prefix || line.startsWith(`${prefix} `)) {
+      found = line.slice(prefix.length).replace(/^ /, "");
+    }
+  }
+  return found;
+}
+function printGuestOutput(op, output) {
+  op.print("  guest| ", output.stdout);
+  const hasErrors = /\S/.test(output.stderr);
+  if (hasErrors) {
+    op.print("  guest stderr| ", output.stderr, "stderr");
+  }
+  return hasErrors;
+}
+
+// lib/operator/steps/generalize.ts
+var GENERALIZE_NAME = "generalize-vm";
+var GENERALIZE_CONSTRUCT = "GeneralizedImage";
+var SYSPREP_MINUTES = {
+  env: "GOLDEN_SYSPREP_TIMEOUT_MINUTES",
+  prop: "timeouts.sysprepMinutes",
+  min: 5,
+  max: 80,
+  default: 30,
+  reason: "Run Command stops scripts after 90 minutes"
+};
+var DEALLOCATE_MINUTES = {
+  env: "GOLDEN_DEALLOCATE_TIMEOUT_MINUTES",
+  prop: "timeouts.deallocateMinutes",
+  min: 5,
+  max: 60,
+  default: 20
+};
+var SYSPREP_RESULT_MARKER = "GOLDEN-IMAGE-SYSPREP-RESULT:";
+var SYSPREP_TAG = "golden-image-sysprep";
+var SYSPREP_TAG_VALUE = "succeeded";
+var RUN_COMMAND_EXTRA_MINUTES = 10;
+var NOT_FOUND_HINT = "If the deletion was intended, remove the GeneralizedImage from the configuration; otherwise run the deployment again: Terraform sees the VM is gone, builds it again, and this step runs anew.";
+async function generalize(op) {
+  const reader = new InputReader(op.env, GENERALIZE_CONSTRUCT);
+  const vm = Vm.read(op, reader, NOT_FOUND_HINT);
+  const script = vm.guestScript("generalize.ps1");
+  const sysprepMinutes = reader.number(SYSPREP_MINUTES);
+  const deallocateMinutes = reader.number(DEALLOCATE_MINUTES);
+  const limits = {
+    sysprepMinutes,
+    sysprepSeconds: sysprepMinutes * 60,
+    runCommandSeconds: (sysprepMinutes + RUN_COMMAND_EXTRA_MINUTES) * 60,
+    deallocateMinutes,
+    deallocateSeconds: deallocateMinutes * 60
+  };
+  const state = await vm.start(limits.deallocateSeconds, reader);
+  if (state.generalized && state.power === "deallocated") {
+    op.log("state: the VM is already generalized and deallocated: nothing to do");
+    return;
+  }
+  if (state.generalized) {
+    op.log("state: the VM is already generalized: skipping Sysprep");
+    await deallocate(op, vm, limits);
+  } else if (state.power === "deallocated") {
+    requireSysprepRecord(op, state);
+    op.log(`state: the VM is already deallocated and tagged ${SYSPREP_TAG}=${SYSPREP_TAG_VALUE}: skipping Sysprep and the deallocation (a previous run deallocated it after Sysprep succeeded)`);
+    await markGeneralized(op, vm);
+  } else if (state.power === "running") {
+    await sysprep(op, vm, script, limits);
+    await recordSysprep(op, vm);
+    await deallocate(op, vm, limits);
+    await markGeneralized(op, vm);
+  } else if (state.power === "stopped") {
+    op.fail(ExitCode.UNEXPECTED_STATE, "state: the VM is stopped but not deallocated, so this step cannot tell whether Sysprep ran (it never stops a VM itself). If Sysprep completed, deallocate it (`az vm deallocate`); otherwise start it (`az vm start`). Then run the deployment again.");
+  } else {
+    op.fail(ExitCode.UNEXPECTED_STATE, `state: unexpected power state '${state.power}' (status codes: ${state.codes.join(" ")}). Check the VM in the portal, then run the deployment again.`);
+  }
+  op.phase = "verify";
+  const final = await vm.state("verify");
+  if (final.power !== "deallocated" || !final.generalized) {
+    op.fail(ExitCode.UNEXPECTED_STATE, `verify: expected PowerState/deallocated and OSState/generalized, got: ${final.codes.join(" ")}`);
+  }
+  op.log("verify: the VM is deallocated and generalized; the image can be captured");
+}
+function requireSysprepRecord(op, state) {
+  const recorded = Object.entries(state.tags).some(([key, value]) => key.toLowerCase() === SYSPREP_TAG && value === SYSPREP_TAG_VALUE);
+  if (!recorded) {
+    op.fail(ExitCode.UNEXPECTED_STATE, `state: the VM is deallocated, but it has no tag ${SYSPREP_TAG}=${SYSPREP_TAG_VALUE}, which this step puts on it once Sysprep succeeded in the guest: something else deallocated it (an auto-shutdown schedule, a person) before Sysprep finished, or Sysprep failed. Generalizing it would capture an image every VM fails to provision from, so nothing was done. Fix: start the VM (\`az vm start --resource-group <group> --name <vm>\`), remove any auto-shutdown schedule from it, then run the deployment again: Sysprep runs in the guest again. If Windows does not come back (the logs in C:\\Windows\\System32\\Sysprep\\Panther say why), build a new VM: \`terraform apply -replace=<the build VM's address>\`.`);
+  }
+}
+async function sysprep(op, vm, script, limits) {
+  op.phase = "sysprep";
+  op.log(`sysprep: running Sysprep in the guest through Run Command (Sysprep limit ${limits.sysprepSeconds}s)`);
+  const output = await vm.runGuestScript("sysprep", limits.runCommandSeconds, script, "Sysprep", {
+    TimeoutSeconds: String(limits.sysprepSeconds),
+    PollSeconds: String(vm.tuning.pollSeconds)
+  });
+  if (output === TIMED_OUT) {
+    op.fail(ExitCode.TIMEOUT, `sysprep: Run Command did not return within ${limits.runCommandSeconds}s (Sysprep limit ${limits.sysprepMinutes} minutes plus ${RUN_COMMAND_EXTRA_MINUTES}). The VM is left running: look at C:\\Windows\\System32\\Sysprep\\Panther\\setuperr.log in the guest, then run the deployment again.`);
+  }
+  const hasErrors = printGuestOutput(op, output);
+  const failure = output.stdout.split(/\r?\n/).find((line) => line.startsWith(`${SYSPREP_RESULT_MARKER} FAILURE`));
+  if (failure !== void 0) {
+    op.fail(ExitCode.SYSPREP_FAILED, `sysprep: Sysprep failed in the guest: ${failure.slice(`${SYSPREP_RESULT_MARKER} FAILURE `.length)}. The tail of the Panther logs is printed above${hasErrors ? ", and so is the guest's error output (guest stderr|)" : ""}; the VM is left running and not generalized, so its full logs stay readable in C:\\Windows\\System32\\Sysprep\\Panther. Fix the cause, then run the deployment again.`);
+  }
+  if (guestMarker(output, SYSPREP_RESULT_MARKER) !== "SUCCESS") {
+    if (hasErrors) {
+      op.fail(ExitCode.SYSPREP_FAILED, `sysprep: the guest script stopped on an error, printed above (guest stderr|), before its result marker (${SYSPREP_RESULT_MARKER} ...), although Run Command reported success. The VM is left running and not generalized; fix the cause, then run the deployment again.`);
+    }
+    if (!/\S/.test(output.stdout)) {
+      op.fail(ExitCode.SYSPREP_FAILED, `sysprep: Run Command returned no output of the guest script, so nothing says whether Sysprep ran (no result marker, ${SYSPREP_RESULT_MARKER} ...). Run Command returns the output only when the VM can reach Azure: check that the VM's subnet allows outbound HTTPS to the AzureCloud service tag (no firewall, NAT or NSG rule blocking it), then run the deployment again. The VM is left running.`);
+    }
+    op.fail(ExitCode.SYSPREP_FAILED, `sysprep: the guest script's output holds no result marker (${SYSPREP_RESULT_MARKER} ...): it did not run to its end. The VM is left running; run the deployment again.`);
+  }
+  if (hasErrors) {
+    op.log("sysprep: the guest script wrote to its error stream (printed above), but its result marker says Sysprep finished");
+  }
+  op.log("sysprep: Windows is generalized in the guest");
+}
+async function recordSysprep(op, vm) {
+  op.phase = "record";
+  const result = await vm.az.call("record", 300, ["vm", "update", ...vm.args, "--set", `tags.${SYSPREP_TAG}=${SYSPREP_TAG_VALUE}`, "--output", "none"]);
+  if (result === TIMED_OUT) {
+    op.fail(ExitCode.TIMEOUT, "record: az vm update did not return within 300s. Run the deployment again (Sysprep is not repeated: the guest knows it finished).");
+  }
+  if (result.exitCode !== 0) {
+    vm.az.fail(ExitCode.AZ_FAILED, "record: az vm update", "Run the deployment again once the cause is fixed: Sysprep is not repeated (the guest knows it finished).", result);
+  }
+  op.log(`record: tagged the VM ${SYSPREP_TAG}=${SYSPREP_TAG_VALUE}`);
+}
+async function deallocate(op, vm, limits) {
+  op.phase = "deallocate";
+  op.log(`deallocate: deallocating the VM (limit ${limits.deallocateSeconds}s)`);
+  const result = await vm.az.call("deallocate", limits.deallocateSeconds, ["vm", "deallocate", ...vm.args, "--output", "none"]);
+  if (result === TIMED_OUT) {
+    op.fail(ExitCode.TIMEOUT, `deallocate: the VM was not deallocated within ${limits.deallocateMinutes} minutes (GeneralizedImage timeouts.deallocateMinutes). It may still be deallocating: run the deployment again to resume.`);
+  }
+  if (result.exitCode !== 0) {
+    vm.az.fail(ExitCode.AZ_FAILED, "deallocate: az vm deallocate", "Run the deployment again to resume: Sysprep is not repeated.", result);
+  }
+  op.log("deallocate: done");
+}
+async function markGeneralized(op, vm) {
+  op.phase = "generalize";
+  op.log("generalize: marking the VM as generalized");
+  const result = await vm.az.call("generalize", 300, ["vm", "generalize", ...vm.args, "--output", "none"]);
+  if (result === TIMED_OUT) {
+    op.fail(ExitCode.TIMEOUT, "generalize: az vm generalize did not return within 300s. Run the deployment again to resume.");
+  }
+  if (result.exitCode !== 0) {
+    vm.az.fail(ExitCode.AZ_FAILED, "generalize: az vm generalize", "The VM is deallocated: run the deployment again to resume (Sysprep and the deallocation are not repeated).", result);
+  }
+  op.log("generalize: done");
+}
+
+// lib/operator/main.ts
+var STEPS = {
+  generalize: { name: GENERALIZE_NAME, construct: GENERALIZE_CONSTRUCT, run: generalize }
+};
+async function main(argv) {
+  const step = STEPS[argv[0] ?? ""];
+  if (step === void 0 || argv.length !== 1) {
+    process.stderr.write(`azure-golden-image operator: usage: node operator.js <step>, one of: ${Object.keys(STEPS).join(", ")}; got ${JSON.stringify(argv)}
+`);
+    return 2;
+  }
+  const interrupt = new AbortController();
+  for (const signal of ["SIGHUP", "SIGINT", "SIGTERM"]) {
+    process.on(signal, () => interrupt.abort(signal));
+  }
+  const az = findAz(process.env);
+  return runStep(step, {
+    env: process.env,
+    clock: systemClock,
+    az: az === void 0 ? void 0 : processAzRunner(az),
+    output: { stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text) },
+    interrupt: interrupt.signal,
+    cwd: process.cwd()
+  });
+}
+
+// lib/operator/program.ts
+void main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

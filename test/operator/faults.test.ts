@@ -1,0 +1,145 @@
+/**
+ * Faults of the Node.js operator's steps, in-process against the simulated az (test/fake-az) on a simulated clock: an
+ * Azure CLI that crashes, a session that expires mid-run, a VM agent that is not ready, a TMPDIR that cannot hold the
+ * private az profile. The bash scripts' rows are in test/operator-faults.test.ts until they are ported.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { STEPS } from '../../lib/operator/main';
+import { AzFault, FakeAzState, SERVICE_PRINCIPAL, SUBSCRIPTION_ID } from '../util/fake-az';
+import { InProcessAz } from '../util/fake-az-inprocess';
+import { resolveEnvironment, subscriptionExpression, SynthesizedStack, synthSeedStack } from '../util/generalize-stack';
+import { runInProcess, StepRun } from '../util/operator';
+
+let seed: SynthesizedStack;
+const fakes: InProcessAz[] = [];
+beforeAll(() => {
+  seed = synthSeedStack();
+});
+afterAll(() => {
+  fakes.forEach((fake) => fake.dispose());
+  fs.rmSync(seed.outdir, { recursive: true, force: true });
+});
+
+function fakeAz(state: Partial<FakeAzState> = {}): InProcessAz {
+  const fake = new InProcessAz(state);
+  fakes.push(fake);
+  return fake;
+}
+
+function generalize(fake: InProcessAz, extra: Record<string, string> = {}): Promise<StepRun> {
+  const environment = resolveEnvironment(seed.provisioner.environment, { [subscriptionExpression(seed.vmAddress)]: SUBSCRIPTION_ID });
+  return runInProcess(STEPS.generalize, { env: { ...fake.environment(), ...environment, ...extra }, az: fake.run, cwd: seed.stackDirectory });
+}
+
+const SERVICE_PRINCIPAL_VARIABLES = {
+  ARM_CLIENT_ID: SERVICE_PRINCIPAL.clientId, ARM_CLIENT_SECRET: SERVICE_PRINCIPAL.secret, ARM_TENANT_ID: SERVICE_PRINCIPAL.tenantId,
+};
+
+describe('an Azure CLI that is installed but crashes', () => {
+  test.each<[AzFault, string, string]>([
+    ['crash', 'account show', "AttributeError: 'NoneType' object has no attribute 'get'"],
+    ['startup-crash', 'account show', "ModuleNotFoundError: No module named 'msal'"],
+    ['no-interpreter', 'account show', '/usr/bin/az: line 3: /opt/az/bin/python3: No such file or directory'],
+    ['not-executable', 'account show', '/usr/bin/az: line 3: /opt/az/bin/python3: Permission denied'],
+    ['killed', 'account show', 'az was killed by SIGKILL (exit status 137)'],
+    ['crash', 'vm generalize', "AttributeError: 'NoneType' object has no attribute 'get'"],
+  ])('%s on az %s: exit 3, reported as broken with its cause, no login tried, nothing retried', async (fault, command, line) => {
+    const atLogin = command === 'account show';
+    const fake = fakeAz({ loggedIn: !atLogin, servicePrincipal: SERVICE_PRINCIPAL, faults: [{ command, fault }] });
+    const result = await generalize(fake, atLogin ? SERVICE_PRINCIPAL_VARIABLES : {});
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain(`the Azure CLI is installed but crashes: ${line}`);
+    expect(result.stderr).toContain('a retry or a rerun fails the same way until az is fixed');
+    expect(fake.commands().filter((c) => c === command)).toHaveLength(1);
+    expect(fake.commands()).not.toContain('login');
+  });
+
+  test.each<[string, AzFault, string]>([
+    ['vm deallocate', 'missing-module', 'azure.mgmt.compute.v2022_11_01'],
+    ['vm run-command invoke', 'import-error', 'azure.mgmt.compute.v2022_08_01.models'],
+  ])('az %s lacking a Python module (%s): exit 3 naming the module and Microsoft\'s package', async (command, fault, module) => {
+    const fake = fakeAz({ faults: [{ command, fault }] });
+    const result = await generalize(fake);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain(`This installation lacks the Python module ${module} that \`az ${command}\` needs`);
+    expect(result.stderr).toContain("Microsoft's package from https://aka.ms/azure-cli");
+    expect(fake.commands().filter((c) => c === command)).toHaveLength(1);
+  });
+});
+
+describe('an az session that expires during the run', () => {
+  test.each<[AzFault, string]>([
+    ['refresh-token-expired', 'AADSTS700082: The refresh token has expired due to inactivity.'],
+    ['token-revoked', 'AADSTS50173: The provided grant has expired due to it being revoked'],
+    ['access-token-expired', '(InvalidAuthenticationTokenTokenExpired) The access token expiry UTC time'],
+    ['expired-authentication-token', '(ExpiredAuthenticationToken) The access token has expired.'],
+    ['session-lost', "Please run 'az login' to setup account."],
+  ])('%s on az vm deallocate: exit 3 (log in again), not retried, not exit 6', async (fault, quote) => {
+    const fake = fakeAz({ faults: [{ command: 'vm deallocate', fault }] });
+    const result = await generalize(fake);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('deallocate: az vm deallocate failed: the az session expired during the run: Azure refused its token (');
+    expect(result.stderr).toContain(quote);
+    expect(fake.commands().filter((c) => c === 'vm deallocate')).toHaveLength(1);
+  });
+
+  test('logged in with the ARM_* service principal: the same message, and the private az profile is removed', async () => {
+    const fake = fakeAz({ loggedIn: false, servicePrincipal: SERVICE_PRINCIPAL, faults: [{ command: 'vm generalize', fault: 'refresh-token-expired' }] });
+    const result = await generalize(fake, SERVICE_PRINCIPAL_VARIABLES);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('generalize: az vm generalize failed: the az session expired during the run');
+    const [login] = fake.state().logins!;
+    expect(login.configDir.startsWith(fake.tmpDirectory)).toBe(true);
+    expect(fs.existsSync(login.configDir)).toBe(false);
+    expect(fs.readdirSync(fake.tmpDirectory)).toEqual([]);
+  });
+});
+
+describe('Run Command: the VM agent is not ready', () => {
+  test.each<[AzFault]>([['agent-not-ready'], ['agent-extension-status']])('%s, then ready: waited for with progress lines, then Sysprep runs', async (fault) => {
+    const fake = fakeAz({ faults: [{ command: 'vm run-command invoke', fault, times: 3 }] });
+    const result = await generalize(fake);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/sysprep: the VM agent of VM vm-golden is not ready, so Run Command cannot reach the guest yet \(.+\): waiting for it, 30s of 600s/);
+    expect(fake.commands().filter((c) => c === 'vm run-command invoke')).toHaveLength(4);
+    expect(fake.state().sysprepRuns).toBe(1);
+  });
+
+  test('never ready: exit 4 after GOLDEN_AGENT_WAIT_SECONDS, with where to look', async () => {
+    const fake = fakeAz({ faults: [{ command: 'vm run-command invoke', fault: 'agent-not-ready' }] });
+    const result = await generalize(fake, { GOLDEN_AGENT_WAIT_SECONDS: '120' });
+    expect(result.code).toBe(4);
+    expect(result.seconds).toBe(120);
+    expect(result.stderr).toContain('sysprep: the VM agent (Windows Azure Guest Agent) of VM vm-golden was still not ready after 120s (GOLDEN_AGENT_WAIT_SECONDS)');
+    expect(result.stderr).toContain('az vm get-instance-view --resource-group rg-golden --name vm-golden --query instanceView.vmAgent');
+    expect(fake.commands()).not.toContain('vm deallocate');
+  });
+
+  test('GOLDEN_AGENT_WAIT_SECONDS is checked with the other tuning variables: exit 2, no az call', async () => {
+    const fake = fakeAz();
+    const result = await generalize(fake, { GOLDEN_AGENT_WAIT_SECONDS: '10m' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('GOLDEN_AGENT_WAIT_SECONDS must be a whole number; got "10m". It is one of the operator\'s tuning variables');
+    expect(fake.calls()).toEqual([]);
+  });
+});
+
+describe('a TMPDIR where the private az profile cannot be made (only a login with the ARM_* variables needs one)', () => {
+  test.each([
+    ['does not exist', (fake: InProcessAz) => path.join(fake.directory, 'missing')],
+    ['is not a directory', (fake: InProcessAz) => {
+      const file = path.join(fake.directory, 'a-file');
+      fs.writeFileSync(file, '');
+      return file;
+    }],
+  ])('TMPDIR %s: exit 12 naming TMPDIR, its value and the fix, before the login', async (problem, tmpdir) => {
+    const fake = fakeAz({ loggedIn: false, servicePrincipal: SERVICE_PRINCIPAL });
+    const value = tmpdir(fake);
+    const result = await generalize(fake, { ...SERVICE_PRINCIPAL_VARIABLES, TMPDIR: value });
+    expect(result.code).toBe(12);
+    expect(result.stderr).toContain(`TMPDIR=${JSON.stringify(value)} ${problem}`);
+    expect(result.stderr).toContain('Fix: set TMPDIR (TEMP on Windows) to an existing writable directory');
+    expect(fake.commands()).not.toContain('login');
+  });
+});
