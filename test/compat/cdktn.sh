@@ -55,9 +55,10 @@ if [[ "$resolved" != "cdktn@$CDKTN_VERSION" ]]; then
 fi
 echo "cdktn compatibility: 'cdktf' resolves to $resolved"
 # Snapshots record the framework and provider versions, which differ by design; every other assertion must hold.
-# The construct tests: the script, Terraform, az-parser and packaging tests do not depend on the framework, nor does
+# The construct tests: the operator's (test/operator, fake-az-inprocess), the script, Terraform, az-parser and packaging
+# tests (readme-links packs too) do not depend on the framework, nor does
 # lazy-bindings (the library's own import graph, read in a TypeScript child process: tsx is not installed here).
 # terraform-validate is left out too: the @cdktn provider bindings pin other provider versions (azurerm 4.73.0 for
 # @cdktn/provider-azurerm 16.1.0) than the offline mirror holds (4.55.0), so its init would fail there.
-npx jest --ci --testPathIgnorePatterns '/node_modules/' '/compat/' 'generalize-script' 'verify-fleet-script' \
-  'terraform-apply' 'terraform-validate' 'az-parser' 'consumer' 'package' 'lazy-bindings' -t '^(?!.*snapshot)'
+npx jest --ci --testPathIgnorePatterns '/node_modules/' '/compat/' '/test/operator/' 'fake-az-inprocess' 'verify-fleet-script' \
+  'terraform-apply' 'terraform-validate' 'az-parser' 'consumer' 'package' 'readme-links' 'lazy-bindings' -t '^(?!.*snapshot)'
