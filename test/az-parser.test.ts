@@ -1,6 +1,6 @@
 /**
- * Replays every az command line the operator runs (the Node.js operator's generalize step; the scripts setup-vm.sh,
- * images.sh, gallery.sh, verify-scale-set.sh) in their tests' scenarios against the real Azure CLI, offline, with an empty
+ * Replays every az command line the operator runs (the Node.js operator's steps generalize, capture and delete-all; the
+ * scripts setup-vm.sh, gallery.sh, verify-scale-set.sh) in their tests' scenarios against the real Azure CLI, offline, with an empty
  * AZURE_CONFIG_DIR: a well-formed line fails only for want of a login ("Please run 'az login'", exit 1), a malformed
  * one with an argument error (exit 2). `az login` lines fail at the network instead (a proxy that refuses
  * connections), after parsing. Some `az vm` subcommands of Debian's azure-cli 2.45 crash on a missing SDK module
@@ -267,13 +267,10 @@ describeWithAz('the az command lines of the generalize step, parsed by the real 
   });
 });
 
-describeWithAz('the az command lines of setup-vm.sh and images.sh, parsed by the real Azure CLI', () => {
+describeWithAz('the az command lines of setup-vm.sh, parsed by the real Azure CLI', () => {
   let layout: ScriptLayout;
   let replays: Replay[];
   const GUEST_SETUP = { setup: { outcome: 'succeeds' as const, polls: 2, lines: ['one', 'two', 'three'] } };
-  const IMAGE_GROUP = 'rg-images';
-  const VM_ID = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-golden/providers/Microsoft.Compute/virtualMachines/vm-golden`;
-  const DISK_ID = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-golden/providers/Microsoft.Compute/disks/vm-golden-os`;
 
   /** The az lines of one run of an operator script from the stack directory against the fake az. */
   async function recordedLines(
@@ -296,24 +293,16 @@ describeWithAz('the az command lines of setup-vm.sh and images.sh, parsed by the
   beforeAll(async () => {
     layout = scriptLayout(SCRIPTS_DIRECTORY);
     const vm = { GOLDEN_RESOURCE_GROUP: 'rg-golden', GOLDEN_VM_NAME: 'vm-golden', GOLDEN_SUBSCRIPTION_ID: SUBSCRIPTION_ID, GOLDEN_GUEST_DIRECTORY: `${layout.assets}/guest`, GOLDEN_EXPECTED_HYPERV_GENERATION: 'V2' };
-    const line = { GOLDEN_SUBSCRIPTION_ID: SUBSCRIPTION_ID, GOLDEN_IMAGE_RESOURCE_GROUP: IMAGE_GROUP, GOLDEN_IMAGE_NAME: 'golden-web' };
-    const capture = { ...line, GOLDEN_BUILD_REVISION: '20261201120000', GOLDEN_SOURCE_ID: VM_ID, GOLDEN_IMAGE_LOCATION: 'westeurope', GOLDEN_HYPERV_GENERATION: 'V2', GOLDEN_RETAIN_BUILDS: '1' };
-    const older = { name: 'golden-web-20261101120000', tags: { 'golden-image-name': 'golden-web', 'golden-image-revision': '20261101120000' } };
-    const generalized = { power: 'deallocated', osState: 'generalized' as const };
     const all = [
       // A reboot pending once: the restart and a second cleanup.
       ...await recordedLines('setup-vm.sh', undefined, { ...GUEST_SETUP, rebootPending: 1 }, vm),
       ...await recordedLines('setup-vm.sh', undefined, GUEST_SETUP, { ...vm, GOLDEN_KEEP_SETUP_FILES: 'true' }),
-      ...await recordedLines('images.sh', 'capture', { ...generalized, images: { [IMAGE_GROUP]: [older] } }, capture),
-      ...await recordedLines('images.sh', 'capture', { ...generalized, images: { [IMAGE_GROUP]: [] }, disks: [DISK_ID] },
-        { ...capture, GOLDEN_SOURCE_ID: DISK_ID, GOLDEN_STORAGE_SKU: 'StandardSSD_LRS', GOLDEN_IMAGE_TAGS: 'env=prod\nowner=team web' }),
-      ...await recordedLines('images.sh', 'delete-all', { images: { [IMAGE_GROUP]: [older] } }, line),
     ];
     // One status poll per shape: the offsets differ, the arguments do not.
     const key = (argv: string[]) => JSON.stringify(argv.map((a) => a.replace(/^Offset=[1-9][0-9]*$/, 'Offset=N')));
     const lines = distinct(all, key);
     replays = await replayAll(lines, layout.directory);
-    report('setup-vm.sh and images.sh', replays);
+    report('setup-vm.sh', replays);
   }, 400_000);
 
   afterAll(() => {
@@ -324,25 +313,82 @@ describeWithAz('the az command lines of setup-vm.sh and images.sh, parsed by the
     expectVerifiedOrUnverifiable(replays);
   });
 
-  test('every command of the two scripts was replayed; the ones the CLI cannot load are named', () => {
+  test('every command of the script was replayed; the ones the CLI cannot load are named', () => {
     const commands = new Set(replays.map((r) => commandOf(r.argv)));
-    expect(commands).toEqual(new Set(['account show', 'vm get-instance-view', 'vm run-command invoke', 'vm restart', 'image list', 'image create', 'image delete']));
+    expect(commands).toEqual(new Set(['account show', 'vm get-instance-view', 'vm run-command invoke', 'vm restart']));
     const verified = [...new Set(replays.filter((r) => r.verdict === 'verified').map((r) => `${commandOf(r.argv)}${r.profile === 'latest' ? '' : ` (${r.profile})`}`))];
     const unverifiable = [...new Set(replays.filter((r) => r.verdict === 'unverifiable').map((r) => commandOf(r.argv)))];
     console.log(`verified: ${verified.sort().join(', ')}\nunverifiable (the CLI crashes on its SDK under both profiles): ${unverifiable.sort().join(', ') || 'none'}`);
-    // The guest scripts' lines (run-command with @file and --parameters) and the image lines are checked for real.
+    // The guest scripts' lines (run-command with @file and --parameters) are checked for real.
     expect(replays.filter((r) => commandOf(r.argv) === 'vm run-command invoke').every((r) => r.verdict === 'verified')).toBe(true);
-    expect(replays.filter((r) => commandOf(r.argv) === 'image create').every((r) => r.verdict === 'verified')).toBe(true);
+  });
+});
+
+describeWithAz('the az command lines of the images steps (capture, delete-all), parsed by the real Azure CLI', () => {
+  let cwd: string;
+  let replays: Replay[];
+  const IMAGE_GROUP = 'rg-images';
+  const VM_ID = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-golden/providers/Microsoft.Compute/virtualMachines/vm-golden`;
+  const DISK_ID = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-golden/providers/Microsoft.Compute/disks/vm-golden-os`;
+
+  /** The az lines of one in-process run of a step against the fake az. */
+  async function recordedLines(step: 'capture' | 'delete-all', state: Partial<FakeAzState>, environment: Record<string, string>): Promise<string[][]> {
+    const fake = new InProcessAz(state);
+    try {
+      const result = await runInProcess(STEPS[step], { env: { ...fake.environment(), ...environment }, az: fake.run, cwd });
+      expect({ step, code: result.code, stderr: result.stderr }).toEqual({ step, code: 0, stderr: '' });
+      return fake.calls();
+    } finally {
+      fake.dispose();
+    }
+  }
+
+  beforeAll(async () => {
+    cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'az-parser-images-'));
+    const line = { GOLDEN_SUBSCRIPTION_ID: SUBSCRIPTION_ID, GOLDEN_IMAGE_RESOURCE_GROUP: IMAGE_GROUP, GOLDEN_IMAGE_NAME: 'golden-web' };
+    const capture = { ...line, GOLDEN_BUILD_REVISION: '20261201120000', GOLDEN_SOURCE_ID: VM_ID, GOLDEN_IMAGE_LOCATION: 'westeurope', GOLDEN_HYPERV_GENERATION: 'V2', GOLDEN_RETAIN_BUILDS: '1' };
+    const older = { name: 'golden-web-20261101120000', tags: { 'golden-image-name': 'golden-web', 'golden-image-revision': '20261101120000' } };
+    const generalized = { power: 'deallocated', osState: 'generalized' as const };
+    const all = [
+      ...await recordedLines('capture', { ...generalized, images: { [IMAGE_GROUP]: [older] } }, capture),
+      ...await recordedLines('capture', { ...generalized, images: { [IMAGE_GROUP]: [] }, disks: [DISK_ID] },
+        { ...capture, GOLDEN_SOURCE_ID: DISK_ID, GOLDEN_STORAGE_SKU: 'StandardSSD_LRS', GOLDEN_IMAGE_TAGS: 'env=prod\nowner=team web' }),
+      ...await recordedLines('delete-all', { images: { [IMAGE_GROUP]: [older] } }, line),
+    ];
+    replays = await replayAll(distinct(all), cwd);
+    report('the images steps', replays);
+  }, 400_000);
+
+  afterAll(() => {
+    if (cwd) {
+      fs.rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+
+  test('no line is malformed and every line is either verified or listed as unverifiable', () => {
+    expectVerifiedOrUnverifiable(replays);
+  });
+
+  test('every command of the two steps was replayed; the image lines are checked for real', () => {
+    const commands = new Set(replays.map((r) => commandOf(r.argv)));
+    expect(commands).toEqual(new Set(['version', 'account show', 'image list', 'image create', 'image delete']));
+    const verified = [...new Set(replays.filter((r) => r.verdict === 'verified').map((r) => `${commandOf(r.argv)}${r.profile === 'latest' ? '' : ` (${r.profile})`}`))];
+    console.log(`verified: ${verified.sort().join(', ')}`);
+    expect(replays.filter((r) => commandOf(r.argv).startsWith('image ')).every((r) => r.verdict === 'verified')).toBe(true);
   });
 
   test('the replay tells a malformed image line from a well-formed one', async () => {
     const create = replays.find((r) => commandOf(r.argv) === 'image create')!.argv;
-    const [badOption, badChoice] = await Promise.all([
-      replay([...create, '--no-such-option'], layout.directory),
-      replay(create.map((a) => (a === '--hyper-v-generation=V2' ? '--hyper-v-generation=V3' : a)), layout.directory),
+    const list = replays.find((r) => commandOf(r.argv) === 'image list')!.argv;
+    const [badOption, badChoice, badQuery] = await Promise.all([
+      replay([...create, '--no-such-option'], cwd),
+      replay(create.map((a) => (a === '--hyper-v-generation=V2' ? '--hyper-v-generation=V3' : a)), cwd),
+      // The query without its closing bracket.
+      replay(list.map((a, i) => (list[i - 1] === '--query' ? a.slice(0, -1) : a)), cwd),
     ]);
     expect([badOption.code, badOption.verdict]).toEqual([2, 'malformed']);
     expect([badChoice.code, badChoice.verdict]).toEqual([2, 'malformed']);
+    expect([badQuery.code, badQuery.verdict]).toEqual([2, 'malformed']);
   });
 });
 

@@ -62,7 +62,9 @@ describe('GeneralizedImage', () => {
       source_virtual_machine_id: `\${${vmAddress}.id}`,
     });
     const exec = capture.provisioner[0]['local-exec'];
-    expect(exec.command).toMatch(new RegExp(`^bash "${SCRIPTS}/operator/images\\.sh" capture$`));
+    // The operator program's capture step: Node.js runs it, no shell.
+    expect(exec.command).toBe('capture');
+    expect(exec.interpreter).toEqual(['node', expect.stringMatching(new RegExp(`^${SCRIPTS}/operator/operator\\.js$`))]);
     expect(exec.environment).toEqual({
       GOLDEN_SUBSCRIPTION_ID: subscription,
       GOLDEN_IMAGE_RESOURCE_GROUP: group,
@@ -87,7 +89,8 @@ describe('GeneralizedImage', () => {
     expect(line.triggers_replace).toEqual(input);
     expect(line.provisioner).toEqual([{
       'local-exec': {
-        command: expect.stringMatching(new RegExp(`^bash "${SCRIPTS}/operator/images\\.sh" delete-all$`)),
+        interpreter: ['node', expect.stringMatching(new RegExp(`^${SCRIPTS}/operator/operator\\.js$`))],
+        command: 'delete-all',
         environment: {
           GOLDEN_SUBSCRIPTION_ID: '${self.input.subscription_id}',
           GOLDEN_IMAGE_RESOURCE_GROUP: '${self.input.resource_group_name}',
@@ -169,7 +172,7 @@ describe('GeneralizedImage', () => {
       const operatorProgram = (synthesized.provisioner as unknown as { interpreter: string[] }).interpreter[1];
       const guestDirectory = synthesized.provisioner.environment.GOLDEN_GUEST_DIRECTORY;
       // The whole scripts directory, byte for byte: the operator program, the bash scripts (sourcing common.sh).
-      for (const script of ['operator.js', 'common.sh', 'setup-vm.sh', 'images.sh']) {
+      for (const script of ['operator.js', 'common.sh', 'setup-vm.sh', 'gallery.sh']) {
         expect(fs.readFileSync(path.join(synthesized.stackDirectory, path.dirname(operatorProgram), script), 'utf8'))
           .toBe(fs.readFileSync(path.join(SCRIPTS_DIRECTORY, 'operator', script), 'utf8'));
       }
@@ -253,7 +256,7 @@ describe('GeneralizedImage', () => {
       ['image name with invalid characters', { imageName: 'img golden' }, /imageName: 'img golden' is not a valid image line name .*Fix: shorten it/],
       ['image name ending in a period', { imageName: 'img-golden.' }, /imageName: 'img-golden\.' is not a valid image line name/],
       ['image name leaving no room for the revision', { imageName: `img-${'x'.repeat(62)}` }, /imageName: 'img-x+' is not a valid image line name \(1-65 letters.*the build revision is appended\)/],
-      ['no builds kept', { retainBuilds: 0 }, /retainBuilds: 0 is not a whole number between 1 and 50/],
+      ['no builds kept', { retainBuilds: 0 }, /retainBuilds: 0 is not a whole number of builds between 1 and 50/],
       ['tags as a token map', { tags: Token.asStringMap(Fn.merge([{ team: 'web' }])) }, /tags: .* is an unresolved map, but the capture step .*Fix: pass a literal map \(its values may be tokens\)/],
       ['resource group name', { resourceGroupName: 'rg/images' }, /resourceGroupName: 'rg\/images' is not a valid resource group name/],
       ['Sysprep timeout beyond Run Command', { timeouts: { sysprepMinutes: 90 } }, /timeouts\.sysprepMinutes: 90 is not a whole number of minutes between 5 and 80 \(Run Command stops scripts after 90 minutes\)/],

@@ -1,6 +1,6 @@
 /**
  * Faults of the bash operator scripts (lib/scripts/operator; the Node.js operator's steps: test/operator/faults.test.ts),
- * table-driven: setup-vm.sh for every fault; images.sh, gallery.sh, verify-scale-set.sh and verify-fleet.sh where they share the code
+ * table-driven: setup-vm.sh for every fault; gallery.sh, verify-scale-set.sh and verify-fleet.sh where they share the code
  * path of common.sh), each run as Terraform's local-exec runs it, against the simulated az of test/fake-az:
  * - an Azure CLI that is installed but crashes at the login (a traceback, a missing module, exit 126/127, a signal);
  * - an az session that expires during the run (AADSTS700082, AADSTS50173, an expired ARM token, a lost account);
@@ -18,7 +18,6 @@ import { SCRIPTS_DIRECTORY } from '../lib/private/scripts';
 
 /** Short waits: progress and polls every second, no backoff. */
 const FAST = { GOLDEN_POLL_SECONDS: '1', GOLDEN_RETRY_BASE_SECONDS: '0' };
-const READY_STATE = 'IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE';
 const VM_ID = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-golden/providers/Microsoft.Compute/virtualMachines/vm-golden`;
 const GALLERY_LINE = 'rg-gallery/gallery_golden/golden-web';
 const REVISION = '20261201120000';
@@ -75,20 +74,6 @@ const PUBLISHED_VERSION: Partial<FakeAzState> = {
 
 const SCRIPTS = {
   'setup-vm.sh': { file: 'setup-vm.sh', environment: () => ({ ...vmEnvironment(), GOLDEN_EXPECTED_HYPERV_GENERATION: 'V2' }), state: {} },
-  'images.sh capture': {
-    file: 'images.sh',
-    argument: 'capture',
-    environment: () => ({
-      GOLDEN_SUBSCRIPTION_ID: SUBSCRIPTION_ID,
-      GOLDEN_IMAGE_RESOURCE_GROUP: 'rg-images',
-      GOLDEN_IMAGE_NAME: 'golden-web',
-      GOLDEN_BUILD_REVISION: REVISION,
-      GOLDEN_SOURCE_ID: VM_ID,
-      GOLDEN_IMAGE_LOCATION: 'westeurope',
-      GOLDEN_HYPERV_GENERATION: 'V2',
-    }),
-    state: { power: 'deallocated', osState: 'generalized', guestImageState: READY_STATE, images: { 'rg-images': [] } },
-  },
   'gallery.sh promote': { file: 'gallery.sh', argument: 'promote', environment: () => GALLERY_ENVIRONMENT, state: PUBLISHED_VERSION },
   'gallery.sh canary': {
     file: 'gallery.sh',
@@ -184,7 +169,6 @@ describe('an Azure CLI that is installed but crashes, at the login', () => {
     // The same code path (common.sh's login): two of them.
     ['setup-vm.sh', 'crash', CRASHES[0][1]],
     ['setup-vm.sh', 'not-executable', CRASHES[3][1]],
-    ['images.sh capture', 'crash', CRASHES[0][1]],
     ['gallery.sh promote', 'no-interpreter', CRASHES[2][1]],
     ['verify-scale-set.sh', 'killed', CRASHES[4][1]],
   ];
@@ -218,7 +202,6 @@ describe('an az session that expires during the run', () => {
   /** Where the session expires: after Sysprep; in the middle of the setup's polls; the first call to Azure elsewhere. */
   const WHERE: Record<string, { command: string; script?: string; step: string }> = {
     'setup-vm.sh': { command: 'vm run-command invoke', script: 'setup-status.ps1', step: 'setup: az vm run-command invoke' },
-    'images.sh capture': { command: 'image list', step: 'list: az image list' },
     'gallery.sh promote': { command: 'sig image-version show', step: 'promote: az sig image-version show' },
     'verify-scale-set.sh': { command: 'vmss rolling-upgrade get-latest', step: 'rolling upgrade: az vmss rolling-upgrade get-latest' },
   };
@@ -226,7 +209,6 @@ describe('an az session that expires during the run', () => {
     // The same code path (common.sh's fail_az): two of them.
     ['setup-vm.sh', 'token-revoked', EXPIRIES[1][1]],
     ['setup-vm.sh', 'session-lost', EXPIRIES[4][1]],
-    ['images.sh capture', 'access-token-expired', EXPIRIES[2][1]],
     ['gallery.sh promote', 'refresh-token-expired', EXPIRIES[0][1]],
     ['verify-scale-set.sh', 'expired-authentication-token', EXPIRIES[3][1]],
   ];
@@ -314,7 +296,6 @@ describe('SIGHUP (the terminal or SSH session that ran the deployment closed)', 
   const VM_LEFT = 'The VM is left as it is: run the deployment again to resume (steps already done are detected and skipped).';
   test.concurrent.each<[ScriptName, string, string, string]>([
     ['setup-vm.sh', 'vm run-command invoke', 'setup', VM_LEFT],
-    ['images.sh capture', 'image list', 'capture', VM_LEFT],
     ['gallery.sh promote', 'sig image-version show', 'promote', 'Run the deployment again to resume.'],
     ['verify-scale-set.sh', 'vmss rolling-upgrade get-latest', 'rolling upgrade', 'The check changes nothing in Azure;'],
   ])('%s, while az %s runs: exit 129, az stopped, the work directory and the private az config removed', async (script, command, step, left) => {
@@ -358,7 +339,7 @@ test('verify-fleet.sh, between two rounds of requests: SIGHUP ends it with exit 
 });
 
 describe('a TMPDIR where no temporary directory can be made', () => {
-  const SCRIPT_NAMES: ScriptName[] = ['setup-vm.sh', 'images.sh capture', 'gallery.sh promote', 'verify-scale-set.sh', 'verify-fleet.sh'];
+  const SCRIPT_NAMES: ScriptName[] = ['setup-vm.sh', 'gallery.sh promote', 'verify-scale-set.sh', 'verify-fleet.sh'];
   const CASES = SCRIPT_NAMES.flatMap((script): Array<[ScriptName, string]> => [[script, 'does not exist'], [script, 'is not a directory']]);
 
   test.concurrent.each(CASES)('%s, TMPDIR %s: exit 12 naming TMPDIR, its value and the fix, before any az call', async (script, problem) => {
@@ -379,7 +360,6 @@ describe('an az subcommand that crashes on a Python module its installation lack
   const MISSING_COMPUTE = "ModuleNotFoundError: No module named 'azure.mgmt.compute.v2022_11_01'";
   test.concurrent.each<[ScriptName, string, AzFault, Partial<FakeAzState>, string, string]>([
     ['setup-vm.sh', 'vm restart', 'missing-module', { rebootPending: 1 }, MISSING_COMPUTE, 'azure.mgmt.compute.v2022_11_01'],
-    ['images.sh capture', 'image create', 'missing-module', {}, MISSING_COMPUTE, 'azure.mgmt.compute.v2022_11_01'],
     ['gallery.sh promote', 'sig image-version update', 'missing-module', {}, MISSING_COMPUTE, 'azure.mgmt.compute.v2022_11_01'],
     ['verify-scale-set.sh', 'vmss list-instances', 'missing-module', {}, MISSING_COMPUTE, 'azure.mgmt.compute.v2022_11_01'],
   ])('%s, `az %s` (%s): exit 3, names the module and how to fix az; never retried', async (script, command, fault, state, line, module) => {

@@ -7,10 +7,13 @@ import { findAz, processAzRunner } from './az-process';
 import { systemClock } from './clock';
 import { runStep, StepDefinition } from './run';
 import { generalize, GENERALIZE_CONSTRUCT, GENERALIZE_NAME } from './steps/generalize';
+import { capture, deleteAll, IMAGES_CONSTRUCT, IMAGES_NAME } from './steps/images';
 
 /** The steps by the name the provisioners give. */
 export const STEPS: Record<string, StepDefinition> = {
-  generalize: { name: GENERALIZE_NAME, construct: GENERALIZE_CONSTRUCT, run: generalize },
+  'generalize': { name: GENERALIZE_NAME, construct: GENERALIZE_CONSTRUCT, run: generalize },
+  'capture': { name: IMAGES_NAME, construct: IMAGES_CONSTRUCT, run: capture },
+  'delete-all': { name: IMAGES_NAME, construct: IMAGES_CONSTRUCT, run: deleteAll },
 };
 
 export async function main(argv: readonly string[]): Promise<number> {

@@ -2,19 +2,20 @@ import { Fn, ITerraformDependable, TerraformResource, Token } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { HyperVGeneration, OsType } from '../image';
 import { AZURE_RESOURCE, claimNames, resourceGroupScope } from './name-claims';
-import { environmentNumber, operatorStep } from './operator-step';
+import { checkNumberInput, environmentNumber, operatorStep } from './operator-step';
 import { checkTags } from './tags';
 import { PropsValidator } from './validation';
+import { captureEnvironment, IMAGE_LINE_NAME, imageLineEnvironment, MAX_IMAGE_LINE_NAME_LENGTH, RETAIN_BUILDS } from '../operator/steps/images';
+import { BUILD_TAGS, tagLines } from '../operator/tags';
 
-/** Longest line name: `<line>-<14-digit revision>` must fit a managed image name's 80 characters. */
-export const MAX_IMAGE_LINE_NAME_LENGTH = 65;
+export { MAX_IMAGE_LINE_NAME_LENGTH, tagLines };
 
 /** How many builds of a line stay, unless a construct is told otherwise. */
-export const DEFAULT_RETAIN_BUILDS = 3;
+export const DEFAULT_RETAIN_BUILDS = RETAIN_BUILDS.default;
 
-/** Line name: a managed image name short enough for the revision suffix. */
+/** Line name: a managed image name short enough for the revision suffix (the capture step checks it the same way). */
 function isImageLineName(name: string): boolean {
-  return new RegExp(`^[A-Za-z0-9]([-\\w.]{0,${MAX_IMAGE_LINE_NAME_LENGTH - 2}}[\\w])?$`).test(name);
+  return IMAGE_LINE_NAME.pattern.test(name);
 }
 
 /** Records a problem unless `lineName` (given as `prop`) leaves room for the revision in a managed image name. */
@@ -37,10 +38,9 @@ export function claimImageLine(owner: IConstruct, v: PropsValidator, prop: strin
   });
 }
 
-/** Records a problem unless `retainBuilds` is a whole number of builds to keep, 1-50. */
+/** Records a problem unless `retainBuilds` is a whole number of builds to keep, as the capture step checks it (1-50). */
 export function checkRetainBuilds(v: PropsValidator, retainBuilds: number): void {
-  v.check('retainBuilds', retainBuilds, (count) => Number.isInteger(count) && count >= 1 && count <= 50,
-    'is not a whole number between 1 and 50', `pass e.g. ${DEFAULT_RETAIN_BUILDS}`);
+  checkNumberInput(v, RETAIN_BUILDS, retainBuilds, 'builds');
 }
 
 /** What a build is captured from: the generalized VM, or a generalized managed disk. */
@@ -87,18 +87,17 @@ export function imageLine(scope: Construct, options: ImageLineOptions): ImageLin
     image_line: options.lineName,
   };
   const line = operatorStep(scope, 'ImageLine', {
-    script: 'images.sh',
-    argument: 'delete-all',
+    script: { step: 'delete-all' },
     whenDestroyed: true,
     input: lineInput,
     // Moved to another resource group or name: the old line's images go with the old resource.
     triggersReplace: lineInput,
     // A destroy-time provisioner may only reference the resource itself.
-    environment: {
-      GOLDEN_SUBSCRIPTION_ID: '${self.input.subscription_id}',
-      GOLDEN_IMAGE_RESOURCE_GROUP: '${self.input.resource_group_name}',
-      GOLDEN_IMAGE_NAME: '${self.input.image_line}',
-    },
+    environment: imageLineEnvironment({
+      subscriptionId: '${self.input.subscription_id}',
+      resourceGroup: '${self.input.resource_group_name}',
+      lineName: '${self.input.image_line}',
+    }),
   });
 
   const imageName = `${options.lineName}-${options.revision}`;
@@ -107,8 +106,7 @@ export function imageLine(scope: Construct, options: ImageLineOptions): ImageLin
     + `/providers/Microsoft.Compute/images/${imageName}`;
   const source = options.source.virtualMachineId ?? options.source.diskId!;
   const capture = operatorStep(scope, 'Capture', {
-    script: 'images.sh',
-    argument: 'capture',
+    script: { step: 'capture' },
     // One capture per build: a new revision is a new image.
     triggersReplace: options.revision,
     // What the step makes, for readers of the state (and the day-2 checks): a managed image.
@@ -123,19 +121,19 @@ export function imageLine(scope: Construct, options: ImageLineOptions): ImageLin
         : { source_disk_id: options.source.diskId }),
     },
     dependsOn: [line, ...options.dependsOn],
-    environment: {
-      GOLDEN_SUBSCRIPTION_ID: options.subscriptionId,
-      GOLDEN_IMAGE_RESOURCE_GROUP: options.resourceGroupName,
-      GOLDEN_IMAGE_NAME: options.lineName,
-      GOLDEN_BUILD_REVISION: options.revision,
-      GOLDEN_SOURCE_ID: source,
-      GOLDEN_IMAGE_LOCATION: options.location,
-      GOLDEN_HYPERV_GENERATION: options.hyperVGeneration,
-      GOLDEN_OS_TYPE: options.osType,
-      GOLDEN_RETAIN_BUILDS: environmentNumber(options.retainBuilds),
-      ...(options.storageType !== undefined ? { GOLDEN_STORAGE_SKU: options.storageType } : {}),
-      ...(options.tags !== undefined ? { GOLDEN_IMAGE_TAGS: tagLines(options.tags) } : {}),
-    },
+    environment: captureEnvironment({
+      subscriptionId: options.subscriptionId,
+      resourceGroup: options.resourceGroupName,
+      lineName: options.lineName,
+      revision: options.revision,
+      sourceId: source,
+      location: options.location,
+      hyperVGeneration: options.hyperVGeneration,
+      osType: options.osType,
+      retainBuilds: environmentNumber(options.retainBuilds),
+      storageSku: options.storageType,
+      tags: options.tags !== undefined ? tagLines(options.tags) : undefined,
+    }),
   });
   // Read back from the step: one reference that carries the dependency on the capture (and crosses stacks as one value).
   return {
@@ -152,14 +150,6 @@ export function imageLine(scope: Construct, options: ImageLineOptions): ImageLin
  */
 export function checkCaptureTags(v: PropsValidator, tags: { [key: string]: string } | undefined, step: string = 'the capture step'): void {
   checkTags(v, 'tags', tags, { added: BUILD_TAGS, addedBy: step, passedToScript: true });
-}
-
-/** The tags the operator scripts set on every build (images.sh, gallery.sh), and find a line's builds by. */
-const BUILD_TAGS = ['golden-image-name', 'golden-image-revision'];
-
-/** `key=value` per line, as the operator scripts read extra tags (GOLDEN_IMAGE_TAGS, common.sh's read_extra_tags). */
-export function tagLines(tags: { [key: string]: string }): string {
-  return Object.keys(tags).sort().map((key) => `${key}=${tags[key]}`).join('\n');
 }
 
 /**

@@ -22,7 +22,7 @@ const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 /** What a construct does with the tags besides passing them to Terraform. */
 export interface TagUse {
   /** Tags the construct sets itself on the same resource: they count towards the 50, and the user may not set them. */
-  readonly added?: string[];
+  readonly added?: readonly string[];
   /**
    * The tags reach an operator script as `key=value` lines (GOLDEN_IMAGE_TAGS): the map must be literal (its values may
    * be tokens), names cannot hold `=` and values no line break or other control character.

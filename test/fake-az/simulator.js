@@ -1,6 +1,6 @@
 /*
- * A simulated Azure CLI for the tests of the operator (lib/scripts/operator: setup-vm.sh, generalize-vm.sh, images.sh,
- * gallery.sh, verify-scale-set.sh, and its port to TypeScript). It implements only the commands the operator uses,
+ * A simulated Azure CLI for the tests of the operator (lib/scripts/operator: setup-vm.sh, gallery.sh,
+ * verify-scale-set.sh, and the TypeScript operator lib/operator). It implements only the commands the operator uses,
  * rejects every other command or option with exit code 2 (as az's parser does), and keeps the state of one VM, its
  * guest, the managed images of some resource groups, the versions of some gallery image definitions, the canary VMs
  * made from them and some VM scale sets (test/util/fake-az.ts's FakeAzState).
@@ -205,7 +205,7 @@ const PATH = String.raw`(?:[A-Za-z_][A-Za-z0-9_]*|"[^"]+")(?:\.(?:[A-Za-z_][A-Za
 const ROW_QUERY = new RegExp(String.raw`^\[\[(${PATH}(?:, ${PATH})*)\]\]$`);
 // Rows of fields of every item of a list: `[].[a, b.c]` (verify-scale-set.sh).
 const PROJECTION_QUERY = new RegExp(String.raw`^\[\]\.\[(${PATH}(?:, ${PATH})*)\]$`);
-// Rows of the items whose fields equal literals: `[?a=='x' && tags."t"=='y'].[b, c]` (images.sh, gallery.sh).
+// Rows of the items whose fields equal literals: `[?a=='x' && tags."t"=='y'].[b, c]` (the images steps, gallery.sh).
 const FILTER_QUERY = new RegExp(String.raw`^\[\?(${PATH}=='[^']*'(?: && ${PATH}=='[^']*')*)\]\.\[(${PATH}(?:, ${PATH})*)\]$`);
 
 /** A field of an object as JMESPath reads it: null when any step is missing. */

@@ -1,7 +1,8 @@
 /**
  * Faults of the Node.js operator's steps, in-process against the simulated az (test/fake-az) on a simulated clock: an
  * Azure CLI that crashes, a session that expires mid-run, a VM agent that is not ready, a TMPDIR that cannot hold the
- * private az profile. The bash scripts' rows are in test/operator-faults.test.ts until they are ported.
+ * private az profile; for the generalize step and the images steps (capture). The bash scripts' rows are in
+ * test/operator-faults.test.ts until they are ported.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -30,6 +31,37 @@ function fakeAz(state: Partial<FakeAzState> = {}): InProcessAz {
 function generalize(fake: InProcessAz, extra: Record<string, string> = {}): Promise<StepRun> {
   const environment = resolveEnvironment(seed.provisioner.environment, { [subscriptionExpression(seed.vmAddress)]: SUBSCRIPTION_ID });
   return runInProcess(STEPS.generalize, { env: { ...fake.environment(), ...environment, ...extra }, az: fake.run, cwd: seed.stackDirectory });
+}
+
+const VM_ID = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-golden/providers/Microsoft.Compute/virtualMachines/vm-golden`;
+/** The capture step's inputs, and a world it succeeds in: the generalized build VM and an empty image resource group. */
+const CAPTURE_ENVIRONMENT = {
+  GOLDEN_SUBSCRIPTION_ID: SUBSCRIPTION_ID,
+  GOLDEN_IMAGE_RESOURCE_GROUP: 'rg-images',
+  GOLDEN_IMAGE_NAME: 'golden-web',
+  GOLDEN_BUILD_REVISION: '20261201120000',
+  GOLDEN_SOURCE_ID: VM_ID,
+  GOLDEN_IMAGE_LOCATION: 'westeurope',
+  GOLDEN_HYPERV_GENERATION: 'V2',
+};
+const CAPTURE_STATE: Partial<FakeAzState> = {
+  power: 'deallocated', osState: 'generalized', guestImageState: 'IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE', images: { 'rg-images': [] },
+};
+
+function capture(fake: InProcessAz, extra: Record<string, string> = {}, interruptAt?: string): Promise<StepRun> {
+  return runInProcess(STEPS.capture, {
+    env: { ...fake.environment(), ...CAPTURE_ENVIRONMENT, ...extra },
+    az: fake.run,
+    interrupt: interruptAt === undefined ? undefined : { signal: 'SIGHUP', when: (call) => call.args.join(' ').startsWith(interruptAt) },
+  });
+}
+
+/** Nothing left in TMPDIR: any private az config directory is gone. */
+function expectNothingLeft(fake: InProcessAz): void {
+  expect(fs.readdirSync(fake.tmpDirectory)).toEqual([]);
+  for (const login of fake.state().logins ?? []) {
+    expect(fs.existsSync(login.configDir)).toBe(false);
+  }
 }
 
 const SERVICE_PRINCIPAL_VARIABLES = {
@@ -141,5 +173,63 @@ describe('a TMPDIR where the private az profile cannot be made (only a login wit
     expect(result.stderr).toContain(`TMPDIR=${JSON.stringify(value)} ${problem}`);
     expect(result.stderr).toContain('Fix: set TMPDIR (TEMP on Windows) to an existing writable directory');
     expect(fake.commands()).not.toContain('login');
+  });
+});
+
+describe('the capture step (images): the faults it shares with every step', () => {
+  test('az account show crashes: exit 3, reported as broken, no login tried with the ARM_* credentials', async () => {
+    const fake = fakeAz({ ...CAPTURE_STATE, loggedIn: false, servicePrincipal: SERVICE_PRINCIPAL, faults: [{ command: 'account show', fault: 'crash' }] });
+    const result = await capture(fake, SERVICE_PRINCIPAL_VARIABLES);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain("ERROR: login: az account show: the Azure CLI is installed but crashes: AttributeError: 'NoneType' object has no attribute 'get'");
+    expect(result.stderr).not.toMatch(/not logged in|az login --service-principal/);
+    expect(fake.commands()).toEqual(['version', 'account show']);
+    expect(fake.state().logins).toBeUndefined();
+    expectNothingLeft(fake);
+  });
+
+  test('the session expires at az image list: exit 3 (log in again), not retried', async () => {
+    const fake = fakeAz({ ...CAPTURE_STATE, faults: [{ command: 'image list', fault: 'access-token-expired' }] });
+    const result = await capture(fake);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('ERROR: list: az image list failed: the az session expired during the run: Azure refused its token (');
+    expect(result.stderr).toContain('(InvalidAuthenticationTokenTokenExpired) The access token expiry UTC time');
+    expect(fake.commands().filter((c) => c === 'image list')).toHaveLength(1);
+    expect(result.stdout).not.toContain('transient az failure');
+  });
+
+  test('az image create lacks a Python module: exit 3 naming the module; never retried, nothing else said', async () => {
+    const fake = fakeAz({ ...CAPTURE_STATE, faults: [{ command: 'image create', fault: 'missing-module' }] });
+    const result = await capture(fake);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain("capture: az image create: the Azure CLI is installed but crashes: ModuleNotFoundError: No module named 'azure.mgmt.compute.v2022_11_01'");
+    expect(result.stderr).toContain('This installation lacks the Python module azure.mgmt.compute.v2022_11_01 that `az image create` needs');
+    expect(result.stderr).toContain("  az| ModuleNotFoundError: No module named 'azure.mgmt.compute.v2022_11_01'");
+    expect(result.stderr).not.toMatch(/failed\. A managed image needs/);
+    expect(fake.commands().filter((c) => c === 'image create')).toHaveLength(1);
+  });
+
+  test('SIGHUP while az image list runs (logged in with the ARM_* variables): exit 129, az stopped, the private az config removed', async () => {
+    const fake = fakeAz({ ...CAPTURE_STATE, loggedIn: false, servicePrincipal: SERVICE_PRINCIPAL, hang: ['image list'] });
+    const result = await capture(fake, SERVICE_PRINCIPAL_VARIABLES, 'image list');
+    expect(result.code).toBe(129);
+    expect(result.stderr).toContain('ERROR: interrupted by SIGHUP during capture (the terminal or SSH session that ran the deployment was closed?). '
+      + 'The resources are left as they are: run the deployment again to resume');
+    expect(fake.hanging()).toEqual([]);
+    expect(fake.state().logins).toHaveLength(1);
+    expectNothingLeft(fake);
+  });
+
+  test.each(['does not exist', 'is not a directory'])('TMPDIR %s: exit 12 before the login with the ARM_* variables', async (problem) => {
+    const fake = fakeAz({ ...CAPTURE_STATE, loggedIn: false, servicePrincipal: SERVICE_PRINCIPAL });
+    const tmp = path.join(fake.directory, problem === 'does not exist' ? 'no-such-directory' : 'a-file');
+    if (problem === 'is not a directory') {
+      fs.writeFileSync(tmp, '');
+    }
+    const result = await capture(fake, { ...SERVICE_PRINCIPAL_VARIABLES, TMPDIR: tmp });
+    expect(result.code).toBe(12);
+    expect(result.stderr).toContain(`TMPDIR=${JSON.stringify(tmp)} ${problem}`);
+    expect(fake.commands()).not.toContain('login');
+    expect(fake.commands()).not.toContain('image list');
   });
 });

@@ -1089,9 +1089,222 @@ async function markGeneralized(op, vm) {
   op.log("generalize: done");
 }
 
+// lib/operator/tags.ts
+var NAME_TAG = "golden-image-name";
+var REVISION_TAG = "golden-image-revision";
+var BUILD_TAGS = [NAME_TAG, REVISION_TAG];
+var IMAGE_TAGS_ENV = "GOLDEN_IMAGE_TAGS";
+var TAG = /^[^<>%&\\?/=\x00-\x1f\x7f]+=[^\x00-\x1f\x7f]*$/;
+function readExtraTags(op, env, step) {
+  const tags = [];
+  for (const tag of (env[IMAGE_TAGS_ENV] ?? "").split("\n")) {
+    if (tag === "") {
+      continue;
+    }
+    const eq = tag.indexOf("=");
+    const key = eq < 0 ? tag : tag.slice(0, eq);
+    const value = eq < 0 ? "" : tag.slice(eq + 1);
+    if (!TAG.test(tag) || key.length > 512 || value.length > 256) {
+      op.fail(ExitCode.INVALID_INPUT, `a line of ${IMAGE_TAGS_ENV} must be key=value, as Azure accepts tags (a key of 1-512 characters without < > % & \\ ? / =, a value of at most 256); got ${shown(tag)}. It comes from the ${op.construct} construct's props (or a Terraform variable given to them).`);
+    }
+    if (BUILD_TAGS.includes(key.toLowerCase())) {
+      op.fail(ExitCode.INVALID_INPUT, `${IMAGE_TAGS_ENV} must not set ${shown(key)}: ${step} sets ${NAME_TAG} and ${REVISION_TAG} itself. It comes from the ${op.construct} construct's props (or a Terraform variable given to them).`);
+    }
+    tags.push(tag);
+  }
+  return tags;
+}
+
+// lib/operator/steps/images.ts
+var IMAGES_NAME = "images";
+var IMAGES_CONSTRUCT = "GeneralizedImage or ImageCopy";
+var IMAGE_RESOURCE_GROUP = { ...RESOURCE_GROUP, env: "GOLDEN_IMAGE_RESOURCE_GROUP" };
+var MAX_IMAGE_LINE_NAME_LENGTH = 65;
+var IMAGE_LINE_NAME = {
+  env: "GOLDEN_IMAGE_NAME",
+  pattern: new RegExp(`^[A-Za-z0-9]([-A-Za-z0-9_.]{0,${MAX_IMAGE_LINE_NAME_LENGTH - 2}}[A-Za-z0-9_])?$`),
+  description: `an image name of 1-${MAX_IMAGE_LINE_NAME_LENGTH} letters, digits, _ . - (the revision is appended to it)`
+};
+var BUILD_REVISION = {
+  env: "GOLDEN_BUILD_REVISION",
+  pattern: /^[0-9]{14}$/,
+  description: "a build revision (14 digits, YYYYMMDDhhmmss)"
+};
+var SOURCE_ID = {
+  env: "GOLDEN_SOURCE_ID",
+  pattern: /^\/subscriptions\/[0-9A-Fa-f-]{36}\/resourceGroups\/[-A-Za-z0-9_.()]{1,90}\/providers\/Microsoft\.Compute\/(virtualMachines|disks)\/[-A-Za-z0-9_.]{1,80}$/,
+  description: "the resource id of a VM or managed disk"
+};
+var IMAGE_LOCATION = {
+  env: "GOLDEN_IMAGE_LOCATION",
+  pattern: /^[a-z][a-z0-9]{2,40}$/,
+  description: "an Azure region name such as westeurope"
+};
+var HYPERV_GENERATION = { env: "GOLDEN_HYPERV_GENERATION", pattern: /^V[12]$/, description: "V1 or V2" };
+var OS_TYPE = { env: "GOLDEN_OS_TYPE", pattern: /^(Windows|Linux)$/, description: "Windows or Linux" };
+var DEFAULT_OS_TYPE = "Windows";
+var STORAGE_SKU = {
+  env: "GOLDEN_STORAGE_SKU",
+  pattern: /^(Standard_LRS|Premium_LRS|StandardSSD_LRS|StandardSSD_ZRS|Premium_ZRS)$/,
+  description: "a storage type such as StandardSSD_LRS"
+};
+var RETAIN_BUILDS = { env: "GOLDEN_RETAIN_BUILDS", prop: "retainBuilds", min: 1, max: 50, default: 3 };
+var CAPTURE_MINUTES = 60;
+var QUERY_SECONDS2 = 300;
+var NOT_FOUND_HINT2 = "The source of the image is gone: run the deployment again, so that Terraform builds it anew.";
+var ImageLine = class _ImageLine {
+  constructor(op, az, name, resourceGroup, subscriptionId) {
+    this.op = op;
+    this.az = az;
+    this.name = name;
+    this.resourceGroup = resourceGroup;
+    this.groupArgs = [...subscriptionId ? [`--subscription=${subscriptionId}`] : [], `--resource-group=${resourceGroup}`];
+  }
+  op;
+  az;
+  name;
+  resourceGroup;
+  static read(op, reader) {
+    op.phase = "validate";
+    const tuning = readTuning(reader);
+    const subscriptionId = reader.optionalText(SUBSCRIPTION_ID, "ARM_SUBSCRIPTION_ID");
+    const resourceGroup = reader.text(IMAGE_RESOURCE_GROUP);
+    const name = reader.text(IMAGE_LINE_NAME);
+    return new _ImageLine(op, new Az(op, tuning, {
+      subject: `the source of image line ${name} or resource group ${resourceGroup}${subscriptionId ? ` (subscription ${subscriptionId})` : ""}`,
+      what: "it",
+      hint: NOT_FOUND_HINT2
+    }), name, resourceGroup, subscriptionId);
+  }
+  /** The az arguments that name the resource group, in the `--option=value` form (a group name may start with a hyphen). */
+  groupArgs;
+  /** The Azure CLI's version and the az session, once the inputs are valid. */
+  async start(reader) {
+    await this.az.checkVersion();
+    await this.az.ensureSession(reader);
+  }
+  /** The line's images, oldest first (by revision, then name); none when the resource group does not exist. */
+  async list() {
+    const args = ["image", "list", ...this.groupArgs, "--query", `[?tags."${NAME_TAG}"=='${this.name}'].[tags."${REVISION_TAG}", name]`, "--output", "json"];
+    const result = await this.az.call("list", QUERY_SECONDS2, args);
+    if (result === TIMED_OUT) {
+      return this.op.fail(ExitCode.TIMEOUT, `list: az image list did not answer within ${QUERY_SECONDS2}s.`);
+    }
+    if (result.exitCode !== 0) {
+      this.az.failIfBroken("list: az image list", result);
+      if (/ResourceGroupNotFound/.test(result.stderr) && azFault(result) === void 0) {
+        return [];
+      }
+      return this.az.fail(ExitCode.AZ_FAILED, "list: az image list", "Check that the identity may read images in the resource group.", result);
+    }
+    let rows;
+    try {
+      rows = JSON.parse(result.stdout === "" ? "[]" : result.stdout);
+    } catch {
+      return this.op.fail(ExitCode.AZ_UNUSABLE, `list: az image list succeeded but its output is not JSON: ${JSON.stringify(result.stdout.slice(0, 200))}. Is \`az\` the Azure CLI? Check \`az version\`.`);
+    }
+    const images = (Array.isArray(rows) ? rows : []).filter((row) => Array.isArray(row) && row.length === 2 && typeof row[0] === "string" && /^[0-9]+$/.test(row[0]) && typeof row[1] === "string" && row[1] !== "").map(([revision, name]) => ({ revision, name }));
+    return images.sort((a, b) => compare(`${a.revision} ${a.name}`, `${b.revision} ${b.name}`));
+  }
+  /** Deletes one image; one that is gone already counts as deleted. */
+  async delete(name) {
+    this.op.log(`delete: deleting image ${name}`);
+    const result = await this.az.call("delete", QUERY_SECONDS2, ["image", "delete", ...this.groupArgs, `--name=${name}`, "--output", "none"]);
+    if (result === TIMED_OUT) {
+      this.op.fail(ExitCode.TIMEOUT, `delete: az image delete ${name} did not return within ${QUERY_SECONDS2}s. Run the deployment again.`);
+    }
+    if (result.exitCode !== 0) {
+      this.az.failIfBroken(`delete: az image delete ${name}`, result);
+      if (isNotFound(result) && azFault(result) === void 0) {
+        this.op.log(`delete: ${name} is already gone`);
+        return;
+      }
+      this.az.fail(ExitCode.AZ_FAILED, `delete: az image delete ${name}`, "A VM scale set or gallery version may still use it; run the deployment again once it does not.", result);
+    }
+  }
+};
+function compare(a, b) {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+async function capture(op) {
+  const reader = new InputReader(op.env, IMAGES_CONSTRUCT);
+  const line = ImageLine.read(op, reader);
+  const revision = reader.text(BUILD_REVISION);
+  const sourceId = reader.text(SOURCE_ID);
+  const location = reader.text(IMAGE_LOCATION);
+  const generation = reader.text(HYPERV_GENERATION);
+  const osType = reader.optionalText(OS_TYPE) ?? DEFAULT_OS_TYPE;
+  const storageSku = reader.optionalText(STORAGE_SKU);
+  const retain = reader.number(RETAIN_BUILDS);
+  const extraTags = readExtraTags(op, op.env, "the capture step");
+  const imageName = `${line.name}-${revision}`;
+  op.log(`capture: image ${imageName} in resource group ${line.resourceGroup} from ${sourceId} (keeping the newest ${retain} of line ${line.name})`);
+  await line.start(reader);
+  op.phase = "capture";
+  let images = await line.list();
+  if (images.some((image) => image.revision === revision && image.name === imageName)) {
+    op.log(`capture: ${imageName} exists already (an earlier run captured it): not capturing it again`);
+  } else {
+    const args = [
+      "image",
+      "create",
+      ...line.groupArgs,
+      `--name=${imageName}`,
+      `--source=${sourceId}`,
+      `--location=${location}`,
+      `--hyper-v-generation=${generation}`,
+      "--tags",
+      `${NAME_TAG}=${line.name}`,
+      `${REVISION_TAG}=${revision}`,
+      ...extraTags,
+      .../\/disks\//.test(sourceId) ? [`--os-type=${osType}`] : [],
+      ...storageSku !== void 0 ? [`--storage-sku=${storageSku}`] : [],
+      "--output",
+      "none"
+    ];
+    const result = await line.az.call("capture", CAPTURE_MINUTES * 60, args);
+    if (result === TIMED_OUT) {
+      op.fail(ExitCode.TIMEOUT, `capture: az image create did not return within ${CAPTURE_MINUTES} minutes. Run the deployment again: an image that was created meanwhile is kept.`);
+    }
+    if (result.exitCode !== 0) {
+      line.az.fail(ExitCode.AZ_FAILED, "capture: az image create", "A managed image needs a generalized source of the Standard security type; the source is left as it is. Fix the cause, then run the deployment again.", result);
+    }
+    op.log(`capture: ${imageName} created`);
+    images = [...images, { revision, name: imageName }].sort((a, b) => compare(`${a.revision} ${a.name}`, `${b.revision} ${b.name}`));
+  }
+  await prune(op, line, images, retain, imageName);
+}
+async function prune(op, line, images, retain, imageName) {
+  op.phase = "prune";
+  const excess = images.length - retain;
+  if (excess <= 0) {
+    op.log(`prune: ${images.length} image(s) in line ${line.name}, keeping all (at most ${retain})`);
+    return;
+  }
+  op.log(`prune: ${images.length} image(s) in line ${line.name}, keeping the newest ${retain}`);
+  for (const image of images.slice(0, excess)) {
+    if (image.name !== imageName) {
+      await line.delete(image.name);
+    }
+  }
+}
+async function deleteAll(op) {
+  const reader = new InputReader(op.env, IMAGES_CONSTRUCT);
+  const line = ImageLine.read(op, reader);
+  op.log(`delete-all: deleting every image of line ${line.name} in resource group ${line.resourceGroup}`);
+  await line.start(reader);
+  op.phase = "delete-all";
+  for (const image of await line.list()) {
+    await line.delete(image.name);
+  }
+  op.log("delete-all: done");
+}
+
 // lib/operator/main.ts
 var STEPS = {
-  generalize: { name: GENERALIZE_NAME, construct: GENERALIZE_CONSTRUCT, run: generalize }
+  "generalize": { name: GENERALIZE_NAME, construct: GENERALIZE_CONSTRUCT, run: generalize },
+  "capture": { name: IMAGES_NAME, construct: IMAGES_CONSTRUCT, run: capture },
+  "delete-all": { name: IMAGES_NAME, construct: IMAGES_CONSTRUCT, run: deleteAll }
 };
 async function main(argv) {
   const step = STEPS[argv[0] ?? ""];
