@@ -7,10 +7,12 @@ import { findAz, processAzRunner } from './az-process';
 import { systemClock } from './clock';
 import { runStep, StepDefinition } from './run';
 import { generalize, GENERALIZE_CONSTRUCT, GENERALIZE_NAME } from './steps/generalize';
+import { setup, SETUP_CONSTRUCT, SETUP_NAME } from './steps/setup';
 
 /** The steps by the name the provisioners give. */
 export const STEPS: Record<string, StepDefinition> = {
   generalize: { name: GENERALIZE_NAME, construct: GENERALIZE_CONSTRUCT, run: generalize },
+  setup: { name: SETUP_NAME, construct: SETUP_CONSTRUCT, run: setup },
 };
 
 export async function main(argv: readonly string[]): Promise<number> {
