@@ -12,13 +12,14 @@ import { Construct } from 'constructs';
 import { HyperVGeneration, OsType, PurchasePlan, SecurityType } from './image';
 import { ManagementPort } from './management-port';
 import { MarketplaceImage } from './marketplace-image';
+import { setupEnvironment, SETUP_MINUTES } from './operator/steps/setup';
 import {
   canonicalLocation, checkAdminUsername, checkCommonNames, checkOwnNetwork, COMPUTER_NAME_MAX_LENGTH, isComputerName, isVmSize, isWindowsVmName,
 } from './private/azure-names';
 import { adminPassword } from './private/credentials';
 import { managementAccess } from './private/management-access';
 import { AZURE_RESOURCE, claimCreatedResourceGroup, claimNames, NameClaim, resourceGroupScope, scopeWithin } from './private/name-claims';
-import { environmentNumber, guestDirectoryEnvironment, operatorStep, subscriptionOf } from './private/operator-step';
+import { checkNumberInput, environmentNumber, guestDirectory, operatorStep, subscriptionOf } from './private/operator-step';
 import { checkBuildImagePatching, NO_SELF_PATCHING_VM } from './private/patching';
 import { planBlock } from './private/purchase-plan';
 import { checkResourceGroup, placeResourceGroup } from './private/resource-group';
@@ -178,7 +179,6 @@ export interface GoldenVmProps {
 
 /** The revision's format: sortable, and readable as the build's UTC time. */
 const BUILD_REVISION_FORMAT = 'YYYYMMDDhhmmss';
-const MAX_SETUP_TIMEOUT_MINUTES = 720;
 
 /**
  * The build VM of a golden image: a Windows VM from a marketplace image, configured in the guest by a `WindowsSetup`
@@ -269,7 +269,7 @@ export class GoldenVm extends Construct {
     const computerName = props.computerName ?? vmName;
     const vmSize = props.vmSize ?? 'Standard_D2s_v5';
     const securityType = props.securityType ?? SecurityType.STANDARD;
-    const setupTimeoutMinutes = props.setupTimeoutMinutes ?? 60;
+    const setupTimeoutMinutes = props.setupTimeoutMinutes ?? SETUP_MINUTES.default;
 
     checkCommonNames(v, this, props);
     v.check(props.vmName === undefined ? 'vmName (from the construct id)' : 'vmName', vmName, isWindowsVmName,
@@ -279,8 +279,7 @@ export class GoldenVm extends Construct {
       props.computerName === undefined ? "pass computerName explicitly, e.g. 'golden01'" : "shorten it, e.g. 'golden01'");
     v.check('vmSize', vmSize, isVmSize, "is not a VM size such as 'Standard_D2s_v5'", 'pick one from `az vm list-sizes --location <location> -o table`');
     checkAdminUsername(v, props.adminUsername, 'goldenadmin');
-    v.check('setupTimeoutMinutes', setupTimeoutMinutes, (t) => Number.isInteger(t) && t >= 5 && t <= MAX_SETUP_TIMEOUT_MINUTES,
-      `is not a whole number of minutes between 5 and ${MAX_SETUP_TIMEOUT_MINUTES}`, 'pass e.g. 60');
+    checkNumberInput(v, SETUP_MINUTES, setupTimeoutMinutes, 'minutes');
     v.check('securityType', props.securityType, (t) => Object.values(SecurityType).includes(t), 'is not a security type',
       'pass SecurityType.STANDARD (the default) or SecurityType.TRUSTED_LAUNCH');
     v.check('osDiskStorageType', props.osDiskStorageType, (t) => Object.values(OsDiskStorageType).includes(t), 'is not a storage type',
@@ -463,19 +462,19 @@ export class GoldenVm extends Construct {
     this.buildRevision = revision.output;
 
     this.setupStep = operatorStep(this, 'Setup', {
-      script: 'setup-vm.sh',
+      script: { step: 'setup' },
       // Once per build VM: a new VM is set up anew, the same one never twice.
       triggersReplace: this.vmId,
-      environment: {
-        GOLDEN_SUBSCRIPTION_ID: subscriptionOf(this.vmId),
-        GOLDEN_RESOURCE_GROUP: this.resourceGroupName,
-        GOLDEN_VM_NAME: vmName,
-        ...guestDirectoryEnvironment(this),
-        GOLDEN_SETUP_TIMEOUT_MINUTES: environmentNumber(setupTimeoutMinutes),
-        GOLDEN_EXPECTED_SECURITY_TYPE: securityType,
-        GOLDEN_EXPECTED_HYPERV_GENERATION: this.hyperVGeneration,
-        GOLDEN_KEEP_SETUP_FILES: props.keepSetupFiles ? 'true' : 'false',
-      },
+      environment: setupEnvironment({
+        subscriptionId: subscriptionOf(this.vmId),
+        resourceGroup: this.resourceGroupName,
+        vmName,
+        guestDirectory: guestDirectory(this),
+        setupMinutes: environmentNumber(setupTimeoutMinutes),
+        expectedSecurityType: securityType,
+        expectedHyperVGeneration: this.hyperVGeneration,
+        keepSetupFiles: props.keepSetupFiles ?? false,
+      }),
     });
     this.readyForCapture = [this.setupStep];
   }

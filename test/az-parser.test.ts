@@ -1,6 +1,6 @@
 /**
- * Replays every az command line the operator runs (the Node.js operator's steps generalize, capture and delete-all; the
- * scripts setup-vm.sh, gallery.sh, verify-scale-set.sh) in their tests' scenarios against the real Azure CLI, offline, with an empty
+ * Replays every az command line the operator runs (the Node.js operator's steps generalize, setup, capture and
+ * delete-all; the scripts gallery.sh, verify-scale-set.sh) in their tests' scenarios against the real Azure CLI, offline, with an empty
  * AZURE_CONFIG_DIR: a well-formed line fails only for want of a login ("Please run 'az login'", exit 1), a malformed
  * one with an argument error (exit 2). `az login` lines fail at the network instead (a proxy that refuses
  * connections), after parsing. Some `az vm` subcommands of Debian's azure-cli 2.45 crash on a missing SDK module
@@ -14,7 +14,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { childPids, commandOf, FakeAz, FakeAzState, runShellCommand, ScriptLayout, scriptLayout, SUBSCRIPTION_ID } from './util/fake-az';
 import { InProcessAz } from './util/fake-az-inprocess';
-import { resolveEnvironment, subscriptionExpression, SynthesizedStack, synthSeedStack } from './util/generalize-stack';
+import { resolveEnvironment, stepProvisioner, subscriptionExpression, SynthesizedStack, synthSeedStack } from './util/generalize-stack';
 import { runInProcess } from './util/operator';
 import { withLoadBalancer } from './util/web-server';
 import { STEPS } from '../lib/operator/main';
@@ -181,19 +181,20 @@ function report(title: string, replays: Replay[]): void {
   console.log(`Azure CLI (${AZ}) on the ${replays.length} distinct az lines of ${title}:\n${lines.join('\n')}`);
 }
 
-describeWithAz('the az command lines of the generalize step, parsed by the real Azure CLI', () => {
+describeWithAz('the az command lines of the Node.js steps (generalize, setup), parsed by the real Azure CLI', () => {
   let synthesized: SynthesizedStack;
   let lines: string[][];
   let replays: Replay[];
 
-  /** The az lines of one in-process run of the generalize step, with the synthesized environment, against the fake az. */
-  async function recordedLines(state: Partial<FakeAzState>, extra: Record<string, string>): Promise<string[][]> {
+  /** The az lines of one in-process run of a step, with the environment the seed stack synthesizes for it, against the fake az. */
+  async function recordedLines(state: Partial<FakeAzState>, extra: Record<string, string>, step: 'generalize' | 'setup' = 'generalize'): Promise<string[][]> {
     const fake = new InProcessAz(state);
     try {
-      const environment = resolveEnvironment(synthesized.provisioner.environment, {
+      const provisioner = step === 'generalize' ? synthesized.provisioner : stepProvisioner(synthesized, 'Setup');
+      const environment = resolveEnvironment(provisioner.environment, {
         [subscriptionExpression(synthesized.vmAddress)]: SUBSCRIPTION_ID,
       });
-      const result = await runInProcess(STEPS.generalize, {
+      const result = await runInProcess(STEPS[step], {
         env: { ...fake.environment(), ...environment, ...extra }, az: fake.run, cwd: synthesized.stackDirectory,
       });
       expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
@@ -211,10 +212,15 @@ describeWithAz('the az command lines of the generalize step, parsed by the real 
       { ARM_CLIENT_ID: CLIENT_ID, ARM_CLIENT_SECRET: SECRET, ARM_TENANT_ID: TENANT_ID },
     );
     const managedIdentity = await recordedLines({ loggedIn: false, managedIdentity: true }, { ARM_USE_MSI: 'true' });
-    const all = [...happyPath, ...servicePrincipal, ...managedIdentity];
-    lines = distinct(all);
+    const guestSetup = { setup: { outcome: 'succeeds' as const, polls: 2, lines: ['one', 'two', 'three'] } };
+    // The setup: a reboot pending once (the restart and a second cleanup), then with the setup's files kept.
+    const setup = await recordedLines({ ...guestSetup, rebootPending: 1 }, {}, 'setup');
+    const keptFiles = await recordedLines(guestSetup, { GOLDEN_KEEP_SETUP_FILES: 'true' }, 'setup');
+    const all = [...happyPath, ...servicePrincipal, ...managedIdentity, ...setup, ...keptFiles];
+    // One status poll per shape: the offsets differ, the arguments do not.
+    lines = distinct(all, (argv) => JSON.stringify(argv.map((a) => a.replace(/^Offset=[1-9][0-9]*$/, 'Offset=N'))));
     replays = await replayAll(lines, synthesized.stackDirectory);
-    report('the generalize step', replays);
+    report('the generalize and setup steps', replays);
   });
 
   afterAll(() => {
@@ -227,17 +233,21 @@ describeWithAz('the az command lines of the generalize step, parsed by the real 
     expectVerifiedOrUnverifiable(replays);
   });
 
-  test('every command of the step parses, the compute ones at least under the fallback profile', () => {
+  test('every command of the steps parses, the compute ones at least under the fallback profile', () => {
     const verified = new Set(replays.filter((r) => r.verdict === 'verified').map((r) => commandOf(r.argv)));
     const unverifiable = [...new Set(replays.filter((r) => r.verdict === 'unverifiable').map((r) => commandOf(r.argv)))];
     const underFallback = [...new Set(replays.filter((r) => r.profile !== 'latest').map((r) => commandOf(r.argv)))];
     console.log(`verified: ${[...verified].sort().join(', ')} (under ${FALLBACK_PROFILE}: ${underFallback.sort().join(', ') || 'none'})\n`
       + `unverifiable (the CLI crashes before parsing): ${unverifiable.sort().join(', ') || 'none'}`);
-    const commands = ['account show', 'login', 'version', 'vm deallocate', 'vm generalize', 'vm get-instance-view', 'vm run-command invoke', 'vm update'];
+    const commands = ['account show', 'login', 'version', 'vm deallocate', 'vm generalize', 'vm get-instance-view', 'vm restart', 'vm run-command invoke', 'vm update'];
     expect([...verified].sort()).toEqual(commands);
     // Only compute commands that crashed under the default profile were replayed under the fallback.
-    expect(underFallback.every((command) => ['vm deallocate', 'vm generalize', 'vm update'].includes(command))).toBe(true);
-    // Every subcommand of the step was tried.
+    expect(underFallback.every((command) => ['vm deallocate', 'vm generalize', 'vm restart', 'vm update'].includes(command))).toBe(true);
+    // Every subcommand of the steps was tried, and every guest script of the setup with its parameters.
+    for (const script of ['setup-start.ps1', 'setup-status.ps1', 'setup-finish.ps1']) {
+      expect(lines.some((argv) => argv.some((arg) => arg.endsWith(`/${script}`)))).toBe(true);
+    }
+    expect(lines.filter((argv) => argv.includes('KeepSetupFiles=true') || argv.includes('KeepSetupFiles=false'))).toHaveLength(2);
     expect(new Set(lines.map(commandOf))).toEqual(new Set(commands));
   });
 
@@ -264,63 +274,6 @@ describeWithAz('the az command lines of the generalize step, parsed by the real 
     expect([badOption.code, badOption.verdict]).toEqual([2, 'malformed']);
     expect(badOption.output).toContain('unrecognized arguments: --no-such-option');
     expect(missingName.verdict).toBe('malformed');
-  });
-});
-
-describeWithAz('the az command lines of setup-vm.sh, parsed by the real Azure CLI', () => {
-  let layout: ScriptLayout;
-  let replays: Replay[];
-  const GUEST_SETUP = { setup: { outcome: 'succeeds' as const, polls: 2, lines: ['one', 'two', 'three'] } };
-
-  /** The az lines of one run of an operator script from the stack directory against the fake az. */
-  async function recordedLines(
-    script: string, argument: string | undefined, state: Partial<FakeAzState>, environment: Record<string, string>,
-  ): Promise<string[][]> {
-    const fake = new FakeAz(state);
-    try {
-      const result = await runShellCommand(layout.command(script, argument), {
-        cwd: layout.directory,
-        env: { ...fake.environment(), GOLDEN_POLL_SECONDS: '1', GOLDEN_RETRY_BASE_SECONDS: '0', ...environment },
-        timeoutMs: 60_000,
-      });
-      expect({ script, code: result.code, stderr: result.stderr }).toEqual({ script, code: 0, stderr: '' });
-      return fake.calls();
-    } finally {
-      fake.dispose();
-    }
-  }
-
-  beforeAll(async () => {
-    layout = scriptLayout(SCRIPTS_DIRECTORY);
-    const vm = { GOLDEN_RESOURCE_GROUP: 'rg-golden', GOLDEN_VM_NAME: 'vm-golden', GOLDEN_SUBSCRIPTION_ID: SUBSCRIPTION_ID, GOLDEN_GUEST_DIRECTORY: `${layout.assets}/guest`, GOLDEN_EXPECTED_HYPERV_GENERATION: 'V2' };
-    const all = [
-      // A reboot pending once: the restart and a second cleanup.
-      ...await recordedLines('setup-vm.sh', undefined, { ...GUEST_SETUP, rebootPending: 1 }, vm),
-      ...await recordedLines('setup-vm.sh', undefined, GUEST_SETUP, { ...vm, GOLDEN_KEEP_SETUP_FILES: 'true' }),
-    ];
-    // One status poll per shape: the offsets differ, the arguments do not.
-    const key = (argv: string[]) => JSON.stringify(argv.map((a) => a.replace(/^Offset=[1-9][0-9]*$/, 'Offset=N')));
-    const lines = distinct(all, key);
-    replays = await replayAll(lines, layout.directory);
-    report('setup-vm.sh', replays);
-  }, 400_000);
-
-  afterAll(() => {
-    layout?.dispose();
-  });
-
-  test('no line is malformed and every line is either verified or listed as unverifiable', () => {
-    expectVerifiedOrUnverifiable(replays);
-  });
-
-  test('every command of the script was replayed; the ones the CLI cannot load are named', () => {
-    const commands = new Set(replays.map((r) => commandOf(r.argv)));
-    expect(commands).toEqual(new Set(['account show', 'vm get-instance-view', 'vm run-command invoke', 'vm restart']));
-    const verified = [...new Set(replays.filter((r) => r.verdict === 'verified').map((r) => `${commandOf(r.argv)}${r.profile === 'latest' ? '' : ` (${r.profile})`}`))];
-    const unverifiable = [...new Set(replays.filter((r) => r.verdict === 'unverifiable').map((r) => commandOf(r.argv)))];
-    console.log(`verified: ${verified.sort().join(', ')}\nunverifiable (the CLI crashes on its SDK under both profiles): ${unverifiable.sort().join(', ') || 'none'}`);
-    // The guest scripts' lines (run-command with @file and --parameters) are checked for real.
-    expect(replays.filter((r) => commandOf(r.argv) === 'vm run-command invoke').every((r) => r.verdict === 'verified')).toBe(true);
   });
 });
 

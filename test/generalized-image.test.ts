@@ -172,7 +172,7 @@ describe('GeneralizedImage', () => {
       const operatorProgram = (synthesized.provisioner as unknown as { interpreter: string[] }).interpreter[1];
       const guestDirectory = synthesized.provisioner.environment.GOLDEN_GUEST_DIRECTORY;
       // The whole scripts directory, byte for byte: the operator program, the bash scripts (sourcing common.sh).
-      for (const script of ['operator.js', 'common.sh', 'setup-vm.sh', 'gallery.sh']) {
+      for (const script of ['operator.js', 'common.sh', 'gallery.sh']) {
         expect(fs.readFileSync(path.join(synthesized.stackDirectory, path.dirname(operatorProgram), script), 'utf8'))
           .toBe(fs.readFileSync(path.join(SCRIPTS_DIRECTORY, 'operator', script), 'utf8'));
       }

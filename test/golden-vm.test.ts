@@ -93,7 +93,9 @@ describe('GoldenVm', () => {
     const step = resourceAt(parsed, 'terraform_data', 'BuildVm/Setup');
     expect(step.triggers_replace).toBe(`\${${vmAddress}.id}`);
     const exec = step.provisioner[0]['local-exec'];
-    expect(exec.command).toMatch(/^bash "\.\/assets\/GoldenImageScripts\/[0-9A-F]{32}\/operator\/setup-vm\.sh"$/);
+    // The operator program's setup step: Node.js runs it directly (an argument array, no shell).
+    expect(exec.interpreter).toEqual(['node', expect.stringMatching(/^\.\/assets\/GoldenImageScripts\/[0-9A-F]{32}\/operator\/operator\.js$/)]);
+    expect(exec.command).toBe('setup');
     expect(exec.environment).toEqual({
       GOLDEN_SUBSCRIPTION_ID: `\${element(split("/", ${vmAddress}.id), 2)}`,
       GOLDEN_RESOURCE_GROUP: `\${${addressOf(parsed, 'azurerm_resource_group')}.name}`,

@@ -1,7 +1,7 @@
 /**
  * Faults of the bash operator scripts (lib/scripts/operator; the Node.js operator's steps: test/operator/faults.test.ts),
- * table-driven: setup-vm.sh for every fault; gallery.sh, verify-scale-set.sh and verify-fleet.sh where they share the code
- * path of common.sh), each run as Terraform's local-exec runs it, against the simulated az of test/fake-az:
+ * table-driven: gallery.sh, verify-scale-set.sh and verify-fleet.sh where they share the code path of common.sh, each
+ * run as Terraform's local-exec runs it, against the simulated az of test/fake-az:
  * - an Azure CLI that is installed but crashes at the login (a traceback, a missing module, exit 126/127, a signal);
  * - an az session that expires during the run (AADSTS700082, AADSTS50173, an expired ARM token, a lost account);
  * - Run Command answering that the VM agent is not ready (waited for within GOLDEN_AGENT_WAIT_SECONDS);
@@ -9,6 +9,7 @@
  * - a TMPDIR where no temporary directory can be made;
  * - an az subcommand that crashes on a Python module its installation lacks (Debian's azure-cli 2.45).
  */
+import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import {
@@ -40,15 +41,6 @@ interface OperatorScript {
   environment(): Record<string, string>;
 }
 
-function vmEnvironment(): Record<string, string> {
-  return {
-    GOLDEN_RESOURCE_GROUP: 'rg-golden',
-    GOLDEN_VM_NAME: 'vm-golden',
-    GOLDEN_SUBSCRIPTION_ID: SUBSCRIPTION_ID,
-    GOLDEN_GUEST_DIRECTORY: `${stack().assets}/guest`,
-  };
-}
-
 const GALLERY_ENVIRONMENT = {
   GOLDEN_SUBSCRIPTION_ID: SUBSCRIPTION_ID,
   GOLDEN_GALLERY_RESOURCE_GROUP: 'rg-gallery',
@@ -73,7 +65,6 @@ const PUBLISHED_VERSION: Partial<FakeAzState> = {
 };
 
 const SCRIPTS = {
-  'setup-vm.sh': { file: 'setup-vm.sh', environment: () => ({ ...vmEnvironment(), GOLDEN_EXPECTED_HYPERV_GENERATION: 'V2' }), state: {} },
   'gallery.sh promote': { file: 'gallery.sh', argument: 'promote', environment: () => GALLERY_ENVIRONMENT, state: PUBLISHED_VERSION },
   'gallery.sh canary': {
     file: 'gallery.sh',
@@ -166,9 +157,6 @@ describe('an Azure CLI that is installed but crashes, at the login', () => {
     ['killed', 'az was killed by SIGKILL (exit status 137)'],
   ];
   const CASES: Array<[ScriptName, AzFault, string]> = [
-    // The same code path (common.sh's login): two of them.
-    ['setup-vm.sh', 'crash', CRASHES[0][1]],
-    ['setup-vm.sh', 'not-executable', CRASHES[3][1]],
     ['gallery.sh promote', 'no-interpreter', CRASHES[2][1]],
     ['verify-scale-set.sh', 'killed', CRASHES[4][1]],
   ];
@@ -199,16 +187,12 @@ describe('an az session that expires during the run', () => {
     ['expired-authentication-token', '(ExpiredAuthenticationToken) The access token has expired.'],
     ['session-lost', "Please run 'az login' to setup account."],
   ];
-  /** Where the session expires: after Sysprep; in the middle of the setup's polls; the first call to Azure elsewhere. */
+  /** Where the session expires: the first call to Azure. */
   const WHERE: Record<string, { command: string; script?: string; step: string }> = {
-    'setup-vm.sh': { command: 'vm run-command invoke', script: 'setup-status.ps1', step: 'setup: az vm run-command invoke' },
     'gallery.sh promote': { command: 'sig image-version show', step: 'promote: az sig image-version show' },
     'verify-scale-set.sh': { command: 'vmss rolling-upgrade get-latest', step: 'rolling upgrade: az vmss rolling-upgrade get-latest' },
   };
   const CASES: Array<[ScriptName, AzFault, string]> = [
-    // The same code path (common.sh's fail_az): two of them.
-    ['setup-vm.sh', 'token-revoked', EXPIRIES[1][1]],
-    ['setup-vm.sh', 'session-lost', EXPIRIES[4][1]],
     ['gallery.sh promote', 'refresh-token-expired', EXPIRIES[0][1]],
     ['verify-scale-set.sh', 'expired-authentication-token', EXPIRIES[3][1]],
   ];
@@ -245,26 +229,7 @@ describe('an az session that expires during the run', () => {
 });
 
 describe('Run Command: the VM agent is not ready', () => {
-  test.concurrent.each<[ScriptName, AzFault, string | undefined, string]>([
-    // After the restart of a pending reboot: the agent reports in only once Windows is up again.
-    ['setup-vm.sh', 'agent-extension-status', 'setup-finish.ps1', 'cleanup'],
-  ])('%s, %s: waited for with progress lines, then the step goes on', async (script, fault, guestScript, step) => {
-    const fake = fakeFor(script, { rebootPending: 1, faults: [{ command: 'vm run-command invoke', fault, times: 2, script: guestScript }] });
-    const result = await run(fake, script);
-    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
-    const waits = [...result.stdout.matchAll(new RegExp(`\\] ${step}: the VM agent of VM vm-golden is not ready, so Run Command cannot reach the guest yet \\((.*)\\): waiting for it, (\\d+)s of 600s`, 'g'))];
-    expect(waits).toHaveLength(2);
-    expect(waits[0][1]).toMatch(fault === 'agent-not-ready' ? /^ERROR: \(VMAgentStatusCommunicationError\) VM 'vm-golden' has not reported status for VM agent/
-      : /^ERROR: VM agent on VM 'vm-golden' has not reported latest status for extension 'RunCommandWindows'/);
-    expect(Number(waits[1][2])).toBeGreaterThanOrEqual(1);
-    // The two refusals, then the script that ran: waited for, not retried as a transient failure.
-    expect(result.stdout).not.toContain('transient az failure');
-    expect(fake.state().faults![0].times).toBe(0);
-    expectNothingLeft(fake);
-  });
-
   test.concurrent.each<[ScriptName, string, string, Record<string, string>]>([
-    ['setup-vm.sh', 'setup', 'setup-start.ps1', {}],
     ['gallery.sh canary', 'canary westeurope', 'the canary check', { GOLDEN_CANARY_REGIONS: 'westeurope' }],
   ])('%s: an agent that stays not ready fails the step (exit 4) after GOLDEN_AGENT_WAIT_SECONDS, naming the agent and the fix', async (script, step, purpose, extra) => {
     const fake = fakeFor(script, { faults: [{ command: 'vm run-command invoke', fault: 'agent-not-ready' }] });
@@ -292,10 +257,8 @@ describe('Run Command: the VM agent is not ready', () => {
 });
 
 describe('SIGHUP (the terminal or SSH session that ran the deployment closed)', () => {
-  /** What each script's own handler says an interruption leaves. */
-  const VM_LEFT = 'The VM is left as it is: run the deployment again to resume (steps already done are detected and skipped).';
+  // What each script's own handler says an interruption leaves, last in each row.
   test.concurrent.each<[ScriptName, string, string, string]>([
-    ['setup-vm.sh', 'vm run-command invoke', 'setup', VM_LEFT],
     ['gallery.sh promote', 'sig image-version show', 'promote', 'Run the deployment again to resume.'],
     ['verify-scale-set.sh', 'vmss rolling-upgrade get-latest', 'rolling upgrade', 'The check changes nothing in Azure;'],
   ])('%s, while az %s runs: exit 129, az stopped, the work directory and the private az config removed', async (script, command, step, left) => {
@@ -339,7 +302,7 @@ test('verify-fleet.sh, between two rounds of requests: SIGHUP ends it with exit 
 });
 
 describe('a TMPDIR where no temporary directory can be made', () => {
-  const SCRIPT_NAMES: ScriptName[] = ['setup-vm.sh', 'gallery.sh promote', 'verify-scale-set.sh', 'verify-fleet.sh'];
+  const SCRIPT_NAMES: ScriptName[] = ['gallery.sh promote', 'verify-scale-set.sh', 'verify-fleet.sh'];
   const CASES = SCRIPT_NAMES.flatMap((script): Array<[ScriptName, string]> => [[script, 'does not exist'], [script, 'is not a directory']]);
 
   test.concurrent.each(CASES)('%s, TMPDIR %s: exit 12 naming TMPDIR, its value and the fix, before any az call', async (script, problem) => {
@@ -359,7 +322,6 @@ describe('a TMPDIR where no temporary directory can be made', () => {
 describe('an az subcommand that crashes on a Python module its installation lacks', () => {
   const MISSING_COMPUTE = "ModuleNotFoundError: No module named 'azure.mgmt.compute.v2022_11_01'";
   test.concurrent.each<[ScriptName, string, AzFault, Partial<FakeAzState>, string, string]>([
-    ['setup-vm.sh', 'vm restart', 'missing-module', { rebootPending: 1 }, MISSING_COMPUTE, 'azure.mgmt.compute.v2022_11_01'],
     ['gallery.sh promote', 'sig image-version update', 'missing-module', {}, MISSING_COMPUTE, 'azure.mgmt.compute.v2022_11_01'],
     ['verify-scale-set.sh', 'vmss list-instances', 'missing-module', {}, MISSING_COMPUTE, 'azure.mgmt.compute.v2022_11_01'],
   ])('%s, `az %s` (%s): exit 3, names the module and how to fix az; never retried', async (script, command, fault, state, line, module) => {
@@ -376,16 +338,18 @@ describe('an az subcommand that crashes on a Python module its installation lack
     expect(callsOf(fake, command)).toBe(1);
     expectNothingLeft(fake);
   });
+});
 
-  test.concurrent.each<[ScriptName, string, AzFault, string]>([
-    ['setup-vm.sh', 'vm get-instance-view', 'killed', 'az was killed by SIGKILL (exit status 137)'],
-  ])('%s, `az %s` crashes otherwise (%s): exit 3, reported as broken; never retried', async (script, command, fault, line) => {
-    const fake = fakeFor(script, { faults: [{ command, fault }] });
-    const result = await run(fake, script);
-    expect(result.code).toBe(3);
-    expect(result.stderr).toContain(`az ${command}: the Azure CLI is installed but crashes: ${line} (\`az ${command}\`, exit status`);
-    expect(result.stderr).toContain('Fix: reinstall or upgrade it (`az upgrade`, or Microsoft\'s package from https://aka.ms/azure-cli), check `az version`, then run the deployment again.');
-    expect(callsOf(fake, command)).toBe(1);
-    expectNothingLeft(fake);
+describe('the bash operator scripts pass shellcheck (following `source common.sh`)', () => {
+  const haveShellcheck = !spawnSync('shellcheck', ['--version']).error;
+  if (!haveShellcheck) {
+    console.log('shellcheck is not installed: skipping (CI installs it: apt-get install -y shellcheck)');
+  }
+  test.each(['common.sh', 'verify-fleet.sh'])('%s', (script) => {
+    if (!haveShellcheck) {
+      return;
+    }
+    // -P SCRIPTDIR: `source common.sh` is found beside the script, whatever the working directory.
+    expect(() => execFileSync('shellcheck', ['-x', '-P', 'SCRIPTDIR', '-s', 'bash', path.join(SCRIPTS_DIRECTORY, 'operator', script)], { encoding: 'utf8' })).not.toThrow();
   });
 });

@@ -14,6 +14,8 @@ export const ExitCode = {
   TIMEOUT: 4,
   /** Sysprep failed in the guest. */
   SYSPREP_FAILED: 5,
+  /** The same code as SYSPREP_FAILED: the setup or its cleanup failed in the guest. */
+  SETUP_FAILED: 5,
   /** An az call failed. */
   AZ_FAILED: 6,
   /** The VM is in a state the step cannot continue from. */

@@ -8,10 +8,12 @@ import { systemClock } from './clock';
 import { runStep, StepDefinition } from './run';
 import { generalize, GENERALIZE_CONSTRUCT, GENERALIZE_NAME } from './steps/generalize';
 import { capture, deleteAll, IMAGES_CONSTRUCT, IMAGES_NAME } from './steps/images';
+import { setup, SETUP_CONSTRUCT, SETUP_NAME } from './steps/setup';
 
 /** The steps by the name the provisioners give. */
 export const STEPS: Record<string, StepDefinition> = {
   'generalize': { name: GENERALIZE_NAME, construct: GENERALIZE_CONSTRUCT, run: generalize },
+  'setup': { name: SETUP_NAME, construct: SETUP_CONSTRUCT, run: setup },
   'capture': { name: IMAGES_NAME, construct: IMAGES_CONSTRUCT, run: capture },
   'delete-all': { name: IMAGES_NAME, construct: IMAGES_CONSTRUCT, run: deleteAll },
 };

@@ -36,13 +36,21 @@ export interface VmState {
   /** The VM's resource id. */
   readonly id?: string;
   readonly tags: Readonly<Record<string, string>>;
+  /** `securityProfile.securityType`: none for a Standard VM (azurerm 4.x sends no security profile for one). */
+  readonly securityType?: string;
+  /** `instanceView.hyperVGeneration`, as the platform reports it (V1, V2; none when it does not). */
+  readonly hyperVGeneration?: string;
 }
 
 /** The fields of `az vm get-instance-view`'s answer the steps read. */
 interface InstanceView {
   readonly id?: string | null;
   readonly tags?: Record<string, string> | null;
-  readonly instanceView?: { readonly statuses?: ReadonlyArray<{ readonly code?: string }> | null } | null;
+  readonly securityProfile?: { readonly securityType?: string | null } | null;
+  readonly instanceView?: {
+    readonly statuses?: ReadonlyArray<{ readonly code?: string }> | null;
+    readonly hyperVGeneration?: string | null;
+  } | null;
 }
 
 /** What Run Command returned: the guest script's output and its error stream. */
@@ -120,7 +128,15 @@ export class Vm {
       }
     }
     this.op.log(`${phase}: power state ${power}, OS state ${generalized ? 'generalized' : 'not-generalized'}`);
-    return { power, generalized, codes, id: view?.id ?? undefined, tags: view?.tags ?? {} };
+    return {
+      power,
+      generalized,
+      codes,
+      id: view?.id ?? undefined,
+      tags: view?.tags ?? {},
+      securityType: view?.securityProfile?.securityType ?? undefined,
+      hyperVGeneration: view?.instanceView?.hyperVGeneration ?? undefined,
+    };
   }
 
   /** Waits while the VM is starting, stopping or deallocating (e.g. after an interrupted run). */

@@ -7,8 +7,8 @@ import { PropsValidator } from './validation';
 import { inRange, NumberInput } from '../operator/inputs';
 
 /** An operator script under `lib/scripts/operator` (bash), or a step of the operator program (`operator.js`). */
-export type OperatorScript = 'setup-vm.sh' | 'gallery.sh' | 'verify-scale-set.sh';
-export type OperatorProgramStep = 'generalize' | 'capture' | 'delete-all';
+export type OperatorScript = 'gallery.sh' | 'verify-scale-set.sh';
+export type OperatorProgramStep = 'generalize' | 'setup' | 'capture' | 'delete-all';
 
 export interface OperatorStepOptions {
   /** A bash script, or a step of the operator program (run by Node, no shell). */

@@ -1,6 +1,6 @@
 /*
- * A simulated Azure CLI for the tests of the operator (lib/scripts/operator: setup-vm.sh, gallery.sh,
- * verify-scale-set.sh, and the TypeScript operator lib/operator). It implements only the commands the operator uses,
+ * A simulated Azure CLI for the tests of the operator (the Node.js operator's steps in lib/operator: setup, generalize,
+ * capture, delete-all; the bash scripts in lib/scripts/operator: gallery.sh, verify-scale-set.sh). It implements only the commands the operator uses,
  * rejects every other command or option with exit code 2 (as az's parser does), and keeps the state of one VM, its
  * guest, the managed images of some resource groups, the versions of some gallery image definitions, the canary VMs
  * made from them and some VM scale sets (test/util/fake-az.ts's FakeAzState).

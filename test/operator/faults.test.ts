@@ -1,7 +1,8 @@
 /**
  * Faults of the Node.js operator's steps, in-process against the simulated az (test/fake-az) on a simulated clock: an
  * Azure CLI that crashes, a session that expires mid-run, a VM agent that is not ready, a TMPDIR that cannot hold the
- * private az profile; for the generalize step and the images steps (capture). The bash scripts' rows are in
+ * private az profile, an interruption. The generalize step's rows, the images steps' (capture), then the setup step's
+ * where its own calls meet them (a status poll, the restart, the cleanup after a restart). The bash scripts' rows are in
  * test/operator-faults.test.ts until they are ported.
  */
 import * as fs from 'fs';
@@ -9,7 +10,7 @@ import * as path from 'path';
 import { STEPS } from '../../lib/operator/main';
 import { AzFault, FakeAzState, SERVICE_PRINCIPAL, SUBSCRIPTION_ID } from '../util/fake-az';
 import { InProcessAz } from '../util/fake-az-inprocess';
-import { resolveEnvironment, subscriptionExpression, SynthesizedStack, synthSeedStack } from '../util/generalize-stack';
+import { resolveEnvironment, stepProvisioner, subscriptionExpression, SynthesizedStack, synthSeedStack } from '../util/generalize-stack';
 import { runInProcess, StepRun } from '../util/operator';
 
 let seed: SynthesizedStack;
@@ -63,6 +64,15 @@ function expectNothingLeft(fake: InProcessAz): void {
     expect(fs.existsSync(login.configDir)).toBe(false);
   }
 }
+
+/** GoldenVm's setup step with the environment the seed stack synthesizes. */
+function setup(fake: InProcessAz, extra: Record<string, string> = {}): Promise<StepRun> {
+  const environment = resolveEnvironment(stepProvisioner(seed, 'Setup').environment, { [subscriptionExpression(seed.vmAddress)]: SUBSCRIPTION_ID });
+  return runInProcess(STEPS.setup, { env: { ...fake.environment(), ...environment, ...extra }, az: fake.run, cwd: seed.stackDirectory });
+}
+
+/** A setup that ends at its first status poll. */
+const ONE_POLL: Partial<FakeAzState> = { setup: { polls: 1, lines: ['==> [0s] only step'] } };
 
 const SERVICE_PRINCIPAL_VARIABLES = {
   ARM_CLIENT_ID: SERVICE_PRINCIPAL.clientId, ARM_CLIENT_SECRET: SERVICE_PRINCIPAL.secret, ARM_TENANT_ID: SERVICE_PRINCIPAL.tenantId,
@@ -231,5 +241,98 @@ describe('the capture step (images): the faults it shares with every step', () =
     expect(result.stderr).toContain(`TMPDIR=${JSON.stringify(tmp)} ${problem}`);
     expect(fake.commands()).not.toContain('login');
     expect(fake.commands()).not.toContain('image list');
+  });
+});
+
+describe('the setup step', () => {
+  test.each<[AzFault, string]>([
+    ['crash', "AttributeError: 'NoneType' object has no attribute 'get'"],
+    ['not-executable', '/usr/bin/az: line 3: /opt/az/bin/python3: Permission denied'],
+  ])('%s at the login: exit 3, reported as broken, no login tried with the ARM_* credentials', async (fault, line) => {
+    const fake = fakeAz({ loggedIn: false, servicePrincipal: SERVICE_PRINCIPAL, faults: [{ command: 'account show', fault }] });
+    const result = await setup(fake, SERVICE_PRINCIPAL_VARIABLES);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain(`the Azure CLI is installed but crashes: ${line}`);
+    expect(fake.commands()).toEqual(['version', 'account show']);
+    expect(fake.state().logins).toBeUndefined();
+  });
+
+  test.each<[AzFault, string]>([
+    ['token-revoked', 'AADSTS50173: The provided grant has expired due to it being revoked'],
+    ['session-lost', "Please run 'az login' to setup account."],
+  ])('%s at a status poll: exit 3 (log in again), the poll not retried', async (fault, quote) => {
+    const fake = fakeAz({ ...ONE_POLL, faults: [{ command: 'vm run-command invoke', fault, script: 'setup-status.ps1' }] });
+    const result = await setup(fake);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('ERROR: setup: az vm run-command invoke failed: the az session expired during the run: Azure refused its token (');
+    expect(result.stderr).toContain(quote);
+    expect(fake.calls().filter((argv) => argv.some((arg) => arg.endsWith('/setup-status.ps1')))).toHaveLength(1);
+    expect(result.stdout).not.toContain('transient az failure');
+  });
+
+  test('az vm restart lacking a Python module: exit 3 naming the module; never retried', async () => {
+    const fake = fakeAz({ ...ONE_POLL, rebootPending: 1, faults: [{ command: 'vm restart', fault: 'missing-module' }] });
+    const result = await setup(fake);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('This installation lacks the Python module azure.mgmt.compute.v2022_11_01 that `az vm restart` needs');
+    expect(result.stderr).toContain("  az| ModuleNotFoundError: No module named 'azure.mgmt.compute.v2022_11_01'");
+    expect(result.stderr).not.toContain('Run the deployment again: the setup is not repeated.');
+    expect(fake.commands().filter((c) => c === 'vm restart')).toHaveLength(1);
+  });
+
+  test('az vm get-instance-view killed: exit 3, reported as broken; never retried', async () => {
+    const fake = fakeAz({ faults: [{ command: 'vm get-instance-view', fault: 'killed' }] });
+    const result = await setup(fake);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('az vm get-instance-view: the Azure CLI is installed but crashes: az was killed by SIGKILL (exit status 137)');
+    expect(fake.commands().filter((c) => c === 'vm get-instance-view')).toHaveLength(1);
+  });
+
+  test('the agent not ready after the restart of a pending reboot: waited for with progress lines, then the cleanup runs', async () => {
+    const fake = fakeAz({ ...ONE_POLL, rebootPending: 1, faults: [{ command: 'vm run-command invoke', fault: 'agent-extension-status', times: 2, script: 'setup-finish.ps1' }] });
+    const result = await setup(fake);
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+    const waits = [...result.stdout.matchAll(/\] cleanup: the VM agent of VM vm-golden is not ready, so Run Command cannot reach the guest yet \((.*)\): waiting for it, (\d+)s of 600s/g)];
+    expect(waits.map((wait) => wait[2])).toEqual(['0', '15']);
+    expect(waits[0][1]).toMatch(/^ERROR: VM agent on VM 'vm-golden' has not reported latest status for extension 'RunCommandWindows'/);
+    expect(result.stdout).not.toContain('transient az failure');
+    expect(fake.state().faults![0].times).toBe(0);
+    expect(fake.state()).toMatchObject({ restarts: 1, finishRuns: 2 });
+  });
+
+  test('an agent that stays not ready: exit 4 after GOLDEN_AGENT_WAIT_SECONDS, naming the agent and the fix', async () => {
+    const fake = fakeAz({ faults: [{ command: 'vm run-command invoke', fault: 'agent-not-ready' }] });
+    const result = await setup(fake, { GOLDEN_AGENT_WAIT_SECONDS: '30' });
+    expect(result.code).toBe(4);
+    expect(result.seconds).toBe(30);
+    expect(result.stderr).toContain('ERROR: setup: the VM agent (Windows Azure Guest Agent) of VM vm-golden was still not ready after 30s (GOLDEN_AGENT_WAIT_SECONDS), '
+      + 'so Run Command could not run setup-start.ps1 in the guest. The VM is left as it is.');
+    expect(result.stderr).toContain('  az| ERROR: (VMAgentStatusCommunicationError)');
+    expect(fake.commands().filter((c) => c === 'vm run-command invoke')).toHaveLength(3);
+  });
+
+  test('SIGHUP while Run Command runs: exit 129, az stopped, the phase named, the private az profile removed', async () => {
+    const fake = fakeAz({ loggedIn: false, servicePrincipal: SERVICE_PRINCIPAL, ...ONE_POLL, hang: ['vm run-command invoke'] });
+    const environment = resolveEnvironment(stepProvisioner(seed, 'Setup').environment, { [subscriptionExpression(seed.vmAddress)]: SUBSCRIPTION_ID });
+    const result = await runInProcess(STEPS.setup, {
+      env: { ...fake.environment(), ...environment, ...SERVICE_PRINCIPAL_VARIABLES },
+      az: fake.run,
+      cwd: seed.stackDirectory,
+      interrupt: { signal: 'SIGHUP', when: (call) => call.args.join(' ').startsWith('vm run-command invoke') },
+    });
+    expect(result.code).toBe(129);
+    expect(result.stderr).toContain('ERROR: interrupted by SIGHUP during setup (the terminal or SSH session that ran the deployment was closed?).');
+    expect(fake.hanging()).toEqual([]);
+    expect(fake.state().logins).toHaveLength(1);
+    expect(fs.readdirSync(fake.tmpDirectory)).toEqual([]);
+  });
+
+  test('TMPDIR that does not exist, with a login by the ARM_* variables: exit 12 before the login', async () => {
+    const fake = fakeAz({ loggedIn: false, servicePrincipal: SERVICE_PRINCIPAL });
+    const missing = path.join(fake.directory, 'missing');
+    const result = await setup(fake, { ...SERVICE_PRINCIPAL_VARIABLES, TMPDIR: missing });
+    expect(result.code).toBe(12);
+    expect(result.stderr).toContain(`TMPDIR=${JSON.stringify(missing)} does not exist`);
+    expect(fake.commands()).not.toContain('login');
   });
 });

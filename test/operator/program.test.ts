@@ -8,7 +8,7 @@ import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { FAKE_AZ_DIRECTORY, FakeAz, isRunning, SUBSCRIPTION_ID } from '../util/fake-az';
-import { nodeOnlyDirectory, resolveEnvironment, subscriptionExpression, SynthesizedStack, synthSeedStack } from '../util/generalize-stack';
+import { nodeOnlyDirectory, resolveEnvironment, stepProvisioner, subscriptionExpression, SynthesizedStack, synthSeedStack } from '../util/generalize-stack';
 
 // Each az call of a whole run is a Node.js process of the simulated az: a generous bound for a loaded machine.
 jest.setTimeout(120_000);
@@ -34,9 +34,10 @@ interface Exit {
 }
 
 /** Starts the provisioner's interpreter with its command, as Terraform does, from the stack directory. */
-function start(fake: FakeAz, command = seed.provisioner.command): { child: ChildProcess; exit: Promise<Exit>; output: () => string } {
-  const interpreter = (seed.provisioner as unknown as { interpreter: string[] }).interpreter;
-  const environment = resolveEnvironment(seed.provisioner.environment, { [subscriptionExpression(seed.vmAddress)]: SUBSCRIPTION_ID });
+function start(fake: FakeAz, command = seed.provisioner.command,
+  provisioner = seed.provisioner): { child: ChildProcess; exit: Promise<Exit>; output: () => string } {
+  const interpreter = (provisioner as unknown as { interpreter: string[] }).interpreter;
+  const environment = resolveEnvironment(provisioner.environment, { [subscriptionExpression(seed.vmAddress)]: SUBSCRIPTION_ID });
   const child = spawn(interpreter[0], [...interpreter.slice(1), command], {
     cwd: seed.stackDirectory,
     env: { ...fake.environment(), PATH: `${nodeOnly}${path.delimiter}${FAKE_AZ_DIRECTORY}`, ...environment },
@@ -74,11 +75,22 @@ test('a whole run as a process, with a PATH that has no bash or sh: exit 0, the 
   expect(fake.state()).toMatchObject({ power: 'deallocated', osState: 'generalized', sysprepRuns: 1 });
 });
 
+test('GoldenVm\'s setup step as a process, as its provisioner starts it: exit 0, the setup followed and the guest cleaned', async () => {
+  const setup = stepProvisioner(seed, 'Setup');
+  expect(setup.interpreter).toEqual((seed.provisioner as unknown as { interpreter: string[] }).interpreter);
+  const fake = fakeAz({ setup: { polls: 1, lines: ['==> [0s] install IIS and ASP.NET', '==> [40s] smoke test'] }, rebootPending: 1 });
+  const { code, stdout, stderr } = await start(fake, setup.command, setup).exit;
+  expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+  expect(stdout).toContain('  guest| ==> [40s] smoke test');
+  expect(stdout).toMatch(/\[setup-vm \+\d+s\] done: the VM is set up and clean, ready for Sysprep\n$/);
+  expect(fake.state()).toMatchObject({ restarts: 1, setup: { phase: 'removed', starts: 1 } });
+});
+
 test('an unknown step: exit 2 and the usage, nothing run', async () => {
   const fake = fakeAz();
   const { code, stderr } = await start(fake, 'generalise').exit;
   expect(code).toBe(2);
-  expect(stderr).toContain('usage: node operator.js <step>, one of: generalize, capture, delete-all; got ["generalise"]');
+  expect(stderr).toContain('usage: node operator.js <step>, one of: generalize, setup, capture, delete-all; got ["generalise"]');
   expect(fake.calls()).toEqual([]);
 });
 

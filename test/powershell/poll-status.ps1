@@ -1,4 +1,4 @@
-# Polls setup-status.ps1 the way operator/setup-vm.sh does (from offset to offset until the state is no longer
+# Polls setup-status.ps1 the way the operator's setup step (lib/operator/steps/setup.ts) does (from offset to offset until the state is no longer
 # running), in one process so that a test can take many small windows quickly; the stand-ins are loaded first.
 # Prints one JSON array: the output and exit code of every call. Test code only.
 param(

@@ -1,12 +1,21 @@
 /**
  * setup-start.ps1, setup-status.ps1 and setup-finish.ps1 under pwsh, with Task Scheduler, icacls and the registry
  * stood in (stand-ins.ps1): their states, idempotency, the log window logic and Run Command's 4096-byte bound; and
- * the operator's loop end to end, the rendered setup really running as the "task".
+ * the operator's loop end to end, the rendered setup really running as the "task"; and the operator's setup step itself
+ * (lib/operator/steps/setup.ts, in-process on a simulated clock) with its Run Commands answered by these guest scripts.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { describeWithPwsh, GUEST_DIRECTORY, lastLine, PwshResult, StandIns, StandInWorld } from './pwsh';
 import { WindowsSetup } from '../../lib';
+import { AzInvocation } from '../../lib/operator/az-process';
+import { AzResult } from '../../lib/operator/faults';
+import { STEPS } from '../../lib/operator/main';
+import { SUBSCRIPTION_ID } from '../util/fake-az';
+import { InProcessAz } from '../util/fake-az-inprocess';
+import { FakeClock } from '../util/fake-clock';
+import { resolveEnvironment, stepProvisioner, subscriptionExpression, synthSeedStack } from '../util/generalize-stack';
+import { runInProcess } from '../util/operator';
 
 // A guard against hangs, not a speed check: pwsh starts take seconds each on a loaded 2-core CI machine.
 jest.setTimeout(90_000);
@@ -374,4 +383,80 @@ describeWithPwsh('the operator\'s loop, end to end', () => {
     expect(lastLine((await guest.run(START)).stdout)).toBe('GOLDEN-IMAGE-SETUP-START: NO-SETUP');
     // Many pwsh starts in a row (a detached task, each poll): 30 s is not enough on a loaded 2-core CI machine.
   }, 120_000);
+});
+
+describeWithPwsh('the operator\'s setup step against these guest scripts, end to end', () => {
+  const REBOOT_PENDING = 'HKLM:\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Component Based Servicing\\RebootPending';
+
+  /**
+   * az as the step sees it: Run Command runs the guest script under pwsh with the stand-ins (in the guest's directories),
+   * `az vm restart` clears the stand-ins' pending reboot; the rest is the simulated az.
+   */
+  function azWithGuest(guest: Guest, fake: InProcessAz, restarts: string[], clock: FakeClock) {
+    return async (invocation: AzInvocation): Promise<AzResult> => {
+      const args = invocation.args;
+      if (args[0] === 'vm' && args[1] === 'restart') {
+        const world = guest.standIns.world();
+        delete world.registry?.[REBOOT_PENDING];
+        guest.standIns.setWorld(world);
+        restarts.push(args.join(' '));
+        return fake.run(invocation);
+      }
+      if (args[0] !== 'vm' || args[1] !== 'run-command') {
+        return fake.run(invocation);
+      }
+      const script = args[args.indexOf('--scripts') + 1].replace(/^@/, '');
+      const parametersAt = args.indexOf('--parameters');
+      const parameters = parametersAt < 0 ? {} : Object.fromEntries(args.slice(parametersAt + 1, args.indexOf('--query'))
+        .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
+      // The simulated clock stands still while pwsh runs: the machine's speed never reaches a simulated limit.
+      const result = await clock.whileBusy(guest.run(path.join(GUEST_DIRECTORY, path.basename(script)), parameters));
+      // Run Command's answer: the script's streams, whatever its exit code.
+      return { exitCode: 0, stdout: JSON.stringify([['ComponentStatus/StdOut/succeeded', result.stdout], ['ComponentStatus/StdErr/succeeded', result.stderr]]), stderr: '' };
+    };
+  }
+
+  test('start, follow the log from offset to offset, clean, restart for a pending reboot, clean again: the printed log is the whole log', async () => {
+    // GIVEN a guest whose rendered setup really runs as the task, and a reboot pending once it is done
+    const guest = new Guest({ runTasks: true, registry: { [REBOOT_PENDING]: {} } });
+    const setup = WindowsSetup.custom({
+      steps: [
+        { name: 'Étape 1', script: "Write-Output 'Grüße ёлка'\nStart-Sleep -Milliseconds 300\nWrite-Host 'host line'" },
+        { name: 'Step 2', script: '1..5 | ForEach-Object { Write-Output "line $_"; Start-Sleep -Milliseconds 200 }' },
+      ],
+    });
+    fs.writeFileSync(guest.customData, Buffer.from(setup.renderScript(), 'utf8'));
+    const seed = synthSeedStack();
+    const fake = new InProcessAz({ setup: {} });
+    const restarts: string[] = [];
+    const clock = new FakeClock();
+    try {
+      const environment = resolveEnvironment(stepProvisioner(seed, 'Setup').environment, { [subscriptionExpression(seed.vmAddress)]: SUBSCRIPTION_ID });
+      // WHEN
+      const result = await runInProcess(STEPS.setup, {
+        env: { ...fake.environment(), ...environment },
+        az: azWithGuest(guest, fake, restarts, clock),
+        clock,
+        cwd: seed.stackDirectory,
+      });
+      // THEN the step succeeded, printed every line of the log once, in order, and left a clean guest
+      expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+      const end = result.stdout.indexOf('] setup: every step and the smoke test passed in the guest');
+      expect(end).toBeGreaterThan(0);
+      const printedLog = result.stdout.slice(0, end).split('\n').filter((line) => line.startsWith('  guest| ')).map((line) => line.slice('  guest| '.length));
+      expect(printedLog).toContain('Grüße ёлка');
+      expect(printedLog.filter((line) => /^line \d$/.test(line))).toEqual(['line 1', 'line 2', 'line 3', 'line 4', 'line 5']);
+      expect(printedLog[printedLog.length - 1]).toBe(SUCCESS);
+      expect(result.stdout).toContain('setup: started as a scheduled task in the guest');
+      expect(result.stdout).toContain('restart: a reboot is pending in the guest (ComponentBasedServicing): restarting the VM (1 of 3, limit 1200s)');
+      expect(result.stdout).toContain('cleanup: the guest is clean and needs no restart');
+      expect(restarts).toHaveLength(1);
+      expect(fs.existsSync(guest.directory)).toBe(false);
+      expect(fs.existsSync(guest.customData)).toBe(false);
+      expect(guest.standIns.world().tasks?.[TASK]).toBeUndefined();
+    } finally {
+      fake.dispose();
+      fs.rmSync(seed.outdir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });

@@ -15,6 +15,8 @@ export class FakeClock implements Clock {
   private time = 0;
   private timers: Timer[] = [];
   private scheduled = false;
+  /** Work in flight that takes real time (a real process): time stands still until it ends. */
+  private busy = 0;
 
   public now(): number {
     return this.time;
@@ -49,6 +51,20 @@ export class FakeClock implements Clock {
     });
   }
 
+  /**
+   * Runs work that takes real time (a pwsh process standing in for the guest) with the clock stopped: no timer fires,
+   * however long it takes, so a simulated limit can never be reached by the machine's slowness.
+   */
+  public async whileBusy<T>(work: Promise<T>): Promise<T> {
+    this.busy += 1;
+    try {
+      return await work;
+    } finally {
+      this.busy -= 1;
+      this.schedule();
+    }
+  }
+
   private schedule(): void {
     if (this.scheduled) {
       return;
@@ -57,7 +73,8 @@ export class FakeClock implements Clock {
     // Two turns of the event loop: whatever settles in between (an in-process az's answer) goes first.
     setImmediate(() => setImmediate(() => {
       this.scheduled = false;
-      if (this.timers.length === 0) {
+      if (this.timers.length === 0 || this.busy > 0) {
+        // whileBusy schedules again when the work ends.
         return;
       }
       const next = this.timers.reduce((earliest, timer) => (timer.at < earliest.at ? timer : earliest));

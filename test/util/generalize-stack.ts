@@ -79,6 +79,21 @@ export function resolveEnvironment(environment: Record<string, string>, values: 
   }));
 }
 
+export interface StepProvisioner {
+  readonly command: string;
+  readonly interpreter: string[];
+  readonly environment: Record<string, string>;
+}
+
+/** A local-exec provisioner of an operator step in a synthesized stack: the terraform_data whose path ends with `/<id>`. */
+export function stepProvisioner(stack: SynthesizedStack, id: string): StepProvisioner {
+  const steps = Object.values<any>(stack.parsed.resource.terraform_data).filter((r) => r['//'].metadata.path.endsWith(`/${id}`));
+  if (steps.length !== 1) {
+    throw new Error(`expected one ${id} step, found ${steps.length}`);
+  }
+  return steps[0].provisioner[0]['local-exec'];
+}
+
 /** The expression of the subscription id derived from the VM's resource id. */
 export function subscriptionExpression(vmAddress: string): string {
   return `\${element(split("/", ${vmAddress}.id), 2)}`;

@@ -1,5 +1,5 @@
-# Removes the setup's traces from the build VM before Sysprep, run through Run Command by operator/setup-vm.sh once
-# the setup succeeded (as SYSTEM, Windows PowerShell 5.1):
+# Removes the setup's traces from the build VM before Sysprep, run through Run Command by the operator's setup step
+# (`node operator.js setup`, lib/operator/steps/setup.ts) once the setup succeeded (as SYSTEM, Windows PowerShell 5.1):
 #   az vm run-command invoke --command-id RunPowerShellScript --scripts @setup-finish.ps1 --parameters KeepSetupFiles=false
 # Unregisters the setup task, removes the setup directory (or, with KeepSetupFiles=true, keeps only setup.ps1 and the
 # logs, readable by SYSTEM and the administrators only) and the custom data, then reports whether Windows waits for

@@ -1,4 +1,5 @@
-# Starts the build VM's setup, run through Run Command by operator/setup-vm.sh (as SYSTEM, Windows PowerShell 5.1):
+# Starts the build VM's setup, run through Run Command by the operator's setup step (`node operator.js setup`,
+# lib/operator/steps/setup.ts; as SYSTEM, Windows PowerShell 5.1):
 #   az vm run-command invoke --command-id RunPowerShellScript --scripts @setup-start.ps1
 # Run Command cannot stream output and stops a script after 90 minutes, so the setup (custom data, rendered by
 # WindowsSetup) runs detached as a scheduled task; the operator follows its log with setup-status.ps1. Idempotent:

@@ -1,5 +1,5 @@
-# Reports the progress of the build VM's setup, run through Run Command by operator/setup-vm.sh at every poll (as
-# SYSTEM, Windows PowerShell 5.1):
+# Reports the progress of the build VM's setup, run through Run Command by the operator's setup step
+# (`node operator.js setup`, lib/operator/steps/setup.ts) at every poll (as SYSTEM, Windows PowerShell 5.1):
 #   az vm run-command invoke --command-id RunPowerShellScript --scripts @setup-status.ps1 --parameters Offset=<n>
 # Prints the setup log's bytes from Offset, at most MaxBytes, up to the last complete line in that window (a single
 # line longer than MaxBytes is cut at MaxBytes, never inside a UTF-8 sequence, and so arrives as several lines),

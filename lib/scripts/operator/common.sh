@@ -1,7 +1,8 @@
-# Shared by the operator scripts (setup-vm.sh, gallery.sh, verify-scale-set.sh): logging,
-# input validation, the az session, az calls with progress lines, limits and retries of transient failures, the VM's
-# state, and Run Command. Sourced, never run: the sourcing script sets `set -euo pipefail`, SCRIPT_NAME and
-# SOURCE_CONSTRUCT (the construct whose props the inputs come from) and NOT_FOUND_HINT (what to do when the VM or its resource group has disappeared) first.
+# Shared by the bash operator scripts (gallery.sh, verify-scale-set.sh; the setup, generalize, capture and delete-all
+# steps are the Node.js operator's, lib/operator): logging, input validation, the az session, az calls with progress
+# lines, limits and retries of transient failures, the VM's state, and Run Command. Sourced, never run: the sourcing
+# script sets `set -euo pipefail`, SCRIPT_NAME and SOURCE_CONSTRUCT (the construct whose props the inputs come from) and
+# NOT_FOUND_HINT (what to do when the VM or its resource group has disappeared) first.
 #
 # Tuning, for tests:
 #   GOLDEN_POLL_SECONDS         interval of progress lines and state polls (default 15)

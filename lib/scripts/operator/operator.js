@@ -143,6 +143,8 @@ var ExitCode = {
   TIMEOUT: 4,
   /** Sysprep failed in the guest. */
   SYSPREP_FAILED: 5,
+  /** The same code as SYSPREP_FAILED: the setup or its cleanup failed in the guest. */
+  SETUP_FAILED: 5,
   /** An az call failed. */
   AZ_FAILED: 6,
   /** The VM is in a state the step cannot continue from. */
@@ -825,7 +827,15 @@ var Vm = class _Vm {
       }
     }
     this.op.log(`${phase}: power state ${power}, OS state ${generalized ? "generalized" : "not-generalized"}`);
-    return { power, generalized, codes, id: view?.id ?? void 0, tags: view?.tags ?? {} };
+    return {
+      power,
+      generalized,
+      codes,
+      id: view?.id ?? void 0,
+      tags: view?.tags ?? {},
+      securityType: view?.securityProfile?.securityType ?? void 0,
+      hyperVGeneration: view?.instanceView?.hyperVGeneration ?? void 0
+    };
   }
   /** Waits while the VM is starting, stopping or deallocating (e.g. after an interrupted run). */
   async waitForSettledState(limitSeconds, initial) {
@@ -1300,9 +1310,208 @@ async function deleteAll(op) {
   op.log("delete-all: done");
 }
 
+// lib/operator/steps/setup.ts
+var path4 = __toESM(require("path"));
+var SETUP_NAME = "setup-vm";
+var SETUP_CONSTRUCT = "GoldenVm";
+var SETUP_MINUTES = {
+  env: "GOLDEN_SETUP_TIMEOUT_MINUTES",
+  prop: "setupTimeoutMinutes",
+  min: 5,
+  max: 720,
+  default: 60
+};
+var RESTART_MINUTES = { env: "GOLDEN_RESTART_TIMEOUT_MINUTES", min: 1, max: 120, default: 20 };
+var EXPECTED_SECURITY_TYPE = {
+  env: "GOLDEN_EXPECTED_SECURITY_TYPE",
+  pattern: /^(Standard|TrustedLaunch)$/,
+  description: "Standard or TrustedLaunch"
+};
+var EXPECTED_HYPERV_GENERATION = {
+  env: "GOLDEN_EXPECTED_HYPERV_GENERATION",
+  pattern: /^V[12]$/,
+  description: "V1 or V2"
+};
+var KEEP_SETUP_FILES = { env: "GOLDEN_KEEP_SETUP_FILES", pattern: /^(true|false)$/, description: "true or false" };
+var START_MARKER = "GOLDEN-IMAGE-SETUP-START:";
+var STATUS_MARKER = "GOLDEN-IMAGE-SETUP-STATUS:";
+var RESULT_MARKER = "GOLDEN-IMAGE-SETUP-RESULT:";
+var FINISH_MARKER = "GOLDEN-IMAGE-SETUP-FINISH:";
+var GUEST_CALL_SECONDS = 20 * 60;
+var MAX_RESTARTS = 3;
+var NOT_FOUND_HINT3 = "Run the deployment again: Terraform sees the VM is gone and builds it again.";
+var OFFSET = /^(0|[1-9][0-9]{0,11})$/;
+async function setup(op) {
+  const reader = new InputReader(op.env, SETUP_CONSTRUCT);
+  const vm = Vm.read(op, reader, NOT_FOUND_HINT3);
+  const scripts = { start: vm.guestScript("setup-start.ps1"), status: vm.guestScript("setup-status.ps1"), finish: vm.guestScript("setup-finish.ps1") };
+  const setupMinutes = reader.number(SETUP_MINUTES);
+  const restartMinutes = reader.number(RESTART_MINUTES);
+  const settings = {
+    scripts,
+    setupMinutes,
+    setupSeconds: setupMinutes * 60,
+    restartMinutes,
+    restartSeconds: restartMinutes * 60,
+    expectedSecurityType: reader.optionalText(EXPECTED_SECURITY_TYPE) ?? "Standard",
+    expectedGeneration: reader.text(EXPECTED_HYPERV_GENERATION),
+    keepSetupFiles: reader.optionalText(KEEP_SETUP_FILES) ?? "false"
+  };
+  const state = await vm.start(settings.restartSeconds, reader);
+  if (state.generalized) {
+    op.log("state: the VM is already generalized: its setup finished in an earlier run");
+    return;
+  }
+  if (state.power !== "running") {
+    op.fail(ExitCode.UNEXPECTED_STATE, `state: the VM is ${state.power} (status codes: ${state.codes.join(" ")}), but the setup needs it running. Start it (\`az vm start\`), then run the deployment again.`);
+  }
+  checkVmKind(op, state, settings);
+  if (await startSetup(op, vm, settings)) {
+    await followSetup(op, vm, settings);
+  }
+  await finishSetup(op, vm, settings);
+  op.log("done: the VM is set up and clean, ready for Sysprep");
+}
+function checkVmKind(op, state, settings) {
+  op.phase = "check";
+  const expected = settings.expectedSecurityType;
+  const security = state.securityType === void 0 || ["", "None", "null", "Standard"].includes(state.securityType) ? "Standard" : state.securityType;
+  const generation = state.hyperVGeneration === void 0 || state.hyperVGeneration === "" || state.hyperVGeneration === "None" ? void 0 : state.hyperVGeneration;
+  op.log(`check: security type ${security}, Hyper-V generation ${generation ?? "unknown"} (expected ${expected}, ${settings.expectedGeneration})`);
+  if (security !== expected) {
+    if (security === "TrustedLaunch" || security === "ConfidentialVM") {
+      op.fail(ExitCode.UNEXPECTED_STATE, `check: Azure created the build VM as ${security} although the configuration asks for ${expected} (a subscription default or an Azure Policy made it so: azurerm 4.x sends no security profile for a Standard VM). A managed image cannot be captured from a ${security} VM, so the build stops now instead of failing at the capture. Fix: let this subscription create Standard VMs (unregister the Trusted-Launch-by-default preview feature, or exempt the build's resource group from the policy), then run the deployment again (the VM is replaced).`);
+    }
+    op.fail(ExitCode.UNEXPECTED_STATE, `check: the VM's security type is ${security}, but the image needs ${expected}. Fix: build the VM with the security type the image target needs, then run the deployment again.`);
+  }
+  if (generation !== void 0 && generation !== settings.expectedGeneration) {
+    op.fail(ExitCode.UNEXPECTED_STATE, `check: the VM runs as Hyper-V generation ${generation}, but its marketplace image was declared ${settings.expectedGeneration}, and the image is captured as ${settings.expectedGeneration}. Fix: give MarketplaceImage the SKU's real generation (hyperVGeneration: HyperVGeneration.${generation}), then run the deployment again.`);
+  }
+}
+async function runShortGuestScript(op, vm, phase, script, marker, parameters = {}) {
+  const name = path4.basename(script);
+  const output = await vm.runGuestScript(phase, GUEST_CALL_SECONDS, script, name, parameters);
+  if (output === TIMED_OUT) {
+    return op.fail(ExitCode.TIMEOUT, `${phase}: Run Command (${name}) did not return within ${GUEST_CALL_SECONDS}s. Check the VM's agent in the portal, then run the deployment again.`);
+  }
+  const result = guestMarker(output, marker);
+  if (!result) {
+    printToStderr(op, output);
+    return op.fail(ExitCode.SETUP_FAILED, `${phase}: ${name} stopped before its result line (${marker} ...): its output is printed above. Run the deployment again; if it fails the same way, look at the guest's event log.`);
+  }
+  return { output, result };
+}
+function printToStderr(op, output) {
+  op.print("  guest| ", output.stdout, "stderr");
+  op.print("  guest stderr| ", output.stderr, "stderr");
+}
+async function startSetup(op, vm, settings) {
+  op.phase = "setup";
+  op.log(`setup: starting the setup in the guest (limit ${settings.setupSeconds}s)`);
+  const { output, result } = await runShortGuestScript(op, vm, "setup", settings.scripts.start, START_MARKER);
+  switch (result) {
+    case "STARTED":
+      op.log("setup: started as a scheduled task in the guest");
+      return true;
+    case "RUNNING":
+      op.log("setup: already running in the guest (an interrupted earlier run): waiting for it, not starting it again");
+      return true;
+    case "SUCCEEDED":
+      op.log("setup: already succeeded in an earlier run: not running it again");
+      return true;
+    case "NO-SETUP":
+      op.log("setup: no setup left in the guest: an earlier run finished it and removed its files");
+      return false;
+    default:
+      printToStderr(op, output);
+      return op.fail(ExitCode.SETUP_FAILED, `setup: the setup could not be started in the guest: ${result}`);
+  }
+}
+async function followSetup(op, vm, settings) {
+  const started = op.clock.now();
+  const setupLog = [];
+  let offset = "0";
+  for (; ; ) {
+    const { output, result: status } = await runShortGuestScript(op, vm, "setup", settings.scripts.status, STATUS_MARKER, { Offset: offset });
+    const lines2 = output.stdout.split(/\r?\n/).filter((line) => !line.startsWith(STATUS_MARKER) && line.trim() !== "");
+    setupLog.push(...lines2);
+    op.print("  guest| ", lines2.join("\n"));
+    const [state, nextOffset] = status.split(" ");
+    switch (state) {
+      case "succeeded":
+        op.log("setup: every step and the smoke test passed in the guest");
+        return;
+      case "failed": {
+        const failure = setupLog.filter((line) => line.startsWith(`${RESULT_MARKER} FAILURE`)).pop();
+        op.fail(ExitCode.SETUP_FAILED, `setup: ${failure === void 0 ? "the setup failed (its log holds no failure line)" : failure.slice(`${RESULT_MARKER} FAILURE `.length)}. The guest's log is printed above (guest|). Nothing was imaged; the VM is left running. Fix the step (a change of the setup builds a new VM), then run the deployment again.`);
+      }
+      case "ended":
+        op.fail(ExitCode.SETUP_FAILED, `setup: the setup process in the guest ended without a result line (guest status: ${status}): it was killed, or the VM restarted during the setup. A step must not restart the VM itself: a pending reboot is done after the setup. The guest's log is printed above; run the deployment again to start the setup anew.`);
+      case "missing":
+        op.fail(ExitCode.SETUP_FAILED, "setup: the guest holds neither the setup's log nor its scheduled task: something removed them. Run the deployment again.");
+      case "running":
+        break;
+      default:
+        op.fail(ExitCode.SETUP_FAILED, `setup: unexpected status line from the guest: ${shown(status)}`);
+    }
+    if (nextOffset === void 0 || !OFFSET.test(nextOffset)) {
+      op.fail(ExitCode.SETUP_FAILED, `setup: unexpected status line from the guest (no byte offset of the setup log): ${shown(status)}`);
+    }
+    offset = nextOffset;
+    const waited = Math.floor((op.clock.now() - started) / 1e3);
+    if (waited >= settings.setupSeconds) {
+      op.fail(ExitCode.TIMEOUT, `setup: the setup did not finish within ${settings.setupMinutes} minutes (GoldenVm setupTimeoutMinutes). It goes on in the guest: run the deployment again to keep waiting for it (it is not started twice), or raise setupTimeoutMinutes.`);
+    }
+    op.log(`setup: running in the guest, ${waited}s of ${settings.setupSeconds}s`);
+    await op.pause("setup", vm.tuning.pollSeconds, "waiting for the next lines of the setup log", vm.tuning.pollSeconds);
+  }
+}
+async function finishSetup(op, vm, settings) {
+  let restarts = 0;
+  for (; ; ) {
+    op.phase = "cleanup";
+    op.log(`cleanup: removing the setup's task, files and custom data from the guest (keep files: ${settings.keepSetupFiles})`);
+    const { output, result } = await runShortGuestScript(
+      op,
+      vm,
+      "cleanup",
+      settings.scripts.finish,
+      FINISH_MARKER,
+      { KeepSetupFiles: settings.keepSetupFiles }
+    );
+    printGuestOutput(op, output);
+    if (result === "CLEAN") {
+      op.log("cleanup: the guest is clean and needs no restart");
+      return;
+    }
+    if (result !== "REBOOT-PENDING" && !result.startsWith("REBOOT-PENDING ")) {
+      op.fail(ExitCode.SETUP_FAILED, `cleanup: the guest could not be cleaned: ${result.replace(/^FAILURE /, "")}`);
+    }
+    const reasons = result.slice("REBOOT-PENDING ".length);
+    if (restarts >= MAX_RESTARTS) {
+      op.fail(ExitCode.SETUP_FAILED, `cleanup: a reboot is still pending after ${restarts} restarts (${reasons}): something in the setup re-arms it at every boot. Sysprep refuses to run with a pending reboot; fix the step that causes it, then run the deployment again.`);
+    }
+    restarts += 1;
+    await restart(op, vm, settings, restarts, reasons);
+  }
+}
+async function restart(op, vm, settings, attempt, reasons) {
+  op.phase = "restart";
+  op.log(`restart: a reboot is pending in the guest (${reasons}): restarting the VM (${attempt} of ${MAX_RESTARTS}, limit ${settings.restartSeconds}s)`);
+  const result = await vm.az.call("restart", settings.restartSeconds, ["vm", "restart", ...vm.args, "--output", "none"]);
+  if (result === TIMED_OUT) {
+    op.fail(ExitCode.TIMEOUT, `restart: the VM did not restart within ${settings.restartMinutes} minutes. Check it in the portal, then run the deployment again.`);
+  }
+  if (result.exitCode !== 0) {
+    vm.az.fail(ExitCode.AZ_FAILED, "restart: az vm restart", "Run the deployment again: the setup is not repeated.", result);
+  }
+  op.log("restart: done; the next Run Command waits for the guest agent");
+}
+
 // lib/operator/main.ts
 var STEPS = {
   "generalize": { name: GENERALIZE_NAME, construct: GENERALIZE_CONSTRUCT, run: generalize },
+  "setup": { name: SETUP_NAME, construct: SETUP_CONSTRUCT, run: setup },
   "capture": { name: IMAGES_NAME, construct: IMAGES_CONSTRUCT, run: capture },
   "delete-all": { name: IMAGES_NAME, construct: IMAGES_CONSTRUCT, run: deleteAll }
 };
