@@ -91,6 +91,9 @@ const project = new cdktf.ConstructLibraryCdktf({
       testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/examples/**/*.test.ts'],
     },
   },
+  // Lint checks, never edits: `npm test` runs the eslint task, and no test task may change a source file (a clean clone
+  // would pass with fixes nobody committed). `npx projen lint:fix` applies the fixable ones.
+  eslintOptions: { dirs: ['lib'], devdirs: ['test', 'build-tools'], fileExtensions: ['.ts', '.tsx'], commandOptions: { fix: false } },
   tsconfigDev: {
     include: ['../examples/**/*.ts'],
     // A separate app's source, compiled against the packed library by test/consumer.test.ts.
@@ -104,6 +107,12 @@ const project = new cdktf.ConstructLibraryCdktf({
 // translations that jsii-pacmak and Construct Hub show. test/consumer.test.ts also runs the README's snippets.
 project.postCompileTask.exec('jsii-rosetta extract --strict .jsii');
 project.gitignore.exclude('/.jsii.tabl.json');
+
+project.addTask('lint:fix', {
+  description: 'Apply eslint\'s fixes to the sources',
+  env: { ESLINT_USE_FLAT_CONFIG: 'false', NODE_NO_WARNINGS: '1' },
+  exec: 'eslint --ext .ts,.tsx --fix --no-error-on-unmatched-pattern lib test build-tools examples projenrc .projenrc.ts',
+});
 
 // Node 20 is end-of-life for jsii's tooling but is this project's supported floor.
 project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '20');
