@@ -5,6 +5,18 @@ import { AzResult, azFault, crashLine, firstErrorLine, isNotFound, isTransient, 
 import { CLIENT_ID, InputReader, TENANT_ID, Tuning } from './inputs';
 import { Operator } from './operator';
 
+/** What `Az.mustSucceed` says when a call does not succeed. */
+export interface CallFailure {
+  /** The whole message when the call does not end within its limit (exit code 4). */
+  readonly timedOut: string;
+  /** The call, for messages: `deallocate: az vm deallocate`. */
+  readonly what: string;
+  /** What to do, after `<what> failed.`. */
+  readonly hint: string;
+  /** The exit code of a failure `Az.fail` does not classify itself; 6 by default. */
+  readonly code?: number;
+}
+
 /** A call that reached its limit: az was stopped. */
 export const TIMED_OUT = 'timed out';
 export type AzOutcome = AzResult | typeof TIMED_OUT;
@@ -129,23 +141,46 @@ export class Az {
   }
 
   /**
+   * An az call that must succeed: exit code 4 with `failure.timedOut` when it does not end within `limitSeconds`, else
+   * `fail` with `failure.code` (6 by default), `failure.what` and `failure.hint` when it fails.
+   */
+  public async mustSucceed(phase: string, limitSeconds: number, args: readonly string[], failure: CallFailure): Promise<AzResult> {
+    const result = await this.call(phase, limitSeconds, args);
+    if (result === TIMED_OUT) {
+      return this.op.fail(ExitCode.TIMEOUT, failure.timedOut);
+    }
+    if (result.exitCode !== 0) {
+      return this.fail(failure.code ?? ExitCode.AZ_FAILED, failure.what, failure.hint, result);
+    }
+    return result;
+  }
+
+  /**
    * A query whose answer is JSON: fails with exit code 4 when it does not answer within `limitSeconds`, and with `code`
    * and `hint` (or the exit codes of `fail`) when it fails.
    */
   public async query<T>(phase: string, args: readonly string[], code: number, hint: string, limitSeconds = QUERY_SECONDS): Promise<T> {
-    const result = await this.call(phase, limitSeconds, [...args, '--output', 'json']);
-    if (result === TIMED_OUT) {
-      return this.op.fail(ExitCode.TIMEOUT, `${phase}: ${commandWords(args)} did not answer within ${limitSeconds}s.`);
-    }
-    if (result.exitCode !== 0) {
-      return this.fail(code, `${phase}: ${commandWords(args)}`, hint, result);
-    }
+    const what = `${phase}: ${commandWords(args)}`;
+    const result = await this.mustSucceed(phase, limitSeconds, [...args, '--output', 'json'], {
+      timedOut: `${what} did not answer within ${limitSeconds}s.`, code, what, hint,
+    });
+    return this.parseJson<T>(what, result, 'null');
+  }
+
+  /** A successful call's JSON answer (`whenEmpty` for no output); exit code 3 when it is not JSON. */
+  public parseJson<T>(what: string, result: AzResult, whenEmpty: string): T {
     try {
-      return JSON.parse(result.stdout === '' ? 'null' : result.stdout) as T;
+      return JSON.parse(result.stdout === '' ? whenEmpty : result.stdout) as T;
     } catch {
-      return this.op.fail(ExitCode.AZ_UNUSABLE, `${phase}: ${commandWords(args)} succeeded but its output is not JSON: `
+      return this.op.fail(ExitCode.AZ_UNUSABLE, `${what} succeeded but its output is not JSON: `
         + `${JSON.stringify(result.stdout.slice(0, 200))}. Is \`az\` the Azure CLI? Check \`az version\`.`);
     }
+  }
+
+  /** The start of every step once its inputs are valid: the Azure CLI's version, then the az session. */
+  public async start(reader: InputReader): Promise<void> {
+    await this.checkVersion();
+    await this.ensureSession(reader);
   }
 
   /**

@@ -33,8 +33,6 @@ export interface VmState {
   readonly generalized: boolean;
   /** Every status code of the instance view, for messages. */
   readonly codes: readonly string[];
-  /** The VM's resource id. */
-  readonly id?: string;
   readonly tags: Readonly<Record<string, string>>;
   /** `securityProfile.securityType`: none for a Standard VM (azurerm 4.x sends no security profile for one). */
   readonly securityType?: string;
@@ -44,7 +42,6 @@ export interface VmState {
 
 /** The fields of `az vm get-instance-view`'s answer the steps read. */
 interface InstanceView {
-  readonly id?: string | null;
   readonly tags?: Record<string, string> | null;
   readonly securityProfile?: { readonly securityType?: string | null } | null;
   readonly instanceView?: {
@@ -107,13 +104,12 @@ export class Vm {
   public async start(settleSeconds: number, reader: InputReader): Promise<VmState> {
     const { input } = this;
     this.op.log(`VM ${input.vmName} in resource group ${input.resourceGroup}${input.subscriptionId ? `, subscription ${input.subscriptionId}` : ''}`);
-    await this.az.checkVersion();
-    await this.az.ensureSession(reader);
+    await this.az.start(reader);
     this.op.phase = 'state';
     return this.waitForSettledState(settleSeconds, await this.state('state'));
   }
 
-  /** The VM's state from its instance view (the whole answer: its id and tags too). */
+  /** The VM's state from its instance view (the whole answer: its tags too). */
   public async state(phase: string): Promise<VmState> {
     const view = await this.az.query<InstanceView | null>(phase, ['vm', 'get-instance-view', ...this.args],
       ExitCode.AZ_FAILED, 'Check the VM name, resource group and subscription, and that the identity may read the VM.');
@@ -132,7 +128,6 @@ export class Vm {
       power,
       generalized,
       codes,
-      id: view?.id ?? undefined,
       tags: view?.tags ?? {},
       securityType: view?.securityProfile?.securityType ?? undefined,
       hyperVGeneration: view?.instanceView?.hyperVGeneration ?? undefined,

@@ -188,41 +188,33 @@ async function sysprep(op: Operator, vm: Vm, script: string, limits: Limits): Pr
  */
 async function recordSysprep(op: Operator, vm: Vm): Promise<void> {
   op.phase = 'record';
-  const result = await vm.az.call('record', 300, ['vm', 'update', ...vm.args, '--set', `tags.${SYSPREP_TAG}=${SYSPREP_TAG_VALUE}`, '--output', 'none']);
-  if (result === TIMED_OUT) {
-    op.fail(ExitCode.TIMEOUT, 'record: az vm update did not return within 300s. Run the deployment again (Sysprep is not repeated: the guest knows it finished).');
-  }
-  if (result.exitCode !== 0) {
-    vm.az.fail(ExitCode.AZ_FAILED, 'record: az vm update', 'Run the deployment again once the cause is fixed: Sysprep is not repeated (the guest knows it '
-      + 'finished).', result);
-  }
+  await vm.az.mustSucceed('record', 300, ['vm', 'update', ...vm.args, '--set', `tags.${SYSPREP_TAG}=${SYSPREP_TAG_VALUE}`, '--output', 'none'], {
+    timedOut: 'record: az vm update did not return within 300s. Run the deployment again (Sysprep is not repeated: the guest knows it finished).',
+    what: 'record: az vm update',
+    hint: 'Run the deployment again once the cause is fixed: Sysprep is not repeated (the guest knows it finished).',
+  });
   op.log(`record: tagged the VM ${SYSPREP_TAG}=${SYSPREP_TAG_VALUE}`);
 }
 
 async function deallocate(op: Operator, vm: Vm, limits: Limits): Promise<void> {
   op.phase = 'deallocate';
   op.log(`deallocate: deallocating the VM (limit ${limits.deallocateSeconds}s)`);
-  const result = await vm.az.call('deallocate', limits.deallocateSeconds, ['vm', 'deallocate', ...vm.args, '--output', 'none']);
-  if (result === TIMED_OUT) {
-    op.fail(ExitCode.TIMEOUT, `deallocate: the VM was not deallocated within ${limits.deallocateMinutes} minutes (GeneralizedImage timeouts.deallocateMinutes). `
-      + 'It may still be deallocating: run the deployment again to resume.');
-  }
-  if (result.exitCode !== 0) {
-    vm.az.fail(ExitCode.AZ_FAILED, 'deallocate: az vm deallocate', 'Run the deployment again to resume: Sysprep is not repeated.', result);
-  }
+  await vm.az.mustSucceed('deallocate', limits.deallocateSeconds, ['vm', 'deallocate', ...vm.args, '--output', 'none'], {
+    timedOut: `deallocate: the VM was not deallocated within ${limits.deallocateMinutes} minutes (GeneralizedImage timeouts.deallocateMinutes). `
+      + 'It may still be deallocating: run the deployment again to resume.',
+    what: 'deallocate: az vm deallocate',
+    hint: 'Run the deployment again to resume: Sysprep is not repeated.',
+  });
   op.log('deallocate: done');
 }
 
 async function markGeneralized(op: Operator, vm: Vm): Promise<void> {
   op.phase = 'generalize';
   op.log('generalize: marking the VM as generalized');
-  const result = await vm.az.call('generalize', 300, ['vm', 'generalize', ...vm.args, '--output', 'none']);
-  if (result === TIMED_OUT) {
-    op.fail(ExitCode.TIMEOUT, 'generalize: az vm generalize did not return within 300s. Run the deployment again to resume.');
-  }
-  if (result.exitCode !== 0) {
-    vm.az.fail(ExitCode.AZ_FAILED, 'generalize: az vm generalize', 'The VM is deallocated: run the deployment again to resume (Sysprep and the '
-      + 'deallocation are not repeated).', result);
-  }
+  await vm.az.mustSucceed('generalize', 300, ['vm', 'generalize', ...vm.args, '--output', 'none'], {
+    timedOut: 'generalize: az vm generalize did not return within 300s. Run the deployment again to resume.',
+    what: 'generalize: az vm generalize',
+    hint: 'The VM is deallocated: run the deployment again to resume (Sysprep and the deallocation are not repeated).',
+  });
   op.log('generalize: done');
 }

@@ -145,8 +145,7 @@ class ImageLine {
 
   /** The Azure CLI's version and the az session, once the inputs are valid. */
   public async start(reader: InputReader): Promise<void> {
-    await this.az.checkVersion();
-    await this.az.ensureSession(reader);
+    await this.az.start(reader);
   }
 
   /** The line's images, oldest first (by revision, then name); none when the resource group does not exist. */
@@ -163,18 +162,12 @@ class ImageLine {
       }
       return this.az.fail(ExitCode.AZ_FAILED, 'list: az image list', 'Check that the identity may read images in the resource group.', result);
     }
-    let rows: unknown;
-    try {
-      rows = JSON.parse(result.stdout === '' ? '[]' : result.stdout);
-    } catch {
-      return this.op.fail(ExitCode.AZ_UNUSABLE, `list: az image list succeeded but its output is not JSON: ${JSON.stringify(result.stdout.slice(0, 200))}. `
-        + 'Is `az` the Azure CLI? Check `az version`.');
-    }
+    const rows = this.az.parseJson<unknown>('list: az image list', result, '[]');
     const images = (Array.isArray(rows) ? rows : [])
       .filter((row): row is [string, string] => Array.isArray(row) && row.length === 2 && typeof row[0] === 'string' && /^[0-9]+$/.test(row[0])
         && typeof row[1] === 'string' && row[1] !== '')
       .map(([revision, name]) => ({ revision, name }));
-    return images.sort((a, b) => compare(`${a.revision} ${a.name}`, `${b.revision} ${b.name}`));
+    return images.sort(byRevision);
   }
 
   /** Deletes one image; one that is gone already counts as deleted. */
@@ -196,9 +189,10 @@ class ImageLine {
   }
 }
 
-/** Code-unit order, as `sort` in the C locale. */
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+/** Oldest first: by revision, then name, in code-unit order (as `sort` in the C locale). */
+function byRevision(a: LineImage, b: LineImage): number {
+  const [x, y] = [`${a.revision} ${a.name}`, `${b.revision} ${b.name}`];
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 /** capture: this build's image, unless an earlier run captured it, then the line pruned to the newest retainBuilds. */
@@ -227,17 +221,15 @@ export async function capture(op: Operator): Promise<void> {
       ...(/\/disks\//.test(sourceId) ? [`--os-type=${osType}`] : []),
       ...(storageSku !== undefined ? [`--storage-sku=${storageSku}`] : []),
       '--output', 'none'];
-    const result = await line.az.call('capture', CAPTURE_MINUTES * 60, args);
-    if (result === TIMED_OUT) {
-      op.fail(ExitCode.TIMEOUT, `capture: az image create did not return within ${CAPTURE_MINUTES} minutes. Run the deployment again: an image that was `
-        + 'created meanwhile is kept.');
-    }
-    if (result.exitCode !== 0) {
-      line.az.fail(ExitCode.AZ_FAILED, 'capture: az image create', 'A managed image needs a generalized source of the Standard security type; the source '
-        + 'is left as it is. Fix the cause, then run the deployment again.', result);
-    }
+    await line.az.mustSucceed('capture', CAPTURE_MINUTES * 60, args, {
+      timedOut: `capture: az image create did not return within ${CAPTURE_MINUTES} minutes. Run the deployment again: an image that was created meanwhile `
+        + 'is kept.',
+      what: 'capture: az image create',
+      hint: 'A managed image needs a generalized source of the Standard security type; the source is left as it is. Fix the cause, then run the deployment '
+        + 'again.',
+    });
     op.log(`capture: ${imageName} created`);
-    images = [...images, { revision, name: imageName }].sort((a, b) => compare(`${a.revision} ${a.name}`, `${b.revision} ${b.name}`));
+    images = [...images, { revision, name: imageName }].sort(byRevision);
   }
   await prune(op, line, images, retain, imageName);
 }

@@ -285,12 +285,10 @@ async function finishSetup(op: Operator, vm: Vm, settings: Settings): Promise<vo
 async function restart(op: Operator, vm: Vm, settings: Settings, attempt: number, reasons: string): Promise<void> {
   op.phase = 'restart';
   op.log(`restart: a reboot is pending in the guest (${reasons}): restarting the VM (${attempt} of ${MAX_RESTARTS}, limit ${settings.restartSeconds}s)`);
-  const result = await vm.az.call('restart', settings.restartSeconds, ['vm', 'restart', ...vm.args, '--output', 'none']);
-  if (result === TIMED_OUT) {
-    op.fail(ExitCode.TIMEOUT, `restart: the VM did not restart within ${settings.restartMinutes} minutes. Check it in the portal, then run the deployment again.`);
-  }
-  if (result.exitCode !== 0) {
-    vm.az.fail(ExitCode.AZ_FAILED, 'restart: az vm restart', 'Run the deployment again: the setup is not repeated.', result);
-  }
+  await vm.az.mustSucceed('restart', settings.restartSeconds, ['vm', 'restart', ...vm.args, '--output', 'none'], {
+    timedOut: `restart: the VM did not restart within ${settings.restartMinutes} minutes. Check it in the portal, then run the deployment again.`,
+    what: 'restart: az vm restart',
+    hint: 'Run the deployment again: the setup is not repeated.',
+  });
   op.log('restart: done; the next Run Command waits for the guest agent');
 }

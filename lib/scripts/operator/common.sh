@@ -1,6 +1,6 @@
 # Shared by the bash operator scripts (gallery.sh, verify-scale-set.sh; the setup, generalize, capture and delete-all
 # steps are the Node.js operator's, lib/operator): logging, input validation, the az session, az calls with progress
-# lines, limits and retries of transient failures, the VM's state, and Run Command. Sourced, never run: the sourcing
+# lines, limits and retries of transient failures, and Run Command. Sourced, never run: the sourcing
 # script sets `set -euo pipefail`, SCRIPT_NAME and SOURCE_CONSTRUCT (the construct whose props the inputs come from) and
 # NOT_FOUND_HINT (what to do when the VM or its resource group has disappeared) first.
 #
@@ -22,7 +22,6 @@
 # Written for bash 3.2 (macOS) and later.
 # shellcheck shell=bash
 
-readonly STATUS_QUERY='instanceView.statuses[].code'
 # One row per stream of the guest script, `<code><TAB><message>`: ComponentStatus/StdOut/... then
 # ComponentStatus/StdErr/...; az's tsv writes each message as it is, over as many lines as it has.
 readonly MESSAGE_QUERY='value[].[code, message]'
@@ -351,49 +350,6 @@ ensure_az_session() {
   fail 3 "az is not logged in and no credentials were given. Run \`az login\` (and \`az account set --subscription <id>\`) on this machine before deploying, or set ARM_CLIENT_ID, ARM_CLIENT_SECRET and ARM_TENANT_ID (a service principal) or ARM_USE_MSI=true (a managed identity), as for the azurerm provider."
 }
 
-# Sets POWER_STATE (running, deallocated, stopped, starting, ...), OS_STATE (generalized or not-generalized)
-# and STATUS_CODES from the VM's instance view.
-read_vm_state() {
-  local step=$1 rc=0
-  az_call "$step" "$QUERY_LIMIT" no vm get-instance-view "${VM_ARGS[@]}" --query "$STATUS_QUERY" -o tsv || rc=$?
-  if [ "$rc" -eq 124 ]; then
-    fail 4 "$step: az vm get-instance-view did not answer within ${QUERY_LIMIT}s."
-  fi
-  [ "$rc" -eq 0 ] || fail_az 6 "$step: az vm get-instance-view" 'Check the VM name, resource group and subscription, and that the identity may read the VM.'
-  POWER_STATE=unknown
-  OS_STATE=not-generalized
-  STATUS_CODES=''
-  local code
-  while IFS= read -r code; do
-    code=${code%$'\r'}
-    [ -n "$code" ] || continue
-    STATUS_CODES="$STATUS_CODES $code"
-    case "$code" in
-      PowerState/*) POWER_STATE=${code#PowerState/} ;;
-      OSState/generalized) OS_STATE=generalized ;;
-    esac
-  done <"$AZ_OUT"
-  log "$step: power state $POWER_STATE, OS state $OS_STATE"
-}
-
-# wait_for_settled_power_state LIMIT_SECONDS: waits while the VM is starting, stopping or deallocating (e.g. after an
-# interrupted run).
-wait_for_settled_power_state() {
-  local limit=$1 started=$SECONDS
-  while :; do
-    case "$POWER_STATE" in
-      starting | stopping | deallocating) ;;
-      *) return ;;
-    esac
-    if [ $((SECONDS - started)) -ge "$limit" ]; then
-      fail 4 "state: the VM stayed in PowerState/$POWER_STATE for ${limit}s. Check it in the portal, then run the deployment again."
-    fi
-    log "state: VM is $POWER_STATE, waiting for it to settle, $((SECONDS - started))s of ${limit}s"
-    pause state "$POLL_SECONDS" "waiting for the VM to settle"
-    read_vm_state state
-  done
-}
-
 split_guest_streams() {
   local stdout_file=$1 stderr_file=$2 target=$1 line
   : >"$stdout_file"
@@ -412,42 +368,6 @@ split_guest_streams() {
     esac
     printf '%s\n' "$line" >>"$target"
   done <"$AZ_OUT"
-}
-
-# Reads and checks what every VM-facing script needs, from the environment:
-#   GOLDEN_RESOURCE_GROUP    resource group of the VM (required)
-#   GOLDEN_VM_NAME           name of the VM resource (required)
-#   GOLDEN_SUBSCRIPTION_ID   subscription of the VM (optional: else ARM_SUBSCRIPTION_ID, else az's default)
-#   GOLDEN_GUEST_DIRECTORY   directory of the guest PowerShell scripts, relative to the working directory (required)
-# and the tuning variables. Sets VM_ARGS (the az arguments that name the VM) and QUERY_LIMIT.
-validate_vm_inputs() {
-  CURRENT_STEP='validate'
-  RESOURCE_GROUP=${GOLDEN_RESOURCE_GROUP:-}
-  VM_NAME=${GOLDEN_VM_NAME:-}
-  SUBSCRIPTION_ID=${GOLDEN_SUBSCRIPTION_ID:-${ARM_SUBSCRIPTION_ID:-}}
-  GUEST_DIRECTORY=${GOLDEN_GUEST_DIRECTORY:-}
-  validate_tuning_inputs
-
-  # Azure's naming rules (resource groups: letters, digits, _ - . ( ), not ending in a period; VMs: letters,
-  # digits and hyphens). Nothing else gets through, in particular no space, quote, $, ;, @ or =.
-  require_resource_group GOLDEN_RESOURCE_GROUP "$RESOURCE_GROUP"
-  require_pattern GOLDEN_VM_NAME "$VM_NAME" '^[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?$' \
-    'an Azure VM name (1-64 letters, digits and hyphens, not starting or ending with a hyphen)'
-  require_subscription
-  require_pattern GOLDEN_GUEST_DIRECTORY "$GUEST_DIRECTORY" '^[A-Za-z0-9_.][A-Za-z0-9_./-]*$' \
-    'the relative path of the guest scripts directory (letters, digits, _ . / -)'
-  if [ ! -d "$GUEST_DIRECTORY" ]; then
-    fail 2 "GOLDEN_GUEST_DIRECTORY: no directory at $(shown "$GUEST_DIRECTORY") from $(shown "$PWD"). Run the deployment from the stack directory (cdktf and Terraform do)."
-  fi
-
-  VM_ARGS=()
-  if [ -n "$SUBSCRIPTION_ID" ]; then
-    VM_ARGS+=("--subscription=$SUBSCRIPTION_ID")
-  fi
-  # The --option=value form: a resource group name may start with a hyphen.
-  VM_ARGS+=("--resource-group=$RESOURCE_GROUP" "--name=$VM_NAME")
-  NOT_FOUND_SUBJECT="VM $VM_NAME in resource group $RESOURCE_GROUP${SUBSCRIPTION_ID:+ (subscription $SUBSCRIPTION_ID)}"
-  NOT_FOUND_WHAT='the VM or its resource group'
 }
 
 # The tuning variables (see the header) and QUERY_LIMIT, the limit of a plain az query.
@@ -575,14 +495,6 @@ wait_for_agent() {
   pause "$step" "$POLL_SECONDS" 'waiting for the VM agent'
 }
 
-# The text after `PREFIX ` on the last line of the guest output that starts with PREFIX (empty when there is none).
-guest_marker() {
-  local prefix=$1 line
-  line=$(grep -E "^$prefix( |\$)" "$GUEST_OUTPUT" | tail -n 1 || true)
-  line=${line#"$prefix"}
-  printf '%s' "${line# }"
-}
-
 # Prints the guest's output (each line prefixed `guest|`), and its error stream (prefixed `guest stderr|`) on stderr.
 # Returns 0 when the error stream held text, 1 otherwise.
 print_guest_output() {
@@ -592,17 +504,6 @@ print_guest_output() {
     return 0
   fi
   return 1
-}
-
-# start_vm_run SETTLE_LIMIT_SECONDS: the start of every VM script once its inputs are valid: the work directory, the az
-# session, and the VM's state (POWER_STATE, OS_STATE) once it has settled.
-start_vm_run() {
-  start_work
-  log "VM $VM_NAME in resource group $RESOURCE_GROUP${SUBSCRIPTION_ID:+, subscription $SUBSCRIPTION_ID}"
-  ensure_az_session
-  CURRENT_STEP='state'
-  read_vm_state state
-  wait_for_settled_power_state "$1"
 }
 
 # Creates WORK_DIR and the az output files. Call once, after the inputs are validated and before any az call.

@@ -587,22 +587,45 @@ var Az = class {
     }
   }
   /**
+   * An az call that must succeed: exit code 4 with `failure.timedOut` when it does not end within `limitSeconds`, else
+   * `fail` with `failure.code` (6 by default), `failure.what` and `failure.hint` when it fails.
+   */
+  async mustSucceed(phase, limitSeconds, args, failure) {
+    const result = await this.call(phase, limitSeconds, args);
+    if (result === TIMED_OUT) {
+      return this.op.fail(ExitCode.TIMEOUT, failure.timedOut);
+    }
+    if (result.exitCode !== 0) {
+      return this.fail(failure.code ?? ExitCode.AZ_FAILED, failure.what, failure.hint, result);
+    }
+    return result;
+  }
+  /**
    * A query whose answer is JSON: fails with exit code 4 when it does not answer within `limitSeconds`, and with `code`
    * and `hint` (or the exit codes of `fail`) when it fails.
    */
   async query(phase, args, code, hint, limitSeconds = QUERY_SECONDS) {
-    const result = await this.call(phase, limitSeconds, [...args, "--output", "json"]);
-    if (result === TIMED_OUT) {
-      return this.op.fail(ExitCode.TIMEOUT, `${phase}: ${commandWords(args)} did not answer within ${limitSeconds}s.`);
-    }
-    if (result.exitCode !== 0) {
-      return this.fail(code, `${phase}: ${commandWords(args)}`, hint, result);
-    }
+    const what = `${phase}: ${commandWords(args)}`;
+    const result = await this.mustSucceed(phase, limitSeconds, [...args, "--output", "json"], {
+      timedOut: `${what} did not answer within ${limitSeconds}s.`,
+      code,
+      what,
+      hint
+    });
+    return this.parseJson(what, result, "null");
+  }
+  /** A successful call's JSON answer (`whenEmpty` for no output); exit code 3 when it is not JSON. */
+  parseJson(what, result, whenEmpty) {
     try {
-      return JSON.parse(result.stdout === "" ? "null" : result.stdout);
+      return JSON.parse(result.stdout === "" ? whenEmpty : result.stdout);
     } catch {
-      return this.op.fail(ExitCode.AZ_UNUSABLE, `${phase}: ${commandWords(args)} succeeded but its output is not JSON: ${JSON.stringify(result.stdout.slice(0, 200))}. Is \`az\` the Azure CLI? Check \`az version\`.`);
+      return this.op.fail(ExitCode.AZ_UNUSABLE, `${what} succeeded but its output is not JSON: ${JSON.stringify(result.stdout.slice(0, 200))}. Is \`az\` the Azure CLI? Check \`az version\`.`);
     }
+  }
+  /** The start of every step once its inputs are valid: the Azure CLI's version, then the az session. */
+  async start(reader) {
+    await this.checkVersion();
+    await this.ensureSession(reader);
   }
   /**
    * Ends the step after a failed call: az's error output first (each line `  az| `), then exit code 3 when az crashed
@@ -803,12 +826,11 @@ var Vm = class _Vm {
   async start(settleSeconds, reader) {
     const { input } = this;
     this.op.log(`VM ${input.vmName} in resource group ${input.resourceGroup}${input.subscriptionId ? `, subscription ${input.subscriptionId}` : ""}`);
-    await this.az.checkVersion();
-    await this.az.ensureSession(reader);
+    await this.az.start(reader);
     this.op.phase = "state";
     return this.waitForSettledState(settleSeconds, await this.state("state"));
   }
-  /** The VM's state from its instance view (the whole answer: its id and tags too). */
+  /** The VM's state from its instance view (the whole answer: its tags too). */
   async state(phase) {
     const view = await this.az.query(
       phase,
@@ -831,7 +853,6 @@ var Vm = class _Vm {
       power,
       generalized,
       codes,
-      id: view?.id ?? void 0,
       tags: view?.tags ?? {},
       securityType: view?.securityProfile?.securityType ?? void 0,
       hyperVGeneration: view?.instanceView?.hyperVGeneration ?? void 0
@@ -1065,37 +1086,31 @@ async function sysprep(op, vm, script, limits) {
 }
 async function recordSysprep(op, vm) {
   op.phase = "record";
-  const result = await vm.az.call("record", 300, ["vm", "update", ...vm.args, "--set", `tags.${SYSPREP_TAG}=${SYSPREP_TAG_VALUE}`, "--output", "none"]);
-  if (result === TIMED_OUT) {
-    op.fail(ExitCode.TIMEOUT, "record: az vm update did not return within 300s. Run the deployment again (Sysprep is not repeated: the guest knows it finished).");
-  }
-  if (result.exitCode !== 0) {
-    vm.az.fail(ExitCode.AZ_FAILED, "record: az vm update", "Run the deployment again once the cause is fixed: Sysprep is not repeated (the guest knows it finished).", result);
-  }
+  await vm.az.mustSucceed("record", 300, ["vm", "update", ...vm.args, "--set", `tags.${SYSPREP_TAG}=${SYSPREP_TAG_VALUE}`, "--output", "none"], {
+    timedOut: "record: az vm update did not return within 300s. Run the deployment again (Sysprep is not repeated: the guest knows it finished).",
+    what: "record: az vm update",
+    hint: "Run the deployment again once the cause is fixed: Sysprep is not repeated (the guest knows it finished)."
+  });
   op.log(`record: tagged the VM ${SYSPREP_TAG}=${SYSPREP_TAG_VALUE}`);
 }
 async function deallocate(op, vm, limits) {
   op.phase = "deallocate";
   op.log(`deallocate: deallocating the VM (limit ${limits.deallocateSeconds}s)`);
-  const result = await vm.az.call("deallocate", limits.deallocateSeconds, ["vm", "deallocate", ...vm.args, "--output", "none"]);
-  if (result === TIMED_OUT) {
-    op.fail(ExitCode.TIMEOUT, `deallocate: the VM was not deallocated within ${limits.deallocateMinutes} minutes (GeneralizedImage timeouts.deallocateMinutes). It may still be deallocating: run the deployment again to resume.`);
-  }
-  if (result.exitCode !== 0) {
-    vm.az.fail(ExitCode.AZ_FAILED, "deallocate: az vm deallocate", "Run the deployment again to resume: Sysprep is not repeated.", result);
-  }
+  await vm.az.mustSucceed("deallocate", limits.deallocateSeconds, ["vm", "deallocate", ...vm.args, "--output", "none"], {
+    timedOut: `deallocate: the VM was not deallocated within ${limits.deallocateMinutes} minutes (GeneralizedImage timeouts.deallocateMinutes). It may still be deallocating: run the deployment again to resume.`,
+    what: "deallocate: az vm deallocate",
+    hint: "Run the deployment again to resume: Sysprep is not repeated."
+  });
   op.log("deallocate: done");
 }
 async function markGeneralized(op, vm) {
   op.phase = "generalize";
   op.log("generalize: marking the VM as generalized");
-  const result = await vm.az.call("generalize", 300, ["vm", "generalize", ...vm.args, "--output", "none"]);
-  if (result === TIMED_OUT) {
-    op.fail(ExitCode.TIMEOUT, "generalize: az vm generalize did not return within 300s. Run the deployment again to resume.");
-  }
-  if (result.exitCode !== 0) {
-    vm.az.fail(ExitCode.AZ_FAILED, "generalize: az vm generalize", "The VM is deallocated: run the deployment again to resume (Sysprep and the deallocation are not repeated).", result);
-  }
+  await vm.az.mustSucceed("generalize", 300, ["vm", "generalize", ...vm.args, "--output", "none"], {
+    timedOut: "generalize: az vm generalize did not return within 300s. Run the deployment again to resume.",
+    what: "generalize: az vm generalize",
+    hint: "The VM is deallocated: run the deployment again to resume (Sysprep and the deallocation are not repeated)."
+  });
   op.log("generalize: done");
 }
 
@@ -1190,8 +1205,7 @@ var ImageLine = class _ImageLine {
   groupArgs;
   /** The Azure CLI's version and the az session, once the inputs are valid. */
   async start(reader) {
-    await this.az.checkVersion();
-    await this.az.ensureSession(reader);
+    await this.az.start(reader);
   }
   /** The line's images, oldest first (by revision, then name); none when the resource group does not exist. */
   async list() {
@@ -1207,14 +1221,9 @@ var ImageLine = class _ImageLine {
       }
       return this.az.fail(ExitCode.AZ_FAILED, "list: az image list", "Check that the identity may read images in the resource group.", result);
     }
-    let rows;
-    try {
-      rows = JSON.parse(result.stdout === "" ? "[]" : result.stdout);
-    } catch {
-      return this.op.fail(ExitCode.AZ_UNUSABLE, `list: az image list succeeded but its output is not JSON: ${JSON.stringify(result.stdout.slice(0, 200))}. Is \`az\` the Azure CLI? Check \`az version\`.`);
-    }
+    const rows = this.az.parseJson("list: az image list", result, "[]");
     const images = (Array.isArray(rows) ? rows : []).filter((row) => Array.isArray(row) && row.length === 2 && typeof row[0] === "string" && /^[0-9]+$/.test(row[0]) && typeof row[1] === "string" && row[1] !== "").map(([revision, name]) => ({ revision, name }));
-    return images.sort((a, b) => compare(`${a.revision} ${a.name}`, `${b.revision} ${b.name}`));
+    return images.sort(byRevision);
   }
   /** Deletes one image; one that is gone already counts as deleted. */
   async delete(name) {
@@ -1233,8 +1242,9 @@ var ImageLine = class _ImageLine {
     }
   }
 };
-function compare(a, b) {
-  return a < b ? -1 : a > b ? 1 : 0;
+function byRevision(a, b) {
+  const [x, y] = [`${a.revision} ${a.name}`, `${b.revision} ${b.name}`];
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 async function capture(op) {
   const reader = new InputReader(op.env, IMAGES_CONSTRUCT);
@@ -1272,15 +1282,13 @@ async function capture(op) {
       "--output",
       "none"
     ];
-    const result = await line.az.call("capture", CAPTURE_MINUTES * 60, args);
-    if (result === TIMED_OUT) {
-      op.fail(ExitCode.TIMEOUT, `capture: az image create did not return within ${CAPTURE_MINUTES} minutes. Run the deployment again: an image that was created meanwhile is kept.`);
-    }
-    if (result.exitCode !== 0) {
-      line.az.fail(ExitCode.AZ_FAILED, "capture: az image create", "A managed image needs a generalized source of the Standard security type; the source is left as it is. Fix the cause, then run the deployment again.", result);
-    }
+    await line.az.mustSucceed("capture", CAPTURE_MINUTES * 60, args, {
+      timedOut: `capture: az image create did not return within ${CAPTURE_MINUTES} minutes. Run the deployment again: an image that was created meanwhile is kept.`,
+      what: "capture: az image create",
+      hint: "A managed image needs a generalized source of the Standard security type; the source is left as it is. Fix the cause, then run the deployment again."
+    });
     op.log(`capture: ${imageName} created`);
-    images = [...images, { revision, name: imageName }].sort((a, b) => compare(`${a.revision} ${a.name}`, `${b.revision} ${b.name}`));
+    images = [...images, { revision, name: imageName }].sort(byRevision);
   }
   await prune(op, line, images, retain, imageName);
 }
@@ -1498,13 +1506,11 @@ async function finishSetup(op, vm, settings) {
 async function restart(op, vm, settings, attempt, reasons) {
   op.phase = "restart";
   op.log(`restart: a reboot is pending in the guest (${reasons}): restarting the VM (${attempt} of ${MAX_RESTARTS}, limit ${settings.restartSeconds}s)`);
-  const result = await vm.az.call("restart", settings.restartSeconds, ["vm", "restart", ...vm.args, "--output", "none"]);
-  if (result === TIMED_OUT) {
-    op.fail(ExitCode.TIMEOUT, `restart: the VM did not restart within ${settings.restartMinutes} minutes. Check it in the portal, then run the deployment again.`);
-  }
-  if (result.exitCode !== 0) {
-    vm.az.fail(ExitCode.AZ_FAILED, "restart: az vm restart", "Run the deployment again: the setup is not repeated.", result);
-  }
+  await vm.az.mustSucceed("restart", settings.restartSeconds, ["vm", "restart", ...vm.args, "--output", "none"], {
+    timedOut: `restart: the VM did not restart within ${settings.restartMinutes} minutes. Check it in the portal, then run the deployment again.`,
+    what: "restart: az vm restart",
+    hint: "Run the deployment again: the setup is not repeated."
+  });
   op.log("restart: done; the next Run Command waits for the guest agent");
 }
 
