@@ -118,6 +118,10 @@ export const GUEST_DIRECTORY: TextInput = {
   pattern: /^[A-Za-z0-9_.][A-Za-z0-9_./-]*$/,
   description: 'the relative path of the guest scripts directory (letters, digits, _ . / -)',
 };
+/** A build's revision: the time of its plan, YYYYMMDDhhmmss (so the newest sorts last). */
+export const BUILD_REVISION: TextInput = {
+  env: 'GOLDEN_BUILD_REVISION', pattern: /^[0-9]{14}$/, description: 'a build revision (14 digits, YYYYMMDDhhmmss)',
+};
 export const CLIENT_ID: TextInput = { env: 'ARM_CLIENT_ID', pattern: GUID, description: 'a client id (a GUID)' };
 export const TENANT_ID: TextInput = {
   env: 'ARM_TENANT_ID',

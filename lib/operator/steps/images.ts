@@ -19,7 +19,7 @@
 import { Az, NotFound, TIMED_OUT } from '../az';
 import { ExitCode } from '../failure';
 import { azFault, isNotFound } from '../faults';
-import { InputReader, NumberInput, readTuning, RESOURCE_GROUP, SUBSCRIPTION_ID, TextInput } from '../inputs';
+import { BUILD_REVISION, InputReader, NumberInput, readTuning, RESOURCE_GROUP, SUBSCRIPTION_ID, TextInput } from '../inputs';
 import { Operator } from '../operator';
 import { IMAGE_TAGS_ENV, NAME_TAG, readExtraTags, REVISION_TAG } from '../tags';
 
@@ -35,9 +35,6 @@ export const IMAGE_LINE_NAME: TextInput = {
   env: 'GOLDEN_IMAGE_NAME',
   pattern: new RegExp(`^[A-Za-z0-9]([-A-Za-z0-9_.]{0,${MAX_IMAGE_LINE_NAME_LENGTH - 2}}[A-Za-z0-9_])?$`),
   description: `an image name of 1-${MAX_IMAGE_LINE_NAME_LENGTH} letters, digits, _ . - (the revision is appended to it)`,
-};
-export const BUILD_REVISION: TextInput = {
-  env: 'GOLDEN_BUILD_REVISION', pattern: /^[0-9]{14}$/, description: 'a build revision (14 digits, YYYYMMDDhhmmss)',
 };
 /** What the build is captured from: the generalized VM, or a generalized managed disk. */
 export const SOURCE_ID: TextInput = {

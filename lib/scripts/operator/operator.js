@@ -253,6 +253,11 @@ var GUEST_DIRECTORY = {
   pattern: /^[A-Za-z0-9_.][A-Za-z0-9_./-]*$/,
   description: "the relative path of the guest scripts directory (letters, digits, _ . / -)"
 };
+var BUILD_REVISION = {
+  env: "GOLDEN_BUILD_REVISION",
+  pattern: /^[0-9]{14}$/,
+  description: "a build revision (14 digits, YYYYMMDDhhmmss)"
+};
 var CLIENT_ID = { env: "ARM_CLIENT_ID", pattern: GUID, description: "a client id (a GUID)" };
 var TENANT_ID = {
   env: "ARM_TENANT_ID",
@@ -1149,11 +1154,6 @@ var IMAGE_LINE_NAME = {
   env: "GOLDEN_IMAGE_NAME",
   pattern: new RegExp(`^[A-Za-z0-9]([-A-Za-z0-9_.]{0,${MAX_IMAGE_LINE_NAME_LENGTH - 2}}[A-Za-z0-9_])?$`),
   description: `an image name of 1-${MAX_IMAGE_LINE_NAME_LENGTH} letters, digits, _ . - (the revision is appended to it)`
-};
-var BUILD_REVISION = {
-  env: "GOLDEN_BUILD_REVISION",
-  pattern: /^[0-9]{14}$/,
-  description: "a build revision (14 digits, YYYYMMDDhhmmss)"
 };
 var SOURCE_ID = {
   env: "GOLDEN_SOURCE_ID",
