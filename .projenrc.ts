@@ -91,12 +91,12 @@ const project = new cdktf.ConstructLibraryCdktf({
       testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/examples/**/*.test.ts'],
     },
   },
-  // Lint checks, never edits: `npm test` runs the eslint task, and no test task may change a source file (a clean clone
-  // would pass with fixes nobody committed). `npx projen lint:fix` applies the fixable ones.
+  // Lint checks, never edits (`npx projen eslint`, run by .ci/run): a clean clone would pass with fixes nobody
+  // committed. `npx projen lint:fix` applies the fixable ones.
   eslintOptions: { dirs: ['lib'], devdirs: ['test', 'build-tools'], fileExtensions: ['.ts', '.tsx'], commandOptions: { fix: false } },
   tsconfigDev: {
     include: ['../examples/**/*.ts'],
-    // A separate app's source, compiled against the packed library by test/consumer.test.ts.
+    // A separate app's source, compiled against the packed library by test/consumer.integration.test.ts.
     exclude: ['consumer'],
     compilerOptions: {},
   },
@@ -104,7 +104,7 @@ const project = new cdktf.ConstructLibraryCdktf({
 
 // Every TypeScript snippet of the README and the doc comments compiles against the assembly (jsii-rosetta, strict:
 // a snippet that does not compile fails the build); the tablet it writes gives the Python, Java, C# and Go
-// translations that jsii-pacmak and Construct Hub show. test/consumer.test.ts also runs the README's snippets.
+// translations that jsii-pacmak and Construct Hub show. test/consumer.integration.test.ts also runs the README's snippets.
 project.postCompileTask.exec('jsii-rosetta extract --strict .jsii');
 project.gitignore.exclude('/.jsii.tabl.json');
 
@@ -132,7 +132,7 @@ project.gitignore.exclude('/dist-packages/');
 // The npm package is an allow-list: compiled code and typings (dist/**/*.js, *.d.ts), the jsii assembly, the operator
 // and guest scripts the compiled code copies at synth (lib/scripts/operator, lib/scripts/guest), and the docs.
 // Everything else at the top level (sources, tests, examples, benchmark builds, packages, caches) stays out, whatever
-// new directory appears later. test/package.test.ts asserts the packed file list.
+// new directory appears later. test/package.integration.test.ts asserts the packed file list.
 // npm's ignore rules: the last matching line wins, `*` does not cross `/`, and a directory must be re-included itself
 // (not only a file inside it) for npm to look into it, hence `/lib/*` + `!/lib/scripts/` rather than `/lib/`.
 // projen excludes `dist` (its default artifacts directory) from the npm package; here `dist` is the compiled code.
@@ -189,6 +189,23 @@ const typecheck = project.addTask('typecheck', {
   description: 'Type-check tests and examples',
   exec: 'tsc -p test/tsconfig.json',
 });
-project.testTask.prependSpawn(typecheck);
+
+// Two tiers. `npm test` (the README's test command) type-checks and runs the unit tier: constructs, synthesized JSON,
+// the operator steps in-process on a simulated clock, a few process-level operator checks. `npm run test:integration`
+// runs what starts real tools: Terraform and its providers, the Azure CLI's parser, PowerShell, npm pack and the
+// packed-tarball consumer; those files are named *.integration.test.ts. `.ci/run` runs both, and lint (`npx projen
+// eslint`) as its own step: no test task edits or lints the sources.
+// Double quotes: the same task line works in sh and in Windows' cmd.
+const INTEGRATION_TESTS = '\\.integration\\.test\\.ts$';
+project.testTask.reset();
+project.testTask.spawn(typecheck);
+// `--ci` last: the arguments `npm test -- <pattern>` appends would otherwise be read as more patterns of the array
+// option before it.
+project.testTask.exec(`jest --testPathIgnorePatterns=/node_modules/ --testPathIgnorePatterns="${INTEGRATION_TESTS}" --ci`, { receiveArgs: true });
+project.addTask('test:integration', {
+  description: 'Run the integration tier: real Terraform, Azure CLI, PowerShell and npm packing',
+  exec: 'jest --testMatch="<rootDir>/test/**/*.integration.test.ts" --ci',
+  receiveArgs: true,
+});
 
 project.synth();

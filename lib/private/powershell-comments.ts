@@ -6,7 +6,7 @@
  * after whitespace or after `;`, and never inside a string (single- or double-quoted, here-string, with the curly
  * quotes PowerShell also takes as quotes), a `${braced variable}` or after a backtick. PowerShell sees comments in a
  * few more places (`$x=1#note`, `(1)#note`); there the scan reads code, so at worst a check sees a word that is in fact
- * commented out, never the reverse. test/powershell/setup-steps.test.ts compares the scan with PowerShell's parser.
+ * commented out, never the reverse. test/powershell/setup-steps.integration.test.ts compares the scan with PowerShell's parser.
  */
 
 /** Quote characters PowerShell takes for `'` and `"` (about_Quoting_Rules; its tokenizer also takes the curly ones). */

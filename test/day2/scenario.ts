@@ -1,5 +1,5 @@
 /**
- * Helpers shared by the day-2 scenario tests (test/day2.test.ts, test/day2-gallery.test.ts, test/day2-scale-set.test.ts):
+ * Helpers shared by the day-2 scenario tests (test/day2.integration.test.ts, test/day2-gallery.integration.test.ts, test/day2-scale-set.integration.test.ts):
  * synthesizing an example into parsed stacks, reading resources and their construct paths, expected addresses derived
  * from the synthesized JSON (never hard-coded hashes), the action sets of a plan, and a harness that deploys an image
  * stack and a fleet stack with the data-source values of a scenario.

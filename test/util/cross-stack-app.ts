@@ -2,7 +2,7 @@
  * An app that passes the library's images across stacks as objects, as cdktf users do: an `images` stack with a
  * managed-image build and its copy, and a Trusted Launch build published to a gallery; a `consumers` stack whose
  * fleets, scale set and copy take those objects directly (cdktf turns each reference into an output there and a
- * `terraform_remote_state` here). Validated by real Terraform in test/terraform-validate.test.ts, which refuses a
+ * `terraform_remote_state` here). Validated by real Terraform in test/terraform-validate.integration.test.ts, which refuses a
  * remote-state attribute in `depends_on`.
  */
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';

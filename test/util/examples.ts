@@ -1,7 +1,7 @@
 /**
  * The bundled examples as the tests see them: each example's app builder and the stacks it must synthesize, and a
  * synthesis into a fresh temporary outdir exactly as `cdktf synth` does (real `App.synth()`, assets included).
- * Shared by test/examples.test.ts (what every example writes) and test/terraform-validate.test.ts (what real
+ * Shared by test/examples.test.ts (what every example writes) and test/terraform-validate.integration.test.ts (what real
  * Terraform and the real providers accept).
  */
 import * as fs from 'fs';

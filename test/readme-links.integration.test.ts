@@ -1,7 +1,7 @@
 /**
  * The README a package user follows: npm ships it (node_modules/azure-golden-image/README.md, the package's page), but
  * not the examples, tests or TypeScript sources it talks about. So every relative link in it must point at a file the
- * package ships (the packed file list is the one `npm pack` makes from .npmignore, as test/package.test.ts reads it);
+ * package ships (the packed file list is the one `npm pack` makes from .npmignore, as test/package.integration.test.ts reads it);
  * anything else is linked in the repository. And it states one minimum Terraform version, wherever it names one.
  */
 import * as fs from 'fs';

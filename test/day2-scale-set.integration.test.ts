@@ -115,7 +115,7 @@ describeWithTerraform('day 2 of the scale-set example (stand-ins, real Terraform
   const imageIds = (step: StepResult) => Object.values(crossStackOutputs(step));
   const sourceImageId = (step: StepResult) => stateValues(step, standInAddress(scaleSet().type, scaleSet().name)).input.source_image_id;
 
-  /** The image-stack plan of a rebuild, as in test/day2.test.ts: the build, its captures and the image copy replaced. */
+  /** The image-stack plan of a rebuild, as in test/day2.integration.test.ts: the build, its captures and the image copy replaced. */
   function expectRebuild(step: StepResult) {
     const rebuilt = imageResources().filter((r) => (r.type === 'terraform_data' && !r.path.endsWith('/ImageLine'))
       || r.type === 'azurerm_windows_virtual_machine' || r.type === 'azurerm_image' || r.type === 'azurerm_shared_image_version');

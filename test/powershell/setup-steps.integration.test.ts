@@ -3,7 +3,7 @@
  * - the comment scan takes for a comment only what PowerShell's own parser takes for one;
  * - in a rendered setup, `$host.SetShouldExit()` neither ends nor fails its step, and `[Environment]::Exit()` ends the
  *   whole setup without its result line: why both are refused rather than left to the prelude, which cannot catch them.
- * (`exit`, `return`, `break` and `continue` in a step are handled by the prelude: setup-script.test.ts.)
+ * (`exit`, `return`, `break` and `continue` in a step are handled by the prelude: setup-script.integration.test.ts.)
  */
 import * as fs from 'fs';
 import * as os from 'os';
