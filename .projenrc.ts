@@ -87,6 +87,9 @@ const project = new cdktf.ConstructLibraryCdktf({
       // Many tests wait on subprocesses (the simulated az, terraform, npm): two workers overlap those waits on 2 cores.
       maxWorkers: 2,
       setupFilesAfterEnv: ['<rootDir>/test/setup-jest.ts'],
+      // No test is timed: a loaded CI machine must pass what an idle one passes. This is only a net for a hung test
+      // (child processes have their own, shorter one: test/util/hang-net.ts); speed lives in the benchmark.
+      testTimeout: 1_800_000,
       // The examples' own tests too (examples/testing is a testing guide written as tests).
       testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/examples/**/*.test.ts'],
     },

@@ -15,6 +15,7 @@ import * as path from 'path';
 import { childPids, commandOf, FakeAz, FakeAzState, runShellCommand, ScriptLayout, scriptLayout, SUBSCRIPTION_ID } from './util/fake-az';
 import { InProcessAz } from './util/fake-az-inprocess';
 import { resolveEnvironment, stepProvisioner, subscriptionExpression, SynthesizedStack, synthSeedStack } from './util/generalize-stack';
+import { HANG_NET_MS } from './util/hang-net';
 import { runInProcess } from './util/operator';
 import { withLoadBalancer } from './util/web-server';
 import { STEPS } from '../lib/operator/main';
@@ -27,7 +28,6 @@ if (!haveAz) {
 }
 const describeWithAz = haveAz ? describe : describe.skip;
 
-jest.setTimeout(120_000);
 
 const CLIENT_ID = '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
 const TENANT_ID = '11111111-2222-4333-8444-555555555555';
@@ -108,7 +108,7 @@ function replay(argv: string[], cwd: string, profile = 'latest'): Promise<Replay
     child.stdout.on('data', (chunk) => { output += chunk; });
     child.stderr.on('data', (chunk) => { output += chunk; });
     child.stdin.end(argv.includes('@-') ? SECRET : '');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), HANG_NET_MS);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
@@ -310,7 +310,7 @@ describeWithAz('the az command lines of the images steps (capture, delete-all), 
     ];
     replays = await replayAll(distinct(all), cwd);
     report('the images steps', replays);
-  }, 400_000);
+  });
 
   afterAll(() => {
     if (cwd) {
@@ -424,7 +424,7 @@ describeWithAz('the az command lines of gallery.sh, parsed by the real Azure CLI
     lines = distinct(all);
     replays = await replayAll(lines, layout.directory);
     report('gallery.sh', replays);
-  }, 400_000);
+  });
 
   afterAll(() => {
     layout?.dispose();
@@ -519,7 +519,7 @@ describeWithAz('the az command lines of verify-scale-set.sh, parsed by the real 
     lines = distinct(all);
     replays = await replayAll(lines, layout.directory);
     report('verify-scale-set.sh', replays);
-  }, 400_000);
+  });
 
   afterAll(() => {
     layout?.dispose();

@@ -76,7 +76,7 @@ describe('consumer app installing the packed library', () => {
     sh(process.execPath, ['out/main.js'], app);
     stackDir = path.join(app, 'cdktf.out', 'stacks', 'consumer');
     json = JSON.parse(fs.readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8'));
-  }, 180_000);
+  });
 
   afterAll(() => fs.rmSync(app, { recursive: true, force: true }));
 

@@ -10,7 +10,6 @@ import { pick } from './day2/standin';
 
 const haveTerraform = spawnSync('terraform', ['version'], { stdio: 'ignore' }).status === 0;
 const describeWithTerraform = haveTerraform ? describe : describe.skip;
-jest.setTimeout(120_000);
 
 const RG = '${azurerm_resource_group.rg.name}';
 const VM_ID = '${azurerm_windows_virtual_machine.vm.id}';

@@ -17,7 +17,6 @@ import {
 import { OPERATOR_OUTPUT_PREFIX, originalAddress, standInAddress } from './day2/standin';
 import { buildApp, BuildAppOptions } from '../examples/gallery-trusted-launch/main';
 
-jest.setTimeout(900_000);
 
 const IMAGE = 'gallery-image';
 const FLEET = 'gallery-fleet';

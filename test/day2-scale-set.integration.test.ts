@@ -23,7 +23,6 @@ import {
 import { originalAddress, standInAddress } from './day2/standin';
 import { buildApp, BuildAppOptions } from '../examples/scale-set/main';
 
-jest.setTimeout(900_000);
 
 const IMAGE = 'golden-image';
 const SCALE_SET = 'web-scale-set';

@@ -20,7 +20,6 @@ import {
 } from './day2/scenario';
 import { buildApp, BuildAppOptions } from '../examples/golden-image/main';
 
-jest.setTimeout(600_000);
 
 const IMAGE = 'golden-image';
 const FLEET = 'golden-fleet';

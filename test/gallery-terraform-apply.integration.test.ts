@@ -27,7 +27,6 @@ const VERSION = '2026.1201.120000';
 const LINE = 'rg-images/gal_golden/web-iis';
 const STEPS = ['VersionLine', 'Publish', 'Replication', 'Canary', 'Promote'];
 
-jest.setTimeout(180_000);
 
 /** A build of the line, promoted (latest) unless `excluded`. */
 function earlierVersion(name: string, revision: string, excluded = false): FakeGalleryVersion {

@@ -304,7 +304,7 @@ describe('ImageFleet', () => {
     }
     expect(values.variable_0).toEqual([]);
     expect([values.valid_0, values.valid_1, values.valid_9999, values.valid_10000, values.valid_2_5]).toEqual([false, true, true, false, false]);
-  }, 60_000);
+  });
 
   test('synthesizes 3000 VMs, the benchmark\'s largest fleet, with a /20 subnet', () => {
     // WHEN
@@ -553,7 +553,7 @@ describe('ImageFleet', () => {
       const longest = Math.max(...all('vm').map((n) => n.length));
       process.stdout.write(`longest VM name: ${longest} characters (Azure allows 64), e.g. ${values.vm_a[keys[11]]}\n`);
       expect(longest).toBe(22);
-    }, 60_000);
+    });
 
     (hasTerraform() ? test.each : test.skip.each)([
       ['without', false],
@@ -593,7 +593,7 @@ describe('ImageFleet', () => {
         }
         expect(firstOldGone).toBeGreaterThan(checked);
       }
-    }, 60_000);
+    });
 
     test('refuses new-before-old for an image made in the same stack, naming both ways out', () => {
       // GIVEN a copy made in the same stack: Terraform would extend create-before-destroy to it and its fixed name collides
@@ -622,7 +622,7 @@ describe('ImageFleet', () => {
       // THEN Azure accepts every step, but the fleet is down meanwhile: that is what ALL_AT_ONCE means
       expect(rollout.violations).toEqual([]);
       expect(rollout.minServing).toBe(0);
-    }, 60_000);
+    });
 
     (hasTerraform() ? test : test.skip)('known limit: a new admin user name with the same image needs new VMs under the same names, which collide', () => {
       const rollout = playRollout(synthFleet().json, synthFleet({ adminUsername: 'webadmin' }).json);
@@ -630,7 +630,7 @@ describe('ImageFleet', () => {
       expect(rollout.violations).toEqual(expect.arrayContaining([`create VM web0001-${revision}: already exists`]));
       // Azure stops at the first create, so the old fleet stays (the model carries on to list every collision).
       expect(rollout.steps.findIndex((s) => s.startsWith('create VM'))).toBeLessThan(rollout.steps.findIndex((s) => s.startsWith('destroy VM')));
-    }, 60_000);
+    });
 
     test('warns when the subnet cannot hold both fleets of a rollout', () => {
       expect(warningsOf(synthFleet({ count: 200 }).fleet)).toEqual([

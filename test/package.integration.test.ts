@@ -56,7 +56,7 @@ describe('npm package', () => {
     const [result] = JSON.parse(sh('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], REPO));
     packed = result.files;
     paths = packed.map((f) => f.path).sort();
-  }, 300_000);
+  });
 
   test('every packed file is on the allow-list', () => {
     expect(paths.length).toBeGreaterThan(REQUIRED.length);

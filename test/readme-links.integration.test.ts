@@ -81,7 +81,7 @@ describe('README.md links what the npm package ships, and the repository for the
 
   beforeAll(() => {
     packed = packedPaths();
-  }, 120_000);
+  });
 
   test('the link finder sees relative links outside code, and nothing else', () => {
     const sample = [

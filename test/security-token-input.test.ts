@@ -208,7 +208,6 @@ function checkedResource(json: string, type: string): any {
 }
 
 const describeWithTerraform = hasTerraform() ? describe : describe.skip;
-jest.setTimeout(60_000);
 
 describe('token-valued security props', () => {
   describe('refused at synth: a password variable that would leak (no cdk.tf.json)', () => {

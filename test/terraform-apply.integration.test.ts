@@ -21,7 +21,6 @@ if (!haveTerraform) {
 const describeWithTerraform = haveTerraform ? describe : describe.skip;
 const VM_ID = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-golden/providers/Microsoft.Compute/virtualMachines/vm-golden`;
 
-jest.setTimeout(60_000);
 
 describeWithTerraform('terraform apply of the generalize step', () => {
   let synthesized: SynthesizedStack;

@@ -10,8 +10,6 @@ import * as path from 'path';
 import { FAKE_AZ_DIRECTORY, FakeAz, isRunning, SUBSCRIPTION_ID } from '../util/fake-az';
 import { nodeOnlyDirectory, resolveEnvironment, stepProvisioner, subscriptionExpression, SynthesizedStack, synthSeedStack } from '../util/generalize-stack';
 
-// Each az call of a whole run is a Node.js process of the simulated az: a generous bound for a loaded machine.
-jest.setTimeout(120_000);
 
 let seed: SynthesizedStack;
 let nodeOnly: string;

@@ -8,8 +8,6 @@ import * as path from 'path';
 import { describeWithPwsh, GUEST_DIRECTORY, HARNESS_DIRECTORY, lastLine, PwshResult, runPwsh, runScriptFile } from './pwsh';
 import { html, withServer } from '../util/web-server';
 
-// A guard against hangs, not a speed check: pwsh starts take seconds each on a loaded 2-core CI machine.
-jest.setTimeout(90_000);
 
 const SCRIPT = path.join(GUEST_DIRECTORY, 'canary-check.ps1');
 /** Windows' COMPUTERNAME (upper case) of a canary named c26120112000001 by gallery.sh. */

@@ -8,8 +8,6 @@ import * as path from 'path';
 import { describeWithPwsh, GUEST_DIRECTORY, HARNESS_DIRECTORY, runPwsh } from './pwsh';
 import { WindowsSetup } from '../../lib';
 
-// A guard against hangs, not a speed check: pwsh starts take seconds each on a loaded 2-core CI machine.
-jest.setTimeout(90_000);
 
 interface CheckResult {
   path: string;

@@ -6,8 +6,6 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { describeWithPwsh, GUEST_DIRECTORY, lastLine, PwshResult, StandIns, StandInWorld } from './pwsh';
 
-// A guard against hangs, not a speed check: pwsh starts take seconds each on a loaded 2-core CI machine.
-jest.setTimeout(90_000);
 
 const SCRIPT = path.join(GUEST_DIRECTORY, 'generalize.ps1');
 const STATE_KEY = 'HKLM:\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Setup\\State';

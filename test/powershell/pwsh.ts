@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { SCRIPTS_DIRECTORY } from '../../lib/private/scripts';
+import { HANG_NET_MS } from '../util/hang-net';
 
 export const GUEST_DIRECTORY = path.join(SCRIPTS_DIRECTORY, 'guest');
 export const HARNESS_DIRECTORY = __dirname;
@@ -59,8 +60,6 @@ export interface PwshResult {
 export interface PwshOptions {
   cwd?: string;
   env?: Record<string, string>;
-  /** A safety net against a hung script, not an assertion. */
-  killAfterMs?: number;
 }
 
 /** Environment for pwsh: no proxy (the tests talk to 127.0.0.1), no colour codes, no telemetry or update check. */
@@ -95,10 +94,11 @@ export function runPwsh(args: string[], options: PwshOptions = {}): Promise<Pwsh
     });
     let stdout = '';
     let stderr = '';
+    // A net against a hung script only (test/util/hang-net.ts): no test is timed.
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`pwsh ${args.join(' ')} still running after ${options.killAfterMs ?? 28_000} ms:\n${stdout}\n${stderr}`));
-    }, options.killAfterMs ?? 28_000);
+      reject(new Error(`pwsh ${args.join(' ')} still running after ${HANG_NET_MS} ms:\n${stdout}\n${stderr}`));
+    }, HANG_NET_MS);
     child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString('utf8'); });
     child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString('utf8'); });
     child.on('error', reject);
@@ -196,7 +196,6 @@ export class StandIns {
   public run(script: string, parameters: Record<string, string | string[]> = {}, options: PwshOptions = {}): Promise<PwshResult> {
     return runPwsh(['-File', path.join(HARNESS_DIRECTORY, 'run-with-stand-ins.ps1'), '-Script', script, '-ParametersJson', JSON.stringify(parameters)], {
       cwd: options.cwd ?? this.directory,
-      killAfterMs: options.killAfterMs,
       env: { GOLDEN_TEST_WORLD: this.worldFile, GOLDEN_TEST_CALLS: this.callsFile, ...options.env },
     });
   }

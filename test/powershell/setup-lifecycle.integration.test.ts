@@ -17,8 +17,6 @@ import { FakeClock } from '../util/fake-clock';
 import { resolveEnvironment, stepProvisioner, subscriptionExpression, synthSeedStack } from '../util/generalize-stack';
 import { runInProcess } from '../util/operator';
 
-// A guard against hangs, not a speed check: pwsh starts take seconds each on a loaded 2-core CI machine.
-jest.setTimeout(90_000);
 
 const START = path.join(GUEST_DIRECTORY, 'setup-start.ps1');
 const STATUS = path.join(GUEST_DIRECTORY, 'setup-status.ps1');
@@ -382,7 +380,7 @@ describeWithPwsh('the operator\'s loop, end to end', () => {
     expect(fs.existsSync(guest.directory)).toBe(false);
     expect(lastLine((await guest.run(START)).stdout)).toBe('GOLDEN-IMAGE-SETUP-START: NO-SETUP');
     // Many pwsh starts in a row (a detached task, each poll): 30 s is not enough on a loaded 2-core CI machine.
-  }, 120_000);
+  });
 });
 
 describeWithPwsh('the operator\'s setup step against these guest scripts, end to end', () => {
@@ -458,5 +456,5 @@ describeWithPwsh('the operator\'s setup step against these guest scripts, end to
       fake.dispose();
       fs.rmSync(seed.outdir, { recursive: true, force: true });
     }
-  }, 180_000);
+  });
 });

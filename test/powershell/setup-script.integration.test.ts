@@ -11,8 +11,6 @@ import { describeWithPwsh, lastLine, PWSH, PwshResult, runScriptFile, StandIns }
 import { PowerShellStep, SmokeTestOptions, WindowsSetup } from '../../lib';
 import { html, withServer } from '../util/web-server';
 
-// A guard against hangs, not a speed check: pwsh starts take seconds each on a loaded 2-core CI machine.
-jest.setTimeout(90_000);
 
 const COMPUTER_NAME = 'GOLDENVM01';
 const SUCCESS = 'GOLDEN-IMAGE-SETUP-RESULT: SUCCESS';

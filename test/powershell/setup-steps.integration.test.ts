@@ -12,7 +12,6 @@ import { describeWithPwsh, runPwsh, runScriptFile } from './pwsh';
 import { WindowsSetup } from '../../lib';
 import { commentRanges } from '../../lib/private/powershell-comments';
 
-jest.setTimeout(90_000);
 
 const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'golden-steps-'));
 afterAll(() => fs.rmSync(directory, { recursive: true, force: true }));
