@@ -17,16 +17,15 @@ import { InProcessAz } from './util/fake-az-inprocess';
 import { resolveEnvironment, stepProvisioner, subscriptionExpression, SynthesizedStack, synthSeedStack } from './util/generalize-stack';
 import { HANG_NET_MS } from './util/hang-net';
 import { runInProcess } from './util/operator';
+import { describeWithTool } from './util/tools';
 import { withLoadBalancer } from './util/web-server';
 import { STEPS } from '../lib/operator/main';
 import { SCRIPTS_DIRECTORY } from '../lib/private/scripts';
 
 const AZ = process.env.REAL_AZ ?? '/usr/bin/az';
-const haveAz = fs.existsSync(AZ);
-if (!haveAz) {
-  console.log(`${AZ} not found: skipping the Azure CLI parser tests (CI installs it: apt-get install -y azure-cli).`);
-}
-const describeWithAz = haveAz ? describe : describe.skip;
+const describeWithAz = (name: string, body: () => void) => describeWithTool({
+  name: `the Azure CLI (${AZ})`, found: () => fs.existsSync(AZ), install: 'install it (Debian: apt-get install -y azure-cli; .ci/run does), or name it in REAL_AZ.',
+}, name, body);
 
 
 const CLIENT_ID = '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';

@@ -3,13 +3,11 @@
  * each Azure rule is caught, a clean change passes, and the stand-in plans what azurerm 4.55 would (ForceNew
  * arguments replace, others update, nested ForceNew fields precisely).
  */
-import { spawnSync } from 'child_process';
 import { replacementCause } from './day2/checker';
 import { Day2Harness } from './day2/harness';
 import { pick } from './day2/standin';
+import { describeWithTerraform } from './util/tools';
 
-const haveTerraform = spawnSync('terraform', ['version'], { stdio: 'ignore' }).status === 0;
-const describeWithTerraform = haveTerraform ? describe : describe.skip;
 
 const RG = '${azurerm_resource_group.rg.name}';
 const VM_ID = '${azurerm_windows_virtual_machine.vm.id}';

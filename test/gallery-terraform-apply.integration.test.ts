@@ -16,10 +16,9 @@ import {
 } from '../lib';
 import { FakeAz, FakeGalleryVersion, SUBSCRIPTION_ID } from './util/fake-az';
 import { SynthesizedStack, synthToDirectory } from './util/generalize-stack';
+import { describeWithTerraform } from './util/tools';
 
 const TERRAFORM = process.env.TERRAFORM ?? 'terraform';
-const haveTerraform = spawnSync(TERRAFORM, ['version'], { encoding: 'utf8' }).status === 0;
-const describeWithTerraform = haveTerraform ? describe : describe.skip;
 
 const VM_ID = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-golden/providers/Microsoft.Compute/virtualMachines/vm-golden`;
 const REVISION = '20261201120000';

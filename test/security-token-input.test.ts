@@ -7,57 +7,14 @@
  *   never reaches it), naming the variable and the fix.
  * - A password token gets a precondition with Azure's Windows password rules; a range token gets the synth-time
  *   checks of a literal range as preconditions on the NSG that holds its rule.
- * - Real Terraform (1.11, provider-free) evaluates the synthesized conditions against bad and good values: each bad
- *   value fails with the synth-time message, each good one passes, and a password is never printed.
+ * Real Terraform evaluates the synthesized conditions in test/security-token-input.integration.test.ts.
  */
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import { DataAzurermKeyVaultSecret } from '@cdktf/provider-azurerm/lib/data-azurerm-key-vault-secret';
-import { Fn, TerraformLocal, TerraformStack, TerraformVariable, Token } from 'cdktf';
-import {
-  GoldenVm, GoldenVmProps, HyperVGeneration, ImageFleet, ImageFleetProps, ImageScaleSet, ImageScaleSetProps, ManagedImage, MarketplaceImage,
-  WindowsSetup,
-} from '../lib';
+import { Fn, TerraformLocal, TerraformStack, Token } from 'cdktf';
 import { expectRefused, Refusal, synthesize } from './util/refusal';
-import { resourcesOf } from './util/synth';
-import { hasTerraform, terraform } from './util/terraform';
+import { BUILDERS, checkedResource, PASSWORD_CHECKED_ON, preconditionsOf, variable } from './util/security-builders';
 
-const IMAGE_ID = '/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/rg-golden/providers/Microsoft.Compute/images/img-golden';
 const SECRET_DEFAULT = 'Default-Secret-4711';
-
-// --- builders -------------------------------------------------------------------------------------------------------
-
-type Builder = (stack: TerraformStack, props: { adminPassword?: string; managementSourceRange?: string; rdpSourceRange?: string }) => void;
-
-const BUILDERS: Record<'GoldenVm' | 'ImageFleet' | 'ImageScaleSet', Builder> = {
-  GoldenVm: (stack, props) => new GoldenVm(stack, 'BuildVm', {
-    location: 'westeurope', image: MarketplaceImage.windowsServer2022DatacenterCoreGen2(), setup: WindowsSetup.iisAspNet(), ...props as Partial<GoldenVmProps>,
-  }),
-  ImageFleet: (stack, props) => new ImageFleet(stack, 'Fleet', {
-    image: managedImage(stack), count: 2, namePrefix: 'web', resourceGroupName: 'rg-fleet', ...props as Partial<ImageFleetProps>,
-  }),
-  ImageScaleSet: (stack, props) => new ImageScaleSet(stack, 'Web', {
-    image: managedImage(stack), count: 2, namePrefix: 'web', resourceGroupName: 'rg-web', ...props as Partial<ImageScaleSetProps>,
-  }),
-};
-
-function managedImage(stack: TerraformStack) {
-  return ManagedImage.fromImageId(stack, 'Golden', { imageId: IMAGE_ID, location: 'westeurope', hyperVGeneration: HyperVGeneration.V2 });
-}
-
-/** Where each construct checks a password token: the resource that uses it, once (a fleet: the one its VMs follow). */
-const PASSWORD_CHECKED_ON: Record<keyof typeof BUILDERS, string> = {
-  GoldenVm: 'azurerm_windows_virtual_machine',
-  ImageFleet: 'terraform_data',
-  ImageScaleSet: 'azurerm_windows_virtual_machine_scale_set',
-};
-
-function variable(stack: TerraformStack, name: string, options: { sensitive?: boolean; default?: string } = {}): string {
-  return new TerraformVariable(stack, name, { type: 'string', ...options }).stringValue;
-}
-
-// --- refused: secrets from variables that would leak -----------------------------------------------------------------
 
 const NOT_SENSITIVE = /comes from TerraformVariable 'admin_password', which is not sensitive: Terraform would show the secret in plans\. Fix: declare it with sensitive: true/;
 const HAS_DEFAULT = /comes from TerraformVariable 'admin_password', whose default would be written in plain text to cdk\.tf\.json\. Fix: remove the default .*TF_VAR_admin_password/;
@@ -144,71 +101,6 @@ const ACCEPTED: Accepted[] = [
 
 // --- real Terraform ---------------------------------------------------------------------------------------------------
 
-interface PreconditionJson {
-  readonly condition: string;
-  readonly error_message: string;
-}
-
-interface PlannedCases {
-  /** Per value, the error messages of the checks that failed (none when all held). */
-  readonly messages: string[][];
-  /** Terraform's whole output. */
-  readonly output: string;
-}
-
-/**
- * Plans, with real Terraform, one provider-free `terraform_data` per value, each carrying the synthesized
- * preconditions with `var.<variable>` replaced by its own variable (sensitive like the original) set to the value.
- * Returns, per value, the error messages of the checks that failed (none when all held) and Terraform's whole output.
- */
-function planCases(preconditions: PreconditionJson[], variableName: string, sensitive: boolean, values: unknown[]): PlannedCases {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'precondition-'));
-  try {
-    const reference = new RegExp(`\\bvar\\.${variableName}\\b`, 'g');
-    const caseOf = (i: number) => (text: string) => text.replace(reference, `var.case_${i}`);
-    const config = {
-      variable: Object.fromEntries(values.map((_, i) => [`case_${i}`, { type: 'string', sensitive }])),
-      resource: {
-        terraform_data: Object.fromEntries(values.map((_, i) => [`case_${i}`, {
-          lifecycle: { precondition: preconditions.map((p) => ({ condition: caseOf(i)(p.condition), error_message: caseOf(i)(p.error_message) })) },
-        }])),
-      },
-    };
-    fs.writeFileSync(path.join(dir, 'main.tf.json'), JSON.stringify(config, null, 1));
-    fs.writeFileSync(path.join(dir, 'cases.tfvars.json'), JSON.stringify(Object.fromEntries(values.map((v, i) => [`case_${i}`, v]))));
-    terraform(dir, ['init', '-backend=false']);
-    let output: string;
-    try {
-      output = terraform(dir, ['plan', '-var-file=cases.tfvars.json']);
-    } catch (e) {
-      output = (e as Error).message;
-    }
-    const messages: string[][] = values.map(() => []);
-    for (const diagnostic of output.split(/^Error: /m).slice(1)) {
-      const where = /resource\.terraform_data\.case_(\d+)\.lifecycle\.precondition\[\d+\]/.exec(diagnostic);
-      expect({ diagnostic, where: where !== null }).toEqual({ diagnostic, where: true });
-      // The message is the diagnostic's last paragraph, which Terraform wraps at word boundaries.
-      messages[Number(where![1])].push(diagnostic.trim().split(/\n\n/).pop()!.trim().replace(/\s*\n\s*/g, ' '));
-    }
-    return { messages, output };
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-function preconditionsOf(resource: any): PreconditionJson[] {
-  return resource?.lifecycle?.precondition ?? [];
-}
-
-/** The one resource of `type` in the synthesized stack that has preconditions. */
-function checkedResource(json: string, type: string): any {
-  const checked = Object.values(resourcesOf(JSON.parse(json), type)).filter((r: any) => preconditionsOf(r).length > 0);
-  expect(checked).toHaveLength(1);
-  return checked[0];
-}
-
-const describeWithTerraform = hasTerraform() ? describe : describe.skip;
-
 describe('token-valued security props', () => {
   describe('refused at synth: a password variable that would leak (no cdk.tf.json)', () => {
     test.each(REFUSED.map((row) => [row.label, row] as const))('%s', (_, row) => {
@@ -262,55 +154,4 @@ describe('token-valued security props', () => {
     });
   });
 
-  describeWithTerraform('real Terraform evaluates the synthesized preconditions', () => {
-    const WHOLE = 'opens the management ports to the whole Internet';
-    const NO_CIDR = 'is not an IPv4 CIDR with zero host bits';
-
-    test('management source range: the synth-time verdict, with the synth-time message, once per bad value', () => {
-      // GIVEN the NSG preconditions of a fleet whose range is a variable
-      const result = synthesize((s) => BUILDERS.ImageFleet(s, { managementSourceRange: Token.asString(Fn.trimspace(variable(s, 'range'))) }));
-      const preconditions = preconditionsOf(checkedResource(result.json!, 'azurerm_network_security_group'));
-      const cases: Array<[unknown, string | undefined]> = [
-        ['*', WHOLE], ['Internet', WHOLE], ['ANY', WHOLE], ['0.0.0.0/0', WHOLE], ['10.0.0.0/00', WHOLE],
-        ['10.0.0.5/24', NO_CIDR], ['203.0.113.7', NO_CIDR], ['300.1.1.1/32', NO_CIDR], ['10.0.0.0/33', NO_CIDR], ['fd00::/8', NO_CIDR],
-        ['VirtualNetwork', NO_CIDR], ['', NO_CIDR], [null, NO_CIDR],
-        ['203.0.113.0/24', undefined], ['203.0.113.7/32', undefined], ['10.0.0.0/8', undefined], [' 192.168.4.0/22 ', undefined],
-      ];
-      // WHEN Terraform plans every value
-      const { messages } = planCases(preconditions, 'range', false, cases.map(([value]) => value));
-      // THEN
-      cases.forEach(([value, problem], i) => {
-        const shownValue = value === null ? 'null' : `'${String(value).trim()}'`;
-        const expected = problem === undefined ? [] : [`ImageFleet 'stack/Fleet': managementSourceRange: ${shownValue} ${problem}. Fix: ${problem === WHOLE
-          ? 'give the range of your own network, e.g. your address with /32' : "write it like '203.0.113.0/24' ('203.0.113.7/32' for one address)"}`];
-        expect({ value, messages: messages[i] }).toEqual({ value, messages: expected });
-      });
-    });
-
-    test('admin password: Azure\'s Windows rules, and the value never shown', () => {
-      // GIVEN the password precondition of a build VM whose password is a sensitive variable
-      const result = synthesize((s) => BUILDERS.GoldenVm(s, { adminPassword: variable(s, 'admin_password', { sensitive: true }) }));
-      const preconditions = preconditionsOf(checkedResource(result.json!, 'azurerm_windows_virtual_machine'));
-      const cases: Array<[unknown, boolean]> = [
-        ['Sh0rt-Pass!', false], // 11 characters
-        ['alllowercase1234', false], // 2 kinds
-        ['ALL-UPPER-AND-DASH', false], // 2 kinds
-        [`Aa1-${'x'.repeat(120)}`, false], // 124 characters
-        ['', false], [null, false],
-        ['Correct-Horse-9', true], ['lowercaseUPPER123', true], ['abcdefgh12!!', true], ['ABCDEFGH_ijkl', true], [`Aa1-${'x'.repeat(119)}`, true],
-      ];
-      // WHEN Terraform plans every value
-      const { messages, output } = planCases(preconditions, 'admin_password', true, cases.map(([value]) => value));
-      // THEN
-      cases.forEach(([value, valid], i) => {
-        const expected = valid ? [] : [expect.stringMatching(/^GoldenVm 'stack\/BuildVm': adminPassword: '<redacted>' does not meet Azure's rules/)];
-        expect({ value, messages: messages[i] }).toEqual({ value, messages: expected });
-      });
-      for (const [value] of cases) {
-        if (typeof value === 'string' && value.length > 0) {
-          expect(output).not.toContain(value);
-        }
-      }
-    });
-  });
 });

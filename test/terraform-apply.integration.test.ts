@@ -10,15 +10,11 @@ import * as os from 'os';
 import * as path from 'path';
 import { FAKE_AZ_DIRECTORY, FakeAz, SUBSCRIPTION_ID } from './util/fake-az';
 import { happyPathCalls, nodeOnlyDirectory, resolveEnvironment, subscriptionExpression, SynthesizedStack, synthSeedStack } from './util/generalize-stack';
+import { describeWithTool, TERRAFORM as TERRAFORM_TOOL } from './util/tools';
 
 /** Found on the test's own PATH: the step runs with a PATH of only Node.js and the simulated az. */
 const TERRAFORM = process.env.TERRAFORM ?? onPath('terraform');
-const terraformVersion = spawnSync(TERRAFORM, ['version'], { encoding: 'utf8' });
-const haveTerraform = terraformVersion.status === 0;
-if (!haveTerraform) {
-  console.log(`terraform not found (${TERRAFORM}): skipping the real Terraform tests. Install Terraform 1.x to run them.`);
-}
-const describeWithTerraform = haveTerraform ? describe : describe.skip;
+const describeWithTerraform = (name: string, body: () => void) => describeWithTool({ ...TERRAFORM_TOOL, found: () => spawnSync(TERRAFORM, ['version']).status === 0 }, name, body);
 const VM_ID = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-golden/providers/Microsoft.Compute/virtualMachines/vm-golden`;
 
 

@@ -4,15 +4,13 @@
  * from the synthesized JSON (never hard-coded hashes), the action sets of a plan, and a harness that deploys an image
  * stack and a fleet stack with the data-source values of a scenario.
  */
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdktf';
 import { DeployOptions, Day2Harness, PlanSummary, readStacks, StepResult } from './harness';
 
-export const haveTerraform = spawnSync('terraform', ['version'], { stdio: 'ignore' }).status === 0;
-export const describeWithTerraform = haveTerraform ? describe : describe.skip;
+export { describeWithTerraform } from '../util/tools';
 
 export const BASE_VERSION = '20348.2700.240905';
 export const NEW_BASE_VERSION = '20348.2762.241009';

@@ -8,6 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { SCRIPTS_DIRECTORY } from '../../lib/private/scripts';
 import { HANG_NET_MS } from '../util/hang-net';
+import { describeWithTool } from '../util/tools';
 
 export const GUEST_DIRECTORY = path.join(SCRIPTS_DIRECTORY, 'guest');
 export const HARNESS_DIRECTORY = __dirname;
@@ -30,25 +31,13 @@ function findPwsh(): string | undefined {
   });
 }
 
-/**
- * `describe` when pwsh is there. Without it: in CI (CI=true) a failing test, since the guest scripts would go
- * unchecked; locally the block is skipped with a message saying how to install it.
- */
+/** `describe` when pwsh is there; without it, one failing test that says how to install it (never a skip). */
 export function describeWithPwsh(name: string, body: () => void): void {
-  if (PWSH) {
-    describe(name, body);
-  } else if (process.env.CI === 'true') {
-    describe(name, () => {
-      test('pwsh is installed', () => {
-        throw new Error('pwsh not found on PATH nor in ~/.dotnet/tools: CI must run the guest scripts under PowerShell. '
-          + 'Install it with: dotnet tool install --global PowerShell --version 7.6.9 (.ci/run does)');
-      });
-    });
-  } else {
-    // eslint-disable-next-line no-console
-    console.log(`skipping "${name}": pwsh not found (dotnet tool install --global PowerShell --version 7.6.9)`);
-    describe.skip(name, body);
-  }
+  describeWithTool({
+    name: 'pwsh',
+    found: () => PWSH !== undefined,
+    install: 'install it with: dotnet tool install --global PowerShell --version 7.6.9 (.ci/run does).',
+  }, name, body);
 }
 
 export interface PwshResult {
