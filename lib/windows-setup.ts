@@ -24,7 +24,9 @@ import { isUnresolved, PropsValidator, requireProps } from './private/validation
  *
  * Refused at synth time, outside comments: calls that would end the whole setup rather than the step
  * (`[Environment]::Exit()`, `Stop-Process -Id $PID`, `Stop-Process -Name powershell`), `$host.SetShouldExit()` (which
- * ends nothing: use `exit`), and restarting or stopping the VM (`Restart-Computer`, `Stop-Computer`, `shutdown /r`);
+ * ends nothing: use `exit`), restarting or stopping the VM (`Restart-Computer`, `Stop-Computer`, `shutdown /r`), and
+ * letting an installation restart it (a `-Restart` or `-AutoReboot` switch; `msiexec` with `/quiet` or `/qn`, `dism`
+ * with `/Quiet`, `wusa` with `/quiet`, each without its no-restart option);
  * a script holding U+0000 or U+FFFD (a file read in the wrong encoding: use `WindowsSetup.stepFromFile`). A leading
  * BOM (U+FEFF) is dropped.
  */

@@ -200,6 +200,11 @@ describe('step text in the wrong encoding', () => {
 
 const ENDS = [/would end the whole setup, not just this step/, /without its result line/, /Fix: end the step with exit <code>/];
 const STOPS = [/would restart or shut down the VM/, /before the image is taken/, /a pending reboot is done after the setup/];
+/** A restart asked for by a switch or a quiet installer, with the fix of that call. */
+const MAY_RESTART = (fix: RegExp) => [/would restart the VM by itself when the installation needs it/, /before the image is taken/, fix,
+  /a pending reboot is done after the setup, before Sysprep/];
+const NO_SWITCH = MAY_RESTART(/Fix: remove -Restart \(or write -Restart:\$false\)/);
+const NO_MSI_RESTART = MAY_RESTART(/Fix: add \/norestart \(or REBOOT=ReallySuppress\)/);
 
 /** A step whose `line` (the value the message shows) is line `lineNumber` of `script`. */
 function call(title: string, script: string, line: string, mentions: RegExp[], lineNumber = 1): Row {
@@ -241,6 +246,19 @@ describe('calls that end the whole setup or stop the VM', () => {
     oneLine("Start-Process shutdown.exe -ArgumentList '/r', '/t', '0'", STOPS),
     oneLine('Invoke-CimMethod -ClassName Win32_OperatingSystem -MethodName Reboot', STOPS),
     oneLine('(Get-WmiObject Win32_OperatingSystem).Win32Shutdown(6)', STOPS),
+    // the VM restarts when an installation needs it (issue 23 point 7)
+    oneLine('Install-WindowsFeature Web-Server -IncludeManagementTools -Restart', NO_SWITCH),
+    oneLine('Add-WindowsFeature Web-Asp-Net45 -restart', NO_SWITCH),
+    oneLine('Uninstall-WindowsFeature Windows-Defender -Restart:$true', NO_SWITCH),
+    oneLine('Rename-Computer -NewName web01 -Force -Restart', NO_SWITCH),
+    oneLine('Add-Computer -DomainName corp.example.com -Credential $cred -Restart', NO_SWITCH),
+    oneLine('Install-WindowsUpdate -AcceptAll -AutoReboot', MAY_RESTART(/Fix: remove -AutoReboot \(add -IgnoreReboot\)/)),
+    oneLine('Get-WindowsUpdate -Install -AcceptAll -AutoReboot', MAY_RESTART(/Fix: remove -AutoReboot/)),
+    oneLine('msiexec /i C:\\temp\\app.msi /qn', NO_MSI_RESTART),
+    oneLine('msiexec.exe /i app.msi /quiet /l*v install.log', NO_MSI_RESTART),
+    oneLine("Start-Process msiexec.exe -ArgumentList '/i', 'app.msi', '/q' -Wait", NO_MSI_RESTART),
+    oneLine('dism /Online /Enable-Feature /FeatureName:IIS-WebServerRole /All /Quiet', MAY_RESTART(/Fix: add \/NoRestart/)),
+    oneLine('wusa.exe C:\\temp\\kb5005112.msu /quiet', MAY_RESTART(/Fix: add \/norestart/)),
     // where it is, and what is not a comment
     call('the line it is on', "Write-Output 'installing'\nchoco install app -y\nRestart-Computer -Force", 'Restart-Computer -Force', STOPS, 3),
     call('a command continued with a backtick', 'Write-Output 1\nshutdown `\n  /r /t 0', 'shutdown `', STOPS, 2),
@@ -276,6 +294,17 @@ describe('calls that end the whole setup or stop the VM', () => {
     ["a socket's Shutdown", '$socket.Shutdown([System.Net.Sockets.SocketShutdown]::Both)'],
     ['a variable named shutdown', '$shutdown = $false\nif ($shutdown) { exit 1 }'],
     ['exit, which ends only the step', 'exit 3'],
+    ['-Restart:$false', 'Install-WindowsFeature Web-Server -Restart:$false'],
+    ['-Restart: $False, spaced', 'Rename-Computer -NewName web01 -Restart: $False'],
+    ['Restart-Service, not a switch', 'Restart-Service W3SVC -Force'],
+    ['a -RestartCount parameter', 'Set-Something -RestartCount 3'],
+    ['-IgnoreReboot', 'Install-WindowsUpdate -AcceptAll -IgnoreReboot'],
+    ['msiexec /qn /norestart', 'msiexec /i app.msi /qn /norestart'],
+    ['msiexec /quiet REBOOT=ReallySuppress', 'msiexec.exe /i app.msi /quiet REBOOT=ReallySuppress'],
+    ['msiexec with its full UI', 'msiexec /i app.msi'],
+    ['DISM /Quiet /NoRestart', 'dism.exe /Online /Enable-Feature /FeatureName:IIS-WebServerRole /All /Quiet /NoRestart'],
+    ['DISM without /Quiet', 'dism /Online /Get-Features'],
+    ['wusa /quiet /norestart', 'wusa.exe C:\\temp\\kb5005112.msu /quiet /norestart'],
   ])('accepts %s', (_, script) => {
     const result = synthesize((stack) => buildVm(stack, () => WindowsSetup.custom({ steps: [step(script)] })));
     expect(result.error).toBeUndefined();

@@ -92,17 +92,35 @@ function checkScript(v: PropsValidator, prop: string, script: unknown): string {
   return text;
 }
 
-type Consequence = 'ends the setup' | 'does not end the step' | 'stops the VM';
+type Consequence = 'ends the setup' | 'does not end the step' | 'stops the VM' | 'may restart the VM';
 
 interface ForbiddenCall {
   readonly what: string;
   readonly consequence: Consequence;
   /** Offset in the line (comments blanked) where the call is, or -1. */
   readonly find: (line: string) => number;
+  /** The fix, when it is the call's own (else the consequence's). */
+  readonly fix?: string;
 }
 
 function pattern(regex: RegExp): (line: string) => number {
   return (line) => line.search(regex);
+}
+
+/**
+ * A native installer run quietly without its no-restart option on the same line: where `program` is, or -1. Quiet,
+ * such an installer restarts Windows by itself when the installation needs it.
+ */
+function quietWithoutNoRestart(program: RegExp, quiet: RegExp, noRestart: RegExp): (line: string) => number {
+  return (line) => {
+    const at = line.search(program);
+    return at >= 0 && quiet.test(line.slice(at)) && !noRestart.test(line.slice(at)) ? at : -1;
+  };
+}
+
+/** A switch given as `-Name` or `-Name:$true`, not `-Name:$false`. */
+function switchOn(name: string): RegExp {
+  return new RegExp(`(?<![\\w$-])-${name}(?![\\w-])(?!\\s*:\\s*\\$false\\b)`, 'i');
 }
 
 /** A command that stops processes: Stop-Process and its aliases, taskkill, or a process object's Kill(). */
@@ -150,6 +168,46 @@ const FORBIDDEN_CALLS: ForbiddenCall[] = [
     consequence: 'stops the VM',
     find: pattern(/(?<![\w$-])shutdown(?:\.exe)?(?![\w-]).*?(?<![\w/-])[/-](?:r|s|p|g|sg|h|hybrid)(?![\w:])/i),
   },
+  // Restarts that a switch or a quiet installer asks for (issue 23 point 7): `-Restart` of Install-WindowsFeature,
+  // Uninstall-WindowsFeature, Rename-Computer, Add-Computer and Remove-Computer ("Restarts the target server
+  // automatically if a restart is required", Microsoft Learn, Install-WindowsFeature; "Restarts the computer", the
+  // others' pages); PSWindowsUpdate's `-AutoReboot` ("Do not ask for reboot if it needed", its help, PowerShell
+  // Gallery); Windows Installer without UI ("If there is no user interface ... the system automatically restarts",
+  // Microsoft Learn, REBOOT property and System Reboots; msiexec's /norestart or REBOOT=ReallySuppress keep it from
+  // that, Windows Commands "msiexec"); DISM with /Quiet ("/NoRestart ... keep it from restarting automatically if the
+  // /Quiet option is used", Microsoft Learn, DISM Global Options); wusa with /quiet (Windows Commands "wusa": /quiet
+  // restarts when the update needs it, /norestart does not).
+  {
+    what: 'a -Restart switch',
+    consequence: 'may restart the VM',
+    find: pattern(switchOn('Restart')),
+    fix: 'remove -Restart (or write -Restart:$false); end the step with exit <code>: a pending reboot is done after the setup, before Sysprep (see PowerShellStep)',
+  },
+  {
+    what: 'a -AutoReboot switch',
+    consequence: 'may restart the VM',
+    find: pattern(switchOn('AutoReboot')),
+    fix: 'remove -AutoReboot (add -IgnoreReboot); a pending reboot is done after the setup, before Sysprep (see PowerShellStep)',
+  },
+  {
+    what: 'msiexec without UI (/quiet, /qn) and without /norestart',
+    consequence: 'may restart the VM',
+    find: quietWithoutNoRestart(/(?<![\w$-])msiexec(?:\.exe)?(?![\w-])/i, /(?<![\w-])[/-](?:quiet|qn?\+?)(?![\w+])/i,
+      /(?<![\w-])[/-]norestart(?![\w-])|\bREBOOT\s*=\s*["']?(?:ReallySuppress|R)\b/i),
+    fix: 'add /norestart (or REBOOT=ReallySuppress); a pending reboot is done after the setup, before Sysprep (see PowerShellStep)',
+  },
+  {
+    what: 'DISM with /Quiet and without /NoRestart',
+    consequence: 'may restart the VM',
+    find: quietWithoutNoRestart(/(?<![\w$-])dism(?:\.exe)?(?![\w-])/i, /(?<![\w-])\/quiet(?![\w-])/i, /(?<![\w-])\/norestart(?![\w-])/i),
+    fix: 'add /NoRestart; a pending reboot is done after the setup, before Sysprep (see PowerShellStep)',
+  },
+  {
+    what: 'wusa with /quiet and without /norestart',
+    consequence: 'may restart the VM',
+    find: quietWithoutNoRestart(/(?<![\w$-])wusa(?:\.exe)?(?![\w-])/i, /(?<![\w-])\/quiet(?![\w-])/i, /(?<![\w-])\/norestart(?![\w-])/i),
+    fix: 'add /norestart; a pending reboot is done after the setup, before Sysprep (see PowerShellStep)',
+  },
   {
     what: 'a Win32_OperatingSystem reboot or shutdown',
     consequence: 'stops the VM',
@@ -161,12 +219,14 @@ const WHY: Record<Consequence, string> = {
   'ends the setup': 'would end the whole setup, not just this step: the setup stops without its result line and the deployment fails',
   'does not end the step': 'neither ends nor fails the step (the step runs on and succeeds): only exit ends a step',
   'stops the VM': 'would restart or shut down the VM in the middle of the setup, before its result and before the image is taken',
+  'may restart the VM': 'would restart the VM by itself when the installation needs it, in the middle of the setup, before its result and before the image is taken',
 };
 
 const CALL_FIX: Record<Consequence, string> = {
   'ends the setup': 'end the step with exit <code> instead: exit 0 succeeds, any other code fails the step and the setup',
   'does not end the step': 'end the step with exit <code> instead: exit 0 succeeds, any other code fails the step and the setup',
   'stops the VM': 'remove it; end the step with exit <code>: a pending reboot is done after the setup, before Sysprep (see PowerShellStep)',
+  'may restart the VM': 'keep the restart for after the setup: a pending reboot is done after the setup, before Sysprep (see PowerShellStep)',
 };
 
 function checkCalls(v: PropsValidator, prop: string, script: string): void {
@@ -178,7 +238,7 @@ function checkCalls(v: PropsValidator, prop: string, script: string): void {
       const found = call.find(line);
       if (found >= 0) {
         v.fail(withLine(prop, script, offset + found), lineAt(script, offset + found).trim(),
-          `calls ${call.what}, which ${WHY[call.consequence]}`, CALL_FIX[call.consequence]);
+          `calls ${call.what}, which ${WHY[call.consequence]}`, call.fix ?? CALL_FIX[call.consequence]);
         break;
       }
       offset += line.length + 1;
