@@ -136,6 +136,20 @@ const REFUSED: Array<[string, Refusal]> = [
     (s) => imageScaleSet(s, importedGalleryImage(s, ImageSecurityType.TRUSTED_LAUNCH), { vmSize: 'Standard_EC4as_v5' }),
     '(TrustedLaunch)', "Fix: pick a size that supports Trusted Launch, e.g. 'Standard_D4s_v5'$")],
 
+  // A size Azure offers for Linux only, in every construct that takes a size: every VM here runs Windows.
+  ...(['GoldenVm', 'ImageFleet', 'ImageScaleSet', 'GalleryImageVersion'] as const).map((construct): [string, Refusal] => {
+    const prop = construct === 'GalleryImageVersion' ? 'canary.vmSize' : 'vmSize';
+    const build = {
+      GoldenVm: (s: TerraformStack) => goldenVm(s, { vmSize: 'Standard_B1ls' }),
+      ImageFleet: (s: TerraformStack) => imageFleet(s, managedImage(s), { vmSize: 'Standard_B1ls' }),
+      ImageScaleSet: (s: TerraformStack) => imageScaleSet(s, managedImage(s), { vmSize: 'Standard_B1ls' }),
+      GalleryImageVersion: (s: TerraformStack) => galleryVersion(s, { canary: { vmSize: 'Standard_B1ls' } }),
+    }[construct];
+    return [`${construct}: a size offered for Linux only`, refused(construct, prop, 'Standard_B1ls', build,
+      'is offered for Linux only (B1ls is supported only on Linux: Microsoft Learn, "B-series burstable virtual machine sizes"), but the VMs run Windows',
+      "Fix: pick a size that runs Windows, e.g. 'Standard_D2s_v5'")];
+  }),
+
   // GalleryImageVersion: the canary boots the version in every target region.
   ['GalleryImageVersion: a canary size without Trusted Launch for a TrustedLaunch definition', refused('GalleryImageVersion', 'canary.vmSize', 'Standard_M32ms',
     (s) => galleryVersion(s, { canary: { vmSize: 'Standard_M32ms' } }),

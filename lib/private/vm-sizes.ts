@@ -337,6 +337,15 @@ export function versatileSizeFor(size: VmSizeName): string {
 
 // --- The check --------------------------------------------------------------------------------------------------------
 
+/**
+ * Sizes Azure offers for Linux only, with the page that says so: Standard_B1ls ("B1ls is supported only on Linux",
+ * Microsoft Learn, "B-series burstable virtual machine sizes"). Every VM this library makes runs Windows.
+ */
+export function linuxOnlySize(size: VmSizeName): string | undefined {
+  const isB1ls = size.family === 'B' && size.subfamily === '' && size.vcpus === 1 && size.features === 'ls' && size.version === 1;
+  return isB1ls ? 'B1ls is supported only on Linux: Microsoft Learn, "B-series burstable virtual machine sizes"' : undefined;
+}
+
 /** What the size check knows of the image a VM boots. */
 export interface BootImage {
   /** How messages name it, e.g. `marketplace image 'MicrosoftWindowsServer:WindowsServer:2022-datacenter-g2:latest'`. */
@@ -415,6 +424,11 @@ export function checkVmSizeUse(scope: Construct, v: PropsValidator, use: VmSizeU
     return;
   }
   const fitting = versatileSizeFor(size);
+  const linuxOnly = linuxOnlySize(size);
+  if (linuxOnly !== undefined) {
+    v.fail(use.prop, use.size, `is offered for Linux only (${linuxOnly}), but the VMs run Windows`, `pick a size that runs Windows, e.g. '${fitting}'`);
+    return;
+  }
   const boots = checkArchitecture(scope, v, use, size, fitting) && checkGeneration(v, use, size, fitting) && checkNvme(scope, v, use, size, fitting);
   if (boots && use.securityType === SecurityType.TRUSTED_LAUNCH) {
     const series = noTrustedLaunchSeries(size);
