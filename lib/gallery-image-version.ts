@@ -5,8 +5,9 @@ import { GeneralizedImage } from './generalized-image';
 import type { GoldenVm } from './golden-vm';
 import { HyperVGeneration, IImage, ImageBuild, ImageKind, ImageSecurityType, OsType, PurchasePlan, SecurityType } from './image';
 import {
-  canonicalLocation, isDifferentKnownLocation, isGalleryImageName, isGalleryName, isIsoDate, isLocation, isResourceGroupName, isVmSize,
+  canonicalLocation, isDifferentKnownLocation, isGalleryImageName, isGalleryName, isLocation, isResourceGroupName, isVmSize,
 } from './private/azure-names';
+import { checkVersionEndOfLife } from './private/dates';
 import { inStackOf } from './private/dependencies';
 import { checkCaptureTags, galleryVersionName, tagLines } from './private/image-line';
 import { addImageView, plannedDeployments, planReplicas, replicasFor, MAX_REPLICAS_PER_REGION } from './private/image-use';
@@ -104,7 +105,8 @@ export interface GalleryImageVersionProps {
    */
   readonly excludeFromLatest?: boolean;
   /**
-   * Date after which a version should no longer be used, `YYYY-MM-DD` (informational: Azure keeps serving it).
+   * Date after which a version should no longer be used, `YYYY-MM-DD` (informational: Azure keeps serving it). Each
+   * build publishes a version with it, so a date in the past is refused at synth.
    *
    * @default - none
    */
@@ -333,7 +335,7 @@ export class GalleryImageVersion extends Construct implements IImage {
       `pass e.g. ${DEFAULT_RETAIN_VERSIONS}`);
     v.check('publishTimeoutMinutes', publishTimeoutMinutes, (t) => Number.isInteger(t) && t >= 30 && t <= 720,
       'is not a whole number of minutes between 30 and 720', 'pass e.g. 180');
-    v.check('endOfLifeDate', props.endOfLifeDate, isIsoDate, 'is not a date YYYY-MM-DD', "pass e.g. '2027-12-31'");
+    checkVersionEndOfLife(v, 'endOfLifeDate', props.endOfLifeDate);
     v.check('canary.vmSize', canary.vmSize, isVmSize, "is not a VM size such as 'Standard_D2s_v5'", 'pick one from `az vm list-sizes --location <location> -o table`');
     // A TrustedLaunchSupported image is deployed as Trusted Launch by default, so its canary is too.
     const canarySecurityType = definition.securityType === ImageSecurityType.STANDARD ? SecurityType.STANDARD : SecurityType.TRUSTED_LAUNCH;

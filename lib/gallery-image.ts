@@ -2,7 +2,8 @@ import type { SharedImage } from '@cdktf/provider-azurerm/lib/shared-image';
 import { Construct } from 'constructs';
 import { HyperVGeneration, ImageSecurityType, OsType, PurchasePlan } from './image';
 import { ImageGallery } from './image-gallery';
-import { isGalleryImageName, isIsoDate, rfc3339Date } from './private/azure-names';
+import { isGalleryImageName } from './private/azure-names';
+import { definitionEndOfLife } from './private/dates';
 import { galleryBindings } from './private/gallery-bindings';
 import { AZURE_RESOURCE, claimNames, rememberResource, resourceOf, scopeWithin } from './private/name-claims';
 import { checkPurchasePlan, planBlock } from './private/purchase-plan';
@@ -87,6 +88,7 @@ export interface GalleryImageProps {
   readonly description?: string;
   /**
    * Date after which the definition should no longer be used, `YYYY-MM-DD` (informational: Azure keeps serving it).
+   * A date in the past gives a synth-time warning; a token is checked at plan time to be a date.
    *
    * @default - none
    */
@@ -171,7 +173,7 @@ export class GalleryImage extends Construct {
         `is not a valid ${part} (1-${max} letters, digits, underscores, hyphens and periods, starting and ending with a letter or digit)`,
         `pass e.g. '${part === 'publisher' ? 'contoso' : part === 'offer' ? 'web-iis' : 'gen2'}'`);
     }
-    v.check('endOfLifeDate', props.endOfLifeDate, isIsoDate, 'is not a date YYYY-MM-DD', "pass e.g. '2027-12-31'");
+    const endOfLife = definitionEndOfLife(this, v, 'endOfLifeDate', props.endOfLifeDate);
     checkPurchasePlan(v, 'purchasePlan', props.purchasePlan, "pass the plan of the build's MarketplaceImage (`az vm image show --urn <urn> --query plan`)");
     checkTags(v, 'tags', props.tags);
     claimDefinitionNames(this, v, props, imageName, identifier);
@@ -199,9 +201,10 @@ export class GalleryImage extends Construct {
       // definition made before this prop existed keeps its JSON.
       diskControllerTypeNvmeEnabled: nvmeSupported ? true : undefined,
       description: props.description,
-      endOfLifeDate: props.endOfLifeDate === undefined ? undefined : rfc3339Date(props.endOfLifeDate),
+      endOfLifeDate: endOfLife.value,
       purchasePlan: planBlock(props.purchasePlan),
       tags: props.tags,
+      lifecycle: endOfLife.preconditions.length > 0 ? { precondition: endOfLife.preconditions } : undefined,
     });
     this.imageName = this.definition.name;
     this.galleryImageId = this.definition.id;

@@ -327,7 +327,8 @@ const ACCEPTED: AcceptedRow[] = [
   accepts('ImageGallery', 'galleryName', 'variable', '${var.token_value}', (s) => imageGallery(s, { galleryName: stringToken(s) })),
   accepts('ImageGallery', 'location', 'function', '${lower(var.token_value)}', (s) => imageGallery(s, { location: functionToken(s) })),
   accepts('GalleryImage', 'imageName', 'variable', '${var.token_value}', (s) => galleryImage(s, { imageName: stringToken(s) })),
-  accepts('GalleryImage', 'endOfLifeDate', 'variable', '${var.token_value}', (s) => galleryImage(s, { endOfLifeDate: stringToken(s) })),
+  // Rendered in RFC 3339 as a literal date is (with T00:00:00Z), and checked at plan: test/gallery.test.ts.
+  accepts('GalleryImage', 'endOfLifeDate', 'variable', '${format(\\"%sT00:00:00Z\\", var.token_value)}', (s) => galleryImage(s, { endOfLifeDate: stringToken(s) })),
 
   accepts('GalleryImageVersion', 'targetRegions[0].replicaCount', 'variable', 'var.token_value', (s) => galleryImageVersion(s, {
     targetRegions: [{ location: 'northeurope', replicaCount: numberToken(s) }],

@@ -72,7 +72,7 @@ describe('Trusted Launch build -> gallery version', () => {
   });
 
   test('gallery and TrustedLaunch definition: V2, trusted_launch_enabled, identity, end of life', () => {
-    const { parsed } = synthPipeline({ definition: { description: 'IIS web server', endOfLifeDate: '2027-12-31' } });
+    const { parsed } = synthPipeline({ definition: { description: 'IIS web server', endOfLifeDate: '2999-12-31' } });
     const gallery = onlyResource(parsed, 'azurerm_shared_image_gallery');
     expect(gallery).toMatchObject({ name: 'gal_golden', location: 'westeurope' });
     const definition = onlyResource(parsed, 'azurerm_shared_image');
@@ -83,7 +83,7 @@ describe('Trusted Launch build -> gallery version', () => {
       trusted_launch_enabled: true,
       identifier: { publisher: 'golden-image', offer: 'web-iis', sku: 'gen2-trustedlaunch' },
       description: 'IIS web server',
-      end_of_life_date: '2027-12-31T00:00:00Z',
+      end_of_life_date: '2999-12-31T00:00:00Z',
       gallery_name: `\${${addressOf(parsed, 'azurerm_shared_image_gallery')}.name}`,
     });
     expect(definition.trusted_launch_supported).toBeUndefined();

@@ -301,8 +301,3 @@ export function isIsoDate(date: string): boolean {
   const parsed = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])));
   return parsed.toISOString().slice(0, 10) === date;
 }
-
-/** The RFC 3339 time (midnight UTC) azurerm wants for a date. */
-export function rfc3339Date(date: string): string {
-  return isUnresolved(date) ? date : `${date}T00:00:00Z`;
-}
