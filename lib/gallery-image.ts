@@ -212,9 +212,10 @@ export class GalleryImage extends Construct {
 }
 
 /**
- * Claims the definition's name in its gallery, and its identifier when given (publisher, offer and SKU are unique
- * together within a gallery; the default identifier's offer is the name, so it differs whenever the names do), and
- * records the definition for the versions published to it.
+ * Claims the definition's name in its gallery, and its identifier, the default one included (publisher, offer and SKU
+ * are unique together within a gallery: "Within a gallery, all image definitions must have a unique combination of
+ * publisher, offer, and SKU", Microsoft Learn, "Troubleshoot shared images in Azure"; a definition with a given
+ * identifier can meet another's default one), and records the definition for the versions published to it.
  */
 function claimDefinitionNames(definition: GalleryImage, v: PropsValidator, props: GalleryImageProps, imageName: string,
   identifier: GalleryImageIdentifier): void {
@@ -226,14 +227,13 @@ function claimDefinitionNames(definition: GalleryImage, v: PropsValidator, props
     names: [named],
     fix: 'pass another imageName to one of them, or put them in different galleries',
   });
-  if (props.identifier !== undefined && props.identifier !== null) {
-    const joined = `${identifier.publisher}/${identifier.offer}/${identifier.sku}`;
-    claimNames(definition, v, {
-      prop: 'identifier',
-      value: joined,
-      names: [{ kind: AZURE_RESOURCE.GALLERY_IMAGE_IDENTIFIER, scope, name: joined }],
-      fix: 'give one of them another publisher, offer or SKU',
-    });
-  }
+  const given = props.identifier !== undefined && props.identifier !== null;
+  const joined = `${identifier.publisher}/${identifier.offer}/${identifier.sku}`;
+  claimNames(definition, v, {
+    prop: given ? 'identifier' : 'identifier (the default, from imageName and the generation and security type)',
+    value: joined,
+    names: [{ kind: AZURE_RESOURCE.GALLERY_IMAGE_IDENTIFIER, scope, name: joined }],
+    fix: 'give one of them another publisher, offer or SKU',
+  });
   rememberResource(definition, named);
 }

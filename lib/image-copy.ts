@@ -17,7 +17,7 @@ import {
   checkCaptureTags, checkImageLineName, checkRetainBuilds, claimImageLine, DEFAULT_RETAIN_BUILDS, galleryVersionName, imageLine,
 } from './private/image-line';
 import { kindOf } from './private/image-use';
-import { AZURE_RESOURCE, claimCreatedResourceGroup, claimNames, resourceGroupScope } from './private/name-claims';
+import { AZURE_RESOURCE, claimCreatedResourceGroup, claimNames, GALLERY_NAME_SCOPE, resourceGroupScope } from './private/name-claims';
 import { providerSubscriptionId } from './private/operator-step';
 import { planBlock } from './private/purchase-plan';
 import { checkResourceGroup, placeResourceGroup } from './private/resource-group';
@@ -396,7 +396,8 @@ function claimCopyNames(copy: ImageCopy, v: PropsValidator, props: ImageCopyProp
     names: [
       { kind: AZURE_RESOURCE.MANAGED_IMAGE, scope, name: settled.imageName },
       ...gallery ? [{ kind: AZURE_RESOURCE.MANAGED_DISK, scope, name: `${settled.imageName}-osdisk` }] : [],
-      ...gallery && props.galleryName === undefined ? [{ kind: AZURE_RESOURCE.GALLERY, scope, name: galleryNameFor(settled.lineName) }] : [],
+      ...gallery && props.galleryName === undefined
+        ? [{ kind: AZURE_RESOURCE.GALLERY, scope: GALLERY_NAME_SCOPE, name: galleryNameFor(settled.lineName) }] : [],
     ],
     fix,
   });
@@ -404,8 +405,8 @@ function claimCopyNames(copy: ImageCopy, v: PropsValidator, props: ImageCopyProp
     claimNames(copy, v, {
       prop: 'galleryName',
       value: props.galleryName,
-      names: [{ kind: AZURE_RESOURCE.GALLERY, scope, name: props.galleryName }],
-      fix: 'pass another galleryName to one of them, or copy into another resource group',
+      names: [{ kind: AZURE_RESOURCE.GALLERY, scope: GALLERY_NAME_SCOPE, name: props.galleryName }],
+      fix: 'pass another galleryName to one of them: gallery names are unique within the subscription, whatever their resource groups',
     });
   }
 }

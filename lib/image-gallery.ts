@@ -3,7 +3,7 @@ import type { SharedImageGallery } from '@cdktf/provider-azurerm/lib/shared-imag
 import { Construct } from 'constructs';
 import { canonicalLocation, checkCommonNames, isGalleryName } from './private/azure-names';
 import { galleryBindings } from './private/gallery-bindings';
-import { AZURE_RESOURCE, claimCreatedResourceGroup, claimNames, rememberResource, resourceGroupScope } from './private/name-claims';
+import { AZURE_RESOURCE, claimCreatedResourceGroup, claimNames, GALLERY_NAME_SCOPE, rememberResource, resourceGroupScope } from './private/name-claims';
 import { checkResourceGroup, placeResourceGroup } from './private/resource-group';
 import { checkTags } from './private/tags';
 import { PropsValidator, requireProps } from './private/validation';
@@ -97,8 +97,8 @@ export class ImageGallery extends Construct {
     claimNames(this, v, {
       prop: props.galleryName === undefined ? 'galleryName (from the construct id)' : 'galleryName',
       value: galleryName,
-      names: [gallery],
-      fix: 'pass another galleryName to one of them, or put them in different resource groups',
+      names: [{ ...gallery, scope: GALLERY_NAME_SCOPE }],
+      fix: 'pass another galleryName to one of them: gallery names are unique within the subscription, whatever their resource groups',
     });
     claimCreatedResourceGroup(this, v, props.resourceGroupName === undefined ? 'resourceGroupName (from galleryName)' : 'resourceGroupName', resourceGroup);
     // Its definitions' names are unique within it.

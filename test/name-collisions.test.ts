@@ -219,7 +219,7 @@ const REFUSED: Array<[string, Refusal]> = [
       copy(s, 'First', image, { location: 'northeurope' });
       copy(s, 'Second', image, { location: 'northeurope' });
     },
-    mentions: [/the gallery 'img_vm_golden_copy' in resource group 'rg-images'/],
+    mentions: [/the gallery 'img_vm_golden_copy' in the subscription/],
   }],
   ['two copies of one build into a group given as a token (rg.name read twice: two token strings, one group)', {
     construct: 'ImageCopy',
@@ -252,7 +252,40 @@ const REFUSED: Array<[string, Refusal]> = [
       gallery(s, 'Gallery', { resourceGroupName: 'rg-images' });
       copy(s, 'Copy', managedImage(s), { method: ImageCopyMethod.COMPUTE_GALLERY, galleryName: 'gal_golden' });
     },
-    mentions: [/the gallery 'gal_golden' in resource group 'rg-images', which ImageGallery 'stack\/Gallery' \(galleryName\)/],
+    mentions: [/the gallery 'gal_golden' in the subscription, which ImageGallery 'stack\/Gallery' \(galleryName\)/],
+  }],
+  // Gallery names are unique within the subscription ("Gallery names must be unique within your subscription",
+  // Microsoft Learn, "Create an Azure Compute Gallery"), not only within a resource group (issue 23 point 1).
+  ["a copy's gallery named like an ImageGallery in another group", {
+    construct: 'ImageCopy',
+    prop: 'galleryName',
+    value: 'gal_golden',
+    build: (s) => {
+      gallery(s, 'Gallery', { resourceGroupName: 'rg-gallery' });
+      copy(s, 'Copy', managedImage(s), { method: ImageCopyMethod.COMPUTE_GALLERY, galleryName: 'gal_golden', resourceGroupName: 'rg-images' });
+    },
+    mentions: [/the gallery 'gal_golden' in the subscription, which ImageGallery 'stack\/Gallery' \(galleryName\)/,
+      /gallery names are unique within the subscription, whatever their resource groups/],
+  }],
+  ['two galleries of one name in two groups', {
+    construct: 'ImageGallery',
+    prop: 'galleryName',
+    value: 'gal_golden',
+    build: (s) => {
+      gallery(s, 'First', { resourceGroupName: 'rg-gallery' });
+      gallery(s, 'Second', { resourceGroupName: 'rg-gallery-dr' });
+    },
+    mentions: [/the gallery 'gal_golden' in the subscription, which ImageGallery 'stack\/First' \(galleryName\)/],
+  }],
+  ['two galleries of one name in two stacks of one subscription', {
+    construct: 'ImageGallery',
+    prop: 'galleryName',
+    value: 'gal_golden',
+    build: (s) => {
+      gallery(otherStack(s), 'First', { resourceGroupName: 'rg-gallery' });
+      gallery(s, 'Second', { resourceGroupName: 'rg-gallery-2' });
+    },
+    mentions: [/the gallery 'gal_golden' in the subscription, which ImageGallery 'other\/First'/, /deploy to the same subscription/],
   }],
   ['two GeneralizedImages of one line name in one group', {
     construct: 'GeneralizedImage',
@@ -283,7 +316,7 @@ const REFUSED: Array<[string, Refusal]> = [
       gallery(s, 'First');
       gallery(s, 'Second', { galleryName: 'GAL_GOLDEN' });
     },
-    mentions: [/the gallery 'GAL_GOLDEN' in resource group 'rg-gallery'/],
+    mentions: [/the gallery 'GAL_GOLDEN' in the subscription/],
   }],
   ['two definitions of one name in one gallery', {
     construct: 'GalleryImage',
@@ -307,6 +340,18 @@ const REFUSED: Array<[string, Refusal]> = [
       definition(s, 'Api', imageGallery, { identifier: { publisher: 'Contoso', offer: 'Web', sku: 'GEN2' } });
     },
     mentions: [/the image definition identifier 'Contoso\/Web\/GEN2' in gallery 'gal_golden'/, /GalleryImage 'stack\/Web' \(identifier\)/, /another publisher, offer or SKU/],
+  }],
+  ["a given identifier equal to another definition's default one", {
+    construct: 'GalleryImage',
+    prop: 'identifier',
+    value: 'golden-image/web/gen2-trustedlaunch',
+    build: (s) => {
+      const imageGallery = gallery(s, 'Gallery');
+      definition(s, 'Web', imageGallery, { imageName: 'web' });
+      definition(s, 'Api', imageGallery, { imageName: 'api', identifier: { publisher: 'golden-image', offer: 'web', sku: 'gen2-trustedlaunch' } });
+    },
+    mentions: [/the image definition identifier 'golden-image\/web\/gen2-trustedlaunch' in gallery 'gal_golden'/,
+      /GalleryImage 'stack\/Web' \(identifier \(the default, from imageName and the generation and security type\)\)/],
   }],
   ['two GalleryImageVersions publishing to one definition', {
     construct: 'GalleryImageVersion',
@@ -397,6 +442,11 @@ const ACCEPTED: Array<[string, (stack: TerraformStack) => void]> = [
     const two = definition(s, 'Web2', gallery(s, 'Two', { galleryName: 'gal_other' }), { imageName: 'web' });
     new GalleryImageVersion(s, 'OneVersion', { galleryImage: one, source: build(s, 'A', trusted) });
     new GalleryImageVersion(s, 'TwoVersion', { galleryImage: two, source: build(s, 'B', trusted) });
+  }],
+  ['galleries of one name in two subscriptions', (s) => {
+    subscribe(s, '00000000-1111-2222-3333-444444444444');
+    gallery(otherStack(s, '55555555-6666-7777-8888-999999999999'), 'First');
+    gallery(s, 'Second');
   }],
   ['one build copied into two groups', (s) => {
     const image = build(s, 'Golden');

@@ -75,6 +75,13 @@ export interface NameClaim {
 
 export const SUBSCRIPTION_SCOPE: NameScope = { key: 'subscription', description: 'the subscription' };
 
+/**
+ * Where a gallery's name must be unique: the subscription, across resource groups ("Gallery names must be unique
+ * within your subscription", Microsoft Learn, "Create an Azure Compute Gallery"). What is inside a gallery is still
+ * named within the gallery of its resource group (`rememberResource`).
+ */
+export const GALLERY_NAME_SCOPE: NameScope = SUBSCRIPTION_SCOPE;
+
 /** The literal name of each group token made by a construct of this library (`ResourceGroup.name`). */
 const groupTokens = new Map<string, string>();
 
