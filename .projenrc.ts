@@ -181,6 +181,11 @@ project.addTask('bench', {
   exec: 'tsx test/bench/bench.ts',
 });
 project.gitignore.exclude('/dist-bench/');
+project.addTask('bench:loaded-ci', {
+  description: 'CI on a clean clone while other CPU-bound processes keep every core busy (default 4): no test is timed',
+  exec: 'test/bench/loaded-ci.sh',
+  receiveArgs: true,
+});
 
 project.addTask('test:cdktn', {
   description: 'Run the construct tests against CDK Terrain (cdktn) through npm aliases',
