@@ -494,6 +494,34 @@ function lines(text) {
   return text.split(/\r?\n/);
 }
 
+// lib/operator/versions.ts
+var DOTTED_NUMBERS = /^[0-9]+(\.[0-9]+)*$/;
+function compareVersions(a, b) {
+  const partsA = versionParts(a);
+  const partsB = versionParts(b);
+  for (let i = 0; i < Math.max(partsA.length, partsB.length); i++) {
+    const order = compareWholeNumbers(partsA[i] ?? "0", partsB[i] ?? "0");
+    if (order !== 0) {
+      return order;
+    }
+  }
+  return 0;
+}
+function versionParts(version) {
+  if (!DOTTED_NUMBERS.test(version)) {
+    throw new Error(`not a dotted version number: ${JSON.stringify(version)}`);
+  }
+  return version.split(".");
+}
+function compareWholeNumbers(a, b) {
+  const x = a.replace(/^0+(?=.)/, "");
+  const y = b.replace(/^0+(?=.)/, "");
+  if (x.length !== y.length) {
+    return Math.sign(x.length - y.length);
+  }
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
 // lib/operator/az.ts
 var TIMED_OUT = "timed out";
 var MINIMUM_AZ_VERSION = "2.44.0";
@@ -680,10 +708,11 @@ var Az = class {
     } catch {
       version = void 0;
     }
-    if (typeof version !== "string" || !/^\d+\.\d+\.\d+/.test(version)) {
+    const release = typeof version === "string" ? /^\d+\.\d+\.\d+/.exec(version)?.[0] : void 0;
+    if (typeof version !== "string" || release === void 0) {
       return this.op.fail(ExitCode.AZ_UNUSABLE, `az version: no azure-cli version in its output (${JSON.stringify(result.stdout.slice(0, 200))}): is \`az\` the Azure CLI? Fix: ${UPGRADE_AZ}, then run the deployment again.`);
     }
-    if (compareVersions(version, MINIMUM_AZ_VERSION) < 0) {
+    if (compareVersions(release, MINIMUM_AZ_VERSION) < 0) {
       return this.op.fail(ExitCode.AZ_UNUSABLE, `az version: the Azure CLI is ${version}; the operator steps need ${MINIMUM_AZ_VERSION} or later (older ones lack commands and options the steps use). Nothing was done in Azure. Fix: ${UPGRADE_AZ}, then run the deployment again.`);
     }
     this.op.log(`az version: azure-cli ${version}`);
@@ -762,17 +791,6 @@ function commandWords(args) {
     words.push(arg);
   }
   return ["az", ...words].join(" ");
-}
-function compareVersions(a, b) {
-  const pa = a.split(/[^0-9.]/)[0].split(".").map(Number);
-  const pb = b.split(/[^0-9.]/)[0].split(".").map(Number);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const difference = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (difference !== 0) {
-      return Math.sign(difference);
-    }
-  }
-  return 0;
 }
 function guestScriptFile(op, directory, name) {
   const file = path3.resolve(op.cwd, directory, name);
