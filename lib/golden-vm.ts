@@ -12,6 +12,7 @@ import { Construct } from 'constructs';
 import { HyperVGeneration, OsType, PurchasePlan, SecurityType } from './image';
 import { ManagementPort } from './management-port';
 import { MarketplaceImage } from './marketplace-image';
+import { baseImageEnvironment } from './operator/steps/base-image';
 import { setupEnvironment, SETUP_MINUTES } from './operator/steps/setup';
 import {
   canonicalLocation, checkAdminUsername, checkCommonNames, checkOwnNetwork, COMPUTER_NAME_MAX_LENGTH, isComputerName, isVmSize, isWindowsVmName,
@@ -19,7 +20,7 @@ import {
 import { adminPassword } from './private/credentials';
 import { managementAccess } from './private/management-access';
 import { AZURE_RESOURCE, claimCreatedResourceGroup, claimNames, NameClaim, resourceGroupScope, scopeWithin } from './private/name-claims';
-import { checkNumberInput, environmentNumber, guestDirectory, operatorStep, subscriptionOf } from './private/operator-step';
+import { checkNumberInput, environmentNumber, guestDirectory, operatorStep, providerSubscriptionId, subscriptionOf } from './private/operator-step';
 import { checkBuildImagePatching, NO_SELF_PATCHING_VM } from './private/patching';
 import { planBlock } from './private/purchase-plan';
 import { checkResourceGroup, placeResourceGroup } from './private/resource-group';
@@ -191,8 +192,18 @@ const BUILD_REVISION_FORMAT = 'YYYYMMDDhhmmss';
  * `buildSpec`, whose change replaces the VM (`ignore_changes = all` plus `replace_triggered_by`). Each VM is a new
  * build with a new `buildRevision`, which names everything made from it.
  *
- * A `latest` marketplace version is resolved at plan time (`azurerm_platform_image`), so a new version published by
- * the publisher shows up as a change and rebuilds; a pinned version never moves.
+ * The base image's version: a pinned one (`MarketplaceImage.fromUrn('<publisher>:<offer>:<sku>:<version>')`, or a
+ * factory's version argument) is exactly what every build starts from, and never moves, forwards or backwards, until
+ * you change it. `latest` is looked up at plan time (`azurerm_platform_image`), and a change of the lookup's answer
+ * rebuilds. But azurerm takes the last version of a list Azure sorts as text, not by version number
+ * (terraform-provider-azurerm issue 31577: `26100.4652.250708` is chosen over the newer `26100.32230.260111`), so before
+ * the build VM is created, `baseImageCheck` lists the SKU's versions with az, compares them as numbers, and stops the
+ * deployment (exit code 13) when the chosen version is older than the newest, naming the version to pin. What `latest`
+ * guarantees: every build Terraform plans (the first, and every rebuild a changed input causes) starts from the newest
+ * version Azure lists when it is applied, or does not start: never from an older one, never backwards; and a rebuild
+ * happens whenever the lookup's answer changes. What it does not: a newer version that sorts before the looked-up one
+ * as text does not change the answer, so it rebuilds nothing by itself; the next rebuild (or `terraform apply -replace`
+ * of `baseImageCheck`) stops at the check, which names it.
  */
 export class GoldenVm extends Construct {
   /** The Windows VM. */
@@ -214,6 +225,13 @@ export class GoldenVm extends Construct {
   public readonly setupStep: TerraformResource;
   /** The marketplace version lookup, when the image's version is `latest`. */
   public readonly platformImage?: DataAzurermPlatformImage;
+  /**
+   * The check of the lookup, when the image's version is `latest`: a `terraform_data` the VM depends on, whose
+   * local-exec provisioner (the operator's `base-image` step) lists the SKU's versions in the region and stops the
+   * deployment before the VM is created when the version the lookup chose is older than the newest (exit code 13).
+   * Replaced, and so run again, with every build and whenever the looked-up version changes.
+   */
+  public readonly baseImageCheck?: TerraformResource;
   /** The NIC (no public IP unless `publicIp`). */
   public readonly networkInterface: NetworkInterface;
   /** The resource group created for the VM, when none was given. */
@@ -245,7 +263,10 @@ export class GoldenVm extends Construct {
   public readonly osDiskStorageType: OsDiskStorageType;
   /** The purchase plan of the marketplace image, when it has one: every image of this build carries it. */
   public readonly purchasePlan?: PurchasePlan;
-  /** The marketplace image version the VM is built from: resolved at plan time when the image says `latest`. */
+  /**
+   * The marketplace image version the VM is built from: the pinned version, or for `latest` the one looked up at plan
+   * time (checked by `baseImageCheck` before the VM is created).
+   */
   public readonly baseImageVersion: string;
   /** The build revision (`YYYYMMDDhhmmss`): a new one for every new build VM. */
   public readonly buildRevision: string;
@@ -419,6 +440,7 @@ export class GoldenVm extends Construct {
     });
 
     this.buildSpec = buildSpec;
+    this.baseImageCheck = this.platformImage === undefined ? undefined : checkLookup(this, this.platformImage, props.image, buildSpec);
 
     this.virtualMachine = new WindowsVirtualMachine(this, 'VirtualMachine', {
       ...placement,
@@ -449,6 +471,8 @@ export class GoldenVm extends Construct {
         replaceTriggeredBy: [buildSpec.address],
         precondition: passwordChecks.length > 0 ? passwordChecks : undefined,
       },
+      // A `latest` version is checked before the VM is made from it.
+      dependsOn: this.baseImageCheck === undefined ? undefined : [this.baseImageCheck],
     });
     this.vmId = this.virtualMachine.id;
 
@@ -483,6 +507,30 @@ export class GoldenVm extends Construct {
   public get privateIpAddress(): string {
     return this.virtualMachine.privateIpAddress;
   }
+}
+
+/**
+ * The operator's `base-image` step on what the lookup chose: azurerm takes the last version of a list Azure sorts as
+ * text (terraform-provider-azurerm issue 31577), so the step compares the listed versions as numbers before the VM is
+ * made (lib/operator/steps/base-image.ts). The lookup's own `location` is azurerm's normalized region name; the
+ * subscription is the provider's, which the lookup read.
+ */
+function checkLookup(scope: Construct, lookup: DataAzurermPlatformImage, image: MarketplaceImage, buildSpec: TerraformData): TerraformResource {
+  const looked = { location: lookup.location, publisher: image.publisher, offer: image.offer, sku: image.sku, version: lookup.version };
+  return operatorStep(scope, 'BaseImageCheck', {
+    script: { step: 'base-image' },
+    // Once per build and per version the lookup chooses (the spec holds the version, and is replaced with every build):
+    // each build VM is made only once its version passed, whatever else rebuilt it.
+    triggersReplace: { ...looked, build_spec: buildSpec.id },
+    environment: baseImageEnvironment({
+      subscriptionId: providerSubscriptionId(scope),
+      location: looked.location,
+      publisher: looked.publisher,
+      offer: looked.offer,
+      sku: looked.sku,
+      chosenVersion: looked.version,
+    }),
+  });
 }
 
 /** The names the build VM and its network make in its resource group. */

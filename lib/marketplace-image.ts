@@ -1,5 +1,6 @@
 import { Fn, Token } from 'cdktf';
 import { HyperVGeneration, PurchasePlan } from './image';
+import { BASE_IMAGE_OFFER, BASE_IMAGE_PUBLISHER, BASE_IMAGE_SKU, BASE_IMAGE_VERSION } from './operator/steps/base-image';
 import { inferGeneration, WINDOWS_SERVER_PUBLISHER } from './private/generation';
 import { checkPurchasePlan } from './private/purchase-plan';
 import { describeValue, PropsValidator, requireProps } from './private/validation';
@@ -32,19 +33,26 @@ export interface MarketplaceImageParts extends MarketplaceImageOptions {
   /** SKU, e.g. `2022-datacenter-core-g2`. */
   readonly sku: string;
   /**
-   * Version, e.g. `20348.2113.231109`.
+   * Version: pinned, e.g. `20348.2113.231109` (Major.Minor.Build), or `latest`; what each gives is described on
+   * `MarketplaceImage`.
    *
    * @default 'latest'
    */
   readonly version?: string;
 }
 
-const PART_PATTERN = /^[A-Za-z0-9][-\w.]*$/;
-const VERSION_PATTERN = /^(latest|\d+\.\d+\.\d+)$/;
 
 /**
  * A platform image from the Azure Marketplace, as `az vm create --image` takes it
  * (`publisher:offer:sku:version`), with its Hyper-V generation.
+ *
+ * The version is pinned or `latest`. Pinned (`fromUrn('...:20348.2849.241109')`, or a factory's `version` argument):
+ * every build starts from exactly that version, and moves only when you change it, never backwards. `latest`: a
+ * `GoldenVm` looks the version up at plan time and rebuilds when the answer changes; before each build it checks the
+ * answer against every version Azure lists in the region, compared as numbers, because azurerm takes the last of a
+ * list Azure sorts as text (terraform-provider-azurerm issue 31577). An older version chosen that way stops the
+ * deployment before the build VM is created (exit code 13), naming the newest version to pin. A newer version that
+ * sorts before the chosen one as text does not change the answer, so it rebuilds nothing by itself.
  */
 export class MarketplaceImage {
   /**
@@ -137,11 +145,13 @@ export class MarketplaceImage {
     });
     v.throwIfInvalid();
     const version = parts.version ?? 'latest';
-    for (const [prop, value] of [['publisher', parts.publisher], ['offer', parts.offer], ['sku', parts.sku]] as const) {
-      v.check(prop, value, (p) => PART_PATTERN.test(p), 'is not a marketplace image part (letters, digits, hyphens, underscores, periods)',
+    // The rules of GoldenVm's base-image step, which gets these parts of a `latest` image.
+    for (const [prop, value, input] of [['publisher', parts.publisher, BASE_IMAGE_PUBLISHER], ['offer', parts.offer, BASE_IMAGE_OFFER],
+      ['sku', parts.sku, BASE_IMAGE_SKU]] as const) {
+      v.check(prop, value, (p) => input.pattern.test(p), 'is not a marketplace image part (letters, digits, hyphens, underscores, periods)',
         'copy it from `az vm image list --all -o table`');
     }
-    v.check('version', version, (p) => VERSION_PATTERN.test(p), "is neither 'latest' nor a version such as '20348.2113.231109'",
+    v.check('version', version, (p) => p === 'latest' || BASE_IMAGE_VERSION.pattern.test(p), "is neither 'latest' nor a version such as '20348.2113.231109'",
       "use 'latest' or a version listed by `az vm image list --all --sku <sku> -o table`");
 
     const inferred = inferGeneration(parts.publisher, parts.sku);

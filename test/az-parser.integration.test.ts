@@ -1,6 +1,6 @@
 /**
- * Replays every az command line the operator runs (the Node.js operator's steps generalize, setup, capture and
- * delete-all; the scripts gallery.sh, verify-scale-set.sh) in their tests' scenarios against the real Azure CLI, offline, with an empty
+ * Replays every az command line the operator runs (the Node.js operator's steps generalize, setup, base-image, capture
+ * and delete-all; the scripts gallery.sh, verify-scale-set.sh) in their tests' scenarios against the real Azure CLI, offline, with an empty
  * AZURE_CONFIG_DIR: a well-formed line fails only for want of a login ("Please run 'az login'", exit 1), a malformed
  * one with an argument error (exit 2). `az login` lines fail at the network instead (a proxy that refuses
  * connections), after parsing. Some `az vm` subcommands of Debian's azure-cli 2.45 crash on a missing SDK module
@@ -180,19 +180,36 @@ function report(title: string, replays: Replay[]): void {
   console.log(`Azure CLI (${AZ}) on the ${replays.length} distinct az lines of ${title}:\n${lines.join('\n')}`);
 }
 
-describeWithAz('the az command lines of the Node.js steps (generalize, setup), parsed by the real Azure CLI', () => {
+describeWithAz('the az command lines of the Node.js steps (generalize, setup, base-image), parsed by the real Azure CLI', () => {
   let synthesized: SynthesizedStack;
   let lines: string[][];
   let replays: Replay[];
+  /** The seed stack's `latest` image, and its versions as Azure lists them (as text: the newest is not the last). */
+  const NEWEST = '20348.10000.260110';
+  const marketplace = { westeurope: [{ publisher: 'MicrosoftWindowsServer', offer: 'WindowsServer', sku: '2022-datacenter-core-g2', versions: ['20348.4052.250808', NEWEST] }] };
+
+  /** The values Terraform gives the expressions of the steps' environments. */
+  function terraformValues(): Record<string, string> {
+    const [lookup] = Object.keys(synthesized.parsed.data.azurerm_platform_image);
+    return {
+      [subscriptionExpression(synthesized.vmAddress)]: SUBSCRIPTION_ID,
+      '${data.azurerm_client_config.GoldenImageClientConfig.subscription_id}': SUBSCRIPTION_ID,
+      [`\${data.azurerm_platform_image.${lookup}.location}`]: 'westeurope',
+      [`\${data.azurerm_platform_image.${lookup}.version}`]: NEWEST,
+    };
+  }
 
   /** The az lines of one in-process run of a step, with the environment the seed stack synthesizes for it, against the fake az. */
-  async function recordedLines(state: Partial<FakeAzState>, extra: Record<string, string>, step: 'generalize' | 'setup' = 'generalize'): Promise<string[][]> {
+  async function recordedLines(state: Partial<FakeAzState>, extra: Record<string, string>,
+    step: 'generalize' | 'setup' | 'base-image' = 'generalize'): Promise<string[][]> {
     const fake = new InProcessAz(state);
     try {
-      const provisioner = step === 'generalize' ? synthesized.provisioner : stepProvisioner(synthesized, 'Setup');
-      const environment = resolveEnvironment(provisioner.environment, {
-        [subscriptionExpression(synthesized.vmAddress)]: SUBSCRIPTION_ID,
-      });
+      const provisioner = {
+        'generalize': synthesized.provisioner,
+        'setup': stepProvisioner(synthesized, 'Setup'),
+        'base-image': stepProvisioner(synthesized, 'BaseImageCheck'),
+      }[step];
+      const environment = resolveEnvironment(provisioner.environment, terraformValues());
       const result = await runInProcess(STEPS[step], {
         env: { ...fake.environment(), ...environment, ...extra }, az: fake.run, cwd: synthesized.stackDirectory,
       });
@@ -215,7 +232,10 @@ describeWithAz('the az command lines of the Node.js steps (generalize, setup), p
     // The setup: a reboot pending once (the restart and a second cleanup), then with the setup's files kept.
     const setup = await recordedLines({ ...guestSetup, rebootPending: 1 }, {}, 'setup');
     const keptFiles = await recordedLines(guestSetup, { GOLDEN_KEEP_SETUP_FILES: 'true' }, 'setup');
-    const all = [...happyPath, ...servicePrincipal, ...managedIdentity, ...setup, ...keptFiles];
+    // The base-image check: with the provider's subscription, and with az's default one.
+    const baseImage = await recordedLines({ marketplace }, {}, 'base-image');
+    const defaultSubscription = await recordedLines({ marketplace }, { GOLDEN_SUBSCRIPTION_ID: '' }, 'base-image');
+    const all = [...happyPath, ...servicePrincipal, ...managedIdentity, ...setup, ...keptFiles, ...baseImage, ...defaultSubscription];
     // One status poll per shape: the offsets differ, the arguments do not.
     lines = distinct(all, (argv) => JSON.stringify(argv.map((a) => a.replace(/^Offset=[1-9][0-9]*$/, 'Offset=N'))));
     replays = await replayAll(lines, synthesized.stackDirectory);
@@ -238,7 +258,8 @@ describeWithAz('the az command lines of the Node.js steps (generalize, setup), p
     const underFallback = [...new Set(replays.filter((r) => r.profile !== 'latest').map((r) => commandOf(r.argv)))];
     console.log(`verified: ${[...verified].sort().join(', ')} (under ${FALLBACK_PROFILE}: ${underFallback.sort().join(', ') || 'none'})\n`
       + `unverifiable (the CLI crashes before parsing): ${unverifiable.sort().join(', ') || 'none'}`);
-    const commands = ['account show', 'login', 'version', 'vm deallocate', 'vm generalize', 'vm get-instance-view', 'vm restart', 'vm run-command invoke', 'vm update'];
+    const commands = ['account show', 'login', 'version', 'vm deallocate', 'vm generalize', 'vm get-instance-view', 'vm image list', 'vm restart',
+      'vm run-command invoke', 'vm update'];
     expect([...verified].sort()).toEqual(commands);
     // Only compute commands that crashed under the default profile were replayed under the fallback.
     expect(underFallback.every((command) => ['vm deallocate', 'vm generalize', 'vm restart', 'vm update'].includes(command))).toBe(true);
@@ -247,19 +268,29 @@ describeWithAz('the az command lines of the Node.js steps (generalize, setup), p
       expect(lines.some((argv) => argv.some((arg) => arg.endsWith(`/${script}`)))).toBe(true);
     }
     expect(lines.filter((argv) => argv.includes('KeepSetupFiles=true') || argv.includes('KeepSetupFiles=false'))).toHaveLength(2);
+    // The image list with and without --subscription, each parsed under the default profile: no SDK module it lacks.
+    const imageLists = replays.filter((r) => commandOf(r.argv) === 'vm image list');
+    expect(imageLists.map((r) => [r.argv.some((a) => a.startsWith('--subscription=')), r.profile, r.verdict]).sort())
+      .toEqual([[false, 'latest', 'verified'], [true, 'latest', 'verified']]);
     expect(new Set(lines.map(commandOf))).toEqual(new Set(commands));
   });
 
   test('the replay tells a malformed line from a well-formed one', async () => {
     const runCommand = lines.find((argv) => commandOf(argv) === 'vm run-command invoke')!;
-    const [badOption, badQuery] = await Promise.all([
+    const imageList = lines.find((argv) => commandOf(argv) === 'vm image list')!;
+    const [badOption, badQuery, badListOption, badArchitecture] = await Promise.all([
       replay([...runCommand, '--no-such-option'], synthesized.stackDirectory),
       // The query without its closing bracket.
       replay(runCommand.map((a, i) => (runCommand[i - 1] === '--query' ? a.slice(0, -1) : a)), synthesized.stackDirectory),
+      // `az vm image list` has no --version (a filter the step could have wanted) nor --urn.
+      replay([...imageList, '--version=20348.10000.260110'], synthesized.stackDirectory),
+      replay([...imageList, '--architecture=amd64'], synthesized.stackDirectory),
     ]);
     expect([badOption.code, badOption.verdict]).toEqual([2, 'malformed']);
     expect(badOption.output).toContain('unrecognized arguments: --no-such-option');
     expect([badQuery.code, badQuery.verdict]).toEqual([2, 'malformed']);
+    expect([badListOption.code, badListOption.verdict]).toEqual([2, 'malformed']);
+    expect([badArchitecture.code, badArchitecture.verdict]).toEqual([2, 'malformed']);
   });
 
   test('under the fallback profile too, the replay tells a malformed line from a well-formed one', async () => {

@@ -163,7 +163,7 @@ describeWithTerraform('day 2 of the gallery-trusted-launch example (stand-ins, r
     const rebuilt = imageResources().filter((r) => (r.type === 'terraform_data' && pathInStack(r) !== 'Version/VersionLine')
       || r.type === 'azurerm_windows_virtual_machine');
     expect(rebuilt.map(pathInStack).sort()).toEqual([
-      'Build/Generalize', 'BuildVm/BuildRevision', 'BuildVm/BuildSpec', 'BuildVm/Setup', 'BuildVm/VirtualMachine',
+      'Build/Generalize', 'BuildVm/BaseImageCheck', 'BuildVm/BuildRevision', 'BuildVm/BuildSpec', 'BuildVm/Setup', 'BuildVm/VirtualMachine',
       ...VERSION_CHAIN,
     ].sort());
     expect(actions(image.summary)).toEqual({ ...EMPTY, replace: addresses(rebuilt) });

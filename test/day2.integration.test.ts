@@ -126,7 +126,7 @@ describeWithTerraform('day 2 of the golden-image example (stand-ins, real Terraf
     const rebuilt = imageResources().filter((r) => (r.type === 'terraform_data' && !r.path.endsWith('/ImageLine'))
       || r.type === 'azurerm_windows_virtual_machine' || r.type === 'azurerm_image' || r.type === 'azurerm_shared_image_version');
     expect(rebuilt.filter((r) => r.type === 'terraform_data').map((r) => r.path.split('/').slice(1).join('/')).sort()).toEqual([
-      'BuildVm/BuildRevision', 'BuildVm/BuildSpec', 'BuildVm/Setup', 'Image/Capture', 'Image/Generalize', 'ImageCopy/Capture',
+      'BuildVm/BaseImageCheck', 'BuildVm/BuildRevision', 'BuildVm/BuildSpec', 'BuildVm/Setup', 'Image/Capture', 'Image/Generalize', 'ImageCopy/Capture',
     ]);
     expect(actions(step.summary)).toEqual({ create: [], replace: addresses(rebuilt), update: updates, delete: [] });
     expect(changedAzureResources(suite.baseline[IMAGE], changed[IMAGE]).filter((a) => !a.startsWith('azurerm_windows_virtual_machine.')))

@@ -1,3 +1,4 @@
+import * as os from 'os';
 import { TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
 import { GoldenVm, GoldenVmProps, HyperVGeneration, MarketplaceImage, OsDiskStorageType, OsType, SecurityType, WindowsSetup } from '../lib';
 import { goldenVmProps } from './util/constructs';
@@ -78,6 +79,63 @@ describe('GoldenVm', () => {
     expect(pinned.parsed.data).toBeUndefined();
     expect(onlyResource(pinned.parsed, 'azurerm_windows_virtual_machine').source_image_reference.version).toBe('20348.2849.241109');
     expect(pinned.vm.baseImageVersion).toBe('20348.2849.241109');
+  });
+
+  describe('the check of a `latest` lookup (azurerm takes the last of a list Azure sorts as text: provider issue 31577)', () => {
+    test('runs the operator\'s base-image step before the VM is created, on what the lookup chose', () => {
+      const { parsed, json, vm } = synthVm();
+      const lookup = `data.azurerm_platform_image.${Object.keys(parsed.data.azurerm_platform_image)[0]}`;
+      const address = addressAt(parsed, 'terraform_data', 'BuildVm/BaseImageCheck');
+      expect(vm.baseImageCheck).toBeDefined();
+      // The VM waits for the check: a failing check stops the deployment before the VM exists.
+      expect(onlyResource(parsed, 'azurerm_windows_virtual_machine').depends_on).toEqual([address]);
+      const check = resourceAt(parsed, 'terraform_data', 'BuildVm/BaseImageCheck');
+      // Again for every build and every version the lookup chooses; the check depends on nothing the build makes.
+      expect(check.triggers_replace).toEqual({
+        location: `\${${lookup}.location}`,
+        publisher: 'MicrosoftWindowsServer',
+        offer: 'WindowsServer',
+        sku: '2022-datacenter-core-g2',
+        version: `\${${lookup}.version}`,
+        build_spec: `\${${addressAt(parsed, 'terraform_data', 'BuildVm/BuildSpec')}.id}`,
+      });
+      expect(check.depends_on).toBeUndefined();
+      const exec = check.provisioner[0]['local-exec'];
+      expect(exec.interpreter).toEqual(['node', expect.stringMatching(/^\.\/assets\/GoldenImageScripts\/[0-9A-F]{32}\/operator\/operator\.js$/)]);
+      expect(exec.command).toBe('base-image');
+      expect(exec.when).toBeUndefined();
+      // The provider's subscription and azurerm's normalized region, which the lookup used.
+      expect(exec.environment).toEqual({
+        GOLDEN_SUBSCRIPTION_ID: '${data.azurerm_client_config.GoldenImageClientConfig.subscription_id}',
+        GOLDEN_BASE_IMAGE_LOCATION: `\${${lookup}.location}`,
+        GOLDEN_BASE_IMAGE_PUBLISHER: 'MicrosoftWindowsServer',
+        GOLDEN_BASE_IMAGE_OFFER: 'WindowsServer',
+        GOLDEN_BASE_IMAGE_SKU: '2022-datacenter-core-g2',
+        GOLDEN_BASE_IMAGE_VERSION: `\${${lookup}.version}`,
+      });
+      // Nothing of the machine that synthesized it.
+      expect(JSON.stringify(check)).not.toContain(process.cwd());
+      expect(JSON.stringify(check)).not.toContain(os.homedir());
+      expect(json).not.toMatch(/"\/(home|root|tmp|Users)\//);
+    });
+
+    test('absent for a pinned version: the VM depends on nothing more', () => {
+      const { parsed, vm } = synthVm({ image: MarketplaceImage.fromUrn('MicrosoftWindowsServer:WindowsServer:2025-datacenter-g2:26100.32230.260111') });
+      expect(vm.baseImageCheck).toBeUndefined();
+      expect(Object.values<any>(resourcesOf(parsed, 'terraform_data')).filter((r) => r.provisioner?.[0]['local-exec'].command === 'base-image')).toEqual([]);
+      expect(onlyResource(parsed, 'azurerm_windows_virtual_machine').depends_on).toBeUndefined();
+    });
+
+    test('one check per build VM, each on its own lookup', () => {
+      const { parsed } = synthStack((stack) => {
+        new GoldenVm(stack, 'Web', props({ vmName: 'vm-web', computerName: 'web01' }));
+        new GoldenVm(stack, 'Api', props({ vmName: 'vm-api', computerName: 'api01', image: MarketplaceImage.windowsServer2025DatacenterGen2() }));
+      });
+      const checks = Object.values<any>(resourcesOf(parsed, 'terraform_data')).filter((r) => r.provisioner?.[0]['local-exec'].command === 'base-image');
+      expect(checks.map((r) => r.provisioner[0]['local-exec'].environment.GOLDEN_BASE_IMAGE_SKU).sort()).toEqual(['2022-datacenter-core-g2', '2025-datacenter-g2']);
+      expect(new Set(checks.map((r) => r.triggers_replace.version)).size).toBe(2);
+      expect(Object.keys(parsed.data.azurerm_client_config)).toEqual(['GoldenImageClientConfig']);
+    });
   });
 
   test('carries the setup script as custom data and runs it from the operator stage: no extension on the VM', () => {

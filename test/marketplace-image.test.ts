@@ -1,5 +1,6 @@
 import { Fn, Token } from 'cdktf';
 import { HyperVGeneration, MarketplaceImage } from '../lib';
+import { BASE_IMAGE_PUBLISHER, BASE_IMAGE_VERSION } from '../lib/operator/steps/base-image';
 
 describe('MarketplaceImage.fromUrn', () => {
   test('parses the seed URN and infers Gen2 from the -g2 SKU', () => {
@@ -39,6 +40,25 @@ describe('MarketplaceImage.fromUrn', () => {
     ['Canonical:ubuntu-24_04-lts:server:latest', /hyperVGeneration: undefined cannot be inferred from SKU 'server'.*Fix: pass hyperVGeneration/],
   ])('rejects %j', (urn, message) => {
     expect(() => MarketplaceImage.fromUrn(urn)).toThrow(message);
+  });
+
+  test('its parts follow the rules of GoldenVm\'s base-image step, which gets them for a `latest` image (one definition for both)', () => {
+    const accepted = (input: { pattern: RegExp }, value: string) => input.pattern.test(value);
+    for (const version of ['20348.2849.241109', '26100.32230.260111', '1.0.0', '20348.2849', '1.2.3.4', '2.44.0b1', 'v1']) {
+      const construct = (() => {
+        try {
+          MarketplaceImage.windowsServer2025DatacenterGen2(version);
+          return true;
+        } catch {
+          return false;
+        }
+      })();
+      expect([version, construct]).toEqual([version, accepted(BASE_IMAGE_VERSION, version)]);
+    }
+    expect(() => MarketplaceImage.fromParts({ publisher: 'Microsoft_Windows.Server-1', offer: 'x', sku: 'y-g2' })).not.toThrow();
+    expect(accepted(BASE_IMAGE_PUBLISHER, 'Microsoft_Windows.Server-1')).toBe(true);
+    expect(() => MarketplaceImage.fromParts({ publisher: '-p', offer: 'x', sku: 'y-g2' })).toThrow(/publisher: '-p' is not a marketplace image part/);
+    expect(accepted(BASE_IMAGE_PUBLISHER, '-p')).toBe(false);
   });
 
   test('rejects a Gen2 SKU forced to V1, naming the inferred generation', () => {

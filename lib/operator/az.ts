@@ -4,6 +4,7 @@ import { ExitCode } from './failure';
 import { AzResult, azFault, crashLine, firstErrorLine, isNotFound, isTransient, matchingLine, missingModule, retryAfterSeconds } from './faults';
 import { CLIENT_ID, InputReader, TENANT_ID, Tuning } from './inputs';
 import { Operator } from './operator';
+import { compareVersions } from './versions';
 
 /** What `Az.mustSucceed` says when a call does not succeed. */
 export interface CallFailure {
@@ -239,11 +240,13 @@ export class Az {
     } catch {
       version = undefined;
     }
-    if (typeof version !== 'string' || !/^\d+\.\d+\.\d+/.test(version)) {
+    const release = typeof version === 'string' ? /^\d+\.\d+\.\d+/.exec(version)?.[0] : undefined;
+    if (typeof version !== 'string' || release === undefined) {
       return this.op.fail(ExitCode.AZ_UNUSABLE, `az version: no azure-cli version in its output (${JSON.stringify(result.stdout.slice(0, 200))}): is \`az\` `
         + `the Azure CLI? Fix: ${UPGRADE_AZ}, then run the deployment again.`);
     }
-    if (compareVersions(version, MINIMUM_AZ_VERSION) < 0) {
+    // A pre-release suffix (2.44.0b1) is not compared: the release it leads to is.
+    if (compareVersions(release, MINIMUM_AZ_VERSION) < 0) {
       return this.op.fail(ExitCode.AZ_UNUSABLE, `az version: the Azure CLI is ${version}; the operator steps need ${MINIMUM_AZ_VERSION} or later `
         + `(older ones lack commands and options the steps use). Nothing was done in Azure. Fix: ${UPGRADE_AZ}, then run the deployment again.`);
     }
@@ -327,19 +330,6 @@ export function commandWords(args: readonly string[]): string {
     words.push(arg);
   }
   return ['az', ...words].join(' ');
-}
-
-/** Compares dotted version numbers numerically: `2.9.0` < `2.10.0`. Pre-release suffixes are ignored. */
-export function compareVersions(a: string, b: string): number {
-  const pa = a.split(/[^0-9.]/)[0].split('.').map(Number);
-  const pb = b.split(/[^0-9.]/)[0].split('.').map(Number);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const difference = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (difference !== 0) {
-      return Math.sign(difference);
-    }
-  }
-  return 0;
 }
 
 /** A guest script's path: a readable file in the guest scripts directory, relative to the working directory. */

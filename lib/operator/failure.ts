@@ -24,6 +24,11 @@ export const ExitCode = {
   NOT_FOUND: 8,
   /** No temporary directory. */
   NO_TEMP_DIRECTORY: 12,
+  /**
+   * The marketplace version Terraform's lookup chose for `latest` is older than the newest Azure lists (azurerm takes
+   * the last of a list Azure sorts as text: terraform-provider-azurerm issue 31577): the build would move backwards.
+   */
+  BASE_IMAGE_NOT_NEWEST: 13,
 } as const;
 
 /** Ends the step with an exit code and a message (printed as `ERROR: <message>`). */

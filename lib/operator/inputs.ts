@@ -118,6 +118,10 @@ export const GUEST_DIRECTORY: TextInput = {
   pattern: /^[A-Za-z0-9_.][A-Za-z0-9_./-]*$/,
   description: 'the relative path of the guest scripts directory (letters, digits, _ . / -)',
 };
+/** A region's name as Azure's APIs and azurerm write it (lower case, no spaces), e.g. westeurope; the inputs that are regions use it. */
+export const REGION_NAME: Pick<TextInput, 'pattern' | 'description'> = {
+  pattern: /^[a-z][a-z0-9]{2,40}$/, description: 'an Azure region name such as westeurope',
+};
 /** A build's revision: the time of its plan, YYYYMMDDhhmmss (so the newest sorts last). */
 export const BUILD_REVISION: TextInput = {
   env: 'GOLDEN_BUILD_REVISION', pattern: /^[0-9]{14}$/, description: 'a build revision (14 digits, YYYYMMDDhhmmss)',

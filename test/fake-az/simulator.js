@@ -26,6 +26,12 @@
  * command fails as a broken az, an expired session or a VM agent that is not ready would make it: see AZ_FAULTS; each
  * entry every time, or `times` times).
  *
+ * Marketplace: `vm image list --all` lists the versions of `marketplace` (region -> SKUs, each with its versions), as
+ * azure-cli does (vm/_actions.py, `load_images_thru_services`): its --publisher, --offer and --sku match any name that
+ * contains them, ignoring case (`_matched`), and the versions of each SKU come in Azure's order, sorted as text, not by
+ * version number, whatever order the test gives them in (terraform-provider-azurerm issue 31577, azure-rest-api-specs
+ * issue 30142: the last of Azure's list is not the newest version). A region without a key lists nothing.
+ *
  * Run Command dispatches on the guest script's file name: generalize.ps1 (Sysprep, above), setup-start.ps1,
  * setup-status.ps1 and setup-finish.ps1 (the detached setup: `setup` describes it, `rebootPending` the reboots it
  * leaves, see test/util/fake-az.ts). `vm restart` restarts the guest. `image create|list|show|delete` work on `images`
@@ -127,6 +133,9 @@ const COMMANDS = {
   'account show': { options: ['--subscription', ...GLOBAL_OPTIONS] },
   'login': { options: ['--service-principal', '--username', '--password', '--tenant', '--identity', '--allow-no-subscriptions', ...GLOBAL_OPTIONS] },
   'vm get-instance-view': { options: VM_OPTIONS },
+  // `az vm image list -h` of azure-cli 2.45 (its short aliases -l -p -f -s are left out: -p and -s mean --password and
+  // --subscription elsewhere here, and the operator writes long options).
+  'vm image list': { options: ['--all', '--location', '--publisher', '--offer', '--sku', '--architecture', '--edge-zone', '--subscription', ...GLOBAL_OPTIONS] },
   'vm run-command invoke': { options: ['--command-id', '--scripts', '--parameters', ...VM_OPTIONS] },
   'vm deallocate': { options: VM_OPTIONS },
   'vm generalize': { options: VM_OPTIONS },
@@ -167,7 +176,7 @@ const COMMANDS = {
   'vmss rolling-upgrade get-latest': { options: VM_OPTIONS },
   'vmss list-instances': { options: VM_OPTIONS },
 };
-const FLAGS = new Set(['--service-principal', '--identity', '--allow-no-subscriptions', '--only-show-errors', '--debug', '--verbose', '--force', '--no-wait',
+const FLAGS = new Set(['--all', '--service-principal', '--identity', '--allow-no-subscriptions', '--only-show-errors', '--debug', '--verbose', '--force', '--no-wait',
   '--yes', '--force-string', '--disable-integrity-monitoring']);
 // Arguments az's parser checks against a list of choices (exit 2 otherwise).
 const CHOICES = {
@@ -184,6 +193,7 @@ const CHOICES = {
   '--enable-vtpm': ['false', 'true'],
   '--nic-delete-option': ['Delete', 'Detach'],
   '--os-disk-delete-option': ['Delete', 'Detach'],
+  '--architecture': ['Arm64', 'x64'],
 };
 
 // --- output, with the --query expressions the script uses ------------------------------------------------------
@@ -1562,6 +1572,40 @@ function prepareAz({ argv, env = {}, stdin, state, cwd = process.cwd() }) {
     });
   }
 
+  /**
+   * `az vm image list --all`: every version of the SKUs whose publisher, offer and SKU contain the filters (ignoring
+   * case), each SKU's versions in Azure's text order, as azure-cli's `image_info` with the `urn` list_vm_images adds.
+   */
+  function vmImageList() {
+    requireSubscription();
+    if (!options['--all']) {
+      exitWith(1, 'ERROR: fake az: only `az vm image list --all` (the live list) is simulated, not the offline alias list');
+    }
+    const location = option('--location');
+    if (location === undefined) {
+      exitWith(1, "ERROR: fake az: give --location (az would pick one of the subscription's regions)");
+    }
+    const matched = (filter, name) => filter === undefined || name.toLowerCase().includes(filter.toLowerCase());
+    const architecture = option('--architecture');
+    const images = [];
+    for (const entry of state.marketplace?.[location] ?? []) {
+      if (!matched(option('--publisher'), entry.publisher) || !matched(option('--offer'), entry.offer) || !matched(option('--sku'), entry.sku)) {
+        continue;
+      }
+      if (architecture !== undefined && architecture !== (entry.architecture ?? 'x64')) {
+        continue;
+      }
+      // Code-unit order: '26100.32230.260111' < '26100.4652.250708'.
+      for (const version of [...entry.versions].sort()) {
+        images.push({
+          architecture: entry.architecture ?? 'x64', offer: entry.offer, publisher: entry.publisher, sku: entry.sku,
+          urn: `${entry.publisher}:${entry.offer}:${entry.sku}:${version}`, version,
+        });
+      }
+    }
+    return succeed(images);
+  }
+
   function listInstances() {
     const { group, name, scaleSet } = findScaleSet();
     if (scaleSet.pendingLists !== undefined) {
@@ -1623,6 +1667,8 @@ function prepareAz({ argv, env = {}, stdin, state, cwd = process.cwd() }) {
           'network vnet delete': vnetDelete,
           'resource list': resourceList,
         })[commandName]();
+      } else if (commandName === 'vm image list') {
+        vmImageList();
       } else if (commandName.startsWith('vmss ')) {
         ({
           'vmss rolling-upgrade get-latest': rollingUpgradeGetLatest,

@@ -32,10 +32,10 @@ interface Exit {
 }
 
 /** Starts the provisioner's interpreter with its command, as Terraform does, from the stack directory. */
-function start(fake: FakeAz, command = seed.provisioner.command,
-  provisioner = seed.provisioner): { child: ChildProcess; exit: Promise<Exit>; output: () => string } {
+function start(fake: FakeAz, command = seed.provisioner.command, provisioner = seed.provisioner,
+  values: Record<string, string> = {}): { child: ChildProcess; exit: Promise<Exit>; output: () => string } {
   const interpreter = (provisioner as unknown as { interpreter: string[] }).interpreter;
-  const environment = resolveEnvironment(provisioner.environment, { [subscriptionExpression(seed.vmAddress)]: SUBSCRIPTION_ID });
+  const environment = resolveEnvironment(provisioner.environment, { [subscriptionExpression(seed.vmAddress)]: SUBSCRIPTION_ID, ...values });
   const child = spawn(interpreter[0], [...interpreter.slice(1), command], {
     cwd: seed.stackDirectory,
     env: { ...fake.environment(), PATH: `${nodeOnly}${path.delimiter}${FAKE_AZ_DIRECTORY}`, ...environment },
@@ -84,11 +84,28 @@ test('GoldenVm\'s setup step as a process, as its provisioner starts it: exit 0,
   expect(fake.state()).toMatchObject({ restarts: 1, setup: { phase: 'removed', starts: 1 } });
 });
 
+test('GoldenVm\'s base-image step as a process, as its provisioner starts it: exit 13 when the lookup chose the last of Azure\'s text order', async () => {
+  const check = stepProvisioner(seed, 'BaseImageCheck');
+  expect(check.interpreter).toEqual((seed.provisioner as unknown as { interpreter: string[] }).interpreter);
+  const [lookup] = Object.keys(seed.parsed.data.azurerm_platform_image);
+  const sku = { publisher: 'MicrosoftWindowsServer', offer: 'WindowsServer', sku: '2022-datacenter-core-g2', versions: ['20348.4052.250808', '20348.10000.260110'] };
+  const fake = fakeAz({ marketplace: { westeurope: [sku] } });
+  const { code, stderr } = await start(fake, check.command, check, {
+    '${data.azurerm_client_config.GoldenImageClientConfig.subscription_id}': SUBSCRIPTION_ID,
+    [`\${data.azurerm_platform_image.${lookup}.location}`]: 'westeurope',
+    // What azurerm chooses: the last as text.
+    [`\${data.azurerm_platform_image.${lookup}.version}`]: '20348.4052.250808',
+  }).exit;
+  expect(code).toBe(13);
+  expect(stderr).toContain("Fix: pin the newest version, MarketplaceImage.fromUrn('MicrosoftWindowsServer:WindowsServer:2022-datacenter-core-g2:20348.10000.260110')");
+  expect(fake.calls().map((argv) => argv.slice(0, 3).join(' '))).toEqual(['version --output json', 'account show --output', 'vm image list']);
+});
+
 test('an unknown step: exit 2 and the usage, nothing run', async () => {
   const fake = fakeAz();
   const { code, stderr } = await start(fake, 'generalise').exit;
   expect(code).toBe(2);
-  expect(stderr).toContain('usage: node operator.js <step>, one of: generalize, setup, capture, delete-all; got ["generalise"]');
+  expect(stderr).toContain('usage: node operator.js <step>, one of: generalize, setup, capture, delete-all, base-image; got ["generalise"]');
   expect(fake.calls()).toEqual([]);
 });
 

@@ -168,6 +168,17 @@ export interface FakeScaleSet {
   thenInstances?: FakeScaleSetInstance[];
 }
 
+/** A marketplace SKU in a region, as `az vm image list --all` lists it. */
+export interface FakeMarketplaceSku {
+  publisher: string;
+  offer: string;
+  sku: string;
+  /** In any order: the fake lists them in Azure's order, sorted as text. */
+  versions: string[];
+  /** x64 by default. */
+  architecture?: 'x64' | 'Arm64';
+}
+
 /** The simulated world: one VM, the operator's az session, and the faults to inject. */
 export interface FakeAzState {
   subscriptionId: string;
@@ -241,6 +252,8 @@ export interface FakeAzState {
   canaryVms?: FakeCanaryVm[];
   vnets?: FakeVnet[];
   nics?: FakeNic[];
+  /** Marketplace SKUs per region (`westeurope`); a region without a key lists none. */
+  marketplace?: Record<string, FakeMarketplaceSku[]>;
   /** VM scale sets, keyed `<resource group>/<name>`; a scale set is missing unless it is a key. */
   scaleSets?: Record<string, FakeScaleSet>;
   // Written by the fake:

@@ -19,7 +19,7 @@
 import { Az, NotFound, TIMED_OUT } from '../az';
 import { ExitCode } from '../failure';
 import { azFault, isNotFound } from '../faults';
-import { BUILD_REVISION, InputReader, NumberInput, readTuning, RESOURCE_GROUP, SUBSCRIPTION_ID, TextInput } from '../inputs';
+import { BUILD_REVISION, InputReader, NumberInput, readTuning, REGION_NAME, RESOURCE_GROUP, SUBSCRIPTION_ID, TextInput } from '../inputs';
 import { Operator } from '../operator';
 import { IMAGE_TAGS_ENV, NAME_TAG, readExtraTags, REVISION_TAG } from '../tags';
 
@@ -42,9 +42,7 @@ export const SOURCE_ID: TextInput = {
   pattern: /^\/subscriptions\/[0-9A-Fa-f-]{36}\/resourceGroups\/[-A-Za-z0-9_.()]{1,90}\/providers\/Microsoft\.Compute\/(virtualMachines|disks)\/[-A-Za-z0-9_.]{1,80}$/,
   description: 'the resource id of a VM or managed disk',
 };
-export const IMAGE_LOCATION: TextInput = {
-  env: 'GOLDEN_IMAGE_LOCATION', pattern: /^[a-z][a-z0-9]{2,40}$/, description: 'an Azure region name such as westeurope',
-};
+export const IMAGE_LOCATION: TextInput = { env: 'GOLDEN_IMAGE_LOCATION', ...REGION_NAME };
 export const HYPERV_GENERATION: TextInput = { env: 'GOLDEN_HYPERV_GENERATION', pattern: /^V[12]$/, description: 'V1 or V2' };
 /** The OS of a disk source (az needs it for a disk; a VM's own is used for a VM). */
 export const OS_TYPE: TextInput = { env: 'GOLDEN_OS_TYPE', pattern: /^(Windows|Linux)$/, description: 'Windows or Linux' };

@@ -152,7 +152,12 @@ var ExitCode = {
   /** The VM or its resource group does not exist (deleted before or during the run). */
   NOT_FOUND: 8,
   /** No temporary directory. */
-  NO_TEMP_DIRECTORY: 12
+  NO_TEMP_DIRECTORY: 12,
+  /**
+   * The marketplace version Terraform's lookup chose for `latest` is older than the newest Azure lists (azurerm takes
+   * the last of a list Azure sorts as text: terraform-provider-azurerm issue 31577): the build would move backwards.
+   */
+  BASE_IMAGE_NOT_NEWEST: 13
 };
 var OperatorFailure = class extends Error {
   constructor(exitCode, message) {
@@ -252,6 +257,10 @@ var GUEST_DIRECTORY = {
   env: "GOLDEN_GUEST_DIRECTORY",
   pattern: /^[A-Za-z0-9_.][A-Za-z0-9_./-]*$/,
   description: "the relative path of the guest scripts directory (letters, digits, _ . / -)"
+};
+var REGION_NAME = {
+  pattern: /^[a-z][a-z0-9]{2,40}$/,
+  description: "an Azure region name such as westeurope"
 };
 var BUILD_REVISION = {
   env: "GOLDEN_BUILD_REVISION",
@@ -494,6 +503,43 @@ function lines(text) {
   return text.split(/\r?\n/);
 }
 
+// lib/operator/versions.ts
+var DOTTED_NUMBERS = /^[0-9]+(\.[0-9]+)*$/;
+function compareVersions(a, b) {
+  const partsA = versionParts(a);
+  const partsB = versionParts(b);
+  for (let i = 0; i < Math.max(partsA.length, partsB.length); i++) {
+    const order = compareWholeNumbers(partsA[i] ?? "0", partsB[i] ?? "0");
+    if (order !== 0) {
+      return order;
+    }
+  }
+  return 0;
+}
+function newestVersion(versions) {
+  let newest;
+  for (const version of versions) {
+    if (newest === void 0 || compareVersions(version, newest) > 0) {
+      newest = version;
+    }
+  }
+  return newest;
+}
+function versionParts(version) {
+  if (!DOTTED_NUMBERS.test(version)) {
+    throw new Error(`not a dotted version number: ${JSON.stringify(version)}`);
+  }
+  return version.split(".");
+}
+function compareWholeNumbers(a, b) {
+  const x = a.replace(/^0+(?=.)/, "");
+  const y = b.replace(/^0+(?=.)/, "");
+  if (x.length !== y.length) {
+    return Math.sign(x.length - y.length);
+  }
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
 // lib/operator/az.ts
 var TIMED_OUT = "timed out";
 var MINIMUM_AZ_VERSION = "2.44.0";
@@ -680,10 +726,11 @@ var Az = class {
     } catch {
       version = void 0;
     }
-    if (typeof version !== "string" || !/^\d+\.\d+\.\d+/.test(version)) {
+    const release = typeof version === "string" ? /^\d+\.\d+\.\d+/.exec(version)?.[0] : void 0;
+    if (typeof version !== "string" || release === void 0) {
       return this.op.fail(ExitCode.AZ_UNUSABLE, `az version: no azure-cli version in its output (${JSON.stringify(result.stdout.slice(0, 200))}): is \`az\` the Azure CLI? Fix: ${UPGRADE_AZ}, then run the deployment again.`);
     }
-    if (compareVersions(version, MINIMUM_AZ_VERSION) < 0) {
+    if (compareVersions(release, MINIMUM_AZ_VERSION) < 0) {
       return this.op.fail(ExitCode.AZ_UNUSABLE, `az version: the Azure CLI is ${version}; the operator steps need ${MINIMUM_AZ_VERSION} or later (older ones lack commands and options the steps use). Nothing was done in Azure. Fix: ${UPGRADE_AZ}, then run the deployment again.`);
     }
     this.op.log(`az version: azure-cli ${version}`);
@@ -763,17 +810,6 @@ function commandWords(args) {
   }
   return ["az", ...words].join(" ");
 }
-function compareVersions(a, b) {
-  const pa = a.split(/[^0-9.]/)[0].split(".").map(Number);
-  const pb = b.split(/[^0-9.]/)[0].split(".").map(Number);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const difference = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (difference !== 0) {
-      return Math.sign(difference);
-    }
-  }
-  return 0;
-}
 function guestScriptFile(op, directory, name) {
   const file = path3.resolve(op.cwd, directory, name);
   try {
@@ -784,6 +820,88 @@ function guestScriptFile(op, directory, name) {
   } catch {
   }
   return op.fail(ExitCode.INVALID_INPUT, `GOLDEN_GUEST_DIRECTORY: no readable ${name} in ${JSON.stringify(directory)} from ${JSON.stringify(op.cwd)}. Run the deployment from the stack directory (cdktf and Terraform do).`);
+}
+
+// lib/operator/steps/base-image.ts
+var BASE_IMAGE_NAME = "base-image";
+var BASE_IMAGE_CONSTRUCT = "GoldenVm";
+var IMAGE_PART = {
+  pattern: /^[A-Za-z0-9][-\w.]*$/,
+  description: "a marketplace image part (letters, digits, hyphens, underscores, periods; starting with a letter or digit)"
+};
+var BASE_IMAGE_PUBLISHER = { env: "GOLDEN_BASE_IMAGE_PUBLISHER", ...IMAGE_PART };
+var BASE_IMAGE_OFFER = { env: "GOLDEN_BASE_IMAGE_OFFER", ...IMAGE_PART };
+var BASE_IMAGE_SKU = { env: "GOLDEN_BASE_IMAGE_SKU", ...IMAGE_PART };
+var BASE_IMAGE_LOCATION = { env: "GOLDEN_BASE_IMAGE_LOCATION", ...REGION_NAME };
+var BASE_IMAGE_VERSION = {
+  env: "GOLDEN_BASE_IMAGE_VERSION",
+  pattern: /^[0-9]+\.[0-9]+\.[0-9]+$/,
+  description: "a marketplace image version (Major.Minor.Build, three whole numbers, e.g. 20348.2849.241109)"
+};
+async function checkBaseImage(op) {
+  const reader = new InputReader(op.env, BASE_IMAGE_CONSTRUCT);
+  op.phase = "validate";
+  const tuning = readTuning(reader);
+  const subscriptionId = reader.optionalText(SUBSCRIPTION_ID, "ARM_SUBSCRIPTION_ID");
+  const location = reader.text(BASE_IMAGE_LOCATION);
+  const publisher = reader.text(BASE_IMAGE_PUBLISHER);
+  const offer = reader.text(BASE_IMAGE_OFFER);
+  const sku = reader.text(BASE_IMAGE_SKU);
+  const chosen = reader.text(BASE_IMAGE_VERSION);
+  const image = { location, publisher, offer, sku, urn: `${publisher}:${offer}:${sku}` };
+  const az = new Az(op, tuning);
+  op.log(`check: Terraform's lookup of ${image.urn}:latest in ${location} chose ${chosen}; checking that no newer version is listed`);
+  await az.start(reader);
+  op.phase = "list";
+  const versions = await listVersions(op, az, image, subscriptionId);
+  op.phase = "check";
+  const newest = newestVersion(versions);
+  if (newest === void 0) {
+    return op.fail(ExitCode.NOT_FOUND, `list: Azure lists no version of ${image.urn} in ${location}${subscriptionId ? ` for subscription ${subscriptionId}` : ""}, although Terraform's lookup found ${chosen} at plan time: the SKU was withdrawn from the region since, or az works in another subscription than the azurerm provider. The build VM was not created. Check \`${listCommand(image)}\`, then run the deployment again.`);
+  }
+  if (compareVersions(chosen, newest) < 0) {
+    return op.fail(ExitCode.BASE_IMAGE_NOT_NEWEST, staleLookup(image, chosen, newest, versions));
+  }
+  if (!versions.some((version) => compareVersions(version, chosen) === 0)) {
+    return op.fail(ExitCode.NOT_FOUND, `check: Azure no longer lists ${image.urn}:${chosen}, the version Terraform's lookup chose at plan time, in ${location} (the newest it lists is ${newest}): it was withdrawn since the plan. The build VM was not created. Run the deployment again: its plan looks the version up again.`);
+  }
+  op.log(`check: ${chosen} is the newest of the ${versions.length} version(s) of ${image.urn} Azure lists in ${location} (compared as numbers): the build may start from it`);
+}
+async function listVersions(op, az, image, subscriptionId) {
+  op.log(`list: listing the versions of ${image.urn} in ${image.location}`);
+  const answer = await az.query("list", [
+    "vm",
+    "image",
+    "list",
+    "--all",
+    `--location=${image.location}`,
+    `--publisher=${image.publisher}`,
+    `--offer=${image.offer}`,
+    `--sku=${image.sku}`,
+    ...subscriptionId ? [`--subscription=${subscriptionId}`] : []
+  ], ExitCode.AZ_FAILED, `Check that the identity may read the subscription (any role on it, e.g. Reader, lists marketplace images) and that ${image.location} is a region of it; then run the deployment again.`);
+  const entries = Array.isArray(answer) ? answer : [];
+  const listed = entries.filter((entry) => entry !== null && typeof entry === "object" && sameName(entry.publisher, image.publisher) && sameName(entry.offer, image.offer) && sameName(entry.sku, image.sku) && typeof entry.version === "string").map((entry) => entry.version);
+  const others = listed.filter((version) => !BASE_IMAGE_VERSION.pattern.test(version));
+  if (others.length > 0) {
+    op.log(`list: ignoring ${others.length} version(s) not of the form Major.Minor.Build, which cannot be compared: ${others.map((v) => JSON.stringify(v)).join(", ")}`);
+  }
+  const versions = listed.filter((version) => BASE_IMAGE_VERSION.pattern.test(version));
+  op.log(`list: ${versions.length} version(s)${versions.length > 0 ? `, in Azure's order: ${summary(versions)}` : ""}`);
+  return versions;
+}
+function sameName(listed, wanted) {
+  return typeof listed === "string" && listed.toLowerCase() === wanted.toLowerCase();
+}
+function summary(versions) {
+  return versions.length <= 6 ? versions.join(", ") : `${versions.slice(0, 3).join(", ")}, ..., ${versions.slice(-3).join(", ")}`;
+}
+function listCommand(image) {
+  return `az vm image list --all --location ${image.location} --publisher ${image.publisher} --offer ${image.offer} --sku ${image.sku} -o table`;
+}
+function staleLookup(image, chosen, newest, versions) {
+  const why = versions[versions.length - 1] === chosen ? `Azure lists the SKU's ${versions.length} versions sorted as text, not by version number, so ${chosen} comes last, and azurerm's data.azurerm_platform_image takes the last one as the latest` : "azurerm's data.azurerm_platform_image takes the last version of Azure's list as the latest, and Azure sorts that list as text, not by version number";
+  return `check: Terraform's lookup of ${image.urn}:latest chose ${chosen}, but the newest version Azure lists in ${image.location} is ${newest} (compared as numbers, part by part). ${why} (terraform-provider-azurerm issue 31577, azure-rest-api-specs issue 30142). Building from ${chosen} would miss the newer version's patches and move the build backwards, so the build VM was not created. Fix: pin the newest version, MarketplaceImage.fromUrn('${image.urn}:${newest}') (or pass '${newest}' as the version argument of the MarketplaceImage factory you use, e.g. windowsServer2025DatacenterGen2('${newest}')), then deploy again: a pinned version never moves, so no later lookup can take the build backwards. Move the pin forward when a newer version is listed (\`${listCommand(image)}\`).`;
 }
 
 // lib/operator/vm.ts
@@ -1160,11 +1278,7 @@ var SOURCE_ID = {
   pattern: /^\/subscriptions\/[0-9A-Fa-f-]{36}\/resourceGroups\/[-A-Za-z0-9_.()]{1,90}\/providers\/Microsoft\.Compute\/(virtualMachines|disks)\/[-A-Za-z0-9_.]{1,80}$/,
   description: "the resource id of a VM or managed disk"
 };
-var IMAGE_LOCATION = {
-  env: "GOLDEN_IMAGE_LOCATION",
-  pattern: /^[a-z][a-z0-9]{2,40}$/,
-  description: "an Azure region name such as westeurope"
-};
+var IMAGE_LOCATION = { env: "GOLDEN_IMAGE_LOCATION", ...REGION_NAME };
 var HYPERV_GENERATION = { env: "GOLDEN_HYPERV_GENERATION", pattern: /^V[12]$/, description: "V1 or V2" };
 var OS_TYPE = { env: "GOLDEN_OS_TYPE", pattern: /^(Windows|Linux)$/, description: "Windows or Linux" };
 var DEFAULT_OS_TYPE = "Windows";
@@ -1519,7 +1633,8 @@ var STEPS = {
   "generalize": { name: GENERALIZE_NAME, construct: GENERALIZE_CONSTRUCT, run: generalize },
   "setup": { name: SETUP_NAME, construct: SETUP_CONSTRUCT, run: setup },
   "capture": { name: IMAGES_NAME, construct: IMAGES_CONSTRUCT, run: capture },
-  "delete-all": { name: IMAGES_NAME, construct: IMAGES_CONSTRUCT, run: deleteAll }
+  "delete-all": { name: IMAGES_NAME, construct: IMAGES_CONSTRUCT, run: deleteAll },
+  "base-image": { name: BASE_IMAGE_NAME, construct: BASE_IMAGE_CONSTRUCT, run: checkBaseImage }
 };
 async function main(argv) {
   const step = STEPS[argv[0] ?? ""];
