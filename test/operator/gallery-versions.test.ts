@@ -4,11 +4,14 @@
  * clock; and the environment GalleryImageVersion writes for them, run as it is.
  */
 import * as fs from 'fs';
-import { GalleryImage, GalleryImageVersion, GeneralizedImage, GoldenVm, ImageGallery, ImageSecurityType, MarketplaceImage, SecurityType, WindowsSetup } from '../../lib';
+import {
+  GalleryImage, GalleryImageVersion, GalleryStorageType, GeneralizedImage, GoldenVm, ImageGallery, ImageSecurityType, MarketplaceImage, SecurityType,
+  WindowsSetup,
+} from '../../lib';
 import { AzRunner } from '../../lib/operator/az-process';
 import { describeReplication } from '../../lib/operator/gallery-version';
 import { STEPS } from '../../lib/operator/main';
-import { PUBLISH_TIMEOUT_MINUTES, RETAIN_VERSIONS } from '../../lib/operator/steps/gallery-versions';
+import { GALLERY_STORAGE_TYPES, PUBLISH_TIMEOUT_MINUTES, RETAIN_VERSIONS } from '../../lib/operator/steps/gallery-versions';
 import { commandOf, FakeAzState, FakeGalleryVersion, SUBSCRIPTION_ID } from '../util/fake-az';
 import { InProcessAz } from '../util/fake-az-inprocess';
 import { synthToDirectory } from '../util/generalize-stack';
@@ -704,9 +707,10 @@ describe('input validation: exit 2 naming the variable, and no az call', () => {
     expect(fake.calls()).toEqual([]);
   });
 
-  test('the bounds the steps check are the construct\'s (one definition)', () => {
+  test('the bounds the steps check are the construct\'s (one definition; the storage types those of GalleryStorageType)', () => {
     expect([PUBLISH_TIMEOUT_MINUTES.min, PUBLISH_TIMEOUT_MINUTES.max, PUBLISH_TIMEOUT_MINUTES.default]).toEqual([30, 720, 180]);
     expect([RETAIN_VERSIONS.min, RETAIN_VERSIONS.max, RETAIN_VERSIONS.default]).toEqual([1, 50, 3]);
+    expect(GALLERY_STORAGE_TYPES).toEqual(Object.values(GalleryStorageType));
   });
 });
 
