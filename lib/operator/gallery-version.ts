@@ -172,9 +172,10 @@ export class GalleryVersions {
     }
     const rows = this.az.parseJson<unknown>(what, result, '[]');
     return (Array.isArray(rows) ? rows : [])
-      .filter((row): row is [string, string, boolean] => Array.isArray(row) && row.length === 3 && typeof row[0] === 'string' && /^[0-9]+$/.test(row[0])
-        && typeof row[1] === 'string' && row[1] !== '' && typeof row[2] === 'boolean')
-      .map(([revision, name, excludedFromLatest]) => ({ revision, name, excludedFromLatest }))
+      .filter((row): row is [string, string, boolean | null] => Array.isArray(row) && row.length === 3 && typeof row[0] === 'string'
+        && /^[0-9]+$/.test(row[0]) && typeof row[1] === 'string' && row[1] !== '')
+      // Only a version Azure says is not excluded can be the one latest resolves to.
+      .map(([revision, name, excluded]) => ({ revision, name, excludedFromLatest: excluded !== false }))
       .sort(byRevision);
   }
 

@@ -1015,7 +1015,7 @@ var GalleryVersions = class {
       return this.az.fail(ExitCode.AZ_FAILED, what, "Check that the identity may read the gallery.", result);
     }
     const rows = this.az.parseJson(what, result, "[]");
-    return (Array.isArray(rows) ? rows : []).filter((row) => Array.isArray(row) && row.length === 3 && typeof row[0] === "string" && /^[0-9]+$/.test(row[0]) && typeof row[1] === "string" && row[1] !== "" && typeof row[2] === "boolean").map(([revision, name, excludedFromLatest]) => ({ revision, name, excludedFromLatest })).sort(byRevision);
+    return (Array.isArray(rows) ? rows : []).filter((row) => Array.isArray(row) && row.length === 3 && typeof row[0] === "string" && /^[0-9]+$/.test(row[0]) && typeof row[1] === "string" && row[1] !== "").map(([revision, name, excluded]) => ({ revision, name, excludedFromLatest: excluded !== false })).sort(byRevision);
   }
   /** Deletes a version of the line (in the step's current phase); one that is gone already counts as deleted. */
   async delete(name) {
