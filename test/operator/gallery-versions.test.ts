@@ -536,6 +536,27 @@ describe('gallery-promote', () => {
       expect(versionNames(fake).sort()).toEqual([...BYSTANDERS.map((v) => v.name), ...all.slice(all.length - Math.min(retain, all.length))].sort());
     });
 
+    test('a version listed without excludeFromLatest is in the line and pruned, never taken for the one latest resolves to', async () => {
+      const earlier = revisions(2).map((r) => lineVersion(r));
+      const fake = fakeAz(withVersions(...earlier, PUBLISHED()));
+      // Azure's answer without the flag for the newest earlier version (JMESPath gives null for a missing field).
+      const az: AzRunner = async (invocation) => {
+        const answer = await fake.run(invocation);
+        if (commandOf([...invocation.args]) !== 'sig image-version list') {
+          return answer;
+        }
+        const rows = (JSON.parse(answer.stdout) as unknown[][]).map((row) => (row[1] === earlier[1].name ? [row[0], row[1], null] : row));
+        return { ...answer, stdout: JSON.stringify(rows) };
+      };
+      const result = await runInProcess(STEPS['gallery-promote'], {
+        env: { ...fake.environment(), ...promoteEnvironment(), GOLDEN_EXCLUDE_FROM_LATEST: 'true', GOLDEN_RETAIN_VERSIONS: '1' }, az,
+      });
+      expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+      // 3 in the line; latest resolves to the oldest (the only one Azure says is not excluded), so only the middle one goes.
+      expect(result.stdout).toContain(`prune: 3 version(s) in line ${GALLERY}/${DEFINITION}, keeping the newest 1 and ${earlier[0].name}, which latest resolves to`);
+      expect(fake.state().galleryVersionsDeleted).toEqual([earlier[1].name]);
+    });
+
     test('a version older than the ones kept (a rerun of an old revision) is still never deleted', async () => {
       const newer = ['20270101000000', '20270201000000', '20270301000000'].map((r) => lineVersion(r));
       const fake = fakeAz(withVersions(...newer, PUBLISHED()));
