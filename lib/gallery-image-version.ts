@@ -4,6 +4,10 @@ import { GalleryImage } from './gallery-image';
 import { GeneralizedImage } from './generalized-image';
 import type { GoldenVm } from './golden-vm';
 import { HyperVGeneration, IImage, ImageBuild, ImageKind, ImageSecurityType, OsType, PurchasePlan, SecurityType } from './image';
+import { galleryLineEnvironment } from './operator/gallery-line';
+import {
+  galleryPromoteEnvironment, galleryPublishEnvironment, galleryReplicationEnvironment, PUBLISH_TIMEOUT_MINUTES, RETAIN_VERSIONS, targetRegionLines,
+} from './operator/steps/gallery-versions';
 import {
   canonicalLocation, isDifferentKnownLocation, isGalleryImageName, isGalleryName, isLocation, isResourceGroupName, isVmSize,
 } from './private/azure-names';
@@ -12,7 +16,7 @@ import { inStackOf } from './private/dependencies';
 import { checkCaptureTags, galleryVersionName, tagLines } from './private/image-line';
 import { addImageView, plannedDeployments, planReplicas, replicasFor, MAX_REPLICAS_PER_REGION } from './private/image-use';
 import { AZURE_RESOURCE, claimNames, resourceOf } from './private/name-claims';
-import { environmentNumber, guestDirectoryEnvironment, operatorStep, providerSubscriptionId } from './private/operator-step';
+import { checkNumberInput, environmentNumber, guestDirectoryEnvironment, operatorStep, providerSubscriptionId } from './private/operator-step';
 import { checkPurchasePlan, describePurchasePlan, purchasePlanLiteral, samePurchasePlan } from './private/purchase-plan';
 import { checkRegion } from './private/regions';
 import { isUnresolved, PropsValidator, requireProps } from './private/validation';
@@ -197,7 +201,7 @@ export interface GalleryImageImportOptions {
   readonly latest?: boolean;
 }
 
-const DEFAULT_RETAIN_VERSIONS = 3;
+const DEFAULT_RETAIN_VERSIONS = RETAIN_VERSIONS.default;
 const DEFAULT_CANARY_VM_SIZE = 'Standard_D2s_v5';
 const DEFAULT_CANARY_URL = 'http://localhost/';
 /** The most regions gallery.sh boots canaries in, one after the other. */
@@ -209,8 +213,8 @@ const MAX_CANARY_REGIONS = 20;
  * replicated to its target regions. A version is an `IImage` in each of its regions (`regions`): `ImageFleet` (and
  * scale sets) take it by version, or by the definition's latest with `latest`.
  *
- * The operator stage (bash and the Azure CLI on the machine that runs Terraform, logged in or given the azurerm
- * provider's `ARM_*` variables), in order:
+ * The operator stage (the Azure CLI on the machine that runs Terraform, logged in or given the azurerm provider's
+ * `ARM_*` variables; Node.js runs the operator program's steps, bash the canary), in order:
  * 1. `publishStep`: `az sig image-version create` from the generalized VM, excluded from latest, replicated to every
  *    target region (waits until done).
  * 2. `replicationStep`: brings the replicas in line with `targetRegions` when they change without a rebuild.
@@ -291,7 +295,7 @@ export class GalleryImageVersion extends Construct implements IImage {
     source._publishedBy(this);
     const vm = source.vm;
     const retainVersions = props.retainVersions ?? DEFAULT_RETAIN_VERSIONS;
-    const publishTimeoutMinutes = props.publishTimeoutMinutes ?? 180;
+    const publishTimeoutMinutes = props.publishTimeoutMinutes ?? PUBLISH_TIMEOUT_MINUTES.default;
     const canary = props.canary ?? {};
     const canaryEnabled = canary.enabled ?? true;
     const canaryTimeoutMinutes = canary.timeoutMinutes ?? 30;
@@ -331,10 +335,8 @@ export class GalleryImageVersion extends Construct implements IImage {
       v.fail('targetRegions', regions.length, `are more than the ${MAX_CANARY_REGIONS} regions a canary run covers (one VM after the other)`,
         'publish to fewer regions, or disable the canary (canary: { enabled: false })');
     }
-    v.check('retainVersions', retainVersions, (n) => Number.isInteger(n) && n >= 1 && n <= 50, 'is not a whole number between 1 and 50',
-      `pass e.g. ${DEFAULT_RETAIN_VERSIONS}`);
-    v.check('publishTimeoutMinutes', publishTimeoutMinutes, (t) => Number.isInteger(t) && t >= 30 && t <= 720,
-      'is not a whole number of minutes between 30 and 720', 'pass e.g. 180');
+    checkNumberInput(v, RETAIN_VERSIONS, retainVersions, 'versions');
+    checkNumberInput(v, PUBLISH_TIMEOUT_MINUTES, publishTimeoutMinutes, 'minutes');
     checkVersionEndOfLife(v, 'endOfLifeDate', props.endOfLifeDate);
     v.check('canary.vmSize', canary.vmSize, isVmSize, "is not a VM size such as 'Standard_D2s_v5'", 'pick one from `az vm list-sizes --location <location> -o table`');
     // A TrustedLaunchSupported image is deployed as Trusted Launch by default, so its canary is too.
@@ -397,12 +399,10 @@ export class GalleryImageVersion extends Construct implements IImage {
     planReplicas(this, explicitReplicas);
 
     const subscriptionId = providerSubscriptionId(this);
-    const line = {
-      GOLDEN_SUBSCRIPTION_ID: subscriptionId,
-      GOLDEN_GALLERY_RESOURCE_GROUP: gallery.resourceGroupName,
-      GOLDEN_GALLERY_NAME: gallery.galleryName,
-      GOLDEN_GALLERY_IMAGE: definition.imageName,
+    const lineEnvironment = {
+      subscriptionId, resourceGroup: gallery.resourceGroupName, gallery: gallery.galleryName, definition: definition.imageName,
     };
+    const line = galleryLineEnvironment(lineEnvironment);
     const lineInput = {
       subscription_id: subscriptionId,
       resource_group_name: gallery.resourceGroupName,
@@ -413,19 +413,18 @@ export class GalleryImageVersion extends Construct implements IImage {
     // versions go first (Azure refuses to delete a definition that has versions), and every step runs again for it.
     const definitionChanges = { gallery_image_resource_id: definition.galleryImageId };
     this.versionLine = operatorStep(this, 'VersionLine', {
-      script: 'gallery.sh',
-      argument: 'delete-all',
+      script: { step: 'gallery-delete-all' },
       whenDestroyed: true,
       input: lineInput,
       // Moved to another gallery or definition, or the definition replaced: the old line's versions go with it.
       triggersReplace: { ...lineInput, ...definitionChanges },
       // A destroy-time provisioner may only reference the resource itself.
-      environment: {
-        GOLDEN_SUBSCRIPTION_ID: '${self.input.subscription_id}',
-        GOLDEN_GALLERY_RESOURCE_GROUP: '${self.input.resource_group_name}',
-        GOLDEN_GALLERY_NAME: '${self.input.gallery_name}',
-        GOLDEN_GALLERY_IMAGE: '${self.input.gallery_image}',
-      },
+      environment: galleryLineEnvironment({
+        subscriptionId: '${self.input.subscription_id}',
+        resourceGroup: '${self.input.resource_group_name}',
+        gallery: '${self.input.gallery_name}',
+        definition: '${self.input.gallery_image}',
+      }),
     });
 
     const versionName = galleryVersionName(revision);
@@ -441,42 +440,36 @@ export class GalleryImageVersion extends Construct implements IImage {
       security_type: definition.securityType,
       hyper_v_generation: definition.hyperVGeneration,
     };
-    const targetRegions = Lazy.stringValue({ produce: () => regions.map((r) => `${r.location}=${replicaCountOf(this, r)}=${r.storageType}`).join('\n') });
+    const targetRegions = Lazy.stringValue({
+      produce: () => targetRegionLines(regions.map((r) => ({
+        location: r.location, replicaCount: replicaCountOf(this, r), storageType: r.storageType,
+      }))),
+    });
+    const versionEnvironment = { ...lineEnvironment, version: versionName, revision };
+    const replication = {
+      ...versionEnvironment, location: gallery.location, targetRegions, publishTimeoutMinutes: environmentNumber(publishTimeoutMinutes),
+    };
 
     this.publishStep = operatorStep(this, 'Publish', {
-      script: 'gallery.sh',
-      argument: 'publish',
+      script: { step: 'gallery-publish' },
       // One version per build (and per definition).
       triggersReplace: { revision, ...definitionChanges },
       input: { ...made, source_virtual_machine_id: vm.vmId, location: gallery.location },
       dependsOn: inStackOf(this, [this.versionLine, ...source.imageDependables, definition.definition]),
-      environment: {
-        ...line,
-        GOLDEN_BUILD_REVISION: revision,
-        GOLDEN_GALLERY_VERSION: versionName,
-        GOLDEN_SOURCE_ID: vm.vmId,
-        GOLDEN_GALLERY_LOCATION: gallery.location,
-        GOLDEN_TARGET_REGIONS: targetRegions,
-        GOLDEN_PUBLISH_TIMEOUT_MINUTES: environmentNumber(publishTimeoutMinutes),
-        ...(props.endOfLifeDate !== undefined ? { GOLDEN_END_OF_LIFE_DATE: props.endOfLifeDate } : {}),
-        ...(props.tags !== undefined ? { GOLDEN_IMAGE_TAGS: tagLines(props.tags) } : {}),
-      },
+      environment: galleryPublishEnvironment({
+        ...replication,
+        sourceId: vm.vmId,
+        endOfLifeDate: props.endOfLifeDate,
+        tags: props.tags !== undefined ? tagLines(props.tags) : undefined,
+      }),
     });
 
     this.replicationStep = operatorStep(this, 'Replication', {
-      script: 'gallery.sh',
-      argument: 'replicate',
+      script: { step: 'gallery-replicate' },
       // Run again when the regions or replica counts change, also without a rebuild.
       triggersReplace: { version: versionName, target_regions: targetRegions, ...definitionChanges },
       dependsOn: [this.publishStep],
-      environment: {
-        ...line,
-        GOLDEN_GALLERY_VERSION: versionName,
-        GOLDEN_BUILD_REVISION: revision,
-        GOLDEN_GALLERY_LOCATION: gallery.location,
-        GOLDEN_TARGET_REGIONS: targetRegions,
-        GOLDEN_PUBLISH_TIMEOUT_MINUTES: environmentNumber(publishTimeoutMinutes),
-      },
+      environment: galleryReplicationEnvironment(replication),
     });
 
     if (canaryEnabled) {
@@ -508,18 +501,15 @@ export class GalleryImageVersion extends Construct implements IImage {
     }
 
     this.promoteStep = operatorStep(this, 'Promote', {
-      script: 'gallery.sh',
-      argument: 'promote',
+      script: { step: 'gallery-promote' },
       triggersReplace: { revision, exclude_from_latest: props.excludeFromLatest === true, ...definitionChanges },
       input: made,
       dependsOn: [this.canaryStep ?? this.replicationStep],
-      environment: {
-        ...line,
-        GOLDEN_GALLERY_VERSION: versionName,
-        GOLDEN_BUILD_REVISION: revision,
-        GOLDEN_EXCLUDE_FROM_LATEST: props.excludeFromLatest ? 'true' : 'false',
-        GOLDEN_RETAIN_VERSIONS: environmentNumber(retainVersions),
-      },
+      environment: galleryPromoteEnvironment({
+        ...versionEnvironment,
+        excludeFromLatest: props.excludeFromLatest ? 'true' : 'false',
+        retainVersions: environmentNumber(retainVersions),
+      }),
     });
 
     // Read back from the promote step: one reference that carries the dependency on the canary (and crosses stacks).

@@ -1,6 +1,6 @@
 /**
- * Replays every az command line the operator runs (the Node.js operator's steps generalize, setup, base-image, capture
- * and delete-all; the scripts gallery.sh, verify-scale-set.sh) in their tests' scenarios against the real Azure CLI, offline, with an empty
+ * Replays every az command line the operator runs (the Node.js operator's steps generalize, setup, base-image, capture,
+ * delete-all and the gallery version steps; the scripts gallery.sh, verify-scale-set.sh) in their tests' scenarios against the real Azure CLI, offline, with an empty
  * AZURE_CONFIG_DIR: a well-formed line fails only for want of a login ("Please run 'az login'", exit 1), a malformed
  * one with an argument error (exit 2). `az login` lines fail at the network instead (a proxy that refuses
  * connections), after parsing. Some `az vm` subcommands of Debian's azure-cli 2.45 crash on a missing SDK module
@@ -371,6 +371,104 @@ describeWithAz('the az command lines of the images steps (capture, delete-all), 
     ]);
     expect([badOption.code, badOption.verdict]).toEqual([2, 'malformed']);
     expect([badChoice.code, badChoice.verdict]).toEqual([2, 'malformed']);
+    expect([badQuery.code, badQuery.verdict]).toEqual([2, 'malformed']);
+  });
+});
+
+describeWithAz('the az command lines of the gallery version steps (publish, replicate, promote, delete-all), parsed by the real Azure CLI', () => {
+  let cwd: string;
+  let lines: string[][];
+  let replays: Replay[];
+  const DEFINITION_KEY = 'rg-gallery/gallery_golden/golden-web';
+  const REVISION = '20261201120000';
+  const VERSION = '2026.1201.120000';
+  const VM_ID = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-golden/providers/Microsoft.Compute/virtualMachines/vm-golden`;
+  const tags = (revision: string) => ({ 'golden-image-name': 'golden-web', 'golden-image-revision': revision });
+  const published = { name: VERSION, provisioningState: 'Succeeded', excludeFromLatest: true, tags: tags(REVISION), targetRegions: [{ name: 'westeurope', regionalReplicaCount: 1, storageAccountType: 'Standard_LRS' }] };
+  const older = { name: '2026.1101.120000', provisioningState: 'Succeeded', excludeFromLatest: false, tags: tags('20261101120000') };
+
+  /** The az lines of one in-process run of a step against the fake az. */
+  async function recordedLines(step: 'gallery-publish' | 'gallery-replicate' | 'gallery-promote' | 'gallery-delete-all', state: Partial<FakeAzState>,
+    environment: Record<string, string>): Promise<string[][]> {
+    const fake = new InProcessAz({ power: 'deallocated', osState: 'generalized', ...state });
+    try {
+      const result = await runInProcess(STEPS[step], { env: { ...fake.environment(), ...environment }, az: fake.run, cwd });
+      expect({ step, code: result.code, stderr: result.stderr }).toEqual({ step, code: 0, stderr: '' });
+      return fake.calls();
+    } finally {
+      fake.dispose();
+    }
+  }
+
+  beforeAll(async () => {
+    cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'az-parser-gallery-'));
+    const line = { GOLDEN_SUBSCRIPTION_ID: SUBSCRIPTION_ID, GOLDEN_GALLERY_RESOURCE_GROUP: 'rg-gallery', GOLDEN_GALLERY_NAME: 'gallery_golden', GOLDEN_GALLERY_IMAGE: 'golden-web' };
+    const version = { ...line, GOLDEN_BUILD_REVISION: REVISION, GOLDEN_GALLERY_VERSION: VERSION };
+    const publish = {
+      ...version,
+      GOLDEN_SOURCE_ID: VM_ID,
+      GOLDEN_GALLERY_LOCATION: 'westeurope',
+      GOLDEN_TARGET_REGIONS: 'westeurope=2=Standard_ZRS\nnortheurope=1=Premium_LRS',
+      GOLDEN_END_OF_LIFE_DATE: '2027-12-31',
+      GOLDEN_IMAGE_TAGS: 'env=prod\nowner=team web',
+    };
+    const all = [
+      ...await recordedLines('gallery-publish', { galleryImages: { [DEFINITION_KEY]: [] } }, publish),
+      // A Failed version of an earlier run: its replication status read, the version deleted and published again.
+      ...await recordedLines('gallery-publish', { galleryImages: { [DEFINITION_KEY]: [{ ...published, provisioningState: 'Failed' }] } }, publish),
+      // More replicas, and a region dropped (Azure's explicit permission).
+      ...await recordedLines('gallery-replicate', { galleryImages: { [DEFINITION_KEY]: [{ ...published, targetRegions: [...published.targetRegions, { name: 'northeurope', regionalReplicaCount: 1, storageAccountType: 'Standard_LRS' }] }] } }, {
+        ...version, GOLDEN_GALLERY_LOCATION: 'westeurope', GOLDEN_TARGET_REGIONS: 'westeurope=3=Standard_ZRS',
+      }),
+      ...await recordedLines('gallery-promote', { galleryImages: { [DEFINITION_KEY]: [older, published] } }, { ...version, GOLDEN_RETAIN_VERSIONS: '1' }),
+      ...await recordedLines('gallery-delete-all', { galleryImages: { [DEFINITION_KEY]: [older] } }, line),
+    ];
+    lines = distinct(all);
+    replays = await replayAll(lines, cwd);
+    report('the gallery version steps', replays);
+  }, 400_000);
+
+  afterAll(() => {
+    if (cwd) {
+      fs.rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+
+  test('no line is malformed and every line is either verified or listed as unverifiable', () => {
+    expectVerifiedOrUnverifiable(replays);
+  });
+
+  test('every command of the four steps was replayed; every gallery line is verified for real', () => {
+    expect(new Set(lines.map(commandOf))).toEqual(new Set(['version', 'account show', 'sig image-version show', 'sig image-version create',
+      'sig image-version update', 'sig image-version list', 'sig image-version delete']));
+    for (const command of ['sig image-version show', 'sig image-version create', 'sig image-version update', 'sig image-version list', 'sig image-version delete']) {
+      expect({ command, verdicts: [...new Set(replays.filter((r) => commandOf(r.argv) === command).map((r) => r.verdict))] }).toEqual({ command, verdicts: ['verified'] });
+    }
+    const verified = [...new Set(replays.filter((r) => r.verdict === 'verified').map((r) => `${commandOf(r.argv)}${r.profile === 'latest' ? '' : ` (${r.profile})`}`))];
+    console.log(`verified: ${verified.sort().join(', ')}`);
+    // The replication status, replicate's update with the permission to drop a region, and promote's update were among them.
+    expect(lines.some((argv) => commandOf(argv) === 'sig image-version show' && argv.includes('--expand') && argv.includes('ReplicationStatus'))).toBe(true);
+    expect(lines.some((argv) => commandOf(argv) === 'sig image-version update' && argv.includes('--allow-replicated-location-deletion=true'))).toBe(true);
+    expect(lines.some((argv) => commandOf(argv) === 'sig image-version update' && argv.includes('publishingProfile.excludeFromLatest=false'))).toBe(true);
+  });
+
+  test('the replay tells a malformed gallery line from a well-formed one', async () => {
+    const create = lines.find((argv) => commandOf(argv) === 'sig image-version create')!;
+    const status = lines.find((argv) => argv.includes('--expand'))!;
+    const list = lines.find((argv) => commandOf(argv) === 'sig image-version list')!;
+    const [badChoice, badOption, upperCaseType, badQuery] = await Promise.all([
+      replay(create.map((a) => (a === '--replication-mode=Full' ? '--replication-mode=Everywhere' : a)), cwd),
+      replay([...status, '--no-such-option'], cwd),
+      // Azure's spelling of the storage type, which az refuses in region=count=type (the step lower-cases it).
+      replay(create.map((a) => (a === 'westeurope=2=standard_zrs' ? 'westeurope=2=Standard_ZRS' : a)), cwd),
+      // The query without its closing bracket.
+      replay(list.map((a, i) => (list[i - 1] === '--query' ? a.slice(0, -1) : a)), cwd),
+    ]);
+    expect([badChoice.code, badChoice.verdict]).toEqual([2, 'malformed']);
+    expect([badOption.code, badOption.verdict]).toEqual([2, 'malformed']);
+    expect(create).toContain('westeurope=2=standard_zrs');
+    expect(upperCaseType.verdict).not.toBe('verified');
+    expect(upperCaseType.output).toContain('westeurope=2=Standard_ZRS is an invalid target region argument. The third part is not a valid storage account type.');
     expect([badQuery.code, badQuery.verdict]).toEqual([2, 'malformed']);
   });
 });

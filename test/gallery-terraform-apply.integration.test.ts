@@ -1,6 +1,7 @@
 /**
  * Real Terraform runs GalleryImageVersion's operator steps as a user's `cdktf deploy` would (the provisioners'
- * escaping, interpreter, environment and dependency order, from the stack directory) against the simulated az: a
+ * escaping, interpreter, environment and dependency order, from the stack directory; the operator program's steps with
+ * Node.js, the canary with bash) against the simulated az: a
  * version published, its canaries, its promotion; a failing canary fails the apply and leaves the previous version as
  * latest; the next apply, once the cause is fixed, runs the canary and the promotion without publishing again. The
  * stack holds only the version's terraform_data resources, the azurerm references replaced by the values Terraform
@@ -142,8 +143,11 @@ describeWithTerraform('terraform apply of the gallery version steps', () => {
     const apply = terraform('apply', '-auto-approve');
     expect(apply.status).toBe(0);
     expect(apply.output).toContain('Apply complete! Resources: 5 added, 0 changed, 0 destroyed.');
-    // Terraform ran them in the dependency order: publish, replicate, canary, promote.
-    const order = ['publish', 'replicate', 'canary', 'promote'].map((step) => apply.output.indexOf(`gallery.sh\\" ${step}`));
+    // Terraform ran them in the dependency order: publish, replicate, canary, promote (the operator program's steps as
+    // its interpreter, the canary through bash).
+    const commands = ['"gallery-publish"]', '"gallery-replicate"]', 'gallery.sh\\" canary', '"gallery-promote"]'];
+    const order = commands.map((command) => apply.output.indexOf(command));
+    expect(apply.output).toMatch(/\(local-exec\): Executing: \["node" "\.\/assets\/GoldenImageScripts\/[0-9A-F]+\/operator\/operator\.js" "gallery-publish"\]/);
     expect(order.every((at, i) => at >= 0 && (i === 0 || at > order[i - 1]))).toBe(true);
     expect(version(VERSION)).toMatchObject({ provisioningState: 'Succeeded', excludeFromLatest: false, source: VM_ID });
     expect(versions().map((v) => v.name)).toEqual(['2026.1001.120000', '2026.1101.120000', VERSION]);
@@ -176,6 +180,28 @@ describeWithTerraform('terraform apply of the gallery version steps', () => {
     expect(fake.state().galleryVersionsCreated ?? []).toEqual(created);
     expect(version(VERSION)).toMatchObject({ excludeFromLatest: false });
     expect(stateAddresses()).toEqual(['Canary', 'Promote', 'Publish', 'Replication', 'VersionLine']);
+  });
+
+  test('a replication that fails in a region fails the apply at publish, naming replication and the region, not the build VM', () => {
+    fake.update({ failReplication: { northeurope: 'The regional quota of replicas is exceeded.' } });
+    const apply = terraform('apply', '-auto-approve');
+    expect(apply.status).not.toBe(0);
+    expect(apply.output).toContain('exit status 6');
+    expect(apply.output).toContain(`publish: az sig image-version create failed. The replication of version ${VERSION} failed: replication failed in `
+      + 'northeurope (The regional quota of replicas is exceeded.); replicated to westeurope (Azure\'s own error above).');
+    expect(apply.output).not.toContain('The source must be the generalized build VM');
+    expect(version(VERSION)).toMatchObject({ provisioningState: 'Failed', excludeFromLatest: true });
+    // Nothing after the publication ran: no canary, no promotion; the publish step is tainted, to run again.
+    expect(fake.state().canaryVmsCreated ?? []).toEqual([]);
+    expect(stateAddresses()).toEqual(['Publish', 'VersionLine']);
+
+    // The cause fixed, the same deployment again: the Failed version is deleted and published again, then the rest runs.
+    fake.update({ failReplication: {} });
+    const again = terraform('apply', '-auto-approve');
+    expect(again.status).toBe(0);
+    expect(fake.state().galleryVersionsDeleted).toEqual([VERSION]);
+    expect(fake.state().galleryVersionsCreated).toEqual([VERSION, VERSION]);
+    expect(version(VERSION)).toMatchObject({ provisioningState: 'Succeeded', excludeFromLatest: false });
   });
 
   test('destroy deletes every version of the line, and no other', () => {

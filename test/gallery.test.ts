@@ -112,11 +112,14 @@ describe('Trusted Launch build -> gallery version', () => {
     const promote = resourceAt(parsed, 'terraform_data', 'Version/Promote');
     const line = resourceAt(parsed, 'terraform_data', 'Version/VersionLine');
 
-    expect(commandOf(publish)).toMatch(new RegExp(`^bash "${SCRIPTS}/operator/gallery\\.sh" publish$`));
-    expect(commandOf(replication)).toMatch(/gallery\.sh" replicate$/);
-    expect(commandOf(canary)).toMatch(/gallery\.sh" canary$/);
-    expect(commandOf(promote)).toMatch(/gallery\.sh" promote$/);
-    expect(commandOf(line)).toMatch(/gallery\.sh" delete-all$/);
+    // The operator program's steps as Terraform's interpreter (no shell); the canary is still gallery.sh's.
+    const interpreterOf = (resource: any) => resource.provisioner[0]['local-exec'].interpreter;
+    for (const [resource, step] of [[publish, 'gallery-publish'], [replication, 'gallery-replicate'], [promote, 'gallery-promote'], [line, 'gallery-delete-all']]) {
+      expect(interpreterOf(resource)).toEqual(['node', expect.stringMatching(new RegExp(`^${SCRIPTS}/operator/operator\\.js$`))]);
+      expect(commandOf(resource)).toBe(step);
+    }
+    expect(commandOf(canary)).toMatch(new RegExp(`^bash "${SCRIPTS}/operator/gallery\\.sh" canary$`));
+    expect(interpreterOf(canary)).toBeUndefined();
     expect(line.provisioner[0]['local-exec'].when).toBe('destroy');
 
     // Once per build and per definition (a replaced definition is a new line: its old versions are deleted first).
@@ -304,7 +307,7 @@ describe('mismatches are refused at synth time, naming the prop, the value and t
     ['a bad storage type', { version: { targetRegions: [{ location: 'northeurope', storageType: 'Premium_ZRS' as GalleryStorageType }] } },
       /targetRegions\[0\]\.storageType: 'Premium_ZRS' is not a gallery storage type/],
     ['an unknown region', { version: { targetRegions: [{ location: 'north-europe!' }] } }, /location: 'north-europe!' is not an Azure region name/],
-    ['retainVersions 0', { version: { retainVersions: 0 } }, /retainVersions: 0 is not a whole number between 1 and 50/],
+    ['retainVersions 0', { version: { retainVersions: 0 } }, /retainVersions: 0 is not a whole number of versions between 1 and 50/],
     ['an end of life that is no date', { version: { endOfLifeDate: '2027-02-30' } }, /endOfLifeDate: '2027-02-30' is not a date YYYY-MM-DD/],
     ['a canary URL with a quote', { version: { canary: { url: "http://localhost/'x" } } }, /canary\.url: .* is not an http\(s\) URL/],
     ['a canary timeout beyond 120', { version: { canary: { timeoutMinutes: 121 } } }, /canary\.timeoutMinutes: 121 is not a whole number of minutes between 5 and 120/],

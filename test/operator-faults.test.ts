@@ -65,7 +65,6 @@ const PUBLISHED_VERSION: Partial<FakeAzState> = {
 };
 
 const SCRIPTS = {
-  'gallery.sh promote': { file: 'gallery.sh', argument: 'promote', environment: () => GALLERY_ENVIRONMENT, state: PUBLISHED_VERSION },
   'gallery.sh canary': {
     file: 'gallery.sh',
     argument: 'canary',
@@ -157,7 +156,6 @@ describe('an Azure CLI that is installed but crashes, at the login', () => {
     ['killed', 'az was killed by SIGKILL (exit status 137)'],
   ];
   const CASES: Array<[ScriptName, AzFault, string]> = [
-    ['gallery.sh promote', 'no-interpreter', CRASHES[2][1]],
     ['verify-scale-set.sh', 'killed', CRASHES[4][1]],
   ];
 
@@ -189,11 +187,9 @@ describe('an az session that expires during the run', () => {
   ];
   /** Where the session expires: the first call to Azure. */
   const WHERE: Record<string, { command: string; script?: string; step: string }> = {
-    'gallery.sh promote': { command: 'sig image-version show', step: 'promote: az sig image-version show' },
     'verify-scale-set.sh': { command: 'vmss rolling-upgrade get-latest', step: 'rolling upgrade: az vmss rolling-upgrade get-latest' },
   };
   const CASES: Array<[ScriptName, AzFault, string]> = [
-    ['gallery.sh promote', 'refresh-token-expired', EXPIRIES[0][1]],
     ['verify-scale-set.sh', 'expired-authentication-token', EXPIRIES[3][1]],
   ];
 
@@ -259,7 +255,6 @@ describe('Run Command: the VM agent is not ready', () => {
 describe('SIGHUP (the terminal or SSH session that ran the deployment closed)', () => {
   // What each script's own handler says an interruption leaves, last in each row.
   test.concurrent.each<[ScriptName, string, string, string]>([
-    ['gallery.sh promote', 'sig image-version show', 'promote', 'Run the deployment again to resume.'],
     ['verify-scale-set.sh', 'vmss rolling-upgrade get-latest', 'rolling upgrade', 'The check changes nothing in Azure;'],
   ])('%s, while az %s runs: exit 129, az stopped, the work directory and the private az config removed', async (script, command, step, left) => {
     // GIVEN a login with the ARM_* service principal (a private az config) and an az call that never returns
@@ -302,7 +297,7 @@ test('verify-fleet.sh, between two rounds of requests: SIGHUP ends it with exit 
 });
 
 describe('a TMPDIR where no temporary directory can be made', () => {
-  const SCRIPT_NAMES: ScriptName[] = ['gallery.sh promote', 'verify-scale-set.sh', 'verify-fleet.sh'];
+  const SCRIPT_NAMES: ScriptName[] = ['verify-scale-set.sh', 'verify-fleet.sh'];
   const CASES = SCRIPT_NAMES.flatMap((script): Array<[ScriptName, string]> => [[script, 'does not exist'], [script, 'is not a directory']]);
 
   test.concurrent.each(CASES)('%s, TMPDIR %s: exit 12 naming TMPDIR, its value and the fix, before any az call', async (script, problem) => {
@@ -322,7 +317,6 @@ describe('a TMPDIR where no temporary directory can be made', () => {
 describe('an az subcommand that crashes on a Python module its installation lacks', () => {
   const MISSING_COMPUTE = "ModuleNotFoundError: No module named 'azure.mgmt.compute.v2022_11_01'";
   test.concurrent.each<[ScriptName, string, AzFault, Partial<FakeAzState>, string, string]>([
-    ['gallery.sh promote', 'sig image-version update', 'missing-module', {}, MISSING_COMPUTE, 'azure.mgmt.compute.v2022_11_01'],
     ['verify-scale-set.sh', 'vmss list-instances', 'missing-module', {}, MISSING_COMPUTE, 'azure.mgmt.compute.v2022_11_01'],
   ])('%s, `az %s` (%s): exit 3, names the module and how to fix az; never retried', async (script, command, fault, state, line, module) => {
     const fake = fakeFor(script, { ...state, faults: [{ command, fault }] });

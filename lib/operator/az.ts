@@ -187,8 +187,10 @@ export class Az {
   /**
    * Ends the step after a failed call: az's error output first (each line `  az| `), then exit code 3 when az crashed
    * or its session expired (after the login), 8 when the resource no longer exists, else `code` with the hint.
+   * `notFound` says what is missing when the call can miss more than one thing (the step's own by default); null when
+   * a missing resource is not what the failure means (the caller knows better, e.g. a replication that failed).
    */
-  public fail(code: number, what: string, hint: string, result: AzResult): never {
+  public fail(code: number, what: string, hint: string, result: AzResult, notFound: NotFound | null = this.notFound ?? null): never {
     this.op.print('  az| ', result.stderr, 'stderr');
     this.failIfBroken(what, result);
     const fault = azFault(result);
@@ -197,9 +199,9 @@ export class Az {
         + `(${matchingLine(result, 'expired', 200)}), and a retry would be refused too. Log in again (\`az login\`; or, when the deployment logs `
         + 'in with the ARM_* variables, check ARM_CLIENT_ID, ARM_CLIENT_SECRET and ARM_TENANT_ID, or ARM_USE_MSI), then run the deployment again.');
     }
-    if (this.op.phase !== 'login' && this.notFound !== undefined && isNotFound(result)) {
-      return this.op.fail(ExitCode.NOT_FOUND, `${what} failed: ${this.notFound.subject} was not found: ${this.notFound.what} was deleted `
-        + `before or during this run. Nothing was retried. ${this.notFound.hint}`);
+    if (this.op.phase !== 'login' && notFound !== null && isNotFound(result)) {
+      return this.op.fail(ExitCode.NOT_FOUND, `${what} failed: ${notFound.subject} was not found: ${notFound.what} was deleted `
+        + `before or during this run. Nothing was retried. ${notFound.hint}`);
     }
     return this.op.fail(code, `${what} failed. ${hint}`);
   }

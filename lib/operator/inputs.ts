@@ -60,6 +60,25 @@ export class InputReader {
     return value === undefined ? undefined : this.check(input, value);
   }
 
+  /**
+   * The lines of a text given one item per line (a `\r` before each line break tolerated, empty lines skipped), each
+   * checked against the input's pattern: `a line of <variable> must be ...`.
+   */
+  public lines(input: TextInput): string[] {
+    const lines = (this.env[input.env] ?? '').split('\n').map((line) => line.replace(/\r$/, '')).filter((line) => line !== '');
+    for (const line of lines) {
+      if (!input.pattern.test(line)) {
+        throw new InvalidInput(`a line of ${input.env} must be ${input.description}; got ${shown(line)}. ${this.origin()}`);
+      }
+    }
+    return lines;
+  }
+
+  /** An input that breaks a rule beyond its pattern: the message, and where the value comes from. */
+  public invalid(message: string): InvalidInput {
+    return new InvalidInput(`${message} ${this.origin()}`);
+  }
+
   /** A whole number without leading zeros in the input's range; its default when unset or empty. */
   public number(input: NumberInput): number {
     const raw = this.env[input.env];

@@ -5,8 +5,10 @@
  */
 import { findAz, processAzRunner } from './az-process';
 import { systemClock } from './clock';
+import { GALLERY_CONSTRUCT, GALLERY_STEPS_NAME } from './gallery-line';
 import { runStep, StepDefinition } from './run';
 import { BASE_IMAGE_CONSTRUCT, BASE_IMAGE_NAME, checkBaseImage } from './steps/base-image';
+import { deleteAll as deleteGalleryVersions, promote, publish, replicate } from './steps/gallery-versions';
 import { generalize, GENERALIZE_CONSTRUCT, GENERALIZE_NAME } from './steps/generalize';
 import { capture, deleteAll, IMAGES_CONSTRUCT, IMAGES_NAME } from './steps/images';
 import { setup, SETUP_CONSTRUCT, SETUP_NAME } from './steps/setup';
@@ -18,6 +20,10 @@ export const STEPS: Record<string, StepDefinition> = {
   'capture': { name: IMAGES_NAME, construct: IMAGES_CONSTRUCT, run: capture },
   'delete-all': { name: IMAGES_NAME, construct: IMAGES_CONSTRUCT, run: deleteAll },
   'base-image': { name: BASE_IMAGE_NAME, construct: BASE_IMAGE_CONSTRUCT, run: checkBaseImage },
+  'gallery-publish': { name: GALLERY_STEPS_NAME, construct: GALLERY_CONSTRUCT, run: publish },
+  'gallery-replicate': { name: GALLERY_STEPS_NAME, construct: GALLERY_CONSTRUCT, run: replicate },
+  'gallery-promote': { name: GALLERY_STEPS_NAME, construct: GALLERY_CONSTRUCT, run: promote },
+  'gallery-delete-all': { name: GALLERY_STEPS_NAME, construct: GALLERY_CONSTRUCT, run: deleteGalleryVersions },
 };
 
 export async function main(argv: readonly string[]): Promise<number> {

@@ -4,6 +4,7 @@ import { canonicalLocation } from './azure-names';
 import { isUnresolved, PropsValidator } from './validation';
 import { BootImage, checkVmSizeUse, NvmeTag } from './vm-sizes';
 import { HyperVGeneration, IImage, ImageKind, ImageSecurityType, SecurityType } from '../image';
+import { MAX_REPLICAS_PER_REGION } from '../operator/steps/gallery-versions';
 
 /**
  * How VMs use an image, in one place for every construct that creates VMs (`ImageFleet`, the gallery's canary, scale
@@ -17,7 +18,8 @@ import { HyperVGeneration, IImage, ImageKind, ImageSecurityType, SecurityType } 
  */
 export const MANAGED_IMAGE_CONCURRENT_DEPLOYMENTS = 20;
 export const CONCURRENT_DEPLOYMENTS_PER_REPLICA = 50;
-export const MAX_REPLICAS_PER_REGION = 100;
+// Defined with the publish step's input, which checks it too.
+export { MAX_REPLICAS_PER_REGION };
 
 export function kindOf(image: IImage): ImageKind {
   return image.kind ?? ImageKind.MANAGED_IMAGE;

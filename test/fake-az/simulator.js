@@ -42,7 +42,12 @@
  * -> its versions; a definition is missing unless it is a key there: ParentResourceNotFound). A version is created
  * only from the build VM once generalized; `failGalleryCreate` (a count) leaves the next versions Failed; a version
  * with `pendingShows` stays Creating (or Deleting, ...) for that many `show`s, then becomes `becomes` (Succeeded by
- * default; a Deleting one disappears); without it, it stays as it is.
+ * default; a Deleting one disappears); without it, it stays as it is. `show --expand ReplicationStatus` adds the
+ * version's replication per region (`replication`, else derived from its provisioningState: Succeeded is Completed
+ * everywhere, Creating or Updating is Replicating, Failed failed in its last target region), as Azure reports it
+ * (REST API "Gallery Image Versions - Get", example GalleryImageVersion_Get_WithReplicationStatus.json: region display
+ * names, state, details, progress). `failReplication` (region -> Azure's details) makes every create or update that
+ * replicates to the region fail there, leaving the version Failed.
  * Canaries: `vm create` makes a VM from a gallery version (with its VNet and NIC, as az's template does) in a group of
  * `resourceGroups`, records where its password came from (`@file`: the file's mode too) and refuses a password Azure
  * would refuse; `vm delete` (its NIC with it when its delete option says so), `network nic delete`, `network vnet
@@ -78,6 +83,15 @@ const RUN_COMMAND_OUTPUT_BYTES = 4096;
 const READY_STATE = 'IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE';
 // The operation that ends each transitional power state.
 const SETTLED_POWER = { starting: 'running', stopping: 'stopped', deallocating: 'deallocated' };
+/** The display names Azure reports regions by in a version's replication status (`az account list-locations`). */
+const REGION_DISPLAY_NAMES = {
+  westeurope: 'West Europe', northeurope: 'North Europe', swedencentral: 'Sweden Central', eastus: 'East US', westus: 'West US', uksouth: 'UK South',
+};
+
+/** `West Europe` -> `westeurope`. */
+function canonicalRegion(name) {
+  return String(name).toLowerCase().replace(/\s+/g, '');
+}
 
 /**
  * How a call ends (thrown, so that a failure deep in a command ends the call as process.exit ended the script): exit
@@ -1099,6 +1113,36 @@ function prepareAz({ argv, env = {}, stdin, state, cwd = process.cwd() }) {
     return `/subscriptions/${state.subscriptionId}/resourceGroups/${group}/providers/Microsoft.Compute/galleries/${gallery}/images/${definition}/versions/${name}`;
   }
 
+  /**
+   * A version's replication per target region, as `--expand ReplicationStatus` shows it: `replication` where given, else
+   * what its provisioningState implies.
+   */
+  function replicationStatus(version) {
+    const regions = version.targetRegions ?? [];
+    const summary = regions.map((target, index) => {
+      const given = (version.replication ?? {})[canonicalRegion(target.name)];
+      let entry;
+      if (given !== undefined) {
+        entry = { state: given.state, details: given.details ?? '', progress: given.progress ?? (given.state === 'Completed' ? 100 : 0) };
+      } else if (version.provisioningState === 'Succeeded') {
+        entry = { state: 'Completed', details: '', progress: 100 };
+      } else if (['Creating', 'Updating', 'Migrating'].includes(version.provisioningState)) {
+        entry = { state: 'Replicating', details: '', progress: 0 };
+      } else if (version.provisioningState === 'Failed') {
+        entry = index === regions.length - 1
+          ? { state: 'Failed', details: 'Replication job not completed. (simulated message)', progress: 0 }
+          : { state: 'Completed', details: '', progress: 100 };
+      } else {
+        entry = { state: 'Unknown', details: '', progress: 0 };
+      }
+      return { region: REGION_DISPLAY_NAMES[canonicalRegion(target.name)] ?? target.name, ...entry };
+    });
+    const states = summary.map((r) => r.state);
+    const aggregatedState = states.includes('Failed') ? 'Failed' : states.includes('Replicating') ? 'InProgress'
+      : states.length > 0 && states.every((state) => state === 'Completed') ? 'Completed' : 'Unknown';
+    return { aggregatedState, summary };
+  }
+
   /** A version as az shows it (the fields the scripts read). */
   function versionView({ group, gallery, definition }, version) {
     return {
@@ -1115,7 +1159,23 @@ function prepareAz({ argv, env = {}, stdin, state, cwd = process.cwd() }) {
         targetRegions: (version.targetRegions ?? []).map((r) => ({ name: r.name, regionalReplicaCount: r.regionalReplicaCount, storageAccountType: r.storageAccountType })),
       },
       storageProfile: { source: { id: version.source ?? null } },
+      ...(option('--expand') === 'ReplicationStatus' ? { replicationStatus: replicationStatus(version) } : {}),
     };
+  }
+
+  /**
+   * Replication to a region of `failReplication` fails: the version is left Failed, the region Failed with Azure's
+   * details, and az reports the long-running operation's failure.
+   */
+  function failReplicationTo(version, regions) {
+    const failing = regions.find((r) => (state.failReplication ?? {})[canonicalRegion(r.name)] !== undefined);
+    if (failing === undefined) {
+      return;
+    }
+    const details = state.failReplication[canonicalRegion(failing.name)];
+    version.provisioningState = 'Failed';
+    version.replication = { ...(version.replication ?? {}), [canonicalRegion(failing.name)]: { state: 'Failed', details, progress: 0 } };
+    exitWith(1, `ERROR: (OperationExecutionFailed) Replication job not completed at region: '${failing.name}'. ${details} (simulated message)\nCode: OperationExecutionFailed`);
   }
 
   function versionNotFound({ group, gallery, definition }, name) {
@@ -1191,6 +1251,7 @@ function prepareAz({ argv, env = {}, stdin, state, cwd = process.cwd() }) {
       version.provisioningState = 'Failed';
       exitWith(1, `ERROR: (OperationExecutionFailed) Replication job not completed at region: '${targetRegions[targetRegions.length - 1]?.name ?? location}'. (simulated message)\nCode: OperationExecutionFailed`);
     }
+    failReplicationTo(version, version.targetRegions);
     return succeed(versionView(definition, version));
   }
 
@@ -1215,6 +1276,10 @@ function prepareAz({ argv, env = {}, stdin, state, cwd = process.cwd() }) {
         } else {
           version.provisioningState = version.becomes ?? 'Succeeded';
           delete version.becomes;
+          if (version.provisioningState === 'Succeeded') {
+            // Replicated everywhere now.
+            delete version.replication;
+          }
         }
       }
     }
@@ -1285,6 +1350,7 @@ function prepareAz({ argv, env = {}, stdin, state, cwd = process.cwd() }) {
         exitWith(1, `ERROR: (PropertyChangeNotAllowed) Changing property 'storageAccountType' of region '${changedType.name}' is not allowed. (simulated message)\nCode: PropertyChangeNotAllowed`);
       }
       version.targetRegions = targetRegions;
+      failReplicationTo(version, targetRegions);
     }
     for (const { value } of options['--set'] ?? []) {
       // az's generic update: the value is read as JSON when it parses (false -> a boolean).

@@ -2,8 +2,8 @@
  * Faults of the Node.js operator's steps, in-process against the simulated az (test/fake-az) on a simulated clock: an
  * Azure CLI that crashes, a session that expires mid-run, a VM agent that is not ready, a TMPDIR that cannot hold the
  * private az profile, an interruption. The generalize step's rows, the images steps' (capture), then the setup step's
- * where its own calls meet them (a status poll, the restart, the cleanup after a restart). The bash scripts' rows are in
- * test/operator-faults.test.ts until they are ported.
+ * where its own calls meet them (a status poll, the restart, the cleanup after a restart), then the gallery version
+ * steps' (promote). The bash scripts' rows are in test/operator-faults.test.ts until they are ported.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -334,5 +334,99 @@ describe('the setup step', () => {
     expect(result.code).toBe(12);
     expect(result.stderr).toContain(`TMPDIR=${JSON.stringify(missing)} does not exist`);
     expect(fake.commands()).not.toContain('login');
+  });
+});
+
+const GALLERY_LINE = 'rg-gallery/gallery_golden/golden-web';
+/** The promote step's inputs, and a world it succeeds in: the build's version, published and not yet promoted. */
+const PROMOTE_ENVIRONMENT = {
+  GOLDEN_SUBSCRIPTION_ID: SUBSCRIPTION_ID,
+  GOLDEN_GALLERY_RESOURCE_GROUP: 'rg-gallery',
+  GOLDEN_GALLERY_NAME: 'gallery_golden',
+  GOLDEN_GALLERY_IMAGE: 'golden-web',
+  GOLDEN_BUILD_REVISION: '20261201120000',
+  GOLDEN_GALLERY_VERSION: '2026.1201.120000',
+};
+const PUBLISHED_VERSION: Partial<FakeAzState> = {
+  galleryImages: {
+    [GALLERY_LINE]: [{
+      name: '2026.1201.120000',
+      provisioningState: 'Succeeded',
+      excludeFromLatest: true,
+      source: VM_ID,
+      tags: { 'golden-image-name': 'golden-web', 'golden-image-revision': '20261201120000' },
+      targetRegions: [{ name: 'westeurope', regionalReplicaCount: 1, storageAccountType: 'Standard_LRS' }],
+    }],
+  },
+};
+
+function promote(fake: InProcessAz, extra: Record<string, string> = {}, interruptAt?: string): Promise<StepRun> {
+  return runInProcess(STEPS['gallery-promote'], {
+    env: { ...fake.environment(), ...PROMOTE_ENVIRONMENT, ...extra },
+    az: fake.run,
+    interrupt: interruptAt === undefined ? undefined : { signal: 'SIGHUP', when: (call) => call.args.join(' ').startsWith(interruptAt) },
+  });
+}
+
+describe('the gallery version steps (promote): the faults they share with every step', () => {
+  test('az account show cannot start (no interpreter): exit 3, reported as broken, no login tried with the ARM_* credentials', async () => {
+    const fake = fakeAz({ ...PUBLISHED_VERSION, loggedIn: false, servicePrincipal: SERVICE_PRINCIPAL, faults: [{ command: 'account show', fault: 'no-interpreter' }] });
+    const result = await promote(fake, SERVICE_PRINCIPAL_VARIABLES);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('ERROR: login: az account show: the Azure CLI is installed but crashes: /usr/bin/az: line 3: /opt/az/bin/python3: No such file or directory');
+    expect(result.stderr).toContain('check `az version`');
+    expect(result.stderr).not.toMatch(/not logged in|az login --service-principal/);
+    expect(fake.commands()).toEqual(['version', 'account show']);
+    expect(fake.state().logins).toBeUndefined();
+    expectNothingLeft(fake);
+  });
+
+  test('the session expires at az sig image-version show (AADSTS700082): exit 3 (log in again), not retried', async () => {
+    const fake = fakeAz({ ...PUBLISHED_VERSION, faults: [{ command: 'sig image-version show', fault: 'refresh-token-expired' }] });
+    const result = await promote(fake);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('ERROR: promote: az sig image-version show failed: the az session expired during the run: Azure refused its token (');
+    expect(result.stderr).toContain('AADSTS700082: The refresh token has expired due to inactivity.');
+    expect(result.stderr).toContain('and a retry would be refused too. Log in again (`az login`; or, when the deployment logs in with the ARM_* variables, check '
+      + 'ARM_CLIENT_ID, ARM_CLIENT_SECRET and ARM_TENANT_ID, or ARM_USE_MSI), then run the deployment again.');
+    expect(fake.commands().filter((c) => c === 'sig image-version show')).toHaveLength(1);
+    expect(result.stdout).not.toContain('transient az failure');
+    expectNothingLeft(fake);
+  });
+
+  test('az sig image-version update lacks a Python module: exit 3 naming the module; never retried, nothing else said', async () => {
+    const fake = fakeAz({ ...PUBLISHED_VERSION, faults: [{ command: 'sig image-version update', fault: 'missing-module' }] });
+    const result = await promote(fake);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain("promote: az sig image-version update: the Azure CLI is installed but crashes: ModuleNotFoundError: No module named 'azure.mgmt.compute.v2022_11_01'");
+    expect(result.stderr).toContain('This installation lacks the Python module azure.mgmt.compute.v2022_11_01 that `az sig image-version update` needs: a retry or a '
+      + 'rerun fails the same way until az is fixed.');
+    expect(result.stderr).toContain("  az| ModuleNotFoundError: No module named 'azure.mgmt.compute.v2022_11_01'");
+    expect(result.stderr).not.toMatch(/failed\. (The version stays excluded|Run the deployment again)/);
+    expect(fake.commands().filter((c) => c === 'sig image-version update')).toHaveLength(1);
+  });
+
+  test('SIGHUP while az sig image-version show runs (logged in with the ARM_* variables): exit 129, az stopped, the private az config removed', async () => {
+    const fake = fakeAz({ ...PUBLISHED_VERSION, loggedIn: false, servicePrincipal: SERVICE_PRINCIPAL, hang: ['sig image-version show'] });
+    const result = await promote(fake, SERVICE_PRINCIPAL_VARIABLES, 'sig image-version show');
+    expect(result.code).toBe(129);
+    expect(result.stderr).toContain('ERROR: interrupted by SIGHUP during promote (the terminal or SSH session that ran the deployment was closed?). Run the '
+      + 'deployment again to resume (a promoted version is not updated again; the pruning goes on where it stopped).');
+    expect(fake.hanging()).toEqual([]);
+    expect(fake.state().logins).toHaveLength(1);
+    expectNothingLeft(fake);
+  });
+
+  test.each(['does not exist', 'is not a directory'])('TMPDIR %s: exit 12 naming TMPDIR, before the login with the ARM_* variables and any gallery call', async (problem) => {
+    const fake = fakeAz({ ...PUBLISHED_VERSION, loggedIn: false, servicePrincipal: SERVICE_PRINCIPAL });
+    const tmp = path.join(fake.directory, problem === 'does not exist' ? 'no-such-directory' : 'a-file');
+    if (problem === 'is not a directory') {
+      fs.writeFileSync(tmp, '');
+    }
+    const result = await promote(fake, { ...SERVICE_PRINCIPAL_VARIABLES, TMPDIR: tmp });
+    expect(result.code).toBe(12);
+    expect(result.stderr).toContain(`TMPDIR=${JSON.stringify(tmp)} ${problem}`);
+    expect(result.stderr).toContain('Fix: set TMPDIR (TEMP on Windows) to an existing writable directory in the environment that runs Terraform, then run the deployment again.');
+    expect(fake.commands()).toEqual(['version', 'account show']);
   });
 });

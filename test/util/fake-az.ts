@@ -74,6 +74,11 @@ export interface FakeGalleryVersion {
   pendingShows?: number;
   /** What a Creating or Updating version becomes (default Succeeded). */
   becomes?: 'Succeeded' | 'Failed';
+  /**
+   * Its replication per region (keyed by the region's canonical name), as `show --expand ReplicationStatus` reports it;
+   * a region not given follows the provisioningState (see simulator.js).
+   */
+  replication?: Record<string, { state: 'Unknown' | 'Replicating' | 'Completed' | 'Failed'; details?: string; progress?: number }>;
 }
 
 /**
@@ -247,6 +252,8 @@ export interface FakeAzState {
   galleryImages?: Record<string, FakeGalleryVersion[]>;
   /** How many `sig image-version create` calls leave the version Failed (and fail). */
   failGalleryCreate?: number;
+  /** Regions (canonical name -> Azure's details) where every replication fails: a create or update to them leaves the version Failed. */
+  failReplication?: Record<string, string>;
   /** Canary faults by region (a canary passes otherwise). */
   canaryFaults?: Record<string, CanaryFault>;
   canaryVms?: FakeCanaryVm[];

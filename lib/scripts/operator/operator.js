@@ -130,55 +130,6 @@ var systemClock = {
   })
 };
 
-// lib/operator/failure.ts
-var ExitCode = {
-  OK: 0,
-  /** Unexpected: a bug of the operator itself. */
-  INTERNAL: 1,
-  /** An input (environment variable) is invalid. */
-  INVALID_INPUT: 2,
-  /** The Azure CLI cannot be used: missing, too old, crashing, lacking a module, not logged in, session expired. */
-  AZ_UNUSABLE: 3,
-  /** A limit was reached (a call, an operation, the VM agent). */
-  TIMEOUT: 4,
-  /** Sysprep failed in the guest. */
-  SYSPREP_FAILED: 5,
-  /** The same code as SYSPREP_FAILED: the setup or its cleanup failed in the guest. */
-  SETUP_FAILED: 5,
-  /** An az call failed. */
-  AZ_FAILED: 6,
-  /** The VM is in a state the step cannot continue from. */
-  UNEXPECTED_STATE: 7,
-  /** The VM or its resource group does not exist (deleted before or during the run). */
-  NOT_FOUND: 8,
-  /** No temporary directory. */
-  NO_TEMP_DIRECTORY: 12,
-  /**
-   * The marketplace version Terraform's lookup chose for `latest` is older than the newest Azure lists (azurerm takes
-   * the last of a list Azure sorts as text: terraform-provider-azurerm issue 31577): the build would move backwards.
-   */
-  BASE_IMAGE_NOT_NEWEST: 13
-};
-var OperatorFailure = class extends Error {
-  constructor(exitCode, message) {
-    super(message);
-    this.exitCode = exitCode;
-    this.name = "OperatorFailure";
-  }
-  exitCode;
-};
-var Interrupted = class extends Error {
-  constructor(signal) {
-    super(`interrupted by ${signal}`);
-    this.signal = signal;
-    this.name = "Interrupted";
-  }
-  signal;
-  get exitCode() {
-    return { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 }[this.signal];
-  }
-};
-
 // lib/operator/inputs.ts
 function inRange(input, value) {
   return Number.isInteger(value) && value >= input.min && value <= input.max;
@@ -208,6 +159,23 @@ var InputReader = class {
   optionalText(input, fallback) {
     const value = this.env[input.env] || (fallback === void 0 ? void 0 : this.env[fallback]) || void 0;
     return value === void 0 ? void 0 : this.check(input, value);
+  }
+  /**
+   * The lines of a text given one item per line (a `\r` before each line break tolerated, empty lines skipped), each
+   * checked against the input's pattern: `a line of <variable> must be ...`.
+   */
+  lines(input) {
+    const lines2 = (this.env[input.env] ?? "").split("\n").map((line) => line.replace(/\r$/, "")).filter((line) => line !== "");
+    for (const line of lines2) {
+      if (!input.pattern.test(line)) {
+        throw new InvalidInput(`a line of ${input.env} must be ${input.description}; got ${shown(line)}. ${this.origin()}`);
+      }
+    }
+    return lines2;
+  }
+  /** An input that breaks a rule beyond its pattern: the message, and where the value comes from. */
+  invalid(message) {
+    return new InvalidInput(`${message} ${this.origin()}`);
   }
   /** A whole number without leading zeros in the input's range; its default when unset or empty. */
   number(input) {
@@ -291,6 +259,105 @@ function readTuning(reader) {
   };
 }
 
+// lib/operator/gallery-line.ts
+var GALLERY_CONSTRUCT = "GalleryImageVersion";
+var GALLERY_STEPS_NAME = "gallery";
+var GALLERY_RESOURCE_GROUP = { ...RESOURCE_GROUP, env: "GOLDEN_GALLERY_RESOURCE_GROUP" };
+var GALLERY_NAME = {
+  env: "GOLDEN_GALLERY_NAME",
+  pattern: /^[A-Za-z0-9]([A-Za-z0-9_.]{0,78}[A-Za-z0-9])?$/,
+  description: "a gallery name (1-80 letters, digits, underscores and periods, starting and ending with a letter or digit)"
+};
+var GALLERY_IMAGE = {
+  env: "GOLDEN_GALLERY_IMAGE",
+  pattern: /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,78}[A-Za-z0-9])?$/,
+  description: "an image definition name (1-80 letters, digits, hyphens, underscores and periods, starting and ending with a letter or digit)"
+};
+var GALLERY_VERSION = {
+  env: "GOLDEN_GALLERY_VERSION",
+  pattern: /^(0|[1-9][0-9]{0,9})\.(0|[1-9][0-9]{0,9})\.(0|[1-9][0-9]{0,9})$/,
+  description: "a gallery image version X.Y.Z (whole numbers without leading zeros)"
+};
+var MAX_VERSION_PART = 2147483647;
+function readGalleryLine(reader) {
+  return {
+    subscriptionId: reader.optionalText(SUBSCRIPTION_ID, "ARM_SUBSCRIPTION_ID"),
+    resourceGroup: reader.text(GALLERY_RESOURCE_GROUP),
+    gallery: reader.text(GALLERY_NAME),
+    definition: reader.text(GALLERY_IMAGE)
+  };
+}
+function readGalleryVersion(reader) {
+  const version = reader.text(GALLERY_VERSION);
+  if (version.split(".").some((part) => Number(part) > MAX_VERSION_PART)) {
+    throw new InvalidInput(`${GALLERY_VERSION.env} must be X.Y.Z with each part at most ${MAX_VERSION_PART}; got ${version}.`);
+  }
+  return version;
+}
+function lineName(line) {
+  return `${line.gallery}/${line.definition}`;
+}
+function definitionArgs(line) {
+  return [
+    ...line.subscriptionId === void 0 ? [] : [`--subscription=${line.subscriptionId}`],
+    `--resource-group=${line.resourceGroup}`,
+    `--gallery-name=${line.gallery}`,
+    `--gallery-image-definition=${line.definition}`
+  ];
+}
+function versionArgs(line, version) {
+  return [...definitionArgs(line), `--gallery-image-version=${version}`];
+}
+
+// lib/operator/failure.ts
+var ExitCode = {
+  OK: 0,
+  /** Unexpected: a bug of the operator itself. */
+  INTERNAL: 1,
+  /** An input (environment variable) is invalid. */
+  INVALID_INPUT: 2,
+  /** The Azure CLI cannot be used: missing, too old, crashing, lacking a module, not logged in, session expired. */
+  AZ_UNUSABLE: 3,
+  /** A limit was reached (a call, an operation, the VM agent). */
+  TIMEOUT: 4,
+  /** Sysprep failed in the guest. */
+  SYSPREP_FAILED: 5,
+  /** The same code as SYSPREP_FAILED: the setup or its cleanup failed in the guest. */
+  SETUP_FAILED: 5,
+  /** An az call failed. */
+  AZ_FAILED: 6,
+  /** The VM is in a state the step cannot continue from. */
+  UNEXPECTED_STATE: 7,
+  /** The VM or its resource group does not exist (deleted before or during the run). */
+  NOT_FOUND: 8,
+  /** No temporary directory. */
+  NO_TEMP_DIRECTORY: 12,
+  /**
+   * The marketplace version Terraform's lookup chose for `latest` is older than the newest Azure lists (azurerm takes
+   * the last of a list Azure sorts as text: terraform-provider-azurerm issue 31577): the build would move backwards.
+   */
+  BASE_IMAGE_NOT_NEWEST: 13
+};
+var OperatorFailure = class extends Error {
+  constructor(exitCode, message) {
+    super(message);
+    this.exitCode = exitCode;
+    this.name = "OperatorFailure";
+  }
+  exitCode;
+};
+var Interrupted = class extends Error {
+  constructor(signal) {
+    super(`interrupted by ${signal}`);
+    this.signal = signal;
+    this.name = "Interrupted";
+  }
+  signal;
+  get exitCode() {
+    return { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 }[this.signal];
+  }
+};
+
 // lib/operator/operator.ts
 var fs2 = __toESM(require("fs"));
 var os = __toESM(require("os"));
@@ -305,6 +372,8 @@ var Operator = class {
   cwd;
   /** The part of the step running now, named in the message of an interruption. */
   phase = "start";
+  /** What an interruption leaves and what to do, for its message: each step says it for itself. */
+  interruptNote = "The resources are left as they are: run the deployment again to resume (steps already done are detected and skipped).";
   output;
   started;
   temporaryDirectories = [];
@@ -349,15 +418,15 @@ var Operator = class {
     }
   }
   /** Waits `seconds`, printing `<phase>: <reason>, <n>s of <seconds>s` every `pollSeconds`. */
-  async pause(phase, seconds, reason, pollSeconds) {
+  async pause(phase, seconds2, reason, pollSeconds) {
     const started = this.clock.now();
-    const end = started + seconds * 1e3;
+    const end = started + seconds2 * 1e3;
     let nextProgress = started + pollSeconds * 1e3;
     while (this.clock.now() < end) {
       await this.clock.sleep(Math.min(end, nextProgress) - this.clock.now(), this.interrupt);
       this.checkInterrupted();
       if (this.clock.now() >= nextProgress && this.clock.now() < end) {
-        this.log(`${phase}: ${reason}, ${Math.floor((this.clock.now() - started) / 1e3)}s of ${seconds}s`);
+        this.log(`${phase}: ${reason}, ${Math.floor((this.clock.now() - started) / 1e3)}s of ${seconds2}s`);
         nextProgress = this.clock.now() + pollSeconds * 1e3;
       }
     }
@@ -384,22 +453,22 @@ var Operator = class {
   }
 };
 function temporaryRootProblem(root, env) {
-  const where = env.TMPDIR !== void 0 ? `TMPDIR=${JSON.stringify(env.TMPDIR)}` : `the temporary directory ${JSON.stringify(root)}`;
+  const where2 = env.TMPDIR !== void 0 ? `TMPDIR=${JSON.stringify(env.TMPDIR)}` : `the temporary directory ${JSON.stringify(root)}`;
   let stat;
   try {
     stat = fs2.statSync(root);
   } catch {
-    return `${where} does not exist`;
+    return `${where2} does not exist`;
   }
   if (!stat.isDirectory()) {
-    return `${where} is not a directory`;
+    return `${where2} is not a directory`;
   }
   try {
     fs2.accessSync(root, fs2.constants.W_OK);
   } catch {
-    return `${where} is not writable`;
+    return `${where2} is not writable`;
   }
-  return `${where} is a writable directory, but no directory could be created in it (is the disk full?)`;
+  return `${where2} is a writable directory, but no directory could be created in it (is the disk full?)`;
 }
 
 // lib/operator/run.ts
@@ -418,7 +487,7 @@ async function runStep(step, options) {
       return ExitCode.INVALID_INPUT;
     }
     if (error instanceof Interrupted) {
-      op.errorLine(`interrupted by ${error.signal} during ${op.phase}${error.signal === "SIGHUP" ? " (the terminal or SSH session that ran the deployment was closed?)" : ""}. The resources are left as they are: run the deployment again to resume (steps already done are detected and skipped).`);
+      op.errorLine(`interrupted by ${error.signal} during ${op.phase}${error.signal === "SIGHUP" ? " (the terminal or SSH session that ran the deployment was closed?)" : ""}. ${op.interruptNote}`);
       return error.exitCode;
     }
     op.errorLine(`unexpected error in ${op.phase}, a bug of azure-golden-image's operator (please report it with this output): ${error?.stack ?? String(error)}`);
@@ -681,16 +750,18 @@ var Az = class {
   /**
    * Ends the step after a failed call: az's error output first (each line `  az| `), then exit code 3 when az crashed
    * or its session expired (after the login), 8 when the resource no longer exists, else `code` with the hint.
+   * `notFound` says what is missing when the call can miss more than one thing (the step's own by default); null when
+   * a missing resource is not what the failure means (the caller knows better, e.g. a replication that failed).
    */
-  fail(code, what, hint, result) {
+  fail(code, what, hint, result, notFound = this.notFound ?? null) {
     this.op.print("  az| ", result.stderr, "stderr");
     this.failIfBroken(what, result);
     const fault = azFault(result);
     if (this.op.phase !== "login" && fault === "expired") {
       return this.op.fail(ExitCode.AZ_UNUSABLE, `${what} failed: the az session expired during the run: Azure refused its token (${matchingLine(result, "expired", 200)}), and a retry would be refused too. Log in again (\`az login\`; or, when the deployment logs in with the ARM_* variables, check ARM_CLIENT_ID, ARM_CLIENT_SECRET and ARM_TENANT_ID, or ARM_USE_MSI), then run the deployment again.`);
     }
-    if (this.op.phase !== "login" && this.notFound !== void 0 && isNotFound(result)) {
-      return this.op.fail(ExitCode.NOT_FOUND, `${what} failed: ${this.notFound.subject} was not found: ${this.notFound.what} was deleted before or during this run. Nothing was retried. ${this.notFound.hint}`);
+    if (this.op.phase !== "login" && notFound !== null && isNotFound(result)) {
+      return this.op.fail(ExitCode.NOT_FOUND, `${what} failed: ${notFound.subject} was not found: ${notFound.what} was deleted before or during this run. Nothing was retried. ${notFound.hint}`);
     }
     return this.op.fail(code, `${what} failed. ${hint}`);
   }
@@ -902,6 +973,581 @@ function listCommand(image) {
 function staleLookup(image, chosen, newest, versions) {
   const why = versions[versions.length - 1] === chosen ? `Azure lists the SKU's ${versions.length} versions sorted as text, not by version number, so ${chosen} comes last, and azurerm's data.azurerm_platform_image takes the last one as the latest` : "azurerm's data.azurerm_platform_image takes the last version of Azure's list as the latest, and Azure sorts that list as text, not by version number";
   return `check: Terraform's lookup of ${image.urn}:latest chose ${chosen}, but the newest version Azure lists in ${image.location} is ${newest} (compared as numbers, part by part). ${why} (terraform-provider-azurerm issue 31577, azure-rest-api-specs issue 30142). Building from ${chosen} would miss the newer version's patches and move the build backwards, so the build VM was not created. Fix: pin the newest version, MarketplaceImage.fromUrn('${image.urn}:${newest}') (or pass '${newest}' as the version argument of the MarketplaceImage factory you use, e.g. windowsServer2025DatacenterGen2('${newest}')), then deploy again: a pinned version never moves, so no later lookup can take the build backwards. Move the pin forward when a newer version is listed (\`${listCommand(image)}\`).`;
+}
+
+// lib/operator/tags.ts
+var NAME_TAG = "golden-image-name";
+var REVISION_TAG = "golden-image-revision";
+var BUILD_TAGS = [NAME_TAG, REVISION_TAG];
+var IMAGE_TAGS_ENV = "GOLDEN_IMAGE_TAGS";
+var TAG = /^[^<>%&\\?/=\x00-\x1f\x7f]+=[^\x00-\x1f\x7f]*$/;
+function readExtraTags(op, env, step) {
+  const tags = [];
+  for (const tag of (env[IMAGE_TAGS_ENV] ?? "").split("\n")) {
+    if (tag === "") {
+      continue;
+    }
+    const eq = tag.indexOf("=");
+    const key = eq < 0 ? tag : tag.slice(0, eq);
+    const value = eq < 0 ? "" : tag.slice(eq + 1);
+    if (!TAG.test(tag) || key.length > 512 || value.length > 256) {
+      op.fail(ExitCode.INVALID_INPUT, `a line of ${IMAGE_TAGS_ENV} must be key=value, as Azure accepts tags (a key of 1-512 characters without < > % & \\ ? / =, a value of at most 256); got ${shown(tag)}. It comes from the ${op.construct} construct's props (or a Terraform variable given to them).`);
+    }
+    if (BUILD_TAGS.includes(key.toLowerCase())) {
+      op.fail(ExitCode.INVALID_INPUT, `${IMAGE_TAGS_ENV} must not set ${shown(key)}: ${step} sets ${NAME_TAG} and ${REVISION_TAG} itself. It comes from the ${op.construct} construct's props (or a Terraform variable given to them).`);
+    }
+    tags.push(tag);
+  }
+  return tags;
+}
+
+// lib/operator/gallery-version.ts
+var DELETE_MINUTES = 30;
+var REPLICATION_STATUS_SECONDS = 60;
+var ABSENT = "absent";
+var VERSION_QUERY = `[[provisioningState, publishingProfile.excludeFromLatest, tags."${REVISION_TAG}"]]`;
+var GalleryVersions = class {
+  constructor(op, az, line) {
+    this.op = op;
+    this.az = az;
+    this.line = line;
+  }
+  op;
+  az;
+  line;
+  /** `<gallery>/<definition>`, for messages. */
+  get name() {
+    return lineName(this.line);
+  }
+  /** A version's state, its exclusion from latest and its revision; ABSENT when it (or its definition) does not exist. */
+  async read(phase, version) {
+    const what = `${phase}: az sig image-version show`;
+    const result = await this.az.call(phase, QUERY_SECONDS, [
+      "sig",
+      "image-version",
+      "show",
+      ...versionArgs(this.line, version),
+      "--query",
+      VERSION_QUERY,
+      "--output",
+      "json"
+    ]);
+    if (result === TIMED_OUT) {
+      return this.op.fail(ExitCode.TIMEOUT, `${what} did not answer within ${QUERY_SECONDS}s.`);
+    }
+    if (result.exitCode !== 0) {
+      this.az.failIfBroken(what, result);
+      if (isNotFound(result) && azFault(result) === void 0) {
+        return { state: ABSENT };
+      }
+      return this.az.fail(ExitCode.AZ_FAILED, what, "Check that the identity may read the gallery.", result);
+    }
+    const rows = this.az.parseJson(what, result, "[]");
+    const [state, excluded, revision] = Array.isArray(rows) && Array.isArray(rows[0]) ? rows[0] : [];
+    return {
+      state: typeof state === "string" && state !== "" ? state : "unknown",
+      excludedFromLatest: typeof excluded === "boolean" ? excluded : void 0,
+      revision: typeof revision === "string" ? revision : void 0
+    };
+  }
+  /** Fails (exit code 2) unless the version that exists was made from build `revision`: another build's is never changed. */
+  requireOwn(phase, version, revision, found) {
+    if (found.revision !== revision) {
+      this.op.fail(ExitCode.INVALID_INPUT, `${phase}: version ${version} of ${this.name} exists already, but it is not build ${revision} (${found.revision === void 0 ? `it has no ${REVISION_TAG} tag` : `its ${REVISION_TAG} tag is ${shown(found.revision)}`}). It is left as it is: give this build another version (${GALLERY_VERSION.env}), or delete that version if it is not needed.`);
+    }
+  }
+  /**
+   * The version exists, is build `revision`'s and Succeeded (`purpose` says what it cannot do otherwise): exit code 8
+   * (with `notFoundHint`), 2 or 6 else, a version not Succeeded with its replication per region.
+   */
+  async requirePublished(phase, version, revision, purpose, notFoundHint) {
+    const found = await this.read(phase, version);
+    if (found.state === ABSENT) {
+      this.op.fail(ExitCode.NOT_FOUND, `${phase}: version ${version} of image definition ${this.name} in resource group ${this.line.resourceGroup} was not found. ` + notFoundHint);
+    }
+    this.requireOwn(phase, version, revision, found);
+    if (found.state !== "Succeeded") {
+      const replication = describeReplication(await this.replication(phase, version));
+      this.op.fail(ExitCode.AZ_FAILED, `${phase}: version ${version} is ${found.state}, not Succeeded (${replication}): ${purpose}. ${found.state === "Failed" ? "Fix the cause, then publish it again: replace the version's Publish step (`terraform apply -replace=<its address>`, or a new build), which deletes a failed version of its build and publishes it anew." : "Run the deployment again (the publish step waits for it, or publishes a failed one again)."}`);
+    }
+    return found;
+  }
+  /** The version's replication per region (`--expand ReplicationStatus`); never fails the step: the caller is failing already. */
+  async replication(phase, version) {
+    const result = await this.az.call(phase, REPLICATION_STATUS_SECONDS, [
+      "sig",
+      "image-version",
+      "show",
+      ...versionArgs(this.line, version),
+      "--expand",
+      "ReplicationStatus",
+      "--output",
+      "json"
+    ]);
+    if (result === TIMED_OUT) {
+      return { kind: "unreadable", why: `az sig image-version show did not answer within ${REPLICATION_STATUS_SECONDS}s` };
+    }
+    if (result.exitCode !== 0) {
+      if (isNotFound(result) && azFault(result) === void 0) {
+        return { kind: "absent" };
+      }
+      return { kind: "unreadable", why: firstErrorLine(result) || `az exited with status ${result.exitCode}` };
+    }
+    let body;
+    try {
+      body = JSON.parse(result.stdout);
+    } catch {
+      return { kind: "unreadable", why: `az's output is not JSON: ${JSON.stringify(result.stdout.slice(0, 100))}` };
+    }
+    const summary2 = Array.isArray(body?.replicationStatus?.summary) ? body.replicationStatus.summary : [];
+    const regions = summary2.filter((entry) => entry !== null && typeof entry === "object" && typeof entry.region === "string").map((entry) => ({
+      region: canonicalRegion(entry.region),
+      state: typeof entry.state === "string" ? entry.state : "Unknown",
+      details: typeof entry.details === "string" ? entry.details.replace(/\s+/g, " ").trim().slice(0, 300) : "",
+      progress: typeof entry.progress === "number" ? entry.progress : void 0
+    }));
+    return { kind: "read", provisioningState: typeof body?.provisioningState === "string" ? body.provisioningState : "unknown", regions };
+  }
+  /** The line's versions, oldest first (by revision, then name); none when the definition, gallery or resource group is gone. */
+  async list() {
+    const what = "list: az sig image-version list";
+    const result = await this.az.call("list", QUERY_SECONDS, [
+      "sig",
+      "image-version",
+      "list",
+      ...definitionArgs(this.line),
+      "--query",
+      `[?tags."${NAME_TAG}"=='${this.line.definition}'].[tags."${REVISION_TAG}", name, publishingProfile.excludeFromLatest]`,
+      "--output",
+      "json"
+    ]);
+    if (result === TIMED_OUT) {
+      return this.op.fail(ExitCode.TIMEOUT, `${what} did not answer within ${QUERY_SECONDS}s.`);
+    }
+    if (result.exitCode !== 0) {
+      this.az.failIfBroken(what, result);
+      if (isNotFound(result) && azFault(result) === void 0) {
+        this.op.log(`list: image definition ${this.name} or its gallery or resource group does not exist: no versions`);
+        return [];
+      }
+      return this.az.fail(ExitCode.AZ_FAILED, what, "Check that the identity may read the gallery.", result);
+    }
+    const rows = this.az.parseJson(what, result, "[]");
+    return (Array.isArray(rows) ? rows : []).filter((row) => Array.isArray(row) && row.length === 3 && typeof row[0] === "string" && /^[0-9]+$/.test(row[0]) && typeof row[1] === "string" && row[1] !== "").map(([revision, name, excluded]) => ({ revision, name, excludedFromLatest: excluded !== false })).sort(byRevision);
+  }
+  /** Deletes a version of the line (in the step's current phase); one that is gone already counts as deleted. */
+  async delete(name) {
+    const { phase, clock } = this.op;
+    const started = clock.now();
+    this.op.log(`${phase}: deleting version ${name} of ${this.name}`);
+    const what = `${phase}: az sig image-version delete ${name}`;
+    const result = await this.az.call(phase, DELETE_MINUTES * 60, [
+      "sig",
+      "image-version",
+      "delete",
+      ...definitionArgs(this.line),
+      `--gallery-image-version=${name}`,
+      "--output",
+      "none"
+    ]);
+    if (result === TIMED_OUT) {
+      this.op.fail(ExitCode.TIMEOUT, `${what} did not return within ${DELETE_MINUTES} minutes. Azure goes on deleting it: run the deployment again.`);
+    }
+    if (result.exitCode !== 0) {
+      this.az.failIfBroken(what, result);
+      if (isNotFound(result) && azFault(result) === void 0) {
+        this.op.log(`${phase}: version ${name} is already gone`);
+        return;
+      }
+      this.az.fail(ExitCode.AZ_FAILED, what, "Run the deployment again once the cause is fixed.", result);
+    }
+    this.op.log(`${phase}: version ${name} deleted in ${Math.floor((clock.now() - started) / 1e3)}s`);
+  }
+};
+function byRevision(a, b) {
+  const [x, y] = [`${a.revision} ${a.name}`, `${b.revision} ${b.name}`];
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+function canonicalRegion(name) {
+  return name.toLowerCase().replace(/\s+/g, "");
+}
+function failedRegions(status) {
+  return status.kind === "read" ? status.regions.filter((r) => r.state === "Failed") : [];
+}
+function describeReplication(status) {
+  if (status.kind === "absent") {
+    return "Azure shows no such version";
+  }
+  if (status.kind === "unreadable") {
+    return `its replication status could not be read: ${status.why}`;
+  }
+  const inState = (state) => status.regions.filter((r) => r.state === state);
+  const failed = inState("Failed").map((r) => r.details === "" ? r.region : `${r.region} (${r.details})`);
+  const replicating = inState("Replicating").map((r) => r.progress === void 0 ? r.region : `${r.region} (${r.progress}%)`);
+  const completed = inState("Completed").map((r) => r.region);
+  const other = status.regions.filter((r) => !["Failed", "Replicating", "Completed"].includes(r.state)).map((r) => `${r.region} (${r.state})`);
+  const parts = [
+    ...failed.length > 0 ? [`replication failed in ${failed.join(", ")}`] : [],
+    ...replicating.length > 0 ? [`still replicating to ${replicating.join(", ")}`] : [],
+    ...completed.length > 0 ? [`replicated to ${completed.join(", ")}`] : [],
+    ...other.length > 0 ? [`replication state unknown in ${other.join(", ")}`] : []
+  ];
+  return parts.length > 0 ? parts.join("; ") : `Azure reports no replication status per region (provisioningState ${status.provisioningState})`;
+}
+
+// lib/operator/steps/gallery-versions.ts
+var REGION = /^[a-z][a-z0-9]{2,40}$/;
+var GALLERY_LOCATION = { env: "GOLDEN_GALLERY_LOCATION", pattern: REGION, description: "an Azure region name such as westeurope" };
+var MAX_REPLICAS_PER_REGION = 100;
+var GALLERY_STORAGE_TYPES = ["Standard_LRS", "Standard_ZRS", "Premium_LRS"];
+var TARGET_REGIONS = {
+  env: "GOLDEN_TARGET_REGIONS",
+  pattern: new RegExp(`^[a-z][a-z0-9]{2,40}=([1-9][0-9]?|${MAX_REPLICAS_PER_REGION})=(${GALLERY_STORAGE_TYPES.join("|")})$`),
+  description: `region=replicaCount=storageType (e.g. westeurope=2=Standard_ZRS; 1-${MAX_REPLICAS_PER_REGION} replicas; ${GALLERY_STORAGE_TYPES.slice(0, -1).join(", ")} or ${GALLERY_STORAGE_TYPES[GALLERY_STORAGE_TYPES.length - 1]})`
+};
+var PUBLISH_TIMEOUT_MINUTES = {
+  env: "GOLDEN_PUBLISH_TIMEOUT_MINUTES",
+  prop: "publishTimeoutMinutes",
+  min: 30,
+  max: 720,
+  default: 180
+};
+var BUILD_VM_ID = {
+  env: "GOLDEN_SOURCE_ID",
+  pattern: /^\/subscriptions\/[0-9A-Fa-f-]{36}\/resourceGroups\/[-A-Za-z0-9_.()]{1,90}\/providers\/Microsoft\.Compute\/virtualMachines\/[-A-Za-z0-9_.]{1,80}$/,
+  description: "the resource id of the generalized build VM"
+};
+var END_OF_LIFE_DATE = {
+  env: "GOLDEN_END_OF_LIFE_DATE",
+  pattern: /^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$/,
+  description: "a date YYYY-MM-DD"
+};
+var EXCLUDE_FROM_LATEST = { env: "GOLDEN_EXCLUDE_FROM_LATEST", pattern: /^(true|false)$/, description: "true or false" };
+var RETAIN_VERSIONS = { env: "GOLDEN_RETAIN_VERSIONS", prop: "retainVersions", min: 1, max: 50, default: 3 };
+function targetRegionLines(regions) {
+  return regions.map((r) => `${r.location}=${r.replicaCount}=${r.storageType}`).join("\n");
+}
+function readTargets(reader) {
+  const location = reader.text(GALLERY_LOCATION);
+  const publishMinutes = reader.number(PUBLISH_TIMEOUT_MINUTES);
+  const regions = [];
+  for (const line of reader.lines(TARGET_REGIONS)) {
+    const [region, count, storageType] = line.split("=");
+    if (regions.some((r) => r.location === region)) {
+      throw reader.invalid(`${TARGET_REGIONS.env} names ${region} twice.`);
+    }
+    regions.push({ location: region, replicaCount: Number(count), storageType });
+  }
+  if (regions.length === 0) {
+    throw reader.invalid(`${TARGET_REGIONS.env} must hold at least one region=replicaCount=storageType line.`);
+  }
+  if (!regions.some((r) => r.location === location)) {
+    throw reader.invalid(`${TARGET_REGIONS.env} must include the gallery's own region ${location} (${GALLERY_LOCATION.env}): Azure keeps a replica where the version is made.`);
+  }
+  return { location, regions, publishMinutes };
+}
+function targetRegionArgs(regions) {
+  return regions.map((r) => `${r.location}=${r.replicaCount}=${r.storageType.toLowerCase()}`);
+}
+function readLineInputs(op) {
+  op.phase = "validate";
+  const reader = new InputReader(op.env, GALLERY_CONSTRUCT);
+  return { reader, tuning: readTuning(reader), line: readGalleryLine(reader) };
+}
+function versionsOf(op, { tuning, line }, notFound) {
+  return new GalleryVersions(op, new Az(op, tuning, notFound), line);
+}
+function where(line) {
+  return `in resource group ${line.resourceGroup}${line.subscriptionId ? ` (subscription ${line.subscriptionId})` : ""}`;
+}
+function versionNotFound(line, version, done) {
+  return { subject: `version ${version} of image definition ${lineName(line)} ${where(line)}`, what: "it", hint: republishHint(done) };
+}
+function republishHint(done) {
+  return `Run the deployment again: the publish step publishes it anew before it is ${done}.`;
+}
+var SOURCE_HINT = "The source must be the generalized build VM, in the gallery's region, of the security type and generation of the image definition; a version left Failed is deleted and published again by the next run. Fix the cause, then run the deployment again.";
+var REBUILD_HINT = "A build VM that is gone is built anew by the next deployment: run the deployment again.";
+var RECREATE_HINT = "Terraform creates a gallery, image definition or resource group that is gone again: run the deployment again.";
+function missingForPublish(line, sourceId, result) {
+  const group = /Resource group '([^']+)' could not be found/.exec(result.stderr)?.[1];
+  const vmGroup = sourceId.split("/")[4];
+  if (/Microsoft\.Compute\/virtualMachines\//i.test(result.stderr) || group !== void 0 && group.toLowerCase() === vmGroup.toLowerCase() && group.toLowerCase() !== line.resourceGroup.toLowerCase()) {
+    return { subject: group === void 0 ? `the build VM ${sourceId}` : `resource group ${group} of the build VM ${sourceId}`, what: "it", hint: REBUILD_HINT };
+  }
+  if (group !== void 0) {
+    return { subject: `resource group ${group} of gallery ${line.gallery}`, what: "it", hint: RECREATE_HINT };
+  }
+  if (/ParentResourceNotFound|Microsoft\.Compute\/galleries\//i.test(result.stderr)) {
+    return { subject: `image definition ${lineName(line)} ${where(line)}`, what: "it or its gallery", hint: RECREATE_HINT };
+  }
+  return { subject: `the build VM ${sourceId}, or image definition ${lineName(line)} ${where(line)}`, what: "one of them", hint: `${REBUILD_HINT} ${RECREATE_HINT}` };
+}
+function replicationFailure(version, status) {
+  return `The replication of version ${version} failed: ${describeReplication(status)} (Azure's own error above)`;
+}
+function replicationFailed(status) {
+  return failedRegions(status).length > 0 || status.kind === "read" && status.provisioningState === "Failed";
+}
+function seconds(op, since) {
+  return Math.floor((op.clock.now() - since) / 1e3);
+}
+async function publish(op) {
+  const inputs = readLineInputs(op);
+  const { reader, tuning, line } = inputs;
+  const version = readGalleryVersion(reader);
+  const revision = reader.text(BUILD_REVISION);
+  const sourceId = reader.text(BUILD_VM_ID);
+  const endOfLife = reader.optionalText(END_OF_LIFE_DATE);
+  const targets = readTargets(reader);
+  const extraTags = readExtraTags(op, op.env, "the publish step");
+  const name = lineName(line);
+  const versions = versionsOf(op, inputs, { subject: `image definition ${name} ${where(line)}`, what: "it or its gallery", hint: RECREATE_HINT });
+  op.interruptNote = "Azure goes on with what it accepted: run the deployment again to resume (a version still being created is waited for, a failed one is published again).";
+  op.log(`publish: version ${version} of ${name} in resource group ${line.resourceGroup} from ${sourceId}, build ${revision}`);
+  op.log(`publish: target regions ${targetRegionLines(targets.regions).split("\n").join(" ")}; excluded from latest until promoted; limit ${targets.publishMinutes} minutes`);
+  await versions.az.start(reader);
+  op.phase = "publish";
+  const limitSeconds = targets.publishMinutes * 60;
+  const started = op.clock.now();
+  const deadline = started + limitSeconds * 1e3;
+  let created = false;
+  for (; ; ) {
+    const found = await versions.read("publish", version);
+    if (found.state === ABSENT) {
+      if (created) {
+        op.fail(ExitCode.AZ_FAILED, `publish: az sig image-version create succeeded, but version ${version} of ${name} does not exist. Run the deployment again.`);
+      }
+      await create(op, versions, { version, revision, sourceId, endOfLife, targets, extraTags, deadline });
+      created = true;
+    } else if (found.state === "Succeeded") {
+      versions.requireOwn("publish", version, revision, found);
+      op.log(created ? `publish: version ${version} published in ${seconds(op, started)}s (excluded from latest: ${found.excludedFromLatest})` : `publish: version ${version} exists already (an earlier run published it): not publishing it again (excluded from latest: ${found.excludedFromLatest})`);
+      return;
+    } else if (["Creating", "Updating", "Deleting", "Migrating"].includes(found.state)) {
+      if (found.state !== "Deleting") {
+        versions.requireOwn("publish", version, revision, found);
+      }
+      if (op.clock.now() >= deadline) {
+        const replication = describeReplication(await versions.replication("publish", version));
+        op.fail(ExitCode.TIMEOUT, `publish: version ${version} is still ${found.state} after ${targets.publishMinutes} minutes (${PUBLISH_TIMEOUT_MINUTES.env}): ${replication}. Azure goes on: run the deployment again to wait for it.`);
+      }
+      op.log(`publish: version ${version} is ${found.state} (an earlier run's publication, or Azure still replicating): waiting, ${seconds(op, started)}s of ${limitSeconds}s`);
+      await op.pause("publish", tuning.pollSeconds, `waiting for version ${version} to leave ${found.state}`, tuning.pollSeconds);
+    } else if (found.state === "Failed") {
+      versions.requireOwn("publish", version, revision, found);
+      const replication = describeReplication(await versions.replication("publish", version));
+      if (created) {
+        op.fail(ExitCode.AZ_FAILED, `publish: version ${version} of ${name} was created but is Failed: ${replication}. Fix the cause, then run the deployment again: the failed version is deleted and published again.`);
+      }
+      op.log(`publish: version ${version} is Failed (an earlier run's publication: ${replication}): deleting it to publish it again`);
+      await versions.delete(version);
+    } else {
+      op.fail(ExitCode.AZ_FAILED, `publish: version ${version} of ${name} is in state ${JSON.stringify(found.state)}, which this step does not know. Look at it in the portal, then run the deployment again.`);
+    }
+  }
+}
+async function create(op, versions, publication) {
+  const { version, revision, sourceId, endOfLife, targets, extraTags, deadline } = publication;
+  const { line, az } = versions;
+  const started = op.clock.now();
+  const limit = Math.max(1, Math.ceil((deadline - started) / 1e3));
+  const args = [
+    "sig",
+    "image-version",
+    "create",
+    ...versionArgs(line, version),
+    `--virtual-machine=${sourceId}`,
+    `--location=${targets.location}`,
+    "--target-regions",
+    ...targetRegionArgs(targets.regions),
+    "--replication-mode=Full",
+    "--exclude-from-latest=true",
+    "--tags",
+    `${NAME_TAG}=${line.definition}`,
+    `${REVISION_TAG}=${revision}`,
+    ...extraTags,
+    ...endOfLife !== void 0 ? [`--end-of-life-date=${endOfLife}`] : [],
+    "--output",
+    "none"
+  ];
+  op.log(`publish: creating version ${version} from the build VM and replicating it (limit ${limit}s)`);
+  const result = await az.call("publish", limit, args);
+  const what = "publish: az sig image-version create";
+  if (result === TIMED_OUT) {
+    const replication = describeReplication(await versions.replication("publish", version));
+    op.fail(ExitCode.TIMEOUT, `${what} did not return within ${targets.publishMinutes} minutes (${PUBLISH_TIMEOUT_MINUTES.env}): ${replication}. Azure goes on creating and replicating it: run the deployment again, which waits for it.`);
+  }
+  if (result.exitCode !== 0) {
+    if (azFault(result) === void 0) {
+      const status = await versions.replication("publish", version);
+      if (replicationFailed(status)) {
+        az.fail(ExitCode.AZ_FAILED, what, `${replicationFailure(version, status)}. Fix the cause, or leave the region out of targetRegions, then run the deployment again: the failed version is deleted and published again.`, result, null);
+      }
+    }
+    az.fail(ExitCode.AZ_FAILED, what, SOURCE_HINT, result, missingForPublish(line, sourceId, result));
+  }
+  op.log(`publish: az sig image-version create returned after ${seconds(op, started)}s`);
+}
+async function readReplicas(versions, version) {
+  const rows = await versions.az.query("replicate", [
+    "sig",
+    "image-version",
+    "show",
+    ...versionArgs(versions.line, version),
+    "--query",
+    "publishingProfile.targetRegions[].[name, regionalReplicaCount, storageAccountType]"
+  ], ExitCode.AZ_FAILED, "Check that the identity may read the gallery.");
+  const replicas = /* @__PURE__ */ new Map();
+  for (const row of Array.isArray(rows) ? rows : []) {
+    if (Array.isArray(row) && typeof row[0] === "string" && typeof row[1] === "number" && typeof row[2] === "string") {
+      replicas.set(canonicalRegion(row[0]), { count: row[1], storageType: row[2] });
+    }
+  }
+  return replicas;
+}
+async function replicate(op) {
+  const inputs = readLineInputs(op);
+  const { reader, line } = inputs;
+  const version = readGalleryVersion(reader);
+  const revision = reader.text(BUILD_REVISION);
+  const targets = readTargets(reader);
+  const versions = versionsOf(op, inputs, versionNotFound(line, version, "replicated"));
+  op.interruptNote = "Azure goes on replicating what it accepted: run the deployment again, which compares the replicas anew.";
+  op.log(`replicate: version ${version} of ${lineName(line)} in resource group ${line.resourceGroup}: target regions ` + targetRegionLines(targets.regions).split("\n").join(" "));
+  await versions.az.start(reader);
+  op.phase = "replicate";
+  await versions.requirePublished("replicate", version, revision, "its replicas cannot change yet", republishHint("replicated"));
+  const current = await readReplicas(versions, version);
+  const wanted = [];
+  let changed = false;
+  for (const target of targets.regions) {
+    const replica = current.get(target.location);
+    let storageType = target.storageType;
+    if (replica === void 0) {
+      op.log(`replicate: ${target.location}: new, ${target.replicaCount} replica(s) of ${target.storageType}`);
+      changed = true;
+    } else {
+      if (replica.storageType !== target.storageType) {
+        op.log(`replicate: ${target.location} keeps its storage type ${replica.storageType} (Azure does not change it in place; the next build's version gets ${target.storageType})`);
+        storageType = replica.storageType;
+      }
+      if (replica.count !== target.replicaCount) {
+        op.log(`replicate: ${target.location}: ${replica.count} -> ${target.replicaCount} replica(s)`);
+        changed = true;
+      }
+    }
+    wanted.push({ ...target, storageType });
+  }
+  const removed = [...current.keys()].filter((region) => !targets.regions.some((t) => t.location === region));
+  for (const region of removed) {
+    op.log(`replicate: ${region} is no longer a target region: its replicas are removed`);
+  }
+  if (!changed && removed.length === 0) {
+    op.log("replicate: the replicas are as asked already");
+    return;
+  }
+  const args = [
+    "sig",
+    "image-version",
+    "update",
+    ...versionArgs(line, version),
+    "--target-regions",
+    ...targetRegionArgs(wanted),
+    // Azure removes a replicated region only when told so (az 2.42 and later).
+    ...removed.length > 0 ? ["--allow-replicated-location-deletion=true"] : [],
+    "--output",
+    "none"
+  ];
+  const started = op.clock.now();
+  const what = "replicate: az sig image-version update";
+  const result = await versions.az.call("replicate", targets.publishMinutes * 60, args);
+  if (result === TIMED_OUT) {
+    const replication = describeReplication(await versions.replication("replicate", version));
+    op.fail(ExitCode.TIMEOUT, `${what} did not return within ${targets.publishMinutes} minutes (${PUBLISH_TIMEOUT_MINUTES.env}): ${replication}. Azure goes on replicating: run the deployment again, which compares the replicas anew.`);
+  }
+  if (result.exitCode !== 0) {
+    if (azFault(result) === void 0) {
+      const status = await versions.replication("replicate", version);
+      if (replicationFailed(status)) {
+        versions.az.fail(ExitCode.AZ_FAILED, what, `${replicationFailure(version, status)}. Fix the cause, or leave the region out of targetRegions, then run the deployment again.`, result, null);
+      }
+    }
+    versions.az.fail(
+      ExitCode.AZ_FAILED,
+      what,
+      "Check the regions (the gallery must be available there) and the replica quota, then run the deployment again.",
+      result
+    );
+  }
+  op.log(`replicate: replicas updated in ${seconds(op, started)}s`);
+}
+async function promote(op) {
+  const inputs = readLineInputs(op);
+  const { reader, line } = inputs;
+  const version = readGalleryVersion(reader);
+  const revision = reader.text(BUILD_REVISION);
+  const exclude = (reader.optionalText(EXCLUDE_FROM_LATEST) ?? "false") === "true";
+  const retain = reader.number(RETAIN_VERSIONS);
+  const versions = versionsOf(op, inputs, versionNotFound(line, version, "promoted"));
+  op.interruptNote = "Run the deployment again to resume (a promoted version is not updated again; the pruning goes on where it stopped).";
+  op.log(`promote: version ${version} of ${lineName(line)} in resource group ${line.resourceGroup} (keeping the newest ${retain} of the line)`);
+  await versions.az.start(reader);
+  op.phase = "promote";
+  const found = await versions.requirePublished("promote", version, revision, "it cannot serve VMs yet", republishHint("promoted"));
+  if (exclude) {
+    op.log(found.excludedFromLatest === false ? `promote: ${EXCLUDE_FROM_LATEST.env}=true, but version ${version} is already promoted (not excluded from latest): left as it is` : `promote: ${EXCLUDE_FROM_LATEST.env}=true: version ${version} stays excluded from latest (VMs that use latest keep the previous version)`);
+  } else if (found.excludedFromLatest === false) {
+    op.log(`promote: version ${version} is already promoted (not excluded from latest): nothing to change`);
+  } else {
+    const started = op.clock.now();
+    op.log(`promote: letting latest resolve to version ${version} (publishingProfile.excludeFromLatest=false)`);
+    await versions.az.mustSucceed("promote", QUERY_SECONDS, [
+      "sig",
+      "image-version",
+      "update",
+      ...versionArgs(line, version),
+      "--set",
+      "publishingProfile.excludeFromLatest=false",
+      "--output",
+      "none"
+    ], {
+      timedOut: `promote: az sig image-version update did not return within ${QUERY_SECONDS}s. Run the deployment again.`,
+      what: "promote: az sig image-version update",
+      hint: "The version stays excluded from latest. Run the deployment again once the cause is fixed."
+    });
+    op.log(`promote: version ${version} promoted in ${seconds(op, started)}s: VMs and scale sets that use latest get it from now on`);
+  }
+  await prune(op, versions, version, retain);
+}
+async function prune(op, versions, version, retain) {
+  op.phase = "prune";
+  const all = await versions.list();
+  const excess = all.length - retain;
+  if (excess <= 0) {
+    op.log(`prune: ${all.length} version(s) in line ${versions.name}, keeping all (at most ${retain})`);
+    return;
+  }
+  const latest = all.filter((v) => !v.excludedFromLatest).pop()?.name;
+  op.log(`prune: ${all.length} version(s) in line ${versions.name}, keeping the newest ${retain}${latest === void 0 ? "" : ` and ${latest}, which latest resolves to`}`);
+  for (const old of all.slice(0, excess)) {
+    if (old.name !== version && old.name !== latest) {
+      await versions.delete(old.name);
+    }
+  }
+}
+async function deleteAll(op) {
+  const inputs = readLineInputs(op);
+  const { reader, line } = inputs;
+  const versions = versionsOf(op, inputs, { subject: `image definition ${lineName(line)} ${where(line)}`, what: "it", hint: RECREATE_HINT });
+  op.interruptNote = "Run the deployment (or the destroy) again to delete the versions left.";
+  op.log(`delete-all: deleting every version of line ${lineName(line)} in resource group ${line.resourceGroup}`);
+  await versions.az.start(reader);
+  op.phase = "delete-all";
+  for (const old of await versions.list()) {
+    await versions.delete(old.name);
+  }
+  op.log("delete-all: done");
 }
 
 // lib/operator/vm.ts
@@ -1237,32 +1883,6 @@ async function markGeneralized(op, vm) {
   op.log("generalize: done");
 }
 
-// lib/operator/tags.ts
-var NAME_TAG = "golden-image-name";
-var REVISION_TAG = "golden-image-revision";
-var BUILD_TAGS = [NAME_TAG, REVISION_TAG];
-var IMAGE_TAGS_ENV = "GOLDEN_IMAGE_TAGS";
-var TAG = /^[^<>%&\\?/=\x00-\x1f\x7f]+=[^\x00-\x1f\x7f]*$/;
-function readExtraTags(op, env, step) {
-  const tags = [];
-  for (const tag of (env[IMAGE_TAGS_ENV] ?? "").split("\n")) {
-    if (tag === "") {
-      continue;
-    }
-    const eq = tag.indexOf("=");
-    const key = eq < 0 ? tag : tag.slice(0, eq);
-    const value = eq < 0 ? "" : tag.slice(eq + 1);
-    if (!TAG.test(tag) || key.length > 512 || value.length > 256) {
-      op.fail(ExitCode.INVALID_INPUT, `a line of ${IMAGE_TAGS_ENV} must be key=value, as Azure accepts tags (a key of 1-512 characters without < > % & \\ ? / =, a value of at most 256); got ${shown(tag)}. It comes from the ${op.construct} construct's props (or a Terraform variable given to them).`);
-    }
-    if (BUILD_TAGS.includes(key.toLowerCase())) {
-      op.fail(ExitCode.INVALID_INPUT, `${IMAGE_TAGS_ENV} must not set ${shown(key)}: ${step} sets ${NAME_TAG} and ${REVISION_TAG} itself. It comes from the ${op.construct} construct's props (or a Terraform variable given to them).`);
-    }
-    tags.push(tag);
-  }
-  return tags;
-}
-
 // lib/operator/steps/images.ts
 var IMAGES_NAME = "images";
 var IMAGES_CONSTRUCT = "GeneralizedImage or ImageCopy";
@@ -1337,7 +1957,7 @@ var ImageLine = class _ImageLine {
     }
     const rows = this.az.parseJson("list: az image list", result, "[]");
     const images = (Array.isArray(rows) ? rows : []).filter((row) => Array.isArray(row) && row.length === 2 && typeof row[0] === "string" && /^[0-9]+$/.test(row[0]) && typeof row[1] === "string" && row[1] !== "").map(([revision, name]) => ({ revision, name }));
-    return images.sort(byRevision);
+    return images.sort(byRevision2);
   }
   /** Deletes one image; one that is gone already counts as deleted. */
   async delete(name) {
@@ -1356,7 +1976,7 @@ var ImageLine = class _ImageLine {
     }
   }
 };
-function byRevision(a, b) {
+function byRevision2(a, b) {
   const [x, y] = [`${a.revision} ${a.name}`, `${b.revision} ${b.name}`];
   return x < y ? -1 : x > y ? 1 : 0;
 }
@@ -1402,11 +2022,11 @@ async function capture(op) {
       hint: "A managed image needs a generalized source of the Standard security type; the source is left as it is. Fix the cause, then run the deployment again."
     });
     op.log(`capture: ${imageName} created`);
-    images = [...images, { revision, name: imageName }].sort(byRevision);
+    images = [...images, { revision, name: imageName }].sort(byRevision2);
   }
-  await prune(op, line, images, retain, imageName);
+  await prune2(op, line, images, retain, imageName);
 }
-async function prune(op, line, images, retain, imageName) {
+async function prune2(op, line, images, retain, imageName) {
   op.phase = "prune";
   const excess = images.length - retain;
   if (excess <= 0) {
@@ -1420,7 +2040,7 @@ async function prune(op, line, images, retain, imageName) {
     }
   }
 }
-async function deleteAll(op) {
+async function deleteAll2(op) {
   const reader = new InputReader(op.env, IMAGES_CONSTRUCT);
   const line = ImageLine.read(op, reader);
   op.log(`delete-all: deleting every image of line ${line.name} in resource group ${line.resourceGroup}`);
@@ -1633,8 +2253,12 @@ var STEPS = {
   "generalize": { name: GENERALIZE_NAME, construct: GENERALIZE_CONSTRUCT, run: generalize },
   "setup": { name: SETUP_NAME, construct: SETUP_CONSTRUCT, run: setup },
   "capture": { name: IMAGES_NAME, construct: IMAGES_CONSTRUCT, run: capture },
-  "delete-all": { name: IMAGES_NAME, construct: IMAGES_CONSTRUCT, run: deleteAll },
-  "base-image": { name: BASE_IMAGE_NAME, construct: BASE_IMAGE_CONSTRUCT, run: checkBaseImage }
+  "delete-all": { name: IMAGES_NAME, construct: IMAGES_CONSTRUCT, run: deleteAll2 },
+  "base-image": { name: BASE_IMAGE_NAME, construct: BASE_IMAGE_CONSTRUCT, run: checkBaseImage },
+  "gallery-publish": { name: GALLERY_STEPS_NAME, construct: GALLERY_CONSTRUCT, run: publish },
+  "gallery-replicate": { name: GALLERY_STEPS_NAME, construct: GALLERY_CONSTRUCT, run: replicate },
+  "gallery-promote": { name: GALLERY_STEPS_NAME, construct: GALLERY_CONSTRUCT, run: promote },
+  "gallery-delete-all": { name: GALLERY_STEPS_NAME, construct: GALLERY_CONSTRUCT, run: deleteAll }
 };
 async function main(argv) {
   const step = STEPS[argv[0] ?? ""];
