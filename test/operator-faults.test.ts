@@ -1,6 +1,6 @@
 /**
  * Faults of the bash operator scripts (lib/scripts/operator; the Node.js operator's steps: test/operator/faults.test.ts),
- * table-driven: gallery.sh, verify-scale-set.sh and verify-fleet.sh where they share the code path of common.sh, each
+ * table-driven: gallery.sh and verify-scale-set.sh where they share the code path of common.sh, each
  * run as Terraform's local-exec runs it, against the simulated az of test/fake-az:
  * - an Azure CLI that is installed but crashes at the login (a traceback, a missing module, exit 126/127, a signal);
  * - an az session that expires during the run (AADSTS700082, AADSTS50173, an expired ARM token, a lost account);
@@ -94,7 +94,6 @@ const SCRIPTS = {
       scaleSets: { 'rg-web/vmss-web': { instances: [{ computerName: 'web000000', latestModelApplied: true, provisioningState: 'Succeeded' }], rollingUpgrade: null } },
     },
   },
-  'verify-fleet.sh': { file: 'verify-fleet.sh', environment: () => ({ FLEET_TARGETS: 'web001=http://127.0.0.1:9/' }), state: {} },
 } satisfies Record<string, OperatorScript>;
 type ScriptName = keyof typeof SCRIPTS;
 
@@ -283,26 +282,8 @@ describe('SIGHUP (the terminal or SSH session that ran the deployment closed)', 
   });
 });
 
-test('verify-fleet.sh, between two rounds of requests: SIGHUP ends it with exit 129 and its page file removed', async () => {
-  // GIVEN a fleet whose VM refuses connections, checked every 2 s
-  const fake = fakeFor('verify-fleet.sh');
-  let signalled = false;
-  // WHEN the script gets SIGHUP after its first round
-  const result = await run(fake, 'verify-fleet.sh', { VERIFY_INTERVAL_SECONDS: '2', VERIFY_TIMEOUT_SECONDS: '60' }, (output, shellPid) => {
-    if (!signalled && output.includes(': waiting (')) {
-      signalled = true;
-      process.kill(childPids(shellPid)[0], 'SIGHUP');
-    }
-  });
-  // THEN
-  expect(signalled).toBe(true);
-  expect(result.code).toBe(129);
-  expect(result.stderr).toContain('[verify-fleet] ERROR: interrupted by SIGHUP: not every VM was checked.');
-  expectNothingLeft(fake);
-});
-
 describe('a TMPDIR where no temporary directory can be made', () => {
-  const SCRIPT_NAMES: ScriptName[] = ['gallery.sh promote', 'verify-scale-set.sh', 'verify-fleet.sh'];
+  const SCRIPT_NAMES: ScriptName[] = ['gallery.sh promote', 'verify-scale-set.sh'];
   const CASES = SCRIPT_NAMES.flatMap((script): Array<[ScriptName, string]> => [[script, 'does not exist'], [script, 'is not a directory']]);
 
   test.concurrent.each(CASES)('%s, TMPDIR %s: exit 12 naming TMPDIR, its value and the fix, before any az call', async (script, problem) => {
@@ -345,7 +326,7 @@ describe('the bash operator scripts pass shellcheck (following `source common.sh
   if (!haveShellcheck) {
     console.log('shellcheck is not installed: skipping (CI installs it: apt-get install -y shellcheck)');
   }
-  test.each(['common.sh', 'verify-fleet.sh'])('%s', (script) => {
+  test.each(['common.sh'])('%s', (script) => {
     if (!haveShellcheck) {
       return;
     }

@@ -22,6 +22,8 @@ export const ExitCode = {
   UNEXPECTED_STATE: 7,
   /** The VM or its resource group does not exist (deleted before or during the run). */
   NOT_FOUND: 8,
+  /** Some VMs never answered with their computer name by the deadline (verify-fleet). */
+  NOT_ANSWERED: 11,
   /** No temporary directory. */
   NO_TEMP_DIRECTORY: 12,
 } as const;

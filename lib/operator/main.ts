@@ -1,7 +1,7 @@
 /**
  * The operator stage's program: `node <stack assets>/operator/operator.js <step>`, run by the constructs' local-exec
  * provisioners (an argument array through `interpreter`: no shell, the same on Linux, macOS and Windows). Every input
- * comes from the environment. It needs Node.js and the Azure CLI, nothing else.
+ * comes from the environment. It needs Node.js and the Azure CLI, nothing else (verify-fleet: Node.js alone).
  */
 import { findAz, processAzRunner } from './az-process';
 import { systemClock } from './clock';
@@ -9,6 +9,7 @@ import { runStep, StepDefinition } from './run';
 import { generalize, GENERALIZE_CONSTRUCT, GENERALIZE_NAME } from './steps/generalize';
 import { capture, deleteAll, IMAGES_CONSTRUCT, IMAGES_NAME } from './steps/images';
 import { setup, SETUP_CONSTRUCT, SETUP_NAME } from './steps/setup';
+import { verifyFleet, VERIFY_FLEET_CONSTRUCT, VERIFY_FLEET_INTERRUPTED, VERIFY_FLEET_NAME } from './steps/verify-fleet';
 
 /** The steps by the name the provisioners give. */
 export const STEPS: Record<string, StepDefinition> = {
@@ -16,6 +17,7 @@ export const STEPS: Record<string, StepDefinition> = {
   'setup': { name: SETUP_NAME, construct: SETUP_CONSTRUCT, run: setup },
   'capture': { name: IMAGES_NAME, construct: IMAGES_CONSTRUCT, run: capture },
   'delete-all': { name: IMAGES_NAME, construct: IMAGES_CONSTRUCT, run: deleteAll },
+  'verify-fleet': { name: VERIFY_FLEET_NAME, construct: VERIFY_FLEET_CONSTRUCT, run: verifyFleet, interruptedNote: VERIFY_FLEET_INTERRUPTED },
 };
 
 export async function main(argv: readonly string[]): Promise<number> {

@@ -7,7 +7,12 @@ export interface StepDefinition {
   readonly name: string;
   readonly construct: string;
   readonly run: (op: Operator) => Promise<void>;
+  /** What an interruption leaves behind, said after `interrupted by <signal> during <phase>.` (default: RESUME_NOTE). */
+  readonly interruptedNote?: string;
 }
+
+/** What most steps leave when interrupted: their work so far, which a rerun detects. */
+export const RESUME_NOTE = 'The resources are left as they are: run the deployment again to resume (steps already done are detected and skipped).';
 
 /**
  * Runs a step to its end and returns its exit code, having printed why it failed: the message of an `OperatorFailure`
@@ -30,7 +35,7 @@ export async function runStep(step: StepDefinition, options: Omit<OperatorOption
     }
     if (error instanceof Interrupted) {
       op.errorLine(`interrupted by ${error.signal} during ${op.phase}${error.signal === 'SIGHUP' ? ' (the terminal or SSH session that ran the deployment '
-        + 'was closed?)' : ''}. The resources are left as they are: run the deployment again to resume (steps already done are detected and skipped).`);
+        + 'was closed?)' : ''}. ${step.interruptedNote ?? RESUME_NOTE}`);
       return error.exitCode;
     }
     op.errorLine(`unexpected error in ${op.phase}, a bug of azure-golden-image's operator (please report it with this output): `

@@ -151,6 +151,8 @@ var ExitCode = {
   UNEXPECTED_STATE: 7,
   /** The VM or its resource group does not exist (deleted before or during the run). */
   NOT_FOUND: 8,
+  /** Some VMs never answered with their computer name by the deadline (verify-fleet). */
+  NOT_ANSWERED: 11,
   /** No temporary directory. */
   NO_TEMP_DIRECTORY: 12
 };
@@ -286,12 +288,93 @@ function readTuning(reader) {
 var fs2 = __toESM(require("fs"));
 var os = __toESM(require("os"));
 var path2 = __toESM(require("path"));
+
+// lib/operator/http.ts
+var http = __toESM(require("http"));
+var https = __toESM(require("https"));
+var MAX_PAGE_BYTES = 1024 * 1024;
+var MAX_REDIRECTS = 5;
+var nodeHttpClient = (request) => new Promise((resolve2) => {
+  let settled = false;
+  let current;
+  const finish = (result) => {
+    if (!settled) {
+      settled = true;
+      clearTimeout(timer);
+      request.signal.removeEventListener("abort", onAbort);
+      current?.destroy();
+      resolve2(result);
+    }
+  };
+  const timer = setTimeout(() => finish({ kind: "failed", error: `no answer within ${request.timeoutSeconds}s` }), request.timeoutSeconds * 1e3);
+  const onAbort = () => finish({ kind: "failed", error: "interrupted" });
+  if (request.signal.aborted) {
+    onAbort();
+    return;
+  }
+  request.signal.addEventListener("abort", onAbort, { once: true });
+  const get = (url, redirects) => {
+    const client = url.protocol === "https:" ? https : http;
+    current = client.get(url, { agent: false, headers: { "Connection": "close", "User-Agent": "azure-golden-image-operator" } }, (response) => {
+      const status = response.statusCode ?? 0;
+      const location = response.headers.location;
+      if (status >= 300 && status < 400 && location !== void 0) {
+        response.resume();
+        if (redirects >= MAX_REDIRECTS) {
+          finish({ kind: "failed", error: `more than ${MAX_REDIRECTS} redirects` });
+          return;
+        }
+        let next;
+        try {
+          next = new URL(location, url);
+        } catch {
+          finish({ kind: "failed", error: `a redirect to ${JSON.stringify(location.slice(0, 200))}, which is no URL` });
+          return;
+        }
+        if (next.protocol !== "http:" && next.protocol !== "https:") {
+          finish({ kind: "failed", error: `a redirect to ${next.protocol} (only http and https are followed)` });
+          return;
+        }
+        get(next, redirects + 1);
+        return;
+      }
+      const chunks = [];
+      let size = 0;
+      const done = () => finish({
+        kind: "answer",
+        status,
+        statusText: response.statusMessage ?? "",
+        body: Buffer.concat(chunks).toString("utf8")
+      });
+      response.on("data", (chunk) => {
+        if (size < MAX_PAGE_BYTES) {
+          chunks.push(chunk.subarray(0, MAX_PAGE_BYTES - size));
+          size += chunk.length;
+        }
+        if (size >= MAX_PAGE_BYTES) {
+          done();
+        }
+      });
+      response.on("end", done);
+      response.on("error", (error) => finish({ kind: "failed", error: error.message }));
+    });
+    current.on("error", (error) => finish({ kind: "failed", error: error.message }));
+  };
+  try {
+    get(new URL(request.url), 0);
+  } catch (error) {
+    finish({ kind: "failed", error: error.message });
+  }
+});
+
+// lib/operator/operator.ts
 var Operator = class {
   name;
   construct;
   env;
   clock;
   azRunner;
+  http;
   interrupt;
   cwd;
   /** The part of the step running now, named in the message of an interruption. */
@@ -305,6 +388,7 @@ var Operator = class {
     this.env = options.env;
     this.clock = options.clock;
     this.azRunner = options.az;
+    this.http = options.http ?? nodeHttpClient;
     this.output = options.output;
     this.interrupt = options.interrupt;
     this.cwd = options.cwd;
@@ -325,6 +409,10 @@ var Operator = class {
       this.output[stream](lines2.map((line) => `${prefix}${line}
 `).join(""));
     }
+  }
+  warn(message) {
+    this.output.stderr(`[${this.name} +${this.elapsedSeconds()}s] WARNING: ${message}
+`);
   }
   errorLine(message) {
     this.output.stderr(`[${this.name} +${this.elapsedSeconds()}s] ERROR: ${message}
@@ -394,6 +482,7 @@ function temporaryRootProblem(root, env) {
 }
 
 // lib/operator/run.ts
+var RESUME_NOTE = "The resources are left as they are: run the deployment again to resume (steps already done are detected and skipped).";
 async function runStep(step, options) {
   const op = new Operator({ ...options, name: step.name, construct: step.construct });
   try {
@@ -409,7 +498,7 @@ async function runStep(step, options) {
       return ExitCode.INVALID_INPUT;
     }
     if (error instanceof Interrupted) {
-      op.errorLine(`interrupted by ${error.signal} during ${op.phase}${error.signal === "SIGHUP" ? " (the terminal or SSH session that ran the deployment was closed?)" : ""}. The resources are left as they are: run the deployment again to resume (steps already done are detected and skipped).`);
+      op.errorLine(`interrupted by ${error.signal} during ${op.phase}${error.signal === "SIGHUP" ? " (the terminal or SSH session that ran the deployment was closed?)" : ""}. ${step.interruptedNote ?? RESUME_NOTE}`);
       return error.exitCode;
     }
     op.errorLine(`unexpected error in ${op.phase}, a bug of azure-golden-image's operator (please report it with this output): ${error?.stack ?? String(error)}`);
@@ -1514,12 +1603,128 @@ async function restart(op, vm, settings, attempt, reasons) {
   op.log("restart: done; the next Run Command waits for the guest agent");
 }
 
+// lib/operator/verify.ts
+var VERIFY_TIMEOUT_MINUTES_ENV = "GOLDEN_VERIFY_TIMEOUT_MINUTES";
+var VERIFY_INTERVAL_SECONDS = { env: "VERIFY_INTERVAL_SECONDS", min: 1, max: 3600, default: 10 };
+var VERIFY_REQUEST_SECONDS = { env: "VERIFY_REQUEST_SECONDS", min: 1, max: 600, default: 10 };
+var MAX_PARALLEL_REQUESTS = 32;
+async function fetchPage(op, url, requestSeconds) {
+  const result = await op.http({ url, timeoutSeconds: requestSeconds, signal: op.interrupt });
+  op.checkInterrupted();
+  if (result.kind === "failed") {
+    return { problem: result.error };
+  }
+  if (result.status >= 400) {
+    return { problem: `HTTP ${result.status}${result.statusText ? ` ${result.statusText}` : ""}` };
+  }
+  return { page: result.body };
+}
+function showsName(page, name) {
+  return page.toLowerCase().includes(name.toLowerCase());
+}
+async function inParallel(count, limit, task, stopped = () => false) {
+  const results = new Array(count).fill(void 0);
+  let next = 0;
+  const worker = async () => {
+    while (next < count && !stopped()) {
+      const index = next++;
+      results[index] = await task(index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, count) }, worker));
+  return results;
+}
+
+// lib/operator/steps/verify-fleet.ts
+var VERIFY_FLEET_NAME = "verify-fleet";
+var VERIFY_FLEET_CONSTRUCT = "ImageFleet";
+var VERIFY_FLEET_INTERRUPTED = "Not every VM was checked; the check changes nothing in Azure: run the deployment again to check the fleet.";
+var FLEET_TARGETS_ENV = "FLEET_TARGETS";
+var FLEET_VM_NAME = {
+  env: FLEET_TARGETS_ENV,
+  pattern: /^[A-Za-z0-9-]{1,15}$/,
+  description: "a computer name of 1-15 letters, digits and hyphens"
+};
+var FLEET_VM_URL = { env: FLEET_TARGETS_ENV, pattern: /^https?:\/\/[^\s/]+(\/\S*)?$/, description: "an http(s) URL" };
+var FLEET_VERIFY_TIMEOUT_MINUTES = {
+  env: VERIFY_TIMEOUT_MINUTES_ENV,
+  prop: "verifyTimeoutMinutes",
+  min: 1,
+  max: 60,
+  default: 15
+};
+function readFleetTargets(env) {
+  const pairs = (env[FLEET_TARGETS_ENV] ?? "").split(/\s+/).filter((pair) => pair !== "");
+  const origin = `It comes from the ${VERIFY_FLEET_CONSTRUCT} construct (its VMs' computer names and addresses).`;
+  if (pairs.length === 0) {
+    throw new InvalidInput(`${FLEET_TARGETS_ENV} is empty: expected space-separated name=url pairs such as 'web001=http://203.0.113.10/'. ${origin}`);
+  }
+  return pairs.map((pair) => {
+    const eq = pair.indexOf("=");
+    const name = eq < 0 ? pair : pair.slice(0, eq);
+    const url = pair.slice(eq + 1);
+    if (eq < 0 || !FLEET_VM_NAME.pattern.test(name)) {
+      throw new InvalidInput(`${FLEET_TARGETS_ENV} entry ${shown(pair)} is not name=url with ${FLEET_VM_NAME.description}. ${origin}`);
+    }
+    if (!FLEET_VM_URL.pattern.test(url)) {
+      throw new InvalidInput(`${FLEET_TARGETS_ENV} entry ${shown(pair)}: ${shown(url)} is not ${FLEET_VM_URL.description}. ${origin}`);
+    }
+    return { name, url };
+  });
+}
+async function verifyFleet(op) {
+  op.phase = "validate";
+  const reader = new InputReader(op.env, VERIFY_FLEET_CONSTRUCT);
+  const targets = readFleetTargets(op.env);
+  const timeoutMinutes = reader.number(FLEET_VERIFY_TIMEOUT_MINUTES);
+  const intervalSeconds = reader.number(VERIFY_INTERVAL_SECONDS);
+  const requestSeconds = reader.number(VERIFY_REQUEST_SECONDS);
+  const timeoutSeconds = timeoutMinutes * 60;
+  op.phase = "check";
+  op.log(`checking ${targets.length} VM(s) for up to ${timeoutSeconds}s: each page must contain the VM's computer name`);
+  const deadline = op.clock.now() + timeoutSeconds * 1e3;
+  let pending = targets;
+  for (; ; ) {
+    const problems = await inParallel(pending.length, MAX_PARALLEL_REQUESTS, (i) => problemOf(op, pending[i], requestSeconds));
+    pending.forEach((target, i) => {
+      if (problems[i] === void 0) {
+        op.log(`${target.name}: OK (${target.url} answers with its computer name)`);
+      }
+    });
+    const failing = pending.map((target, i) => ({ ...target, problem: problems[i] })).filter((t) => t.problem !== void 0);
+    if (failing.length === 0) {
+      op.log(`all ${targets.length} VM(s) answer with their own computer name`);
+      return;
+    }
+    if (op.clock.now() >= deadline) {
+      for (const target of failing) {
+        op.print("  ", `${target.name} (${target.url}): ${target.problem}`, "stderr");
+      }
+      op.fail(ExitCode.NOT_ANSWERED, `timed out after ${op.elapsedSeconds()}s (${FLEET_VERIFY_TIMEOUT_MINUTES.env}=${timeoutMinutes}): ${failing.length} of ${targets.length} VM(s) did not answer with their computer name. Check the NSG, the app port and that the image serves the machine-name page.`);
+    }
+    for (const target of failing) {
+      op.log(`${target.name}: waiting (${target.problem})`);
+    }
+    pending = failing;
+    await op.clock.sleep(Math.min(intervalSeconds * 1e3, deadline - op.clock.now()), op.interrupt);
+    op.checkInterrupted();
+  }
+}
+async function problemOf(op, target, requestSeconds) {
+  const fetched = await fetchPage(op, target.url, requestSeconds);
+  if ("problem" in fetched) {
+    return fetched.problem;
+  }
+  return showsName(fetched.page, target.name) ? void 0 : `the page does not contain '${target.name}'`;
+}
+
 // lib/operator/main.ts
 var STEPS = {
   "generalize": { name: GENERALIZE_NAME, construct: GENERALIZE_CONSTRUCT, run: generalize },
   "setup": { name: SETUP_NAME, construct: SETUP_CONSTRUCT, run: setup },
   "capture": { name: IMAGES_NAME, construct: IMAGES_CONSTRUCT, run: capture },
-  "delete-all": { name: IMAGES_NAME, construct: IMAGES_CONSTRUCT, run: deleteAll }
+  "delete-all": { name: IMAGES_NAME, construct: IMAGES_CONSTRUCT, run: deleteAll },
+  "verify-fleet": { name: VERIFY_FLEET_NAME, construct: VERIFY_FLEET_CONSTRUCT, run: verifyFleet, interruptedNote: VERIFY_FLEET_INTERRUPTED }
 };
 async function main(argv) {
   const step = STEPS[argv[0] ?? ""];
