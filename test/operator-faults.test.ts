@@ -1,7 +1,7 @@
 /**
- * Faults of the bash operator scripts (lib/scripts/operator; the Node.js operator's steps: test/operator/faults.test.ts),
- * table-driven: gallery.sh and verify-scale-set.sh where they share the code path of common.sh, each
- * run as Terraform's local-exec runs it, against the simulated az of test/fake-az:
+ * Faults of the bash operator scripts (lib/scripts/operator; the Node.js operator's steps: test/operator/faults.test.ts,
+ * and the verification steps' own tests), table-driven: gallery.sh where it shares the code path of common.sh, run as
+ * Terraform's local-exec runs it, against the simulated az of test/fake-az:
  * - an Azure CLI that is installed but crashes at the login (a traceback, a missing module, exit 126/127, a signal);
  * - an az session that expires during the run (AADSTS700082, AADSTS50173, an expired ARM token, a lost account);
  * - Run Command answering that the VM agent is not ready (waited for within GOLDEN_AGENT_WAIT_SECONDS);
@@ -79,21 +79,6 @@ const SCRIPTS = {
     }),
     state: PUBLISHED_VERSION,
   },
-  'verify-scale-set.sh': {
-    file: 'verify-scale-set.sh',
-    // Nothing listens there: no test below gets as far as the load balancer.
-    environment: () => ({
-      GOLDEN_SUBSCRIPTION_ID: SUBSCRIPTION_ID,
-      GOLDEN_SCALE_SET_RESOURCE_GROUP: 'rg-web',
-      GOLDEN_SCALE_SET_NAME: 'vmss-web',
-      GOLDEN_SCALE_SET_URL: 'http://127.0.0.1:9/',
-      GOLDEN_SCALE_SET_INSTANCES: '1',
-      VERIFY_TIMEOUT_SECONDS: '20',
-    }),
-    state: {
-      scaleSets: { 'rg-web/vmss-web': { instances: [{ computerName: 'web000000', latestModelApplied: true, provisioningState: 'Succeeded' }], rollingUpgrade: null } },
-    },
-  },
 } satisfies Record<string, OperatorScript>;
 type ScriptName = keyof typeof SCRIPTS;
 
@@ -157,7 +142,6 @@ describe('an Azure CLI that is installed but crashes, at the login', () => {
   ];
   const CASES: Array<[ScriptName, AzFault, string]> = [
     ['gallery.sh promote', 'no-interpreter', CRASHES[2][1]],
-    ['verify-scale-set.sh', 'killed', CRASHES[4][1]],
   ];
 
   test.concurrent.each(CASES)('%s, `az account show` fails with %s: exit 3, reported as broken, no login tried with the ARM_* credentials', async (script, fault, line) => {
@@ -189,11 +173,9 @@ describe('an az session that expires during the run', () => {
   /** Where the session expires: the first call to Azure. */
   const WHERE: Record<string, { command: string; script?: string; step: string }> = {
     'gallery.sh promote': { command: 'sig image-version show', step: 'promote: az sig image-version show' },
-    'verify-scale-set.sh': { command: 'vmss rolling-upgrade get-latest', step: 'rolling upgrade: az vmss rolling-upgrade get-latest' },
   };
   const CASES: Array<[ScriptName, AzFault, string]> = [
     ['gallery.sh promote', 'refresh-token-expired', EXPIRIES[0][1]],
-    ['verify-scale-set.sh', 'expired-authentication-token', EXPIRIES[3][1]],
   ];
 
   test.concurrent.each(CASES)('%s, %s: exit 3 (the login code), log in again and rerun; not retried', async (script, fault, quote) => {
@@ -259,7 +241,6 @@ describe('SIGHUP (the terminal or SSH session that ran the deployment closed)', 
   // What each script's own handler says an interruption leaves, last in each row.
   test.concurrent.each<[ScriptName, string, string, string]>([
     ['gallery.sh promote', 'sig image-version show', 'promote', 'Run the deployment again to resume.'],
-    ['verify-scale-set.sh', 'vmss rolling-upgrade get-latest', 'rolling upgrade', 'The check changes nothing in Azure;'],
   ])('%s, while az %s runs: exit 129, az stopped, the work directory and the private az config removed', async (script, command, step, left) => {
     // GIVEN a login with the ARM_* service principal (a private az config) and an az call that never returns
     const fake = fakeFor(script, { loggedIn: false, servicePrincipal: SERVICE_PRINCIPAL, hang: [command] });
@@ -283,7 +264,7 @@ describe('SIGHUP (the terminal or SSH session that ran the deployment closed)', 
 });
 
 describe('a TMPDIR where no temporary directory can be made', () => {
-  const SCRIPT_NAMES: ScriptName[] = ['gallery.sh promote', 'verify-scale-set.sh'];
+  const SCRIPT_NAMES: ScriptName[] = ['gallery.sh promote'];
   const CASES = SCRIPT_NAMES.flatMap((script): Array<[ScriptName, string]> => [[script, 'does not exist'], [script, 'is not a directory']]);
 
   test.concurrent.each(CASES)('%s, TMPDIR %s: exit 12 naming TMPDIR, its value and the fix, before any az call', async (script, problem) => {
@@ -304,7 +285,6 @@ describe('an az subcommand that crashes on a Python module its installation lack
   const MISSING_COMPUTE = "ModuleNotFoundError: No module named 'azure.mgmt.compute.v2022_11_01'";
   test.concurrent.each<[ScriptName, string, AzFault, Partial<FakeAzState>, string, string]>([
     ['gallery.sh promote', 'sig image-version update', 'missing-module', {}, MISSING_COMPUTE, 'azure.mgmt.compute.v2022_11_01'],
-    ['verify-scale-set.sh', 'vmss list-instances', 'missing-module', {}, MISSING_COMPUTE, 'azure.mgmt.compute.v2022_11_01'],
   ])('%s, `az %s` (%s): exit 3, names the module and how to fix az; never retried', async (script, command, fault, state, line, module) => {
     const fake = fakeFor(script, { ...state, faults: [{ command, fault }] });
     const result = await run(fake, script);

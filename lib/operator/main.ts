@@ -10,6 +10,7 @@ import { generalize, GENERALIZE_CONSTRUCT, GENERALIZE_NAME } from './steps/gener
 import { capture, deleteAll, IMAGES_CONSTRUCT, IMAGES_NAME } from './steps/images';
 import { setup, SETUP_CONSTRUCT, SETUP_NAME } from './steps/setup';
 import { verifyFleet, VERIFY_FLEET_CONSTRUCT, VERIFY_FLEET_INTERRUPTED, VERIFY_FLEET_NAME } from './steps/verify-fleet';
+import { verifyScaleSet, VERIFY_SCALE_SET_CONSTRUCT, VERIFY_SCALE_SET_INTERRUPTED, VERIFY_SCALE_SET_NAME } from './steps/verify-scale-set';
 
 /** The steps by the name the provisioners give. */
 export const STEPS: Record<string, StepDefinition> = {
@@ -18,6 +19,7 @@ export const STEPS: Record<string, StepDefinition> = {
   'capture': { name: IMAGES_NAME, construct: IMAGES_CONSTRUCT, run: capture },
   'delete-all': { name: IMAGES_NAME, construct: IMAGES_CONSTRUCT, run: deleteAll },
   'verify-fleet': { name: VERIFY_FLEET_NAME, construct: VERIFY_FLEET_CONSTRUCT, run: verifyFleet, interruptedNote: VERIFY_FLEET_INTERRUPTED },
+  'verify-scale-set': { name: VERIFY_SCALE_SET_NAME, construct: VERIFY_SCALE_SET_CONSTRUCT, run: verifyScaleSet, interruptedNote: VERIFY_SCALE_SET_INTERRUPTED },
 };
 
 export async function main(argv: readonly string[]): Promise<number> {

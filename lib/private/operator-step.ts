@@ -7,8 +7,8 @@ import { PropsValidator } from './validation';
 import { inRange, NumberInput } from '../operator/inputs';
 
 /** An operator script under `lib/scripts/operator` (bash), or a step of the operator program (`operator.js`). */
-export type OperatorScript = 'gallery.sh' | 'verify-scale-set.sh';
-export type OperatorProgramStep = 'generalize' | 'setup' | 'capture' | 'delete-all' | 'verify-fleet';
+export type OperatorScript = 'gallery.sh';
+export type OperatorProgramStep = 'generalize' | 'setup' | 'capture' | 'delete-all' | 'verify-fleet' | 'verify-scale-set';
 
 export interface OperatorStepOptions {
   /** A bash script, or a step of the operator program (run by Node, no shell). */

@@ -151,7 +151,9 @@ var ExitCode = {
   UNEXPECTED_STATE: 7,
   /** The VM or its resource group does not exist (deleted before or during the run). */
   NOT_FOUND: 8,
-  /** Some VMs never answered with their computer name by the deadline (verify-fleet). */
+  /** The latest rolling upgrade of a scale set Faulted or was Cancelled (verify-scale-set). */
+  ROLLING_UPGRADE_STOPPED: 10,
+  /** Some VMs or instances never answered with their computer name by the deadline (verify-fleet, verify-scale-set). */
   NOT_ANSWERED: 11,
   /** No temporary directory. */
   NO_TEMP_DIRECTORY: 12
@@ -209,9 +211,13 @@ var InputReader = class {
   /** A whole number without leading zeros in the input's range; its default when unset or empty. */
   number(input) {
     const raw = this.env[input.env];
-    if (raw === void 0 || raw === "") {
-      return input.default;
-    }
+    return raw === void 0 || raw === "" ? input.default : this.checkNumber(input, raw);
+  }
+  /** A whole number without leading zeros in the input's range that must be given: unset or empty is invalid. */
+  requiredNumber(input) {
+    return this.checkNumber(input, this.env[input.env] ?? "");
+  }
+  checkNumber(input, raw) {
     if (!/^(0|[1-9][0-9]{0,5})$/.test(raw)) {
       throw new InvalidInput(`${input.env} must be a whole number; got ${shown(raw)}. ${this.origin(input.prop ?? null)}`);
     }
@@ -1608,6 +1614,7 @@ var VERIFY_TIMEOUT_MINUTES_ENV = "GOLDEN_VERIFY_TIMEOUT_MINUTES";
 var VERIFY_INTERVAL_SECONDS = { env: "VERIFY_INTERVAL_SECONDS", min: 1, max: 3600, default: 10 };
 var VERIFY_REQUEST_SECONDS = { env: "VERIFY_REQUEST_SECONDS", min: 1, max: 600, default: 10 };
 var MAX_PARALLEL_REQUESTS = 32;
+var MAX_NAMES_SHOWN = 20;
 async function fetchPage(op, url, requestSeconds) {
   const result = await op.http({ url, timeoutSeconds: requestSeconds, signal: op.interrupt });
   op.checkInterrupted();
@@ -1621,6 +1628,13 @@ async function fetchPage(op, url, requestSeconds) {
 }
 function showsName(page, name) {
   return page.toLowerCase().includes(name.toLowerCase());
+}
+function pageExcerpt(page) {
+  return page.slice(0, 4e3).replace(/[\r\n\t]/g, " ").replace(/<[^>]*>/g, " ").replace(/[^\x20-\x7e]/g, " ").replace(/ {2,}/g, " ").replace(/^ /, "").slice(0, 120);
+}
+function nameList(names) {
+  const shown2 = names.slice(0, MAX_NAMES_SHOWN).join(", ");
+  return names.length > MAX_NAMES_SHOWN ? `${shown2} and ${names.length - MAX_NAMES_SHOWN} more` : shown2;
 }
 async function inParallel(count, limit, task, stopped = () => false) {
   const results = new Array(count).fill(void 0);
@@ -1718,13 +1732,427 @@ async function problemOf(op, target, requestSeconds) {
   return showsName(fetched.page, target.name) ? void 0 : `the page does not contain '${target.name}'`;
 }
 
+// lib/operator/gallery-line.ts
+var GALLERY_RESOURCE_GROUP = { ...RESOURCE_GROUP, env: "GOLDEN_GALLERY_RESOURCE_GROUP" };
+var GALLERY_NAME = {
+  env: "GOLDEN_GALLERY_NAME",
+  pattern: /^[A-Za-z0-9]([A-Za-z0-9_.]{0,78}[A-Za-z0-9])?$/,
+  description: "a gallery name (1-80 letters, digits, underscores and periods, starting and ending with a letter or digit)"
+};
+var GALLERY_IMAGE = {
+  env: "GOLDEN_GALLERY_IMAGE",
+  pattern: /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,78}[A-Za-z0-9])?$/,
+  description: "an image definition name (1-80 letters, digits, hyphens, underscores and periods, starting and ending with a letter or digit)"
+};
+
+// lib/operator/steps/verify-scale-set.ts
+var VERIFY_SCALE_SET_NAME = "verify-scale-set";
+var VERIFY_SCALE_SET_CONSTRUCT = "ImageScaleSet";
+var VERIFY_SCALE_SET_INTERRUPTED = "The check changes nothing in Azure, but for a rolling upgrade it started (said so above), which Azure carries on; Terraform taints a resource whose provisioner failed, so the next deployment runs it again.";
+var SCALE_SET_RESOURCE_GROUP = { ...RESOURCE_GROUP, env: "GOLDEN_SCALE_SET_RESOURCE_GROUP" };
+var SCALE_SET_NAME = {
+  env: "GOLDEN_SCALE_SET_NAME",
+  pattern: /^[A-Za-z0-9][-A-Za-z0-9_.]{0,63}$/,
+  description: "a scale set name (1-64 letters, digits, hyphens, underscores and periods, starting with a letter or digit)"
+};
+var SCALE_SET_URL = {
+  env: "GOLDEN_SCALE_SET_URL",
+  pattern: /^https?:\/\/[A-Za-z0-9]([-A-Za-z0-9.]{0,252}[A-Za-z0-9])?(:[0-9]{1,5})?(\/[-A-Za-z0-9._~/%!$&()*+,;=:@?]*)?$/,
+  description: "an http(s) URL with a host name or IPv4 address, without spaces, quotes, brackets or braces, such as http://203.0.113.10/"
+};
+var MAX_URL_LENGTH = 2048;
+var SCALE_SET_INSTANCES = { env: "GOLDEN_SCALE_SET_INSTANCES", prop: "count", min: 1, max: 1e3, default: 1 };
+var SCALE_SET_VERIFY_TIMEOUT_MINUTES = {
+  env: VERIFY_TIMEOUT_MINUTES_ENV,
+  prop: "verifyTimeoutMinutes",
+  min: 5,
+  max: 480,
+  default: 60
+};
+var GALLERY_ID = new RegExp(`^/subscriptions/(?<subscription>${unanchored(SUBSCRIPTION_ID.pattern)})/resourceGroups/(?<group>${unanchored(RESOURCE_GROUP.pattern)})/providers/Microsoft\\.Compute/galleries/(?<gallery>${unanchored(GALLERY_NAME.pattern)})/images/(?<definition>${unanchored(GALLERY_IMAGE.pattern)})$`, "i");
+var SCALE_SET_GALLERY_IMAGE = {
+  env: "GOLDEN_SCALE_SET_GALLERY_IMAGE",
+  pattern: GALLERY_ID,
+  description: "the resource id of a gallery image definition (/subscriptions/<GUID>/resourceGroups/<group>/providers/Microsoft.Compute/galleries/<gallery>/images/<definition>)"
+};
+var AZ_MIN_SECONDS = 30;
+var MIN_BATCH = 8;
+var MAX_BATCH = 1e3;
+var COMPUTER_NAME = /^[A-Za-z0-9][-A-Za-z0-9]{0,14}$/;
+var NO_UPGRADE = /\(NotFound\)|Code: NotFound|The entity was not found/;
+var NOT_FOUND_HINT4 = "It is created by the deployment before this check runs: check GOLDEN_SCALE_SET_NAME and GOLDEN_SCALE_SET_RESOURCE_GROUP (they come from the ImageScaleSet construct), then run the deployment again.";
+var KNOWN_STATES = ["RollingForward", "Completed", "Faulted", "Cancelled"];
+var INSTANCES_QUERY = "[].[instanceId, osProfile.computerName, provisioningState, latestModelApplied, storageProfile.imageReference.exactVersion, location]";
+async function verifyScaleSet(op) {
+  const reader = new InputReader(op.env, VERIFY_SCALE_SET_CONSTRUCT);
+  const inputs = readInputs(op, reader);
+  const check = new ScaleSetCheck(op, inputs);
+  op.log(`scale set ${inputs.name} in resource group ${inputs.resourceGroup}${inputs.subscriptionId ? `, subscription ${inputs.subscriptionId}` : ""}: ${inputs.expected} instance(s) expected behind ${inputs.url}; deadline ${inputs.timeoutMinutes * 60}s`);
+  await check.az.start(reader);
+  const names = await check.waitForScaleSet();
+  await check.throughLoadBalancer(names);
+  op.phase = "done";
+  op.log(`verified in ${op.elapsedSeconds()}s: ${inputs.expected} instance(s) on the latest model, each answering through the load balancer`);
+}
+function readInputs(op, reader) {
+  op.phase = "validate";
+  const tuning = readTuning(reader);
+  const subscriptionId = reader.optionalText(SUBSCRIPTION_ID, "ARM_SUBSCRIPTION_ID");
+  const resourceGroup = reader.text(SCALE_SET_RESOURCE_GROUP);
+  const name = reader.text(SCALE_SET_NAME);
+  const rawUrl = op.env[SCALE_SET_URL.env] ?? "";
+  if (rawUrl.length > MAX_URL_LENGTH) {
+    throw new InvalidInput(`${SCALE_SET_URL.env} must be at most ${MAX_URL_LENGTH} characters; got ${rawUrl.length}.`);
+  }
+  const url = reader.text(SCALE_SET_URL);
+  const port = /^https?:\/\/[^/:]+:([0-9]+)/.exec(url)?.[1];
+  if (port !== void 0 && (Number(port) < 1 || Number(port) > 65535)) {
+    throw new InvalidInput(`${SCALE_SET_URL.env} must have a port between 1 and 65535; got ${shown(url)}. It comes from the ${VERIFY_SCALE_SET_CONSTRUCT} construct's props (or a Terraform variable given to them).`);
+  }
+  const expected = reader.requiredNumber(SCALE_SET_INSTANCES);
+  const timeoutMinutes = reader.number(SCALE_SET_VERIFY_TIMEOUT_MINUTES);
+  const intervalSeconds = reader.number(VERIFY_INTERVAL_SECONDS);
+  const requestSeconds = reader.number(VERIFY_REQUEST_SECONDS);
+  const galleryId = reader.optionalText(SCALE_SET_GALLERY_IMAGE);
+  const parts = galleryId === void 0 ? void 0 : GALLERY_ID.exec(galleryId).groups;
+  const gallery = parts === void 0 ? void 0 : { subscriptionId: parts.subscription, resourceGroup: parts.group, gallery: parts.gallery, definition: parts.definition };
+  return { subscriptionId, resourceGroup, name, url, expected, timeoutMinutes, intervalSeconds, requestSeconds, gallery, tuning };
+}
+var ScaleSetCheck = class {
+  constructor(op, inputs) {
+    this.op = op;
+    this.inputs = inputs;
+    this.az = new Az(op, inputs.tuning, {
+      subject: `scale set ${inputs.name} in resource group ${inputs.resourceGroup}${inputs.subscriptionId ? ` (subscription ${inputs.subscriptionId})` : ""}`,
+      what: "the scale set or its resource group",
+      hint: NOT_FOUND_HINT4
+    });
+    this.args = [
+      ...inputs.subscriptionId ? [`--subscription=${inputs.subscriptionId}`] : [],
+      `--resource-group=${inputs.resourceGroup}`,
+      `--name=${inputs.name}`
+    ];
+    this.deadline = op.clock.now() + inputs.timeoutMinutes * 60 * 1e3;
+    this.timeoutNote = `${SCALE_SET_VERIFY_TIMEOUT_MINUTES.env}=${inputs.timeoutMinutes}`;
+  }
+  op;
+  inputs;
+  az;
+  /** The az arguments that name the scale set, in the `--option=value` form (a resource group name may start with a hyphen). */
+  args;
+  deadline;
+  timeoutNote;
+  /**
+   * Steps 1 and 2 together: the rolling upgrade is looked at again while the instances are waited for, since Azure may
+   * register the upgrade of this deployment's model only after the first look. Returns the instances' computer names.
+   */
+  async waitForScaleSet() {
+    const { op, inputs } = this;
+    let lastUpgradeLine = "";
+    let target;
+    let rolloutStarted = false;
+    let unknownVersionsSaid = false;
+    for (; ; ) {
+      op.phase = "rolling upgrade";
+      const upgrade = await this.readRollingUpgrade();
+      if (upgrade.code === "Faulted" || upgrade.code === "Cancelled") {
+        this.failUpgrade(upgrade);
+      }
+      if (upgrade.code === "RollingForward") {
+        lastUpgradeLine = "";
+        op.log(`rolling upgrade: RollingForward: ${upgrade.progress}; waiting, ${op.elapsedSeconds()}s of ${inputs.timeoutMinutes * 60}s`);
+        await this.nextLook(`the latest rolling upgrade is still RollingForward (${upgrade.progress}). Azure goes on with it: look at \`az vmss rolling-upgrade get-latest --resource-group ${inputs.resourceGroup} --name ${inputs.name}\`, then run the deployment again to check again, or give the check more time (verifyTimeoutMinutes of the ${VERIFY_SCALE_SET_CONSTRUCT} construct)`);
+        continue;
+      }
+      if (!KNOWN_STATES.includes(upgrade.code) && upgrade.code !== "none") {
+        op.fail(ExitCode.AZ_FAILED, `rolling upgrade: az vmss rolling-upgrade get-latest reports the state ${shown(upgrade.code)}, which this step does not know (${KNOWN_STATES.join(", ")}). Look at the scale set in the portal, then run the deployment again.`);
+      }
+      const upgradeLine = upgrade.code === "none" ? "no rolling upgrade has run on this scale set (a first deployment): nothing to wait for" : `the latest rolling upgrade Completed (${upgrade.progress})`;
+      if (upgradeLine !== lastUpgradeLine) {
+        op.log(`rolling upgrade: ${upgradeLine}`);
+        lastUpgradeLine = upgradeLine;
+      }
+      op.phase = "instances";
+      const instances = await this.readInstances();
+      if (inputs.gallery !== void 0 && target === void 0 && instances.length > 0) {
+        target = await this.rolloutTarget(inputs.gallery, instances[0].location);
+      }
+      const rollout = target?.inRegion ? target : void 0;
+      const behind = rollout === void 0 ? [] : instances.filter((i) => i.version !== null && i.version !== rollout.version);
+      const unknown = rollout === void 0 ? [] : instances.filter((i) => i.version === null);
+      if (unknown.length > 0 && !unknownVersionsSaid) {
+        unknownVersionsSaid = true;
+        op.log(`rolling upgrade: az vmss list-instances shows no image version (storageProfile.imageReference.exactVersion) for ${unknown.length} instance(s) (${nameList(unknown.map(nameOf))}): whether they run ${rollout.version} cannot be told, so no rolling upgrade is started for them`);
+      }
+      const settled = this.settlingProblems(instances);
+      if (rollout !== void 0 && behind.length > 0 && settled.length === 0 && !rolloutStarted) {
+        rolloutStarted = true;
+        await this.startRollingUpgrade(rollout, behind, instances.length);
+        continue;
+      }
+      const problems = [...settled, ...behind.length > 0 ? [`${behind.length} not on version ${rollout.version}, the latest of ${galleryName(inputs.gallery)}: ${nameList(behind.map((i) => `${nameOf(i)} (on ${i.version})`))}`] : []];
+      if (problems.length === 0) {
+        this.requireComputerNames(instances);
+        const names = instances.map((i) => i.computerName);
+        op.log(`instances: all ${instances.length} provisioned and on the latest model${rollout === void 0 ? "" : ` and on version ${rollout.version}, the latest of ${galleryName(inputs.gallery)}`}: ${nameList(names)}`);
+        return names;
+      }
+      const problem = problems.join("; ");
+      op.log(`instances: ${problem}; waiting, ${op.elapsedSeconds()}s of ${inputs.timeoutMinutes * 60}s`);
+      await this.nextLook(`the scale set is still not as expected: ${problem}. Azure may still be creating, deleting or upgrading instances: look at \`az vmss list-instances --resource-group ${inputs.resourceGroup} --name ${inputs.name}\` (a Failed instance needs a repair or a reimage), check that nothing else (autoscale, a manual change) sets the capacity, then run the deployment again`);
+    }
+  }
+  /** Step 3: the URL through the load balancer, in batches, until every instance's computer name was seen in a page. */
+  async throughLoadBalancer(names) {
+    const { op, inputs } = this;
+    const phase = "load balancer";
+    op.phase = phase;
+    const total = names.length;
+    const batchSize = Math.min(MAX_BATCH, Math.max(MIN_BATCH, 2 * total));
+    const parallel = Math.min(MAX_PARALLEL_REQUESTS, batchSize);
+    const seen = /* @__PURE__ */ new Set();
+    let batch = 0;
+    let requests = 0;
+    let pages = 0;
+    let strangers = 0;
+    let failures = 0;
+    let firstStranger;
+    let firstError;
+    op.log(`${phase}: fetching ${inputs.url} until each of the ${total} instance(s) has answered with its computer name: batches of ${batchSize} request(s), ${parallel} at a time, each on a new connection`);
+    for (; ; ) {
+      batch += 1;
+      const started = op.clock.now();
+      const batchEnd = started + Math.max(this.deadline - started, inputs.requestSeconds * 1e3);
+      const results = await inParallel(batchSize, parallel, () => fetchPage(op, inputs.url, inputs.requestSeconds), () => op.clock.now() >= batchEnd);
+      const answered = results.filter((r) => r !== void 0);
+      if (answered.length < batchSize) {
+        op.log(`${phase}: batch stopped at the deadline, after ${Math.floor((op.clock.now() - started) / 1e3)}s`);
+      }
+      const seenBefore = seen.size;
+      let batchPages = 0;
+      let batchStrangers = 0;
+      let batchFailures = 0;
+      let batchStranger;
+      let batchError;
+      for (const result of answered) {
+        if ("problem" in result) {
+          batchFailures += 1;
+          batchError ??= result.problem.slice(0, 200);
+          continue;
+        }
+        batchPages += 1;
+        const named = names.filter((name) => showsName(result.page, name));
+        named.forEach((name) => seen.add(name));
+        if (named.length === 0) {
+          batchStrangers += 1;
+          batchStranger ??= pageExcerpt(result.page);
+        }
+      }
+      requests += answered.length;
+      pages += batchPages;
+      strangers += batchStrangers;
+      failures += batchFailures;
+      firstStranger ??= batchStranger;
+      firstError ??= batchError;
+      op.log(`${phase}: batch ${batch}: ${batchPages} page(s), ${batchFailures} failed request(s), ${batchStrangers} page(s) naming none of the instances; ${seen.size} of ${total} instance(s) seen`);
+      if (batchError !== void 0) {
+        op.log(`${phase}: first failure of batch ${batch}: ${batchError}`);
+      }
+      if (batchStranger !== void 0) {
+        op.log(`${phase}: a page naming none of the instances (an error page, or a machine outside the scale set in the backend pool?): '${batchStranger}'`);
+      }
+      if (seen.size >= total) {
+        break;
+      }
+      const missing = names.filter((name) => !seen.has(name));
+      if (op.clock.now() >= this.deadline) {
+        op.fail(ExitCode.NOT_ANSWERED, `${phase}: after ${op.elapsedSeconds()}s (${this.timeoutNote}), ${total - seen.size} of ${total} instance(s) never answered through the load balancer at ${inputs.url}: ${nameList(missing)}. Of ${requests} request(s), ${pages} gave a page, ${strangers} of them naming none of the instances${firstStranger === void 0 ? "" : ` (the first: '${firstStranger}')`}, and ${failures} failed${firstError === void 0 ? "" : ` (the first: ${firstError})`}. Check the NSG rule that lets the app port in, the load balancer rule, the health probe's path (an instance the probe finds down gets no connections), and that the app's page shows the computer name.`);
+      }
+      if (seen.size === seenBefore) {
+        op.log(`${phase}: no new instance in batch ${batch}; not yet seen: ${nameList(missing)}`);
+        await op.pause(
+          phase,
+          Math.min(inputs.intervalSeconds, (this.deadline - op.clock.now()) / 1e3),
+          "waiting before the next batch",
+          inputs.tuning.pollSeconds
+        );
+      }
+    }
+    op.log(`${phase}: all ${total} instance(s) answered through the load balancer with their computer name (${requests} request(s) in ${batch} batch(es))`);
+    if (strangers > 0) {
+      op.warn(`${phase}: ${strangers} of ${pages} page(s) named none of the scale set's instances (the first: '${firstStranger}'). The load balancer may also send connections to a machine outside the scale set (look at its backend pool), or an instance served another page.`);
+    }
+  }
+  /** The latest rolling upgrade; code `none` when none has ever run on the scale set. */
+  async readRollingUpgrade() {
+    const what = "rolling upgrade: az vmss rolling-upgrade get-latest";
+    const result = await this.azCall("rolling upgrade", ["vmss", "rolling-upgrade", "get-latest", ...this.args, "--output", "json"], what);
+    if (result.exitCode !== 0) {
+      if (NO_UPGRADE.test(result.stderr) && !/ResourceNotFound|ResourceGroupNotFound/.test(result.stderr) && azFault(result) === void 0) {
+        return { code: "none", progress: "", error: "" };
+      }
+      return this.az.fail(ExitCode.AZ_FAILED, what, "Check that the identity may read the scale set, then run the deployment again.", result);
+    }
+    const status = this.az.parseJson(what, result, "null");
+    const progress = status?.progress ?? {};
+    const count = (n) => n ?? 0;
+    const error = [status?.error?.code, status?.error?.message].filter((part) => part !== void 0 && part !== null && part !== "").join(": ");
+    return {
+      code: status?.runningStatus?.code ?? "unknown",
+      progress: `${count(progress.successfulInstanceCount)} succeeded, ${count(progress.failedInstanceCount)} failed, ${count(progress.inProgressInstanceCount)} in progress, ${count(progress.pendingInstanceCount)} pending`,
+      error
+    };
+  }
+  failUpgrade(upgrade) {
+    const { inputs } = this;
+    const what = upgrade.code === "Faulted" ? "Faulted: Azure stopped it because the load balancer's health probe on the app's page found upgraded instances unhealthy" : "Cancelled (az vmss rolling-upgrade cancel, or the portal) before every instance was upgraded";
+    return this.op.fail(ExitCode.ROLLING_UPGRADE_STOPPED, `rolling upgrade: the latest rolling upgrade of scale set ${inputs.name} is ${what} (progress: ${upgrade.progress})${upgrade.error ? `. Azure says: ${upgrade.error}` : ""}. The instances not yet upgraded keep the previous image. Look at \`az vmss rolling-upgrade get-latest --resource-group ${inputs.resourceGroup} --name ${inputs.name}\` and at the upgraded instances, then fix the image and deploy again, or roll back: deploy again with the previous source image id.`);
+  }
+  async readInstances() {
+    const what = "instances: az vmss list-instances";
+    const result = await this.azCall("instances", ["vmss", "list-instances", ...this.args, "--query", INSTANCES_QUERY, "--output", "json"], what);
+    if (result.exitCode !== 0) {
+      this.az.fail(ExitCode.AZ_FAILED, what, "Check that the identity may read the scale set, then run the deployment again.", result);
+    }
+    const rows = this.az.parseJson(what, result, "[]");
+    return (Array.isArray(rows) ? rows : []).filter((row) => Array.isArray(row) && typeof row[0] === "string" && row[0] !== "").map((row) => ({
+      id: row[0],
+      computerName: typeof row[1] === "string" ? row[1] : null,
+      provisioningState: typeof row[2] === "string" ? row[2] : String(row[2]),
+      latestModelApplied: row[3] === true,
+      version: typeof row[4] === "string" && row[4] !== "" ? row[4] : null,
+      location: typeof row[5] === "string" ? row[5] : ""
+    }));
+  }
+  /** What keeps the instances from being as expected, whatever their image version: their count, provisioning, model. */
+  settlingProblems(instances) {
+    const { expected } = this.inputs;
+    const unprovisioned = instances.filter((i) => i.provisioningState !== "Succeeded");
+    const outdated = instances.filter((i) => i.provisioningState === "Succeeded" && !i.latestModelApplied);
+    return [
+      ...instances.length !== expected ? [`${instances.length} instance(s), not ${expected} (${SCALE_SET_INSTANCES.env})`] : [],
+      ...unprovisioned.length > 0 ? [`${unprovisioned.length} not provisioned (Succeeded): ${nameList(unprovisioned.map((i) => `${nameOf(i)} (${i.provisioningState})`))}`] : [],
+      ...outdated.length > 0 ? [`${outdated.length} not on the latest model: ${nameList(outdated.map(nameOf))}`] : []
+    ];
+  }
+  /** The computer names go into the page check: an empty or odd one would match pages it must not. */
+  requireComputerNames(instances) {
+    for (const instance of instances) {
+      if (instance.computerName === null || !COMPUTER_NAME.test(instance.computerName)) {
+        this.op.fail(ExitCode.AZ_FAILED, `instances: instance ${shown(instance.id)} has no Windows computer name in az vmss list-instances (osProfile.computerName is ${instance.computerName === null ? "null" : shown(instance.computerName)}). Look at the scale set's OS profile, then run the deployment again.`);
+      }
+    }
+  }
+  /**
+   * The version the definition's latest resolves to: "the latest image is chosen based on the highest MajorVersion, then
+   * MinorVersion, then Patch" (Microsoft Learn, "Store and share images in an Azure Compute Gallery", Image versions),
+   * among the versions not excluded from latest (excluded ones are never rolled out: see the file's comment); only a
+   * version whose provisioning Succeeded, so that the step never starts an upgrade to one still replicating or failed.
+   * Undefined when there is none; `inRegion` tells whether it is replicated to the scale set's region.
+   */
+  async rolloutTarget(gallery, region) {
+    const { op } = this;
+    const line = galleryName(gallery);
+    const what = "rolling upgrade: az sig image-version list";
+    const result = await this.azCall("rolling upgrade", [
+      "sig",
+      "image-version",
+      "list",
+      `--subscription=${gallery.subscriptionId}`,
+      `--resource-group=${gallery.resourceGroup}`,
+      `--gallery-name=${gallery.gallery}`,
+      `--gallery-image-definition=${gallery.definition}`,
+      "--output",
+      "json"
+    ], what);
+    if (result.exitCode !== 0) {
+      this.az.failIfBroken(what, result);
+      if (isNotFound(result) && azFault(result) === void 0) {
+        op.print("  az| ", result.stderr, "stderr");
+        op.fail(ExitCode.NOT_FOUND, `${what} failed: gallery image definition ${line} in resource group ${gallery.resourceGroup} (subscription ${gallery.subscriptionId}), whose latest the scale set follows (${SCALE_SET_GALLERY_IMAGE.env}), was not found. It comes from the ${VERIFY_SCALE_SET_CONSTRUCT} construct's image: check that the gallery and the definition exist, then run the deployment again.`);
+      }
+      this.az.fail(ExitCode.AZ_FAILED, what, "Check that the identity may read the gallery's image versions, then run the deployment again.", result);
+    }
+    const versions = this.az.parseJson(what, result, "[]");
+    const latest = (Array.isArray(versions) ? versions : []).filter((v) => typeof v?.name === "string" && v.provisioningState === "Succeeded" && v.publishingProfile?.excludeFromLatest !== true).sort((a, b) => compareVersions(a.name, b.name)).pop();
+    if (latest === void 0) {
+      op.log(`rolling upgrade: no version of gallery image ${line} is latest (none has succeeded without being excluded from latest): nothing to roll out`);
+      return void 0;
+    }
+    const inRegion = (latest.publishingProfile?.targetRegions ?? []).some((r) => typeof r?.name === "string" && canonicalRegion(r.name) === canonicalRegion(region));
+    if (!inRegion) {
+      op.log(`rolling upgrade: version ${latest.name}, the latest of ${line}, is not replicated to ${region}, the scale set's region: Azure rolls out no version before it is replicated there, so the instances stay as they are (add the region to the version's target regions to roll it out)`);
+    }
+    return { version: latest.name, inRegion };
+  }
+  /**
+   * Starts the rolling upgrade Azure did not start. az (before 2.47 without --no-wait) may wait for the whole upgrade:
+   * the call gets the time left, and the loop looks at the upgrade again either way.
+   */
+  async startRollingUpgrade(target, behind, count) {
+    const { op, inputs } = this;
+    op.phase = "rolling upgrade";
+    op.log(`rolling upgrade: ${behind.length} of ${count} instance(s) run an earlier version than ${target.version}, the latest of ${galleryName(inputs.gallery)} (${nameList(behind.map((i) => `${nameOf(i)} on ${i.version}`))}), and no rolling upgrade runs for it: starting one (az vmss rolling-upgrade start). Azure starts its automatic OS image upgrade when a version is published and replicated, not when a version published excluded from latest becomes latest later.`);
+    const what = "rolling upgrade: az vmss rolling-upgrade start";
+    const limit = this.limitFromDeadline();
+    const result = await this.az.call("rolling upgrade", limit, ["vmss", "rolling-upgrade", "start", ...this.args, "--output", "none"]);
+    if (result === TIMED_OUT) {
+      return op.fail(ExitCode.TIMEOUT, `${what} did not return within ${limit}s (${this.timeoutNote}): the rolling upgrade it started goes on in Azure. Look at \`az vmss rolling-upgrade get-latest --resource-group ${inputs.resourceGroup} --name ${inputs.name}\`, then run the deployment again to check again (no second one is started while it runs).`);
+    }
+    if (result.exitCode !== 0) {
+      this.az.failIfBroken(what, result);
+      const now = await this.readRollingUpgrade();
+      if (now.code === "RollingForward") {
+        op.log(`rolling upgrade: az vmss rolling-upgrade start failed (${firstErrorLine(result) || `exit status ${result.exitCode}`}), but a rolling upgrade runs now (Azure started its own): waiting for it`);
+        return;
+      }
+      this.az.fail(ExitCode.AZ_FAILED, what, "The instances stay on their version. Check that the identity may start a rolling upgrade of the scale set (Microsoft.Compute/virtualMachineScaleSets/osRollingUpgrade/action), then run the deployment again.", result);
+    }
+    op.log(`rolling upgrade: started, to move the instances to version ${target.version}`);
+  }
+  /** An az call that must end by the deadline (with at least AZ_MIN_SECONDS): exit 4 when it does not. */
+  async azCall(phase, args, what) {
+    const result = await this.az.call(phase, this.limitFromDeadline(), args);
+    if (result === TIMED_OUT) {
+      return this.op.fail(ExitCode.TIMEOUT, `${what} did not answer in time (${this.timeoutNote}). Run the deployment again.`);
+    }
+    return result;
+  }
+  /** The seconds left before the deadline, at least AZ_MIN_SECONDS: one slow answer must not fail the check. */
+  limitFromDeadline() {
+    return Math.max(AZ_MIN_SECONDS, Math.ceil((this.deadline - this.op.clock.now()) / 1e3));
+  }
+  /** Fails with exit code 4 and `message` once the deadline has passed; else waits for the next look. */
+  async nextLook(message) {
+    const { op } = this;
+    const remaining = (this.deadline - op.clock.now()) / 1e3;
+    if (remaining <= 0) {
+      op.fail(ExitCode.TIMEOUT, `${op.phase}: after ${op.elapsedSeconds()}s (${this.timeoutNote}), ${message}.`);
+    }
+    await op.pause(op.phase, Math.min(this.inputs.intervalSeconds, remaining), "waiting for the next look", this.inputs.tuning.pollSeconds);
+  }
+};
+function nameOf(instance) {
+  return instance.computerName ?? `instance ${instance.id}`;
+}
+function galleryName(gallery) {
+  return `${gallery.gallery}/${gallery.definition}`;
+}
+function canonicalRegion(name) {
+  return name.toLowerCase().replace(/\s+/g, "");
+}
+function unanchored(pattern) {
+  return pattern.source.replace(/^\^/, "").replace(/\$$/, "");
+}
+
 // lib/operator/main.ts
 var STEPS = {
   "generalize": { name: GENERALIZE_NAME, construct: GENERALIZE_CONSTRUCT, run: generalize },
   "setup": { name: SETUP_NAME, construct: SETUP_CONSTRUCT, run: setup },
   "capture": { name: IMAGES_NAME, construct: IMAGES_CONSTRUCT, run: capture },
   "delete-all": { name: IMAGES_NAME, construct: IMAGES_CONSTRUCT, run: deleteAll },
-  "verify-fleet": { name: VERIFY_FLEET_NAME, construct: VERIFY_FLEET_CONSTRUCT, run: verifyFleet, interruptedNote: VERIFY_FLEET_INTERRUPTED }
+  "verify-fleet": { name: VERIFY_FLEET_NAME, construct: VERIFY_FLEET_CONSTRUCT, run: verifyFleet, interruptedNote: VERIFY_FLEET_INTERRUPTED },
+  "verify-scale-set": { name: VERIFY_SCALE_SET_NAME, construct: VERIFY_SCALE_SET_CONSTRUCT, run: verifyScaleSet, interruptedNote: VERIFY_SCALE_SET_INTERRUPTED }
 };
 async function main(argv) {
   const step = STEPS[argv[0] ?? ""];
