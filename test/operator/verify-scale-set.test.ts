@@ -369,7 +369,7 @@ describe('verify-scale-set: the rollout of a gallery definition\'s latest (autom
     const lines = result.stdout.split('\n').filter((line) => /\] (rolling upgrade|instances):/.test(line));
     expect(lines).toEqual([
       '[verify-scale-set +0s] rolling upgrade: the latest rolling upgrade Completed (3 succeeded, 0 failed, 0 in progress, 0 pending)',
-      `[verify-scale-set +0s] rolling upgrade: 3 of 3 instance(s) run an earlier version than ${NEW}, the latest of gallery_golden/golden-web (web000000 on ${OLD}, `
+      `[verify-scale-set +0s] rolling upgrade: 3 of 3 instance(s) do not run version ${NEW}, the latest of gallery_golden/golden-web (web000000 on ${OLD}, `
         + `web000001 on ${OLD}, web000002 on ${OLD}), and no rolling upgrade runs for it: starting one (az vmss rolling-upgrade start). Azure starts its automatic `
         + 'OS image upgrade when a version is published and replicated, not when a version published excluded from latest becomes latest later.',
       `[verify-scale-set +0s] rolling upgrade: started, to move the instances to version ${NEW}`,
@@ -451,7 +451,7 @@ describe('verify-scale-set: the rollout of a gallery definition\'s latest (autom
     const result = await verify(fake, lb(), rollout());
     expect(result.code).toBe(0);
     expect(fake.state().rollingUpgradesStarted).toBe(1);
-    expect(result.stdout).toContain('run an earlier version than 2026.1201.100000');
+    expect(result.stdout).toContain('do not run version 2026.1201.100000');
   });
 
   test('the latest not replicated to the scale set\'s region: said so, nothing started, the check passes on the old version', async () => {
@@ -502,10 +502,14 @@ describe('verify-scale-set: the rollout of a gallery definition\'s latest (autom
       + `(subscription ${SUBSCRIPTION_ID}), whose latest the scale set follows (GOLDEN_SCALE_SET_GALLERY_IMAGE), was not found.`);
   });
 
-  test('no version latest at all: said so, nothing started', async () => {
-    const fake = fakeAz(onLatest([version(OLD, { excludeFromLatest: true })], OLD));
+  test('no version latest at all: said so once, nothing started', async () => {
+    // GIVEN a scale set that needs a second look (an instance still being created)
+    const fake = fakeAz(onLatest([version(OLD, { excludeFromLatest: true })], OLD, { pendingLists: 1, thenInstances: instances(3, { version: OLD }) },
+      instances(2, { version: OLD })));
     const result = await verify(fake, lb(), rollout());
     expect(result.code).toBe(0);
+    // The versions are read once per run.
+    expect(fake.commands().filter((c) => c === 'sig image-version list')).toHaveLength(1);
     expect(result.stdout).toContain('rolling upgrade: no version of gallery image gallery_golden/golden-web is latest (none has succeeded without being excluded from '
       + 'latest): nothing to roll out');
   });

@@ -18,7 +18,7 @@
  * image is published and replicated to the region of that scale set", and never rolls out a version excluded from
  * latest (Microsoft Learn, "Azure Virtual Machine Scale Set automatic OS image upgrades", "Automatic OS image upgrade
  * for custom images"); GalleryImageVersion publishes every version excluded from latest and makes it latest only after
- * its canary, so Azure may never start the rollout of a promoted version. When some instances run an earlier version
+ * its canary, so Azure may never start the rollout of a promoted version. When some instances run another version
  * than latest and no rolling upgrade runs, the step starts one (`az vmss rolling-upgrade start`: "Start a rolling
  * upgrade to move all virtual machine scale set instances to the latest available image OS version. Instances that are
  * already running the latest available OS version are not affected", the same page, "Manually trigger OS image
@@ -242,6 +242,7 @@ class ScaleSetCheck {
     const { op, inputs } = this;
     let lastUpgradeLine = '';
     let target: RolloutTarget | undefined;
+    let targetRead = false;
     let rolloutStarted = false;
     let unknownVersionsSaid = false;
     for (;;) {
@@ -272,7 +273,9 @@ class ScaleSetCheck {
 
       op.phase = 'instances';
       const instances = await this.readInstances();
-      if (inputs.gallery !== undefined && target === undefined && instances.length > 0) {
+      // Once per run: a version promoted meanwhile is the next run's.
+      if (inputs.gallery !== undefined && !targetRead && instances.length > 0) {
+        targetRead = true;
         target = await this.rolloutTarget(inputs.gallery, instances[0].location);
       }
       const rollout = target?.inRegion ? target : undefined;
@@ -514,7 +517,7 @@ class ScaleSetCheck {
   private async startRollingUpgrade(target: RolloutTarget, behind: readonly Instance[], count: number): Promise<void> {
     const { op, inputs } = this;
     op.phase = 'rolling upgrade';
-    op.log(`rolling upgrade: ${behind.length} of ${count} instance(s) run an earlier version than ${target.version}, the latest of `
+    op.log(`rolling upgrade: ${behind.length} of ${count} instance(s) do not run version ${target.version}, the latest of `
       + `${galleryName(inputs.gallery!)} (${nameList(behind.map((i) => `${nameOf(i)} on ${i.version}`))}), and no rolling upgrade runs for it: starting `
       + 'one (az vmss rolling-upgrade start). Azure starts its automatic OS image upgrade when a version is published and replicated, not when a version '
       + 'published excluded from latest becomes latest later.');

@@ -1850,6 +1850,7 @@ var ScaleSetCheck = class {
     const { op, inputs } = this;
     let lastUpgradeLine = "";
     let target;
+    let targetRead = false;
     let rolloutStarted = false;
     let unknownVersionsSaid = false;
     for (; ; ) {
@@ -1874,7 +1875,8 @@ var ScaleSetCheck = class {
       }
       op.phase = "instances";
       const instances = await this.readInstances();
-      if (inputs.gallery !== void 0 && target === void 0 && instances.length > 0) {
+      if (inputs.gallery !== void 0 && !targetRead && instances.length > 0) {
+        targetRead = true;
         target = await this.rolloutTarget(inputs.gallery, instances[0].location);
       }
       const rollout = target?.inRegion ? target : void 0;
@@ -2092,7 +2094,7 @@ var ScaleSetCheck = class {
   async startRollingUpgrade(target, behind, count) {
     const { op, inputs } = this;
     op.phase = "rolling upgrade";
-    op.log(`rolling upgrade: ${behind.length} of ${count} instance(s) run an earlier version than ${target.version}, the latest of ${galleryName(inputs.gallery)} (${nameList(behind.map((i) => `${nameOf(i)} on ${i.version}`))}), and no rolling upgrade runs for it: starting one (az vmss rolling-upgrade start). Azure starts its automatic OS image upgrade when a version is published and replicated, not when a version published excluded from latest becomes latest later.`);
+    op.log(`rolling upgrade: ${behind.length} of ${count} instance(s) do not run version ${target.version}, the latest of ${galleryName(inputs.gallery)} (${nameList(behind.map((i) => `${nameOf(i)} on ${i.version}`))}), and no rolling upgrade runs for it: starting one (az vmss rolling-upgrade start). Azure starts its automatic OS image upgrade when a version is published and replicated, not when a version published excluded from latest becomes latest later.`);
     const what = "rolling upgrade: az vmss rolling-upgrade start";
     const limit = this.limitFromDeadline();
     const result = await this.az.call("rolling upgrade", limit, ["vmss", "rolling-upgrade", "start", ...this.args, "--output", "none"]);
