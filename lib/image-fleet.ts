@@ -12,6 +12,7 @@ import {
 import { Construct } from 'constructs';
 import { IImage, SecurityType } from './image';
 import { ManagementPort } from './management-port';
+import { FLEET_VERIFY_TIMEOUT_MINUTES, verifyFleetEnvironment } from './operator/steps/verify-fleet';
 import {
   canonicalLocation, checkAdminUsername, checkCommonNames, checkOwnNetwork, COMPUTER_NAME_MAX_LENGTH, isVmSize,
   subnetPrefixLengthFor, usableSubnetAddresses,
@@ -22,10 +23,10 @@ import { sameKeyAttribute } from './private/for-each';
 import { checkVmSizeForImage, registerDeployments } from './private/image-use';
 import { managementAccess } from './private/management-access';
 import { AZURE_RESOURCE, claimCreatedResourceGroup, claimNames, NameClaim, resourceGroupScope } from './private/name-claims';
+import { checkNumberInput, environmentNumber, operatorStep } from './private/operator-step';
 import { NO_SELF_PATCHING_VM } from './private/patching';
 import { planBlock } from './private/purchase-plan';
 import { checkResourceGroup, placeResourceGroup } from './private/resource-group';
-import { scriptsAssetPath } from './private/script-assets';
 import { checkTags } from './private/tags';
 import { TerraformData } from './private/terraform-data';
 import { describeValue, isUnresolved, PropsValidator, requireProps } from './private/validation';
@@ -161,8 +162,9 @@ export interface ImageFleetProps {
   readonly subnetPrefix?: string;
   /**
    * After deployment, fetch every VM's URL from the machine that runs Terraform until the page contains the VM's
-   * computer name (the golden image's page), and fail the apply otherwise. Needs bash and curl there, and public IPs
-   * unless Terraform runs inside the network.
+   * computer name (the golden image's page), and fail the apply otherwise. The operator program's `verify-fleet` step
+   * does it with Node.js alone (no az, no curl); it needs a route to the VMs: their public IPs, or the network itself
+   * without them.
    *
    * @default false
    */
@@ -304,7 +306,7 @@ export class ImageFleet extends Construct {
     const vmSize = props.vmSize ?? 'Standard_D2s_v5';
     const appPort = props.appPort ?? 80;
     const publicIp = props.publicIp ?? true;
-    const verifyTimeoutMinutes = props.verifyTimeoutMinutes ?? 15;
+    const verifyTimeoutMinutes = props.verifyTimeoutMinutes ?? FLEET_VERIFY_TIMEOUT_MINUTES.default;
 
     checkCommonNames(v, this, { location: props.location });
     const resourceGroup = checkResourceGroup(v, props, { createdName: `rg-${props.namePrefix}` });
@@ -321,8 +323,7 @@ export class ImageFleet extends Construct {
     v.check('vmSize', vmSize, isVmSize, "is not a VM size such as 'Standard_D2s_v5'", 'pick one from `az vm list-sizes --location <location> -o table`');
     checkAppPort(v, appPort);
     checkAdminUsername(v, props.adminUsername, 'fleetadmin');
-    v.check('verifyTimeoutMinutes', verifyTimeoutMinutes, (t) => Number.isInteger(t) && t >= 1 && t <= 60,
-      'is not a whole number of minutes between 1 and 60', 'pass e.g. 15');
+    checkNumberInput(v, FLEET_VERIFY_TIMEOUT_MINUTES, verifyTimeoutMinutes, 'minutes');
     const management = managementAccess(v, props);
     const securityType = checkWindowsImage(v, 'ImageFleet', image, location, props.securityType);
     checkVmSizeForImage(this, v, vmSize, image, securityType, props.securityType !== undefined);
@@ -495,21 +496,15 @@ export class ImageFleet extends Construct {
     if (props.verifyUrls) {
       // `name=url` pairs separated by spaces: names and URLs hold neither.
       const targets = addressSource.forExpressionForList(`format("%s=${urlFormat.slice(1, -1)}", key, ${urlArguments})`);
-      this.urlCheck = new TerraformData(this, 'UrlCheck', {
+      this.urlCheck = operatorStep(this, 'UrlCheck', {
+        script: { step: 'verify-fleet' },
         // A changed address or instance set checks again.
         triggersReplace: this.urls,
         dependsOn: [this.virtualMachines],
-        provisioners: [{
-          type: 'local-exec',
-          interpreter: ['bash'],
-          command: scriptsAssetPath(this, 'operator/verify-fleet.sh'),
-          environment: {
-            FLEET_TARGETS: Fn.join(' ', Token.asList(targets)),
-            VERIFY_TIMEOUT_SECONDS: isUnresolved(verifyTimeoutMinutes)
-              ? Token.asString(Op.mul(verifyTimeoutMinutes, 60))
-              : String(verifyTimeoutMinutes * 60),
-          },
-        }],
+        environment: verifyFleetEnvironment({
+          targets: Fn.join(' ', Token.asList(targets)),
+          timeoutMinutes: environmentNumber(verifyTimeoutMinutes),
+        }),
       });
     }
   }

@@ -13,6 +13,7 @@ import { Fn, Op, TerraformOutput, TerraformResource, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { IImage, ImageKind, SecurityType } from './image';
 import { ManagementPort } from './management-port';
+import { SCALE_SET_VERIFY_TIMEOUT_MINUTES, verifyScaleSetEnvironment } from './operator/steps/verify-scale-set';
 import {
   canonicalLocation, checkAdminUsername, checkCommonNames, checkOwnNetwork, COMPUTER_NAME_MAX_LENGTH, isVmSize,
   subnetPrefixLengthFor, usableSubnetAddresses,
@@ -22,7 +23,7 @@ import { inStackOf } from './private/dependencies';
 import { checkVmSizeForImage, kindOf, registerDeployments } from './private/image-use';
 import { managementAccess } from './private/management-access';
 import { AZURE_RESOURCE, claimCreatedResourceGroup, claimNames, NameClaim, resourceGroupScope } from './private/name-claims';
-import { environmentNumber, operatorStep, subscriptionOf } from './private/operator-step';
+import { checkNumberInput, environmentNumber, operatorStep, subscriptionOf } from './private/operator-step';
 import { NO_SELF_PATCHING_SCALE_SET } from './private/patching';
 import { planBlock } from './private/purchase-plan';
 import { checkResourceGroup, placeResourceGroup } from './private/resource-group';
@@ -157,7 +158,9 @@ export interface ImageScaleSetProps {
   /**
    * Let Azure roll out every new version of the gallery definition on its own (automatic OS image upgrade), without a
    * Terraform deploy: the scale set must use the definition's latest (`GalleryImageVersion.latest`). The rollout follows
-   * `rollingUpgrade`, and Azure rolls an upgrade back when it fails.
+   * `rollingUpgrade`, and Azure rolls an upgrade back when it fails. Azure starts it only when a version is published
+   * and replicated, not when a version published excluded from latest is promoted later: with `verifyInstances`, the
+   * verification starts it then.
    *
    * @default - true for a gallery definition's latest, false otherwise (a new image is a new image id: deploy it)
    */
@@ -214,9 +217,16 @@ export interface ImageScaleSetProps {
    * the rolling upgrade to finish (fail when Azure stopped it), then fetch the app's URL through the load balancer
    * until every instance has answered with its own computer name, and fail the apply otherwise.
    *
-   * The check (`verify-scale-set.sh`) needs on that machine: bash; the Azure CLI (`az`), logged in like the other
-   * operator steps (an `az login` session, or the azurerm provider's `ARM_*` variables), with read access to the scale
-   * set (`az vmss rolling-upgrade get-latest`, `az vmss list-instances`); and curl 7.68 or later (parallel requests).
+   * With `automaticOsUpgrade`, the check also runs after every promotion of a `GalleryImageVersion` of the same stack,
+   * and starts the rolling upgrade to the version that latest now is when Azure has not (Azure starts its automatic
+   * upgrade only when a version is published and replicated, and the gallery's versions are published excluded from
+   * latest and promoted later).
+   *
+   * The check (the operator program's `verify-scale-set` step) needs on that machine Node.js and the Azure CLI
+   * (`az`), logged in like the other operator steps (an `az login` session, or the azurerm provider's `ARM_*`
+   * variables), with read access to the scale set (`az vmss rolling-upgrade get-latest`, `az vmss list-instances`);
+   * with `automaticOsUpgrade` also to the gallery's image versions (`az sig image-version list`) and the right to
+   * start a rolling upgrade (`az vmss rolling-upgrade start`). No curl.
    *
    * @default false
    */
@@ -264,7 +274,7 @@ const FRONTEND_NAME = 'public';
  *   instances stop the rollout, leaving the rest on the previous image. The load balancer, its public IP and the URL
  *   never change. Terraform's apply returns once the model is updated; `verifyInstances` waits for the rollout and
  *   fails the apply when Azure stopped it. With a gallery definition's latest (`GalleryImageVersion.latest`), Azure
- *   rolls out each promoted version on its own (`automaticOsUpgrade`).
+ *   rolls out each promoted version (`automaticOsUpgrade`); `verifyInstances` starts that rollout when Azure does not.
  * - **Limits.** One scale set holds up to 1000 instances, 600 from a managed image: more is refused at synth time
  *   (use several scale sets). The vCPUs (`count` x the size's vCPUs) are reported at synth time for a quota check.
  *
@@ -348,7 +358,7 @@ export class ImageScaleSet extends Construct {
     const vmSize = props.vmSize ?? 'Standard_D2s_v5';
     const appPort = props.appPort ?? 80;
     const probePath = props.healthProbePath ?? '/';
-    const verifyTimeoutMinutes = props.verifyTimeoutMinutes ?? 60;
+    const verifyTimeoutMinutes = props.verifyTimeoutMinutes ?? SCALE_SET_VERIFY_TIMEOUT_MINUTES.default;
     const rolling = props.rollingUpgrade ?? {};
     const maxInstances = kind === ImageKind.MANAGED_IMAGE ? ImageScaleSet.MAX_INSTANCES_FROM_MANAGED_IMAGE : ImageScaleSet.MAX_INSTANCES;
 
@@ -373,8 +383,7 @@ export class ImageScaleSet extends Construct {
     v.check('healthProbePath', probePath, (p) => /^\/[A-Za-z0-9\-._~/%!$&'()*+,;=:@?]*$/.test(p) && p.length <= 2048,
       'is not an absolute URL path (a slash, then URL characters without spaces)', "pass e.g. '/' or '/health'");
     checkAdminUsername(v, props.adminUsername, 'fleetadmin');
-    v.check('verifyTimeoutMinutes', verifyTimeoutMinutes, (t) => Number.isInteger(t) && t >= 5 && t <= 480,
-      'is not a whole number of minutes between 5 and 480', 'pass e.g. 60');
+    checkNumberInput(v, SCALE_SET_VERIFY_TIMEOUT_MINUTES, verifyTimeoutMinutes, 'minutes');
     const policy = checkRollingUpgrade(v, rolling);
     const automaticOsUpgrade = props.automaticOsUpgrade ?? kind === ImageKind.GALLERY_IMAGE_LATEST;
     if (props.automaticOsUpgrade === true && kind !== ImageKind.GALLERY_IMAGE_LATEST) {
@@ -538,22 +547,38 @@ export class ImageScaleSet extends Construct {
 
     if (props.verifyInstances) {
       this.verification = operatorStep(this, 'Verification', {
-        script: 'verify-scale-set.sh',
-        // A new image, count or address checks again.
-        triggersReplace: { image: image.imageId, instances: props.count, url: this.url },
-        dependsOn: [this.scaleSet],
-        environment: {
-          GOLDEN_SUBSCRIPTION_ID: subscriptionOf(this.scaleSet.id),
-          GOLDEN_SCALE_SET_RESOURCE_GROUP: this.scaleSet.resourceGroupName,
-          GOLDEN_SCALE_SET_NAME: this.scaleSet.name,
-          GOLDEN_SCALE_SET_URL: this.url,
-          GOLDEN_SCALE_SET_INSTANCES: environmentNumber(props.count),
-          VERIFY_TIMEOUT_SECONDS: isUnresolved(verifyTimeoutMinutes)
-            ? Token.asString(Op.mul(verifyTimeoutMinutes, 60)) : String(verifyTimeoutMinutes * 60),
+        script: { step: 'verify-scale-set' },
+        // A new image, count or address checks again; with automatic OS upgrades, so does a promotion in this stack.
+        triggersReplace: {
+          image: image.imageId,
+          instances: props.count,
+          url: this.url,
+          ...(automaticOsUpgrade ? { promotions: promotionsOf(this, image) } : {}),
         },
+        dependsOn: [this.scaleSet],
+        environment: verifyScaleSetEnvironment({
+          subscriptionId: subscriptionOf(this.scaleSet.id),
+          resourceGroup: this.scaleSet.resourceGroupName,
+          scaleSetName: this.scaleSet.name,
+          url: this.url,
+          instances: environmentNumber(props.count),
+          timeoutMinutes: environmentNumber(verifyTimeoutMinutes),
+          // The definition whose latest the scale set follows: the step starts its rollout when Azure has not.
+          galleryImageId: automaticOsUpgrade ? image.imageId : undefined,
+        }),
       });
     }
   }
+}
+
+/**
+ * The ids of the image's resources in the scale set's own stack (a `GalleryImageVersion`'s promote step, replaced at
+ * every build): a new one means a new version became latest. An image of another stack brings none: its promotion
+ * changes nothing in this stack's plan.
+ */
+function promotionsOf(scope: Construct, image: IImage): string[] {
+  return inStackOf(scope, image.imageDependables).filter(TerraformResource.isTerraformResource)
+    .map((resource) => Token.asString(resource.interpolationForAttribute('id')));
 }
 
 /** The azurerm rolling upgrade policy, after checking every field against Azure's ranges. */

@@ -1,6 +1,6 @@
 /**
  * Replays every az command line the operator runs (the Node.js operator's steps generalize, setup, base-image, capture,
- * delete-all and the gallery version steps; the scripts gallery.sh, verify-scale-set.sh) in their tests' scenarios against the real Azure CLI, offline, with an empty
+ * delete-all, the gallery version steps and verify-scale-set; the script gallery.sh) in their tests' scenarios against the real Azure CLI, offline, with an empty
  * AZURE_CONFIG_DIR: a well-formed line fails only for want of a login ("Please run 'az login'", exit 1), a malformed
  * one with an argument error (exit 2). `az login` lines fail at the network instead (a proxy that refuses
  * connections), after parsing. Some `az vm` subcommands of Debian's azure-cli 2.45 crash on a missing SDK module
@@ -14,11 +14,11 @@ import * as os from 'os';
 import * as path from 'path';
 import { childPids, commandOf, FakeAz, FakeAzState, runShellCommand, ScriptLayout, scriptLayout, SUBSCRIPTION_ID } from './util/fake-az';
 import { InProcessAz } from './util/fake-az-inprocess';
+import { fakeLoadBalancer } from './util/fake-http';
 import { resolveEnvironment, stepProvisioner, subscriptionExpression, SynthesizedStack, synthSeedStack } from './util/generalize-stack';
 import { HANG_NET_MS } from './util/hang-net';
 import { runInProcess } from './util/operator';
 import { describeWithTool } from './util/tools';
-import { withLoadBalancer } from './util/web-server';
 import { STEPS } from '../lib/operator/main';
 import { SCRIPTS_DIRECTORY } from '../lib/private/scripts';
 
@@ -600,34 +600,35 @@ describeWithAz('the az command lines of gallery.sh, parsed by the real Azure CLI
   });
 });
 
-describeWithAz('the az command lines of verify-scale-set.sh, parsed by the real Azure CLI', () => {
-  let layout: ScriptLayout;
+describeWithAz('the az command lines of the verify-scale-set step, parsed by the real Azure CLI', () => {
+  let cwd: string;
   let lines: string[][];
   let replays: Replay[];
   const GROUP = 'rg-web';
   const NAME = 'vmss-web';
   const NAMES = ['web000000', 'web000001'];
-  const instances = (latestModelApplied: boolean) => NAMES.map((computerName) => ({ computerName, latestModelApplied, provisioningState: 'Succeeded' }));
+  const DEFINITION = 'rg-gallery/gallery_golden/golden-web';
+  const DEFINITION_ID = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-gallery/providers/Microsoft.Compute/galleries/gallery_golden/images/golden-web`;
+  const instances = (latestModelApplied: boolean, version?: string) => NAMES.map((computerName) => ({ computerName, latestModelApplied, provisioningState: 'Succeeded', version }));
+  const version = (name: string) => ({ name, provisioningState: 'Succeeded', excludeFromLatest: false, targetRegions: [{ name: 'westeurope', regionalReplicaCount: 1, storageAccountType: 'Standard_LRS' }] });
 
-  /** The az lines of one run of verify-scale-set.sh from the stack directory against the fake az, behind a stand-in load balancer. */
+  /** The az lines of one in-process run of the step against the fake az, behind a simulated load balancer. */
   async function recordedLines(state: Partial<FakeAzState>, environment: Record<string, string>): Promise<string[][]> {
-    const fake = new FakeAz(state);
+    const fake = new InProcessAz(state);
     try {
-      const result = await withLoadBalancer({ instances: NAMES }, (lb) => runShellCommand(layout.command('verify-scale-set.sh'), {
-        cwd: layout.directory,
+      const url = 'http://203.0.113.10/';
+      const result = await runInProcess(STEPS['verify-scale-set'], {
         env: {
           ...fake.environment(),
-          GOLDEN_POLL_SECONDS: '1',
-          GOLDEN_RETRY_BASE_SECONDS: '0',
-          VERIFY_INTERVAL_SECONDS: '1',
           GOLDEN_SCALE_SET_RESOURCE_GROUP: GROUP,
           GOLDEN_SCALE_SET_NAME: NAME,
-          GOLDEN_SCALE_SET_URL: lb.url,
+          GOLDEN_SCALE_SET_URL: url,
           GOLDEN_SCALE_SET_INSTANCES: '2',
           ...environment,
         },
-        timeoutMs: 60_000,
-      }));
+        az: fake.run,
+        http: fakeLoadBalancer({ instances: NAMES, pick: 'round-robin' }, url).client,
+      });
       expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
       return fake.calls();
     } finally {
@@ -636,32 +637,40 @@ describeWithAz('the az command lines of verify-scale-set.sh, parsed by the real 
   }
 
   beforeAll(async () => {
-    layout = scriptLayout(SCRIPTS_DIRECTORY);
+    cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'az-parser-verify-'));
     const all = [
       // An image upgrade: RollingForward once, then Completed.
       ...await recordedLines({ scaleSets: { [`${GROUP}/${NAME}`]: { instances: instances(false), rollingUpgrade: { code: 'RollingForward', pendingShows: 1 } } } },
         { GOLDEN_SUBSCRIPTION_ID: SUBSCRIPTION_ID }),
       // A first deployment, in az's current subscription.
       ...await recordedLines({ scaleSets: { [`${GROUP}/${NAME}`]: { instances: instances(true), rollingUpgrade: null } } }, { GOLDEN_SUBSCRIPTION_ID: '' }),
+      // A promoted version Azure did not roll out: the definition's versions read, a rolling upgrade started.
+      ...await recordedLines({
+        scaleSets: { [`${GROUP}/${NAME}`]: { instances: instances(true, '2026.1101.120000'), rollingUpgrade: { code: 'Completed' }, galleryImage: DEFINITION } },
+        galleryImages: { [DEFINITION]: [version('2026.1101.120000'), version('2026.1201.120000')] },
+      }, { GOLDEN_SUBSCRIPTION_ID: SUBSCRIPTION_ID, GOLDEN_SCALE_SET_GALLERY_IMAGE: DEFINITION_ID }),
     ];
     lines = distinct(all);
-    replays = await replayAll(lines, layout.directory);
-    report('verify-scale-set.sh', replays);
+    replays = await replayAll(lines, cwd);
+    report('the verify-scale-set step', replays);
   });
 
   afterAll(() => {
-    layout?.dispose();
+    if (cwd) {
+      fs.rmSync(cwd, { recursive: true, force: true });
+    }
   });
 
   test('no line is malformed and every line is either verified or listed as unverifiable', () => {
     expectVerifiedOrUnverifiable(replays);
   });
 
-  test('both vmss commands, with and without a subscription, are verified for real (under the fallback profile: Debian\'s SDK lacks the default one)', () => {
-    expect(new Set(lines.map(commandOf))).toEqual(new Set(['account show', 'vmss rolling-upgrade get-latest', 'vmss list-instances']));
-    for (const command of ['vmss rolling-upgrade get-latest', 'vmss list-instances']) {
+  test('every vmss and gallery command, with and without a subscription, is verified for real (the vmss ones under the fallback profile: Debian\'s SDK lacks the default one)', () => {
+    expect(new Set(lines.map(commandOf))).toEqual(new Set(['version', 'account show', 'vmss rolling-upgrade get-latest', 'vmss list-instances',
+      'sig image-version list', 'vmss rolling-upgrade start']));
+    for (const [command, count] of [['vmss rolling-upgrade get-latest', 2], ['vmss list-instances', 2], ['sig image-version list', 1], ['vmss rolling-upgrade start', 1]] as const) {
       const ofCommand = replays.filter((r) => commandOf(r.argv) === command);
-      expect({ command, count: ofCommand.length, verdicts: [...new Set(ofCommand.map((r) => r.verdict))] }).toEqual({ command, count: 2, verdicts: ['verified'] });
+      expect({ command, count: ofCommand.length, verdicts: [...new Set(ofCommand.map((r) => r.verdict))] }).toEqual({ command, count, verdicts: ['verified'] });
     }
     const verified = [...new Set(replays.filter((r) => r.verdict === 'verified').map((r) => `${commandOf(r.argv)}${r.profile === 'latest' ? '' : ` (${r.profile})`}`))];
     console.log(`verified: ${verified.sort().join(', ')}`);
@@ -669,16 +678,19 @@ describeWithAz('the az command lines of verify-scale-set.sh, parsed by the real 
 
   test('the replay tells a malformed vmss line from a well-formed one', async () => {
     const list = lines.find((argv) => commandOf(argv) === 'vmss list-instances')!;
-    const latest = lines.find((argv) => commandOf(argv) === 'vmss rolling-upgrade get-latest')!;
-    const [badOption, badQuery, missingName] = await Promise.all([
-      replay([...list, '--no-such-option'], layout.directory, FALLBACK_PROFILE),
+    const start = lines.find((argv) => commandOf(argv) === 'vmss rolling-upgrade start')!;
+    const [badOption, badQuery, missingName, noWait] = await Promise.all([
+      replay([...list, '--no-such-option'], cwd, FALLBACK_PROFILE),
       // The query without its closing bracket.
-      replay(latest.map((a, i) => (latest[i - 1] === '--query' ? a.slice(0, -1) : a)), layout.directory, FALLBACK_PROFILE),
-      replay(latest.filter((a) => !a.startsWith('--name=')), layout.directory, FALLBACK_PROFILE),
+      replay(list.map((a, i) => (list[i - 1] === '--query' ? a.slice(0, -1) : a)), cwd, FALLBACK_PROFILE),
+      replay(start.filter((a) => !a.startsWith('--name=')), cwd, FALLBACK_PROFILE),
+      // az before 2.47 has no --no-wait here: the step does not use it.
+      replay([...start, '--no-wait'], cwd, FALLBACK_PROFILE),
     ]);
     expect([badOption.code, badOption.verdict]).toEqual([2, 'malformed']);
     expect(badOption.output).toContain('unrecognized arguments: --no-such-option');
     expect([badQuery.code, badQuery.verdict]).toEqual([2, 'malformed']);
     expect(missingName.verdict).toBe('malformed');
+    expect(noWait.verdict).toBe('malformed');
   });
 });

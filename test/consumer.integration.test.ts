@@ -106,7 +106,7 @@ describe('consumer app installing the packed library', () => {
       }
     }
     const commands = scripts.filter((s) => s.endsWith('.sh') || s.endsWith('.js')).map((s) => path.basename(s));
-    expect([...new Set(commands)].sort()).toEqual(['operator.js', 'verify-fleet.sh']);
+    expect([...new Set(commands)].sort()).toEqual(['operator.js']);
     // One copy of the whole scripts directory: the operator scripts source common.sh, the guest scripts go to the VM.
     const directories = new Set(scripts.map((s) => s.replace(/\/(operator|guest)(\/[^/]+)?$/, '')));
     expect(directories.size).toBe(1);

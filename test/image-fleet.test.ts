@@ -216,7 +216,7 @@ describe('ImageFleet', () => {
     expect(warningsOf(fleet)).toEqual([expect.stringMatching(/^9999 VMs from managed image/)]);
   });
 
-  test('the URL check runs the shipped script with a constant command and its inputs in the environment only', () => {
+  test('the URL check runs the operator program\'s verify-fleet step with a constant command and its inputs in the environment only', () => {
     // GIVEN
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-verify-'));
     try {
@@ -231,15 +231,14 @@ describe('ImageFleet', () => {
       const parsed = JSON.parse(fs.readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8'));
       const check = terraformData(parsed, 'UrlCheck').body;
       const exec = check.provisioner[0]['local-exec'];
-      expect(exec.interpreter).toEqual(['bash']);
-      expect(exec.command).toMatch(/^\.\/assets\/GoldenImageScripts\/[0-9A-F]{32}\/operator\/verify-fleet\.sh$/);
-      expect(exec.command).not.toContain('${');
-      expect(fs.readFileSync(path.join(stackDir, exec.command), 'utf8'))
-        .toBe(fs.readFileSync(path.join(__dirname, '..', 'lib', 'scripts', 'operator', 'verify-fleet.sh'), 'utf8'));
+      expect(exec.interpreter).toEqual(['node', expect.stringMatching(/^\.\/assets\/GoldenImageScripts\/[0-9A-F]{32}\/operator\/operator\.js$/)]);
+      expect(exec.command).toBe('verify-fleet');
+      expect(fs.readFileSync(path.join(stackDir, exec.interpreter[1]), 'utf8'))
+        .toBe(fs.readFileSync(path.join(__dirname, '..', 'lib', 'scripts', 'operator', 'operator.js'), 'utf8'));
       const pip = addressOf(parsed, 'azurerm_public_ip');
       expect(exec.environment).toEqual({
         FLEET_TARGETS: `\${join(" ", [ for key, val in ${pip}: format("%s=http://%s/", key, val.ip_address)])}`,
-        VERIFY_TIMEOUT_SECONDS: '300',
+        GOLDEN_VERIFY_TIMEOUT_MINUTES: '5',
       });
       expect(check.depends_on).toEqual([addressOf(parsed, 'azurerm_windows_virtual_machine')]);
       expect(check.triggers_replace).toBe(`\${{ for key, val in ${pip}: key => format("http://%s/", val.ip_address) }}`);

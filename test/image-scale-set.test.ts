@@ -5,8 +5,9 @@ import {
   GalleryImageVersion, GoldenImageChecks, HyperVGeneration, IImage, ImageScaleSet, ImageScaleSetProps, ImageSecurityType, ManagedImage,
   ManagementPort, SecurityType,
 } from '../lib';
+import { galleryImageVersionProps } from './util/builders';
 import { warningsOf } from './util/constructs';
-import { addressOf, onlyResource, resourcesOf, synthStack } from './util/synth';
+import { addressAt, addressOf, onlyResource, resourceAt, resourcesOf, synthStack } from './util/synth';
 import { vcpusOf } from '../lib/private/vm-sizes';
 
 const SUBSCRIPTION = '00000000-1111-2222-3333-444444444444';
@@ -317,24 +318,47 @@ describe('ImageScaleSet: management, verification, outputs', () => {
     expect(rules[1]).toMatchObject({ source_address_prefix: '203.0.113.0/24', destination_port_ranges: ['3389', '5986'] });
   });
 
-  test('verifyInstances runs verify-scale-set.sh after the scale set, with every value in the environment', () => {
+  test('verifyInstances runs the operator program\'s verify-scale-set step after the scale set, with every value in the environment', () => {
     const { parsed, json } = synthScaleSet({ verifyInstances: true, verifyTimeoutMinutes: 90, appPort: 8080 });
     const step = onlyResource(parsed, 'terraform_data');
     const provisioner = step.provisioner[0]['local-exec'];
-    expect(provisioner.command).toMatch(/^bash "\.\/assets\/[^"]+\/operator\/verify-scale-set\.sh"$/);
+    expect(provisioner.interpreter).toEqual(['node', expect.stringMatching(/^\.\/assets\/GoldenImageScripts\/[0-9A-F]{32}\/operator\/operator\.js$/)]);
+    expect(provisioner.command).toBe('verify-scale-set');
     expect(provisioner.environment).toEqual({
       GOLDEN_SUBSCRIPTION_ID: expect.stringContaining('azurerm_windows_virtual_machine_scale_set.'),
       GOLDEN_SCALE_SET_RESOURCE_GROUP: expect.stringMatching(/^\$\{azurerm_windows_virtual_machine_scale_set\..+\.resource_group_name\}$/),
       GOLDEN_SCALE_SET_NAME: expect.stringMatching(/^\$\{azurerm_windows_virtual_machine_scale_set\..+\.name\}$/),
       GOLDEN_SCALE_SET_URL: expect.stringMatching(/^http:\/\/\$\{azurerm_public_ip\..+\.ip_address\}:8080\/$/),
       GOLDEN_SCALE_SET_INSTANCES: '3',
-      VERIFY_TIMEOUT_SECONDS: '5400',
+      GOLDEN_VERIFY_TIMEOUT_MINUTES: '90',
     });
     expect(step.triggers_replace).toEqual({ image: IMAGE_ID, instances: 3, url: provisioner.environment.GOLDEN_SCALE_SET_URL });
     expect(step.depends_on).toEqual([expect.stringMatching(/^azurerm_windows_virtual_machine_scale_set\./)]);
     // The password reaches the scale set only, from Terraform's state: never the script's environment.
     expect(JSON.stringify(provisioner)).not.toMatch(/random_password|admin_password/);
     expect(json).not.toContain('P@ss');
+  });
+
+  test('with automatic OS upgrades from a definition\'s latest, the step gets the definition (it starts the rollout Azure does not)', () => {
+    const { parsed } = synthScaleSet({ imageChoice: 'latest', verifyInstances: true });
+    const step = onlyResource(parsed, 'terraform_data');
+    expect(step.provisioner[0]['local-exec'].environment.GOLDEN_SCALE_SET_GALLERY_IMAGE).toBe(GALLERY);
+    // An image of elsewhere brings no promotion of this stack to follow.
+    expect(step.triggers_replace).toEqual({ image: GALLERY, instances: 3, url: expect.any(String), promotions: [] });
+    const optedOut = onlyResource(synthScaleSet({ imageChoice: 'latest', automaticOsUpgrade: false, verifyInstances: true }).parsed, 'terraform_data');
+    expect(optedOut.provisioner[0]['local-exec'].environment.GOLDEN_SCALE_SET_GALLERY_IMAGE).toBeUndefined();
+    expect(optedOut.triggers_replace.promotions).toBeUndefined();
+  });
+
+  test('a GalleryImageVersion\'s latest in the same stack: every promotion (a new promote step) checks again, and the rollout waits for it', () => {
+    const { parsed } = synthStack((stack) => {
+      const version = new GalleryImageVersion(stack, 'Version', galleryImageVersionProps(stack));
+      new ImageScaleSet(stack, 'Web', { image: version.latest, count: 3, namePrefix: 'web', resourceGroupName: 'rg-web', verifyInstances: true });
+    });
+    const verification = resourceAt(parsed, 'terraform_data', 'Web/Verification');
+    const promote = addressAt(parsed, 'terraform_data', 'Version/Promote');
+    expect(verification.triggers_replace.promotions).toEqual([`\${${promote}.id}`]);
+    expect(verification.provisioner[0]['local-exec'].environment.GOLDEN_SCALE_SET_GALLERY_IMAGE).toBe(`\${${promote}.output.gallery_image_id}`);
   });
 
   test('no verification step unless asked', () => {

@@ -15,7 +15,7 @@
  * image stack first, and destroying the fleet never touches the image.
  *
  * Synthesize (offline, from the repository root):   npx cdktf synth
- * Deploy (needs Terraform, bash, curl, the Azure CLI logged in with `az login`, and a subscription):
+ * Deploy (needs Terraform, the Azure CLI logged in with `az login`, and a subscription; Node.js runs the operator steps):
  *   npx cdktf deploy golden-image golden-fleet
  * Rebuild and roll out (a new marketplace version, a changed setup): the same command.
  * Roll the fleet back to an earlier build: GOLDEN_ROLLBACK_IMAGE_ID=<image id> npx cdktf deploy golden-fleet

@@ -14,7 +14,7 @@
  *
  * Synthesize (offline, from the repository root):
  *   npx cdktf synth --app "node --require tsx/cjs examples/scale-set/main.ts"
- * Deploy (needs Terraform, bash, curl, the Azure CLI logged in with `az login`, and a subscription):
+ * Deploy (needs Terraform, the Azure CLI logged in with `az login`, and a subscription; Node.js runs the operator steps):
  *   npx cdktf deploy --app "node --require tsx/cjs examples/scale-set/main.ts" golden-image web-scale-set
  * Rebuild and roll out (a new marketplace version, a changed setup): the same command.
  * Grow or shrink: SCALE_SET_COUNT=300 npx cdktf deploy --app "..." web-scale-set (in place, up to 600 from a managed image).

@@ -82,9 +82,15 @@ export class InputReader {
   /** A whole number without leading zeros in the input's range; its default when unset or empty. */
   public number(input: NumberInput): number {
     const raw = this.env[input.env];
-    if (raw === undefined || raw === '') {
-      return input.default;
-    }
+    return raw === undefined || raw === '' ? input.default : this.checkNumber(input, raw);
+  }
+
+  /** A whole number without leading zeros in the input's range that must be given: unset or empty is invalid. */
+  public requiredNumber(input: NumberInput): number {
+    return this.checkNumber(input, this.env[input.env] ?? '');
+  }
+
+  private checkNumber(input: NumberInput, raw: string): number {
     if (!/^(0|[1-9][0-9]{0,5})$/.test(raw)) {
       throw new InvalidInput(`${input.env} must be a whole number; got ${shown(raw)}. ${this.origin(input.prop ?? null)}`);
     }

@@ -1,7 +1,7 @@
 /**
  * The operator stage's program: `node <stack assets>/operator/operator.js <step>`, run by the constructs' local-exec
  * provisioners (an argument array through `interpreter`: no shell, the same on Linux, macOS and Windows). Every input
- * comes from the environment. It needs Node.js and the Azure CLI, nothing else.
+ * comes from the environment. It needs Node.js and the Azure CLI, nothing else (verify-fleet: Node.js alone).
  */
 import { findAz, processAzRunner } from './az-process';
 import { systemClock } from './clock';
@@ -12,6 +12,8 @@ import { deleteAll as deleteGalleryVersions, promote, publish, replicate } from 
 import { generalize, GENERALIZE_CONSTRUCT, GENERALIZE_NAME } from './steps/generalize';
 import { capture, deleteAll, IMAGES_CONSTRUCT, IMAGES_NAME } from './steps/images';
 import { setup, SETUP_CONSTRUCT, SETUP_NAME } from './steps/setup';
+import { verifyFleet, VERIFY_FLEET_CONSTRUCT, VERIFY_FLEET_NAME } from './steps/verify-fleet';
+import { verifyScaleSet, VERIFY_SCALE_SET_CONSTRUCT, VERIFY_SCALE_SET_NAME } from './steps/verify-scale-set';
 
 /** The steps by the name the provisioners give. */
 export const STEPS: Record<string, StepDefinition> = {
@@ -24,6 +26,8 @@ export const STEPS: Record<string, StepDefinition> = {
   'gallery-replicate': { name: GALLERY_STEPS_NAME, construct: GALLERY_CONSTRUCT, run: replicate },
   'gallery-promote': { name: GALLERY_STEPS_NAME, construct: GALLERY_CONSTRUCT, run: promote },
   'gallery-delete-all': { name: GALLERY_STEPS_NAME, construct: GALLERY_CONSTRUCT, run: deleteGalleryVersions },
+  'verify-fleet': { name: VERIFY_FLEET_NAME, construct: VERIFY_FLEET_CONSTRUCT, run: verifyFleet },
+  'verify-scale-set': { name: VERIFY_SCALE_SET_NAME, construct: VERIFY_SCALE_SET_CONSTRUCT, run: verifyScaleSet },
 };
 
 export async function main(argv: readonly string[]): Promise<number> {

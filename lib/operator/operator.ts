@@ -4,6 +4,7 @@ import * as path from 'path';
 import { AzRunner } from './az-process';
 import { Clock } from './clock';
 import { ExitCode, Interrupted, OperatorFailure } from './failure';
+import { HttpClient, nodeHttpClient } from './http';
 
 /** Where the operator writes: its progress lines and its errors. */
 export interface OperatorOutput {
@@ -21,6 +22,8 @@ export interface OperatorOptions {
   readonly clock: Clock;
   /** Runs az; undefined when no az was found. */
   readonly az: AzRunner | undefined;
+  /** Fetches pages (the verification steps); Node's http/https by default. */
+  readonly http?: HttpClient;
   readonly output: OperatorOutput;
   /** The working directory: the stack directory, which relative paths (the guest scripts) start from. */
   readonly cwd: string;
@@ -38,6 +41,7 @@ export class Operator {
   public readonly env: Readonly<Record<string, string | undefined>>;
   public readonly clock: Clock;
   public readonly azRunner: AzRunner | undefined;
+  public readonly http: HttpClient;
   public readonly interrupt: AbortSignal;
   public readonly cwd: string;
   /** The part of the step running now, named in the message of an interruption. */
@@ -54,6 +58,7 @@ export class Operator {
     this.env = options.env;
     this.clock = options.clock;
     this.azRunner = options.az;
+    this.http = options.http ?? nodeHttpClient;
     this.output = options.output;
     this.interrupt = options.interrupt;
     this.cwd = options.cwd;
@@ -75,6 +80,10 @@ export class Operator {
     if (lines.length > 0) {
       this.output[stream](lines.map((line) => `${prefix}${line}\n`).join(''));
     }
+  }
+
+  public warn(message: string): void {
+    this.output.stderr(`[${this.name} +${this.elapsedSeconds()}s] WARNING: ${message}\n`);
   }
 
   public errorLine(message: string): void {

@@ -7,9 +7,9 @@ import { PropsValidator } from './validation';
 import { inRange, NumberInput } from '../operator/inputs';
 
 /** An operator script under `lib/scripts/operator` (bash), or a step of the operator program (`operator.js`). */
-export type OperatorScript = 'gallery.sh' | 'verify-scale-set.sh';
+export type OperatorScript = 'gallery.sh';
 export type OperatorProgramStep = 'generalize' | 'setup' | 'capture' | 'delete-all' | 'base-image' | 'gallery-publish' | 'gallery-replicate'
-  | 'gallery-promote' | 'gallery-delete-all';
+  | 'gallery-promote' | 'gallery-delete-all' | 'verify-fleet' | 'verify-scale-set';
 
 export interface OperatorStepOptions {
   /** A bash script, or a step of the operator program (run by Node, no shell). */

@@ -1,6 +1,6 @@
 /*
  * A simulated Azure CLI for the tests of the operator (the Node.js operator's steps in lib/operator: setup, generalize,
- * capture, delete-all; the bash scripts in lib/scripts/operator: gallery.sh, verify-scale-set.sh). It implements only the commands the operator uses,
+ * capture, delete-all, verify-scale-set; the bash script lib/scripts/operator/gallery.sh). It implements only the commands the operator uses,
  * rejects every other command or option with exit code 2 (as az's parser does), and keeps the state of one VM, its
  * guest, the managed images of some resource groups, the versions of some gallery image definitions, the canary VMs
  * made from them and some VM scale sets (test/util/fake-az.ts's FakeAzState).
@@ -57,13 +57,18 @@
  * one Azure gave), 'no-answer' (the page never answers) or 'no-marker' (output cut before the result line).
  * Run Command on a canary runs canary-check.ps1 (Url, ExpectedName, TimeoutSeconds).
  *
- * Scale sets: `vmss rolling-upgrade get-latest` and `vmss list-instances` work on `scaleSets` (`<group>/<name>` -> its
- * instances and latest rolling upgrade; a scale set is missing unless it is a key there: ResourceNotFound). With
+ * Scale sets: `vmss rolling-upgrade get-latest|start` and `vmss list-instances` work on `scaleSets` (`<group>/<name>` ->
+ * its instances and latest rolling upgrade; a scale set is missing unless it is a key there: ResourceNotFound). With
  * `rollingUpgrade: null` no upgrade has ever run (404 NotFound, as Azure answers). An upgrade with `pendingShows` stays
  * as it is for that many `get-latest`s, then becomes `becomes` (Completed by default); once Completed, every instance
- * is on the latest model. Without a given progress, the counts come from the instances (latest: successful; others:
- * pending). After `pendingLists` more `list-instances`, the instances become `thenInstances` (Azure adding or removing
- * some).
+ * is on the latest model, and on its `targetVersion` when it has one. Without a given progress, the counts come from
+ * the instances (latest: successful; others: pending). After `pendingLists` more `list-instances`, the instances become
+ * `thenInstances` (Azure adding or removing some). A scale set on a gallery definition's latest (`galleryImage`, a key
+ * of `galleryImages`) shows each instance's `version` as storageProfile.imageReference.exactVersion; `vmss
+ * rolling-upgrade start` starts an upgrade to the version latest resolves to in the scale set's region (RollingForward
+ * for `startedUpgradeShows` get-latests, 1 by default), refused while one is RollingForward; `platformStartsAfterLists`
+ * makes Azure start its own after that many `list-instances`; `upgradeLeavesBehind` names instances an upgrade does not
+ * move to its version.
  */
 'use strict';
 const fs = require('fs');
@@ -185,9 +190,10 @@ const COMMANDS = {
   'network nic delete': { options: [...VM_OPTIONS, '--no-wait', '--ids'] },
   'network vnet delete': { options: [...VM_OPTIONS, '--no-wait', '--ids'] },
   'resource list': { options: ['--subscription', '--resource-group', '--location', '--name', '--namespace', '--resource-type', '--tag', ...GLOBAL_OPTIONS] },
-  // verify-scale-set.sh: only the options it uses (`az vmss list-instances` of azure-cli 2.45 also has --expand, --filter,
-  // --select and --ids).
+  // The verify-scale-set step: only the options it uses (`az vmss list-instances` of azure-cli 2.45 also has --expand,
+  // --filter, --select and --ids; `az vmss rolling-upgrade get-latest` and `start` --ids).
   'vmss rolling-upgrade get-latest': { options: VM_OPTIONS },
+  'vmss rolling-upgrade start': { options: VM_OPTIONS },
   'vmss list-instances': { options: VM_OPTIONS },
 };
 const FLAGS = new Set(['--all', '--service-principal', '--identity', '--allow-no-subscriptions', '--only-show-errors', '--debug', '--verbose', '--force', '--no-wait',
@@ -227,7 +233,7 @@ const QUERIES = {
 const PATH = String.raw`(?:[A-Za-z_][A-Za-z0-9_]*|"[^"]+")(?:\.(?:[A-Za-z_][A-Za-z0-9_]*|"[^"]+"))*`;
 // One row of fields of an object: `[[a, b.c]]`.
 const ROW_QUERY = new RegExp(String.raw`^\[\[(${PATH}(?:, ${PATH})*)\]\]$`);
-// Rows of fields of every item of a list: `[].[a, b.c]` (verify-scale-set.sh).
+// Rows of fields of every item of a list: `[].[a, b.c]` (the verify-scale-set step).
 const PROJECTION_QUERY = new RegExp(String.raw`^\[\]\.\[(${PATH}(?:, ${PATH})*)\]$`);
 // Rows of the items whose fields equal literals: `[?a=='x' && tags."t"=='y'].[b, c]` (the images steps, gallery.sh).
 const FILTER_QUERY = new RegExp(String.raw`^\[\?(${PATH}=='[^']*'(?: && ${PATH}=='[^']*')*)\]\.\[(${PATH}(?:, ${PATH})*)\]$`);
@@ -1109,6 +1115,12 @@ function prepareAz({ argv, env = {}, stdin, state, cwd = process.cwd() }) {
     return { group, gallery, definition, versions: state.galleryImages[key] };
   }
 
+  /** The id of a definition keyed `<group>/<gallery>/<definition>`. */
+  function galleryDefinitionId(key) {
+    const [group, gallery, definition] = key.split('/');
+    return `/subscriptions/${state.subscriptionId}/resourceGroups/${group}/providers/Microsoft.Compute/galleries/${gallery}/images/${definition}`;
+  }
+
   function galleryVersionId(group, gallery, definition, name) {
     return `/subscriptions/${state.subscriptionId}/resourceGroups/${group}/providers/Microsoft.Compute/galleries/${gallery}/images/${definition}/versions/${name}`;
   }
@@ -1583,7 +1595,7 @@ function prepareAz({ argv, env = {}, stdin, state, cwd = process.cwd() }) {
     ]));
   }
 
-  // --- scale sets (verify-scale-set.sh) -------------------------------------------------------------------------------
+  // --- scale sets (the verify-scale-set step) -------------------------------------------------------------------------------
   /** The scale set the command names (ResourceGroupNotFound or ResourceNotFound when it does not exist). */
   function findScaleSet() {
     requireSubscription();
@@ -1621,9 +1633,16 @@ function prepareAz({ argv, env = {}, stdin, state, cwd = process.cwd() }) {
       }
     }
     if (upgrade.code === 'Completed') {
-      scaleSet.instances.forEach((instance) => { instance.latestModelApplied = true; });
+      scaleSet.instances.forEach((instance) => {
+        instance.latestModelApplied = true;
+        if (upgrade.targetVersion !== undefined && !(scaleSet.upgradeLeavesBehind ?? []).includes(instance.computerName)) {
+          instance.version = upgrade.targetVersion;
+        }
+      });
     }
-    const latest = scaleSet.instances.filter((instance) => instance.latestModelApplied).length;
+    // An upgrade to a version (a gallery definition's latest) counts the instances on it; another, those on the latest model.
+    const upgraded = (instance) => (upgrade.targetVersion !== undefined ? instance.version === upgrade.targetVersion : instance.latestModelApplied);
+    const latest = scaleSet.instances.filter(upgraded).length;
     const progress = {
       successfulInstanceCount: latest, failedInstanceCount: 0, inProgressInstanceCount: 0,
       pendingInstanceCount: scaleSet.instances.length - latest, ...(upgrade.progress ?? {}),
@@ -1672,8 +1691,61 @@ function prepareAz({ argv, env = {}, stdin, state, cwd = process.cwd() }) {
     return succeed(images);
   }
 
+  /**
+   * The version a scale set's gallery definition's latest resolves to in the scale set's region: the highest
+   * Major.Minor.Patch ("Store and share images in an Azure Compute Gallery", Image versions) of the versions not
+   * excluded from latest, provisioned, and replicated to the region (automatic OS image upgrades roll out no other:
+   * "Azure Virtual Machine Scale Set automatic OS image upgrades", custom images). Undefined when there is none.
+   */
+  function latestVersionFor(scaleSet) {
+    const versions = (state.galleryImages ?? {})[scaleSet.galleryImage] ?? [];
+    const region = (scaleSet.location ?? 'westeurope').toLowerCase();
+    const parts = (name) => name.split('.').map(Number);
+    const newer = (a, b) => {
+      const [x, y] = [parts(a), parts(b)];
+      return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
+    };
+    return versions
+      .filter((v) => !v.excludeFromLatest && v.provisioningState === 'Succeeded'
+        && (v.targetRegions ?? []).some((r) => r.name.toLowerCase().replace(/\s+/g, '') === region))
+      .map((v) => v.name)
+      .sort(newer)
+      .pop();
+  }
+
+  /** A rolling upgrade to the version latest resolves to, RollingForward for `shows` more get-latests. */
+  function startUpgrade(scaleSet, shows) {
+    scaleSet.rollingUpgrade = { code: 'RollingForward', pendingShows: shows, becomes: { code: 'Completed' }, targetVersion: latestVersionFor(scaleSet) };
+  }
+
+  /**
+   * `az vmss rolling-upgrade start` (POST .../osRollingUpgrade): "Start a rolling upgrade to move all virtual machine
+   * scale set instances to the latest available image OS version" (Microsoft Learn, automatic OS image upgrades,
+   * "Manually trigger OS image upgrades"). az 2.45 waits for the long-running operation; the fake answers once Azure
+   * accepted it (the upgrade then runs on), which the step must handle anyway. Refused while an upgrade runs.
+   */
+  function rollingUpgradeStart() {
+    const { name, scaleSet } = findScaleSet();
+    if (scaleSet.rollingUpgrade?.code === 'RollingForward') {
+      const message = `Rolling upgrade of virtual machine scale set '${name}' cannot be started: a rolling upgrade is already in progress. (simulated message)`;
+      exitWith(1, `ERROR: (OperationNotAllowed) ${message}\nCode: OperationNotAllowed\nMessage: ${message}`);
+    }
+    startUpgrade(scaleSet, scaleSet.startedUpgradeShows ?? 1);
+    state.rollingUpgradesStarted = (state.rollingUpgradesStarted ?? 0) + 1;
+    return succeed(undefined);
+  }
+
   function listInstances() {
     const { group, name, scaleSet } = findScaleSet();
+    if (scaleSet.platformStartsAfterLists !== undefined) {
+      if (scaleSet.platformStartsAfterLists > 0) {
+        scaleSet.platformStartsAfterLists -= 1;
+      } else {
+        // Azure's own automatic OS image upgrade, between two looks of the step.
+        delete scaleSet.platformStartsAfterLists;
+        startUpgrade(scaleSet, 1);
+      }
+    }
     if (scaleSet.pendingLists !== undefined) {
       if (scaleSet.pendingLists > 0) {
         scaleSet.pendingLists -= 1;
@@ -1689,9 +1761,15 @@ function prepareAz({ argv, env = {}, stdin, state, cwd = process.cwd() }) {
         id: `/subscriptions/${state.subscriptionId}/resourceGroups/${group}/providers/Microsoft.Compute/virtualMachineScaleSets/${name}/virtualMachines/${instanceId}`,
         name: `${name}_${instanceId}`,
         instanceId,
-        location: 'westeurope',
+        location: scaleSet.location ?? 'westeurope',
         latestModelApplied: instance.latestModelApplied,
         provisioningState: instance.provisioningState,
+        // The model's image, and the version the instance runs (exactVersion, "differs from 'version', only if the value
+        // specified in 'version' field is 'latest'": ImageReference of the Compute REST API).
+        storageProfile: {
+          imageReference: scaleSet.galleryImage === undefined ? { id: `/subscriptions/${state.subscriptionId}/resourceGroups/${group}/providers/Microsoft.Compute/images/img-${name}`, exactVersion: null }
+            : { id: galleryDefinitionId(scaleSet.galleryImage), exactVersion: instance.version ?? null },
+        },
         // A scale set's VM has no osProfile while Azure has not set it up (az prints None).
         osProfile: instance.computerName === null ? null : { computerName: instance.computerName, adminUsername: 'azureuser', adminPassword: null },
       };
@@ -1738,6 +1816,7 @@ function prepareAz({ argv, env = {}, stdin, state, cwd = process.cwd() }) {
       } else if (commandName.startsWith('vmss ')) {
         ({
           'vmss rolling-upgrade get-latest': rollingUpgradeGetLatest,
+          'vmss rolling-upgrade start': rollingUpgradeStart,
           'vmss list-instances': listInstances,
         })[commandName]();
       } else if (commandName === 'vm run-command invoke' && findCanaryVm()) {

@@ -129,7 +129,7 @@ export interface FakeNic {
   vm?: string;
 }
 
-/** An instance of a scale set, as `az vmss list-instances` shows it (the fields verify-scale-set.sh reads). */
+/** An instance of a scale set, as `az vmss list-instances` shows it (the fields the verify-scale-set step reads). */
 export interface FakeScaleSetInstance {
   /** osProfile.computerName; null: no osProfile (az prints None). */
   computerName: string | null;
@@ -138,6 +138,8 @@ export interface FakeScaleSetInstance {
   provisioningState: string;
   /** Default: its index in the list. */
   instanceId?: string;
+  /** The gallery image version it runs (storageProfile.imageReference.exactVersion), on a scale set with `galleryImage`. */
+  version?: string;
 }
 
 /** runningStatus.code of a rolling upgrade. */
@@ -161,6 +163,8 @@ export interface FakeRollingUpgrade {
   pendingShows?: number;
   /** What it becomes (default Completed). Once Completed, every instance is on the latest model. */
   becomes?: { code: RollingUpgradeCode; progress?: FakeRollingUpgradeProgress; error?: { code: string; message: string } | null };
+  /** The version it moves the instances to (a gallery definition's latest): theirs once it Completed. */
+  targetVersion?: string;
 }
 
 /** A VM scale set (Uniform orchestration). */
@@ -171,6 +175,16 @@ export interface FakeScaleSet {
   /** How many more `list-instances` still see `instances`; the next one sees `thenInstances`. */
   pendingLists?: number;
   thenInstances?: FakeScaleSetInstance[];
+  /** The region (default westeurope). */
+  location?: string;
+  /** The model's image: the latest of this gallery definition (a key of `galleryImages`); a managed image when unset. */
+  galleryImage?: string;
+  /** How many `get-latest`s see an upgrade `vmss rolling-upgrade start` started as RollingForward (default 1). */
+  startedUpgradeShows?: number;
+  /** Azure starts its own automatic OS image upgrade after this many more `list-instances`. */
+  platformStartsAfterLists?: number;
+  /** Computer names of instances an upgrade does not move to its version (Completed all the same). */
+  upgradeLeavesBehind?: string[];
 }
 
 /** A marketplace SKU in a region, as `az vm image list --all` lists it. */
@@ -291,6 +305,8 @@ export interface FakeAzState {
   canaryPasswords?: string[];
   /** Each canary-check.ps1 run: the VM, its region and the parameters. */
   canaryChecks?: Array<{ vm: string; location: string; parameters: Record<string, string> }>;
+  /** `vmss rolling-upgrade start` calls that started an upgrade. */
+  rollingUpgradesStarted?: number;
   // Written by the fake:
   /** Run Command invocations of the guest script. */
   sysprepRuns?: number;

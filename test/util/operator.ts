@@ -1,6 +1,7 @@
 import { FakeClock } from './fake-clock';
 import { AzInvocation, AzRunner } from '../../lib/operator/az-process';
 import { AzResult } from '../../lib/operator/faults';
+import { HttpClient, PageRequest } from '../../lib/operator/http';
 import { Operator } from '../../lib/operator/operator';
 import { runStep, StepDefinition } from '../../lib/operator/run';
 
@@ -16,11 +17,25 @@ export interface StepRun {
 export interface InProcessOptions {
   readonly env: Record<string, string | undefined>;
   readonly az: AzRunner | undefined;
+  /** Fetches pages (the verification steps): a simulation, or Node's own client against a server of the test. */
+  readonly http?: HttpClient;
   readonly clock?: FakeClock;
   readonly cwd?: string;
-  /** Interrupts the step with this signal once `when` returns true (checked at every az call). */
-  readonly interrupt?: { readonly signal: 'SIGHUP' | 'SIGINT' | 'SIGTERM'; readonly when: (invocation: AzInvocation) => boolean };
+  /**
+   * Interrupts the step with this signal once `when` returns true (checked at every az call), `whenRequest` (checked
+   * at every HTTP request, which then fails as an interrupted one does), or `at` settles (e.g. once a server of the
+   * test has seen a request: the signal then meets the request in flight).
+   */
+  readonly interrupt?: {
+    readonly signal: 'SIGHUP' | 'SIGINT' | 'SIGTERM';
+    readonly when?: (invocation: AzInvocation) => boolean;
+    readonly whenRequest?: (request: PageRequest) => boolean;
+    readonly at?: Promise<unknown>;
+  };
 }
+
+/** A step run without `http` fetches nothing from the network: every request fails, naming the missing option. */
+const noHttp: HttpClient = () => Promise.resolve({ kind: 'failed', error: 'runInProcess: no http option given' });
 
 /** Runs a step of the operator in this process, with a simulated clock. */
 export async function runInProcess(step: StepDefinition, options: InProcessOptions): Promise<StepRun> {
@@ -29,17 +44,26 @@ export async function runInProcess(step: StepDefinition, options: InProcessOptio
   const stderr: string[] = [];
   const interrupt = new AbortController();
   const az: AzRunner | undefined = options.az === undefined ? undefined : (invocation) => {
-    if (options.interrupt?.when(invocation)) {
+    if (options.interrupt?.when?.(invocation)) {
       const answer = options.az!(invocation);
       interrupt.abort(options.interrupt.signal);
       return answer;
     }
     return options.az!(invocation);
   };
+  void options.interrupt?.at?.then(() => interrupt.abort(options.interrupt!.signal));
+  const client = options.http ?? noHttp;
+  const http: HttpClient = (request) => {
+    if (options.interrupt?.whenRequest?.(request)) {
+      interrupt.abort(options.interrupt.signal);
+    }
+    return client(request);
+  };
   const code = await runStep(step, {
     env: options.env,
     clock,
     az,
+    http,
     output: { stdout: (text) => stdout.push(text), stderr: (text) => stderr.push(text) },
     interrupt: interrupt.signal,
     cwd: options.cwd ?? process.cwd(),

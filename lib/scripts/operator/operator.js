@@ -180,9 +180,13 @@ var InputReader = class {
   /** A whole number without leading zeros in the input's range; its default when unset or empty. */
   number(input) {
     const raw = this.env[input.env];
-    if (raw === void 0 || raw === "") {
-      return input.default;
-    }
+    return raw === void 0 || raw === "" ? input.default : this.checkNumber(input, raw);
+  }
+  /** A whole number without leading zeros in the input's range that must be given: unset or empty is invalid. */
+  requiredNumber(input) {
+    return this.checkNumber(input, this.env[input.env] ?? "");
+  }
+  checkNumber(input, raw) {
     if (!/^(0|[1-9][0-9]{0,5})$/.test(raw)) {
       throw new InvalidInput(`${input.env} must be a whole number; got ${shown(raw)}. ${this.origin(input.prop ?? null)}`);
     }
@@ -330,6 +334,10 @@ var ExitCode = {
   UNEXPECTED_STATE: 7,
   /** The VM or its resource group does not exist (deleted before or during the run). */
   NOT_FOUND: 8,
+  /** The latest rolling upgrade of a scale set Faulted or was Cancelled (verify-scale-set). */
+  ROLLING_UPGRADE_STOPPED: 10,
+  /** Some VMs or instances never answered with their computer name by the deadline (verify-fleet, verify-scale-set). */
+  NOT_ANSWERED: 11,
   /** No temporary directory. */
   NO_TEMP_DIRECTORY: 12,
   /**
@@ -362,12 +370,93 @@ var Interrupted = class extends Error {
 var fs2 = __toESM(require("fs"));
 var os = __toESM(require("os"));
 var path2 = __toESM(require("path"));
+
+// lib/operator/http.ts
+var http = __toESM(require("http"));
+var https = __toESM(require("https"));
+var MAX_PAGE_BYTES = 1024 * 1024;
+var MAX_REDIRECTS = 5;
+var nodeHttpClient = (request) => new Promise((resolve2) => {
+  let settled = false;
+  let current;
+  const finish = (result) => {
+    if (!settled) {
+      settled = true;
+      clearTimeout(timer);
+      request.signal.removeEventListener("abort", onAbort);
+      current?.destroy();
+      resolve2(result);
+    }
+  };
+  const timer = setTimeout(() => finish({ kind: "failed", error: `no answer within ${request.timeoutSeconds}s` }), request.timeoutSeconds * 1e3);
+  const onAbort = () => finish({ kind: "failed", error: "interrupted" });
+  if (request.signal.aborted) {
+    onAbort();
+    return;
+  }
+  request.signal.addEventListener("abort", onAbort, { once: true });
+  const get = (url, redirects) => {
+    const client = url.protocol === "https:" ? https : http;
+    current = client.get(url, { agent: false, headers: { "Connection": "close", "User-Agent": "azure-golden-image-operator" } }, (response) => {
+      const status = response.statusCode ?? 0;
+      const location = response.headers.location;
+      if (status >= 300 && status < 400 && location !== void 0) {
+        response.resume();
+        if (redirects >= MAX_REDIRECTS) {
+          finish({ kind: "failed", error: `more than ${MAX_REDIRECTS} redirects` });
+          return;
+        }
+        let next;
+        try {
+          next = new URL(location, url);
+        } catch {
+          finish({ kind: "failed", error: `a redirect to ${JSON.stringify(location.slice(0, 200))}, which is no URL` });
+          return;
+        }
+        if (next.protocol !== "http:" && next.protocol !== "https:") {
+          finish({ kind: "failed", error: `a redirect to ${next.protocol} (only http and https are followed)` });
+          return;
+        }
+        get(next, redirects + 1);
+        return;
+      }
+      const chunks = [];
+      let size = 0;
+      const done = () => finish({
+        kind: "answer",
+        status,
+        statusText: response.statusMessage ?? "",
+        body: Buffer.concat(chunks).toString("utf8")
+      });
+      response.on("data", (chunk) => {
+        if (size < MAX_PAGE_BYTES) {
+          chunks.push(chunk.subarray(0, MAX_PAGE_BYTES - size));
+          size += chunk.length;
+        }
+        if (size >= MAX_PAGE_BYTES) {
+          done();
+        }
+      });
+      response.on("end", done);
+      response.on("error", (error) => finish({ kind: "failed", error: error.message }));
+    });
+    current.on("error", (error) => finish({ kind: "failed", error: error.message }));
+  };
+  try {
+    get(new URL(request.url), 0);
+  } catch (error) {
+    finish({ kind: "failed", error: error.message });
+  }
+});
+
+// lib/operator/operator.ts
 var Operator = class {
   name;
   construct;
   env;
   clock;
   azRunner;
+  http;
   interrupt;
   cwd;
   /** The part of the step running now, named in the message of an interruption. */
@@ -383,6 +472,7 @@ var Operator = class {
     this.env = options.env;
     this.clock = options.clock;
     this.azRunner = options.az;
+    this.http = options.http ?? nodeHttpClient;
     this.output = options.output;
     this.interrupt = options.interrupt;
     this.cwd = options.cwd;
@@ -403,6 +493,10 @@ var Operator = class {
       this.output[stream](lines2.map((line) => `${prefix}${line}
 `).join(""));
     }
+  }
+  warn(message) {
+    this.output.stderr(`[${this.name} +${this.elapsedSeconds()}s] WARNING: ${message}
+`);
   }
   errorLine(message) {
     this.output.stderr(`[${this.name} +${this.elapsedSeconds()}s] ERROR: ${message}
@@ -2248,6 +2342,533 @@ async function restart(op, vm, settings, attempt, reasons) {
   op.log("restart: done; the next Run Command waits for the guest agent");
 }
 
+// lib/operator/verify.ts
+var VERIFY_TIMEOUT_MINUTES_ENV = "GOLDEN_VERIFY_TIMEOUT_MINUTES";
+var VERIFY_INTERVAL_SECONDS = { env: "VERIFY_INTERVAL_SECONDS", min: 1, max: 3600, default: 10 };
+var VERIFY_REQUEST_SECONDS = { env: "VERIFY_REQUEST_SECONDS", min: 1, max: 600, default: 10 };
+var MAX_PARALLEL_REQUESTS = 32;
+var MAX_NAMES_SHOWN = 20;
+async function fetchPage(op, url, requestSeconds) {
+  const result = await op.http({ url, timeoutSeconds: requestSeconds, signal: op.interrupt });
+  op.checkInterrupted();
+  if (result.kind === "failed") {
+    return { problem: result.error };
+  }
+  if (result.status >= 400) {
+    return { problem: `HTTP ${result.status}${result.statusText ? ` ${result.statusText}` : ""}` };
+  }
+  return { page: result.body };
+}
+function showsName(page, name) {
+  return page.toLowerCase().includes(name.toLowerCase());
+}
+function pageExcerpt(page) {
+  return page.slice(0, 4e3).replace(/[\r\n\t]/g, " ").replace(/<[^>]*>/g, " ").replace(/[^\x20-\x7e]/g, " ").replace(/ {2,}/g, " ").replace(/^ /, "").slice(0, 120);
+}
+function nameList(names) {
+  const shown2 = names.slice(0, MAX_NAMES_SHOWN).join(", ");
+  return names.length > MAX_NAMES_SHOWN ? `${shown2} and ${names.length - MAX_NAMES_SHOWN} more` : shown2;
+}
+async function inParallel(count, limit, task, stopped = () => false) {
+  const results = new Array(count).fill(void 0);
+  let next = 0;
+  const worker = async () => {
+    while (next < count && !stopped()) {
+      const index = next++;
+      results[index] = await task(index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, count) }, worker));
+  return results;
+}
+
+// lib/operator/steps/verify-fleet.ts
+var VERIFY_FLEET_NAME = "verify-fleet";
+var VERIFY_FLEET_CONSTRUCT = "ImageFleet";
+var VERIFY_FLEET_INTERRUPTED = "Not every VM was checked; the check changes nothing in Azure: run the deployment again to check the fleet.";
+var FLEET_TARGETS_ENV = "FLEET_TARGETS";
+var FLEET_VM_NAME = {
+  env: FLEET_TARGETS_ENV,
+  pattern: /^[A-Za-z0-9-]{1,15}$/,
+  description: "a computer name of 1-15 letters, digits and hyphens"
+};
+var FLEET_VM_URL = { env: FLEET_TARGETS_ENV, pattern: /^https?:\/\/[^\s/]+(\/\S*)?$/, description: "an http(s) URL" };
+var FLEET_VERIFY_TIMEOUT_MINUTES = {
+  env: VERIFY_TIMEOUT_MINUTES_ENV,
+  prop: "verifyTimeoutMinutes",
+  min: 1,
+  max: 60,
+  default: 15
+};
+function readFleetTargets(env) {
+  const pairs = (env[FLEET_TARGETS_ENV] ?? "").split(/\s+/).filter((pair) => pair !== "");
+  const origin = `It comes from the ${VERIFY_FLEET_CONSTRUCT} construct (its VMs' computer names and addresses).`;
+  if (pairs.length === 0) {
+    throw new InvalidInput(`${FLEET_TARGETS_ENV} is empty: expected space-separated name=url pairs such as 'web001=http://203.0.113.10/'. ${origin}`);
+  }
+  return pairs.map((pair) => {
+    const eq = pair.indexOf("=");
+    const name = eq < 0 ? pair : pair.slice(0, eq);
+    const url = pair.slice(eq + 1);
+    if (eq < 0 || !FLEET_VM_NAME.pattern.test(name)) {
+      throw new InvalidInput(`${FLEET_TARGETS_ENV} entry ${shown(pair)} is not name=url with ${FLEET_VM_NAME.description}. ${origin}`);
+    }
+    if (!FLEET_VM_URL.pattern.test(url)) {
+      throw new InvalidInput(`${FLEET_TARGETS_ENV} entry ${shown(pair)}: ${shown(url)} is not ${FLEET_VM_URL.description}. ${origin}`);
+    }
+    return { name, url };
+  });
+}
+async function verifyFleet(op) {
+  op.interruptNote = VERIFY_FLEET_INTERRUPTED;
+  op.phase = "validate";
+  const reader = new InputReader(op.env, VERIFY_FLEET_CONSTRUCT);
+  const targets = readFleetTargets(op.env);
+  const timeoutMinutes = reader.number(FLEET_VERIFY_TIMEOUT_MINUTES);
+  const intervalSeconds = reader.number(VERIFY_INTERVAL_SECONDS);
+  const requestSeconds = reader.number(VERIFY_REQUEST_SECONDS);
+  const timeoutSeconds = timeoutMinutes * 60;
+  op.phase = "check";
+  op.log(`checking ${targets.length} VM(s) for up to ${timeoutSeconds}s: each page must contain the VM's computer name`);
+  const deadline = op.clock.now() + timeoutSeconds * 1e3;
+  let pending = targets;
+  for (; ; ) {
+    const problems = await inParallel(pending.length, MAX_PARALLEL_REQUESTS, (i) => problemOf(op, pending[i], requestSeconds));
+    pending.forEach((target, i) => {
+      if (problems[i] === void 0) {
+        op.log(`${target.name}: OK (${target.url} answers with its computer name)`);
+      }
+    });
+    const failing = pending.map((target, i) => ({ ...target, problem: problems[i] })).filter((t) => t.problem !== void 0);
+    if (failing.length === 0) {
+      op.log(`all ${targets.length} VM(s) answer with their own computer name`);
+      return;
+    }
+    if (op.clock.now() >= deadline) {
+      for (const target of failing) {
+        op.print("  ", `${target.name} (${target.url}): ${target.problem}`, "stderr");
+      }
+      op.fail(ExitCode.NOT_ANSWERED, `timed out after ${op.elapsedSeconds()}s (${FLEET_VERIFY_TIMEOUT_MINUTES.env}=${timeoutMinutes}): ${failing.length} of ${targets.length} VM(s) did not answer with their computer name. Check the NSG, the app port and that the image serves the machine-name page.`);
+    }
+    for (const target of failing) {
+      op.log(`${target.name}: waiting (${target.problem})`);
+    }
+    pending = failing;
+    await op.clock.sleep(Math.min(intervalSeconds * 1e3, deadline - op.clock.now()), op.interrupt);
+    op.checkInterrupted();
+  }
+}
+async function problemOf(op, target, requestSeconds) {
+  const fetched = await fetchPage(op, target.url, requestSeconds);
+  if ("problem" in fetched) {
+    return fetched.problem;
+  }
+  return showsName(fetched.page, target.name) ? void 0 : `the page does not contain '${target.name}'`;
+}
+
+// lib/operator/steps/verify-scale-set.ts
+var VERIFY_SCALE_SET_NAME = "verify-scale-set";
+var VERIFY_SCALE_SET_CONSTRUCT = "ImageScaleSet";
+var VERIFY_SCALE_SET_INTERRUPTED = "The check changes nothing in Azure, but for a rolling upgrade it started (said so above), which Azure carries on; Terraform taints a resource whose provisioner failed, so the next deployment runs it again.";
+var SCALE_SET_RESOURCE_GROUP = { ...RESOURCE_GROUP, env: "GOLDEN_SCALE_SET_RESOURCE_GROUP" };
+var SCALE_SET_NAME = {
+  env: "GOLDEN_SCALE_SET_NAME",
+  pattern: /^[A-Za-z0-9][-A-Za-z0-9_.]{0,63}$/,
+  description: "a scale set name (1-64 letters, digits, hyphens, underscores and periods, starting with a letter or digit)"
+};
+var SCALE_SET_URL = {
+  env: "GOLDEN_SCALE_SET_URL",
+  pattern: /^https?:\/\/[A-Za-z0-9]([-A-Za-z0-9.]{0,252}[A-Za-z0-9])?(:[0-9]{1,5})?(\/[-A-Za-z0-9._~/%!$&()*+,;=:@?]*)?$/,
+  description: "an http(s) URL with a host name or IPv4 address, without spaces, quotes, brackets or braces, such as http://203.0.113.10/"
+};
+var MAX_URL_LENGTH = 2048;
+var SCALE_SET_INSTANCES = { env: "GOLDEN_SCALE_SET_INSTANCES", prop: "count", min: 1, max: 1e3, default: 1 };
+var SCALE_SET_VERIFY_TIMEOUT_MINUTES = {
+  env: VERIFY_TIMEOUT_MINUTES_ENV,
+  prop: "verifyTimeoutMinutes",
+  min: 5,
+  max: 480,
+  default: 60
+};
+var GALLERY_ID = new RegExp(`^/subscriptions/(?<subscription>${unanchored(SUBSCRIPTION_ID.pattern)})/resourceGroups/(?<group>${unanchored(RESOURCE_GROUP.pattern)})/providers/Microsoft\\.Compute/galleries/(?<gallery>${unanchored(GALLERY_NAME.pattern)})/images/(?<definition>${unanchored(GALLERY_IMAGE.pattern)})$`, "i");
+var SCALE_SET_GALLERY_IMAGE = {
+  env: "GOLDEN_SCALE_SET_GALLERY_IMAGE",
+  pattern: GALLERY_ID,
+  description: "the resource id of a gallery image definition (/subscriptions/<GUID>/resourceGroups/<group>/providers/Microsoft.Compute/galleries/<gallery>/images/<definition>)"
+};
+var AZ_MIN_SECONDS = 30;
+var MIN_BATCH = 8;
+var MAX_BATCH = 1e3;
+var COMPUTER_NAME = /^[A-Za-z0-9][-A-Za-z0-9]{0,14}$/;
+var NO_UPGRADE = /\(NotFound\)|Code: NotFound|The entity was not found/;
+var NOT_FOUND_HINT4 = "It is created by the deployment before this check runs: check GOLDEN_SCALE_SET_NAME and GOLDEN_SCALE_SET_RESOURCE_GROUP (they come from the ImageScaleSet construct), then run the deployment again.";
+var KNOWN_STATES = ["RollingForward", "Completed", "Faulted", "Cancelled"];
+var INSTANCES_QUERY = "[].[instanceId, osProfile.computerName, provisioningState, latestModelApplied, storageProfile.imageReference.exactVersion, location]";
+async function verifyScaleSet(op) {
+  op.interruptNote = VERIFY_SCALE_SET_INTERRUPTED;
+  const reader = new InputReader(op.env, VERIFY_SCALE_SET_CONSTRUCT);
+  const inputs = readInputs(op, reader);
+  const check = new ScaleSetCheck(op, inputs);
+  op.log(`scale set ${inputs.name} in resource group ${inputs.resourceGroup}${inputs.subscriptionId ? `, subscription ${inputs.subscriptionId}` : ""}: ${inputs.expected} instance(s) expected behind ${inputs.url}; deadline ${inputs.timeoutMinutes * 60}s`);
+  await check.az.start(reader);
+  const names = await check.waitForScaleSet();
+  await check.throughLoadBalancer(names);
+  op.phase = "done";
+  op.log(`verified in ${op.elapsedSeconds()}s: ${inputs.expected} instance(s) on the latest model, each answering through the load balancer`);
+}
+function readInputs(op, reader) {
+  op.phase = "validate";
+  const tuning = readTuning(reader);
+  const subscriptionId = reader.optionalText(SUBSCRIPTION_ID, "ARM_SUBSCRIPTION_ID");
+  const resourceGroup = reader.text(SCALE_SET_RESOURCE_GROUP);
+  const name = reader.text(SCALE_SET_NAME);
+  const rawUrl = op.env[SCALE_SET_URL.env] ?? "";
+  if (rawUrl.length > MAX_URL_LENGTH) {
+    throw new InvalidInput(`${SCALE_SET_URL.env} must be at most ${MAX_URL_LENGTH} characters; got ${rawUrl.length}.`);
+  }
+  const url = reader.text(SCALE_SET_URL);
+  const port = /^https?:\/\/[^/:]+:([0-9]+)/.exec(url)?.[1];
+  if (port !== void 0 && (Number(port) < 1 || Number(port) > 65535)) {
+    throw new InvalidInput(`${SCALE_SET_URL.env} must have a port between 1 and 65535; got ${shown(url)}. It comes from the ${VERIFY_SCALE_SET_CONSTRUCT} construct's props (or a Terraform variable given to them).`);
+  }
+  const expected = reader.requiredNumber(SCALE_SET_INSTANCES);
+  const timeoutMinutes = reader.number(SCALE_SET_VERIFY_TIMEOUT_MINUTES);
+  const intervalSeconds = reader.number(VERIFY_INTERVAL_SECONDS);
+  const requestSeconds = reader.number(VERIFY_REQUEST_SECONDS);
+  const galleryId = reader.optionalText(SCALE_SET_GALLERY_IMAGE);
+  const parts = galleryId === void 0 ? void 0 : GALLERY_ID.exec(galleryId).groups;
+  const gallery = parts === void 0 ? void 0 : { subscriptionId: parts.subscription, resourceGroup: parts.group, gallery: parts.gallery, definition: parts.definition };
+  return { subscriptionId, resourceGroup, name, url, expected, timeoutMinutes, intervalSeconds, requestSeconds, gallery, tuning };
+}
+var ScaleSetCheck = class {
+  constructor(op, inputs) {
+    this.op = op;
+    this.inputs = inputs;
+    this.az = new Az(op, inputs.tuning, {
+      subject: `scale set ${inputs.name} in resource group ${inputs.resourceGroup}${inputs.subscriptionId ? ` (subscription ${inputs.subscriptionId})` : ""}`,
+      what: "the scale set or its resource group",
+      hint: NOT_FOUND_HINT4
+    });
+    this.args = [
+      ...inputs.subscriptionId ? [`--subscription=${inputs.subscriptionId}`] : [],
+      `--resource-group=${inputs.resourceGroup}`,
+      `--name=${inputs.name}`
+    ];
+    this.deadline = op.clock.now() + inputs.timeoutMinutes * 60 * 1e3;
+    this.timeoutNote = `${SCALE_SET_VERIFY_TIMEOUT_MINUTES.env}=${inputs.timeoutMinutes}`;
+  }
+  op;
+  inputs;
+  az;
+  /** The az arguments that name the scale set, in the `--option=value` form (a resource group name may start with a hyphen). */
+  args;
+  deadline;
+  timeoutNote;
+  /**
+   * Steps 1 and 2 together: the rolling upgrade is looked at again while the instances are waited for, since Azure may
+   * register the upgrade of this deployment's model only after the first look. Returns the instances' computer names.
+   */
+  async waitForScaleSet() {
+    const { op, inputs } = this;
+    let lastUpgradeLine = "";
+    let target;
+    let targetRead = false;
+    let rolloutStarted = false;
+    let unknownVersionsSaid = false;
+    for (; ; ) {
+      op.phase = "rolling upgrade";
+      const upgrade = await this.readRollingUpgrade();
+      if (upgrade.code === "Faulted" || upgrade.code === "Cancelled") {
+        this.failUpgrade(upgrade);
+      }
+      if (upgrade.code === "RollingForward") {
+        lastUpgradeLine = "";
+        op.log(`rolling upgrade: RollingForward: ${upgrade.progress}; waiting, ${op.elapsedSeconds()}s of ${inputs.timeoutMinutes * 60}s`);
+        await this.nextLook(`the latest rolling upgrade is still RollingForward (${upgrade.progress}). Azure goes on with it: look at \`az vmss rolling-upgrade get-latest --resource-group ${inputs.resourceGroup} --name ${inputs.name}\`, then run the deployment again to check again, or give the check more time (verifyTimeoutMinutes of the ${VERIFY_SCALE_SET_CONSTRUCT} construct)`);
+        continue;
+      }
+      if (!KNOWN_STATES.includes(upgrade.code) && upgrade.code !== "none") {
+        op.fail(ExitCode.AZ_FAILED, `rolling upgrade: az vmss rolling-upgrade get-latest reports the state ${shown(upgrade.code)}, which this step does not know (${KNOWN_STATES.join(", ")}). Look at the scale set in the portal, then run the deployment again.`);
+      }
+      const upgradeLine = upgrade.code === "none" ? "no rolling upgrade has run on this scale set (a first deployment): nothing to wait for" : `the latest rolling upgrade Completed (${upgrade.progress})`;
+      if (upgradeLine !== lastUpgradeLine) {
+        op.log(`rolling upgrade: ${upgradeLine}`);
+        lastUpgradeLine = upgradeLine;
+      }
+      op.phase = "instances";
+      const instances = await this.readInstances();
+      if (inputs.gallery !== void 0 && !targetRead && instances.length > 0) {
+        targetRead = true;
+        target = await this.rolloutTarget(inputs.gallery, instances[0].location);
+      }
+      const rollout = target?.inRegion ? target : void 0;
+      const behind = rollout === void 0 ? [] : instances.filter((i) => i.version !== null && i.version !== rollout.version);
+      const unknown = rollout === void 0 ? [] : instances.filter((i) => i.version === null);
+      if (unknown.length > 0 && !unknownVersionsSaid) {
+        unknownVersionsSaid = true;
+        op.log(`rolling upgrade: az vmss list-instances shows no image version (storageProfile.imageReference.exactVersion) for ${unknown.length} instance(s) (${nameList(unknown.map(nameOf))}): whether they run ${rollout.version} cannot be told, so no rolling upgrade is started for them`);
+      }
+      const settled = this.settlingProblems(instances);
+      if (rollout !== void 0 && behind.length > 0 && settled.length === 0 && !rolloutStarted) {
+        rolloutStarted = true;
+        await this.startRollingUpgrade(rollout, behind, instances.length);
+        continue;
+      }
+      const problems = [...settled, ...behind.length > 0 ? [`${behind.length} not on version ${rollout.version}, the latest of ${galleryName(inputs.gallery)}: ${nameList(behind.map((i) => `${nameOf(i)} (on ${i.version})`))}`] : []];
+      if (problems.length === 0) {
+        this.requireComputerNames(instances);
+        const names = instances.map((i) => i.computerName);
+        op.log(`instances: all ${instances.length} provisioned and on the latest model${rollout === void 0 ? "" : ` and on version ${rollout.version}, the latest of ${galleryName(inputs.gallery)}`}: ${nameList(names)}`);
+        return names;
+      }
+      const problem = problems.join("; ");
+      op.log(`instances: ${problem}; waiting, ${op.elapsedSeconds()}s of ${inputs.timeoutMinutes * 60}s`);
+      await this.nextLook(`the scale set is still not as expected: ${problem}. Azure may still be creating, deleting or upgrading instances: look at \`az vmss list-instances --resource-group ${inputs.resourceGroup} --name ${inputs.name}\` (a Failed instance needs a repair or a reimage), check that nothing else (autoscale, a manual change) sets the capacity, then run the deployment again`);
+    }
+  }
+  /** Step 3: the URL through the load balancer, in batches, until every instance's computer name was seen in a page. */
+  async throughLoadBalancer(names) {
+    const { op, inputs } = this;
+    const phase = "load balancer";
+    op.phase = phase;
+    const total = names.length;
+    const batchSize = Math.min(MAX_BATCH, Math.max(MIN_BATCH, 2 * total));
+    const parallel = Math.min(MAX_PARALLEL_REQUESTS, batchSize);
+    const seen = /* @__PURE__ */ new Set();
+    let batch = 0;
+    let requests = 0;
+    let pages = 0;
+    let strangers = 0;
+    let failures = 0;
+    let firstStranger;
+    let firstError;
+    op.log(`${phase}: fetching ${inputs.url} until each of the ${total} instance(s) has answered with its computer name: batches of ${batchSize} request(s), ${parallel} at a time, each on a new connection`);
+    for (; ; ) {
+      batch += 1;
+      const started = op.clock.now();
+      const batchEnd = started + Math.max(this.deadline - started, inputs.requestSeconds * 1e3);
+      const results = await inParallel(batchSize, parallel, () => fetchPage(op, inputs.url, inputs.requestSeconds), () => op.clock.now() >= batchEnd);
+      const answered = results.filter((r) => r !== void 0);
+      if (answered.length < batchSize) {
+        op.log(`${phase}: batch stopped at the deadline, after ${Math.floor((op.clock.now() - started) / 1e3)}s`);
+      }
+      const seenBefore = seen.size;
+      let batchPages = 0;
+      let batchStrangers = 0;
+      let batchFailures = 0;
+      let batchStranger;
+      let batchError;
+      for (const result of answered) {
+        if ("problem" in result) {
+          batchFailures += 1;
+          batchError ??= result.problem.slice(0, 200);
+          continue;
+        }
+        batchPages += 1;
+        const named = names.filter((name) => showsName(result.page, name));
+        named.forEach((name) => seen.add(name));
+        if (named.length === 0) {
+          batchStrangers += 1;
+          batchStranger ??= pageExcerpt(result.page);
+        }
+      }
+      requests += answered.length;
+      pages += batchPages;
+      strangers += batchStrangers;
+      failures += batchFailures;
+      firstStranger ??= batchStranger;
+      firstError ??= batchError;
+      op.log(`${phase}: batch ${batch}: ${batchPages} page(s), ${batchFailures} failed request(s), ${batchStrangers} page(s) naming none of the instances; ${seen.size} of ${total} instance(s) seen`);
+      if (batchError !== void 0) {
+        op.log(`${phase}: first failure of batch ${batch}: ${batchError}`);
+      }
+      if (batchStranger !== void 0) {
+        op.log(`${phase}: a page naming none of the instances (an error page, or a machine outside the scale set in the backend pool?): '${batchStranger}'`);
+      }
+      if (seen.size >= total) {
+        break;
+      }
+      const missing = names.filter((name) => !seen.has(name));
+      if (op.clock.now() >= this.deadline) {
+        op.fail(ExitCode.NOT_ANSWERED, `${phase}: after ${op.elapsedSeconds()}s (${this.timeoutNote}), ${total - seen.size} of ${total} instance(s) never answered through the load balancer at ${inputs.url}: ${nameList(missing)}. Of ${requests} request(s), ${pages} gave a page, ${strangers} of them naming none of the instances${firstStranger === void 0 ? "" : ` (the first: '${firstStranger}')`}, and ${failures} failed${firstError === void 0 ? "" : ` (the first: ${firstError})`}. Check the NSG rule that lets the app port in, the load balancer rule, the health probe's path (an instance the probe finds down gets no connections), and that the app's page shows the computer name.`);
+      }
+      if (seen.size === seenBefore) {
+        op.log(`${phase}: no new instance in batch ${batch}; not yet seen: ${nameList(missing)}`);
+        await op.pause(
+          phase,
+          Math.min(inputs.intervalSeconds, (this.deadline - op.clock.now()) / 1e3),
+          "waiting before the next batch",
+          inputs.tuning.pollSeconds
+        );
+      }
+    }
+    op.log(`${phase}: all ${total} instance(s) answered through the load balancer with their computer name (${requests} request(s) in ${batch} batch(es))`);
+    if (strangers > 0) {
+      op.warn(`${phase}: ${strangers} of ${pages} page(s) named none of the scale set's instances (the first: '${firstStranger}'). The load balancer may also send connections to a machine outside the scale set (look at its backend pool), or an instance served another page.`);
+    }
+  }
+  /** The latest rolling upgrade; code `none` when none has ever run on the scale set. */
+  async readRollingUpgrade() {
+    const what = "rolling upgrade: az vmss rolling-upgrade get-latest";
+    const result = await this.azCall("rolling upgrade", ["vmss", "rolling-upgrade", "get-latest", ...this.args, "--output", "json"], what);
+    if (result.exitCode !== 0) {
+      if (NO_UPGRADE.test(result.stderr) && !/ResourceNotFound|ResourceGroupNotFound/.test(result.stderr) && azFault(result) === void 0) {
+        return { code: "none", progress: "", error: "" };
+      }
+      return this.az.fail(ExitCode.AZ_FAILED, what, "Check that the identity may read the scale set, then run the deployment again.", result);
+    }
+    const status = this.az.parseJson(what, result, "null");
+    const progress = status?.progress ?? {};
+    const count = (n) => n ?? 0;
+    const error = [status?.error?.code, status?.error?.message].filter((part) => part !== void 0 && part !== null && part !== "").join(": ");
+    return {
+      code: status?.runningStatus?.code ?? "unknown",
+      progress: `${count(progress.successfulInstanceCount)} succeeded, ${count(progress.failedInstanceCount)} failed, ${count(progress.inProgressInstanceCount)} in progress, ${count(progress.pendingInstanceCount)} pending`,
+      error
+    };
+  }
+  failUpgrade(upgrade) {
+    const { inputs } = this;
+    const what = upgrade.code === "Faulted" ? "Faulted: Azure stopped it because the load balancer's health probe on the app's page found upgraded instances unhealthy" : "Cancelled (az vmss rolling-upgrade cancel, or the portal) before every instance was upgraded";
+    return this.op.fail(ExitCode.ROLLING_UPGRADE_STOPPED, `rolling upgrade: the latest rolling upgrade of scale set ${inputs.name} is ${what} (progress: ${upgrade.progress})${upgrade.error ? `. Azure says: ${upgrade.error}` : ""}. The instances not yet upgraded keep the previous image. Look at \`az vmss rolling-upgrade get-latest --resource-group ${inputs.resourceGroup} --name ${inputs.name}\` and at the upgraded instances, then fix the image and deploy again, or roll back: deploy again with the previous source image id.`);
+  }
+  async readInstances() {
+    const what = "instances: az vmss list-instances";
+    const result = await this.azCall("instances", ["vmss", "list-instances", ...this.args, "--query", INSTANCES_QUERY, "--output", "json"], what);
+    if (result.exitCode !== 0) {
+      this.az.fail(ExitCode.AZ_FAILED, what, "Check that the identity may read the scale set, then run the deployment again.", result);
+    }
+    const rows = this.az.parseJson(what, result, "[]");
+    return (Array.isArray(rows) ? rows : []).filter((row) => Array.isArray(row) && typeof row[0] === "string" && row[0] !== "").map((row) => ({
+      id: row[0],
+      computerName: typeof row[1] === "string" ? row[1] : null,
+      provisioningState: typeof row[2] === "string" ? row[2] : String(row[2]),
+      latestModelApplied: row[3] === true,
+      version: typeof row[4] === "string" && row[4] !== "" ? row[4] : null,
+      location: typeof row[5] === "string" ? row[5] : ""
+    }));
+  }
+  /** What keeps the instances from being as expected, whatever their image version: their count, provisioning, model. */
+  settlingProblems(instances) {
+    const { expected } = this.inputs;
+    const unprovisioned = instances.filter((i) => i.provisioningState !== "Succeeded");
+    const outdated = instances.filter((i) => i.provisioningState === "Succeeded" && !i.latestModelApplied);
+    return [
+      ...instances.length !== expected ? [`${instances.length} instance(s), not ${expected} (${SCALE_SET_INSTANCES.env})`] : [],
+      ...unprovisioned.length > 0 ? [`${unprovisioned.length} not provisioned (Succeeded): ${nameList(unprovisioned.map((i) => `${nameOf(i)} (${i.provisioningState})`))}`] : [],
+      ...outdated.length > 0 ? [`${outdated.length} not on the latest model: ${nameList(outdated.map(nameOf))}`] : []
+    ];
+  }
+  /** The computer names go into the page check: an empty or odd one would match pages it must not. */
+  requireComputerNames(instances) {
+    for (const instance of instances) {
+      if (instance.computerName === null || !COMPUTER_NAME.test(instance.computerName)) {
+        this.op.fail(ExitCode.AZ_FAILED, `instances: instance ${shown(instance.id)} has no Windows computer name in az vmss list-instances (osProfile.computerName is ${instance.computerName === null ? "null" : shown(instance.computerName)}). Look at the scale set's OS profile, then run the deployment again.`);
+      }
+    }
+  }
+  /**
+   * The version the definition's latest resolves to: "the latest image is chosen based on the highest MajorVersion, then
+   * MinorVersion, then Patch" (Microsoft Learn, "Store and share images in an Azure Compute Gallery", Image versions),
+   * among the versions not excluded from latest (excluded ones are never rolled out: see the file's comment); only a
+   * version whose provisioning Succeeded, so that the step never starts an upgrade to one still replicating or failed.
+   * Undefined when there is none; `inRegion` tells whether it is replicated to the scale set's region.
+   */
+  async rolloutTarget(gallery, region) {
+    const { op } = this;
+    const line = galleryName(gallery);
+    const what = "rolling upgrade: az sig image-version list";
+    const result = await this.azCall("rolling upgrade", [
+      "sig",
+      "image-version",
+      "list",
+      `--subscription=${gallery.subscriptionId}`,
+      `--resource-group=${gallery.resourceGroup}`,
+      `--gallery-name=${gallery.gallery}`,
+      `--gallery-image-definition=${gallery.definition}`,
+      "--output",
+      "json"
+    ], what);
+    if (result.exitCode !== 0) {
+      this.az.failIfBroken(what, result);
+      if (isNotFound(result) && azFault(result) === void 0) {
+        op.print("  az| ", result.stderr, "stderr");
+        op.fail(ExitCode.NOT_FOUND, `${what} failed: gallery image definition ${line} in resource group ${gallery.resourceGroup} (subscription ${gallery.subscriptionId}), whose latest the scale set follows (${SCALE_SET_GALLERY_IMAGE.env}), was not found. It comes from the ${VERIFY_SCALE_SET_CONSTRUCT} construct's image: check that the gallery and the definition exist, then run the deployment again.`);
+      }
+      this.az.fail(ExitCode.AZ_FAILED, what, "Check that the identity may read the gallery's image versions, then run the deployment again.", result);
+    }
+    const versions = this.az.parseJson(what, result, "[]");
+    const latest = (Array.isArray(versions) ? versions : []).filter((v) => typeof v?.name === "string" && v.provisioningState === "Succeeded" && v.publishingProfile?.excludeFromLatest !== true).sort((a, b) => compareVersions(a.name, b.name)).pop();
+    if (latest === void 0) {
+      op.log(`rolling upgrade: no version of gallery image ${line} is latest (none has succeeded without being excluded from latest): nothing to roll out`);
+      return void 0;
+    }
+    const inRegion = (latest.publishingProfile?.targetRegions ?? []).some((r) => typeof r?.name === "string" && canonicalRegion2(r.name) === canonicalRegion2(region));
+    if (!inRegion) {
+      op.log(`rolling upgrade: version ${latest.name}, the latest of ${line}, is not replicated to ${region}, the scale set's region: Azure rolls out no version before it is replicated there, so the instances stay as they are (add the region to the version's target regions to roll it out)`);
+    }
+    return { version: latest.name, inRegion };
+  }
+  /**
+   * Starts the rolling upgrade Azure did not start. az (before 2.47 without --no-wait) may wait for the whole upgrade:
+   * the call gets the time left, and the loop looks at the upgrade again either way.
+   */
+  async startRollingUpgrade(target, behind, count) {
+    const { op, inputs } = this;
+    op.phase = "rolling upgrade";
+    op.log(`rolling upgrade: ${behind.length} of ${count} instance(s) do not run version ${target.version}, the latest of ${galleryName(inputs.gallery)} (${nameList(behind.map((i) => `${nameOf(i)} on ${i.version}`))}), and no rolling upgrade runs for it: starting one (az vmss rolling-upgrade start). Azure starts its automatic OS image upgrade when a version is published and replicated, not when a version published excluded from latest becomes latest later.`);
+    const what = "rolling upgrade: az vmss rolling-upgrade start";
+    const limit = this.limitFromDeadline();
+    const result = await this.az.call("rolling upgrade", limit, ["vmss", "rolling-upgrade", "start", ...this.args, "--output", "none"]);
+    if (result === TIMED_OUT) {
+      return op.fail(ExitCode.TIMEOUT, `${what} did not return within ${limit}s (${this.timeoutNote}): the rolling upgrade it started goes on in Azure. Look at \`az vmss rolling-upgrade get-latest --resource-group ${inputs.resourceGroup} --name ${inputs.name}\`, then run the deployment again to check again (no second one is started while it runs).`);
+    }
+    if (result.exitCode !== 0) {
+      this.az.failIfBroken(what, result);
+      const now = await this.readRollingUpgrade();
+      if (now.code === "RollingForward") {
+        op.log(`rolling upgrade: az vmss rolling-upgrade start failed (${firstErrorLine(result) || `exit status ${result.exitCode}`}), but a rolling upgrade runs now (Azure started its own): waiting for it`);
+        return;
+      }
+      this.az.fail(ExitCode.AZ_FAILED, what, "The instances stay on their version. Check that the identity may start a rolling upgrade of the scale set (Microsoft.Compute/virtualMachineScaleSets/osRollingUpgrade/action), then run the deployment again.", result);
+    }
+    op.log(`rolling upgrade: started, to move the instances to version ${target.version}`);
+  }
+  /** An az call that must end by the deadline (with at least AZ_MIN_SECONDS): exit 4 when it does not. */
+  async azCall(phase, args, what) {
+    const result = await this.az.call(phase, this.limitFromDeadline(), args);
+    if (result === TIMED_OUT) {
+      return this.op.fail(ExitCode.TIMEOUT, `${what} did not answer in time (${this.timeoutNote}). Run the deployment again.`);
+    }
+    return result;
+  }
+  /** The seconds left before the deadline, at least AZ_MIN_SECONDS: one slow answer must not fail the check. */
+  limitFromDeadline() {
+    return Math.max(AZ_MIN_SECONDS, Math.ceil((this.deadline - this.op.clock.now()) / 1e3));
+  }
+  /** Fails with exit code 4 and `message` once the deadline has passed; else waits for the next look. */
+  async nextLook(message) {
+    const { op } = this;
+    const remaining = (this.deadline - op.clock.now()) / 1e3;
+    if (remaining <= 0) {
+      op.fail(ExitCode.TIMEOUT, `${op.phase}: after ${op.elapsedSeconds()}s (${this.timeoutNote}), ${message}.`);
+    }
+    await op.pause(op.phase, Math.min(this.inputs.intervalSeconds, remaining), "waiting for the next look", this.inputs.tuning.pollSeconds);
+  }
+};
+function nameOf(instance) {
+  return instance.computerName ?? `instance ${instance.id}`;
+}
+function galleryName(gallery) {
+  return `${gallery.gallery}/${gallery.definition}`;
+}
+function canonicalRegion2(name) {
+  return name.toLowerCase().replace(/\s+/g, "");
+}
+function unanchored(pattern) {
+  return pattern.source.replace(/^\^/, "").replace(/\$$/, "");
+}
+
 // lib/operator/main.ts
 var STEPS = {
   "generalize": { name: GENERALIZE_NAME, construct: GENERALIZE_CONSTRUCT, run: generalize },
@@ -2258,7 +2879,9 @@ var STEPS = {
   "gallery-publish": { name: GALLERY_STEPS_NAME, construct: GALLERY_CONSTRUCT, run: publish },
   "gallery-replicate": { name: GALLERY_STEPS_NAME, construct: GALLERY_CONSTRUCT, run: replicate },
   "gallery-promote": { name: GALLERY_STEPS_NAME, construct: GALLERY_CONSTRUCT, run: promote },
-  "gallery-delete-all": { name: GALLERY_STEPS_NAME, construct: GALLERY_CONSTRUCT, run: deleteAll }
+  "gallery-delete-all": { name: GALLERY_STEPS_NAME, construct: GALLERY_CONSTRUCT, run: deleteAll },
+  "verify-fleet": { name: VERIFY_FLEET_NAME, construct: VERIFY_FLEET_CONSTRUCT, run: verifyFleet },
+  "verify-scale-set": { name: VERIFY_SCALE_SET_NAME, construct: VERIFY_SCALE_SET_CONSTRUCT, run: verifyScaleSet }
 };
 async function main(argv) {
   const step = STEPS[argv[0] ?? ""];
