@@ -42,6 +42,8 @@ export class Operator {
   public readonly cwd: string;
   /** The part of the step running now, named in the message of an interruption. */
   public phase = 'start';
+  /** What an interruption leaves and what to do, for its message: each step says it for itself. */
+  public interruptNote = 'The resources are left as they are: run the deployment again to resume (steps already done are detected and skipped).';
   private readonly output: OperatorOutput;
   private readonly started: number;
   private readonly temporaryDirectories: string[] = [];

@@ -30,7 +30,7 @@ export async function runStep(step: StepDefinition, options: Omit<OperatorOption
     }
     if (error instanceof Interrupted) {
       op.errorLine(`interrupted by ${error.signal} during ${op.phase}${error.signal === 'SIGHUP' ? ' (the terminal or SSH session that ran the deployment '
-        + 'was closed?)' : ''}. The resources are left as they are: run the deployment again to resume (steps already done are detected and skipped).`);
+        + 'was closed?)' : ''}. ${op.interruptNote}`);
       return error.exitCode;
     }
     op.errorLine(`unexpected error in ${op.phase}, a bug of azure-golden-image's operator (please report it with this output): `

@@ -296,6 +296,8 @@ var Operator = class {
   cwd;
   /** The part of the step running now, named in the message of an interruption. */
   phase = "start";
+  /** What an interruption leaves and what to do, for its message: each step says it for itself. */
+  interruptNote = "The resources are left as they are: run the deployment again to resume (steps already done are detected and skipped).";
   output;
   started;
   temporaryDirectories = [];
@@ -409,7 +411,7 @@ async function runStep(step, options) {
       return ExitCode.INVALID_INPUT;
     }
     if (error instanceof Interrupted) {
-      op.errorLine(`interrupted by ${error.signal} during ${op.phase}${error.signal === "SIGHUP" ? " (the terminal or SSH session that ran the deployment was closed?)" : ""}. The resources are left as they are: run the deployment again to resume (steps already done are detected and skipped).`);
+      op.errorLine(`interrupted by ${error.signal} during ${op.phase}${error.signal === "SIGHUP" ? " (the terminal or SSH session that ran the deployment was closed?)" : ""}. ${op.interruptNote}`);
       return error.exitCode;
     }
     op.errorLine(`unexpected error in ${op.phase}, a bug of azure-golden-image's operator (please report it with this output): ${error?.stack ?? String(error)}`);
@@ -514,11 +516,21 @@ var Az = class {
   lastArgs = [];
   /** One az call: its result, or `TIMED_OUT` when it did not end within `limitSeconds` (az is then stopped). */
   async once(phase, limitSeconds, args, stdin) {
+    return this.run(phase, limitSeconds, args, stdin, this.op.interrupt);
+  }
+  /**
+   * One az call after the step was interrupted (SIGTERM, SIGINT, SIGHUP), which does not stop it: the last call of a
+   * step on its way out, e.g. starting the deletion of what it made. Bounded by `limitSeconds` alone.
+   */
+  async afterInterruption(phase, limitSeconds, args) {
+    return this.run(phase, limitSeconds, args, void 0, new AbortController().signal);
+  }
+  async run(phase, limitSeconds, args, stdin, interrupt) {
     const runner = this.op.azRunner;
     if (runner === void 0) {
       return this.op.fail(ExitCode.AZ_UNUSABLE, "the Azure CLI (az) is not on PATH. Install it (https://aka.ms/azure-cli) on the machine that runs Terraform.");
     }
-    const { clock, interrupt } = this.op;
+    const { clock } = this.op;
     this.lastArgs = args;
     const stop = new AbortController();
     const stopOnInterrupt = () => stop.abort();
@@ -536,7 +548,7 @@ var Az = class {
         if (interrupt.aborted) {
           stop.abort();
           await running;
-          this.op.checkInterrupted();
+          this.checkInterrupted(interrupt);
         }
         if (clock.now() >= end) {
           stop.abort();
@@ -557,8 +569,14 @@ var Az = class {
     } finally {
       interrupt.removeEventListener("abort", stopOnInterrupt);
     }
-    this.op.checkInterrupted();
+    this.checkInterrupted(interrupt);
     return finished;
+  }
+  /** Throws `Interrupted` when `interrupt` is the step's own and the step was interrupted. */
+  checkInterrupted(interrupt) {
+    if (interrupt === this.op.interrupt) {
+      this.op.checkInterrupted();
+    }
   }
   /**
    * An az call, retrying transient failures (throttling, server errors, broken connections) while attempts and the
@@ -787,17 +805,14 @@ function guestScriptFile(op, directory, name) {
 }
 
 // lib/operator/vm.ts
+var GIVEN_SUBNET_OUTPUT_FIX = "allow outbound HTTPS to the AzureCloud service tag from the VM's subnet (the subnet given as subnetId), then run the deployment again.";
 var Vm = class _Vm {
-  constructor(op, tuning, input, notFoundHint) {
+  constructor(op, tuning, input, az, outputFix) {
     this.op = op;
     this.tuning = tuning;
     this.input = input;
-    const notFound = {
-      subject: `VM ${input.vmName} in resource group ${input.resourceGroup}${input.subscriptionId ? ` (subscription ${input.subscriptionId})` : ""}`,
-      what: "the VM or its resource group",
-      hint: notFoundHint
-    };
-    this.az = new Az(op, tuning, notFound);
+    this.az = az;
+    this.outputFix = outputFix;
     this.args = [
       ...input.subscriptionId ? [`--subscription=${input.subscriptionId}`] : [],
       `--resource-group=${input.resourceGroup}`,
@@ -807,6 +822,8 @@ var Vm = class _Vm {
   op;
   tuning;
   input;
+  az;
+  outputFix;
   /** Reads and checks the VM inputs and the tuning variables; fails with exit code 2 on an invalid one. */
   static read(op, reader, notFoundHint) {
     op.phase = "validate";
@@ -815,9 +832,21 @@ var Vm = class _Vm {
     const vmName = reader.text(VM_NAME);
     const subscriptionId = reader.optionalText({ ...SUBSCRIPTION_ID, env: SUBSCRIPTION_ID.env }, "ARM_SUBSCRIPTION_ID");
     const guestDirectory = reader.text(GUEST_DIRECTORY);
-    return new _Vm(op, tuning, { resourceGroup, vmName, subscriptionId, guestDirectory }, notFoundHint);
+    const notFound = {
+      subject: `VM ${vmName} in resource group ${resourceGroup}${subscriptionId ? ` (subscription ${subscriptionId})` : ""}`,
+      what: "the VM or its resource group",
+      hint: notFoundHint
+    };
+    return new _Vm(op, tuning, { resourceGroup, vmName, subscriptionId, guestDirectory }, new Az(op, tuning, notFound), GIVEN_SUBNET_OUTPUT_FIX);
   }
-  az;
+  /**
+   * A VM the step made itself (a canary), through the step's own `az` (and its messages for what is not found).
+   * `outputFix` says what to do when Run Command returns no output of a guest script: the VM's network lacks outbound
+   * access to Azure.
+   */
+  static made(op, az, tuning, identity, outputFix) {
+    return new _Vm(op, tuning, identity, az, outputFix);
+  }
   /** The az arguments that name the VM, in the `--option=value` form: a resource group name may start with a hyphen. */
   args;
   /** The path of a guest script, checked to be a readable file. */
@@ -910,7 +939,7 @@ var Vm = class _Vm {
         return TIMED_OUT;
       }
       if (result.exitCode === 0) {
-        return guestStreams(this.op, phase, result);
+        return guestStreams(this.op, phase, result, this.outputFix);
       }
       if (azFault(result) === "agent") {
         agentSince ??= this.op.clock.now();
@@ -945,7 +974,7 @@ var Vm = class _Vm {
     await this.op.pause(phase, this.tuning.pollSeconds, "waiting for the VM agent", this.tuning.pollSeconds);
   }
 };
-function guestStreams(op, phase, result) {
+function guestStreams(op, phase, result, outputFix = GIVEN_SUBNET_OUTPUT_FIX) {
   let rows;
   try {
     rows = JSON.parse(result.stdout === "" ? "null" : result.stdout);
@@ -967,7 +996,7 @@ function guestStreams(op, phase, result) {
     }
   }
   if (stdout === void 0 && stderr === void 0) {
-    return op.fail(ExitCode.AZ_FAILED, `${phase}: Run Command succeeded but returned no output of the guest script (${JSON.stringify(result.stdout.slice(0, 200))}). Run Command returns the output only when the VM can reach Azure: a subnet without outbound access (a NAT gateway, a firewall or an NSG rule that blocks outbound traffic to the AzureCloud service tag, or a private subnet) lets the script run but loses its result. Fix: allow outbound HTTPS to the AzureCloud service tag from the VM's subnet (the subnet given as subnetId), then run the deployment again.`);
+    return op.fail(ExitCode.AZ_FAILED, `${phase}: Run Command succeeded but returned no output of the guest script (${JSON.stringify(result.stdout.slice(0, 200))}). Run Command returns the output only when the VM can reach Azure: a subnet without outbound access (a NAT gateway, a firewall or an NSG rule that blocks outbound traffic to the AzureCloud service tag, or a private subnet) lets the script run but loses its result. Fix: ${outputFix}`);
   }
   return { stdout: stdout ?? "", stderr: stderr ?? "" };
 }
