@@ -145,7 +145,9 @@ describeWithTerraform('terraform apply of the gallery version steps', () => {
     expect(apply.status).toBe(0);
     expect(apply.output).toContain('Apply complete! Resources: 5 added, 0 changed, 0 destroyed.');
     // Terraform ran them in the dependency order: publish, replicate, canary, promote.
-    const order = ['publish', 'replicate', 'canary', 'promote'].map((step) => apply.output.indexOf(`gallery.sh\\" ${step}`));
+    // The canary is a step of the Node.js operator: Terraform starts `node <operator.js> gallery-canary`.
+    const commands = ['gallery.sh\\" publish', 'gallery.sh\\" replicate', 'operator.js" "gallery-canary"', 'gallery.sh\\" promote'];
+    const order = commands.map((command) => apply.output.indexOf(command));
     expect(order.every((at, i) => at >= 0 && (i === 0 || at > order[i - 1]))).toBe(true);
     expect(version(VERSION)).toMatchObject({ provisioningState: 'Succeeded', excludeFromLatest: false, source: VM_ID });
     expect(versions().map((v) => v.name)).toEqual(['2026.1001.120000', '2026.1101.120000', VERSION]);

@@ -22,6 +22,8 @@ export const ExitCode = {
   UNEXPECTED_STATE: 7,
   /** The VM or its resource group does not exist (deleted before or during the run). */
   NOT_FOUND: 8,
+  /** A canary failed (gallery-canary): the version stays excluded from latest. */
+  CANARY_FAILED: 9,
   /** No temporary directory. */
   NO_TEMP_DIRECTORY: 12,
 } as const;

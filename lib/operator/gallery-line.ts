@@ -5,10 +5,12 @@
  * The line is every version of the definition tagged `golden-image-name=<definition>`; each also carries
  * `golden-image-revision=<revision>`. Versions made otherwise are never touched.
  */
-import { InputReader, InvalidInput, RESOURCE_GROUP, SUBSCRIPTION_ID, TextInput } from './inputs';
+import { BUILD_REVISION, InputReader, InvalidInput, RESOURCE_GROUP, SUBSCRIPTION_ID, TextInput } from './inputs';
 
 /** The construct whose props the gallery steps' inputs come from. */
 export const GALLERY_CONSTRUCT = 'GalleryImageVersion';
+/** The name in every line the gallery steps print. */
+export const GALLERY_STEPS_NAME = 'gallery';
 
 export const GALLERY_RESOURCE_GROUP: TextInput = { ...RESOURCE_GROUP, env: 'GOLDEN_GALLERY_RESOURCE_GROUP' };
 /** Gallery names: 1-80 letters, digits, underscores and periods, starting and ending with a letter or digit (Microsoft Learn: "Naming rules and restrictions for Azure resources", Microsoft.Compute/galleries). */
@@ -80,4 +82,35 @@ export function definitionArgs(line: GalleryLine): string[] {
 /** az's arguments that name one version of the line. */
 export function versionArgs(line: GalleryLine, version: string): string[] {
   return [...definitionArgs(line), `--gallery-image-version=${version}`];
+}
+
+/** The line's inputs as the construct writes them (values or Terraform expressions). */
+export interface GalleryLineEnvironment {
+  readonly subscriptionId: string;
+  readonly resourceGroup: string;
+  readonly gallery: string;
+  readonly definition: string;
+}
+
+/** The inputs of a step that works on one version of the line: the version and the build it comes from. */
+export interface GalleryVersionEnvironment extends GalleryLineEnvironment {
+  readonly version: string;
+  readonly revision: string;
+}
+
+export function galleryLineEnvironment(input: GalleryLineEnvironment): Record<string, string> {
+  return {
+    [SUBSCRIPTION_ID.env]: input.subscriptionId,
+    [GALLERY_RESOURCE_GROUP.env]: input.resourceGroup,
+    [GALLERY_NAME.env]: input.gallery,
+    [GALLERY_IMAGE.env]: input.definition,
+  };
+}
+
+export function galleryVersionEnvironment(input: GalleryVersionEnvironment): Record<string, string> {
+  return {
+    ...galleryLineEnvironment(input),
+    [GALLERY_VERSION.env]: input.version,
+    [BUILD_REVISION.env]: input.revision,
+  };
 }

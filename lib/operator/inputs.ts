@@ -60,6 +60,16 @@ export class InputReader {
     return value === undefined ? undefined : this.check(input, value);
   }
 
+  /**
+   * A list, one item a line (a trailing CR dropped, blank lines skipped), each item checked against the input's rule
+   * and named `a line of <variable>` in messages. Empty when unset.
+   */
+  public lines(input: TextInput): string[] {
+    const item = { ...input, env: `a line of ${input.env}` };
+    return (this.env[input.env] ?? '').split('\n').map((line) => line.replace(/\r$/, '')).filter((line) => line !== '')
+      .map((line) => this.check(item, line));
+  }
+
   /** A whole number without leading zeros in the input's range; its default when unset or empty. */
   public number(input: NumberInput): number {
     const raw = this.env[input.env];

@@ -6,6 +6,7 @@
 import { findAz, processAzRunner } from './az-process';
 import { systemClock } from './clock';
 import { runStep, StepDefinition } from './run';
+import { CANARY_CONSTRUCT, CANARY_NAME, galleryCanary } from './steps/canary';
 import { generalize, GENERALIZE_CONSTRUCT, GENERALIZE_NAME } from './steps/generalize';
 import { capture, deleteAll, IMAGES_CONSTRUCT, IMAGES_NAME } from './steps/images';
 import { setup, SETUP_CONSTRUCT, SETUP_NAME } from './steps/setup';
@@ -16,6 +17,7 @@ export const STEPS: Record<string, StepDefinition> = {
   'setup': { name: SETUP_NAME, construct: SETUP_CONSTRUCT, run: setup },
   'capture': { name: IMAGES_NAME, construct: IMAGES_CONSTRUCT, run: capture },
   'delete-all': { name: IMAGES_NAME, construct: IMAGES_CONSTRUCT, run: deleteAll },
+  'gallery-canary': { name: CANARY_NAME, construct: CANARY_CONSTRUCT, run: galleryCanary },
 };
 
 export async function main(argv: readonly string[]): Promise<number> {

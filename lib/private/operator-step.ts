@@ -8,7 +8,7 @@ import { inRange, NumberInput } from '../operator/inputs';
 
 /** An operator script under `lib/scripts/operator` (bash), or a step of the operator program (`operator.js`). */
 export type OperatorScript = 'gallery.sh' | 'verify-scale-set.sh';
-export type OperatorProgramStep = 'generalize' | 'setup' | 'capture' | 'delete-all';
+export type OperatorProgramStep = 'generalize' | 'setup' | 'capture' | 'delete-all' | 'gallery-canary';
 
 export interface OperatorStepOptions {
   /** A bash script, or a step of the operator program (run by Node, no shell). */

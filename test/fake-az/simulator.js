@@ -43,7 +43,9 @@
  * delete` and `resource list` work on `canaryVms`, `nics` and `vnets`. Deleting what does not exist succeeds (ARM's
  * 204), unless its resource group is missing. `canaryFaults` (region -> fault) makes a canary fail: 'create-fails'
  * (az vm create fails for quota after the VNet and NIC were made), 'wrong-name' (the guest's computer name is not the
- * one Azure gave), 'no-answer' (the page never answers) or 'no-marker' (output cut before the result line).
+ * one Azure gave), 'no-answer' (the page never answers), 'no-marker' (output cut before the result line) or
+ * 'private-subnet' (the canary's subnet has no default outbound access, as an Azure Policy would make it: Run Command
+ * runs the check but its output never comes back).
  * Run Command on a canary runs canary-check.ps1 (Url, ExpectedName, TimeoutSeconds).
  *
  * Scale sets: `vmss rolling-upgrade get-latest` and `vmss list-instances` work on `scaleSets` (`<group>/<name>` -> its
@@ -672,7 +674,7 @@ function prepareAz({ argv, env = {}, stdin, state, cwd = process.cwd() }) {
       return eq < 0 ? [p.value, ''] : [p.value.slice(0, eq), p.value.slice(eq + 1)];
     }));
     state.guestScriptRuns = [...(state.guestScriptRuns ?? []), name];
-    if (state.runCommandOutput === 'none' && !canary) {
+    if ((state.runCommandOutput === 'none' && !canary) || (canary && !canaryHasOutboundAccess(canary))) {
       // The script ran, but its output never came back: a VM without outbound access to Azure (Run Command's docs).
       try {
         guestScript.run(parameters, canary);
@@ -1372,7 +1374,11 @@ function prepareAz({ argv, env = {}, stdin, state, cwd = process.cwd() }) {
     const subnet = option('--subnet') ?? `${name}Subnet`;
     state.vnets = state.vnets ?? [];
     if (!state.vnets.some((v) => sameName(v.resourceGroup, group) && sameName(v.name, vnetName))) {
-      state.vnets.push({ resourceGroup: group, name: vnetName, location, tags, subnets: [subnet] });
+      // az vm create's template writes the VNet with api-version 2015-06-15 (azure-cli vm/_template_builder.py,
+      // build_vnet_resource, 2.45 to 2.74), which sends no defaultOutboundAccess: the subnet keeps default outbound
+      // access (private by default only from API 2025-07-01: Microsoft Learn, "Default outbound access in Azure").
+      const privateSubnet = state.canaryFaults?.[location] === 'private-subnet';
+      state.vnets.push({ resourceGroup: group, name: vnetName, location, tags, subnets: [subnet], ...(privateSubnet ? { defaultOutboundAccess: false } : {}) });
     }
     const nicName = `${name}VMNic`;
     state.nics = state.nics ?? [];
@@ -1454,6 +1460,12 @@ function prepareAz({ argv, env = {}, stdin, state, cwd = process.cwd() }) {
       state.vnetsDeleted = [...(state.vnetsDeleted ?? []), vnet.name];
     }
     return succeed(undefined);
+  }
+
+  /** Whether the canary's subnet lets it reach Azure: Run Command returns a script's output only then. */
+  function canaryHasOutboundAccess(vm) {
+    const vnet = (state.vnets ?? []).find((v) => sameName(v.resourceGroup, vm.resourceGroup) && sameName(v.name, vm.vnet));
+    return vnet?.defaultOutboundAccess !== false;
   }
 
   /** `az resource list -g`: the canary VMs, NICs and VNets of the group, as generic resources. */

@@ -90,7 +90,7 @@ test('an unknown step: exit 2 and the usage, nothing run', async () => {
   const fake = fakeAz();
   const { code, stderr } = await start(fake, 'generalise').exit;
   expect(code).toBe(2);
-  expect(stderr).toContain('usage: node operator.js <step>, one of: generalize, setup, capture, delete-all; got ["generalise"]');
+  expect(stderr).toContain('usage: node operator.js <step>, one of: generalize, setup, capture, delete-all, gallery-canary; got ["generalise"]');
   expect(fake.calls()).toEqual([]);
 });
 

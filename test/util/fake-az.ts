@@ -78,9 +78,10 @@ export interface FakeGalleryVersion {
 
 /**
  * How the canary in a region fails: az vm create fails (quota) after making the VNet and NIC, the guest does not have
- * the computer name Azure gave it, the page never answers, or the output ends before the result line.
+ * the computer name Azure gave it, the page never answers, the output ends before the result line, or the canary's
+ * subnet has no outbound access (Run Command's output never comes back).
  */
-export type CanaryFault = 'create-fails' | 'wrong-name' | 'no-answer' | 'no-marker';
+export type CanaryFault = 'create-fails' | 'wrong-name' | 'no-answer' | 'no-marker' | 'private-subnet';
 
 /** A canary VM made by `az vm create` (the fields the tests look at). */
 export interface FakeCanaryVm {
@@ -112,6 +113,8 @@ export interface FakeVnet {
   location: string;
   tags: Record<string, string> | null;
   subnets: string[];
+  /** false: its subnet is private (no default outbound access); unset: as Azure leaves a subnet made before API 2025-07-01. */
+  defaultOutboundAccess?: boolean;
 }
 
 export interface FakeNic {
