@@ -1,6 +1,6 @@
 /*
  * A simulated Azure CLI for the tests of the operator (the Node.js operator's steps in lib/operator: setup, generalize,
- * capture, delete-all; the bash scripts in lib/scripts/operator: gallery.sh, verify-scale-set.sh). It implements only the commands the operator uses,
+ * capture, delete-all, gallery-canary; the bash scripts in lib/scripts/operator: gallery.sh, verify-scale-set.sh). It implements only the commands the operator uses,
  * rejects every other command or option with exit code 2 (as az's parser does), and keeps the state of one VM, its
  * guest, the managed images of some resource groups, the versions of some gallery image definitions, the canary VMs
  * made from them and some VM scale sets (test/util/fake-az.ts's FakeAzState).
@@ -381,7 +381,7 @@ function setupLog(setup) {
   return { text: lines.map((line) => `${line}\n`).join(''), done };
 }
 
-// --- canary VMs (gallery.sh canary) ----------------------------------------------------------------------------------
+// --- canary VMs (the gallery-canary step) -----------------------------------------------------------------------------
 const GALLERY_VERSION_ID = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/galleries\/([^/]+)\/images\/([^/]+)\/versions\/([^/]+)$/i;
 
 function sameName(a, b) {
@@ -1305,7 +1305,7 @@ function prepareAz({ argv, env = {}, stdin, state, cwd = process.cwd() }) {
     return succeed(undefined);
   }
 
-  // --- canary VMs (gallery.sh canary) ----------------------------------------------------------------------------------
+  // --- canary VMs (the gallery-canary step) -----------------------------------------------------------------------------
   /** The canary VM the command names (resource group and name), if any. */
   function findCanaryVm() {
     return (state.canaryVms ?? []).find((vm) => sameName(vm.resourceGroup, option('--resource-group')) && sameName(vm.name, option('--name')));

@@ -183,6 +183,15 @@ describe('names', () => {
     expect(canaryNames(REVISION, CANARY_LINE, 20).computer).toHaveLength(15);
   });
 
+  test('the guest script, the step and the simulated az use the same result marker', () => {
+    const guest = fs.readFileSync(CHECK_SCRIPT, 'utf8');
+    const simulator = fs.readFileSync(path.join(__dirname, '..', 'fake-az', 'simulator.js'), 'utf8');
+    expect(guest).toContain(`$Marker = '${CANARY_MARKER}'`);
+    expect(guest).toContain('Write-Output "$Marker PASSED $Text"');
+    expect(guest).toContain('Write-Output "$Marker FAILED $(Get-Short $Text)"');
+    expect(simulator).toContain(`const CANARY_MARKER = '${CANARY_MARKER}'`);
+  });
+
   test('passwords: 24 letters and digits of each kind, never twice the same', () => {
     const passwords = Array.from({ length: 50 }, canaryPassword);
     for (const password of passwords) {

@@ -1,7 +1,7 @@
 /**
  * canary-check.ps1 under pwsh, run as `powershell.exe -File` runs it (the parameters as Run Command passes them), with
- * COMPUTERNAME set as Windows sets it and the page served by a real HTTP server on 127.0.0.1: the outcome the operator
- * script (gallery.sh canary) reads from the last line, within Run Command's 4096 bytes.
+ * COMPUTERNAME set as Windows sets it and the page served by a real HTTP server on 127.0.0.1: the outcome the operator's
+ * gallery-canary step (lib/operator/steps/canary.ts) reads from the last line, within Run Command's 4096 bytes.
  */
 import * as fs from 'fs';
 import * as path from 'path';
