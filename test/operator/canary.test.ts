@@ -204,7 +204,16 @@ describe('names', () => {
 describe('the gallery-canary step, in-process against the simulated az', () => {
   test('Trusted Launch, two regions: one canary after the other, each checked and deleted with its NIC and VNet', async () => {
     const fake = fakeAz(withVersions(PUBLISHED()));
-    const result = await canary(fake);
+    // What the step keeps in its temporary directory while each check runs: the password file is gone once az read it.
+    const keptDuringChecks: string[][] = [];
+    const result = await canary(fake, {}, {
+      watch: (call) => {
+        if (isCommand('vm run-command invoke')(call)) {
+          keptDuringChecks.push(fs.readdirSync(fake.tmpDirectory).flatMap((directory) => fs.readdirSync(path.join(fake.tmpDirectory, directory))));
+        }
+      },
+    });
+    expect(keptDuringChecks).toEqual([[], []]);
     expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
     expect(fake.calls()).toEqual([
       ...START, SHOW, LEFTOVERS,
