@@ -6,7 +6,7 @@
 import { Az, QUERY_SECONDS, TIMED_OUT } from './az';
 import { ExitCode } from './failure';
 import { azFault, isNotFound } from './faults';
-import { GalleryLine, lineName, versionArgs } from './gallery-line';
+import { GALLERY_VERSION, GalleryLine, lineName, versionArgs } from './gallery-line';
 import { shown } from './inputs';
 import { Operator } from './operator';
 import { REVISION_TAG } from './tags';
@@ -22,17 +22,14 @@ export interface PresentVersion {
   readonly revision?: string;
 }
 
-/** The fields of `az sig image-version show` the steps read. */
-interface VersionView {
-  readonly provisioningState?: string | null;
-  readonly publishingProfile?: { readonly excludeFromLatest?: boolean | null } | null;
-  readonly tags?: Record<string, string> | null;
-}
+/** The three fields the steps read, one row. */
+const VERSION_QUERY = `[[provisioningState, publishingProfile.excludeFromLatest, tags."${REVISION_TAG}"]]`;
 
 /** The version's state; `absent` when it, its definition, gallery or resource group does not exist. */
 export async function readVersion(op: Operator, az: Az, line: GalleryLine, version: string, phase: string): Promise<VersionState> {
   const what = `${phase}: az sig image-version show`;
-  const result = await az.call(phase, QUERY_SECONDS, ['sig', 'image-version', 'show', ...versionArgs(line, version), '--output', 'json']);
+  const result = await az.call(phase, QUERY_SECONDS, ['sig', 'image-version', 'show', ...versionArgs(line, version), '--query', VERSION_QUERY,
+    '--output', 'json']);
   if (result === TIMED_OUT) {
     return op.fail(ExitCode.TIMEOUT, `${what} did not answer within ${QUERY_SECONDS}s.`);
   }
@@ -43,13 +40,12 @@ export async function readVersion(op: Operator, az: Az, line: GalleryLine, versi
     }
     return az.fail(ExitCode.AZ_FAILED, what, 'Check that the identity may read the gallery.', result);
   }
-  const view = az.parseJson<VersionView | null>(what, result, 'null');
-  // Azure's tag keys ignore case.
-  const revisionKey = Object.keys(view?.tags ?? {}).find((key) => key.toLowerCase() === REVISION_TAG);
+  const rows = az.parseJson<unknown>(what, result, '[]');
+  const [state, excluded, revision] = Array.isArray(rows) && Array.isArray(rows[0]) ? rows[0] as unknown[] : [];
   return {
-    state: view?.provisioningState ?? 'unknown',
-    excludedFromLatest: view?.publishingProfile?.excludeFromLatest === true,
-    revision: revisionKey === undefined ? undefined : view!.tags![revisionKey],
+    state: typeof state === 'string' && state !== '' ? state : 'unknown',
+    excludedFromLatest: excluded === true,
+    revision: typeof revision === 'string' ? revision : undefined,
   };
 }
 
@@ -79,9 +75,9 @@ export async function requirePublished(op: Operator, az: Az, check: PublishedVer
   }
   const present = found as PresentVersion;
   if (present.revision !== revision) {
-    return op.fail(ExitCode.INVALID_INPUT, `${phase}: version ${version} of ${lineName(line)} exists already, but it is not build ${revision} (its ${REVISION_TAG} `
-      + `tag is ${present.revision === undefined ? 'missing' : shown(present.revision)}). It is left as it is: give this build another version `
-      + '(GOLDEN_GALLERY_VERSION), or delete that version if it is not needed.');
+    return op.fail(ExitCode.INVALID_INPUT, `${phase}: version ${version} of ${lineName(line)} exists already, but it is not build ${revision} (${present.revision
+      === undefined ? `it has no ${REVISION_TAG} tag` : `its ${REVISION_TAG} tag is ${shown(present.revision)}`}). It is left as it is: give this build another `
+      + `version (${GALLERY_VERSION.env}), or delete that version if it is not needed.`);
   }
   if (present.state !== 'Succeeded') {
     return op.fail(ExitCode.AZ_FAILED, `${phase}: version ${version} is ${present.state}, not Succeeded: ${check.purpose}. Run the deployment again (the publish `

@@ -98,7 +98,8 @@ const isCommand = (words: string) => (call: AzInvocation) => commandOf(call.args
 const START = [['version', '--output', 'json'], ['account', 'show', '--output', 'none']];
 const VERSION_ARGS = [`--subscription=${SUBSCRIPTION_ID}`, `--resource-group=${GROUP}`, `--gallery-name=${GALLERY}`, `--gallery-image-definition=${DEFINITION}`,
   `--gallery-image-version=${VERSION}`];
-const SHOW = ['sig', 'image-version', 'show', ...VERSION_ARGS, '--output', 'json'];
+const SHOW = ['sig', 'image-version', 'show', ...VERSION_ARGS, '--query',
+  '[[provisioningState, publishingProfile.excludeFromLatest, tags."golden-image-revision"]]', '--output', 'json'];
 const CANARY_ARGS = [`--subscription=${SUBSCRIPTION_ID}`, `--resource-group=${CANARY_GROUP}`];
 const LEFTOVERS = ['resource', 'list', ...CANARY_ARGS, '--query',
   `[?tags."golden-canary"=='${VERSION}' && tags."golden-canary-image"=='${GALLERY}/${DEFINITION}'].[type, name]`, '--output', 'json'];
@@ -460,8 +461,9 @@ describe('the gallery-canary step, in-process against the simulated az', () => {
   test.each<[string, Partial<FakeAzState>, Record<string, string>, number, string]>([
     ['the version is not published: exit 8', {}, {}, 8, `canary: version ${VERSION} of image definition ${GALLERY}/${DEFINITION} in resource group ${GROUP} was not found.`],
     ['the definition does not exist: exit 8', { galleryImages: {} }, {}, 8, `canary: version ${VERSION} of image definition ${GALLERY}/${DEFINITION} in resource group ${GROUP} was not found.`],
-    ['the version is still Creating: exit 6', withVersions(PUBLISHED({ provisioningState: 'Creating' })), {}, 6, `canary: version ${VERSION} is Creating, not Succeeded: no VM can be made from it yet`],
+    ['the version is still Creating: exit 6', withVersions(PUBLISHED({ provisioningState: 'Creating' })), {}, 6, `canary: version ${VERSION} is Creating, not Succeeded`],
     ['the version is another build\'s: exit 2', withVersions(lineVersion('20261130000000', { name: VERSION })), {}, 2, 'exists already, but it is not build 20261201120000 (its golden-image-revision tag is "20261130000000")'],
+    ['the version has no revision tag: exit 2', withVersions(PUBLISHED({ tags: { 'golden-image-name': DEFINITION } })), {}, 2, 'exists already, but it is not build 20261201120000 (it has no golden-image-revision tag)'],
     ['the canary resource group does not exist: exit 8', withVersions(PUBLISHED()), { GOLDEN_CANARY_RESOURCE_GROUP: 'rg-nowhere' }, 8, 'or the canary resource group rg-nowhere'],
     ['a region the version is not replicated to: exit 9', withVersions(PUBLISHED()), { GOLDEN_CANARY_REGIONS: 'eastus' }, 9, 'is not replicated to region \'eastus\''],
   ])('%s', async (_, state, environment, code, message) => {

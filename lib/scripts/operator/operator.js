@@ -896,9 +896,19 @@ function readExtraTags(op, env, step) {
 }
 
 // lib/operator/gallery-version.ts
+var VERSION_QUERY = `[[provisioningState, publishingProfile.excludeFromLatest, tags."${REVISION_TAG}"]]`;
 async function readVersion(op, az, line, version, phase) {
   const what = `${phase}: az sig image-version show`;
-  const result = await az.call(phase, QUERY_SECONDS, ["sig", "image-version", "show", ...versionArgs(line, version), "--output", "json"]);
+  const result = await az.call(phase, QUERY_SECONDS, [
+    "sig",
+    "image-version",
+    "show",
+    ...versionArgs(line, version),
+    "--query",
+    VERSION_QUERY,
+    "--output",
+    "json"
+  ]);
   if (result === TIMED_OUT) {
     return op.fail(ExitCode.TIMEOUT, `${what} did not answer within ${QUERY_SECONDS}s.`);
   }
@@ -909,12 +919,12 @@ async function readVersion(op, az, line, version, phase) {
     }
     return az.fail(ExitCode.AZ_FAILED, what, "Check that the identity may read the gallery.", result);
   }
-  const view = az.parseJson(what, result, "null");
-  const revisionKey = Object.keys(view?.tags ?? {}).find((key) => key.toLowerCase() === REVISION_TAG);
+  const rows = az.parseJson(what, result, "[]");
+  const [state, excluded, revision] = Array.isArray(rows) && Array.isArray(rows[0]) ? rows[0] : [];
   return {
-    state: view?.provisioningState ?? "unknown",
-    excludedFromLatest: view?.publishingProfile?.excludeFromLatest === true,
-    revision: revisionKey === void 0 ? void 0 : view.tags[revisionKey]
+    state: typeof state === "string" && state !== "" ? state : "unknown",
+    excludedFromLatest: excluded === true,
+    revision: typeof revision === "string" ? revision : void 0
   };
 }
 async function requirePublished(op, az, check) {
@@ -925,7 +935,7 @@ async function requirePublished(op, az, check) {
   }
   const present = found;
   if (present.revision !== revision) {
-    return op.fail(ExitCode.INVALID_INPUT, `${phase}: version ${version} of ${lineName(line)} exists already, but it is not build ${revision} (its ${REVISION_TAG} tag is ${present.revision === void 0 ? "missing" : shown(present.revision)}). It is left as it is: give this build another version (GOLDEN_GALLERY_VERSION), or delete that version if it is not needed.`);
+    return op.fail(ExitCode.INVALID_INPUT, `${phase}: version ${version} of ${lineName(line)} exists already, but it is not build ${revision} (${present.revision === void 0 ? `it has no ${REVISION_TAG} tag` : `its ${REVISION_TAG} tag is ${shown(present.revision)}`}). It is left as it is: give this build another version (${GALLERY_VERSION.env}), or delete that version if it is not needed.`);
   }
   if (present.state !== "Succeeded") {
     return op.fail(ExitCode.AZ_FAILED, `${phase}: version ${version} is ${present.state}, not Succeeded: ${check.purpose}. Run the deployment again (the publish step waits for it, or publishes a failed one again).`);
