@@ -6,17 +6,21 @@ import type { GoldenVm } from './golden-vm';
 import { HyperVGeneration, IImage, ImageBuild, ImageKind, ImageSecurityType, OsType, PurchasePlan, SecurityType } from './image';
 import { galleryLineEnvironment } from './operator/gallery-line';
 import {
+  CANARY_RESOURCE_GROUP, CANARY_TIMEOUT_MINUTES, CANARY_VM_SIZE, canaryEnvironment, DEFAULT_CANARY_URL, DEFAULT_CANARY_VM_SIZE, isCanaryUrl,
+  MAX_CANARY_REGIONS, MAX_CANARY_URL_LENGTH,
+} from './operator/steps/canary';
+import {
   galleryPromoteEnvironment, galleryPublishEnvironment, galleryReplicationEnvironment, PUBLISH_TIMEOUT_MINUTES, RETAIN_VERSIONS, targetRegionLines,
 } from './operator/steps/gallery-versions';
 import {
-  canonicalLocation, isDifferentKnownLocation, isGalleryImageName, isGalleryName, isLocation, isResourceGroupName, isVmSize,
+  canonicalLocation, isDifferentKnownLocation, isGalleryImageName, isGalleryName, isLocation, isResourceGroupName,
 } from './private/azure-names';
 import { checkVersionEndOfLife } from './private/dates';
 import { inStackOf } from './private/dependencies';
 import { checkCaptureTags, galleryVersionName, tagLines } from './private/image-line';
 import { addImageView, plannedDeployments, planReplicas, replicasFor, MAX_REPLICAS_PER_REGION } from './private/image-use';
 import { AZURE_RESOURCE, claimNames, resourceOf } from './private/name-claims';
-import { checkNumberInput, environmentNumber, guestDirectoryEnvironment, operatorStep, providerSubscriptionId } from './private/operator-step';
+import { checkNumberInput, environmentNumber, guestDirectory, operatorStep, providerSubscriptionId } from './private/operator-step';
 import { checkPurchasePlan, describePurchasePlan, purchasePlanLiteral, samePurchasePlan } from './private/purchase-plan';
 import { checkRegion } from './private/regions';
 import { isUnresolved, PropsValidator, requireProps } from './private/validation';
@@ -202,10 +206,6 @@ export interface GalleryImageImportOptions {
 }
 
 const DEFAULT_RETAIN_VERSIONS = RETAIN_VERSIONS.default;
-const DEFAULT_CANARY_VM_SIZE = 'Standard_D2s_v5';
-const DEFAULT_CANARY_URL = 'http://localhost/';
-/** The most regions gallery.sh boots canaries in, one after the other. */
-const MAX_CANARY_REGIONS = 20;
 
 /**
  * One build of a `GalleryImage`, published from the build's generalized VM in the same `cdktf deploy`: a new version
@@ -214,13 +214,13 @@ const MAX_CANARY_REGIONS = 20;
  * scale sets) take it by version, or by the definition's latest with `latest`.
  *
  * The operator stage (the Azure CLI on the machine that runs Terraform, logged in or given the azurerm provider's
- * `ARM_*` variables; Node.js runs the operator program's steps, bash the canary), in order:
+ * `ARM_*` variables; Node.js runs the operator program's steps), in order:
  * 1. `publishStep`: `az sig image-version create` from the generalized VM, excluded from latest, replicated to every
  *    target region (waits until done).
  * 2. `replicationStep`: brings the replicas in line with `targetRegions` when they change without a rebuild.
- * 3. `canaryStep` (unless disabled): in each target region one canary VM boots from the version, without public IP or
- *    inbound rule, and must answer its page with its own computer name, checked in its guest through Run Command;
- *    every canary is deleted afterwards. A failing canary fails the apply: the version stays excluded from latest, so
+ * 3. `canaryStep` (unless disabled; the Node.js operator's `gallery-canary` step): in each target region one canary VM
+ *    boots from the version, without public IP or inbound rule, and must answer its page with its own computer name,
+ *    checked in its guest through Run Command; every canary is deleted afterwards. A failing canary fails the apply: the version stays excluded from latest, so
  *    the previous version stays latest and nothing that asks for latest moves.
  * 4. `promoteStep`: the version becomes latest (unless `excludeFromLatest`), then the definition's versions beyond
  *    the newest `retainVersions` are deleted (never this one).
@@ -298,7 +298,7 @@ export class GalleryImageVersion extends Construct implements IImage {
     const publishTimeoutMinutes = props.publishTimeoutMinutes ?? PUBLISH_TIMEOUT_MINUTES.default;
     const canary = props.canary ?? {};
     const canaryEnabled = canary.enabled ?? true;
-    const canaryTimeoutMinutes = canary.timeoutMinutes ?? 30;
+    const canaryTimeoutMinutes = canary.timeoutMinutes ?? CANARY_TIMEOUT_MINUTES.default;
     const canaryVmSize = canary.vmSize ?? DEFAULT_CANARY_VM_SIZE;
     const canaryUrl = canary.url ?? DEFAULT_CANARY_URL;
 
@@ -338,7 +338,8 @@ export class GalleryImageVersion extends Construct implements IImage {
     checkNumberInput(v, RETAIN_VERSIONS, retainVersions, 'versions');
     checkNumberInput(v, PUBLISH_TIMEOUT_MINUTES, publishTimeoutMinutes, 'minutes');
     checkVersionEndOfLife(v, 'endOfLifeDate', props.endOfLifeDate);
-    v.check('canary.vmSize', canary.vmSize, isVmSize, "is not a VM size such as 'Standard_D2s_v5'", 'pick one from `az vm list-sizes --location <location> -o table`');
+    v.check('canary.vmSize', canary.vmSize, (size) => CANARY_VM_SIZE.pattern.test(size), "is not a VM size such as 'Standard_D2s_v5'",
+      'pick one from `az vm list-sizes --location <location> -o table`');
     // A TrustedLaunchSupported image is deployed as Trusted Launch by default, so its canary is too.
     const canarySecurityType = definition.securityType === ImageSecurityType.STANDARD ? SecurityType.STANDARD : SecurityType.TRUSTED_LAUNCH;
     if (canaryEnabled) {
@@ -360,17 +361,16 @@ export class GalleryImageVersion extends Construct implements IImage {
         trustedLaunchReason: `the canary boots as Trusted Launch, as VMs from a ${definition.securityType} definition do by default`,
       });
     }
-    v.check('canary.timeoutMinutes', canaryTimeoutMinutes, (t) => Number.isInteger(t) && t >= 5 && t <= 120,
-      'is not a whole number of minutes between 5 and 120', 'pass e.g. 30');
-    // As gallery.sh takes it: it reaches the guest as a Run Command parameter.
-    v.check('canary.url', canary.url, (u) => u.length <= 2048 && /^https?:\/\/[A-Za-z0-9]([-A-Za-z0-9.]{0,252}[A-Za-z0-9])?(:\d{1,5})?(\/[-A-Za-z0-9._~/%]*)?$/.test(u),
-      'is not an http(s) URL without spaces, quotes or query (at most 2048 characters)', "pass e.g. 'http://localhost/'");
+    checkNumberInput(v, CANARY_TIMEOUT_MINUTES, canaryTimeoutMinutes, 'minutes');
+    // As the gallery-canary step takes it: it reaches the guest as a Run Command parameter.
+    v.check('canary.url', canary.url, isCanaryUrl, `is not an http(s) URL without spaces, quotes or query (at most ${MAX_CANARY_URL_LENGTH} characters)`,
+      "pass e.g. 'http://localhost/'");
     // The canary fetches the page inside its own guest and expects its own computer name on it: only the guest itself
     // serves that page (the canary has no public IP, and its name is made per build).
     v.check('canary.url', canary.url, (u) => !/^https?:\/\/[A-Za-z0-9]/.test(u) || isLoopbackUrl(u),
       'does not point at the canary VM itself (it is fetched inside the canary, which must find its own computer name on the page): it can never pass',
       "pass the page on the canary itself, e.g. 'http://localhost/' or 'http://localhost:8080/health'");
-    v.check('canary.resourceGroupName', canary.resourceGroupName, isResourceGroupName,
+    v.check('canary.resourceGroupName', canary.resourceGroupName, (group) => CANARY_RESOURCE_GROUP.pattern.test(group),
       'is not a valid resource group name (1-90 letters, digits, underscores, hyphens, periods or parentheses, not ending in a period)',
       'name an existing group for the canaries, or omit it (the gallery\'s group)');
     checkCaptureTags(v, props.tags, 'the publish step');
@@ -402,7 +402,6 @@ export class GalleryImageVersion extends Construct implements IImage {
     const lineEnvironment = {
       subscriptionId, resourceGroup: gallery.resourceGroupName, gallery: gallery.galleryName, definition: definition.imageName,
     };
-    const line = galleryLineEnvironment(lineEnvironment);
     const lineInput = {
       subscription_id: subscriptionId,
       resource_group_name: gallery.resourceGroupName,
@@ -413,7 +412,7 @@ export class GalleryImageVersion extends Construct implements IImage {
     // versions go first (Azure refuses to delete a definition that has versions), and every step runs again for it.
     const definitionChanges = { gallery_image_resource_id: definition.galleryImageId };
     this.versionLine = operatorStep(this, 'VersionLine', {
-      script: { step: 'gallery-delete-all' },
+      step: 'gallery-delete-all',
       whenDestroyed: true,
       input: lineInput,
       // Moved to another gallery or definition, or the definition replaced: the old line's versions go with it.
@@ -451,7 +450,7 @@ export class GalleryImageVersion extends Construct implements IImage {
     };
 
     this.publishStep = operatorStep(this, 'Publish', {
-      script: { step: 'gallery-publish' },
+      step: 'gallery-publish',
       // One version per build (and per definition).
       triggersReplace: { revision, ...definitionChanges },
       input: { ...made, source_virtual_machine_id: vm.vmId, location: gallery.location },
@@ -465,7 +464,7 @@ export class GalleryImageVersion extends Construct implements IImage {
     });
 
     this.replicationStep = operatorStep(this, 'Replication', {
-      script: { step: 'gallery-replicate' },
+      step: 'gallery-replicate',
       // Run again when the regions or replica counts change, also without a rebuild.
       triggersReplace: { version: versionName, target_regions: targetRegions, ...definitionChanges },
       dependsOn: [this.publishStep],
@@ -474,34 +473,32 @@ export class GalleryImageVersion extends Construct implements IImage {
 
     if (canaryEnabled) {
       this.canaryStep = operatorStep(this, 'Canary', {
-        script: 'gallery.sh',
-        argument: 'canary',
+        step: 'gallery-canary',
         // Once per version, and again when a region is added (the new region gets its canary).
         triggersReplace: { revision, regions: regions.map((r) => r.location), ...definitionChanges },
         dependsOn: [this.replicationStep],
-        environment: {
-          ...line,
-          ...guestDirectoryEnvironment(this),
-          GOLDEN_GALLERY_VERSION: versionName,
-          GOLDEN_BUILD_REVISION: revision,
-          GOLDEN_CANARY_REGIONS: regions.map((r) => r.location).join('\n'),
-          GOLDEN_CANARY_SECURITY_TYPE: canarySecurityType,
-          GOLDEN_CANARY_VM_SIZE: canaryVmSize,
-          GOLDEN_CANARY_RESOURCE_GROUP: canary.resourceGroupName ?? gallery.resourceGroupName,
-          GOLDEN_CANARY_TIMEOUT_MINUTES: environmentNumber(canaryTimeoutMinutes),
-          GOLDEN_CANARY_URL: canaryUrl,
+        environment: canaryEnvironment({
+          subscriptionId,
+          resourceGroup: gallery.resourceGroupName,
+          gallery: gallery.galleryName,
+          definition: definition.imageName,
+          version: versionName,
+          revision,
+          guestDirectory: guestDirectory(this),
+          regions: regions.map((r) => r.location),
+          securityType: canarySecurityType,
+          vmSize: canaryVmSize,
+          canaryResourceGroup: canary.resourceGroupName ?? gallery.resourceGroupName,
+          timeoutMinutes: environmentNumber(canaryTimeoutMinutes),
+          url: canaryUrl,
           // A third-party image's plan: Azure creates the canary only with it.
-          ...(definition.purchasePlan ? {
-            GOLDEN_CANARY_PLAN_NAME: definition.purchasePlan.name,
-            GOLDEN_CANARY_PLAN_PRODUCT: definition.purchasePlan.product,
-            GOLDEN_CANARY_PLAN_PUBLISHER: definition.purchasePlan.publisher,
-          } : {}),
-        },
+          purchasePlan: definition.purchasePlan,
+        }),
       });
     }
 
     this.promoteStep = operatorStep(this, 'Promote', {
-      script: { step: 'gallery-promote' },
+      step: 'gallery-promote',
       triggersReplace: { revision, exclude_from_latest: props.excludeFromLatest === true, ...definitionChanges },
       input: made,
       dependsOn: [this.canaryStep ?? this.replicationStep],

@@ -89,7 +89,7 @@ export interface GeneralizedImageProps {
  * Sysprep in the guest (through Run Command, waiting until Windows reports it is ready to be captured), `az vm
  * deallocate`, `az vm generalize` and a check of the final state (`generalizeStep`); then `az image create` captures the
  * VM as `<imageName>-<buildRevision>` with its Hyper-V generation, and the line's images beyond the newest
- * `retainBuilds` are deleted (`captureStep`). The machine that runs Terraform needs bash and the Azure CLI, logged in or
+ * `retainBuilds` are deleted (`captureStep`). The machine that runs Terraform needs Node.js and the Azure CLI, logged in or
  * given the `ARM_*` variables of the azurerm provider.
  *
  * Why the images are not Terraform resources: a rebuild must add an image beside the earlier ones (consumers see a new
@@ -170,7 +170,7 @@ export class GeneralizedImage extends Construct implements IImage {
     this.resourceGroupName = group.resourceGroupName;
 
     this.generalizeStep = operatorStep(this, 'Generalize', {
-      script: { step: 'generalize' },
+      step: 'generalize',
       // A new build VM (new id) is generalized again; the same one never twice.
       triggersReplace: vm.vmId,
       dependsOn: vm.readyForCapture,

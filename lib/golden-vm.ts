@@ -486,7 +486,7 @@ export class GoldenVm extends Construct {
     this.buildRevision = revision.output;
 
     this.setupStep = operatorStep(this, 'Setup', {
-      script: { step: 'setup' },
+      step: 'setup',
       // Once per build VM: a new VM is set up anew, the same one never twice.
       triggersReplace: this.vmId,
       environment: setupEnvironment({
@@ -518,7 +518,7 @@ export class GoldenVm extends Construct {
 function checkLookup(scope: Construct, lookup: DataAzurermPlatformImage, image: MarketplaceImage, buildSpec: TerraformData): TerraformResource {
   const looked = { location: lookup.location, publisher: image.publisher, offer: image.offer, sku: image.sku, version: lookup.version };
   return operatorStep(scope, 'BaseImageCheck', {
-    script: { step: 'base-image' },
+    step: 'base-image',
     // Once per build and per version the lookup chooses (the spec holds the version, and is replaced with every build):
     // each build VM is made only once its version passed, whatever else rebuilt it.
     triggersReplace: { ...looked, build_spec: buildSpec.id },

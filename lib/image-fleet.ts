@@ -497,7 +497,7 @@ export class ImageFleet extends Construct {
       // `name=url` pairs separated by spaces: names and URLs hold neither.
       const targets = addressSource.forExpressionForList(`format("%s=${urlFormat.slice(1, -1)}", key, ${urlArguments})`);
       this.urlCheck = operatorStep(this, 'UrlCheck', {
-        script: { step: 'verify-fleet' },
+        step: 'verify-fleet',
         // A changed address or instance set checks again.
         triggersReplace: this.urls,
         dependsOn: [this.virtualMachines],

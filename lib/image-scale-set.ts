@@ -547,7 +547,7 @@ export class ImageScaleSet extends Construct {
 
     if (props.verifyInstances) {
       this.verification = operatorStep(this, 'Verification', {
-        script: { step: 'verify-scale-set' },
+        step: 'verify-scale-set',
         // A new image, count or address checks again; with automatic OS upgrades, so does a promotion in this stack.
         triggersReplace: {
           image: image.imageId,

@@ -1,6 +1,6 @@
 /**
  * Replays every az command line the operator runs (the Node.js operator's steps generalize, setup, base-image, capture,
- * delete-all, the gallery version steps and verify-scale-set; the script gallery.sh) in their tests' scenarios against the real Azure CLI, offline, with an empty
+ * delete-all, the gallery version steps, gallery-canary and verify-scale-set) in their tests' scenarios against the real Azure CLI, offline, with an empty
  * AZURE_CONFIG_DIR: a well-formed line fails only for want of a login ("Please run 'az login'", exit 1), a malformed
  * one with an argument error (exit 2). `az login` lines fail at the network instead (a proxy that refuses
  * connections), after parsing. Some `az vm` subcommands of Debian's azure-cli 2.45 crash on a missing SDK module
@@ -12,7 +12,7 @@ import { execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { childPids, commandOf, FakeAz, FakeAzState, runShellCommand, ScriptLayout, scriptLayout, SUBSCRIPTION_ID } from './util/fake-az';
+import { commandOf, FakeAzState, SUBSCRIPTION_ID } from './util/fake-az';
 import { InProcessAz } from './util/fake-az-inprocess';
 import { fakeLoadBalancer } from './util/fake-http';
 import { resolveEnvironment, stepProvisioner, subscriptionExpression, SynthesizedStack, synthSeedStack } from './util/generalize-stack';
@@ -473,38 +473,46 @@ describeWithAz('the az command lines of the gallery version steps (publish, repl
   });
 });
 
-describeWithAz('the az command lines of gallery.sh, parsed by the real Azure CLI', () => {
-  let layout: ScriptLayout;
+describeWithAz('the az command lines of the gallery-canary step, parsed by the real Azure CLI', () => {
   let lines: string[][];
   let replays: Replay[];
   let passwordDirectory: string;
-  const GROUP = 'rg-gallery';
-  const DEFINITION_KEY = `${GROUP}/gallery_golden/golden-web`;
+  const LINE_KEY = 'rg-gallery/gallery_golden/golden-web';
   const REVISION = '20261201120000';
   const VERSION = '2026.1201.120000';
-  const VM_ID = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-golden/providers/Microsoft.Compute/virtualMachines/vm-golden`;
-  const tags = (revision: string) => ({ 'golden-image-name': 'golden-web', 'golden-image-revision': revision });
-  const published = { name: VERSION, provisioningState: 'Succeeded', excludeFromLatest: true, tags: tags(REVISION), targetRegions: [{ name: 'westeurope', regionalReplicaCount: 1, storageAccountType: 'Standard_LRS' }] };
-  const older = { name: '2026.1101.120000', provisioningState: 'Succeeded', excludeFromLatest: false, tags: tags('20261101120000') };
+  const PLAN = { name: 'plan-a', product: 'product-b', publisher: 'publisher.c' };
+  const published = {
+    name: VERSION,
+    provisioningState: 'Succeeded',
+    excludeFromLatest: true,
+    tags: { 'golden-image-name': 'golden-web', 'golden-image-revision': REVISION },
+    targetRegions: [{ name: 'westeurope', regionalReplicaCount: 1, storageAccountType: 'Standard_LRS' }],
+  };
+  const environment = {
+    GOLDEN_SUBSCRIPTION_ID: SUBSCRIPTION_ID,
+    GOLDEN_GALLERY_RESOURCE_GROUP: 'rg-gallery',
+    GOLDEN_GALLERY_NAME: 'gallery_golden',
+    GOLDEN_GALLERY_IMAGE: 'golden-web',
+    GOLDEN_BUILD_REVISION: REVISION,
+    GOLDEN_GALLERY_VERSION: VERSION,
+    GOLDEN_CANARY_REGIONS: 'westeurope',
+    GOLDEN_CANARY_SECURITY_TYPE: 'TrustedLaunch',
+    GOLDEN_CANARY_VM_SIZE: 'Standard_D2s_v5',
+    GOLDEN_CANARY_RESOURCE_GROUP: 'rg-canary',
+    GOLDEN_GUEST_DIRECTORY: 'guest',
+  };
 
-  /** The az lines of one run of gallery.sh from the stack directory against the fake az (interrupted once `interruptAt` is printed). */
-  async function recordedLines(argument: string, state: Partial<FakeAzState>, environment: Record<string, string>,
-    interruptAt?: string): Promise<string[][]> {
-    const fake = new FakeAz({ power: 'deallocated', osState: 'generalized', resourceGroups: ['rg-canary'], ...state });
+  /** The az lines of one in-process run of the step against the fake az (interrupted by SIGTERM at `interruptAt`, a command). */
+  async function recordedLines(state: Partial<FakeAzState>, extra: Record<string, string>, interruptAt?: string): Promise<string[][]> {
+    const fake = new InProcessAz({ power: 'deallocated', osState: 'generalized', resourceGroups: ['rg-canary'], ...state });
     try {
-      let interrupted = false;
-      const result = await runShellCommand(layout.command('gallery.sh', argument), {
-        cwd: layout.directory,
-        env: { ...fake.environment(), GOLDEN_POLL_SECONDS: '1', GOLDEN_RETRY_BASE_SECONDS: '0', ...environment },
-        timeoutMs: 60_000,
-        onOutput: (output, shellPid) => {
-          if (interruptAt !== undefined && !interrupted && output.includes(interruptAt)) {
-            interrupted = true;
-            setTimeout(() => process.kill(childPids(shellPid)[0], 'SIGTERM'), 300);
-          }
-        },
+      const result = await runInProcess(STEPS['gallery-canary'], {
+        env: { ...fake.environment(), ...environment, ...extra },
+        az: fake.run,
+        cwd: SCRIPTS_DIRECTORY,
+        interrupt: interruptAt === undefined ? undefined : { signal: 'SIGTERM', when: (call) => commandOf([...call.args]) === interruptAt },
       });
-      expect({ argument, code: result.code, stderr: interruptAt ? '' : result.stderr }).toEqual({ argument, code: interruptAt ? 143 : 0, stderr: '' });
+      expect({ code: result.code, stderr: interruptAt ? '' : result.stderr }).toEqual({ code: interruptAt ? 143 : 0, stderr: '' });
       return fake.calls();
     } finally {
       fake.dispose();
@@ -512,50 +520,34 @@ describeWithAz('the az command lines of gallery.sh, parsed by the real Azure CLI
   }
 
   beforeAll(async () => {
-    layout = scriptLayout(SCRIPTS_DIRECTORY);
     // The canaries' password files are gone once a run ends: the replays read one made here (az expands `@file`).
-    passwordDirectory = fs.mkdtempSync(path.join(os.tmpdir(), 'az-parser-password-'));
+    passwordDirectory = fs.mkdtempSync(path.join(os.tmpdir(), 'az-parser-canary-password-'));
     const passwordFile = path.join(passwordDirectory, 'canary-password');
     fs.writeFileSync(passwordFile, 'Replayed0Password0Abc123', { mode: 0o600 });
-    const line = { GOLDEN_SUBSCRIPTION_ID: SUBSCRIPTION_ID, GOLDEN_GALLERY_RESOURCE_GROUP: GROUP, GOLDEN_GALLERY_NAME: 'gallery_golden', GOLDEN_GALLERY_IMAGE: 'golden-web' };
-    const version = { ...line, GOLDEN_BUILD_REVISION: REVISION, GOLDEN_GALLERY_VERSION: VERSION };
-    const canary = {
-      ...version,
-      GOLDEN_CANARY_REGIONS: 'westeurope',
-      GOLDEN_CANARY_SECURITY_TYPE: 'TrustedLaunch',
-      GOLDEN_CANARY_VM_SIZE: 'Standard_D2s_v5',
-      GOLDEN_CANARY_RESOURCE_GROUP: 'rg-canary',
-      GOLDEN_GUEST_DIRECTORY: `${layout.assets}/guest`,
-    };
+    const tags = { 'golden-canary': VERSION, 'golden-canary-image': 'gallery_golden/golden-web' };
     const all = [
-      ...await recordedLines('publish', { galleryImages: { [DEFINITION_KEY]: [] } }, {
-        ...version,
-        GOLDEN_SOURCE_ID: VM_ID,
-        GOLDEN_GALLERY_LOCATION: 'westeurope',
-        GOLDEN_TARGET_REGIONS: 'westeurope=2=Standard_ZRS\nnortheurope=1=Premium_LRS',
-        GOLDEN_END_OF_LIFE_DATE: '2027-12-31',
-        GOLDEN_IMAGE_TAGS: 'env=prod\nowner=team web',
+      // Trusted Launch in a given subscription, with a leftover VNet of an interrupted run.
+      ...await recordedLines({
+        galleryImages: { [LINE_KEY]: [published] },
+        vnets: [{ resourceGroup: 'rg-canary', name: `canary-${REVISION}-fe4437ca-02-vnet`, location: 'westeurope', tags, subnets: ['canary'] }],
+      }, {}),
+      // Standard, az's current subscription, a third-party image's purchase plan.
+      ...await recordedLines({ galleryImages: { [LINE_KEY]: [{ ...published, purchasePlan: PLAN }] } }, {
+        GOLDEN_CANARY_SECURITY_TYPE: 'Standard',
+        GOLDEN_SUBSCRIPTION_ID: '',
+        GOLDEN_CANARY_PLAN_NAME: PLAN.name,
+        GOLDEN_CANARY_PLAN_PRODUCT: PLAN.product,
+        GOLDEN_CANARY_PLAN_PUBLISHER: PLAN.publisher,
       }),
-      ...await recordedLines('canary', { galleryImages: { [DEFINITION_KEY]: [published] } }, canary),
-      // Standard, and az's current subscription.
-      ...await recordedLines('canary', { galleryImages: { [DEFINITION_KEY]: [published] } }, { ...canary, GOLDEN_CANARY_SECURITY_TYPE: 'Standard', GOLDEN_SUBSCRIPTION_ID: '' }),
       // Interrupted during the check: the canary's deletion without waiting.
-      ...await recordedLines('canary', { galleryImages: { [DEFINITION_KEY]: [published] }, holdUntil: { 'vm run-command invoke': path.join(passwordDirectory, 'never') } },
-        canary, 'checking the guest through Run Command'),
-      // More replicas, and a region dropped (Azure's explicit permission).
-      ...await recordedLines('replicate', { galleryImages: { [DEFINITION_KEY]: [{ ...published, targetRegions: [...published.targetRegions, { name: 'northeurope', regionalReplicaCount: 1, storageAccountType: 'Standard_LRS' }] }] } }, {
-        ...version, GOLDEN_GALLERY_LOCATION: 'westeurope', GOLDEN_TARGET_REGIONS: 'westeurope=3=Standard_ZRS',
-      }),
-      ...await recordedLines('promote', { galleryImages: { [DEFINITION_KEY]: [older, published] } }, { ...version, GOLDEN_RETAIN_VERSIONS: '1' }),
-      ...await recordedLines('delete-all', { galleryImages: { [DEFINITION_KEY]: [older] } }, line),
+      ...await recordedLines({ galleryImages: { [LINE_KEY]: [published] }, hang: ['vm run-command invoke'] }, {}, 'vm run-command invoke'),
     ].map((argv) => argv.map((a) => (a.startsWith('--admin-password=@') ? `--admin-password=@${passwordFile}` : a)));
     lines = distinct(all);
-    replays = await replayAll(lines, layout.directory);
-    report('gallery.sh', replays);
-  });
+    replays = await replayAll(lines, passwordDirectory);
+    report('the gallery-canary step', replays);
+  }, 400_000);
 
   afterAll(() => {
-    layout?.dispose();
     if (passwordDirectory) {
       fs.rmSync(passwordDirectory, { recursive: true, force: true });
     }
@@ -565,38 +557,31 @@ describeWithAz('the az command lines of gallery.sh, parsed by the real Azure CLI
     expectVerifiedOrUnverifiable(replays);
   });
 
-  test('every command of the script was replayed; the gallery, canary creation and guest lines are verified for real', () => {
-    const commands = new Set(lines.map(commandOf));
-    expect(commands).toEqual(new Set(['account show', 'sig image-version show', 'sig image-version create', 'sig image-version update', 'sig image-version list',
-      'sig image-version delete', 'resource list', 'vm create', 'vm run-command invoke', 'vm delete', 'network nic delete', 'network vnet delete']));
+  test('every command of the step was replayed; the version, leftover, canary creation, check and deletion lines are verified for real', () => {
+    expect(new Set(lines.map(commandOf))).toEqual(new Set(['version', 'account show', 'sig image-version show', 'resource list', 'vm create',
+      'vm run-command invoke', 'vm delete', 'network nic delete', 'network vnet delete']));
     const verified = [...new Set(replays.filter((r) => r.verdict === 'verified').map((r) => `${commandOf(r.argv)}${r.profile === 'latest' ? '' : ` (${r.profile})`}`))];
     const unverifiable = [...new Set(replays.filter((r) => r.verdict === 'unverifiable').map((r) => commandOf(r.argv)))];
     console.log(`verified: ${verified.sort().join(', ')}\nunverifiable (the CLI crashes on its SDK under both profiles): ${unverifiable.sort().join(', ') || 'none'}`);
-    for (const command of ['sig image-version show', 'sig image-version create', 'sig image-version update', 'sig image-version list', 'sig image-version delete',
-      'resource list', 'vm create', 'vm run-command invoke', 'vm delete', 'network vnet delete']) {
+    for (const command of ['account show', 'sig image-version show', 'resource list', 'vm create', 'vm run-command invoke', 'vm delete', 'network vnet delete']) {
       expect({ command, verdicts: [...new Set(replays.filter((r) => commandOf(r.argv) === command).map((r) => r.verdict))] }).toEqual({ command, verdicts: ['verified'] });
     }
-    // Both canary security types and the interrupted run's deletion were among them.
-    expect(lines.filter((argv) => commandOf(argv) === 'vm create').map((argv) => argv.find((a) => a.startsWith('--security-type=')))).toEqual(['--security-type=TrustedLaunch', '--security-type=Standard']);
+    // Both security types, the purchase plan, az's own subscription and the interrupted run's deletion were among them.
+    const creates = lines.filter((argv) => commandOf(argv) === 'vm create');
+    expect(creates.map((argv) => argv.find((a) => a.startsWith('--security-type=')))).toEqual(['--security-type=TrustedLaunch', '--security-type=Standard']);
+    expect(creates[1]).toEqual(expect.arrayContaining(['--plan-name=plan-a', '--plan-product=product-b', '--plan-publisher=publisher.c']));
+    expect(lines).toContainEqual(['account', 'show', '--query', 'id', '--output', 'json']);
     expect(lines.some((argv) => commandOf(argv) === 'vm delete' && argv.includes('--no-wait'))).toBe(true);
-    // replicate's update: new target regions, with the permission to drop one.
-    expect(lines.some((argv) => commandOf(argv) === 'sig image-version update' && argv.includes('--allow-replicated-location-deletion=true'))).toBe(true);
   });
 
-  test('the replay tells a malformed gallery or canary line from a well-formed one', async () => {
-    const create = lines.find((argv) => commandOf(argv) === 'sig image-version create')!;
+  test('the replay tells a malformed canary line from a well-formed one', async () => {
     const vmCreate = lines.find((argv) => commandOf(argv) === 'vm create')!;
-    const [badChoice, badOption, upperCaseType] = await Promise.all([
-      replay(create.map((a) => (a === '--replication-mode=Full' ? '--replication-mode=Everywhere' : a)), layout.directory),
-      replay([...vmCreate, '--no-such-option'], layout.directory),
-      // Azure's spelling of the storage type, which az 2.45 refuses in region=count=type (the script lower-cases it).
-      replay(create.map((a) => (a === 'westeurope=2=standard_zrs' ? 'westeurope=2=Standard_ZRS' : a)), layout.directory),
+    const [badOption, missingValue] = await Promise.all([
+      replay([...vmCreate, '--no-such-option'], passwordDirectory),
+      replay(vmCreate.map((a) => (a === '--size=Standard_D2s_v5' ? '--size' : a)), passwordDirectory),
     ]);
-    expect([badChoice.code, badChoice.verdict]).toEqual([2, 'malformed']);
     expect([badOption.code, badOption.verdict]).toEqual([2, 'malformed']);
-    expect(create).toContain('westeurope=2=standard_zrs');
-    expect(upperCaseType.verdict).not.toBe('verified');
-    expect(upperCaseType.output).toContain('westeurope=2=Standard_ZRS is an invalid target region argument. The third part is not a valid storage account type.');
+    expect(missingValue.verdict).toBe('malformed');
   });
 });
 

@@ -105,9 +105,9 @@ describe('consumer app installing the packed library', () => {
         scripts.push(...words.match(/\.\/assets\/[^\s"]+/g) ?? []);
       }
     }
-    const commands = scripts.filter((s) => s.endsWith('.sh') || s.endsWith('.js')).map((s) => path.basename(s));
+    const commands = scripts.filter((s) => s.endsWith('.js')).map((s) => path.basename(s));
     expect([...new Set(commands)].sort()).toEqual(['operator.js']);
-    // One copy of the whole scripts directory: the operator scripts source common.sh, the guest scripts go to the VM.
+    // One copy of the whole scripts directory: the operator program runs from it, the guest scripts go to the VM.
     const directories = new Set(scripts.map((s) => s.replace(/\/(operator|guest)(\/[^/]+)?$/, '')));
     expect(directories.size).toBe(1);
     const copiedRoot = path.join(stackDir, [...directories][0]);

@@ -144,8 +144,8 @@ describeWithTerraform('terraform apply of the gallery version steps', () => {
     expect(apply.status).toBe(0);
     expect(apply.output).toContain('Apply complete! Resources: 5 added, 0 changed, 0 destroyed.');
     // Terraform ran them in the dependency order: publish, replicate, canary, promote (the operator program's steps as
-    // its interpreter, the canary through bash).
-    const commands = ['"gallery-publish"]', '"gallery-replicate"]', 'gallery.sh\\" canary', '"gallery-promote"]'];
+    // its interpreter).
+    const commands = ['"gallery-publish"]', '"gallery-replicate"]', '"gallery-canary"]', '"gallery-promote"]'];
     const order = commands.map((command) => apply.output.indexOf(command));
     expect(apply.output).toMatch(/\(local-exec\): Executing: \["node" "\.\/assets\/GoldenImageScripts\/[0-9A-F]+\/operator\/operator\.js" "gallery-publish"\]/);
     expect(order.every((at, i) => at >= 0 && (i === 0 || at > order[i - 1]))).toBe(true);

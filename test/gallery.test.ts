@@ -112,14 +112,13 @@ describe('Trusted Launch build -> gallery version', () => {
     const promote = resourceAt(parsed, 'terraform_data', 'Version/Promote');
     const line = resourceAt(parsed, 'terraform_data', 'Version/VersionLine');
 
-    // The operator program's steps as Terraform's interpreter (no shell); the canary is still gallery.sh's.
+    // The operator program's steps as Terraform's interpreter (no shell).
     const interpreterOf = (resource: any) => resource.provisioner[0]['local-exec'].interpreter;
-    for (const [resource, step] of [[publish, 'gallery-publish'], [replication, 'gallery-replicate'], [promote, 'gallery-promote'], [line, 'gallery-delete-all']]) {
+    for (const [resource, step] of [[publish, 'gallery-publish'], [replication, 'gallery-replicate'], [canary, 'gallery-canary'], [promote, 'gallery-promote'],
+      [line, 'gallery-delete-all']]) {
       expect(interpreterOf(resource)).toEqual(['node', expect.stringMatching(new RegExp(`^${SCRIPTS}/operator/operator\\.js$`))]);
       expect(commandOf(resource)).toBe(step);
     }
-    expect(commandOf(canary)).toMatch(new RegExp(`^bash "${SCRIPTS}/operator/gallery\\.sh" canary$`));
-    expect(interpreterOf(canary)).toBeUndefined();
     expect(line.provisioner[0]['local-exec'].when).toBe('destroy');
 
     // Once per build and per definition (a replaced definition is a new line: its old versions are deleted first).

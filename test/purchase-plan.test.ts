@@ -10,9 +10,12 @@ import {
   ImageScaleSet, ImageSecurityType, ManagedImage, MarketplaceImage, PurchasePlan, SecurityType,
 } from '../lib';
 import { goldenVmProps } from './util/constructs';
-import { fakeAzFixture, runShellCommand, SUBSCRIPTION_ID } from './util/fake-az';
+import { SUBSCRIPTION_ID } from './util/fake-az';
+import { InProcessAz } from './util/fake-az-inprocess';
+import { runInProcess } from './util/operator';
 import { expectRefused, Refusal } from './util/refusal';
 import { onlyResource, resourceAt, synthStack } from './util/synth';
+import { STEPS } from '../lib/operator/main';
 import { SCRIPTS_DIRECTORY } from '../lib/private/scripts';
 
 /** CIS's hardened Windows Server 2022 (Gen2): a third-party image with a plan (name = SKU, product = offer). */
@@ -191,7 +194,7 @@ describe('purchase plans', () => {
     });
   });
 
-  describe('gallery.sh canary with a plan (the simulated az refuses a VM of a plan image without it)', () => {
+  describe('the gallery-canary step with a plan (the simulated az refuses a VM of a plan image without it)', () => {
     const GROUP = 'rg-gallery';
     const VERSION = '2026.1201.120000';
     const PUBLISHED = {
@@ -202,16 +205,16 @@ describe('purchase plans', () => {
       targetRegions: [{ name: 'westeurope', regionalReplicaCount: 1, storageAccountType: 'Standard_LRS' }],
       tags: { 'golden-image-name': 'web-cis', 'golden-image-revision': '20261201120000' },
     };
-    const { fakeAz, layout } = fakeAzFixture(SCRIPTS_DIRECTORY, { galleryImages: { [`${GROUP}/gal_golden/web-cis`]: [PUBLISHED] }, resourceGroups: ['rg-canary'] });
-    const canary = (plan: Record<string, string>) => {
-      const fake = fakeAz();
-      const run = runShellCommand(layout().command('gallery.sh', 'canary'), {
-        cwd: layout().directory,
-        timeoutMs: 60_000,
+    const fakes: InProcessAz[] = [];
+    afterAll(() => fakes.forEach((fake) => fake.dispose()));
+    const canary = async (plan: Record<string, string>) => {
+      const fake = new InProcessAz({ galleryImages: { [`${GROUP}/gal_golden/web-cis`]: [PUBLISHED] }, resourceGroups: ['rg-canary'] });
+      fakes.push(fake);
+      const result = await runInProcess(STEPS['gallery-canary'], {
+        cwd: SCRIPTS_DIRECTORY,
+        az: fake.run,
         env: {
           ...fake.environment(),
-          GOLDEN_POLL_SECONDS: '1',
-          GOLDEN_RETRY_BASE_SECONDS: '0',
           GOLDEN_SUBSCRIPTION_ID: SUBSCRIPTION_ID,
           GOLDEN_GALLERY_RESOURCE_GROUP: GROUP,
           GOLDEN_GALLERY_NAME: 'gal_golden',
@@ -222,31 +225,29 @@ describe('purchase plans', () => {
           GOLDEN_CANARY_SECURITY_TYPE: 'Standard',
           GOLDEN_CANARY_VM_SIZE: 'Standard_D2s_v5',
           GOLDEN_CANARY_RESOURCE_GROUP: 'rg-canary',
-          GOLDEN_GUEST_DIRECTORY: `${layout().assets}/guest`,
+          GOLDEN_GUEST_DIRECTORY: 'guest',
           ...plan,
         },
       });
-      return { fake, run };
+      return { fake, result };
     };
-    jest.setTimeout(60_000);
 
     test('the canary VM is created with --plan-name/--plan-product/--plan-publisher and passes', async () => {
-      const { fake, run } = canary({
+      const { fake, result } = await canary({
         GOLDEN_CANARY_PLAN_NAME: CIS_PLAN.name,
         GOLDEN_CANARY_PLAN_PRODUCT: CIS_PLAN.product,
         GOLDEN_CANARY_PLAN_PUBLISHER: CIS_PLAN.publisher,
       });
-      const result = await run;
       expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
       const create = fake.calls().find((argv) => argv[0] === 'vm' && argv[1] === 'create')!;
       expect(create).toEqual(expect.arrayContaining([`--plan-name=${CIS_PLAN.name}`, `--plan-product=${CIS_PLAN.product}`, `--plan-publisher=${CIS_PLAN.publisher}`]));
     });
 
     test('a plan without its product: exit 2 naming the variable, before any az call', async () => {
-      const { fake, run } = canary({ GOLDEN_CANARY_PLAN_NAME: CIS_PLAN.name, GOLDEN_CANARY_PLAN_PUBLISHER: CIS_PLAN.publisher });
-      const result = await run;
+      const { fake, result } = await canary({ GOLDEN_CANARY_PLAN_NAME: CIS_PLAN.name, GOLDEN_CANARY_PLAN_PUBLISHER: CIS_PLAN.publisher });
       expect(result.code).toBe(2);
-      expect(result.stderr).toContain("GOLDEN_CANARY_PLAN_PRODUCT must be a marketplace plan id (1-128 letters, digits, - _ .), given with the two other GOLDEN_CANARY_PLAN_ variables; got ''.");
+      expect(result.stderr).toContain('GOLDEN_CANARY_PLAN_PRODUCT must be a marketplace plan id (1-128 letters, digits, - _ .), given with the two other '
+        + 'GOLDEN_CANARY_PLAN_ variables; got "".');
       expect(fake.calls()).toEqual([]);
     });
   });

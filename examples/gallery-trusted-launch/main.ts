@@ -16,7 +16,7 @@
  *
  * Synthesize (offline, from the repository root):
  *   npx cdktf synth --app "node --require tsx/cjs examples/gallery-trusted-launch/main.ts"
- * Deploy (needs Terraform, bash for the gallery steps, the Azure CLI logged in with `az login`, and a subscription):
+ * Deploy (needs Terraform, Node.js, the Azure CLI logged in with `az login`, and a subscription):
  *   npx cdktf deploy --app "node --require tsx/cjs examples/gallery-trusted-launch/main.ts" gallery-image gallery-fleet
  * Rebuild and roll out (a new marketplace version, a changed setup): the same command.
  * Destroy:   npx cdktf destroy --app "..." gallery-fleet gallery-image

@@ -12,7 +12,7 @@
  *   npx cdktf synth --app "node --require tsx/cjs examples/testing/app.ts"
  * Test (from the repository root):
  *   npx jest examples/testing
- * Deploy (needs Terraform, bash, the Azure CLI logged in, and a subscription):
+ * Deploy (needs Terraform, Node.js, the Azure CLI logged in, and a subscription):
  *   npx cdktf deploy --app "node --require tsx/cjs examples/testing/app.ts" testing-images testing-web
  */
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';

@@ -61,11 +61,24 @@ export class Az {
 
   /** One az call: its result, or `TIMED_OUT` when it did not end within `limitSeconds` (az is then stopped). */
   public async once(phase: string, limitSeconds: number, args: readonly string[], stdin?: string): Promise<AzOutcome> {
+    return this.run(phase, limitSeconds, args, stdin, this.op.interrupt);
+  }
+
+  /**
+   * One az call after the step was interrupted (SIGTERM, SIGINT, SIGHUP), which does not stop it: the last call of a
+   * step on its way out, e.g. starting the deletion of what it made. Bounded by `limitSeconds` alone.
+   */
+  public async afterInterruption(phase: string, limitSeconds: number, args: readonly string[]): Promise<AzOutcome> {
+    return this.run(phase, limitSeconds, args, undefined, new AbortController().signal);
+  }
+
+  private async run(phase: string, limitSeconds: number, args: readonly string[], stdin: string | undefined,
+    interrupt: AbortSignal): Promise<AzOutcome> {
     const runner = this.op.azRunner;
     if (runner === undefined) {
       return this.op.fail(ExitCode.AZ_UNUSABLE, 'the Azure CLI (az) is not on PATH. Install it (https://aka.ms/azure-cli) on the machine that runs Terraform.');
     }
-    const { clock, interrupt } = this.op;
+    const { clock } = this.op;
     this.lastArgs = args;
     const stop = new AbortController();
     const stopOnInterrupt = () => stop.abort();
@@ -83,7 +96,7 @@ export class Az {
         if (interrupt.aborted) {
           stop.abort();
           await running;
-          this.op.checkInterrupted();
+          this.checkInterrupted(interrupt);
         }
         if (clock.now() >= end) {
           stop.abort();
@@ -104,8 +117,15 @@ export class Az {
     } finally {
       interrupt.removeEventListener('abort', stopOnInterrupt);
     }
-    this.op.checkInterrupted();
+    this.checkInterrupted(interrupt);
     return finished;
+  }
+
+  /** Throws `Interrupted` when `interrupt` is the step's own and the step was interrupted. */
+  private checkInterrupted(interrupt: AbortSignal): void {
+    if (interrupt === this.op.interrupt) {
+      this.op.checkInterrupted();
+    }
   }
 
   /**

@@ -22,6 +22,8 @@ export const ExitCode = {
   UNEXPECTED_STATE: 7,
   /** The VM or its resource group does not exist (deleted before or during the run). */
   NOT_FOUND: 8,
+  /** A canary failed (gallery-canary): the version stays excluded from latest. */
+  CANARY_FAILED: 9,
   /** The latest rolling upgrade of a scale set Faulted or was Cancelled (verify-scale-set). */
   ROLLING_UPGRADE_STOPPED: 10,
   /** Some VMs or instances never answered with their computer name by the deadline (verify-fleet, verify-scale-set). */

@@ -8,6 +8,7 @@ import { systemClock } from './clock';
 import { GALLERY_CONSTRUCT, GALLERY_STEPS_NAME } from './gallery-line';
 import { runStep, StepDefinition } from './run';
 import { BASE_IMAGE_CONSTRUCT, BASE_IMAGE_NAME, checkBaseImage } from './steps/base-image';
+import { CANARY_CONSTRUCT, CANARY_NAME, galleryCanary } from './steps/canary';
 import { deleteAll as deleteGalleryVersions, promote, publish, replicate } from './steps/gallery-versions';
 import { generalize, GENERALIZE_CONSTRUCT, GENERALIZE_NAME } from './steps/generalize';
 import { capture, deleteAll, IMAGES_CONSTRUCT, IMAGES_NAME } from './steps/images';
@@ -24,6 +25,7 @@ export const STEPS: Record<string, StepDefinition> = {
   'base-image': { name: BASE_IMAGE_NAME, construct: BASE_IMAGE_CONSTRUCT, run: checkBaseImage },
   'gallery-publish': { name: GALLERY_STEPS_NAME, construct: GALLERY_CONSTRUCT, run: publish },
   'gallery-replicate': { name: GALLERY_STEPS_NAME, construct: GALLERY_CONSTRUCT, run: replicate },
+  'gallery-canary': { name: CANARY_NAME, construct: CANARY_CONSTRUCT, run: galleryCanary },
   'gallery-promote': { name: GALLERY_STEPS_NAME, construct: GALLERY_CONSTRUCT, run: promote },
   'gallery-delete-all': { name: GALLERY_STEPS_NAME, construct: GALLERY_CONSTRUCT, run: deleteGalleryVersions },
   'verify-fleet': { name: VERIFY_FLEET_NAME, construct: VERIFY_FLEET_CONSTRUCT, run: verifyFleet },

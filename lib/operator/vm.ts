@@ -56,6 +56,21 @@ export interface GuestOutput {
   readonly stderr: string;
 }
 
+/** Which VM: its resource group and name, the subscription (az's default when none), and the guest scripts' directory. */
+export interface VmIdentity {
+  readonly resourceGroup: string;
+  readonly vmName: string;
+  readonly subscriptionId?: string;
+  readonly guestDirectory: string;
+}
+
+/**
+ * What to do when Run Command returns no output of the guest script (see `guestStreams`) on a VM in a subnet the user
+ * gave: open its outbound access to Azure.
+ */
+export const GIVEN_SUBNET_OUTPUT_FIX = 'allow outbound HTTPS to the AzureCloud service tag from the VM\'s subnet (the subnet given as subnetId), then run '
+  + 'the deployment again.';
+
 /** A VM that a step works on, through az: its state, and guest scripts through Run Command. */
 export class Vm {
   /** Reads and checks the VM inputs and the tuning variables; fails with exit code 2 on an invalid one. */
@@ -66,25 +81,33 @@ export class Vm {
     const vmName = reader.text(VM_NAME);
     const subscriptionId = reader.optionalText({ ...SUBSCRIPTION_ID, env: SUBSCRIPTION_ID.env }, 'ARM_SUBSCRIPTION_ID');
     const guestDirectory = reader.text(GUEST_DIRECTORY);
-    return new Vm(op, tuning, { resourceGroup, vmName, subscriptionId, guestDirectory }, notFoundHint);
+    const notFound: NotFound = {
+      subject: `VM ${vmName} in resource group ${resourceGroup}${subscriptionId ? ` (subscription ${subscriptionId})` : ''}`,
+      what: 'the VM or its resource group',
+      hint: notFoundHint,
+    };
+    return new Vm(op, tuning, { resourceGroup, vmName, subscriptionId, guestDirectory }, new Az(op, tuning, notFound), GIVEN_SUBNET_OUTPUT_FIX);
   }
 
-  public readonly az: Az;
+  /**
+   * A VM the step made itself (a canary), through the step's own `az` (and its messages for what is not found).
+   * `outputFix` says what to do when Run Command returns no output of a guest script: the VM's network lacks outbound
+   * access to Azure.
+   */
+  public static made(op: Operator, az: Az, tuning: Tuning, identity: VmIdentity, outputFix: string): Vm {
+    return new Vm(op, tuning, identity, az, outputFix);
+  }
+
   /** The az arguments that name the VM, in the `--option=value` form: a resource group name may start with a hyphen. */
   public readonly args: readonly string[];
 
   private constructor(
     private readonly op: Operator,
     public readonly tuning: Tuning,
-    public readonly input: { resourceGroup: string; vmName: string; subscriptionId?: string; guestDirectory: string },
-    notFoundHint: string,
+    public readonly input: VmIdentity,
+    public readonly az: Az,
+    private readonly outputFix: string,
   ) {
-    const notFound: NotFound = {
-      subject: `VM ${input.vmName} in resource group ${input.resourceGroup}${input.subscriptionId ? ` (subscription ${input.subscriptionId})` : ''}`,
-      what: 'the VM or its resource group',
-      hint: notFoundHint,
-    };
-    this.az = new Az(op, tuning, notFound);
     this.args = [
       ...(input.subscriptionId ? [`--subscription=${input.subscriptionId}`] : []),
       `--resource-group=${input.resourceGroup}`,
@@ -173,7 +196,7 @@ export class Vm {
         return TIMED_OUT;
       }
       if (result.exitCode === 0) {
-        return guestStreams(this.op, phase, result);
+        return guestStreams(this.op, phase, result, this.outputFix);
       }
       if (azFault(result) === 'agent') {
         agentSince ??= this.op.clock.now();
@@ -217,8 +240,9 @@ export class Vm {
  * ComponentStatus/StdErr/.... An answer without them means the script's output never came back: Run Command returns
  * it only to a VM with outbound access to Azure ("Run scripts in your Windows VM by using action Run Commands" on
  * Microsoft Learn: "the VM needs outbound connectivity ... scripts might run successfully but not return the results").
+ * `outputFix` says what to do then, for the VM's kind of network.
  */
-export function guestStreams(op: Operator, phase: string, result: AzResult): GuestOutput {
+export function guestStreams(op: Operator, phase: string, result: AzResult, outputFix: string = GIVEN_SUBNET_OUTPUT_FIX): GuestOutput {
   let rows: unknown;
   try {
     rows = JSON.parse(result.stdout === '' ? 'null' : result.stdout);
@@ -242,8 +266,7 @@ export function guestStreams(op: Operator, phase: string, result: AzResult): Gue
   if (stdout === undefined && stderr === undefined) {
     return op.fail(ExitCode.AZ_FAILED, `${phase}: Run Command succeeded but returned no output of the guest script (${JSON.stringify(result.stdout.slice(0, 200))}). `
       + 'Run Command returns the output only when the VM can reach Azure: a subnet without outbound access (a NAT gateway, a firewall or an NSG rule '
-      + 'that blocks outbound traffic to the AzureCloud service tag, or a private subnet) lets the script run but loses its result. Fix: allow '
-      + 'outbound HTTPS to the AzureCloud service tag from the VM\'s subnet (the subnet given as subnetId), then run the deployment again.');
+      + `that blocks outbound traffic to the AzureCloud service tag, or a private subnet) lets the script run but loses its result. Fix: ${outputFix}`);
   }
   return { stdout: stdout ?? '', stderr: stderr ?? '' };
 }

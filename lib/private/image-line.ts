@@ -87,7 +87,7 @@ export function imageLine(scope: Construct, options: ImageLineOptions): ImageLin
     image_line: options.lineName,
   };
   const line = operatorStep(scope, 'ImageLine', {
-    script: { step: 'delete-all' },
+    step: 'delete-all',
     whenDestroyed: true,
     input: lineInput,
     // Moved to another resource group or name: the old line's images go with the old resource.
@@ -106,7 +106,7 @@ export function imageLine(scope: Construct, options: ImageLineOptions): ImageLin
     + `/providers/Microsoft.Compute/images/${imageName}`;
   const source = options.source.virtualMachineId ?? options.source.diskId!;
   const capture = operatorStep(scope, 'Capture', {
-    script: { step: 'capture' },
+    step: 'capture',
     // One capture per build: a new revision is a new image.
     triggersReplace: options.revision,
     // What the step makes, for readers of the state (and the day-2 checks): a managed image.

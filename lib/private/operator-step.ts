@@ -6,19 +6,16 @@ import { TerraformData } from './terraform-data';
 import { PropsValidator } from './validation';
 import { inRange, NumberInput } from '../operator/inputs';
 
-/** An operator script under `lib/scripts/operator` (bash), or a step of the operator program (`operator.js`). */
-export type OperatorScript = 'gallery.sh';
+/** A step of the operator program (`lib/scripts/operator/operator.js`, bundled from `lib/operator`). */
 export type OperatorProgramStep = 'generalize' | 'setup' | 'capture' | 'delete-all' | 'base-image' | 'gallery-publish' | 'gallery-replicate'
-  | 'gallery-promote' | 'gallery-delete-all' | 'verify-fleet' | 'verify-scale-set';
+  | 'gallery-canary' | 'gallery-promote' | 'gallery-delete-all' | 'verify-fleet' | 'verify-scale-set';
 
 export interface OperatorStepOptions {
-  /** A bash script, or a step of the operator program (run by Node, no shell). */
-  readonly script: OperatorScript | { readonly step: OperatorProgramStep };
-  /** A constant argument of the script, e.g. `capture`. */
-  readonly argument?: string;
-  /** The script's inputs. With `when: 'destroy'` they may only reference `self`. */
+  /** The step the operator program runs (`node operator.js <step>`, no shell). */
+  readonly step: OperatorProgramStep;
+  /** The step's inputs. With `when: 'destroy'` they may only reference `self`. */
   readonly environment: Record<string, string>;
-  /** Run the script when the resource is destroyed (and replaced), not when it is created. */
+  /** Run the step when the resource is destroyed (and replaced), not when it is created. */
   readonly whenDestroyed?: boolean;
   readonly triggersReplace?: unknown;
   readonly input?: unknown;
@@ -27,9 +24,9 @@ export interface OperatorStepOptions {
 }
 
 /**
- * A step of the operator stage: a `terraform_data` whose local-exec provisioner runs one of the operator scripts on the
- * machine that runs Terraform. The command is constant (the script's relative asset path and a literal argument);
- * every value reaches the script through the environment, never through a shell's parsing.
+ * A step of the operator stage: a `terraform_data` whose local-exec provisioner runs a step of the operator program on
+ * the machine that runs Terraform. The command is constant (the program's relative asset path and the step's name);
+ * every value reaches the step through the environment, never through a shell's parsing.
  */
 export function operatorStep(scope: Construct, id: string, options: OperatorStepOptions): TerraformData {
   return new TerraformData(scope, id, {
@@ -51,12 +48,8 @@ export function operatorStep(scope: Construct, id: string, options: OperatorStep
  * starts directly: `node ./assets/<...>/operator/operator.js <step>`, no shell on any system (local-exec's default
  * interpreter is `/bin/sh -c`, and `cmd /C` on Windows: Terraform's "local-exec provisioner" page).
  */
-function operatorCommand(scope: Construct, options: OperatorStepOptions): { command: string; interpreter?: string[] } {
-  if (typeof options.script === 'object') {
-    return { interpreter: ['node', scriptsAssetPath(scope, 'operator/operator.js')], command: options.script.step };
-  }
-  const script = scriptsAssetPath(scope, `operator/${options.script}`);
-  return { command: options.argument === undefined ? `bash "${script}"` : `bash "${script}" ${options.argument}` };
+function operatorCommand(scope: Construct, options: OperatorStepOptions): { command: string; interpreter: string[] } {
+  return { interpreter: ['node', scriptsAssetPath(scope, 'operator/operator.js')], command: options.step };
 }
 
 /** The environment variable that tells VM-facing scripts where the guest PowerShell scripts are. */

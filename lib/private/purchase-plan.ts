@@ -10,10 +10,10 @@
  */
 import { PurchasePlan } from '../image';
 import { isUnresolved, PropsValidator } from './validation';
+// The rule the gallery-canary step checks GOLDEN_CANARY_PLAN_* against: one definition for both.
+import { PURCHASE_PLAN_PART } from '../operator/steps/canary';
 
 const PLAN_PARTS = ['name', 'product', 'publisher'] as const;
-/** What gallery.sh accepts too (GOLDEN_CANARY_PLAN_*): marketplace ids are letters, digits, hyphens, underscores, periods. */
-const PLAN_PART_PATTERN = /^[A-Za-z0-9][-\w.]{0,127}$/;
 
 /** Records a problem unless `plan` is undefined or a plan whose three parts are marketplace ids (or tokens). */
 export function checkPurchasePlan(v: PropsValidator, prop: string, plan: PurchasePlan | undefined, fix: string): void {
@@ -29,7 +29,7 @@ export function checkPurchasePlan(v: PropsValidator, prop: string, plan: Purchas
     if (value === undefined || value === null || value === '') {
       v.fail(`${prop}.${part}`, value ?? '', 'is empty: Azure needs the name, product and publisher of a plan', fix);
     } else {
-      v.check(`${prop}.${part}`, value, (p) => typeof p === 'string' && PLAN_PART_PATTERN.test(p),
+      v.check(`${prop}.${part}`, value, (p) => typeof p === 'string' && PURCHASE_PLAN_PART.test(p),
         'is not a marketplace plan id (1-128 letters, digits, hyphens, underscores and periods)', fix);
     }
   }

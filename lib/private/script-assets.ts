@@ -6,8 +6,8 @@ const SCRIPTS_ASSET_ID = 'GoldenImageScripts';
 
 /**
  * The whole `lib/scripts` directory (operator/ and guest/) copied into the stack's `assets/` directory at synth, once
- * per stack, shared by every construct of the stack: the operator scripts source `operator/common.sh` beside them and
- * send the guest scripts to the VM. The source is resolved from the library's own location, so no cdktf.json is needed
+ * per stack, shared by every construct of the stack: the operator program (`operator/operator.js`) runs from it and
+ * sends the guest scripts to the VM. The source is resolved from the library's own location, so no cdktf.json is needed
  * and the synthesized JSON refers to it only by `./assets/GoldenImageScripts/<hash>`, relative to the stack directory
  * (Terraform's working directory).
  */

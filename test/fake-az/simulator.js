@@ -1,6 +1,6 @@
 /*
  * A simulated Azure CLI for the tests of the operator (the Node.js operator's steps in lib/operator: setup, generalize,
- * capture, delete-all, verify-scale-set; the bash script lib/scripts/operator/gallery.sh). It implements only the commands the operator uses,
+ * capture, delete-all, base-image, the gallery version steps, gallery-canary, verify-fleet, verify-scale-set). It implements only the commands the operator uses,
  * rejects every other command or option with exit code 2 (as az's parser does), and keeps the state of one VM, its
  * guest, the managed images of some resource groups, the versions of some gallery image definitions, the canary VMs
  * made from them and some VM scale sets (test/util/fake-az.ts's FakeAzState).
@@ -54,7 +54,9 @@
  * delete` and `resource list` work on `canaryVms`, `nics` and `vnets`. Deleting what does not exist succeeds (ARM's
  * 204), unless its resource group is missing. `canaryFaults` (region -> fault) makes a canary fail: 'create-fails'
  * (az vm create fails for quota after the VNet and NIC were made), 'wrong-name' (the guest's computer name is not the
- * one Azure gave), 'no-answer' (the page never answers) or 'no-marker' (output cut before the result line).
+ * one Azure gave), 'no-answer' (the page never answers), 'no-marker' (output cut before the result line) or
+ * 'private-subnet' (the canary's subnet has no default outbound access, as an Azure Policy would make it: Run Command
+ * runs the check but its output never comes back).
  * Run Command on a canary runs canary-check.ps1 (Url, ExpectedName, TimeoutSeconds).
  *
  * Scale sets: `vmss rolling-upgrade get-latest|start` and `vmss list-instances` work on `scaleSets` (`<group>/<name>` ->
@@ -225,7 +227,7 @@ const QUERIES = {
   '[[securityProfile.securityType, instanceView.hyperVGeneration]]': (result) => [[
     result.securityProfile?.securityType ?? null, result.instanceView?.hyperVGeneration ?? null,
   ]],
-  // gallery.sh replicate: the version's replicas.
+  // gallery-replicate: the version's replicas.
   'publishingProfile.targetRegions[].[name, regionalReplicaCount, storageAccountType]': (result) =>
     result.publishingProfile.targetRegions.map((r) => [r.name, r.regionalReplicaCount, r.storageAccountType]),
 };
@@ -235,7 +237,7 @@ const PATH = String.raw`(?:[A-Za-z_][A-Za-z0-9_]*|"[^"]+")(?:\.(?:[A-Za-z_][A-Za
 const ROW_QUERY = new RegExp(String.raw`^\[\[(${PATH}(?:, ${PATH})*)\]\]$`);
 // Rows of fields of every item of a list: `[].[a, b.c]` (the verify-scale-set step).
 const PROJECTION_QUERY = new RegExp(String.raw`^\[\]\.\[(${PATH}(?:, ${PATH})*)\]$`);
-// Rows of the items whose fields equal literals: `[?a=='x' && tags."t"=='y'].[b, c]` (the images steps, gallery.sh).
+// Rows of the items whose fields equal literals: `[?a=='x' && tags."t"=='y'].[b, c]` (the images, gallery and canary steps).
 const FILTER_QUERY = new RegExp(String.raw`^\[\?(${PATH}=='[^']*'(?: && ${PATH}=='[^']*')*)\]\.\[(${PATH}(?:, ${PATH})*)\]$`);
 
 /** A field of an object as JMESPath reads it: null when any step is missing. */
@@ -409,7 +411,7 @@ function setupLog(setup) {
   return { text: lines.map((line) => `${line}\n`).join(''), done };
 }
 
-// --- canary VMs (gallery.sh canary) ----------------------------------------------------------------------------------
+// --- canary VMs (the gallery-canary step) -----------------------------------------------------------------------------
 const GALLERY_VERSION_ID = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/galleries\/([^/]+)\/images\/([^/]+)\/versions\/([^/]+)$/i;
 
 function sameName(a, b) {
@@ -702,7 +704,7 @@ function prepareAz({ argv, env = {}, stdin, state, cwd = process.cwd() }) {
       return eq < 0 ? [p.value, ''] : [p.value.slice(0, eq), p.value.slice(eq + 1)];
     }));
     state.guestScriptRuns = [...(state.guestScriptRuns ?? []), name];
-    if (state.runCommandOutput === 'none' && !canary) {
+    if ((state.runCommandOutput === 'none' && !canary) || (canary && !canaryHasOutboundAccess(canary))) {
       // The script ran, but its output never came back: a VM without outbound access to Azure (Run Command's docs).
       try {
         guestScript.run(parameters, canary);
@@ -1391,7 +1393,7 @@ function prepareAz({ argv, env = {}, stdin, state, cwd = process.cwd() }) {
     return succeed(undefined);
   }
 
-  // --- canary VMs (gallery.sh canary) ----------------------------------------------------------------------------------
+  // --- canary VMs (the gallery-canary step) -----------------------------------------------------------------------------
   /** The canary VM the command names (resource group and name), if any. */
   function findCanaryVm() {
     return (state.canaryVms ?? []).find((vm) => sameName(vm.resourceGroup, option('--resource-group')) && sameName(vm.name, option('--name')));
@@ -1460,7 +1462,11 @@ function prepareAz({ argv, env = {}, stdin, state, cwd = process.cwd() }) {
     const subnet = option('--subnet') ?? `${name}Subnet`;
     state.vnets = state.vnets ?? [];
     if (!state.vnets.some((v) => sameName(v.resourceGroup, group) && sameName(v.name, vnetName))) {
-      state.vnets.push({ resourceGroup: group, name: vnetName, location, tags, subnets: [subnet] });
+      // az vm create's template writes the VNet with api-version 2015-06-15 (azure-cli vm/_template_builder.py,
+      // build_vnet_resource, 2.45 to 2.74), which sends no defaultOutboundAccess: the subnet keeps default outbound
+      // access (private by default only from API 2025-07-01: Microsoft Learn, "Default outbound access in Azure").
+      const privateSubnet = state.canaryFaults?.[location] === 'private-subnet';
+      state.vnets.push({ resourceGroup: group, name: vnetName, location, tags, subnets: [subnet], ...(privateSubnet ? { defaultOutboundAccess: false } : {}) });
     }
     const nicName = `${name}VMNic`;
     state.nics = state.nics ?? [];
@@ -1542,6 +1548,12 @@ function prepareAz({ argv, env = {}, stdin, state, cwd = process.cwd() }) {
       state.vnetsDeleted = [...(state.vnetsDeleted ?? []), vnet.name];
     }
     return succeed(undefined);
+  }
+
+  /** Whether the canary's subnet lets it reach Azure: Run Command returns a script's output only then. */
+  function canaryHasOutboundAccess(vm) {
+    const vnet = (state.vnets ?? []).find((v) => sameName(v.resourceGroup, vm.resourceGroup) && sameName(v.name, vm.vnet));
+    return vnet?.defaultOutboundAccess !== false;
   }
 
   /** `az resource list -g`: the canary VMs, NICs and VNets of the group, as generic resources. */

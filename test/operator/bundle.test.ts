@@ -12,7 +12,7 @@ test('the committed operator.js is the bundle of lib/operator (run `npx projen b
 test('the bundle needs nothing beyond Node.js\'s own modules, and holds no machine-specific path', () => {
   const bundle = fs.readFileSync(OPERATOR_BUNDLE, 'utf8');
   const required = [...bundle.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
-  expect([...new Set(required)].sort()).toEqual(['child_process', 'fs', 'http', 'https', 'os', 'path']);
+  expect([...new Set(required)].sort()).toEqual(['child_process', 'crypto', 'fs', 'http', 'https', 'os', 'path']);
   expect(bundle).not.toContain(process.cwd());
   expect(bundle).not.toMatch(/\/(home|root|tmp|Users)\//);
 });

@@ -105,7 +105,7 @@ test('an unknown step: exit 2 and the usage, nothing run', async () => {
   const fake = fakeAz();
   const { code, stderr } = await start(fake, 'generalise').exit;
   expect(code).toBe(2);
-  expect(stderr).toContain('usage: node operator.js <step>, one of: generalize, setup, capture, delete-all, base-image, gallery-publish, gallery-replicate, gallery-promote, gallery-delete-all, verify-fleet, verify-scale-set; got ["generalise"]');
+  expect(stderr).toContain('usage: node operator.js <step>, one of: generalize, setup, capture, delete-all, base-image, gallery-publish, gallery-replicate, gallery-canary, gallery-promote, gallery-delete-all, verify-fleet, verify-scale-set; got ["generalise"]');
   expect(fake.calls()).toEqual([]);
 });
 

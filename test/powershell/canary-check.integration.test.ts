@@ -1,7 +1,7 @@
 /**
  * canary-check.ps1 under pwsh, run as `powershell.exe -File` runs it (the parameters as Run Command passes them), with
- * COMPUTERNAME set as Windows sets it and the page served by a real HTTP server on 127.0.0.1: the outcome the operator
- * script (gallery.sh canary) reads from the last line, within Run Command's 4096 bytes.
+ * COMPUTERNAME set as Windows sets it and the page served by a real HTTP server on 127.0.0.1: the outcome the operator's
+ * gallery-canary step (lib/operator/steps/canary.ts) reads from the last line, within Run Command's 4096 bytes.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -10,7 +10,7 @@ import { html, withServer } from '../util/web-server';
 
 
 const SCRIPT = path.join(GUEST_DIRECTORY, 'canary-check.ps1');
-/** Windows' COMPUTERNAME (upper case) of a canary named c26120112000001 by gallery.sh. */
+/** Windows' COMPUTERNAME (upper case) of a canary named c26120112000001 by the gallery-canary step. */
 const COMPUTER_NAME = 'C26120112000001';
 const EXPECTED_NAME = 'c26120112000001';
 const PASSED = /^GOLDEN-IMAGE-CANARY-RESULT: PASSED C26120112000001 answered http:\/\/127\.0\.0\.1:\d+\/$/;

@@ -1,4 +1,3 @@
-import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -83,9 +82,10 @@ export interface FakeGalleryVersion {
 
 /**
  * How the canary in a region fails: az vm create fails (quota) after making the VNet and NIC, the guest does not have
- * the computer name Azure gave it, the page never answers, or the output ends before the result line.
+ * the computer name Azure gave it, the page never answers, the output ends before the result line, or the canary's
+ * subnet has no outbound access (Run Command's output never comes back).
  */
-export type CanaryFault = 'create-fails' | 'wrong-name' | 'no-answer' | 'no-marker';
+export type CanaryFault = 'create-fails' | 'wrong-name' | 'no-answer' | 'no-marker' | 'private-subnet';
 
 /** A canary VM made by `az vm create` (the fields the tests look at). */
 export interface FakeCanaryVm {
@@ -117,6 +117,8 @@ export interface FakeVnet {
   location: string;
   tags: Record<string, string> | null;
   subnets: string[];
+  /** false: its subnet is private (no default outbound access); unset: as Azure leaves a subnet made before API 2025-07-01. */
+  defaultOutboundAccess?: boolean;
 }
 
 export interface FakeNic {
@@ -354,49 +356,6 @@ export function initialState(state: Partial<FakeAzState> = {}): FakeAzState {
   return { ...DEFAULT_STATE, ...state };
 }
 
-/** The guest scripts the operator scripts run through Run Command, with the marker each prints last. */
-export const GUEST_SCRIPT_MARKERS: Record<string, string> = {
-  'setup-start.ps1': 'GOLDEN-IMAGE-SETUP-START:',
-  'setup-status.ps1': 'GOLDEN-IMAGE-SETUP-STATUS:',
-  'setup-finish.ps1': 'GOLDEN-IMAGE-SETUP-FINISH:',
-  'generalize.ps1': 'GOLDEN-IMAGE-SYSPREP-RESULT:',
-};
-
-/** lib/scripts copied as a stack directory holds them: `assets/<id>/<HASH>/{operator,guest}`. */
-export interface ScriptLayout {
-  /** The stack directory: the scripts' working directory. */
-  readonly directory: string;
-  /** `assets/<id>/<HASH>`, relative to the directory. */
-  readonly assets: string;
-  /** `bash "./assets/.../operator/<script>"`, as operatorStep synthesizes it. */
-  command(script: string, argument?: string): string;
-  dispose(): void;
-}
-
-/**
- * Copies lib/scripts into a temporary stack directory. A guest script that lib/scripts/guest does not hold (yet) is
- * written as a stand-in that prints its marker: the fake az simulates what the guest does, by file name.
- */
-export function scriptLayout(scriptsDirectory: string): ScriptLayout {
-  const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'operator-stack-'));
-  const assets = path.join('assets', 'scripts', '0123456789ABCDEF0123456789ABCDEF');
-  fs.cpSync(scriptsDirectory, path.join(directory, assets), { recursive: true });
-  for (const [name, marker] of Object.entries(GUEST_SCRIPT_MARKERS)) {
-    const file = path.join(directory, assets, 'guest', name);
-    if (!fs.existsSync(file)) {
-      fs.writeFileSync(file, `# Stand-in for the tests (lib/scripts/guest/${name} does not exist yet)
-Write-Output '${marker} ...'
-`);
-    }
-  }
-  return {
-    directory,
-    assets,
-    command: (script, argument) => `bash "./${assets}/operator/${script}"${argument === undefined ? '' : ` ${argument}`}`,
-    dispose: () => fs.rmSync(directory, { recursive: true, force: true }),
-  };
-}
-
 /** A simulated `az` with its own state file, call log and temporary directory. */
 export class FakeAz {
   public readonly directory: string;
@@ -464,69 +423,6 @@ export class FakeAz {
   }
 }
 
-/** The outcome of a process. */
-export interface RunResult {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stderr: string;
-  /** stdout and stderr interleaved as they arrived. */
-  readonly output: string;
-  readonly milliseconds: number;
-}
-
-export interface RunOptions {
-  readonly cwd: string;
-  readonly env: Record<string, string>;
-  /** Called with the output so far after each chunk, and with the shell's pid. */
-  readonly onOutput?: (output: string, pid: number) => void;
-  readonly timeoutMs?: number;
-}
-
-/** Runs a local-exec command as Terraform does on Linux and macOS: `/bin/sh -c <command>`. */
-export function runShellCommand(command: string, options: RunOptions): Promise<RunResult> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', command], { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let output = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`command still running after ${options.timeoutMs ?? 20_000} ms; output so far:\n${output}`));
-    }, options.timeoutMs ?? 20_000);
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk;
-      output += chunk;
-      options.onOutput?.(output, child.pid!);
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk;
-      output += chunk;
-      options.onOutput?.(output, child.pid!);
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, output, milliseconds: Date.now() - started });
-    });
-  });
-}
-
-/** Direct children of a process (Linux /proc). */
-export function childPids(pid: number): number[] {
-  return fs.readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).flatMap((entry) => {
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // The field after the command name in parentheses: state, then the parent pid.
-      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      return parent === pid ? [Number(entry)] : [];
-    } catch {
-      return [];
-    }
-  });
-}
-
 /** The command words of an az argv, e.g. `vm deallocate`. */
 export function commandOf(argv: string[]): string {
   const end = argv.findIndex((a) => a.startsWith('-'));
@@ -543,30 +439,6 @@ export function isRunning(pid: number): boolean {
   }
 }
 
-/**
- * The fakes and the one script layout of a test file, disposed after its tests. The layout is made on first use: jest
- * starts concurrent tests before beforeAll hooks.
- */
-export function fakeAzFixture(scriptsDirectory: string, defaults: Partial<FakeAzState> = {}) {
-  const fakes: FakeAz[] = [];
-  let layout: ScriptLayout | undefined;
-  afterAll(() => {
-    fakes.forEach((f) => f.dispose());
-    layout?.dispose();
-  });
-  return {
-    fakeAz(state: Partial<FakeAzState> = {}): FakeAz {
-      const fake = new FakeAz({ ...defaults, ...state });
-      fakes.push(fake);
-      return fake;
-    },
-    layout(): ScriptLayout {
-      layout ??= scriptLayout(scriptsDirectory);
-      return layout;
-    },
-  };
-}
-
 /** A service principal the simulated az accepts; the secret has spaces, `$` and quotes, which must survive as they are. */
 export const SERVICE_PRINCIPAL = {
   clientId: '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
@@ -574,18 +446,3 @@ export const SERVICE_PRINCIPAL = {
   secret: 'Sp-s3cret value with $pace and \'quotes\'',
 };
 
-/**
- * After a run that logged in as `SERVICE_PRINCIPAL` (common.sh's login): `az login --service-principal` got the secret
- * on stdin only, never on a command line or in the output, in a temporary AZURE_CONFIG_DIR that is gone now.
- */
-export function expectServicePrincipalLogin(fake: FakeAz, result: RunResult): void {
-  expect(fake.calls()[1]).toEqual(['login', '--service-principal', '--username', SERVICE_PRINCIPAL.clientId, '--password', '@-',
-    '--tenant', SERVICE_PRINCIPAL.tenantId, '-o', 'none']);
-  expect(fake.state().passwordSources).toEqual(['stdin']);
-  expect(fake.calls().flat().some((arg) => arg.includes('s3cret'))).toBe(false);
-  expect(result.output).not.toContain('s3cret');
-  const [login] = fake.state().logins!;
-  expect(login.configDir.startsWith(fake.tmpDirectory)).toBe(true);
-  expect(fs.existsSync(login.configDir)).toBe(false);
-  expect(fs.readdirSync(fake.tmpDirectory)).toEqual([]);
-}

@@ -2,7 +2,7 @@
  * gallery versions: the Azure Compute Gallery versions of one image definition (a line), kept outside Terraform's
  * lifecycle so that a rebuild adds a version beside the earlier ones instead of replacing the one version Terraform
  * knows (which would leave no version to roll back to). Four steps (the canary between replicate and promote is
- * gallery.sh's):
+ * steps/canary.ts):
  *
  *   gallery-publish     publishes build <revision> as version X.Y.Z from the generalized build VM, replicated to the
  *                       target regions, and excluded from `latest` (promotion is a separate step)

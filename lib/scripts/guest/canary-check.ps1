@@ -1,4 +1,4 @@
-# The canary check of a gallery image version, run through Run Command by operator/gallery.sh in a VM just made from
+# The canary check of a gallery image version, run through Run Command by the operator's gallery-canary step in a VM just made from
 # the version (as SYSTEM, Windows PowerShell 5.1):
 #   az vm run-command invoke --command-id RunPowerShellScript --scripts @canary-check.ps1 --parameters Url=... ExpectedName=... TimeoutSeconds=...
 # It passes when Windows took the computer name Azure gave the VM (so Sysprep's OOBE specialized the image: a VM that

@@ -334,6 +334,8 @@ var ExitCode = {
   UNEXPECTED_STATE: 7,
   /** The VM or its resource group does not exist (deleted before or during the run). */
   NOT_FOUND: 8,
+  /** A canary failed (gallery-canary): the version stays excluded from latest. */
+  CANARY_FAILED: 9,
   /** The latest rolling upgrade of a scale set Faulted or was Cancelled (verify-scale-set). */
   ROLLING_UPGRADE_STOPPED: 10,
   /** Some VMs or instances never answered with their computer name by the deadline (verify-fleet, verify-scale-set). */
@@ -723,11 +725,21 @@ var Az = class {
   lastArgs = [];
   /** One az call: its result, or `TIMED_OUT` when it did not end within `limitSeconds` (az is then stopped). */
   async once(phase, limitSeconds, args, stdin) {
+    return this.run(phase, limitSeconds, args, stdin, this.op.interrupt);
+  }
+  /**
+   * One az call after the step was interrupted (SIGTERM, SIGINT, SIGHUP), which does not stop it: the last call of a
+   * step on its way out, e.g. starting the deletion of what it made. Bounded by `limitSeconds` alone.
+   */
+  async afterInterruption(phase, limitSeconds, args) {
+    return this.run(phase, limitSeconds, args, void 0, new AbortController().signal);
+  }
+  async run(phase, limitSeconds, args, stdin, interrupt) {
     const runner = this.op.azRunner;
     if (runner === void 0) {
       return this.op.fail(ExitCode.AZ_UNUSABLE, "the Azure CLI (az) is not on PATH. Install it (https://aka.ms/azure-cli) on the machine that runs Terraform.");
     }
-    const { clock, interrupt } = this.op;
+    const { clock } = this.op;
     this.lastArgs = args;
     const stop = new AbortController();
     const stopOnInterrupt = () => stop.abort();
@@ -745,7 +757,7 @@ var Az = class {
         if (interrupt.aborted) {
           stop.abort();
           await running;
-          this.op.checkInterrupted();
+          this.checkInterrupted(interrupt);
         }
         if (clock.now() >= end) {
           stop.abort();
@@ -766,8 +778,14 @@ var Az = class {
     } finally {
       interrupt.removeEventListener("abort", stopOnInterrupt);
     }
-    this.op.checkInterrupted();
+    this.checkInterrupted(interrupt);
     return finished;
+  }
+  /** Throws `Interrupted` when `interrupt` is the step's own and the step was interrupted. */
+  checkInterrupted(interrupt) {
+    if (interrupt === this.op.interrupt) {
+      this.op.checkInterrupted();
+    }
   }
   /**
    * An az call, retrying transient failures (throttling, server errors, broken connections) while attempts and the
@@ -1069,6 +1087,11 @@ function staleLookup(image, chosen, newest, versions) {
   return `check: Terraform's lookup of ${image.urn}:latest chose ${chosen}, but the newest version Azure lists in ${image.location} is ${newest} (compared as numbers, part by part). ${why} (terraform-provider-azurerm issue 31577, azure-rest-api-specs issue 30142). Building from ${chosen} would miss the newer version's patches and move the build backwards, so the build VM was not created. Fix: pin the newest version, MarketplaceImage.fromUrn('${image.urn}:${newest}') (or pass '${newest}' as the version argument of the MarketplaceImage factory you use, e.g. windowsServer2025DatacenterGen2('${newest}')), then deploy again: a pinned version never moves, so no later lookup can take the build backwards. Move the pin forward when a newer version is listed (\`${listCommand(image)}\`).`;
 }
 
+// lib/operator/steps/canary.ts
+var crypto = __toESM(require("crypto"));
+var fs4 = __toESM(require("fs"));
+var path4 = __toESM(require("path"));
+
 // lib/operator/tags.ts
 var NAME_TAG = "golden-image-name";
 var REVISION_TAG = "golden-image-revision";
@@ -1287,6 +1310,709 @@ function describeReplication(status) {
     ...other.length > 0 ? [`replication state unknown in ${other.join(", ")}`] : []
   ];
   return parts.length > 0 ? parts.join("; ") : `Azure reports no replication status per region (provisioningState ${status.provisioningState})`;
+}
+
+// lib/operator/vm.ts
+var GIVEN_SUBNET_OUTPUT_FIX = "allow outbound HTTPS to the AzureCloud service tag from the VM's subnet (the subnet given as subnetId), then run the deployment again.";
+var Vm = class _Vm {
+  constructor(op, tuning, input, az, outputFix) {
+    this.op = op;
+    this.tuning = tuning;
+    this.input = input;
+    this.az = az;
+    this.outputFix = outputFix;
+    this.args = [
+      ...input.subscriptionId ? [`--subscription=${input.subscriptionId}`] : [],
+      `--resource-group=${input.resourceGroup}`,
+      `--name=${input.vmName}`
+    ];
+  }
+  op;
+  tuning;
+  input;
+  az;
+  outputFix;
+  /** Reads and checks the VM inputs and the tuning variables; fails with exit code 2 on an invalid one. */
+  static read(op, reader, notFoundHint) {
+    op.phase = "validate";
+    const tuning = readTuning(reader);
+    const resourceGroup = reader.text(RESOURCE_GROUP);
+    const vmName = reader.text(VM_NAME);
+    const subscriptionId = reader.optionalText({ ...SUBSCRIPTION_ID, env: SUBSCRIPTION_ID.env }, "ARM_SUBSCRIPTION_ID");
+    const guestDirectory = reader.text(GUEST_DIRECTORY);
+    const notFound = {
+      subject: `VM ${vmName} in resource group ${resourceGroup}${subscriptionId ? ` (subscription ${subscriptionId})` : ""}`,
+      what: "the VM or its resource group",
+      hint: notFoundHint
+    };
+    return new _Vm(op, tuning, { resourceGroup, vmName, subscriptionId, guestDirectory }, new Az(op, tuning, notFound), GIVEN_SUBNET_OUTPUT_FIX);
+  }
+  /**
+   * A VM the step made itself (a canary), through the step's own `az` (and its messages for what is not found).
+   * `outputFix` says what to do when Run Command returns no output of a guest script: the VM's network lacks outbound
+   * access to Azure.
+   */
+  static made(op, az, tuning, identity, outputFix) {
+    return new _Vm(op, tuning, identity, az, outputFix);
+  }
+  /** The az arguments that name the VM, in the `--option=value` form: a resource group name may start with a hyphen. */
+  args;
+  /** The path of a guest script, checked to be a readable file. */
+  guestScript(name) {
+    return guestScriptFile(this.op, this.input.guestDirectory, name);
+  }
+  /**
+   * The start of every VM step once its inputs are valid: the Azure CLI's version, the az session, and the VM's state
+   * once it has settled (waiting up to `settleSeconds` while it is starting, stopping or deallocating).
+   */
+  async start(settleSeconds, reader) {
+    const { input } = this;
+    this.op.log(`VM ${input.vmName} in resource group ${input.resourceGroup}${input.subscriptionId ? `, subscription ${input.subscriptionId}` : ""}`);
+    await this.az.start(reader);
+    this.op.phase = "state";
+    return this.waitForSettledState(settleSeconds, await this.state("state"));
+  }
+  /** The VM's state from its instance view (the whole answer: its tags too). */
+  async state(phase) {
+    const view = await this.az.query(
+      phase,
+      ["vm", "get-instance-view", ...this.args],
+      ExitCode.AZ_FAILED,
+      "Check the VM name, resource group and subscription, and that the identity may read the VM."
+    );
+    const codes = (view?.instanceView?.statuses ?? []).map((status) => status.code ?? "").filter((code) => code !== "");
+    let power = "unknown";
+    let generalized = false;
+    for (const code of codes) {
+      if (code.startsWith("PowerState/")) {
+        power = code.slice("PowerState/".length);
+      } else if (code === "OSState/generalized") {
+        generalized = true;
+      }
+    }
+    this.op.log(`${phase}: power state ${power}, OS state ${generalized ? "generalized" : "not-generalized"}`);
+    return {
+      power,
+      generalized,
+      codes,
+      tags: view?.tags ?? {},
+      securityType: view?.securityProfile?.securityType ?? void 0,
+      hyperVGeneration: view?.instanceView?.hyperVGeneration ?? void 0
+    };
+  }
+  /** Waits while the VM is starting, stopping or deallocating (e.g. after an interrupted run). */
+  async waitForSettledState(limitSeconds, initial) {
+    const started = this.op.clock.now();
+    let state = initial;
+    while (["starting", "stopping", "deallocating"].includes(state.power)) {
+      const waited = Math.floor((this.op.clock.now() - started) / 1e3);
+      if (waited >= limitSeconds) {
+        this.op.fail(ExitCode.TIMEOUT, `state: the VM stayed in PowerState/${state.power} for ${limitSeconds}s. Check it in the portal, then run the deployment again.`);
+      }
+      this.op.log(`state: VM is ${state.power}, waiting for it to settle, ${waited}s of ${limitSeconds}s`);
+      await this.op.pause("state", this.tuning.pollSeconds, "waiting for the VM to settle", this.tuning.pollSeconds);
+      state = await this.state("state");
+    }
+    return state;
+  }
+  /**
+   * Runs a guest PowerShell script through Run Command (doing `purpose`, e.g. `Sysprep`, for messages) and returns its
+   * output streams, or `TIMED_OUT` when Run Command did not return within `limitSeconds`. While the VM agent is not
+   * ready (a restarting Windows), it waits up to GOLDEN_AGENT_WAIT_SECONDS; while the guest still runs an earlier Run
+   * Command (409 Conflict, typically this step's own from an interrupted run), up to `limitSeconds`. Any other az
+   * failure ends the step (exit code 6, or those of `Az.fail`).
+   */
+  async runGuestScript(phase, limitSeconds, script, purpose, parameters = {}) {
+    const names = Object.keys(parameters);
+    const args = [
+      "vm",
+      "run-command",
+      "invoke",
+      ...this.args,
+      "--command-id",
+      "RunPowerShellScript",
+      "--scripts",
+      `@${script}`,
+      ...names.length > 0 ? ["--parameters", ...names.map((name) => `${name}=${parameters[name]}`)] : [],
+      "--query",
+      "value[].[code, message]",
+      "--output",
+      "json"
+    ];
+    const started = this.op.clock.now();
+    let agentSince;
+    for (; ; ) {
+      const result = await this.az.call(phase, limitSeconds, args);
+      if (result === TIMED_OUT) {
+        return TIMED_OUT;
+      }
+      if (result.exitCode === 0) {
+        return guestStreams(this.op, phase, result, this.outputFix);
+      }
+      if (azFault(result) === "agent") {
+        agentSince ??= this.op.clock.now();
+        await this.waitForAgent(phase, purpose, agentSince, result);
+        continue;
+      }
+      if (!isRunCommandBusy(result)) {
+        return this.az.fail(
+          ExitCode.AZ_FAILED,
+          `${phase}: az vm run-command invoke`,
+          `The VM is left as it is (${purpose} did not run); run the deployment again once the cause is fixed.`,
+          result
+        );
+      }
+      const waited = Math.floor((this.op.clock.now() - started) / 1e3);
+      if (waited >= limitSeconds) {
+        this.op.print("  az| ", result.stderr, "stderr");
+        this.op.fail(ExitCode.TIMEOUT, `${phase}: another Run Command kept running in the guest for ${limitSeconds}s, so ${purpose} could not start. Look at the VM's Run Command and extension status in the portal (Operations > Run command), then run the deployment again.`);
+      }
+      this.op.log(`${phase}: another Run Command is still running in the guest (an interrupted earlier run?): waiting for it to end, ${waited}s of ${limitSeconds}s`);
+      await this.op.pause(phase, this.tuning.pollSeconds, "waiting for the earlier Run Command to end", this.tuning.pollSeconds);
+    }
+  }
+  async waitForAgent(phase, purpose, since, result) {
+    const { vmName, resourceGroup } = this.input;
+    const waited = Math.floor((this.op.clock.now() - since) / 1e3);
+    if (waited >= this.tuning.agentWaitSeconds) {
+      this.op.print("  az| ", result.stderr, "stderr");
+      this.op.fail(ExitCode.TIMEOUT, `${phase}: the VM agent (Windows Azure Guest Agent) of VM ${vmName} was still not ready after ${this.tuning.agentWaitSeconds}s (GOLDEN_AGENT_WAIT_SECONDS), so Run Command could not run ${purpose} in the guest. The VM is left as it is. Fix: look at the VM in the portal (Overview > Properties > Agent status; Help > Boot diagnostics: did Windows start?) or at \`az vm get-instance-view --resource-group ${resourceGroup} --name ${vmName} --query instanceView.vmAgent\` (its status should be Ready); restart the VM if the agent stays not ready, then run the deployment again.`);
+    }
+    this.op.log(`${phase}: the VM agent of VM ${vmName} is not ready, so Run Command cannot reach the guest yet (${matchingLine(result, "agent", 160)}): waiting for it, ${waited}s of ${this.tuning.agentWaitSeconds}s`);
+    await this.op.pause(phase, this.tuning.pollSeconds, "waiting for the VM agent", this.tuning.pollSeconds);
+  }
+};
+function guestStreams(op, phase, result, outputFix = GIVEN_SUBNET_OUTPUT_FIX) {
+  let rows;
+  try {
+    rows = JSON.parse(result.stdout === "" ? "null" : result.stdout);
+  } catch {
+    rows = void 0;
+  }
+  let stdout;
+  let stderr;
+  if (Array.isArray(rows)) {
+    for (const row of rows) {
+      if (Array.isArray(row) && typeof row[0] === "string") {
+        const message = typeof row[1] === "string" ? row[1] : "";
+        if (row[0].startsWith("ComponentStatus/StdOut/")) {
+          stdout = message;
+        } else if (row[0].startsWith("ComponentStatus/StdErr/")) {
+          stderr = message;
+        }
+      }
+    }
+  }
+  if (stdout === void 0 && stderr === void 0) {
+    return op.fail(ExitCode.AZ_FAILED, `${phase}: Run Command succeeded but returned no output of the guest script (${JSON.stringify(result.stdout.slice(0, 200))}). Run Command returns the output only when the VM can reach Azure: a subnet without outbound access (a NAT gateway, a firewall or an NSG rule that blocks outbound traffic to the AzureCloud service tag, or a private subnet) lets the script run but loses its result. Fix: ${outputFix}`);
+  }
+  return { stdout: stdout ?? "", stderr: stderr ?? "" };
+}
+function guestMarker(output, prefix) {
+  let found;
+  for (const line of output.stdout.split(/\r?\n/)) {
+    if (line === prefix || line.startsWith(`${prefix} `)) {
+      found = line.slice(prefix.length).replace(/^ /, "");
+    }
+  }
+  return found;
+}
+function printGuestOutput(op, output) {
+  op.print("  guest| ", output.stdout);
+  const hasErrors = /\S/.test(output.stderr);
+  if (hasErrors) {
+    op.print("  guest stderr| ", output.stderr, "stderr");
+  }
+  return hasErrors;
+}
+
+// lib/operator/steps/canary.ts
+var CANARY_NAME = GALLERY_STEPS_NAME;
+var CANARY_CONSTRUCT = GALLERY_CONSTRUCT;
+var CANARY_REGIONS = {
+  env: "GOLDEN_CANARY_REGIONS",
+  pattern: /^[a-z][a-z0-9]{2,40}$/,
+  description: "an Azure region name such as westeurope"
+};
+var MAX_CANARY_REGIONS = 20;
+var CANARY_SECURITY_TYPE = {
+  env: "GOLDEN_CANARY_SECURITY_TYPE",
+  pattern: /^(Standard|TrustedLaunch)$/,
+  description: "Standard or TrustedLaunch"
+};
+var CANARY_VM_SIZE = {
+  env: "GOLDEN_CANARY_VM_SIZE",
+  pattern: /^(Standard|Basic)_[A-Za-z0-9]+([-_][A-Za-z0-9]+){0,6}$/,
+  description: "an Azure VM size such as Standard_D2s_v5"
+};
+var CANARY_RESOURCE_GROUP = { ...RESOURCE_GROUP, env: "GOLDEN_CANARY_RESOURCE_GROUP" };
+var CANARY_TIMEOUT_MINUTES = {
+  env: "GOLDEN_CANARY_TIMEOUT_MINUTES",
+  prop: "canary.timeoutMinutes",
+  min: 5,
+  max: 120,
+  default: 30
+};
+var MAX_CHECK_MINUTES = 80;
+var RUN_COMMAND_EXTRA_MINUTES = 10;
+var CANARY_URL = {
+  env: "GOLDEN_CANARY_URL",
+  pattern: /^https?:\/\/[A-Za-z0-9]([-A-Za-z0-9.]{0,252}[A-Za-z0-9])?(:[0-9]{1,5})?(\/[-A-Za-z0-9._~/%]*)?$/,
+  description: "an http(s) URL without spaces, quotes or query, such as http://localhost/"
+};
+var MAX_CANARY_URL_LENGTH = 2048;
+var DEFAULT_CANARY_URL = "http://localhost/";
+var PURCHASE_PLAN_PART = /^[A-Za-z0-9][-A-Za-z0-9_.]{0,127}$/;
+var PLAN_DESCRIPTION = "a marketplace plan id (1-128 letters, digits, - _ .), given with the two other GOLDEN_CANARY_PLAN_ variables";
+var CANARY_PLAN_NAME = { env: "GOLDEN_CANARY_PLAN_NAME", pattern: PURCHASE_PLAN_PART, description: PLAN_DESCRIPTION };
+var CANARY_PLAN_PRODUCT = { env: "GOLDEN_CANARY_PLAN_PRODUCT", pattern: PURCHASE_PLAN_PART, description: PLAN_DESCRIPTION };
+var CANARY_PLAN_PUBLISHER = { env: "GOLDEN_CANARY_PLAN_PUBLISHER", pattern: PURCHASE_PLAN_PART, description: PLAN_DESCRIPTION };
+var CANARY_TAG = "golden-canary";
+var CANARY_IMAGE_TAG = "golden-canary-image";
+var CANARY_MARKER = "GOLDEN-IMAGE-CANARY-RESULT:";
+var CANARY_ADMIN = "canaryadmin";
+var CANARY_VM_NAME = /^canary-[0-9]{14}-[0-9a-f]{8}-[0-9]{2}$/;
+var CANARY_SUBNET = "canary";
+var DELETE_MINUTES2 = 30;
+var INTERRUPTED_DELETE_SECONDS = 60;
+function posixCksum(data) {
+  let crc = 0;
+  const feed = (byte) => {
+    crc ^= byte << 24;
+    for (let bit = 0; bit < 8; bit++) {
+      crc = crc & 2147483648 ? crc << 1 ^ 79764919 : crc << 1;
+    }
+  };
+  data.forEach(feed);
+  for (let length = data.length; length > 0; length = Math.floor(length / 256)) {
+    feed(length & 255);
+  }
+  return ~crc >>> 0;
+}
+function lineKey(line) {
+  const text = `${line.resourceGroup}/${line.gallery}/${line.definition}`.toLowerCase();
+  return posixCksum(Buffer.from(text, "utf8")).toString(16).padStart(8, "0");
+}
+function canaryNames(revision, key, index) {
+  const suffix = String(index).padStart(2, "0");
+  return { vm: `canary-${revision}-${key}-${suffix}`, computer: `c${revision.slice(2)}${suffix}` };
+}
+function canaryPassword() {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  for (; ; ) {
+    const password = Array.from({ length: 24 }, () => alphabet[crypto.randomInt(alphabet.length)]).join("");
+    if (/[A-Z]/.test(password) && /[a-z]/.test(password) && /[0-9]/.test(password)) {
+      return password;
+    }
+  }
+}
+var ORIGIN = `It comes from the ${GALLERY_CONSTRUCT} construct's props (or a Terraform variable given to them).`;
+function readSettings(op, reader) {
+  op.phase = "validate";
+  const tuning = readTuning(reader);
+  const line = readGalleryLine(reader);
+  const version = readGalleryVersion(reader);
+  const revision = reader.text(BUILD_REVISION);
+  const securityType = reader.text(CANARY_SECURITY_TYPE);
+  const vmSize = reader.text(CANARY_VM_SIZE);
+  const plan = readPurchasePlan(op, reader);
+  const canaryResourceGroup = reader.text(CANARY_RESOURCE_GROUP);
+  const minutes = reader.number(CANARY_TIMEOUT_MINUTES);
+  const url = readUrl(op, reader);
+  const guestDirectory = reader.text(GUEST_DIRECTORY);
+  const checkScript = guestScriptFile(op, guestDirectory, "canary-check.ps1");
+  const regions = readRegions(reader);
+  const checkMinutes = Math.min(minutes, MAX_CHECK_MINUTES);
+  return {
+    tuning,
+    line,
+    version,
+    revision,
+    regions,
+    securityType,
+    vmSize,
+    canaryResourceGroup,
+    url,
+    plan,
+    guestDirectory,
+    checkScript,
+    createMinutes: minutes,
+    checkSeconds: checkMinutes * 60,
+    runCommandSeconds: (checkMinutes + RUN_COMMAND_EXTRA_MINUTES) * 60
+  };
+}
+function readPurchasePlan(op, reader) {
+  if ([CANARY_PLAN_NAME, CANARY_PLAN_PRODUCT, CANARY_PLAN_PUBLISHER].every((part) => !op.env[part.env])) {
+    return void 0;
+  }
+  return { name: reader.text(CANARY_PLAN_NAME), product: reader.text(CANARY_PLAN_PRODUCT), publisher: reader.text(CANARY_PLAN_PUBLISHER) };
+}
+function readUrl(op, reader) {
+  const length = (op.env[CANARY_URL.env] ?? "").length;
+  if (length > MAX_CANARY_URL_LENGTH) {
+    throw new InvalidInput(`${CANARY_URL.env} must be at most ${MAX_CANARY_URL_LENGTH} characters; got ${length}. ${ORIGIN}`);
+  }
+  return reader.optionalText(CANARY_URL) ?? DEFAULT_CANARY_URL;
+}
+function readRegions(reader) {
+  const regions = reader.lines(CANARY_REGIONS);
+  const twice = regions.find((region, i) => regions.indexOf(region) !== i);
+  if (twice !== void 0) {
+    throw new InvalidInput(`${CANARY_REGIONS.env} names ${twice} twice. ${ORIGIN}`);
+  }
+  if (regions.length === 0 || regions.length > MAX_CANARY_REGIONS) {
+    throw new InvalidInput(`${CANARY_REGIONS.env} must hold 1-${MAX_CANARY_REGIONS} regions, one per line; got ${regions.length}. ${ORIGIN}`);
+  }
+  return regions;
+}
+var NOT_FOUND_HINT = "Check that the canary resource group exists and that the version was published (the publish step runs first), then run the deployment again.";
+function notFoundOf(settings) {
+  const { line, version, canaryResourceGroup } = settings;
+  return {
+    subject: `version ${version} of image definition ${lineName(line)} in resource group ${line.resourceGroup}, or the canary resource group ${canaryResourceGroup}${line.subscriptionId ? ` (subscription ${line.subscriptionId})` : ""}`,
+    what: "one of them",
+    hint: NOT_FOUND_HINT
+  };
+}
+var Canaries = class {
+  constructor(op, az, settings, directory, imageId) {
+    this.op = op;
+    this.az = az;
+    this.settings = settings;
+    this.directory = directory;
+    this.imageId = imageId;
+    const { line, canaryResourceGroup } = settings;
+    this.groupArgs = [...line.subscriptionId ? [`--subscription=${line.subscriptionId}`] : [], `--resource-group=${canaryResourceGroup}`];
+    this.key = lineKey(line);
+  }
+  op;
+  az;
+  settings;
+  directory;
+  imageId;
+  /** The az arguments of the canary resource group, in the `--option=value` form (a group name may start with a hyphen). */
+  groupArgs;
+  key;
+  /** The canary that may exist now: deleted on every way out until it is deleted on purpose. */
+  live;
+  /** Deletes the canaries of this version and line that an interrupted run left (VMs, NICs or VNets with both tags). */
+  async deleteLeftovers() {
+    const { op } = this;
+    const { version, line } = this.settings;
+    const phase = "canary leftovers";
+    op.phase = phase;
+    const query = `[?tags."${CANARY_TAG}"=='${version}' && tags."${CANARY_IMAGE_TAG}"=='${lineName(line)}'].[type, name]`;
+    const rows = await this.az.query(
+      phase,
+      ["resource", "list", ...this.groupArgs, "--query", query],
+      ExitCode.AZ_FAILED,
+      "Check that the identity may read the canary resource group."
+    );
+    const names = /* @__PURE__ */ new Set();
+    for (const row of Array.isArray(rows) ? rows : []) {
+      const name = Array.isArray(row) && typeof row[0] === "string" && typeof row[1] === "string" ? canaryOf(row[0], row[1]) : void 0;
+      if (name !== void 0) {
+        names.add(name);
+      }
+    }
+    if (names.size === 0) {
+      op.log(`${phase}: no canary of version ${version} left by an earlier run`);
+      return;
+    }
+    for (const name of [...names].sort()) {
+      if (!CANARY_VM_NAME.test(name)) {
+        op.log(`${phase}: ${shown(name)} carries the canary tags but not a canary's name: left as it is`);
+        continue;
+      }
+      op.log(`${phase}: canary ${name} was left by an interrupted earlier run`);
+      await this.deleteOrFail(name, `${phase}: deleting ${name}`);
+    }
+  }
+  /** One canary, from its creation to its deletion; fails with exit code 9 when it fails. */
+  async run(index, region) {
+    const { op } = this;
+    const { vm, computer } = canaryNames(this.settings.revision, this.key, index);
+    const phase = `canary ${region}`;
+    op.phase = phase;
+    const started = op.clock.now();
+    this.live = vm;
+    try {
+      await this.create(phase, vm, computer, region);
+      await this.check(phase, vm, computer);
+    } catch (error) {
+      const left = this.live;
+      this.live = void 0;
+      if (left !== void 0) {
+        await this.deleteOnTheWayOut(phase, left, error);
+      }
+      throw error;
+    }
+    op.log(`${phase}: done in ${secondsSince(op, started)}s`);
+  }
+  /**
+   * `az vm create`: the canary with its own VNet and NIC. Its failures are the canary's (exit code 9, or 8 when
+   * something it needs is missing), once it is deleted; a broken az or an expired session is not (exit code 3), nor is
+   * a timeout (4): `run` deletes what was made on the way out.
+   */
+  async create(phase, vm, computer, region) {
+    const { op, az, settings } = this;
+    const started = op.clock.now();
+    const limit = settings.createMinutes * 60;
+    op.log(`${phase}: creating canary VM ${vm} (computer name ${computer}, ${settings.securityType}, ${settings.vmSize}) from version ${settings.version} (limit ${limit}s)`);
+    const passwordFile = path4.join(this.directory, "canary-password");
+    fs4.writeFileSync(passwordFile, canaryPassword(), { mode: 384, flag: "wx" });
+    let result;
+    try {
+      result = await az.call(phase, limit, this.createArgs(vm, computer, region, passwordFile));
+    } finally {
+      fs4.rmSync(passwordFile, { force: true });
+    }
+    if (result === TIMED_OUT) {
+      return op.fail(ExitCode.TIMEOUT, `${phase}: canary ${vm} was not created within ${settings.createMinutes} minutes (${CANARY_TIMEOUT_MINUTES.env}). Version ${settings.version} stays excluded from latest, so the previous version remains latest. Run the deployment again to retry.`);
+    }
+    if (result.exitCode !== 0) {
+      const fault = azFault(result);
+      if (fault === "module" || fault === "crash" || fault === "expired") {
+        return az.fail(ExitCode.AZ_FAILED, `${phase}: az vm create`, this.leftMessage(vm), result);
+      }
+      op.print("  az| ", result.stderr, "stderr");
+      const missing = isNotFound(result);
+      const reason = missing ? `az vm create found nothing: ${notFoundOf(settings).subject} was not found` : `az vm create failed (printed above: e.g. no quota for ${settings.vmSize} in ${region}, a size without ${settings.securityType}, or a region the version is not replicated to)`;
+      this.live = void 0;
+      await this.deleteOrFail(vm, `${phase}: deleting canary ${vm} after its failed creation`);
+      return op.fail(missing ? ExitCode.NOT_FOUND : ExitCode.CANARY_FAILED, `${phase}: the canary could not be created: ${reason}. Version ${settings.version} stays excluded from latest, so the previous version remains latest. Fix the cause (or choose other canary regions or size), then run the deployment again.`);
+    }
+    op.log(`${phase}: canary ${vm} created in ${secondsSince(op, started)}s`);
+  }
+  /**
+   * The canary's own network: its VNet `<vm>-vnet` with the subnet `canary`, made by `az vm create`, with no public IP
+   * and no NSG (nothing reaches it from outside). Run Command returns the check's output only when the VM has
+   * outbound access to Azure ("Run scripts in your Windows VM by using action Run Commands" on Microsoft Learn,
+   * restrictions: "scripts might run successfully but not return the results"): here Azure's default outbound access.
+   * Subnets are private (no default outbound access) by default only when made with network API version 2025-07-01
+   * or later (Microsoft Learn, "Default outbound access in Azure"; Azure Networking Blog, "Private subnets by default
+   * in Azure virtual networks"), and `az vm create` writes the VNet of its ARM template with api-version 2015-06-15
+   * (azure-cli, vm/_template_builder.py, build_vnet_resource: the same in 2.45 and 2.74), so the canary's subnet keeps
+   * it. No az from 2.44.0 (the oldest the operator runs on) on can make it explicit: `az vm create` has no such option
+   * (2.45, 2.74), and `--default-outbound-access` of `az network vnet subnet create` (and of `az network vnet create
+   * --subnets`) is not in 2.45's parser (its network API is 2022-01-01); `az network vnet create --subnet-name` sends
+   * no defaultOutboundAccess in 2.45 (API 2022-01-01) nor in 2.74 (API 2024-05-01), so its subnet is not private
+   * either, until an az moves that command to API 2025-07-01. A subnet made private otherwise (an Azure Policy) loses
+   * the check's output: `outputFix` says so.
+   */
+  createArgs(vm, computer, region, passwordFile) {
+    const { settings } = this;
+    const { line, version, securityType, plan } = settings;
+    return [
+      "vm",
+      "create",
+      ...this.groupArgs,
+      `--name=${vm}`,
+      `--location=${region}`,
+      `--image=${this.imageId}`,
+      `--size=${settings.vmSize}`,
+      `--security-type=${securityType}`,
+      ...securityType === "TrustedLaunch" ? ["--enable-secure-boot=true", "--enable-vtpm=true"] : [],
+      ...plan === void 0 ? [] : [`--plan-name=${plan.name}`, `--plan-product=${plan.product}`, `--plan-publisher=${plan.publisher}`],
+      `--admin-username=${CANARY_ADMIN}`,
+      `--admin-password=@${passwordFile}`,
+      `--computer-name=${computer}`,
+      "--public-ip-address=",
+      "--nsg=",
+      `--vnet-name=${vm}-vnet`,
+      `--subnet=${CANARY_SUBNET}`,
+      "--nic-delete-option=Delete",
+      "--os-disk-delete-option=Delete",
+      "--tags",
+      `${CANARY_TAG}=${version}`,
+      `${CANARY_IMAGE_TAG}=${lineName(line)}`,
+      "--output",
+      "none"
+    ];
+  }
+  /** The check in the guest, then the canary's deletion; fails with exit code 9 (after the deletion) when it fails. */
+  async check(phase, vm, computer) {
+    const { op, settings } = this;
+    const started = op.clock.now();
+    op.log(`${phase}: checking the guest through Run Command: its computer name, then ${settings.url} (limit ${settings.checkSeconds}s)`);
+    const canary = Vm.made(op, this.az, settings.tuning, {
+      resourceGroup: settings.canaryResourceGroup,
+      vmName: vm,
+      subscriptionId: settings.line.subscriptionId,
+      guestDirectory: settings.guestDirectory
+    }, this.outputFix(vm));
+    const output = await canary.runGuestScript(phase, settings.runCommandSeconds, settings.checkScript, "the canary check", {
+      Url: settings.url,
+      ExpectedName: computer,
+      TimeoutSeconds: String(settings.checkSeconds)
+    });
+    if (output === TIMED_OUT) {
+      return op.fail(ExitCode.TIMEOUT, `${phase}: Run Command did not return within ${settings.runCommandSeconds}s. Version ${settings.version} stays excluded from latest, so the previous version remains latest. Run the deployment again to retry.`);
+    }
+    printGuestOutput(op, output);
+    const reason = failureOf(output);
+    this.live = void 0;
+    await this.deleteOrFail(vm, reason === void 0 ? `${phase}: deleting canary ${vm}` : `${phase}: deleting canary ${vm} after its failed check`);
+    if (reason !== void 0) {
+      return op.fail(ExitCode.CANARY_FAILED, `${phase}: the canary failed: ${reason}. Its output is printed above. Version ${settings.version} stays excluded from latest, so VMs and scale sets that use latest keep the previous version. Fix the image (a new build publishes a new version), or run the deployment again to retry the canary.`);
+    }
+    op.log(`${phase}: the canary passed in ${secondsSince(op, started)}s`);
+  }
+  /** What to do when Run Command returns no output of the check: the canary's subnet lost its outbound access. */
+  outputFix(vm) {
+    const { canaryResourceGroup, version } = this.settings;
+    return `the canary's own VNet ${vm}-vnet (subnet ${CANARY_SUBNET}, made by az vm create, no public IP) reaches Azure only through Azure's default outbound access, which az vm create leaves on (no az from 2.44 on has an option to set it explicitly), unless something takes it away: an Azure Policy that makes new subnets private (defaultOutboundAccess false) or sends their traffic through a firewall. Exempt resource group ${canaryResourceGroup} (canary.resourceGroupName) from it, or give the canaries another resource group, then run the deployment again. Version ${version} stays excluded from latest.`;
+  }
+  /** What a message says of a canary that may be left. */
+  leftMessage(vm) {
+    return `canary ${vm} (VM, NIC, VNet ${vm}-vnet) may be left in resource group ${this.settings.canaryResourceGroup}: delete it by hand, or run the deployment again (canaries tagged ${CANARY_TAG}=${this.settings.version} are deleted first).`;
+  }
+  /** The way out of a failed or interrupted canary: its deletion, only started when interrupted. */
+  async deleteOnTheWayOut(phase, vm, error) {
+    const { op } = this;
+    if (error instanceof Interrupted) {
+      await this.startDeletion(phase, vm);
+      return;
+    }
+    op.log(`${phase}: the run is ending (exit ${exitCodeOf(error)}): deleting canary ${vm}`);
+    try {
+      const failure = await this.deleteCanary(vm);
+      if (failure !== void 0) {
+        this.printFailure(failure);
+        op.errorLine(this.leftMessage(vm));
+      }
+    } catch (cleanupError) {
+      op.errorLine(`${this.leftMessage(vm)} (${cleanupError.message})`);
+    }
+  }
+  /** Quickly, since the supervisor that sent the signal is waiting: the deletion goes on in Azure; the VNet is the next run's. */
+  async startDeletion(phase, vm) {
+    const { op } = this;
+    op.log(`${phase}: starting the deletion of canary ${vm} (not waiting for it)`);
+    const args = ["vm", "delete", ...this.groupArgs, `--name=${vm}`, "--yes", "--no-wait", "--output", "none"];
+    const result = await this.az.afterInterruption(phase, INTERRUPTED_DELETE_SECONDS, args);
+    if (result !== TIMED_OUT && (result.exitCode === 0 || isNotFound(result))) {
+      op.log(`${phase}: canary ${vm} is being deleted; its VNet ${vm}-vnet is deleted by the next run (tagged ${CANARY_TAG}=${this.settings.version})`);
+      return;
+    }
+    this.printFailure({ what: `VM ${vm}`, result: result === TIMED_OUT ? void 0 : result }, INTERRUPTED_DELETE_SECONDS);
+    op.errorLine(this.leftMessage(vm));
+  }
+  /** Deletes a canary; fails saying what may be left when a part cannot be deleted (exit code 4 or 6, or az's own). */
+  async deleteOrFail(vm, what) {
+    const failure = await this.deleteCanary(vm);
+    if (failure?.result !== void 0) {
+      this.az.fail(ExitCode.AZ_FAILED, what, this.leftMessage(vm), failure.result);
+    }
+    if (failure !== void 0) {
+      this.op.fail(ExitCode.TIMEOUT, `${what}: az did not delete ${failure.what} within ${DELETE_MINUTES2} minutes. ${this.leftMessage(vm)}`);
+    }
+  }
+  printFailure(failure, limitSeconds = DELETE_MINUTES2 * 60) {
+    if (failure.result !== void 0) {
+      this.op.print("  az| ", failure.result.stderr, "stderr");
+    } else {
+      this.op.print("  az| ", `${failure.what}: az did not return within ${limitSeconds}s`, "stderr");
+    }
+  }
+  /**
+   * The VM (its NIC and OS disk go with it), then its NIC (left behind when the VM's creation failed after the NIC was
+   * made), then its VNet; what is gone already counts as deleted. Returns the first failure, if any.
+   */
+  async deleteCanary(vm) {
+    const { op } = this;
+    const phase = op.phase;
+    const started = op.clock.now();
+    op.log(`${phase}: deleting canary ${vm} (the VM with its NIC and OS disk, then its VNet ${vm}-vnet)`);
+    const parts = [
+      [`VM ${vm}`, ["vm", "delete", ...this.groupArgs, `--name=${vm}`, "--yes"]],
+      [`NIC ${vm}VMNic`, ["network", "nic", "delete", ...this.groupArgs, `--name=${vm}VMNic`]],
+      [`VNet ${vm}-vnet`, ["network", "vnet", "delete", ...this.groupArgs, `--name=${vm}-vnet`]]
+    ];
+    for (const [what, args] of parts) {
+      const result = await this.az.call(phase, DELETE_MINUTES2 * 60, [...args, "--output", "none"]);
+      if (result === TIMED_OUT) {
+        return { what };
+      }
+      if (result.exitCode === 0) {
+        op.log(`${phase}: ${what} deleted`);
+      } else if (isNotFound(result) && azFault(result) === void 0) {
+        op.log(`${phase}: ${what} is already gone`);
+      } else {
+        return { what, result };
+      }
+    }
+    op.log(`${phase}: canary ${vm} deleted in ${secondsSince(op, started)}s`);
+    return void 0;
+  }
+};
+function canaryOf(type, name) {
+  switch (type.toLowerCase()) {
+    case "microsoft.compute/virtualmachines":
+      return name;
+    case "microsoft.network/networkinterfaces":
+      return name.replace(/VMNic$/, "");
+    case "microsoft.network/virtualnetworks":
+      return name.replace(/-vnet$/, "");
+    default:
+      return void 0;
+  }
+}
+function failureOf(output) {
+  const last = output.stdout.split(/\r?\n/).filter((line) => line.trim() !== "").pop() ?? "";
+  const failed = `${CANARY_MARKER} FAILED`;
+  if (last.startsWith(`${CANARY_MARKER} PASSED`)) {
+    return void 0;
+  }
+  if (last.startsWith(failed)) {
+    return last.slice(failed.length).replace(/^ /, "");
+  }
+  return `the guest's output does not end with a result line (${CANARY_MARKER} ...): the check did not run to its end`;
+}
+function exitCodeOf(error) {
+  if (error instanceof OperatorFailure) {
+    return error.exitCode;
+  }
+  return error instanceof InvalidInput ? ExitCode.INVALID_INPUT : ExitCode.INTERNAL;
+}
+function secondsSince(op, started) {
+  return Math.floor((op.clock.now() - started) / 1e3);
+}
+async function currentSubscription(op, az) {
+  const id = await az.query("canary", ["account", "show", "--query", "id"], ExitCode.AZ_FAILED, "Set GOLDEN_SUBSCRIPTION_ID (or ARM_SUBSCRIPTION_ID).");
+  if (typeof id !== "string" || !SUBSCRIPTION_ID.pattern.test(id)) {
+    return op.fail(ExitCode.INVALID_INPUT, `the subscription of az's session (az account show) must be ${SUBSCRIPTION_ID.description}; got ${shown(String(id))}. Set GOLDEN_SUBSCRIPTION_ID (or ARM_SUBSCRIPTION_ID).`);
+  }
+  op.log(`canary: subscription ${id} (az's current one)`);
+  return id;
+}
+async function galleryCanary(op) {
+  const reader = new InputReader(op.env, CANARY_CONSTRUCT);
+  const settings = readSettings(op, reader);
+  const directory = op.temporaryDirectory("canary");
+  const { line, version, regions } = settings;
+  op.interruptNote = `Version ${version} is left as it is, excluded from latest: run the deployment again to run the canaries again.`;
+  op.log(`canary: version ${version} of ${lineName(line)} in resource group ${line.resourceGroup}, one ${settings.securityType} ${settings.vmSize} VM in each of: ${regions.join(" ")} (resource group ${settings.canaryResourceGroup})`);
+  const az = new Az(op, settings.tuning, notFoundOf(settings));
+  await az.start(reader);
+  op.phase = "canary";
+  const subscriptionId = line.subscriptionId ?? await currentSubscription(op, az);
+  const published = await new GalleryVersions(op, az, line).requirePublished(
+    "canary",
+    version,
+    settings.revision,
+    "no VM can be made from it yet",
+    NOT_FOUND_HINT
+  );
+  op.log(`canary: version ${version} is published (excluded from latest: ${published.excludedFromLatest ? "True" : "False"})`);
+  const imageId = `/subscriptions/${subscriptionId}/resourceGroups/${line.resourceGroup}/providers/Microsoft.Compute/galleries/${line.gallery}/images/${line.definition}/versions/${version}`;
+  const canaries = new Canaries(op, az, settings, directory, imageId);
+  await canaries.deleteLeftovers();
+  for (const [index, region] of regions.entries()) {
+    await canaries.run(index + 1, region);
+  }
+  op.phase = "canary";
+  op.log(`canary: passed in ${regions.length} region(s): ${regions.join(" ")}`);
 }
 
 // lib/operator/steps/gallery-versions.ts
@@ -1644,209 +2370,6 @@ async function deleteAll(op) {
   op.log("delete-all: done");
 }
 
-// lib/operator/vm.ts
-var Vm = class _Vm {
-  constructor(op, tuning, input, notFoundHint) {
-    this.op = op;
-    this.tuning = tuning;
-    this.input = input;
-    const notFound = {
-      subject: `VM ${input.vmName} in resource group ${input.resourceGroup}${input.subscriptionId ? ` (subscription ${input.subscriptionId})` : ""}`,
-      what: "the VM or its resource group",
-      hint: notFoundHint
-    };
-    this.az = new Az(op, tuning, notFound);
-    this.args = [
-      ...input.subscriptionId ? [`--subscription=${input.subscriptionId}`] : [],
-      `--resource-group=${input.resourceGroup}`,
-      `--name=${input.vmName}`
-    ];
-  }
-  op;
-  tuning;
-  input;
-  /** Reads and checks the VM inputs and the tuning variables; fails with exit code 2 on an invalid one. */
-  static read(op, reader, notFoundHint) {
-    op.phase = "validate";
-    const tuning = readTuning(reader);
-    const resourceGroup = reader.text(RESOURCE_GROUP);
-    const vmName = reader.text(VM_NAME);
-    const subscriptionId = reader.optionalText({ ...SUBSCRIPTION_ID, env: SUBSCRIPTION_ID.env }, "ARM_SUBSCRIPTION_ID");
-    const guestDirectory = reader.text(GUEST_DIRECTORY);
-    return new _Vm(op, tuning, { resourceGroup, vmName, subscriptionId, guestDirectory }, notFoundHint);
-  }
-  az;
-  /** The az arguments that name the VM, in the `--option=value` form: a resource group name may start with a hyphen. */
-  args;
-  /** The path of a guest script, checked to be a readable file. */
-  guestScript(name) {
-    return guestScriptFile(this.op, this.input.guestDirectory, name);
-  }
-  /**
-   * The start of every VM step once its inputs are valid: the Azure CLI's version, the az session, and the VM's state
-   * once it has settled (waiting up to `settleSeconds` while it is starting, stopping or deallocating).
-   */
-  async start(settleSeconds, reader) {
-    const { input } = this;
-    this.op.log(`VM ${input.vmName} in resource group ${input.resourceGroup}${input.subscriptionId ? `, subscription ${input.subscriptionId}` : ""}`);
-    await this.az.start(reader);
-    this.op.phase = "state";
-    return this.waitForSettledState(settleSeconds, await this.state("state"));
-  }
-  /** The VM's state from its instance view (the whole answer: its tags too). */
-  async state(phase) {
-    const view = await this.az.query(
-      phase,
-      ["vm", "get-instance-view", ...this.args],
-      ExitCode.AZ_FAILED,
-      "Check the VM name, resource group and subscription, and that the identity may read the VM."
-    );
-    const codes = (view?.instanceView?.statuses ?? []).map((status) => status.code ?? "").filter((code) => code !== "");
-    let power = "unknown";
-    let generalized = false;
-    for (const code of codes) {
-      if (code.startsWith("PowerState/")) {
-        power = code.slice("PowerState/".length);
-      } else if (code === "OSState/generalized") {
-        generalized = true;
-      }
-    }
-    this.op.log(`${phase}: power state ${power}, OS state ${generalized ? "generalized" : "not-generalized"}`);
-    return {
-      power,
-      generalized,
-      codes,
-      tags: view?.tags ?? {},
-      securityType: view?.securityProfile?.securityType ?? void 0,
-      hyperVGeneration: view?.instanceView?.hyperVGeneration ?? void 0
-    };
-  }
-  /** Waits while the VM is starting, stopping or deallocating (e.g. after an interrupted run). */
-  async waitForSettledState(limitSeconds, initial) {
-    const started = this.op.clock.now();
-    let state = initial;
-    while (["starting", "stopping", "deallocating"].includes(state.power)) {
-      const waited = Math.floor((this.op.clock.now() - started) / 1e3);
-      if (waited >= limitSeconds) {
-        this.op.fail(ExitCode.TIMEOUT, `state: the VM stayed in PowerState/${state.power} for ${limitSeconds}s. Check it in the portal, then run the deployment again.`);
-      }
-      this.op.log(`state: VM is ${state.power}, waiting for it to settle, ${waited}s of ${limitSeconds}s`);
-      await this.op.pause("state", this.tuning.pollSeconds, "waiting for the VM to settle", this.tuning.pollSeconds);
-      state = await this.state("state");
-    }
-    return state;
-  }
-  /**
-   * Runs a guest PowerShell script through Run Command (doing `purpose`, e.g. `Sysprep`, for messages) and returns its
-   * output streams, or `TIMED_OUT` when Run Command did not return within `limitSeconds`. While the VM agent is not
-   * ready (a restarting Windows), it waits up to GOLDEN_AGENT_WAIT_SECONDS; while the guest still runs an earlier Run
-   * Command (409 Conflict, typically this step's own from an interrupted run), up to `limitSeconds`. Any other az
-   * failure ends the step (exit code 6, or those of `Az.fail`).
-   */
-  async runGuestScript(phase, limitSeconds, script, purpose, parameters = {}) {
-    const names = Object.keys(parameters);
-    const args = [
-      "vm",
-      "run-command",
-      "invoke",
-      ...this.args,
-      "--command-id",
-      "RunPowerShellScript",
-      "--scripts",
-      `@${script}`,
-      ...names.length > 0 ? ["--parameters", ...names.map((name) => `${name}=${parameters[name]}`)] : [],
-      "--query",
-      "value[].[code, message]",
-      "--output",
-      "json"
-    ];
-    const started = this.op.clock.now();
-    let agentSince;
-    for (; ; ) {
-      const result = await this.az.call(phase, limitSeconds, args);
-      if (result === TIMED_OUT) {
-        return TIMED_OUT;
-      }
-      if (result.exitCode === 0) {
-        return guestStreams(this.op, phase, result);
-      }
-      if (azFault(result) === "agent") {
-        agentSince ??= this.op.clock.now();
-        await this.waitForAgent(phase, purpose, agentSince, result);
-        continue;
-      }
-      if (!isRunCommandBusy(result)) {
-        return this.az.fail(
-          ExitCode.AZ_FAILED,
-          `${phase}: az vm run-command invoke`,
-          `The VM is left as it is (${purpose} did not run); run the deployment again once the cause is fixed.`,
-          result
-        );
-      }
-      const waited = Math.floor((this.op.clock.now() - started) / 1e3);
-      if (waited >= limitSeconds) {
-        this.op.print("  az| ", result.stderr, "stderr");
-        this.op.fail(ExitCode.TIMEOUT, `${phase}: another Run Command kept running in the guest for ${limitSeconds}s, so ${purpose} could not start. Look at the VM's Run Command and extension status in the portal (Operations > Run command), then run the deployment again.`);
-      }
-      this.op.log(`${phase}: another Run Command is still running in the guest (an interrupted earlier run?): waiting for it to end, ${waited}s of ${limitSeconds}s`);
-      await this.op.pause(phase, this.tuning.pollSeconds, "waiting for the earlier Run Command to end", this.tuning.pollSeconds);
-    }
-  }
-  async waitForAgent(phase, purpose, since, result) {
-    const { vmName, resourceGroup } = this.input;
-    const waited = Math.floor((this.op.clock.now() - since) / 1e3);
-    if (waited >= this.tuning.agentWaitSeconds) {
-      this.op.print("  az| ", result.stderr, "stderr");
-      this.op.fail(ExitCode.TIMEOUT, `${phase}: the VM agent (Windows Azure Guest Agent) of VM ${vmName} was still not ready after ${this.tuning.agentWaitSeconds}s (GOLDEN_AGENT_WAIT_SECONDS), so Run Command could not run ${purpose} in the guest. The VM is left as it is. Fix: look at the VM in the portal (Overview > Properties > Agent status; Help > Boot diagnostics: did Windows start?) or at \`az vm get-instance-view --resource-group ${resourceGroup} --name ${vmName} --query instanceView.vmAgent\` (its status should be Ready); restart the VM if the agent stays not ready, then run the deployment again.`);
-    }
-    this.op.log(`${phase}: the VM agent of VM ${vmName} is not ready, so Run Command cannot reach the guest yet (${matchingLine(result, "agent", 160)}): waiting for it, ${waited}s of ${this.tuning.agentWaitSeconds}s`);
-    await this.op.pause(phase, this.tuning.pollSeconds, "waiting for the VM agent", this.tuning.pollSeconds);
-  }
-};
-function guestStreams(op, phase, result) {
-  let rows;
-  try {
-    rows = JSON.parse(result.stdout === "" ? "null" : result.stdout);
-  } catch {
-    rows = void 0;
-  }
-  let stdout;
-  let stderr;
-  if (Array.isArray(rows)) {
-    for (const row of rows) {
-      if (Array.isArray(row) && typeof row[0] === "string") {
-        const message = typeof row[1] === "string" ? row[1] : "";
-        if (row[0].startsWith("ComponentStatus/StdOut/")) {
-          stdout = message;
-        } else if (row[0].startsWith("ComponentStatus/StdErr/")) {
-          stderr = message;
-        }
-      }
-    }
-  }
-  if (stdout === void 0 && stderr === void 0) {
-    return op.fail(ExitCode.AZ_FAILED, `${phase}: Run Command succeeded but returned no output of the guest script (${JSON.stringify(result.stdout.slice(0, 200))}). Run Command returns the output only when the VM can reach Azure: a subnet without outbound access (a NAT gateway, a firewall or an NSG rule that blocks outbound traffic to the AzureCloud service tag, or a private subnet) lets the script run but loses its result. Fix: allow outbound HTTPS to the AzureCloud service tag from the VM's subnet (the subnet given as subnetId), then run the deployment again.`);
-  }
-  return { stdout: stdout ?? "", stderr: stderr ?? "" };
-}
-function guestMarker(output, prefix) {
-  let found;
-  for (const line of output.stdout.split(/\r?\n/)) {
-    if (line === prefix || line.startsWith(`${prefix} `)) {
-      found = line.slice(prefix.length).replace(/^ /, "");
-    }
-  }
-  return found;
-}
-function printGuestOutput(op, output) {
-  op.print("  guest| ", output.stdout);
-  const hasErrors = /\S/.test(output.stderr);
-  if (hasErrors) {
-    op.print("  guest stderr| ", output.stderr, "stderr");
-  }
-  return hasErrors;
-}
-
 // lib/operator/steps/generalize.ts
 var GENERALIZE_NAME = "generalize-vm";
 var GENERALIZE_CONSTRUCT = "GeneralizedImage";
@@ -1868,18 +2391,18 @@ var DEALLOCATE_MINUTES = {
 var SYSPREP_RESULT_MARKER = "GOLDEN-IMAGE-SYSPREP-RESULT:";
 var SYSPREP_TAG = "golden-image-sysprep";
 var SYSPREP_TAG_VALUE = "succeeded";
-var RUN_COMMAND_EXTRA_MINUTES = 10;
-var NOT_FOUND_HINT = "If the deletion was intended, remove the GeneralizedImage from the configuration; otherwise run the deployment again: Terraform sees the VM is gone, builds it again, and this step runs anew.";
+var RUN_COMMAND_EXTRA_MINUTES2 = 10;
+var NOT_FOUND_HINT2 = "If the deletion was intended, remove the GeneralizedImage from the configuration; otherwise run the deployment again: Terraform sees the VM is gone, builds it again, and this step runs anew.";
 async function generalize(op) {
   const reader = new InputReader(op.env, GENERALIZE_CONSTRUCT);
-  const vm = Vm.read(op, reader, NOT_FOUND_HINT);
+  const vm = Vm.read(op, reader, NOT_FOUND_HINT2);
   const script = vm.guestScript("generalize.ps1");
   const sysprepMinutes = reader.number(SYSPREP_MINUTES);
   const deallocateMinutes = reader.number(DEALLOCATE_MINUTES);
   const limits = {
     sysprepMinutes,
     sysprepSeconds: sysprepMinutes * 60,
-    runCommandSeconds: (sysprepMinutes + RUN_COMMAND_EXTRA_MINUTES) * 60,
+    runCommandSeconds: (sysprepMinutes + RUN_COMMAND_EXTRA_MINUTES2) * 60,
     deallocateMinutes,
     deallocateSeconds: deallocateMinutes * 60
   };
@@ -1926,7 +2449,7 @@ async function sysprep(op, vm, script, limits) {
     PollSeconds: String(vm.tuning.pollSeconds)
   });
   if (output === TIMED_OUT) {
-    op.fail(ExitCode.TIMEOUT, `sysprep: Run Command did not return within ${limits.runCommandSeconds}s (Sysprep limit ${limits.sysprepMinutes} minutes plus ${RUN_COMMAND_EXTRA_MINUTES}). The VM is left running: look at C:\\Windows\\System32\\Sysprep\\Panther\\setuperr.log in the guest, then run the deployment again.`);
+    op.fail(ExitCode.TIMEOUT, `sysprep: Run Command did not return within ${limits.runCommandSeconds}s (Sysprep limit ${limits.sysprepMinutes} minutes plus ${RUN_COMMAND_EXTRA_MINUTES2}). The VM is left running: look at C:\\Windows\\System32\\Sysprep\\Panther\\setuperr.log in the guest, then run the deployment again.`);
   }
   const hasErrors = printGuestOutput(op, output);
   const failure = output.stdout.split(/\r?\n/).find((line) => line.startsWith(`${SYSPREP_RESULT_MARKER} FAILURE`));
@@ -2004,7 +2527,7 @@ var STORAGE_SKU = {
 var RETAIN_BUILDS = { env: "GOLDEN_RETAIN_BUILDS", prop: "retainBuilds", min: 1, max: 50, default: 3 };
 var CAPTURE_MINUTES = 60;
 var QUERY_SECONDS2 = 300;
-var NOT_FOUND_HINT2 = "The source of the image is gone: run the deployment again, so that Terraform builds it anew.";
+var NOT_FOUND_HINT3 = "The source of the image is gone: run the deployment again, so that Terraform builds it anew.";
 var ImageLine = class _ImageLine {
   constructor(op, az, name, resourceGroup, subscriptionId) {
     this.op = op;
@@ -2026,7 +2549,7 @@ var ImageLine = class _ImageLine {
     return new _ImageLine(op, new Az(op, tuning, {
       subject: `the source of image line ${name} or resource group ${resourceGroup}${subscriptionId ? ` (subscription ${subscriptionId})` : ""}`,
       what: "it",
-      hint: NOT_FOUND_HINT2
+      hint: NOT_FOUND_HINT3
     }), name, resourceGroup, subscriptionId);
   }
   /** The az arguments that name the resource group, in the `--option=value` form (a group name may start with a hyphen). */
@@ -2147,7 +2670,7 @@ async function deleteAll2(op) {
 }
 
 // lib/operator/steps/setup.ts
-var path4 = __toESM(require("path"));
+var path5 = __toESM(require("path"));
 var SETUP_NAME = "setup-vm";
 var SETUP_CONSTRUCT = "GoldenVm";
 var SETUP_MINUTES = {
@@ -2175,11 +2698,11 @@ var RESULT_MARKER = "GOLDEN-IMAGE-SETUP-RESULT:";
 var FINISH_MARKER = "GOLDEN-IMAGE-SETUP-FINISH:";
 var GUEST_CALL_SECONDS = 20 * 60;
 var MAX_RESTARTS = 3;
-var NOT_FOUND_HINT3 = "Run the deployment again: Terraform sees the VM is gone and builds it again.";
+var NOT_FOUND_HINT4 = "Run the deployment again: Terraform sees the VM is gone and builds it again.";
 var OFFSET = /^(0|[1-9][0-9]{0,11})$/;
 async function setup(op) {
   const reader = new InputReader(op.env, SETUP_CONSTRUCT);
-  const vm = Vm.read(op, reader, NOT_FOUND_HINT3);
+  const vm = Vm.read(op, reader, NOT_FOUND_HINT4);
   const scripts = { start: vm.guestScript("setup-start.ps1"), status: vm.guestScript("setup-status.ps1"), finish: vm.guestScript("setup-finish.ps1") };
   const setupMinutes = reader.number(SETUP_MINUTES);
   const restartMinutes = reader.number(RESTART_MINUTES);
@@ -2225,7 +2748,7 @@ function checkVmKind(op, state, settings) {
   }
 }
 async function runShortGuestScript(op, vm, phase, script, marker, parameters = {}) {
-  const name = path4.basename(script);
+  const name = path5.basename(script);
   const output = await vm.runGuestScript(phase, GUEST_CALL_SECONDS, script, name, parameters);
   if (output === TIMED_OUT) {
     return op.fail(ExitCode.TIMEOUT, `${phase}: Run Command (${name}) did not return within ${GUEST_CALL_SECONDS}s. Check the VM's agent in the portal, then run the deployment again.`);
@@ -2501,7 +3024,7 @@ var MIN_BATCH = 8;
 var MAX_BATCH = 1e3;
 var COMPUTER_NAME = /^[A-Za-z0-9][-A-Za-z0-9]{0,14}$/;
 var NO_UPGRADE = /\(NotFound\)|Code: NotFound|The entity was not found/;
-var NOT_FOUND_HINT4 = "It is created by the deployment before this check runs: check GOLDEN_SCALE_SET_NAME and GOLDEN_SCALE_SET_RESOURCE_GROUP (they come from the ImageScaleSet construct), then run the deployment again.";
+var NOT_FOUND_HINT5 = "It is created by the deployment before this check runs: check GOLDEN_SCALE_SET_NAME and GOLDEN_SCALE_SET_RESOURCE_GROUP (they come from the ImageScaleSet construct), then run the deployment again.";
 var KNOWN_STATES = ["RollingForward", "Completed", "Faulted", "Cancelled"];
 var INSTANCES_QUERY = "[].[instanceId, osProfile.computerName, provisioningState, latestModelApplied, storageProfile.imageReference.exactVersion, location]";
 async function verifyScaleSet(op) {
@@ -2547,7 +3070,7 @@ var ScaleSetCheck = class {
     this.az = new Az(op, inputs.tuning, {
       subject: `scale set ${inputs.name} in resource group ${inputs.resourceGroup}${inputs.subscriptionId ? ` (subscription ${inputs.subscriptionId})` : ""}`,
       what: "the scale set or its resource group",
-      hint: NOT_FOUND_HINT4
+      hint: NOT_FOUND_HINT5
     });
     this.args = [
       ...inputs.subscriptionId ? [`--subscription=${inputs.subscriptionId}`] : [],
@@ -2878,6 +3401,7 @@ var STEPS = {
   "base-image": { name: BASE_IMAGE_NAME, construct: BASE_IMAGE_CONSTRUCT, run: checkBaseImage },
   "gallery-publish": { name: GALLERY_STEPS_NAME, construct: GALLERY_CONSTRUCT, run: publish },
   "gallery-replicate": { name: GALLERY_STEPS_NAME, construct: GALLERY_CONSTRUCT, run: replicate },
+  "gallery-canary": { name: CANARY_NAME, construct: CANARY_CONSTRUCT, run: galleryCanary },
   "gallery-promote": { name: GALLERY_STEPS_NAME, construct: GALLERY_CONSTRUCT, run: promote },
   "gallery-delete-all": { name: GALLERY_STEPS_NAME, construct: GALLERY_CONSTRUCT, run: deleteAll },
   "verify-fleet": { name: VERIFY_FLEET_NAME, construct: VERIFY_FLEET_CONSTRUCT, run: verifyFleet },
