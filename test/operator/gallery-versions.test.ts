@@ -711,6 +711,10 @@ describe('input validation: exit 2 naming the variable, and no az call', () => {
     ['GOLDEN_TARGET_REGIONS naming a region twice', 'gallery-publish', { GOLDEN_TARGET_REGIONS: 'westeurope=1=Standard_LRS\nwesteurope=2=Standard_ZRS' }, 'GOLDEN_TARGET_REGIONS names westeurope twice'],
     ['GOLDEN_TARGET_REGIONS without the gallery\'s region', 'gallery-replicate', { GOLDEN_TARGET_REGIONS: 'northeurope=1=Standard_LRS' }, 'GOLDEN_TARGET_REGIONS must include the gallery\'s own region westeurope (GOLDEN_GALLERY_LOCATION)'],
     ['GOLDEN_END_OF_LIFE_DATE not a date', 'gallery-publish', { GOLDEN_END_OF_LIFE_DATE: '2027-13-01' }, 'GOLDEN_END_OF_LIFE_DATE must be a date YYYY-MM-DD'],
+    ['GOLDEN_END_OF_LIFE_DATE a day that does not exist', 'gallery-publish', { GOLDEN_END_OF_LIFE_DATE: '2027-02-29' },
+      'GOLDEN_END_OF_LIFE_DATE must be a date that exists; got 2027-02-29.'],
+    ['GOLDEN_END_OF_LIFE_DATE before the build\'s day', 'gallery-publish', { GOLDEN_END_OF_LIFE_DATE: '2026-11-30' },
+      `GOLDEN_END_OF_LIFE_DATE 2026-11-30 is before the build's own day, 2026-12-01 (revision ${REVISION}): the version would be published past its end of life.`],
     ['GOLDEN_IMAGE_TAGS without =', 'gallery-publish', { GOLDEN_IMAGE_TAGS: 'env' }, 'a line of GOLDEN_IMAGE_TAGS must be key=value'],
     ['GOLDEN_IMAGE_TAGS key with /', 'gallery-publish', { GOLDEN_IMAGE_TAGS: 'a/b=c' }, 'a line of GOLDEN_IMAGE_TAGS must be key=value'],
     ['GOLDEN_IMAGE_TAGS value of 257 characters', 'gallery-publish', { GOLDEN_IMAGE_TAGS: `a=${'v'.repeat(257)}` }, 'a line of GOLDEN_IMAGE_TAGS must be key=value'],
@@ -784,7 +788,7 @@ describe('GalleryImageVersion\'s environment, as Terraform gives it, runs each s
       const gallery = new ImageGallery(stack, 'Gallery', { location: 'westeurope', galleryName: GALLERY, resourceGroupName: GROUP });
       const galleryImage = new GalleryImage(stack, 'Web', { gallery, imageName: DEFINITION, securityType: ImageSecurityType.TRUSTED_LAUNCH });
       new GalleryImageVersion(stack, 'Version', {
-        galleryImage, source, targetRegions: [{ location: 'northeurope', replicaCount: 2 }], retainVersions: 1, endOfLifeDate: '2027-12-31', tags: { env: 'prod' },
+        galleryImage, source, targetRegions: [{ location: 'northeurope', replicaCount: 2 }], retainVersions: 1, endOfLifeDate: '2999-12-31', tags: { env: 'prod' },
       });
     });
   });
@@ -818,7 +822,7 @@ describe('GalleryImageVersion\'s environment, as Terraform gives it, runs each s
       expect({ id, code: result.code, stderr: result.stderr }).toEqual({ id, code: 0, stderr: '' });
       if (step === 'gallery-publish') {
         expect(versions(fake).find((v) => v.name === VERSION)).toMatchObject({
-          endOfLifeDate: '2027-12-31',
+          endOfLifeDate: '2999-12-31',
           tags: { 'golden-image-name': DEFINITION, 'golden-image-revision': REVISION, 'env': 'prod' },
           targetRegions: [{ name: 'westeurope', regionalReplicaCount: 1, storageAccountType: 'Standard_LRS' }, {
             name: 'northeurope',

@@ -247,6 +247,28 @@ function seconds(op: Operator, since: number): number {
   return Math.floor((op.clock.now() - since) / 1000);
 }
 
+/**
+ * The version's end of life: a date that exists, and not before the build's own day (the date of its revision, the
+ * plan's time in UTC: no clock of this machine decides), else the version would be published past its end of life.
+ * GalleryImageVersion checks a literal date at synth; this checks one given as a Terraform variable.
+ */
+export function readEndOfLife(reader: InputReader, revision: string): string | undefined {
+  const date = reader.optionalText(END_OF_LIFE_DATE);
+  if (date === undefined) {
+    return undefined;
+  }
+  const [year, month, day] = date.split('-').map(Number);
+  if (new Date(Date.UTC(year, month - 1, day)).toISOString().slice(0, 10) !== date) {
+    throw reader.invalid(`${END_OF_LIFE_DATE.env} must be a date that exists; got ${date}.`);
+  }
+  const buildDay = `${revision.slice(0, 4)}-${revision.slice(4, 6)}-${revision.slice(6, 8)}`;
+  if (date < buildDay) {
+    throw reader.invalid(`${END_OF_LIFE_DATE.env} ${date} is before the build's own day, ${buildDay} (revision ${revision}): the version would be `
+      + 'published past its end of life. Pass a later date, or none.');
+  }
+  return date;
+}
+
 /** gallery-publish: this build's version, unless an earlier run published it; waits for one being created, publishes a failed one again. */
 export async function publish(op: Operator): Promise<void> {
   const inputs = readLineInputs(op);
@@ -254,7 +276,7 @@ export async function publish(op: Operator): Promise<void> {
   const version = readGalleryVersion(reader);
   const revision = reader.text(BUILD_REVISION);
   const sourceId = reader.text(BUILD_VM_ID);
-  const endOfLife = reader.optionalText(END_OF_LIFE_DATE);
+  const endOfLife = readEndOfLife(reader, revision);
   const targets = readTargets(reader);
   const extraTags = readExtraTags(op, op.env, 'the publish step');
   const name = lineName(line);

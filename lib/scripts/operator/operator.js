@@ -2112,13 +2112,28 @@ function replicationFailed(status) {
 function seconds(op, since) {
   return Math.floor((op.clock.now() - since) / 1e3);
 }
+function readEndOfLife(reader, revision) {
+  const date = reader.optionalText(END_OF_LIFE_DATE);
+  if (date === void 0) {
+    return void 0;
+  }
+  const [year, month, day] = date.split("-").map(Number);
+  if (new Date(Date.UTC(year, month - 1, day)).toISOString().slice(0, 10) !== date) {
+    throw reader.invalid(`${END_OF_LIFE_DATE.env} must be a date that exists; got ${date}.`);
+  }
+  const buildDay = `${revision.slice(0, 4)}-${revision.slice(4, 6)}-${revision.slice(6, 8)}`;
+  if (date < buildDay) {
+    throw reader.invalid(`${END_OF_LIFE_DATE.env} ${date} is before the build's own day, ${buildDay} (revision ${revision}): the version would be published past its end of life. Pass a later date, or none.`);
+  }
+  return date;
+}
 async function publish(op) {
   const inputs = readLineInputs(op);
   const { reader, tuning, line } = inputs;
   const version = readGalleryVersion(reader);
   const revision = reader.text(BUILD_REVISION);
   const sourceId = reader.text(BUILD_VM_ID);
-  const endOfLife = reader.optionalText(END_OF_LIFE_DATE);
+  const endOfLife = readEndOfLife(reader, revision);
   const targets = readTargets(reader);
   const extraTags = readExtraTags(op, op.env, "the publish step");
   const name = lineName(line);
