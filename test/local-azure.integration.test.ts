@@ -216,15 +216,23 @@ describeWithTerraform('the real azurerm provider against the local Azure', () =>
   test('it serves HTTPS on 127.0.0.1 with the certificate it made, which a client trusting only that certificate accepts', async () => {
     const running = azures.get(STACKS[0].stack)!;
     const ca = fs.readFileSync(running.certificateFile, 'utf8');
-    const get = (options: https.RequestOptions) => new Promise<number>((resolve, reject) => {
-      https.get(`${running.origin}/metadata/endpoints?api-version=2022-09-01`, options, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      }).on('error', reject);
+    type Answer = { status: number; text: string };
+    const send = (target: string, options: https.RequestOptions, body?: string) => new Promise<Answer>((resolve, reject) => {
+      const request = https.request(`${running.origin}${target}`, options, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      });
+      request.on('error', reject);
+      request.end(body);
     });
     expect(running.host).toMatch(/^127\.0\.0\.1:\d+$/);
-    expect(await get({ ca })).toBe(200);
-    await expect(get({})).rejects.toThrow(/self[- ]signed/);
+    expect((await send('/metadata/endpoints?api-version=2022-09-01', { ca })).status).toBe(200);
+    await expect(send('/metadata/endpoints?api-version=2022-09-01', {})).rejects.toThrow(/self[- ]signed/);
+    // A body that is not JSON: Resource Manager's 400.
+    const garbled = await send(`/subscriptions/${running.azure.subscriptionId}/resourceGroups/rg-x?api-version=2022-09-01`,
+      { ca, method: 'PUT', headers: { 'Content-Type': 'application/json' } }, '{"location": ');
+    expect({ status: garbled.status, code: JSON.parse(garbled.text).error.code }).toEqual({ status: 400, code: 'InvalidRequestContent' });
   });
 
   const cases = STACKS.map((stack) => ({

@@ -8,7 +8,8 @@ import { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { makeCertificate } from './certificate';
-import { AzureRequest, Json, normalizePath } from './http';
+import { AzureError } from './errors';
+import { AzureRequest, AzureResponse, Json, normalizePath } from './http';
 import { LocalAzure, LocalAzureOptions } from './local-azure';
 
 export interface RunningLocalAzure {
@@ -40,23 +41,24 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
         const origin = `https://${req.headers.host ?? '127.0.0.1'}`;
         // Concatenated, not resolved: azurerm asks for `//metadata/endpoints`, which as a relative URL names a host.
         const url = new URL(`${origin}${req.url ?? '/'}`);
-        const request: AzureRequest = {
-          method: req.method ?? 'GET',
-          path: normalizePath(url.pathname.split('/').map(decodeURIComponent).join('/')),
-          query: url.searchParams,
-          headers: Object.fromEntries(Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : value])),
-          body: parseBody(Buffer.concat(chunks).toString('utf8'), req.headers['content-type']),
-          origin,
-        };
-        let status = 500;
-        let headers: { [name: string]: string } = {};
-        let body: unknown;
+        let answer: AzureResponse;
         try {
-          ({ status, headers, body } = azure.handle(request));
+          const request: AzureRequest = {
+            method: req.method ?? 'GET',
+            path: normalizePath(url.pathname.split('/').map(decodeURIComponent).join('/')),
+            query: url.searchParams,
+            headers: Object.fromEntries(Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : value])),
+            body: parseBody(Buffer.concat(chunks).toString('utf8'), req.headers['content-type']),
+            origin,
+          };
+          answer = azure.handle(request);
         } catch (error) {
-          // A bug of the local Azure, not an answer of Azure's: said plainly, once (clients retry a 500).
-          body = { error: { code: 'LocalAzureBug', message: String((error as Error).stack ?? error) } };
+          // A body Azure cannot read is Azure's 400; anything else is a bug of the local Azure, not an answer of
+          // Azure's: said plainly (clients retry a 500).
+          answer = error instanceof AzureError ? error.toResponse()
+            : { status: 500, headers: {}, body: { error: { code: 'LocalAzureBug', message: String((error as Error).stack ?? error) } } };
         }
+        const { status, headers, body } = answer;
         if (body === undefined) {
           res.writeHead(status, headers).end();
         } else {
@@ -114,7 +116,8 @@ function parseBody(text: string, contentType: string | undefined): Json | undefi
   }
   try {
     return JSON.parse(text);
-  } catch {
-    return { unparsable: text };
+  } catch (error) {
+    // Resource Manager's answer for a body that is not JSON.
+    throw new AzureError(400, 'InvalidRequestContent', `The request content was invalid and could not be deserialized: '${(error as Error).message}'.`);
   }
 }
