@@ -17,7 +17,7 @@ import { buildCrossStackApp, CROSS_STACK_APP_STACKS } from './util/cross-stack-a
 import { BUNDLED_EXAMPLES, synthApp } from './util/examples';
 import { synthSeedStack } from './util/generalize-stack';
 import { onlyResource } from './util/synth';
-import { describeDiagnostic, initFromSharedProviders, installProviders, SharedProviders, validate } from './util/terraform';
+import { describeDiagnostic, initFromSharedProviders, installProviders, requiredProvidersOf, SharedProviders, validate } from './util/terraform';
 
 // One stack's init and validate took 2.4-4.5 s here (2 cores, load average 7-10), nearly all of it azurerm's
 // 200 MB binary starting and serving its schema; a minute leaves room for a busier CI machine.
@@ -51,21 +51,6 @@ let providers: SharedProviders;
 const outdirs = new Map<string, string>();
 
 const stackDirectory = (app: AppUnderTest, stack: string) => path.join(outdirs.get(app.title)!, 'stacks', stack);
-
-/** The `required_providers` of every stack, merged; stacks that disagree on a provider cannot share one install. */
-function requiredProvidersOf(directories: string[]): Record<string, unknown> {
-  const merged: Record<string, unknown> = {};
-  for (const directory of directories) {
-    const stack = JSON.parse(fs.readFileSync(path.join(directory, 'cdk.tf.json'), 'utf8'));
-    for (const [name, requirement] of Object.entries<unknown>(stack.terraform?.required_providers ?? {})) {
-      if (name in merged && JSON.stringify(merged[name]) !== JSON.stringify(requirement)) {
-        throw new Error(`${directory} requires provider ${name} as ${JSON.stringify(requirement)}, another stack as ${JSON.stringify(merged[name])}`);
-      }
-      merged[name] = requirement;
-    }
-  }
-  return merged;
-}
 
 beforeAll(() => {
   workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'terraform-validate-'));

@@ -1,4 +1,4 @@
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -32,6 +32,32 @@ export function runTerraform(dir: string, args: string[], extraEnv: NodeJS.Proce
     throw new Error(`terraform ${args.join(' ')} did not run in ${dir} (${reason}):\n${result.stdout ?? ''}\n${result.stderr ?? ''}`);
   }
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/**
+ * `terraform <args>` in `dir` without blocking the event loop: for tests whose own process serves what Terraform calls
+ * (the local Azure, test/local-azure/server.ts), which `runTerraform`'s spawnSync would leave unanswered. `signal`
+ * stops Terraform (SIGTERM: it stops gracefully), so that a test that gives up leaves nothing running.
+ */
+export function runTerraformAsync(dir: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}, signal?: AbortSignal): Promise<TerraformRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('terraform', [...args, '-no-color'], {
+      cwd: dir, env: { ...TERRAFORM_ENV, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'], signal, killSignal: 'SIGTERM',
+    });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    child.on('error', (error) => reject(new Error(`terraform ${args.join(' ')} did not run in ${dir} (${error.message})`)));
+    child.on('close', (status, killedBy) => {
+      const run = { status: status ?? -1, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') };
+      if (status === null) {
+        reject(new Error(`terraform ${args.join(' ')} was killed by ${killedBy} in ${dir}:\n${run.stdout}\n${run.stderr}`));
+      } else {
+        resolve(run);
+      }
+    });
+  });
 }
 
 /** Plain output of `terraform <args>` in `dir`; throws with Terraform's exit code and both its streams on failure. */
@@ -68,6 +94,21 @@ export const PROVIDER_SETUP_ADVICE = [
   'machines, from the repository root: export TF_CLI_CONFIG_FILE="$(../shared/terraform/mirror.sh)"',
   '(see ../shared/terraform/README.md there; .ci/run does this).',
 ].join('\n');
+
+/** The `required_providers` of every stack, merged; stacks that disagree on a provider cannot share one install. */
+export function requiredProvidersOf(directories: string[]): Record<string, unknown> {
+  const merged: Record<string, unknown> = {};
+  for (const directory of directories) {
+    const stack = JSON.parse(fs.readFileSync(path.join(directory, 'cdk.tf.json'), 'utf8'));
+    for (const [name, requirement] of Object.entries<unknown>(stack.terraform?.required_providers ?? {})) {
+      if (name in merged && JSON.stringify(merged[name]) !== JSON.stringify(requirement)) {
+        throw new Error(`${directory} requires provider ${name} as ${JSON.stringify(requirement)}, another stack as ${JSON.stringify(merged[name])}`);
+      }
+      merged[name] = requirement;
+    }
+  }
+  return merged;
+}
 
 /** Providers installed once for many configurations (see `installProviders`). */
 export interface SharedProviders {
@@ -107,14 +148,16 @@ export function installProviders(workDir: string, requiredProviders: Record<stri
  * lock-mismatching global cache entries"; its fixture internal/command/e2etest/testdata/plugin-cache); without one,
  * every init installs from the origin again: azurerm (200 MB unpacked) downloaded once per stack from the registry.
  * So the shared lock file goes in first (init drops the entries of providers a configuration does not use; seen
- * here: "Using hashicorp/azurerm v4.55.0 from the shared cache directory"). No backend: validation reads no state, and
- * a stack's own backend (the examples' relative local paths) stays unconfigured.
+ * here: "Using hashicorp/azurerm v4.55.0 from the shared cache directory"). No backend by default: validation reads
+ * no state, and a stack's own backend (the examples' relative local paths) stays unconfigured; `backend: true` for a
+ * stack that is applied.
  */
-export function initFromSharedProviders(dir: string, providers: SharedProviders): void {
+export function initFromSharedProviders(dir: string, providers: SharedProviders, options: { backend?: boolean } = {}): void {
   fs.copyFileSync(providers.lockFile, path.join(dir, '.terraform.lock.hcl'));
-  const init = runTerraform(dir, ['init', '-backend=false'], { TF_PLUGIN_CACHE_DIR: providers.pluginCacheDir });
+  const args = options.backend ? ['init'] : ['init', '-backend=false'];
+  const init = runTerraform(dir, args, { TF_PLUGIN_CACHE_DIR: providers.pluginCacheDir });
   if (init.status !== 0) {
-    throw new Error(`terraform init -backend=false failed in ${dir} (exit ${init.status}).\n${PROVIDER_SETUP_ADVICE}\n\n`
+    throw new Error(`terraform ${args.join(' ')} failed in ${dir} (exit ${init.status}).\n${PROVIDER_SETUP_ADVICE}\n\n`
       + `terraform init said:\n${init.stdout}\n${init.stderr}`);
   }
 }

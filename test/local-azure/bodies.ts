@@ -1,0 +1,159 @@
+/**
+ * Request bodies for the local Azure's unit tests, shaped like the ones azurerm 4.55 sends for the library's fleets
+ * and scale sets (trimmed to what the local Azure reads), and the paths they go to.
+ */
+import { Json } from './http';
+import { InProcessAzure } from './in-process';
+
+export const LOCATION = 'westeurope';
+
+/** The paths of one group's network and compute resources. */
+export function pathsIn(client: InProcessAzure, group: string) {
+  const base = client.group(group);
+  const network = `${base}/providers/Microsoft.Network`;
+  const compute = `${base}/providers/Microsoft.Compute`;
+  return {
+    group: base,
+    vnet: (name: string) => `${network}/virtualNetworks/${name}`,
+    subnet: (vnet: string, name: string) => `${network}/virtualNetworks/${vnet}/subnets/${name}`,
+    nsg: (name: string) => `${network}/networkSecurityGroups/${name}`,
+    publicIp: (name: string) => `${network}/publicIPAddresses/${name}`,
+    nic: (name: string) => `${network}/networkInterfaces/${name}`,
+    loadBalancer: (name: string) => `${network}/loadBalancers/${name}`,
+    vm: (name: string) => `${compute}/virtualMachines/${name}`,
+    disk: (name: string) => `${compute}/disks/${name}`,
+    scaleSet: (name: string) => `${compute}/virtualMachineScaleSets/${name}`,
+  };
+}
+
+export function groupBody(location = LOCATION): Json {
+  return { location };
+}
+
+export function vnetBody(addressPrefix = '10.0.0.0/16', location = LOCATION): Json {
+  return { location, properties: { addressSpace: { addressPrefixes: [addressPrefix] }, privateEndpointVNetPolicies: 'Disabled' } };
+}
+
+export function subnetBody(addressPrefix = '10.0.0.0/24', nsgId?: string): Json {
+  return {
+    properties: {
+      addressPrefixes: [addressPrefix],
+      defaultOutboundAccess: true,
+      privateEndpointNetworkPolicies: 'Disabled',
+      privateLinkServiceNetworkPolicies: 'Enabled',
+      ...(nsgId ? { networkSecurityGroup: { id: nsgId } } : {}),
+    },
+  };
+}
+
+export function nsgBody(location = LOCATION): Json {
+  return {
+    location,
+    properties: {
+      securityRules: [{
+        name: 'allow-app',
+        properties: {
+          protocol: 'Tcp',
+          sourcePortRange: '*',
+          destinationPortRange: '80',
+          sourceAddressPrefix: 'Internet',
+          destinationAddressPrefix: '*',
+          access: 'Allow',
+          priority: 100,
+          direction: 'Inbound',
+        },
+      }],
+    },
+  };
+}
+
+export function publicIpBody(location = LOCATION): Json {
+  return { location, sku: { name: 'Standard', tier: 'Regional' }, properties: { publicIPAllocationMethod: 'Static', publicIPAddressVersion: 'IPv4', idleTimeoutInMinutes: 4 } };
+}
+
+export function nicBody(subnetId: string, publicIpId?: string, location = LOCATION): Json {
+  return {
+    location,
+    properties: {
+      ipConfigurations: [{
+        name: 'primary',
+        properties: {
+          subnet: { id: subnetId },
+          privateIPAllocationMethod: 'Dynamic',
+          privateIPAddressVersion: 'IPv4',
+          ...(publicIpId ? { publicIPAddress: { id: publicIpId } } : {}),
+        },
+      }],
+    },
+  };
+}
+
+export const IMAGE_ID = '/subscriptions/5e1f0c2a-0000-4000-8000-00000000bb01/resourceGroups/rg-images/providers/Microsoft.Compute/images/img-golden';
+
+export function vmBody(nicId: string, options: { osDiskName?: string; deleteOption?: string; userData?: string } = {}): Json {
+  return {
+    location: LOCATION,
+    properties: {
+      hardwareProfile: { vmSize: 'Standard_D2s_v5' },
+      networkProfile: { networkInterfaces: [{ id: nicId, properties: { primary: true } }] },
+      osProfile: {
+        computerName: 'web0001',
+        adminUsername: 'fleetadmin',
+        adminPassword: 'Sup3r-Secret!pass',
+        customData: 'V3JpdGUtSG9zdA==',
+        allowExtensionOperations: true,
+        windowsConfiguration: { enableAutomaticUpdates: false, provisionVMAgent: true, patchSettings: { patchMode: 'Manual', assessmentMode: 'ImageDefault' } },
+      },
+      storageProfile: {
+        imageReference: { id: IMAGE_ID },
+        osDisk: {
+          caching: 'ReadWrite',
+          createOption: 'FromImage',
+          managedDisk: { storageAccountType: 'StandardSSD_LRS' },
+          writeAcceleratorEnabled: false,
+          ...(options.osDiskName ? { name: options.osDiskName } : {}),
+          ...(options.deleteOption ? { deleteOption: options.deleteOption } : {}),
+        },
+        dataDisks: [],
+      },
+      additionalCapabilities: {},
+      ...(options.userData ? { userData: options.userData } : {}),
+    },
+  };
+}
+
+/** A Standard load balancer with one public frontend, as azurerm_lb creates it (no pools, probes or rules yet). */
+export function loadBalancerBody(publicIpId: string): Json {
+  return {
+    location: LOCATION,
+    sku: { name: 'Standard', tier: 'Regional' },
+    properties: { frontendIPConfigurations: [{ name: 'public', properties: { publicIPAddress: { id: publicIpId } } }] },
+  };
+}
+
+export function scaleSetBody(subnetId: string, poolId: string, probeId: string): Json {
+  return {
+    location: LOCATION,
+    sku: { name: 'Standard_D2s_v5', tier: 'Standard', capacity: 2 },
+    properties: {
+      upgradePolicy: { mode: 'Rolling', rollingUpgradePolicy: { maxBatchInstancePercent: 20, maxUnhealthyInstancePercent: 20 } },
+      overprovision: false,
+      singlePlacementGroup: false,
+      additionalCapabilities: {},
+      virtualMachineProfile: {
+        osProfile: { computerNamePrefix: 'web', adminUsername: 'fleetadmin', adminPassword: 'Sup3r-Secret!pass', windowsConfiguration: { provisionVMAgent: true } },
+        storageProfile: { imageReference: { id: IMAGE_ID }, osDisk: { caching: 'ReadWrite', createOption: 'FromImage', managedDisk: { storageAccountType: 'StandardSSD_LRS' } } },
+        networkProfile: {
+          healthProbe: { id: probeId },
+          networkInterfaceConfigurations: [{
+            name: 'nic',
+            properties: {
+              primary: true,
+              ipConfigurations: [{ name: 'primary', properties: { primary: true, subnet: { id: subnetId }, loadBalancerBackendAddressPools: [{ id: poolId }] } }],
+            },
+          }],
+        },
+      },
+    },
+  };
+}

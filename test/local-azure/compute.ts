@@ -1,0 +1,367 @@
+/**
+ * Microsoft.Compute: VMs with their OS disks and instance views, managed disks, VM scale sets, and the marketplace's
+ * platform image versions (Microsoft Learn, "Compute REST API"). PUT and DELETE are long-running operations.
+ * - A VM made from an image gets an OS disk of its own, a `Microsoft.Compute/disks` resource named
+ *   `<vm>_OsDisk_1_<32 hex digits>` unless the PUT names it, attached to the VM (`managedBy`), and shown in the VM's
+ *   `storageProfile.osDisk.managedDisk.id`. Deleting the VM keeps the disk, detached, unless the disk's `deleteOption`
+ *   is `Delete` ("Specifies whether OS Disk should be deleted or detached upon VM deletion ... The default value is set
+ *   to Detach", OSDisk.deleteOption in the Compute REST API's VirtualMachines reference); azurerm deletes it itself.
+ * - A new VM whose OS disk name is taken by a disk in the group is refused: 409 `ConflictingUserInput`, "Disk {name}
+ *   already exists in resource group {GROUP}. Only CreateOption.Attach is supported." (reported from Azure in
+ *   terraform-provider-azurerm issue 15513; the group's name in upper case as Azure writes it there): a name clash
+ *   between a VM's disk and another disk, which a VM of another name can cause.
+ * - Azure never returns what a PUT sends as secret or one-off: `osProfile.adminPassword` and `osProfile.customData`
+ *   (Microsoft Learn, "Custom data and cloud-init on Azure Virtual Machines": "custom data ... isn't available to
+ *   retrieve"), and `userData` only with `$expand=userData`; and it omits an empty `additionalCapabilities` (azurerm
+ *   reads an echoed `{}` as an in-place change of `hibernation_enabled`/`ultra_ssd_enabled` at every plan:
+ *   ../shared/terraform/LOCAL-AZURE-NOTES.md).
+ * - The instance view (`.../instanceView`, or `$expand=instanceView`) shows the provisioning and power states
+ *   (`PowerState/running`; Microsoft Learn, "States and billing status of Azure Virtual Machines").
+ * - A SKU's image versions are listed in Azure's order, sorted as text, not as version numbers: azurerm's
+ *   `azurerm_platform_image` takes the last one as the latest (terraform-provider-azurerm issue 31577;
+ *   azure-rest-api-specs issue 30142), so `26100.4652.250708` is listed after `26100.32230.260111`.
+ */
+import { AzureError } from './errors';
+import { AzureRequest, AzureResponse, Json, json } from './http';
+import { normalizeLocation, parseResourceId, same } from './ids';
+import { AzureState, PutContext, ResourceType } from './resource-manager';
+import { StoredResource } from './store';
+
+const COMPUTE = 'Microsoft.Compute';
+const VIRTUAL_MACHINE = `${COMPUTE}/virtualMachines`;
+const DISK = `${COMPUTE}/disks`;
+const SCALE_SET = `${COMPUTE}/virtualMachineScaleSets`;
+
+/** The size of an OS disk made from an image without one: Windows Server images are 127 GiB. */
+const DEFAULT_OS_DISK_GB = 127;
+
+/** The envelope of a tracked compute resource. */
+function tracked(context: PutContext, type: string, properties: Json, extra: Json = {}): Json {
+  const { body } = context;
+  const optional = ['tags', 'plan', 'identity', 'zones', 'sku', 'extendedLocation'].filter((key) => body[key] !== undefined);
+  return {
+    id: context.id,
+    name: context.name,
+    type,
+    location: normalizeLocation(body.location),
+    ...Object.fromEntries(optional.map((key) => [key, body[key]])),
+    ...extra,
+    properties: { ...properties, provisioningState: 'Succeeded' },
+  };
+}
+
+/** An OS profile as Azure returns it: without the password and the custom data. */
+function withoutSecrets(osProfile: Json | undefined): Json | undefined {
+  if (osProfile === undefined) {
+    return undefined;
+  }
+  const { adminPassword, customData, ...rest } = osProfile;
+  return { secrets: [], ...rest };
+}
+
+/** Azure omits `additionalCapabilities` that enables nothing (what azurerm sends when none is configured). */
+function withoutEmptyCapabilities(properties: Json): Json {
+  const capabilities = properties.additionalCapabilities;
+  if (capabilities !== undefined && Object.keys(capabilities).length === 0) {
+    const { additionalCapabilities, ...rest } = properties;
+    return rest;
+  }
+  return properties;
+}
+
+/** The Hyper-V generation of an image reference, where this Azure knows the image. */
+function generationOf(azure: AzureState, location: string, imageReference: Json | undefined): string | undefined {
+  if (imageReference?.id !== undefined) {
+    return azure.store.get(imageReference.id)?.body.properties?.hyperVGeneration;
+  }
+  return findPlatformImage(azure, location, imageReference?.publisher, imageReference?.offer, imageReference?.sku)?.hyperVGeneration;
+}
+
+function diskIdOf(vmId: string, diskName: string): string {
+  const address = parseResourceId(vmId)!;
+  return `/subscriptions/${address.subscriptionId}/resourceGroups/${address.resourceGroup}/providers/${COMPUTE}/disks/${diskName}`;
+}
+
+const virtualMachineType: ResourceType = {
+  type: VIRTUAL_MACHINE,
+  longRunning: true,
+  creatingState: 'Creating',
+  build: (context) => {
+    const { body, existing, azure, id, name } = context;
+    const properties = body.properties ?? {};
+    const storage = properties.storageProfile ?? {};
+    const requested = storage.osDisk ?? {};
+    const previous = existing?.properties?.storageProfile?.osDisk;
+    const diskName: string = previous?.name ?? requested.name ?? `${name}_OsDisk_1_${azure.guid().replace(/-/g, '')}`;
+    const diskId = previous?.managedDisk?.id ?? diskIdOf(id, diskName);
+    if (existing === undefined && azure.store.get(diskId) !== undefined) {
+      const group = parseResourceId(id)!.resourceGroup.toUpperCase();
+      throw new AzureError(409, 'ConflictingUserInput', `Disk ${diskName} already exists in resource group ${group}. Only CreateOption.Attach is supported.`,
+        diskId);
+    }
+    const osDisk = {
+      osType: properties.osProfile?.linuxConfiguration !== undefined ? 'Linux' : 'Windows',
+      ...requested,
+      name: diskName,
+      createOption: requested.createOption ?? 'FromImage',
+      caching: requested.caching ?? 'ReadWrite',
+      managedDisk: { ...requested.managedDisk, id: diskId },
+      deleteOption: requested.deleteOption ?? 'Detach',
+      diskSizeGB: requested.diskSizeGB ?? previous?.diskSizeGB ?? DEFAULT_OS_DISK_GB,
+    };
+    return tracked(context, VIRTUAL_MACHINE, withoutEmptyCapabilities({
+      ...properties,
+      vmId: existing?.properties?.vmId ?? azure.guid(),
+      timeCreated: existing?.properties?.timeCreated ?? azure.now(),
+      storageProfile: { ...storage, osDisk, dataDisks: storage.dataDisks ?? [] },
+      ...(properties.osProfile !== undefined ? { osProfile: { ...withoutSecrets(properties.osProfile), requireGuestProvisionSignal: true } } : {}),
+    }));
+  },
+  created: (vm, azure) => {
+    vm.hidden.powerState = 'running';
+    const osDisk = vm.body.properties.storageProfile.osDisk;
+    const imageReference = vm.body.properties.storageProfile.imageReference;
+    const generation = generationOf(azure, vm.body.location, imageReference);
+    const sku = osDisk.managedDisk.storageAccountType ?? 'Premium_LRS';
+    azure.store.put({
+      id: osDisk.managedDisk.id,
+      type: DISK,
+      hidden: {},
+      body: {
+        id: osDisk.managedDisk.id,
+        name: osDisk.name,
+        type: DISK,
+        location: vm.body.location,
+        managedBy: vm.id,
+        sku: { name: sku, tier: sku.startsWith('Premium') ? 'Premium' : 'Standard' },
+        properties: {
+          osType: osDisk.osType,
+          ...(generation !== undefined ? { hyperVGeneration: generation } : {}),
+          creationData: { createOption: 'FromImage', ...(imageReference !== undefined ? { imageReference: imageReferenceOfDisk(azure, vm.body.location, imageReference) } : {}) },
+          diskSizeGB: osDisk.diskSizeGB,
+          diskSizeBytes: osDisk.diskSizeGB * 1024 ** 3,
+          encryption: { type: 'EncryptionAtRestWithPlatformKey' },
+          networkAccessPolicy: 'AllowAll',
+          publicNetworkAccess: 'Enabled',
+          timeCreated: azure.now(),
+          provisioningState: 'Succeeded',
+          diskState: 'Attached',
+          uniqueId: azure.guid(),
+        },
+      },
+    });
+  },
+  deleting: (vm, azure) => {
+    const osDisk = vm.body.properties.storageProfile.osDisk;
+    const disk = azure.store.get(osDisk.managedDisk.id);
+    if (disk === undefined) {
+      return;
+    }
+    if (osDisk.deleteOption === 'Delete') {
+      azure.store.delete(disk.id);
+      return;
+    }
+    const { managedBy, ...detached } = disk.body;
+    disk.body = { ...detached, properties: { ...detached.properties, diskState: 'Unattached' } };
+  },
+  render: (body, { expand }) => {
+    const properties = { ...body.properties };
+    if (!expand.some((e) => same(e, 'userData'))) {
+      delete properties.userData;
+    }
+    return { ...body, properties };
+  },
+  actions: {
+    instanceView: { GET: (vm) => json(200, instanceView(vm)) },
+  },
+};
+
+/** What a disk made from an image records of it: a managed image's id, or the platform image version's id. */
+function imageReferenceOfDisk(azure: AzureState, location: string, imageReference: Json): Json {
+  if (imageReference.id !== undefined) {
+    return { id: imageReference.id };
+  }
+  const subscription = azure.subscriptions[0];
+  const version = imageReference.version === 'latest'
+    ? newestVersion(findPlatformImage(azure, location, imageReference.publisher, imageReference.offer, imageReference.sku)?.versions ?? [])
+    : imageReference.version;
+  const { publisher, offer, sku } = imageReference;
+  return { id: versionId(subscription, location, publisher, offer, sku, version ?? imageReference.version) };
+}
+
+/** A VM's instance view: provisioning, then power state, as `az vm get-instance-view` shows them. */
+export function instanceView(vm: StoredResource): Json {
+  const power = vm.hidden.powerState as string;
+  const displayStatus: { [state: string]: string } = {
+    running: 'VM running', stopped: 'VM stopped', deallocated: 'VM deallocated', starting: 'VM starting', deallocating: 'VM deallocating',
+  };
+  const osDisk = vm.body.properties.storageProfile.osDisk;
+  const time = vm.body.properties.timeCreated;
+  return {
+    computerName: vm.body.properties.osProfile?.computerName,
+    osName: osDisk.osType === 'Windows' ? 'Windows Server 2022 Datacenter' : 'Linux',
+    vmAgent: {
+      vmAgentVersion: '2.7.41491.1102',
+      statuses: [{ code: 'ProvisioningState/succeeded', level: 'Info', displayStatus: 'Ready', message: 'GuestAgent is running and processing the extensions.', time }],
+    },
+    disks: [{ name: osDisk.name, statuses: [{ code: 'ProvisioningState/succeeded', level: 'Info', displayStatus: 'Provisioning succeeded', time }] }],
+    statuses: [
+      { code: 'ProvisioningState/succeeded', level: 'Info', displayStatus: 'Provisioning succeeded', time },
+      { code: `PowerState/${power}`, level: 'Info', displayStatus: displayStatus[power] ?? power },
+    ],
+  };
+}
+
+const diskType: ResourceType = {
+  type: DISK,
+  longRunning: true,
+  creatingState: 'Updating',
+  build: (context) => {
+    const { body, existing, azure } = context;
+    const properties = body.properties ?? {};
+    if (properties.creationData?.createOption === undefined) {
+      throw new AzureError(400, 'InvalidParameter', "Required parameter 'creationData.createOption' is missing (null).", 'creationData.createOption');
+    }
+    return tracked(context, DISK, {
+      ...properties,
+      diskSizeBytes: (properties.diskSizeGB ?? existing?.properties?.diskSizeGB ?? 0) * 1024 ** 3,
+      timeCreated: existing?.properties?.timeCreated ?? azure.now(),
+      diskState: existing?.properties?.diskState ?? 'Unattached',
+      uniqueId: existing?.properties?.uniqueId ?? azure.guid(),
+    }, existing?.managedBy !== undefined ? { managedBy: existing.managedBy } : {});
+  },
+};
+
+const scaleSetType: ResourceType = {
+  type: SCALE_SET,
+  longRunning: true,
+  creatingState: 'Creating',
+  build: (context) => {
+    const { body, existing, azure } = context;
+    const properties = body.properties ?? {};
+    const profile = properties.virtualMachineProfile ?? {};
+    const storage = profile.storageProfile ?? {};
+    const osDisk = {
+      osType: profile.osProfile?.linuxConfiguration !== undefined ? 'Linux' : 'Windows',
+      ...storage.osDisk,
+      diskSizeGB: storage.osDisk?.diskSizeGB ?? DEFAULT_OS_DISK_GB,
+    };
+    return tracked(context, SCALE_SET, withoutEmptyCapabilities({
+      ...properties,
+      virtualMachineProfile: {
+        ...profile,
+        ...(profile.osProfile !== undefined ? { osProfile: withoutSecrets(profile.osProfile) } : {}),
+        storageProfile: { ...storage, osDisk, dataDisks: storage.dataDisks ?? [] },
+      },
+      uniqueId: existing?.properties?.uniqueId ?? azure.guid(),
+      timeCreated: existing?.properties?.timeCreated ?? azure.now(),
+    }));
+  },
+};
+
+/**
+ * A scale set's rolling upgrades: `GET .../rollingUpgrades/latest` shows the last one (Microsoft Learn, "Configure
+ * rolling upgrades on Virtual Machine Scale Sets", "Check the status of a rolling upgrade"). No upgrade has run in this
+ * piece (instances are not modelled yet), so it answers Compute's 404 for an upgrade that never ran, the `NotFound`
+ * azurerm expects before it deletes a scale set ("No rolling upgrades are running so skipping attempt to cancel them
+ * before deletion": CancelRollingUpgradesBeforeDeletion, internal/services/compute/client/client.go at v4.55.0; the
+ * same words as test/fake-az/simulator.js's `vmss rolling-upgrade get-latest`).
+ */
+const rollingUpgradesType: ResourceType = {
+  type: `${SCALE_SET}/rollingUpgrades`,
+  child: true,
+  longRunning: false,
+  build: () => {
+    throw new AzureError(405, 'MethodNotAllowed', 'A rolling upgrade is started by an action, not created.');
+  },
+  serve: (request, address) => {
+    if (request.method === 'GET' && same(address.names[1], 'latest')) {
+      throw new AzureError(404, 'NotFound', 'The entity was not found in this Azure location.');
+    }
+    throw new AzureError(405, 'MethodNotAllowed', `The requested method '${request.method}' is not allowed.`);
+  },
+};
+
+export const COMPUTE_TYPES: ResourceType[] = [virtualMachineType, diskType, scaleSetType, rollingUpgradesType];
+
+// --- the marketplace ------------------------------------------------------------------------------------------------
+
+function findPlatformImage(azure: AzureState, location: string, publisher?: string, offer?: string, sku?: string) {
+  return azure.platformImages.find((image) => same(image.location, location) && same(image.publisher, publisher)
+    && same(image.offer, offer) && same(image.sku, sku));
+}
+
+/** The id of a platform image version, in the case Azure writes it. */
+function versionId(subscriptionId: string, location: string, publisher: string, offer: string, sku: string, version: string): string {
+  return `/Subscriptions/${subscriptionId}/Providers/${COMPUTE}/Locations/${location}/Publishers/${publisher}/ArtifactTypes/VMImage/Offers/${offer}`
+    + `/Skus/${sku}/Versions/${version}`;
+}
+
+/** The highest version compared as numbers, part by part (what Azure means by `latest` when it creates a VM). */
+function newestVersion(versions: readonly string[]): string | undefined {
+  const parts = (v: string) => v.split('.').map(Number);
+  return [...versions].sort((a, b) => {
+    const [x, y] = [parts(a), parts(b)];
+    for (let i = 0; i < Math.max(x.length, y.length); i++) {
+      if ((x[i] ?? 0) !== (y[i] ?? 0)) {
+        return (x[i] ?? 0) - (y[i] ?? 0);
+      }
+    }
+    return 0;
+  }).pop();
+}
+
+/**
+ * `GET /subscriptions/{s}/providers/Microsoft.Compute/locations/{location}/publishers[/{publisher}/artifacttypes/vmimage/
+ * offers[/{offer}/skus[/{sku}/versions[/{version}]]]]`: the marketplace, level by level, each as `[{name, location, id}]`;
+ * one version as its image (its generation and OS disk). `segments` starts after `locations/{location}`.
+ */
+export function marketplace(request: AzureRequest, azure: AzureState, subscriptionId: string, location: string,
+  segments: string[]): AzureResponse | undefined {
+  const [publishers, publisher, artifactTypes, vmImage, offers, offer, skus, sku, versions, version] = segments.map((s) => s.toLowerCase());
+  if (request.method !== 'GET' || publishers !== 'publishers' || (segments.length > 2 && (artifactTypes !== 'artifacttypes' || vmImage !== 'vmimage'))) {
+    return undefined;
+  }
+  const region = normalizeLocation(location);
+  const inRegion = azure.platformImages.filter((image) => same(image.location, region));
+  const base = `/Subscriptions/${subscriptionId}/Providers/${COMPUTE}/Locations/${region}/Publishers`;
+  const names = (values: string[], idOf: (name: string) => string) => [...new Set(values)].sort()
+    .map((name) => ({ name, location: region, id: idOf(name) }));
+  const [p, o, s] = [segments[1], segments[5], segments[7]];
+  if (segments.length === 1) {
+    return json(200, names(inRegion.map((i) => i.publisher), (name) => `${base}/${name}`));
+  }
+  if (segments.length === 5 && offers === 'offers') {
+    return json(200, names(inRegion.filter((i) => same(i.publisher, publisher)).map((i) => i.offer), (name) => `${base}/${p}/ArtifactTypes/VMImage/Offers/${name}`));
+  }
+  if (segments.length === 7 && skus === 'skus') {
+    return json(200, names(inRegion.filter((i) => same(i.publisher, publisher) && same(i.offer, offer)).map((i) => i.sku),
+      (name) => `${base}/${p}/ArtifactTypes/VMImage/Offers/${o}/Skus/${name}`));
+  }
+  const image = findPlatformImage(azure, region, publisher, offer, sku);
+  if (segments.length === 9 && versions === 'versions') {
+    // Azure's text order (terraform-provider-azurerm issue 31577); a SKU this Azure does not offer lists no version.
+    const listed = [...(image?.versions ?? [])].sort();
+    return json(200, listed.map((v) => ({ name: v, location: region, id: versionId(subscriptionId, region, p, o, s, v) })));
+  }
+  if (segments.length === 10 && versions === 'versions') {
+    const found = image?.versions.find((v) => v === version);
+    if (image === undefined || found === undefined) {
+      // Compute's answer for a version it does not have.
+      throw new AzureError(404, 'NotFound', 'Artifact: VMImage was not found.');
+    }
+    return json(200, {
+      name: found,
+      location: region,
+      id: versionId(subscriptionId, region, p, o, s, found),
+      properties: {
+        hyperVGeneration: image.hyperVGeneration,
+        architecture: 'x64',
+        osDiskImage: { operatingSystem: 'Windows', sizeInGb: DEFAULT_OS_DISK_GB },
+        dataDiskImages: [],
+        imageDeprecationStatus: { imageState: 'Active' },
+      },
+    });
+  }
+  return undefined;
+}

@@ -1,0 +1,272 @@
+/**
+ * A local Azure that the real tools talk to (issue 25): the cloud metadata and identity endpoints, and Azure Resource
+ * Manager with the resource types the library's fleets and scale sets create, holding Azure's state and refusing what
+ * Azure refuses. `LocalAzure.handle` answers one request; server.ts serves it over HTTPS on 127.0.0.1 for the real
+ * azurerm provider (and, in a later piece, the Azure CLI).
+ *
+ * The modules, one concern each: identity.ts (metadata, tokens), resources.ts (subscriptions, providers, groups,
+ * listing), resource-manager.ts (create/read/update/delete, child resources, long-running operations), network.ts and
+ * compute.ts (the types), errors.ts (Azure's error shapes), ids.ts, store.ts, addresses.ts, certificate.ts, server.ts.
+ *
+ * Azure's rules held here, each with its source where it is checked and a test in test/local-azure/rules.test.ts:
+ * - names are unique per type in their scope and compared without regard to case: a PUT of an existing name updates
+ *   the resource (200, not 201); in another region it is refused (409 InvalidResourceLocation, groups:
+ *   InvalidResourceGroupLocation); a VM whose OS disk name is taken by another disk is refused (409 ConflictingUserInput);
+ * - a resource in a group that does not exist: 404 ResourceGroupNotFound; a subnet in a VNet that does not exist: 404
+ *   ResourceNotFound; a reference to a missing subnet, public IP, NSG or load balancer entry: 400 InvalidResourceReference;
+ * - deleting a group deletes everything in it; deleting a VM detaches its OS disk (or deletes it, deleteOption Delete);
+ * - a subnet has no addresses left: 400 SubnetIsFull (Azure keeps 5 per subnet);
+ * - secrets and custom data are never returned; an empty additionalCapabilities is omitted;
+ * - a SKU's image versions are listed as text, not as version numbers;
+ * - throttling on demand (`throttleNext`): 429 SubscriptionRequestsThrottled with Retry-After;
+ * - Resource Manager takes only tokens this Azure issued, for the one service principal it knows.
+ *
+ * Next pieces (not held yet): a generalized VM cannot be started, changed or given an extension (OperationNotAllowed);
+ * no managed image from a Trusted Launch VM; Trusted Launch VMs need a Trusted Launch capable image; automatic OS
+ * upgrade needs automatic updates off and a health probe or extension; NVMe-only sizes refuse untagged images; a VM
+ * from an image or NIC that does not exist; a subnet outside its VNet's address space (NetcfgInvalidSubnet); deleting
+ * what is in use (NicInUse, PublicIPAddressInUse, InUseSubnetCannotBeDeleted, an attached disk); changing what Azure
+ * cannot change in place (a VM's admin password, a public IP's SKU); Run Command, deallocate and generalize; scale set
+ * instances and rolling upgrades; images and galleries; unregistered resource providers (MissingSubscriptionRegistration).
+ */
+import { formatAddress, parseBlock } from './addresses';
+import { COMPUTE_TYPES, marketplace } from './compute';
+import { AzureError, authenticationFailed, missingApiVersion, throttled } from './errors';
+import { AzureRequest, AzureResponse, json, Json, segmentsOf } from './http';
+import { Identity, ServicePrincipal } from './identity';
+import { parseResourcePath, ResourceAddress, same, typeKey } from './ids';
+import { NETWORK_TYPES } from './network';
+import { AzureState, newGuid, PlatformImage, ResourceManager, ResourceType } from './resource-manager';
+import { SubscriptionScope } from './resources';
+import { ResourceStore } from './store';
+
+export interface LocalAzureOptions {
+  /** @default a fixed test subscription */
+  readonly subscriptionId?: string;
+  /** The service principal that may log in. @default fixed test ids and secret */
+  readonly principal?: Partial<ServicePrincipal>;
+  /** The marketplace. @default Windows Server 2022 and 2025 SKUs in westeurope (`DEFAULT_PLATFORM_IMAGES`) */
+  readonly platformImages?: PlatformImage[];
+  /** Where static public IPs come from. @default '203.0.113.0/24' (TEST-NET-3, RFC 5737) */
+  readonly publicIpPrefix?: string;
+}
+
+/** One request the local Azure answered: what the tests count per resource type. */
+export interface RecordedRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  /** What it was about: a resource type (`Microsoft.Network/networkInterfaces`), or `metadata`, `token`, `operations`. */
+  readonly kind: string;
+}
+
+/** A request the local Azure could not answer because it lacks the endpoint or the type (not an Azure refusal). */
+export interface UnhandledRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly reason: string;
+}
+
+export const DEFAULT_PLATFORM_IMAGES: PlatformImage[] = [
+  // Versions as the marketplace names them; listed as text, the last is not the newest (compute.ts).
+  ...['2022-datacenter-azure-edition', '2022-datacenter-g2'].map((sku) => ({
+    location: 'westeurope',
+    publisher: 'MicrosoftWindowsServer',
+    offer: 'WindowsServer',
+    sku,
+    hyperVGeneration: 'V2' as const,
+    versions: ['20348.2849.241109', '20348.3091.250112', '20348.887.220806'],
+  })),
+  {
+    location: 'westeurope',
+    publisher: 'MicrosoftWindowsServer',
+    offer: 'WindowsServer',
+    sku: '2025-datacenter-azure-edition',
+    hyperVGeneration: 'V2',
+    versions: ['26100.32230.260111', '26100.4652.250708'],
+  },
+];
+
+const DEFAULT_PRINCIPAL: ServicePrincipal = {
+  tenantId: '72f988bf-0000-4000-8000-00000000aa01',
+  clientId: '04b07795-0000-4000-8000-00000000cc01',
+  clientSecret: 'local-azure-client-secret',
+  objectId: '8f1c2a3b-0000-4000-8000-00000000ee01',
+};
+
+export class LocalAzure {
+  public readonly subscriptionId: string;
+  public readonly principal: ServicePrincipal;
+  /** Every request answered, in order. */
+  public readonly requests: RecordedRequest[] = [];
+  /** Requests it had no answer for: a gap of the local Azure, never one of Azure's refusals. */
+  public readonly unhandled: UnhandledRequest[] = [];
+
+  private readonly store = new ResourceStore();
+  private readonly types: Map<string, ResourceType>;
+  private readonly identity: Identity;
+  private readonly manager: ResourceManager;
+  private readonly subscriptionScope: SubscriptionScope;
+  private readonly state: AzureState;
+  private throttling: { remaining: number; retryAfterSeconds: number } | undefined;
+
+  constructor(options: LocalAzureOptions = {}) {
+    this.subscriptionId = options.subscriptionId ?? '5e1f0c2a-0000-4000-8000-00000000bb01';
+    this.principal = { ...DEFAULT_PRINCIPAL, ...options.principal };
+    this.types = new Map([...NETWORK_TYPES, ...COMPUTE_TYPES].map((type) => [type.type.toLowerCase(), type]));
+    const pool = parseBlock(options.publicIpPrefix ?? '203.0.113.0/24')!;
+    const store = this.store;
+    const types = this.types;
+    this.state = {
+      store,
+      subscriptions: [this.subscriptionId],
+      platformImages: options.platformImages ?? DEFAULT_PLATFORM_IMAGES,
+      typeOf: (address: ResourceAddress) => types.get(typeKey(address)),
+      guid: newGuid,
+      now: () => new Date().toISOString(),
+      allocatePublicIp: () => allocate(pool, store),
+    };
+    this.identity = new Identity(this.principal);
+    this.manager = new ResourceManager(this.state);
+    this.subscriptionScope = new SubscriptionScope(this.state, this.manager, this.principal.tenantId, namespacesOf([...this.types.values()]));
+  }
+
+  /** Answers one request as Azure would, and records it. */
+  public handle(request: AzureRequest): AzureResponse {
+    const segments = segmentsOf(request.path);
+    let response: AzureResponse;
+    try {
+      response = this.answer(request, segments);
+    } catch (error) {
+      if (!(error instanceof AzureError)) {
+        throw error;
+      }
+      if (error.code === 'InvalidResourceType') {
+        this.unhandled.push({ method: request.method, path: request.path, reason: error.message });
+      }
+      response = error.toResponse();
+    }
+    this.requests.push({ method: request.method, path: request.path, status: response.status, kind: this.kindOf(segments) });
+    return response;
+  }
+
+  /**
+   * The next `count` Resource Manager requests are refused as throttled (429 with `Retry-After`), as Azure does when
+   * a principal exceeds its limits; clients should wait and retry.
+   */
+  public throttleNext(count: number, retryAfterSeconds = 1): void {
+    this.throttling = { remaining: count, retryAfterSeconds };
+  }
+
+  /** Every group and resource this Azure holds (ids in their stored case, with their types). */
+  public resources(): Array<{ id: string; type: string }> {
+    return this.store.all().map((r) => ({ id: r.id, type: r.type }));
+  }
+
+  /** Whether this Azure holds `id`: a group, a resource, or an entry of a resource's arrays (a subnet, a pool). */
+  public holds(id: string): boolean {
+    return this.store.holds(id);
+  }
+
+  /** A group or resource as a GET of it shows it (a copy), or undefined. */
+  public resource(id: string): Json | undefined {
+    const resource = this.store.get(id);
+    return resource === undefined ? undefined : this.manager.view(resource);
+  }
+
+  private answer(request: AzureRequest, segments: string[]): AzureResponse {
+    if (same(segments[0], 'metadata') && same(segments[1], 'endpoints') && segments.length === 2 && request.method === 'GET') {
+      return this.identity.metadata(request);
+    }
+    const identity = this.identity.handle(request, segments);
+    if (identity !== undefined) {
+      return identity;
+    }
+    if (!same(segments[0], 'subscriptions')) {
+      return this.noSuchEndpoint(request, 'not an endpoint of Azure Resource Manager or the identity platform');
+    }
+    if (!request.query.has('api-version')) {
+      throw missingApiVersion();
+    }
+    const problem = this.identity.check(request.headers.authorization);
+    if (problem !== undefined) {
+      throw authenticationFailed(problem, `${request.origin}/${this.principal.tenantId}`);
+    }
+    if (this.throttling !== undefined && this.throttling.remaining > 0) {
+      this.throttling.remaining -= 1;
+      const kind = request.method === 'GET' ? 'read' : request.method === 'DELETE' ? 'delete' : 'write';
+      throw throttled(kind, segments[1] ?? '', this.identity.actor, this.throttling.retryAfterSeconds);
+    }
+    return this.resourceManager(request, segments) ?? this.noSuchEndpoint(request, 'not served by this local Azure');
+  }
+
+  private resourceManager(request: AzureRequest, segments: string[]): AzureResponse | undefined {
+    const lower = segments.map((s) => s.toLowerCase());
+    // /subscriptions/{s}/providers/{namespace}/locations/{location}/...: operations and the marketplace.
+    if (lower[2] === 'providers' && lower[4] === 'locations' && segments.length >= 7) {
+      if ((lower[6] === 'operations' || lower[6] === 'operationresults') && segments.length === 8 && request.method === 'GET') {
+        return this.manager.operation(request, segments[7], lower[6] === 'operationresults');
+      }
+      if (lower[3] === 'microsoft.compute') {
+        return marketplace(request, this.state, this.subscriptionId, segments[5], segments.slice(6));
+      }
+      return undefined;
+    }
+    const resourcePath = parseResourcePath(request.path);
+    if (resourcePath !== undefined) {
+      return this.manager.handle(request, resourcePath);
+    }
+    return this.subscriptionScope.handle(request, segments);
+  }
+
+  private noSuchEndpoint(request: AzureRequest, reason: string): AzureResponse {
+    this.unhandled.push({ method: request.method, path: request.path, reason });
+    return json(404, { error: { code: 'NotFound', message: `${request.method} ${request.path}: ${reason}` } });
+  }
+
+  /** What a request was about, for the counts per resource type. */
+  private kindOf(segments: string[]): string {
+    const lower = segments.map((s) => s.toLowerCase());
+    if (lower[0] === 'metadata') {
+      return 'metadata';
+    }
+    if (lower[0] !== 'subscriptions') {
+      return 'token';
+    }
+    if (lower[2] === 'providers' && lower[4] === 'locations') {
+      return lower[6]?.startsWith('operation') ? 'operations' : `${segments[3]}/locations/${segments[6] ?? ''}`;
+    }
+    const resourcePath = parseResourcePath(`/${segments.join('/')}`);
+    if (resourcePath !== undefined) {
+      const type = this.types.get(typeKey(resourcePath.address))?.type ?? `${resourcePath.address.namespace}/${resourcePath.address.types.join('/')}`;
+      return resourcePath.action === undefined ? type : `${type}/${resourcePath.action}`;
+    }
+    if (lower[2] === 'resourcegroups') {
+      return lower[4] === 'resources' ? 'Microsoft.Resources/resources' : 'Microsoft.Resources/resourceGroups';
+    }
+    return `Microsoft.Resources/${lower[2] ?? 'subscriptions'}`;
+  }
+}
+
+/** The next address of the pool that no public IP holds. */
+function allocate(pool: { first: number; size: number }, store: ResourceStore): string {
+  const taken = new Set(store.all().map((r) => r.body.properties?.ipAddress).filter((a) => a !== undefined));
+  for (let offset = 1; offset < pool.size - 1; offset++) {
+    const address = formatAddress(pool.first + offset);
+    if (!taken.has(address)) {
+      return address;
+    }
+  }
+  // The pool is this Azure's regional public IP quota, refused in the words Azure uses when one is used up.
+  throw new AzureError(400, 'PublicIPCountLimitReached', `Cannot create more than ${pool.size - 2} public IP addresses for this subscription in this region.`);
+}
+
+/** The namespaces of the types, each with its top-level resource types (for the provider list). */
+function namespacesOf(types: ResourceType[]): { [namespace: string]: string[] } {
+  const namespaces: { [namespace: string]: string[] } = { 'Microsoft.Resources': ['resourceGroups', 'subscriptions'] };
+  for (const type of types) {
+    const [namespace, ...rest] = type.type.split('/');
+    namespaces[namespace] = [...(namespaces[namespace] ?? []), rest.join('/')];
+  }
+  return namespaces;
+}

@@ -1,0 +1,276 @@
+/**
+ * Azure's rules that the local Azure holds (listed in test/local-azure/local-azure.ts, each with its source where it is
+ * checked): for each, the request Azure refuses is refused the same way (HTTP status, error code, message), and the
+ * state is left as Azure leaves it.
+ */
+import {
+  groupBody, loadBalancerBody, nicBody, pathsIn, publicIpBody, subnetBody, vmBody, vnetBody,
+} from './bodies';
+import { AzureResponse, Json } from './http';
+import { API, InProcessAzure } from './in-process';
+
+const body = InProcessAzure.body;
+
+function withGroup(name = 'rg-web') {
+  const client = new InProcessAzure();
+  const paths = pathsIn(client, name);
+  client.put(paths.group, groupBody(), API.resources);
+  return { client, paths };
+}
+
+function withSubnet(prefix = '10.0.0.0/24') {
+  const { client, paths } = withGroup();
+  client.put(paths.vnet('vnet-web'), vnetBody());
+  const subnet = body(client.put(paths.subnet('vnet-web', 'snet-web'), subnetBody(prefix)));
+  return { client, paths, subnetId: subnet.id as string };
+}
+
+function expectRefusal(answer: AzureResponse, status: number, code: string, message: string | RegExp): void {
+  expect({ status: answer.status, code: body(answer)?.error?.code }).toEqual({ status, code });
+  if (typeof message === 'string') {
+    expect(body(answer).error.message).toBe(message);
+  } else {
+    expect(body(answer).error.message).toMatch(message);
+  }
+}
+
+describe('names are unique per type in their scope, compared without regard to case', () => {
+  test('a PUT of an existing name (in any case) updates the resource: 200, the same id in its first case, one resource', () => {
+    const { client, paths } = withGroup();
+    const created = client.put(paths.vnet('vnet-web'), vnetBody());
+    const again = client.put(paths.vnet('VNET-Web'), { ...vnetBody(), tags: { updated: 'yes' } });
+    expect([created.status, again.status]).toEqual([201, 200]);
+    expect(body(again)).toMatchObject({ id: body(created).id, name: 'vnet-web', tags: { updated: 'yes' } });
+    expect(client.azure.resources().filter((r) => r.type === 'Microsoft.Network/virtualNetworks')).toHaveLength(1);
+  });
+
+  test('a resource group\'s name likewise: a second PUT is an update', () => {
+    const { client, paths } = withGroup();
+    const again = client.put(pathsIn(client, 'RG-WEB').group, { ...groupBody(), tags: { a: 'b' } }, API.resources);
+    expect(again.status).toBe(200);
+    expect(body(again)).toMatchObject({ name: 'rg-web', tags: { a: 'b' } });
+    expect(body(client.get(paths.group, API.resources)).tags).toEqual({ a: 'b' });
+  });
+
+  test('the same name in another region is taken: 409 InvalidResourceLocation, the resource unchanged', () => {
+    const { client, paths } = withGroup();
+    client.put(paths.publicIp('pip-web'), publicIpBody());
+    const answer = client.put(paths.publicIp('pip-web'), publicIpBody('northeurope'));
+    expectRefusal(answer, 409, 'InvalidResourceLocation', "The resource 'pip-web' already exists in location 'westeurope' in resource group 'rg-web'. "
+      + "A resource with the same name cannot be created in location 'northeurope'. Please select a new resource name.");
+    expect(body(client.get(paths.publicIp('pip-web'))).location).toBe('westeurope');
+  });
+
+  test('a group\'s name in another region is taken: 409 InvalidResourceGroupLocation', () => {
+    const { client, paths } = withGroup();
+    const answer = client.put(paths.group, groupBody('eastus'), API.resources);
+    expectRefusal(answer, 409, 'InvalidResourceGroupLocation', "Invalid resource group location 'eastus'. The Resource group already exists in location 'westeurope'.");
+  });
+
+  test('a new VM whose OS disk name another disk holds is refused: 409 ConflictingUserInput, no VM made, the disk untouched', () => {
+    // GIVEN a VM whose OS disk is named `shared-os-disk`, deleted with its disk kept (deleteOption Detach)
+    const { client, paths, subnetId } = withSubnet();
+    const nic = body(client.put(paths.nic('nic-a'), nicBody(subnetId)));
+    client.put(paths.vm('vm-a'), vmBody(nic.id, { osDiskName: 'shared-os-disk' }), API.compute);
+    client.delete(paths.vm('vm-a'), API.compute);
+    // WHEN another VM names its OS disk the same
+    const nicB = body(client.put(paths.nic('nic-b'), nicBody(subnetId)));
+    const answer = client.put(paths.vm('vm-b'), vmBody(nicB.id, { osDiskName: 'shared-os-disk' }), API.compute);
+    // THEN Azure's refusal, naming the disk
+    expectRefusal(answer, 409, 'ConflictingUserInput', 'Disk shared-os-disk already exists in resource group RG-WEB. Only CreateOption.Attach is supported.');
+    expect(body(answer).error.target).toBe(paths.disk('shared-os-disk'));
+    expect(client.get(paths.vm('vm-b'), API.compute).status).toBe(404);
+    expect(body(client.get(paths.disk('shared-os-disk'), API.compute)).properties.diskState).toBe('Unattached');
+  });
+
+  test('the same name as another type is no clash: a VNet and a public IP may share a name', () => {
+    const { client, paths } = withGroup();
+    client.put(paths.vnet('web'), vnetBody());
+    expect(client.put(paths.publicIp('web'), publicIpBody()).status).toBe(201);
+  });
+});
+
+describe('references must exist', () => {
+  test('a resource in a group that does not exist: 404 ResourceGroupNotFound', () => {
+    const client = new InProcessAzure();
+    const answer = client.put(pathsIn(client, 'rg-missing').vnet('vnet-web'), vnetBody());
+    expectRefusal(answer, 404, 'ResourceGroupNotFound', "Resource group 'rg-missing' could not be found.");
+  });
+
+  test('a subnet of a VNet that does not exist: 404 ResourceNotFound naming the VNet', () => {
+    const { client, paths } = withGroup();
+    const answer = client.put(paths.subnet('vnet-missing', 'snet-web'), subnetBody());
+    expectRefusal(answer, 404, 'ResourceNotFound',
+      "The Resource 'Microsoft.Network/virtualNetworks/vnet-missing' under resource group 'rg-web' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix");
+  });
+
+  test('a missing subnet of an existing VNet: the network provider\'s 404 NotFound', () => {
+    const { client, paths } = withSubnet();
+    const answer = client.get(paths.subnet('vnet-web', 'snet-other'));
+    expectRefusal(answer, 404, 'NotFound', `Resource ${paths.subnet('vnet-web', 'snet-other')} not found.`);
+  });
+
+  test.each([
+    ['a subnet of a VNet that does not exist', (p: ReturnType<typeof pathsIn>) => p.subnet('vnet-missing', 'snet-web'), undefined],
+    ['a subnet the VNet does not have', (p: ReturnType<typeof pathsIn>) => p.subnet('vnet-web', 'snet-missing'), undefined],
+    ['a public IP that does not exist', (p: ReturnType<typeof pathsIn>) => p.subnet('vnet-web', 'snet-web'), (p: ReturnType<typeof pathsIn>) => p.publicIp('pip-missing')],
+  ])('a NIC in %s: 400 InvalidResourceReference naming both, no NIC made', (_case, subnetOf, publicIpOf) => {
+    const { client, paths } = withSubnet();
+    const missing = publicIpOf ? publicIpOf(paths) : subnetOf(paths);
+    const answer = client.put(paths.nic('nic-web'), nicBody(subnetOf(paths), publicIpOf?.(paths)));
+    expectRefusal(answer, 400, 'InvalidResourceReference', `Resource ${missing} referenced by resource ${paths.nic('nic-web')}/ipConfigurations/primary was not found. `
+      + 'Please make sure that the referenced resource exists, and that both resources are in the same region.');
+    expect(client.get(paths.nic('nic-web')).status).toBe(404);
+  });
+
+  test('a load balancer rule using a probe the load balancer does not have: 400 InvalidResourceReference', () => {
+    const { client, paths } = withGroup();
+    const publicIp = body(client.put(paths.publicIp('pip-lb'), publicIpBody()));
+    const lb = body(client.put(paths.loadBalancer('lb-web'), loadBalancerBody(publicIp.id)));
+    const rule = { name: 'app', properties: { protocol: 'Tcp', frontendPort: 80, backendPort: 80, probe: { id: `${lb.id}/probes/missing` } } };
+    const answer = client.put(paths.loadBalancer('lb-web'), { ...lb, properties: { ...lb.properties, loadBalancingRules: [rule] } });
+    expectRefusal(answer, 400, 'InvalidResourceReference', new RegExp(`^Resource ${lb.id}/probes/missing referenced by resource ${lb.id}/loadBalancingRules/app was not found`));
+    expect(body(client.get(paths.loadBalancer('lb-web'))).properties.loadBalancingRules).toEqual([]);
+  });
+
+  test('a load balancer frontend on a public IP that does not exist: 400 InvalidResourceReference', () => {
+    const { client, paths } = withGroup();
+    const answer = client.put(paths.loadBalancer('lb-web'), loadBalancerBody(paths.publicIp('pip-missing')));
+    expectRefusal(answer, 400, 'InvalidResourceReference', new RegExp(`^Resource ${paths.publicIp('pip-missing')} referenced by resource .*/frontendIPConfigurations/public was not found`));
+  });
+});
+
+describe('deletion', () => {
+  test('deleting a group deletes everything in it, OS disks included, as one operation (202, Location, Retry-After)', () => {
+    // GIVEN a group with a network, a VM and its disk, and another group
+    const { client, paths, subnetId } = withSubnet();
+    const nic = body(client.put(paths.nic('nic-a'), nicBody(subnetId)));
+    client.put(paths.vm('vm-a'), vmBody(nic.id), API.compute);
+    const other = pathsIn(client, 'rg-other');
+    client.put(other.group, groupBody(), API.resources);
+    client.put(other.publicIp('pip-kept'), publicIpBody());
+    expect(client.azure.resources().filter((r) => r.id.includes('/resourceGroups/rg-web/'))).toHaveLength(4);
+    // WHEN the group is deleted
+    const answer = client.delete(paths.group, API.resources);
+    // THEN nothing of it is left, and the other group is untouched
+    expect(answer.status).toBe(202);
+    expect(new URL(answer.headers.Location).pathname).toMatch(new RegExp(`^${client.subscription}/operationresults/`));
+    expect(answer.headers['Retry-After']).toBe('1');
+    expect(client.azure.resources().map((r) => r.id)).toEqual([other.group, other.publicIp('pip-kept')]);
+    expect(client.get(`${paths.group}/resources`, API.resources).status).toBe(404);
+  });
+
+  test.each([
+    ['Detach (the default)', undefined, 'Unattached'],
+    ['Delete', 'Delete', undefined],
+  ])('deleting a VM whose OS disk\'s deleteOption is %s', (_option, deleteOption, diskState) => {
+    const { client, paths, subnetId } = withSubnet();
+    const nic = body(client.put(paths.nic('nic-a'), nicBody(subnetId)));
+    const vm = body(client.put(paths.vm('vm-a'), vmBody(nic.id, { deleteOption }), API.compute));
+    client.delete(paths.vm('vm-a'), API.compute);
+    const disk = client.get(vm.properties.storageProfile.osDisk.managedDisk.id, API.compute);
+    if (diskState === undefined) {
+      expect(disk.status).toBe(404);
+    } else {
+      expect(body(disk)).toMatchObject({ properties: { diskState } });
+      expect(body(disk).managedBy).toBeUndefined();
+    }
+    expect(body(client.get(paths.nic('nic-a'))).properties.virtualMachine).toBeUndefined();
+  });
+});
+
+describe('addresses', () => {
+  test('a subnet holds its size less the 5 addresses Azure keeps: a /29 takes 3 NICs, the 4th is refused with SubnetIsFull', () => {
+    const { client, paths, subnetId } = withSubnet('10.0.0.0/29');
+    const addresses = ['nic-1', 'nic-2', 'nic-3'].map((name) => body(client.put(paths.nic(name), nicBody(subnetId))).properties.ipConfigurations[0].properties.privateIPAddress);
+    expect(addresses).toEqual(['10.0.0.4', '10.0.0.5', '10.0.0.6']);
+    expectRefusal(client.put(paths.nic('nic-4'), nicBody(subnetId)), 400, 'SubnetIsFull', 'Subnet snet-web with address prefix 10.0.0.0/29 does not have enough capacity for 1 IP addresses.');
+    // A deleted NIC's address is free again.
+    client.delete(paths.nic('nic-2'));
+    expect(body(client.put(paths.nic('nic-4'), nicBody(subnetId))).properties.ipConfigurations[0].properties.privateIPAddress).toBe('10.0.0.5');
+  });
+});
+
+describe('requests Azure refuses before any resource provider', () => {
+  test('a PUT without location: 400 LocationRequired', () => {
+    const { client, paths } = withGroup();
+    expectRefusal(client.put(paths.vnet('vnet-web'), { properties: vnetBody().properties }), 400, 'LocationRequired', 'The location property is required for this definition.');
+  });
+
+  test('a request without api-version: 400 MissingApiVersionParameter', () => {
+    const { client, paths } = withGroup();
+    expectRefusal(client.request('GET', paths.group), 400, 'MissingApiVersionParameter', 'The api-version query parameter (?api-version=) is required for all requests.');
+  });
+
+  test.each([
+    { case: 'no Authorization header', headers: {} as { [name: string]: string }, code: 'AuthenticationFailed', message: "Authentication failed. The 'Authorization' header is missing." },
+    { case: 'a token this Azure did not issue', headers: { authorization: 'Bearer eyJub3QiOiJvdXJzIn0.e30.' }, code: 'InvalidAuthenticationToken', message: 'The access token is invalid.' },
+  ])('$case: 401 $code', ({ headers, code, message }) => {
+    const { client, paths } = withGroup();
+    const answer = client.request('GET', `${paths.group}?api-version=${API.resources}`, { headers });
+    expectRefusal(answer, 401, code, message);
+    expect(answer.headers['WWW-Authenticate']).toMatch(/^Bearer authorization_uri="/);
+  });
+
+  test.each([
+    { case: 'a wrong secret', change: { client_secret: 'wrong' }, status: 401, error: 'invalid_client', code: 7000215 },
+    { case: 'an unknown client', change: { client_id: '00000000-0000-0000-0000-000000000000' }, status: 400, error: 'unauthorized_client', code: 700016 },
+  ])('a token for $case is refused as the identity platform refuses it ($status $error, AADSTS$code)', ({ change, status, error, code }) => {
+    const client = new InProcessAzure();
+    const { tenantId, clientId, clientSecret } = client.azure.principal;
+    const answer = client.request('POST', `/${tenantId}/oauth2/v2.0/token`, {
+      form: { grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, scope: 'x/.default', ...change },
+    });
+    expect(answer.status).toBe(status);
+    expect(body(answer)).toMatchObject({ error, error_codes: [code], error_description: expect.stringMatching(new RegExp(`^AADSTS${code}: `)) });
+  });
+});
+
+describe('throttling on demand', () => {
+  test('the next N Resource Manager requests get 429 SubscriptionRequestsThrottled with Retry-After; then requests pass again', () => {
+    // GIVEN a throttled Azure
+    const { client, paths } = withGroup();
+    client.azure.throttleNext(2, 7);
+    // WHEN a read and a write are sent, then a third request
+    const read = client.get(paths.group, API.resources);
+    const write = client.put(paths.vnet('vnet-web'), vnetBody());
+    const third = client.get(paths.group, API.resources);
+    // THEN the first two are refused as ARM throttles, naming the kind of request, the principal and the wait
+    const message = (kind: string) => `Number of '${kind}' requests for subscription '${client.azure.subscriptionId}' actor '${client.azure.principal.objectId}' exceeded. `
+      + "Please try again after '7' seconds after additional tokens are available. Refer to https://aka.ms/arm-throttling for additional information.";
+    expectRefusal(read, 429, 'SubscriptionRequestsThrottled', message('read'));
+    expectRefusal(write, 429, 'SubscriptionRequestsThrottled', message('write'));
+    expect([read.headers['Retry-After'], write.headers['Retry-After']]).toEqual(['7', '7']);
+    expect(third.status).toBe(200);
+    // AND the refused write changed nothing
+    expect(client.get(paths.vnet('vnet-web')).status).toBe(404);
+  });
+
+  test('the identity platform is not Resource Manager: tokens are issued while Resource Manager throttles', () => {
+    const client = new InProcessAzure();
+    client.azure.throttleNext(5);
+    const { tenantId, clientId, clientSecret } = client.azure.principal;
+    const token = client.request('POST', `/${tenantId}/oauth2/v2.0/token`, { form: { grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret } });
+    expect(token.status).toBe(200);
+  });
+});
+
+describe('the marketplace', () => {
+  test('a SKU\'s versions are listed as text, not as version numbers: the last is not the newest', () => {
+    const client = new InProcessAzure({
+      platformImages: [{
+        location: 'westeurope',
+        publisher: 'MicrosoftWindowsServer',
+        offer: 'WindowsServer',
+        sku: '2025-datacenter-azure-edition',
+        hyperVGeneration: 'V2',
+        versions: ['26100.4652.250708', '26100.32230.260111', '26100.1742.240906'],
+      }],
+    });
+    const versions = body(client.get(`${client.subscription}/providers/Microsoft.Compute/locations/westeurope/publishers/MicrosoftWindowsServer/artifacttypes/vmimage`
+      + '/offers/WindowsServer/skus/2025-datacenter-azure-edition/versions', API.compute)) as Json[];
+    expect(versions.map((v) => v.name)).toEqual(['26100.1742.240906', '26100.32230.260111', '26100.4652.250708']);
+    expect(versions[2].id).toBe(`/Subscriptions/${client.azure.subscriptionId}/Providers/Microsoft.Compute/Locations/westeurope/Publishers/MicrosoftWindowsServer`
+      + '/ArtifactTypes/VMImage/Offers/WindowsServer/Skus/2025-datacenter-azure-edition/Versions/26100.4652.250708');
+  });
+});
