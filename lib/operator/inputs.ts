@@ -25,6 +25,16 @@ export interface TextInput {
   readonly description: string;
 }
 
+/** A calendar date `YYYY-MM-DD` that exists (not 2027-02-30): for the constructs at synth and the steps alike. */
+export function isIsoDate(date: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  if (!match) {
+    return false;
+  }
+  const parsed = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])));
+  return parsed.toISOString().slice(0, 10) === date;
+}
+
 export function inRange(input: NumberInput, value: number): boolean {
   return Number.isInteger(value) && value >= input.min && value <= input.max;
 }

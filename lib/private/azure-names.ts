@@ -292,12 +292,3 @@ export function isGalleryImageName(name: string): boolean {
   return /^[A-Za-z0-9]([-\w.]{0,78}[A-Za-z0-9])?$/.test(name);
 }
 
-/** A calendar date `YYYY-MM-DD` that exists. */
-export function isIsoDate(date: string): boolean {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
-  if (!match) {
-    return false;
-  }
-  const parsed = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])));
-  return parsed.toISOString().slice(0, 10) === date;
-}

@@ -5,9 +5,9 @@
  */
 import { Annotations, Fn, Precondition, Token } from 'cdktf';
 import { IConstruct } from 'constructs';
-import { isIsoDate } from './azure-names';
 import { planTimeCheck, shownInTerraform } from './plan-checks';
 import { isUnresolved, PropsValidator } from './validation';
+import { isIsoDate } from '../operator/inputs';
 
 const NOT_A_DATE = 'is not a date YYYY-MM-DD';
 const DATE_FIX = "pass e.g. '2027-12-31'";

@@ -40,7 +40,7 @@ import {
   GALLERY_CONSTRUCT, GalleryLine, GalleryVersionEnvironment, galleryVersionEnvironment, lineName, readGalleryLine, readGalleryVersion, versionArgs,
 } from '../gallery-line';
 import { ABSENT, canonicalRegion, describeReplication, failedRegions, GalleryVersions, ReplicationStatus } from '../gallery-version';
-import { BUILD_REVISION, InputReader, NumberInput, readTuning, TextInput, Tuning } from '../inputs';
+import { BUILD_REVISION, InputReader, isIsoDate, NumberInput, readTuning, TextInput, Tuning } from '../inputs';
 import { Operator } from '../operator';
 import { IMAGE_TAGS_ENV, NAME_TAG, readExtraTags, REVISION_TAG } from '../tags';
 
@@ -257,8 +257,7 @@ export function readEndOfLife(reader: InputReader, revision: string): string | u
   if (date === undefined) {
     return undefined;
   }
-  const [year, month, day] = date.split('-').map(Number);
-  if (new Date(Date.UTC(year, month - 1, day)).toISOString().slice(0, 10) !== date) {
+  if (!isIsoDate(date)) {
     throw reader.invalid(`${END_OF_LIFE_DATE.env} must be a date that exists; got ${date}.`);
   }
   const buildDay = `${revision.slice(0, 4)}-${revision.slice(4, 6)}-${revision.slice(6, 8)}`;

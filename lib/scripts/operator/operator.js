@@ -131,6 +131,14 @@ var systemClock = {
 };
 
 // lib/operator/inputs.ts
+function isIsoDate(date) {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  if (!match) {
+    return false;
+  }
+  const parsed = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])));
+  return parsed.toISOString().slice(0, 10) === date;
+}
 function inRange(input, value) {
   return Number.isInteger(value) && value >= input.min && value <= input.max;
 }
@@ -2117,8 +2125,7 @@ function readEndOfLife(reader, revision) {
   if (date === void 0) {
     return void 0;
   }
-  const [year, month, day] = date.split("-").map(Number);
-  if (new Date(Date.UTC(year, month - 1, day)).toISOString().slice(0, 10) !== date) {
+  if (!isIsoDate(date)) {
     throw reader.invalid(`${END_OF_LIFE_DATE.env} must be a date that exists; got ${date}.`);
   }
   const buildDay = `${revision.slice(0, 4)}-${revision.slice(4, 6)}-${revision.slice(6, 8)}`;
