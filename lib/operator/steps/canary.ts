@@ -217,7 +217,6 @@ interface Settings {
   readonly runCommandSeconds: number;
 }
 
-const ORIGIN = `It comes from the ${GALLERY_CONSTRUCT} construct's props (or a Terraform variable given to them).`;
 
 /** Reads and checks every input; fails with exit code 2 on an invalid one, before any az call. */
 function readSettings(op: Operator, reader: InputReader): Settings {
@@ -267,7 +266,7 @@ function readPurchasePlan(op: Operator, reader: InputReader): CanaryPurchasePlan
 function readUrl(op: Operator, reader: InputReader): string {
   const length = (op.env[CANARY_URL.env] ?? '').length;
   if (length > MAX_CANARY_URL_LENGTH) {
-    throw new InvalidInput(`${CANARY_URL.env} must be at most ${MAX_CANARY_URL_LENGTH} characters; got ${length}. ${ORIGIN}`);
+    throw reader.invalid(`${CANARY_URL.env} must be at most ${MAX_CANARY_URL_LENGTH} characters; got ${length}.`);
   }
   return reader.optionalText(CANARY_URL) ?? DEFAULT_CANARY_URL;
 }
@@ -276,10 +275,10 @@ function readRegions(reader: InputReader): string[] {
   const regions = reader.lines(CANARY_REGIONS);
   const twice = regions.find((region, i) => regions.indexOf(region) !== i);
   if (twice !== undefined) {
-    throw new InvalidInput(`${CANARY_REGIONS.env} names ${twice} twice. ${ORIGIN}`);
+    throw reader.invalid(`${CANARY_REGIONS.env} names ${twice} twice.`);
   }
   if (regions.length === 0 || regions.length > MAX_CANARY_REGIONS) {
-    throw new InvalidInput(`${CANARY_REGIONS.env} must hold 1-${MAX_CANARY_REGIONS} regions, one per line; got ${regions.length}. ${ORIGIN}`);
+    throw reader.invalid(`${CANARY_REGIONS.env} must hold 1-${MAX_CANARY_REGIONS} regions, one per line; got ${regions.length}.`);
   }
   return regions;
 }

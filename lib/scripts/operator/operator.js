@@ -1614,7 +1614,6 @@ function canaryPassword() {
     }
   }
 }
-var ORIGIN = `It comes from the ${GALLERY_CONSTRUCT} construct's props (or a Terraform variable given to them).`;
 function readSettings(op, reader) {
   op.phase = "validate";
   const tuning = readTuning(reader);
@@ -1658,7 +1657,7 @@ function readPurchasePlan(op, reader) {
 function readUrl(op, reader) {
   const length = (op.env[CANARY_URL.env] ?? "").length;
   if (length > MAX_CANARY_URL_LENGTH) {
-    throw new InvalidInput(`${CANARY_URL.env} must be at most ${MAX_CANARY_URL_LENGTH} characters; got ${length}. ${ORIGIN}`);
+    throw reader.invalid(`${CANARY_URL.env} must be at most ${MAX_CANARY_URL_LENGTH} characters; got ${length}.`);
   }
   return reader.optionalText(CANARY_URL) ?? DEFAULT_CANARY_URL;
 }
@@ -1666,10 +1665,10 @@ function readRegions(reader) {
   const regions = reader.lines(CANARY_REGIONS);
   const twice = regions.find((region, i) => regions.indexOf(region) !== i);
   if (twice !== void 0) {
-    throw new InvalidInput(`${CANARY_REGIONS.env} names ${twice} twice. ${ORIGIN}`);
+    throw reader.invalid(`${CANARY_REGIONS.env} names ${twice} twice.`);
   }
   if (regions.length === 0 || regions.length > MAX_CANARY_REGIONS) {
-    throw new InvalidInput(`${CANARY_REGIONS.env} must hold 1-${MAX_CANARY_REGIONS} regions, one per line; got ${regions.length}. ${ORIGIN}`);
+    throw reader.invalid(`${CANARY_REGIONS.env} must hold 1-${MAX_CANARY_REGIONS} regions, one per line; got ${regions.length}.`);
   }
   return regions;
 }
