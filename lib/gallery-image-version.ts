@@ -17,10 +17,14 @@ import {
 } from './private/azure-names';
 import { checkVersionEndOfLife } from './private/dates';
 import { inStackOf } from './private/dependencies';
+import { PURCHASE_PLAN } from './private/image-kinds';
 import { checkCaptureTags, galleryVersionName, tagLines } from './private/image-line';
 import { addImageView, plannedDeployments, planReplicas, replicasFor, MAX_REPLICAS_PER_REGION } from './private/image-use';
 import { AZURE_RESOURCE, claimNames, resourceOf } from './private/name-claims';
 import { checkNumberInput, environmentNumber, guestDirectory, operatorStep, providerSubscriptionId } from './private/operator-step';
+import {
+  BOOLEAN, checkPropTypes, enumOf, hasKind, instanceOf, listOf, NUMBER, STRING, STRING_MAP, struct,
+} from './private/prop-types';
 import { checkPurchasePlan, describePurchasePlan, purchasePlanLiteral, samePurchasePlan } from './private/purchase-plan';
 import { checkRegion } from './private/regions';
 import { isUnresolved, PropsValidator, requireProps } from './private/validation';
@@ -205,6 +209,37 @@ export interface GalleryImageImportOptions {
   readonly latest?: boolean;
 }
 
+/** The props, attributes and options at runtime (lib/private/prop-types.ts): for callers TypeScript does not check. */
+const GALLERY_IMAGE_VERSION_PROPS = struct<GalleryImageVersionProps>('GalleryImageVersionProps', {
+  galleryImage: instanceOf('GalleryImage', () => "pass the definition: new GalleryImage(this, 'Definition', { gallery })"),
+  source: instanceOf('GeneralizedImage', (value) => hasKind(value, 'GoldenVm')
+    ? "capture the build VM first: new GeneralizedImage(this, 'Image', { vm, managedImage: false }), and pass that"
+    : "pass the build: new GeneralizedImage(this, 'Image', { vm })"),
+  targetRegions: listOf(struct<GalleryTargetRegion>('GalleryTargetRegion', {
+    location: STRING, replicaCount: NUMBER, storageType: enumOf('GalleryStorageType', GalleryStorageType),
+  }, "{ location: 'northeurope', replicaCount: 2 }")),
+  excludeFromLatest: BOOLEAN,
+  endOfLifeDate: STRING,
+  retainVersions: NUMBER,
+  canary: struct<GalleryCanaryOptions>('GalleryCanaryOptions', {
+    enabled: BOOLEAN, vmSize: STRING, timeoutMinutes: NUMBER, url: STRING, resourceGroupName: STRING,
+  }, "{ url: 'http://localhost/', timeoutMinutes: 30 }"),
+  publishTimeoutMinutes: NUMBER,
+  tags: STRING_MAP,
+}, '{ galleryImage, source }');
+const GALLERY_IMAGE_VERSION_ATTRIBUTES = struct<GalleryImageVersionAttributes>('GalleryImageVersionAttributes', {
+  imageId: STRING,
+  location: STRING,
+  regions: listOf(STRING),
+  hyperVGeneration: enumOf('HyperVGeneration', HyperVGeneration),
+  securityType: enumOf('ImageSecurityType', ImageSecurityType),
+  osType: enumOf('OsType', OsType),
+  latest: BOOLEAN,
+  purchasePlan: PURCHASE_PLAN,
+  nvmeSupported: BOOLEAN,
+}, "{ imageId, location: 'westeurope', hyperVGeneration: HyperVGeneration.V2, securityType: ImageSecurityType.TRUSTED_LAUNCH }");
+const GALLERY_IMAGE_IMPORT_OPTIONS = struct<GalleryImageImportOptions>('GalleryImageImportOptions', { latest: BOOLEAN }, '{ latest: true }');
+
 const DEFAULT_RETAIN_VERSIONS = RETAIN_VERSIONS.default;
 
 /**
@@ -288,6 +323,7 @@ export class GalleryImageVersion extends Construct implements IImage {
       galleryImage: "pass the image definition to publish to, e.g. new GalleryImage(this, 'Web', { gallery })",
       source: "pass the build to publish, e.g. new GeneralizedImage(this, 'Image', { vm })",
     });
+    props = checkPropTypes(v, props, GALLERY_IMAGE_VERSION_PROPS);
     v.throwIfInvalid();
     const definition = props.galleryImage;
     const gallery = definition.gallery;
@@ -533,6 +569,9 @@ export class GalleryImageVersion extends Construct implements IImage {
    * the fleets there still count towards this version's replicas.
    */
   public importInto(scope: Construct, id: string, options: GalleryImageImportOptions = {}): IImage {
+    const types = new PropsValidator(`GalleryImageVersion.importInto '${this.node.path}'`);
+    options = checkPropTypes(types, options, GALLERY_IMAGE_IMPORT_OPTIONS, 'options');
+    types.throwIfInvalid();
     const imported = new GalleryImageReference(scope, id, {
       imageId: options?.latest ? this.latest.imageId : this.imageId,
       location: this.location,
@@ -665,6 +704,7 @@ class GalleryImageReference extends Construct implements IImage {
       hyperVGeneration: "pass the definition's, HyperVGeneration.V1 or V2 (`az sig image-definition show --query hyperVGeneration`)",
       securityType: "pass the definition's (`az sig image-definition show --query features`): ImageSecurityType.STANDARD, TRUSTED_LAUNCH_SUPPORTED or TRUSTED_LAUNCH",
     });
+    attrs = checkPropTypes(v, attrs, GALLERY_IMAGE_VERSION_ATTRIBUTES, 'attrs');
     v.throwIfInvalid();
     const parsed = isUnresolved(attrs.imageId) ? undefined : GALLERY_ID.exec(attrs.imageId);
     if (!isUnresolved(attrs.imageId)) {

@@ -5,7 +5,9 @@ import { ImageGallery } from './image-gallery';
 import { isGalleryImageName } from './private/azure-names';
 import { definitionEndOfLife } from './private/dates';
 import { galleryBindings } from './private/gallery-bindings';
+import { PURCHASE_PLAN } from './private/image-kinds';
 import { AZURE_RESOURCE, claimNames, rememberResource, resourceOf, scopeWithin } from './private/name-claims';
+import { BOOLEAN, checkPropTypes, enumOf, instanceOf, markKind, STRING, STRING_MAP, struct } from './private/prop-types';
 import { checkPurchasePlan, planBlock } from './private/purchase-plan';
 import { checkTags } from './private/tags';
 import { PropsValidator, requireProps } from './private/validation';
@@ -109,6 +111,22 @@ export interface GalleryImageProps {
   readonly tags?: { [key: string]: string };
 }
 
+/** `GalleryImageProps` at runtime (lib/private/prop-types.ts): for callers TypeScript does not check. */
+const GALLERY_IMAGE_PROPS = struct<GalleryImageProps>('GalleryImageProps', {
+  gallery: instanceOf('ImageGallery', () => "pass the gallery: new ImageGallery(this, 'Gallery', { location: 'westeurope' })"),
+  imageName: STRING,
+  securityType: enumOf('ImageSecurityType', ImageSecurityType),
+  hyperVGeneration: enumOf('HyperVGeneration', HyperVGeneration),
+  nvmeSupported: BOOLEAN,
+  osType: enumOf('OsType', OsType),
+  identifier: struct<GalleryImageIdentifier>('GalleryImageIdentifier', { publisher: STRING, offer: STRING, sku: STRING },
+    "{ publisher: 'contoso', offer: 'web', sku: 'iis' }"),
+  description: STRING,
+  endOfLifeDate: STRING,
+  purchasePlan: PURCHASE_PLAN,
+  tags: STRING_MAP,
+}, '{ gallery }');
+
 /**
  * An image definition in an Azure Compute Gallery: the line of images that `GalleryImageVersion` publishes one build at
  * a time. It fixes what every version is: OS type, Hyper-V generation and security type (Standard,
@@ -135,6 +153,7 @@ export class GalleryImage extends Construct {
     super(scope, id);
     const v = new PropsValidator(`GalleryImage '${this.node.path}'`);
     requireProps(v, props, { gallery: "pass the gallery the definition belongs to, e.g. new ImageGallery(this, 'Gallery', { location: 'westeurope' })" });
+    props = checkPropTypes(v, props, GALLERY_IMAGE_PROPS);
     v.throwIfInvalid();
     const imageName = props.imageName ?? id.toLowerCase();
     const securityType = props.securityType ?? ImageSecurityType.TRUSTED_LAUNCH;
@@ -210,6 +229,8 @@ export class GalleryImage extends Construct {
     this.galleryImageId = this.definition.id;
   }
 }
+
+markKind(GalleryImage, 'GalleryImage');
 
 /**
  * Claims the definition's name in its gallery, and its identifier, the default one included (publisher, offer and SKU

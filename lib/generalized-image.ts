@@ -7,6 +7,7 @@ import { DEALLOCATE_MINUTES, generalizeEnvironment, SYSPREP_MINUTES } from './op
 import { checkCaptureTags, checkImageLineName, checkRetainBuilds, claimImageLine, DEFAULT_RETAIN_BUILDS, imageLine } from './private/image-line';
 import { claimCreatedResourceGroup } from './private/name-claims';
 import { checkNumberInput, environmentNumber, guestDirectory, operatorStep, providerSubscriptionId, subscriptionOf } from './private/operator-step';
+import { BOOLEAN, checkPropTypes, instanceOf, markKind, NUMBER, STRING, STRING_MAP, struct } from './private/prop-types';
 import { checkResourceGroup, placeResourceGroup } from './private/resource-group';
 import { PropsValidator, requireProps } from './private/validation';
 import { nvmeOnlySize } from './private/vm-sizes';
@@ -82,6 +83,18 @@ export interface GeneralizedImageProps {
   readonly tags?: { [key: string]: string };
 }
 
+/** `GeneralizedImageProps` at runtime (lib/private/prop-types.ts): for callers TypeScript does not check. */
+const GENERALIZED_IMAGE_PROPS = struct<GeneralizedImageProps>('GeneralizedImageProps', {
+  vm: instanceOf('GoldenVm', () => "pass the build VM: new GoldenVm(this, 'BuildVm', { location, image, setup })"),
+  managedImage: BOOLEAN,
+  imageName: STRING,
+  retainBuilds: NUMBER,
+  resourceGroupName: STRING,
+  createResourceGroup: BOOLEAN,
+  timeouts: struct<GeneralizeTimeouts>('GeneralizeTimeouts', { sysprepMinutes: NUMBER, deallocateMinutes: NUMBER }, '{ sysprepMinutes: 30 }'),
+  tags: STRING_MAP,
+}, '{ vm }');
+
 /**
  * A managed image captured from a `GoldenVm`, in the same `cdktf deploy`: one build of an image line.
  *
@@ -138,6 +151,7 @@ export class GeneralizedImage extends Construct implements IImage {
     super(scope, id);
     const v = new PropsValidator(`GeneralizedImage '${this.node.path}'`);
     requireProps(v, props, { vm: "pass the build VM to generalize, e.g. new GoldenVm(this, 'BuildVm', { ... })" });
+    props = checkPropTypes(v, props, GENERALIZED_IMAGE_PROPS);
     v.throwIfInvalid();
     const vm = props.vm;
     const lineName = props.imageName ?? `img-${vm.vmName}`;
@@ -277,6 +291,8 @@ export class GeneralizedImage extends Construct implements IImage {
       + 'new GalleryImageVersion(this, \'Version\', { galleryImage, source: image }) and use the version as the image.');
   }
 }
+
+markKind(GeneralizedImage, 'GeneralizedImage');
 
 /**
  * Refuses a managed image of a build on an NVMe-only size. Azure cannot tag a managed image for NVMe (the tag is a

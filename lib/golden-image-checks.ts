@@ -5,6 +5,7 @@ import { IConstruct } from 'constructs';
 import { GoldenVm } from './golden-vm';
 import { HyperVGeneration } from './image';
 import { inferGeneration } from './private/generation';
+import { anyConstruct, checkValueType } from './private/prop-types';
 import { PropsValidator, requireProps } from './private/validation';
 
 /** Management ports that must never be open to the whole Internet. */
@@ -104,6 +105,7 @@ export class GoldenImageChecks implements IAspect {
   public static applyTo(scope: IConstruct): GoldenImageChecks {
     const v = new PropsValidator('GoldenImageChecks.applyTo');
     requireProps(v, { scope }, { scope: 'pass the App, or a TerraformStack, whose stacks to check' });
+    checkValueType(v, 'scope', scope, anyConstruct('pass the App, or a TerraformStack, whose stacks to check'));
     v.throwIfInvalid();
     const checks = new GoldenImageChecks();
     if (!App.isApp(scope)) {

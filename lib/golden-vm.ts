@@ -22,6 +22,9 @@ import { managementAccess } from './private/management-access';
 import { AZURE_RESOURCE, claimCreatedResourceGroup, claimNames, NameClaim, resourceGroupScope, scopeWithin } from './private/name-claims';
 import { checkNumberInput, environmentNumber, guestDirectory, operatorStep, providerSubscriptionId, subscriptionOf } from './private/operator-step';
 import { checkBuildImagePatching, NO_SELF_PATCHING_VM } from './private/patching';
+import {
+  BOOLEAN, checkPropTypes, enumOf, instanceOf, listOf, markKind, NUMBER, SECRET_STRING, STRING, STRING_MAP, struct,
+} from './private/prop-types';
 import { planBlock } from './private/purchase-plan';
 import { checkResourceGroup, placeResourceGroup } from './private/resource-group';
 import { checkTags } from './private/tags';
@@ -178,6 +181,36 @@ export interface GoldenVmProps {
   readonly tags?: { [key: string]: string };
 }
 
+/** `GoldenVmProps` at runtime (lib/private/prop-types.ts): for callers TypeScript does not check. */
+const GOLDEN_VM_PROPS = struct<GoldenVmProps>('GoldenVmProps', {
+  location: STRING,
+  image: instanceOf('MarketplaceImage', (value) => typeof value === 'string'
+    ? `pass MarketplaceImage.fromUrn(${describeValue(value)})`
+    : "pass MarketplaceImage.fromUrn('<publisher>:<offer>:<sku>:<version>'), MarketplaceImage.fromParts({ publisher, offer, sku }), "
+      + 'or a factory such as MarketplaceImage.windowsServer2022DatacenterCoreGen2()'),
+  setup: instanceOf('WindowsSetup', (value) => typeof value === 'object' && value !== null && 'steps' in value
+    ? 'pass WindowsSetup.custom({ steps: [...] }) with these steps' : 'pass WindowsSetup.iisAspNet({ ... }) or WindowsSetup.custom({ steps: [...] })'),
+  resourceGroupName: STRING,
+  createResourceGroup: BOOLEAN,
+  vmName: STRING,
+  computerName: STRING,
+  vmSize: STRING,
+  subnetId: STRING,
+  addressSpace: STRING,
+  subnetPrefix: STRING,
+  publicIp: BOOLEAN,
+  managementSourceRange: STRING,
+  managementPorts: listOf(enumOf('ManagementPort', ManagementPort)),
+  rdpSourceRange: STRING,
+  adminUsername: STRING,
+  adminPassword: SECRET_STRING,
+  securityType: enumOf('SecurityType', SecurityType),
+  osDiskStorageType: enumOf('OsDiskStorageType', OsDiskStorageType),
+  setupTimeoutMinutes: NUMBER,
+  keepSetupFiles: BOOLEAN,
+  tags: STRING_MAP,
+}, "{ location: 'westeurope', image: MarketplaceImage.windowsServer2022DatacenterCoreGen2(), setup: WindowsSetup.iisAspNet() }");
+
 /** The revision's format: sortable, and readable as the build's UTC time. */
 const BUILD_REVISION_FORMAT = 'YYYYMMDDhhmmss';
 
@@ -285,6 +318,7 @@ export class GoldenVm extends Construct {
       image: 'pass the marketplace image to start from, e.g. MarketplaceImage.windowsServer2022DatacenterCoreGen2()',
       setup: 'pass what runs in the guest before imaging, e.g. WindowsSetup.iisAspNet()',
     });
+    props = checkPropTypes(v, props, GOLDEN_VM_PROPS);
     v.throwIfInvalid();
     const vmName = props.vmName ?? id.toLowerCase();
     const computerName = props.computerName ?? vmName;
@@ -508,6 +542,8 @@ export class GoldenVm extends Construct {
     return this.virtualMachine.privateIpAddress;
   }
 }
+
+markKind(GoldenVm, 'GoldenVm');
 
 /**
  * The operator's `base-image` step on what the lookup chose: azurerm takes the last version of a list Azure sorts as

@@ -13,12 +13,14 @@ import {
 } from './private/azure-names';
 import { inStackOf, nonEmpty } from './private/dependencies';
 import { galleryBindings } from './private/gallery-bindings';
+import { IMAGE } from './private/image-kinds';
 import {
   checkCaptureTags, checkImageLineName, checkRetainBuilds, claimImageLine, DEFAULT_RETAIN_BUILDS, galleryVersionName, imageLine,
 } from './private/image-line';
 import { kindOf } from './private/image-use';
 import { AZURE_RESOURCE, claimCreatedResourceGroup, claimNames, GALLERY_NAME_SCOPE, resourceGroupScope } from './private/name-claims';
 import { providerSubscriptionId } from './private/operator-step';
+import { BOOLEAN, checkPropTypes, enumOf, NUMBER, STRING, STRING_MAP, struct } from './private/prop-types';
 import { planBlock } from './private/purchase-plan';
 import { checkResourceGroup, placeResourceGroup } from './private/resource-group';
 import { checkTags } from './private/tags';
@@ -113,6 +115,21 @@ export interface ImageCopyProps {
   readonly tags?: { [key: string]: string };
 }
 
+/** `ImageCopyProps` at runtime (lib/private/prop-types.ts): for callers TypeScript does not check. */
+const IMAGE_COPY_PROPS = struct<ImageCopyProps>('ImageCopyProps', {
+  source: IMAGE,
+  resourceGroupName: STRING,
+  createResourceGroup: BOOLEAN,
+  location: STRING,
+  imageName: STRING,
+  retainBuilds: NUMBER,
+  method: enumOf('ImageCopyMethod', ImageCopyMethod),
+  osDiskStorageType: enumOf('OsDiskStorageType', OsDiskStorageType),
+  galleryName: STRING,
+  timeoutMinutes: NUMBER,
+  tags: STRING_MAP,
+}, "{ source, resourceGroupName: 'rg-images' }");
+
 const GALLERY_IMAGE_VERSION = '1.0.0';
 const GALLERY_NAME_SUFFIX = '_copy';
 const MAX_GALLERY_NAME_LENGTH = 80;
@@ -190,6 +207,7 @@ export class ImageCopy extends Construct implements IImage {
     super(scope, id);
     const v = new PropsValidator(`ImageCopy '${this.node.path}'`);
     requireProps(v, props, { source: "pass the image to copy, e.g. a GeneralizedImage or ManagedImage.fromImageId(this, 'Source', { ... })" });
+    props = checkPropTypes(v, props, IMAGE_COPY_PROPS);
     v.throwIfInvalid();
     const source = props.source;
     const location = props.location ?? source.location;

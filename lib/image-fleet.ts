@@ -20,11 +20,13 @@ import {
 import { adminPassword } from './private/credentials';
 import { inStackOf } from './private/dependencies';
 import { sameKeyAttribute } from './private/for-each';
+import { IMAGE } from './private/image-kinds';
 import { checkVmSizeForImage, registerDeployments } from './private/image-use';
 import { managementAccess } from './private/management-access';
 import { AZURE_RESOURCE, claimCreatedResourceGroup, claimNames, NameClaim, resourceGroupScope } from './private/name-claims';
 import { checkNumberInput, environmentNumber, operatorStep } from './private/operator-step';
 import { NO_SELF_PATCHING_VM } from './private/patching';
+import { BOOLEAN, checkPropTypes, enumOf, listOf, NUMBER, SECRET_STRING, STRING, STRING_MAP, struct } from './private/prop-types';
 import { planBlock } from './private/purchase-plan';
 import { checkResourceGroup, placeResourceGroup } from './private/resource-group';
 import { checkTags } from './private/tags';
@@ -199,6 +201,32 @@ export interface ImageFleetProps {
   readonly tags?: { [key: string]: string };
 }
 
+/** `ImageFleetProps` at runtime (lib/private/prop-types.ts): for callers TypeScript does not check. */
+const IMAGE_FLEET_PROPS = struct<ImageFleetProps>('ImageFleetProps', {
+  image: IMAGE,
+  securityType: enumOf('SecurityType', SecurityType),
+  count: NUMBER,
+  resourceGroupName: STRING,
+  createResourceGroup: BOOLEAN,
+  location: STRING,
+  namePrefix: STRING,
+  vmSize: STRING,
+  publicIp: BOOLEAN,
+  appPort: NUMBER,
+  managementSourceRange: STRING,
+  managementPorts: listOf(enumOf('ManagementPort', ManagementPort)),
+  adminUsername: STRING,
+  adminPassword: SECRET_STRING,
+  subnetId: STRING,
+  addressSpace: STRING,
+  subnetPrefix: STRING,
+  verifyUrls: BOOLEAN,
+  verifyTimeoutMinutes: NUMBER,
+  rollout: enumOf('FleetRollout', FleetRollout),
+  outputPrefix: STRING,
+  tags: STRING_MAP,
+}, "{ image, count: 3, namePrefix: 'web' }");
+
 const INDEX_DIGITS = 4;
 /** Terraform's `range()` refuses to return more than 1024 values: instance numbers come in ranges of a thousand. */
 const RANGE_CHUNK = 1000;
@@ -300,6 +328,7 @@ export class ImageFleet extends Construct {
       count: 'pass the number of VMs, e.g. 3',
       namePrefix: "pass the prefix of the VM names, e.g. 'web'",
     });
+    props = checkPropTypes(v, props, IMAGE_FLEET_PROPS);
     v.throwIfInvalid();
     const image = props.image;
     const location = props.location ?? image.location;

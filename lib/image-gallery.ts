@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { canonicalLocation, checkCommonNames, isGalleryName } from './private/azure-names';
 import { galleryBindings } from './private/gallery-bindings';
 import { AZURE_RESOURCE, claimCreatedResourceGroup, claimNames, GALLERY_NAME_SCOPE, rememberResource, resourceGroupScope } from './private/name-claims';
+import { BOOLEAN, checkPropTypes, markKind, STRING, STRING_MAP, struct } from './private/prop-types';
 import { checkResourceGroup, placeResourceGroup } from './private/resource-group';
 import { checkTags } from './private/tags';
 import { PropsValidator, requireProps } from './private/validation';
@@ -50,6 +51,16 @@ export interface ImageGalleryProps {
   readonly tags?: { [key: string]: string };
 }
 
+/** `ImageGalleryProps` at runtime (lib/private/prop-types.ts): for callers TypeScript does not check. */
+const IMAGE_GALLERY_PROPS = struct<ImageGalleryProps>('ImageGalleryProps', {
+  location: STRING,
+  galleryName: STRING,
+  resourceGroupName: STRING,
+  createResourceGroup: BOOLEAN,
+  description: STRING,
+  tags: STRING_MAP,
+}, "{ location: 'westeurope' }");
+
 /**
  * An Azure Compute Gallery: the repository of image definitions (`GalleryImage`) and their versions
  * (`GalleryImageVersion`). Unlike managed images, gallery images replicate to other regions, serve large fleets
@@ -85,6 +96,7 @@ export class ImageGallery extends Construct {
     super(scope, id);
     const v = new PropsValidator(`ImageGallery '${this.node.path}'`);
     requireProps(v, props, { location: "pass the gallery's region: the build VM's, e.g. 'westeurope'" });
+    props = checkPropTypes(v, props, IMAGE_GALLERY_PROPS);
     v.throwIfInvalid();
     const galleryName = props.galleryName ?? `gal_${id.toLowerCase().replace(/[^a-z0-9_.]/g, '_')}`.slice(0, 80).replace(/[_.]+$/, '');
     checkCommonNames(v, this, props);
@@ -121,3 +133,5 @@ export class ImageGallery extends Construct {
     this.galleryId = this.gallery.id;
   }
 }
+
+markKind(ImageGallery, 'ImageGallery');

@@ -20,11 +20,13 @@ import {
 } from './private/azure-names';
 import { adminPassword } from './private/credentials';
 import { inStackOf } from './private/dependencies';
+import { IMAGE } from './private/image-kinds';
 import { checkVmSizeForImage, kindOf, registerDeployments } from './private/image-use';
 import { managementAccess } from './private/management-access';
 import { AZURE_RESOURCE, claimCreatedResourceGroup, claimNames, NameClaim, resourceGroupScope } from './private/name-claims';
 import { checkNumberInput, environmentNumber, operatorStep, subscriptionOf } from './private/operator-step';
 import { NO_SELF_PATCHING_SCALE_SET } from './private/patching';
+import { BOOLEAN, checkPropTypes, enumOf, listOf, NUMBER, SECRET_STRING, STRING, STRING_MAP, struct } from './private/prop-types';
 import { planBlock } from './private/purchase-plan';
 import { checkResourceGroup, placeResourceGroup } from './private/resource-group';
 import { scaleSetBindings } from './private/scale-set-bindings';
@@ -253,6 +255,40 @@ export interface ImageScaleSetProps {
   readonly tags?: { [key: string]: string };
 }
 
+/** `ImageScaleSetProps` at runtime (lib/private/prop-types.ts): for callers TypeScript does not check. */
+const IMAGE_SCALE_SET_PROPS = struct<ImageScaleSetProps>('ImageScaleSetProps', {
+  image: IMAGE,
+  securityType: enumOf('SecurityType', SecurityType),
+  count: NUMBER,
+  namePrefix: STRING,
+  resourceGroupName: STRING,
+  createResourceGroup: BOOLEAN,
+  location: STRING,
+  vmSize: STRING,
+  appPort: NUMBER,
+  healthProbePath: STRING,
+  rollingUpgrade: struct<ScaleSetRollingUpgrade>('ScaleSetRollingUpgrade', {
+    maxBatchInstancePercent: NUMBER,
+    maxUnhealthyInstancePercent: NUMBER,
+    maxUnhealthyUpgradedInstancePercent: NUMBER,
+    pauseBetweenBatchesSeconds: NUMBER,
+    prioritizeUnhealthyInstances: BOOLEAN,
+    maximumSurge: BOOLEAN,
+  }, '{ maxBatchInstancePercent: 20 }'),
+  automaticOsUpgrade: BOOLEAN,
+  managementSourceRange: STRING,
+  managementPorts: listOf(enumOf('ManagementPort', ManagementPort)),
+  adminUsername: STRING,
+  adminPassword: SECRET_STRING,
+  subnetId: STRING,
+  addressSpace: STRING,
+  subnetPrefix: STRING,
+  verifyInstances: BOOLEAN,
+  verifyTimeoutMinutes: NUMBER,
+  outputPrefix: STRING,
+  tags: STRING_MAP,
+}, "{ image, count: 3, namePrefix: 'web' }");
+
 /** SNAT ports one public frontend IP offers to the outbound rule's pool (Azure: 64,000 per IP address). */
 const SNAT_PORTS_PER_FRONTEND_IP = 64000;
 const FRONTEND_NAME = 'public';
@@ -351,6 +387,7 @@ export class ImageScaleSet extends Construct {
       count: 'pass the number of instances, e.g. 3',
       namePrefix: "pass the prefix of the computer names, e.g. 'web'",
     });
+    props = checkPropTypes(v, props, IMAGE_SCALE_SET_PROPS);
     v.throwIfInvalid();
     const image = props.image;
     const kind = kindOf(image);

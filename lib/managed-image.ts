@@ -2,6 +2,8 @@ import { Fn, ITerraformDependable, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { HyperVGeneration, IImage, OsType, PurchasePlan } from './image';
 import { canonicalLocation, isManagedDiskId, parseManagedImageId } from './private/azure-names';
+import { PURCHASE_PLAN } from './private/image-kinds';
+import { checkPropTypes, enumOf, STRING, struct } from './private/prop-types';
 import { checkPurchasePlan } from './private/purchase-plan';
 import { checkRegion } from './private/regions';
 import { isUnresolved, PropsValidator, requireProps } from './private/validation';
@@ -40,6 +42,16 @@ export interface ManagedImageAttributes {
   readonly purchasePlan?: PurchasePlan;
 }
 
+/** `ManagedImageAttributes` at runtime (lib/private/prop-types.ts): for callers TypeScript does not check. */
+const MANAGED_IMAGE_ATTRIBUTES = struct<ManagedImageAttributes>('ManagedImageAttributes', {
+  imageId: STRING,
+  location: STRING,
+  hyperVGeneration: enumOf('HyperVGeneration', HyperVGeneration),
+  osType: enumOf('OsType', OsType),
+  osDiskId: STRING,
+  purchasePlan: PURCHASE_PLAN,
+}, "{ imageId: '/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Compute/images/<name>', location: 'westeurope', hyperVGeneration: HyperVGeneration.V2 }");
+
 /** Managed images (`Microsoft.Compute/images`) made outside this app. */
 export class ManagedImage {
   /**
@@ -77,6 +89,7 @@ class ImportedManagedImage extends Construct implements IImage {
       location: "pass the image's region, e.g. 'westeurope' (`az image show --query location`)",
       hyperVGeneration: "pass the image's, HyperVGeneration.V1 or V2 (`az image show --query hyperVGeneration`)",
     });
+    attrs = checkPropTypes(v, attrs, MANAGED_IMAGE_ATTRIBUTES, 'attrs');
     v.throwIfInvalid();
     v.check('imageId', attrs.imageId, (i) => parseManagedImageId(i) !== undefined,
       'is not the resource id of a managed image (/subscriptions/<subscription GUID>/resourceGroups/<resource group>/providers/Microsoft.Compute/images/<name>)',

@@ -2,6 +2,8 @@ import { Fn, Token } from 'cdktf';
 import { HyperVGeneration, PurchasePlan } from './image';
 import { BASE_IMAGE_OFFER, BASE_IMAGE_PUBLISHER, BASE_IMAGE_SKU, BASE_IMAGE_VERSION } from './operator/steps/base-image';
 import { inferGeneration, WINDOWS_SERVER_PUBLISHER } from './private/generation';
+import { PURCHASE_PLAN } from './private/image-kinds';
+import { checkPropTypes, checkValueType, enumOf, markKind, STRING, struct } from './private/prop-types';
 import { checkPurchasePlan } from './private/purchase-plan';
 import { describeValue, PropsValidator, requireProps } from './private/validation';
 
@@ -41,6 +43,13 @@ export interface MarketplaceImageParts extends MarketplaceImageOptions {
   readonly version?: string;
 }
 
+/** `MarketplaceImageOptions` and `MarketplaceImageParts` at runtime (lib/private/prop-types.ts). */
+const OPTIONS_SHAPE = { hyperVGeneration: enumOf('HyperVGeneration', HyperVGeneration), plan: PURCHASE_PLAN };
+const MARKETPLACE_IMAGE_OPTIONS = struct<MarketplaceImageOptions>('MarketplaceImageOptions', OPTIONS_SHAPE, '{ hyperVGeneration: HyperVGeneration.V2 }');
+const MARKETPLACE_IMAGE_PARTS = struct<MarketplaceImageParts>('MarketplaceImageParts', {
+  ...OPTIONS_SHAPE, publisher: STRING, offer: STRING, sku: STRING, version: STRING,
+}, "{ publisher: 'MicrosoftWindowsServer', offer: 'WindowsServer', sku: '2022-datacenter-g2' }");
+
 
 /**
  * A platform image from the Azure Marketplace, as `az vm create --image` takes it
@@ -61,9 +70,11 @@ export class MarketplaceImage {
    * An unresolved token is split by Terraform at apply time; its generation must then be given.
    */
   public static fromUrn(urn: string, options: MarketplaceImageOptions = {}): MarketplaceImage {
-    const missing = new PropsValidator('MarketplaceImage');
-    requireProps(missing, { urn }, { urn: "pass the image's URN, e.g. 'MicrosoftWindowsServer:WindowsServer:2022-datacenter-core-g2:latest'" });
-    missing.throwIfInvalid();
+    const args = new PropsValidator('MarketplaceImage');
+    requireProps(args, { urn }, { urn: "pass the image's URN, e.g. 'MicrosoftWindowsServer:WindowsServer:2022-datacenter-core-g2:latest'" });
+    urn = checkValueType(args, 'urn', urn, STRING)!;
+    options = checkPropTypes(args, options, MARKETPLACE_IMAGE_OPTIONS, 'options') ?? {};
+    args.throwIfInvalid();
     if (Token.isUnresolved(urn)) {
       const part = (i: number) => Token.asString(Fn.element(Fn.split(':', urn), i));
       return MarketplaceImage.fromParts({ publisher: part(0), offer: part(1), sku: part(2), version: part(3), ...options });
@@ -143,6 +154,7 @@ export class MarketplaceImage {
       offer: "copy it from `az vm image list --all -o table`, e.g. 'WindowsServer'",
       sku: "copy it from `az vm image list --all -o table`, e.g. '2022-datacenter-core-g2'",
     });
+    parts = checkPropTypes(v, parts, MARKETPLACE_IMAGE_PARTS, 'parts');
     v.throwIfInvalid();
     const version = parts.version ?? 'latest';
     // The rules of GoldenVm's base-image step, which gets these parts of a `latest` image.
@@ -182,6 +194,8 @@ export class MarketplaceImage {
     return `${this.publisher}:${this.offer}:${this.sku}:${this.version}`;
   }
 }
+
+markKind(MarketplaceImage, 'MarketplaceImage');
 
 /**
  * Checks the plan's parts, and that it belongs to the image: Azure's plan `product` is the image's offer and its

@@ -1,4 +1,7 @@
 import { createHash } from 'crypto';
+import {
+  BOOLEAN, checkedByConstruct, checkPropTypes, listOf, markKind, NUMBER, STRING, struct,
+} from './private/prop-types';
 import { readScript } from './private/scripts';
 import { checkSteps, readStepFile } from './private/setup-steps';
 import { isUnresolved, PropsValidator, requireProps } from './private/validation';
@@ -108,6 +111,20 @@ export interface CustomSetupOptions {
   readonly smokeTest?: SmokeTestOptions;
 }
 
+/** The options and their parts at runtime (lib/private/prop-types.ts): for callers TypeScript does not check. */
+const POWERSHELL_STEP = struct<PowerShellStep>('PowerShellStep', { name: STRING, script: STRING },
+  "{ name: 'Install the app', script: '<PowerShell>' }, or WindowsSetup.stepFromFile(name, path)");
+const SMOKE_TEST_OPTIONS = struct<SmokeTestOptions>('SmokeTestOptions', {
+  url: STRING, expectComputerName: BOOLEAN, expectText: STRING, timeoutSeconds: NUMBER,
+}, "{ url: 'http://localhost/', timeoutSeconds: 300 }");
+// The steps: checked by lib/private/setup-steps.ts (a list, each step's name and script, a script given as bytes).
+const STEPS = checkedByConstruct(listOf(POWERSHELL_STEP));
+const IIS_ASP_NET_SETUP_OPTIONS = struct<IisAspNetSetupOptions>('IisAspNetSetupOptions', {
+  pageTitle: STRING, stepsBefore: STEPS, stepsAfter: STEPS, smokeTest: SMOKE_TEST_OPTIONS,
+}, "{ pageTitle: 'Contoso web' }");
+const CUSTOM_SETUP_OPTIONS = struct<CustomSetupOptions>('CustomSetupOptions', { steps: STEPS, smokeTest: SMOKE_TEST_OPTIONS },
+  "{ steps: [{ name: 'Install the app', script: '<PowerShell>' }] }");
+
 /** Maximum size of the setup script: it travels to the VM as custom data, which Azure caps at 64 KiB. */
 const MAX_SCRIPT_BYTES = 65535;
 
@@ -131,6 +148,9 @@ export class WindowsSetup {
    * a page that renders the machine's own computer name at request time, and a smoke test on `http://localhost/`.
    */
   public static iisAspNet(options: IisAspNetSetupOptions = {}): WindowsSetup {
+    const types = new PropsValidator('WindowsSetup.iisAspNet');
+    options = checkPropTypes(types, options, IIS_ASP_NET_SETUP_OPTIONS, 'options');
+    types.throwIfInvalid();
     const pageTitle = options?.pageTitle ?? 'Golden image web server';
     // A step's problems name it where the user wrote it: stepsBefore[0], stepsAfter[1].
     const steps = (v: PropsValidator): PowerShellStep[] => [
@@ -151,6 +171,7 @@ export class WindowsSetup {
   public static custom(options: CustomSetupOptions): WindowsSetup {
     const missing = new PropsValidator('WindowsSetup.custom');
     requireProps(missing, options, { steps: "pass your PowerShell steps, e.g. [{ name: 'Install the app', script: '...' }]" });
+    options = checkPropTypes(missing, options, CUSTOM_SETUP_OPTIONS, 'options');
     missing.throwIfInvalid();
     return new WindowsSetup('WindowsSetup.custom', (v) => checkSteps(v, 'steps', options.steps, true), {}, options.smokeTest);
   }
@@ -209,6 +230,8 @@ export class WindowsSetup {
     return createHash('sha256').update(this.script).digest('hex');
   }
 }
+
+markKind(WindowsSetup, 'WindowsSetup');
 
 /**
  * Records a problem when `value` is an unresolved token: the setup script is rendered at synth time into custom data

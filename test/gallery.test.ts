@@ -283,7 +283,7 @@ describe('Trusted Launch build -> gallery version', () => {
     expect(GalleryImageVersion.fromVersionId(stack, 'Unknown', attrs).nvmeSupported).toBeUndefined();
     expect(GalleryImageVersion.fromVersionId(stack, 'Tagged', { ...attrs, nvmeSupported: true }).nvmeSupported).toBe(true);
     expect(() => GalleryImageVersion.fromVersionId(stack, 'Bad', { ...attrs, nvmeSupported: 'yes' as unknown as boolean }))
-      .toThrow(/nvmeSupported: 'yes' is not a boolean\. Fix: pass whether `az sig image-definition show --query "features\[\?name=='DiskControllerTypes'\]\.value"` lists NVMe/);
+      .toThrow(/nvmeSupported: 'yes' is a string, not a boolean\. Fix: pass true \(a boolean\), not 'yes'/);
   });
 });
 

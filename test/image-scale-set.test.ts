@@ -263,7 +263,7 @@ describe('ImageScaleSet: refused input names the prop, the value and the fix', (
     ['pause too long', { rollingUpgrade: { pauseBetweenBatchesSeconds: 3601 } }, 'rollingUpgrade.pauseBetweenBatchesSeconds: 3601 is not a whole number of seconds'],
     ['batch above unhealthy', { rollingUpgrade: { maxBatchInstancePercent: 50, maxUnhealthyInstancePercent: 20 } },
       'rollingUpgrade.maxBatchInstancePercent: 50 is above maxUnhealthyInstancePercent (20), which Azure refuses'],
-    ['surge not a boolean', { rollingUpgrade: { maximumSurge: 'yes' as unknown as boolean } }, "rollingUpgrade.maximumSurge: 'yes' is not a boolean"],
+    ['surge not a boolean', { rollingUpgrade: { maximumSurge: 'yes' as unknown as boolean } }, "rollingUpgrade.maximumSurge: 'yes' is a string, not a boolean. Fix: pass true (a boolean)"],
     ['automatic upgrade of a managed image', { automaticOsUpgrade: true }, 'automaticOsUpgrade: true needs the latest of a gallery image definition, but the image is a managed image'],
     ['automatic upgrade of a pinned version', { imageChoice: 'version', automaticOsUpgrade: true }, 'but the image is a pinned gallery image version'],
     ['Trusted Launch from a managed image', { securityType: SecurityType.TRUSTED_LAUNCH }, 'securityType: \'TrustedLaunch\' cannot be used with a managed image'],

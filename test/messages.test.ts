@@ -2,7 +2,7 @@
  * Messages: every value is shown whole, on one line, as it really is (`describeValue`); and a prop JavaScript or
  * another jsii language leaves out, or sets to null, gets the construct's usual error, never a raw TypeError.
  */
-import { TerraformStack, TerraformVariable, Testing } from 'cdktf';
+import { Lazy, TerraformStack, TerraformVariable, Testing, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import {
   GalleryImage, GalleryImageVersion, GeneralizedImage, GoldenImageChecks, GoldenVm, ImageCopy, ImageFleet, ImageGallery, ImageScaleSet,
@@ -68,6 +68,17 @@ describe('describeValue', () => {
     cyclic.self = cyclic;
     expect(describeValue(cyclic)).toBe('{"name":"a","self":<circular>}');
     expect(describeValue([cyclic, cyclic])).toBe('[{"name":"a","self":<circular>},{"name":"a","self":<circular>}]');
+  });
+
+  test('a token object by what it is, never its creation stack; bytes by their count', () => {
+    const stack = new TerraformStack(Testing.app(), 'stack');
+    const variable = new TerraformVariable(stack, 'v', { type: 'bool' });
+    // Each holds the stack trace of its creation in a field (creationStack), which a message must never show.
+    for (const token of [variable.booleanValue, variable.value, Lazy.anyValue({ produce: () => 1 }), Token.asAnyMap(variable.value)]) {
+      expect(describeValue(token)).toBe('<unresolved token>');
+    }
+    expect(describeValue({ publicIp: variable.booleanValue })).toBe('{"publicIp":<unresolved token>}');
+    expect(describeValue(Buffer.from('Write-Output 1'))).toBe('<14 bytes>');
   });
 
   test('a number token by what it is, not its encoding', () => {

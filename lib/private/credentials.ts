@@ -62,7 +62,17 @@ export function adminPassword(scope: Construct, id: string, v: PropsValidator, g
  * sensitive (Terraform would print the secret in plans) or has a default (cdktf would write it to cdk.tf.json).
  */
 export function checkSecretVariables(scope: Construct, v: PropsValidator, prop: string, secret: string): void {
-  for (const variable of variablesBehind(TerraformStack.of(scope), secret)) {
+  let variables: SynthesizedVariable[];
+  try {
+    variables = variablesBehind(TerraformStack.of(scope), secret);
+  } catch (e) {
+    // cdktf's resolution error goes on with the token's creation stack: only its first line is for the user.
+    const reason = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+    v.fail(prop, REDACTED, `cannot be resolved at synth time (${reason})`,
+      'pass a token Terraform can resolve: a sensitive TerraformVariable\'s value or a Key Vault secret\'s value');
+    return;
+  }
+  for (const variable of variables) {
     if (variable.config.sensitive !== true) {
       v.fail(prop, REDACTED, `comes from TerraformVariable '${variable.name}', which is not sensitive: Terraform would show the secret in plans`,
         `declare it with sensitive: true, e.g. new TerraformVariable(this, '${variable.name}', { type: 'string', sensitive: true })`);

@@ -1,4 +1,4 @@
-import { Token } from 'cdktf';
+import { Token, Tokenization } from 'cdktf';
 import { Construct } from 'constructs';
 
 /**
@@ -113,7 +113,8 @@ function quoted(text: string, quote: string): string {
 /**
  * One value, whole and on one line: a string in single quotes at the top (in double quotes inside a list or object,
  * as JSON writes them), every invisible character escaped; NaN and the infinities as JavaScript writes them; a
- * construct by its path. Nothing is cut: the problem may sit at the end of a long id.
+ * construct by its path; a token object (a variable's `value`, `Fn.*`, `Lazy`) as `<unresolved token>`; bytes by
+ * their count. Nothing is cut: the problem may sit at the end of a long id.
  */
 function describe(value: unknown, where: 'top' | 'nested', seen: Set<object>): string {
   if (typeof value === 'number' && Token.isUnresolved(value)) {
@@ -135,6 +136,13 @@ function describe(value: unknown, where: 'top' | 'nested', seen: Set<object>): s
   const object = value as object;
   if (Construct.isConstruct(object)) {
     return `<${object.constructor.name} '${object.node.path}'>`;
+  }
+  if (!Array.isArray(object) && (Tokenization.isResolvable(object) || Token.isUnresolved(object))) {
+    // Its own fields hold the stack trace of its creation (creationStack): never part of a message.
+    return '<unresolved token>';
+  }
+  if (ArrayBuffer.isView(object)) {
+    return `<${object.byteLength} bytes>`;
   }
   if (seen.has(object)) {
     return '<circular>';
