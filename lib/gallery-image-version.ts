@@ -1,4 +1,4 @@
-import { Annotations, Fn, ITerraformDependable, Lazy, TerraformResource, Token } from 'cdktf';
+import { Annotations, Fn, ITerraformDependable, Lazy, Precondition, TerraformResource, Token } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { GalleryImage } from './gallery-image';
 import { GeneralizedImage } from './generalized-image';
@@ -22,7 +22,7 @@ import { addImageView, plannedDeployments, planReplicas, replicasFor, MAX_REPLIC
 import { AZURE_RESOURCE, claimNames, resourceOf } from './private/name-claims';
 import { checkNumberInput, environmentNumber, guestDirectory, operatorStep, providerSubscriptionId } from './private/operator-step';
 import { checkPurchasePlan, describePurchasePlan, purchasePlanLiteral, samePurchasePlan } from './private/purchase-plan';
-import { checkRegion } from './private/regions';
+import { checkRegion, checkZoneRedundantStorage, warnRestrictedRegion } from './private/regions';
 import { isUnresolved, PropsValidator, requireProps } from './private/validation';
 import { checkVmSizeUse, nvmeOnlySize } from './private/vm-sizes';
 
@@ -330,7 +330,7 @@ export class GalleryImageVersion extends Construct implements IImage {
       v.fail('source', vm.location, `is the build VM's region, but the gallery is in '${gallery.location}': Azure makes a version from a VM only in the VM's region`,
         `put the gallery (ImageGallery location) in '${vm.location}' and add '${gallery.location}' to targetRegions if VMs run there`);
     }
-    const regions = checkTargetRegions(v, this, props.targetRegions ?? [], gallery.location);
+    const { regions, zoneChecks } = checkTargetRegions(v, this, props.targetRegions ?? [], gallery.location);
     if (canaryEnabled && regions.length > MAX_CANARY_REGIONS) {
       v.fail('targetRegions', regions.length, `are more than the ${MAX_CANARY_REGIONS} regions a canary run covers (one VM after the other)`,
         'publish to fewer regions, or disable the canary (canary: { enabled: false })');
@@ -455,6 +455,8 @@ export class GalleryImageVersion extends Construct implements IImage {
       triggersReplace: { revision, ...definitionChanges },
       input: { ...made, source_virtual_machine_id: vm.vmId, location: gallery.location },
       dependsOn: inStackOf(this, [this.versionLine, ...source.imageDependables, definition.definition]),
+      // A target region given as a token: zone-redundant storage checked at plan.
+      lifecycle: zoneChecks.length > 0 ? { precondition: zoneChecks } : undefined,
       environment: galleryPublishEnvironment({
         ...replication,
         sourceId: vm.vmId,
@@ -599,20 +601,31 @@ interface SettledRegion {
   readonly storageType: GalleryStorageType;
 }
 
-/** Validates the target regions and returns them canonical, the gallery's own first (added when missing). */
-function checkTargetRegions(v: PropsValidator, scope: IConstruct, given: GalleryTargetRegion[], galleryLocation: string): SettledRegion[] {
+/**
+ * Validates the target regions and returns them canonical, the gallery's own first (added when missing), with the
+ * plan-time checks of zone-redundant storage in regions given as tokens.
+ */
+function checkTargetRegions(v: PropsValidator, scope: IConstruct, given: GalleryTargetRegion[], galleryLocation: string): {
+  regions: SettledRegion[]; zoneChecks: Precondition[];
+} {
   const settled: SettledRegion[] = [];
+  const zoneChecks: Precondition[] = [];
   given.forEach((region, i) => {
     const prop = `targetRegions[${i}]`;
     if (!requireProps(v, region, { location: "give the region, e.g. { location: 'northeurope' }" }, prop)) {
       return;
     }
     checkRegion(v, scope, `${prop}.location`, region.location);
+    warnRestrictedRegion(scope, `${prop}.location`, region.location);
     v.check(`${prop}.replicaCount`, region.replicaCount, (n) => Number.isInteger(n) && n >= 1 && n <= MAX_REPLICAS_PER_REGION,
       `is not a whole number between 1 and ${MAX_REPLICAS_PER_REGION} (Azure's most replicas per region)`,
       'pass e.g. 1 per 50 VMs deployed at once in the region, or omit it to follow the fleets');
     v.check(`${prop}.storageType`, region.storageType, (s) => Object.values(GalleryStorageType).includes(s), 'is not a gallery storage type',
       'pass GalleryStorageType.STANDARD_LRS (the default), STANDARD_ZRS or PREMIUM_LRS');
+    const zoneCheck = checkZoneRedundantStorage(v, scope, {
+      prop: `${prop}.storageType`, storageType: region.storageType, locationProp: `${prop}.location`, location: region.location, storageEnum: 'GalleryStorageType',
+    });
+    zoneChecks.push(...zoneCheck ? [zoneCheck] : []);
     const location = canonicalLocation(region.location);
     if (!isUnresolved(location) && settled.some((s) => s.location === location)) {
       v.fail(`${prop}.location`, region.location, 'is listed twice', 'list each region once');
@@ -623,9 +636,9 @@ function checkTargetRegions(v: PropsValidator, scope: IConstruct, given: Gallery
   const home = canonicalLocation(galleryLocation);
   const homeIndex = settled.findIndex((s) => s.location === home);
   if (homeIndex < 0) {
-    return [{ location: home, storageType: GalleryStorageType.STANDARD_LRS }, ...settled];
+    return { regions: [{ location: home, storageType: GalleryStorageType.STANDARD_LRS }, ...settled], zoneChecks };
   }
-  return [settled[homeIndex], ...settled.filter((_, i) => i !== homeIndex)];
+  return { regions: [settled[homeIndex], ...settled.filter((_, i) => i !== homeIndex)], zoneChecks };
 }
 
 function replicaCountOf(version: GalleryImageVersion, region: SettledRegion): number {

@@ -23,6 +23,7 @@ import { AZURE_RESOURCE, claimCreatedResourceGroup, claimNames, NameClaim, resou
 import { checkNumberInput, environmentNumber, guestDirectory, operatorStep, providerSubscriptionId, subscriptionOf } from './private/operator-step';
 import { checkBuildImagePatching, NO_SELF_PATCHING_VM } from './private/patching';
 import { planBlock } from './private/purchase-plan';
+import { checkZoneRedundantStorage } from './private/regions';
 import { checkResourceGroup, placeResourceGroup } from './private/resource-group';
 import { checkTags } from './private/tags';
 import { TerraformData } from './private/terraform-data';
@@ -322,6 +323,9 @@ export class GoldenVm extends Construct {
         standardSsd: 'osDiskStorageType: OsDiskStorageType.STANDARD_SSD_LRS',
       },
     });
+    const zoneChecks = checkZoneRedundantStorage(v, this, {
+      prop: 'osDiskStorageType', storageType: props.osDiskStorageType, locationProp: 'location', location: props.location, storageEnum: 'OsDiskStorageType',
+    });
     checkBuildImagePatching(v, 'image', props.image);
     const { own: ownNetwork, addressSpace, subnetPrefix } = checkOwnNetwork(v, 'GoldenVm', props);
     const management = managementAccess(v, props);
@@ -469,7 +473,7 @@ export class GoldenVm extends Construct {
       lifecycle: {
         ignoreChanges: 'all',
         replaceTriggeredBy: [buildSpec.address],
-        precondition: passwordChecks.length > 0 ? passwordChecks : undefined,
+        precondition: passwordChecks.length > 0 || zoneChecks ? [...passwordChecks, ...zoneChecks ? [zoneChecks] : []] : undefined,
       },
       // A `latest` version is checked before the VM is made from it.
       dependsOn: this.baseImageCheck === undefined ? undefined : [this.baseImageCheck],
@@ -553,3 +557,4 @@ function buildVmNames(props: GoldenVmProps, vmName: string, resourceGroupName: s
     fix: 'pass another vmName to one of them (the names of its NIC, network and public IP follow it), or put them in different resource groups',
   };
 }
+
