@@ -1,4 +1,4 @@
-import { Annotations, Fn, ITerraformDependable, Lazy, Precondition, TerraformResource, Token } from 'cdktf';
+import { Annotations, Aspects, Fn, ITerraformDependable, Lazy, Precondition, TerraformResource, TerraformStack, Token } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { GalleryImage } from './gallery-image';
 import { GeneralizedImage } from './generalized-image';
@@ -18,12 +18,12 @@ import {
 import { checkVersionEndOfLife } from './private/dates';
 import { inStackOf } from './private/dependencies';
 import { checkCaptureTags, galleryVersionName, tagLines } from './private/image-line';
-import { addImageView, plannedDeployments, planReplicas, replicasFor, MAX_REPLICAS_PER_REGION } from './private/image-use';
+import { addImageView, consumersOf, plannedDeployments, planReplicas, replicasFor, MAX_REPLICAS_PER_REGION } from './private/image-use';
 import { AZURE_RESOURCE, claimNames, resourceOf } from './private/name-claims';
 import { checkNumberInput, environmentNumber, guestDirectory, operatorStep, providerSubscriptionId } from './private/operator-step';
 import { checkPurchasePlan, describePurchasePlan, purchasePlanLiteral, samePurchasePlan } from './private/purchase-plan';
 import { checkRegion, checkZoneRedundantStorage, warnRestrictedRegion } from './private/regions';
-import { isUnresolved, PropsValidator, requireProps } from './private/validation';
+import { describeValue, isUnresolved, PropsValidator, requireProps } from './private/validation';
 import { checkVmSizeUse, nvmeOnlySize } from './private/vm-sizes';
 
 /** Storage of a gallery image version's replicas in one region. */
@@ -527,6 +527,10 @@ export class GalleryImageVersion extends Construct implements IImage {
       nvmeSupported: this.nvmeSupported,
     }, { definitionName: definition.imageName, dependables: [this.promoteStep] });
     addImageView(this, this.latest);
+    if (props.excludeFromLatest === true) {
+      // Checked at synth, once every construct exists: the consumers are made after the version.
+      Aspects.of(TerraformStack.of(this)).add({ visit: (node) => (node === this ? checkExcludedLatestConsumers(this, definition) : undefined) });
+    }
   }
 
   /**
@@ -579,6 +583,41 @@ function checkBuildVmNvme(version: GalleryImageVersion, v: PropsValidator, vm: G
       + 'from an NVMe disk before it becomes latest, and Windows does so only when its stornvme driver starts at boot. Give the canary an NVMe-only size, '
       + "e.g. canary: { vmSize: 'Standard_D2s_v6' }, or build on one.");
   }
+}
+
+/**
+ * A version kept out of its definition's latest (`excludeFromLatest`) never reaches the VMs that take that latest
+ * (`version.latest`, `importInto(..., { latest: true })`): "If set to true, Virtual Machines deployed from the latest
+ * version of the Image Definition won't use this Image Version" (Compute REST API, GalleryImageVersionPublishingProfile
+ * .excludeFromLatest; Microsoft Learn, Azure SDK for .NET, `IsExcludedFromLatest`), and the promote step leaves every
+ * build excluded. Canary-then-promote is not this: each build is published excluded and the
+ * promote step includes it once its canary passes, unless `excludeFromLatest`.
+ *
+ * When the app's only consumers of the version take its latest, no build would ever reach any of them: refused. When
+ * some take the version itself, the latest ones are the hand-promoted stage of a staged rollout (a build reaches them
+ * once someone promotes it after the others ran it): a warning names them and the promotion.
+ */
+function checkExcludedLatestConsumers(version: GalleryImageVersion, definition: GalleryImage): void {
+  const consumers = consumersOf(version);
+  const latest = consumers.filter((c) => c.latest).map((c) => describeValue(c.consumer));
+  if (latest.length === 0) {
+    return;
+  }
+  const definitionName = `GalleryImage '${definition.node.path}'`;
+  if (latest.length === consumers.length) {
+    const v = new PropsValidator(`GalleryImageVersion '${version.node.path}'`);
+    v.fail('excludeFromLatest', true, `keeps every version of this pipeline out of the latest of ${definitionName}, but the app's only consumers of it take that `
+      + `latest (${latest.join(', ')}): no build would ever reach them (Azure resolves latest to the newest version not excluded)`,
+    'give them the version itself (image: version, or version.importInto(scope, id) in another stack), which rolls each build out once its canary passes; '
+      + 'or remove excludeFromLatest, so that each build becomes latest then');
+    v.throwIfInvalid();
+  }
+  const gallery = definition.gallery;
+  const known = (name: string, placeholder: string) => (isUnresolved(name) ? placeholder : name);
+  Annotations.of(version).addWarning(`excludeFromLatest keeps every version of this pipeline out of the latest of ${definitionName}, which ${latest.join(', ')} `
+    + 'take: they get a build only once it is promoted by hand, after the consumers of the version itself ran it (az sig image-version update -g '
+    + `${known(gallery.resourceGroupName, '<resource group>')} -r ${resourceOf(gallery, AZURE_RESOURCE.GALLERY).name} -i `
+    + `${resourceOf(definition, AZURE_RESOURCE.GALLERY_IMAGE).name} -e <version> --set publishingProfile.excludeFromLatest=false).`);
 }
 
 /**
