@@ -251,6 +251,12 @@ function locallyRedundant(storageType: string, storageEnum: string): string {
 }
 
 /**
+ * Where a storage type is chosen, and so checked: GoldenVm's and ImageCopy's `osDiskStorageType`, GalleryImageVersion's
+ * target regions (each region's `storageType`; the gallery's own region, added when missing, and every region left
+ * without one get Standard_LRS). ImageFleet and ImageScaleSet choose none (their OS disks are StandardSSD_LRS), nor
+ * do the canaries: gallery-canary's `az vm create` passes no `--storage-sku`, and azure-cli defaults one only for
+ * unmanaged disks (azure-cli 2.45, vm/_validators.py lines 478-479), so no zone-redundant type is asked for.
+ *
  * Records a problem when a zone-redundant storage type is chosen for a region known to have no availability zones
  * (`REGIONS_WITHOUT_ZONES`, less the regions of the context key `ZONE_REGIONS_CONTEXT`). A region given as a token is
  * known only at plan: the same rule becomes a precondition, returned for the resource the storage belongs to. An
