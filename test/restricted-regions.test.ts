@@ -66,7 +66,7 @@ describe('regions Azure opens only on request', () => {
     test('an early-access region by its display name: the program to enroll in', () => {
       const [warning] = warningsFor((s) => row.build(s, 'East US 2 EUAP'));
       expect(warning).toContain(`${row.prop} 'East US 2 EUAP' is a region Azure opens only on request (early access)`);
-      expect(warning).toContain("enroll the subscription in Azure's Early Updates Access Program (EUAP), or deploy to 'eastus2'");
+      expect(warning).toContain("have the subscription enrolled in the early access program of these regions (EUAP), or deploy to 'eastus2'");
     });
 
     test('an open region: no warning', () => {

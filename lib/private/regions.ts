@@ -209,9 +209,10 @@ export const ZONE_REGIONS_CONTEXT = 'azure-golden-image:zoneRegions';
 /**
  * Regions of the public cloud with availability zones, and without. Zone-redundant storage (Standard_ZRS for gallery
  * replicas; Premium_ZRS and StandardSSD_ZRS for managed disks) is kept in three zones of its region, so a region
- * without zones offers none: "ZRS replicates your Azure managed disk synchronously across three Azure availability
- * zones in the selected region"; "ZRS disks are available in all regions that support availability zones" (Microsoft
- * Learn, "Deploy a managed disk that uses zone-redundant storage", Regional availability,
+ * without zones offers none: "Zone-redundant storage (ZRS) synchronously replicates your Azure managed disk across
+ * three Azure availability zones in the region you select" (Microsoft Learn, "Redundancy options for managed disks",
+ * https://learn.microsoft.com/azure/virtual-machines/disks-redundancy), and ZRS disks are offered in the regions that
+ * support availability zones ("Deploy a managed disk that uses zone-redundant storage", Regional availability,
  * https://learn.microsoft.com/azure/virtual-machines/disks-deploy-zrs); the storage accounts that hold gallery replicas
  * likewise ("Azure regions that support zone-redundant storage (ZRS)",
  * https://learn.microsoft.com/azure/storage/common/redundancy-regions-zrs, lists none of the regions below).
@@ -292,7 +293,7 @@ export function checkZoneRedundantStorage(v: PropsValidator, scope: IConstruct, 
  * support specific customer scenarios, such as in-country disaster recovery. To request access to a restricted region,
  * see Azure region access request process" (https://learn.microsoft.com/azure/reliability/regions-list;
  * MicrosoftDocs/azure-docs articles/reliability/regions-list.md, ms.date 2025-03-21, read 2026-12-07). Early access:
- * the EUAP regions, open only to subscriptions enrolled in Azure's Early Updates Access Program.
+ * the EUAP regions (early updates access program), open only to subscriptions enrolled in it.
  *
  * Not refused: a subscription that was granted access deploys there like anywhere else, and nothing at synth (or plan:
  * the azurerm provider lists no region's access) can tell. So the constructs that create something in such a region
@@ -340,7 +341,7 @@ export function warnRestrictedRegion(scope: IConstruct, prop: string, location: 
   }
   const request = restricted.access === 'restricted'
     ? `request access for the subscription (Microsoft Learn, "Azure region access request process": ${REGION_ACCESS_REQUEST})`
-    : 'enroll the subscription in Azure\'s Early Updates Access Program (EUAP)';
+    : 'have the subscription enrolled in the early access program of these regions (EUAP)';
   Annotations.of(scope).addWarning(`${prop} ${describeValue(location)} is a region Azure opens only on request (${restricted.access === 'restricted'
     ? 'access restricted: Microsoft Learn, "Azure regions list"' : 'early access'}): the deployment fails there unless the subscription has access. If it has, `
     + `nothing to do; otherwise ${request}, or deploy to '${restricted.open}', the open region it is paired with.`);
