@@ -1,4 +1,4 @@
-import { Annotations, Fn, ITerraformDependable, Lazy, TerraformResource, Token } from 'cdktf';
+import { Annotations, Aspects, Fn, ITerraformDependable, Lazy, Precondition, TerraformResource, TerraformStack, Token } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { GalleryImage } from './gallery-image';
 import { GeneralizedImage } from './generalized-image';
@@ -19,15 +19,15 @@ import { checkVersionEndOfLife } from './private/dates';
 import { inStackOf } from './private/dependencies';
 import { PURCHASE_PLAN } from './private/image-kinds';
 import { checkCaptureTags, galleryVersionName, tagLines } from './private/image-line';
-import { addImageView, plannedDeployments, planReplicas, replicasFor, MAX_REPLICAS_PER_REGION } from './private/image-use';
+import { addImageView, consumersOf, plannedDeployments, planReplicas, replicasFor, MAX_REPLICAS_PER_REGION } from './private/image-use';
 import { AZURE_RESOURCE, claimNames, resourceOf } from './private/name-claims';
 import { checkNumberInput, environmentNumber, guestDirectory, operatorStep, providerSubscriptionId } from './private/operator-step';
 import {
   BOOLEAN, checkPropTypes, enumOf, hasKind, instanceOf, listOf, NUMBER, STRING, STRING_MAP, struct,
 } from './private/prop-types';
 import { checkPurchasePlan, describePurchasePlan, purchasePlanLiteral, samePurchasePlan } from './private/purchase-plan';
-import { checkRegion } from './private/regions';
-import { isUnresolved, PropsValidator, requireProps } from './private/validation';
+import { checkRegion, checkZoneRedundantStorage, warnRestrictedRegion } from './private/regions';
+import { describeValue, isUnresolved, PropsValidator, requireProps } from './private/validation';
 import { checkVmSizeUse, nvmeOnlySize } from './private/vm-sizes';
 
 /** Storage of a gallery image version's replicas in one region. */
@@ -366,7 +366,7 @@ export class GalleryImageVersion extends Construct implements IImage {
       v.fail('source', vm.location, `is the build VM's region, but the gallery is in '${gallery.location}': Azure makes a version from a VM only in the VM's region`,
         `put the gallery (ImageGallery location) in '${vm.location}' and add '${gallery.location}' to targetRegions if VMs run there`);
     }
-    const regions = checkTargetRegions(v, this, props.targetRegions ?? [], gallery.location);
+    const { regions, zoneChecks } = checkTargetRegions(v, this, props.targetRegions ?? [], gallery.location);
     if (canaryEnabled && regions.length > MAX_CANARY_REGIONS) {
       v.fail('targetRegions', regions.length, `are more than the ${MAX_CANARY_REGIONS} regions a canary run covers (one VM after the other)`,
         'publish to fewer regions, or disable the canary (canary: { enabled: false })');
@@ -491,6 +491,8 @@ export class GalleryImageVersion extends Construct implements IImage {
       triggersReplace: { revision, ...definitionChanges },
       input: { ...made, source_virtual_machine_id: vm.vmId, location: gallery.location },
       dependsOn: inStackOf(this, [this.versionLine, ...source.imageDependables, definition.definition]),
+      // A target region given as a token: zone-redundant storage checked at plan.
+      lifecycle: zoneChecks.length > 0 ? { precondition: zoneChecks } : undefined,
       environment: galleryPublishEnvironment({
         ...replication,
         sourceId: vm.vmId,
@@ -561,6 +563,10 @@ export class GalleryImageVersion extends Construct implements IImage {
       nvmeSupported: this.nvmeSupported,
     }, { definitionName: definition.imageName, dependables: [this.promoteStep] });
     addImageView(this, this.latest);
+    if (props.excludeFromLatest === true) {
+      // Checked at synth, once every construct exists: the consumers are made after the version.
+      Aspects.of(TerraformStack.of(this)).add({ visit: (node) => (node === this ? checkExcludedLatestConsumers(this, definition) : undefined) });
+    }
   }
 
   /**
@@ -619,6 +625,41 @@ function checkBuildVmNvme(version: GalleryImageVersion, v: PropsValidator, vm: G
 }
 
 /**
+ * A version kept out of its definition's latest (`excludeFromLatest`) never reaches the VMs that take that latest
+ * (`version.latest`, `importInto(..., { latest: true })`): "If set to true, Virtual Machines deployed from the latest
+ * version of the Image Definition won't use this Image Version" (Compute REST API, GalleryImageVersionPublishingProfile
+ * .excludeFromLatest; Microsoft Learn, Azure SDK for .NET, `IsExcludedFromLatest`), and the promote step leaves every
+ * build excluded. Canary-then-promote is not this: each build is published excluded and the
+ * promote step includes it once its canary passes, unless `excludeFromLatest`.
+ *
+ * When the app's only consumers of the version take its latest, no build would ever reach any of them: refused. When
+ * some take the version itself, the latest ones are the hand-promoted stage of a staged rollout (a build reaches them
+ * once someone promotes it after the others ran it): a warning names them and the promotion.
+ */
+function checkExcludedLatestConsumers(version: GalleryImageVersion, definition: GalleryImage): void {
+  const consumers = consumersOf(version);
+  const latest = consumers.filter((c) => c.latest).map((c) => describeValue(c.consumer));
+  if (latest.length === 0) {
+    return;
+  }
+  const definitionName = `GalleryImage '${definition.node.path}'`;
+  if (latest.length === consumers.length) {
+    const v = new PropsValidator(`GalleryImageVersion '${version.node.path}'`);
+    v.fail('excludeFromLatest', true, `keeps every version of this pipeline out of the latest of ${definitionName}, but the app's only consumers of it take that `
+      + `latest (${latest.join(', ')}): no build would ever reach them (Azure resolves latest to the newest version not excluded)`,
+    'give them the version itself (image: version, or version.importInto(scope, id) in another stack), which rolls each build out once its canary passes; '
+      + 'or remove excludeFromLatest, so that each build becomes latest then');
+    v.throwIfInvalid();
+  }
+  const gallery = definition.gallery;
+  const known = (name: string, placeholder: string) => (isUnresolved(name) ? placeholder : name);
+  Annotations.of(version).addWarning(`excludeFromLatest keeps every version of this pipeline out of the latest of ${definitionName}, which ${latest.join(', ')} `
+    + 'take: they get a build only once it is promoted by hand, after the consumers of the version itself ran it (az sig image-version update -g '
+    + `${known(gallery.resourceGroupName, '<resource group>')} -r ${resourceOf(gallery, AZURE_RESOURCE.GALLERY).name} -i `
+    + `${resourceOf(definition, AZURE_RESOURCE.GALLERY_IMAGE).name} -e <version> --set publishingProfile.excludeFromLatest=false).`);
+}
+
+/**
  * Claims the definition's version line: two GalleryImageVersions of one definition would promote over each other, delete
  * each other's versions beyond `retainVersions`, and delete them all when either is destroyed.
  */
@@ -638,20 +679,31 @@ interface SettledRegion {
   readonly storageType: GalleryStorageType;
 }
 
-/** Validates the target regions and returns them canonical, the gallery's own first (added when missing). */
-function checkTargetRegions(v: PropsValidator, scope: IConstruct, given: GalleryTargetRegion[], galleryLocation: string): SettledRegion[] {
+/**
+ * Validates the target regions and returns them canonical, the gallery's own first (added when missing), with the
+ * plan-time checks of zone-redundant storage in regions given as tokens.
+ */
+function checkTargetRegions(v: PropsValidator, scope: IConstruct, given: GalleryTargetRegion[], galleryLocation: string): {
+  regions: SettledRegion[]; zoneChecks: Precondition[];
+} {
   const settled: SettledRegion[] = [];
+  const zoneChecks: Precondition[] = [];
   given.forEach((region, i) => {
     const prop = `targetRegions[${i}]`;
     if (!requireProps(v, region, { location: "give the region, e.g. { location: 'northeurope' }" }, prop)) {
       return;
     }
     checkRegion(v, scope, `${prop}.location`, region.location);
+    warnRestrictedRegion(scope, `${prop}.location`, region.location);
     v.check(`${prop}.replicaCount`, region.replicaCount, (n) => Number.isInteger(n) && n >= 1 && n <= MAX_REPLICAS_PER_REGION,
       `is not a whole number between 1 and ${MAX_REPLICAS_PER_REGION} (Azure's most replicas per region)`,
       'pass e.g. 1 per 50 VMs deployed at once in the region, or omit it to follow the fleets');
     v.check(`${prop}.storageType`, region.storageType, (s) => Object.values(GalleryStorageType).includes(s), 'is not a gallery storage type',
       'pass GalleryStorageType.STANDARD_LRS (the default), STANDARD_ZRS or PREMIUM_LRS');
+    const zoneCheck = checkZoneRedundantStorage(v, scope, {
+      prop: `${prop}.storageType`, storageType: region.storageType, locationProp: `${prop}.location`, location: region.location, storageEnum: 'GalleryStorageType',
+    });
+    zoneChecks.push(...zoneCheck ? [zoneCheck] : []);
     const location = canonicalLocation(region.location);
     if (!isUnresolved(location) && settled.some((s) => s.location === location)) {
       v.fail(`${prop}.location`, region.location, 'is listed twice', 'list each region once');
@@ -662,9 +714,9 @@ function checkTargetRegions(v: PropsValidator, scope: IConstruct, given: Gallery
   const home = canonicalLocation(galleryLocation);
   const homeIndex = settled.findIndex((s) => s.location === home);
   if (homeIndex < 0) {
-    return [{ location: home, storageType: GalleryStorageType.STANDARD_LRS }, ...settled];
+    return { regions: [{ location: home, storageType: GalleryStorageType.STANDARD_LRS }, ...settled], zoneChecks };
   }
-  return [settled[homeIndex], ...settled.filter((_, i) => i !== homeIndex)];
+  return { regions: [settled[homeIndex], ...settled.filter((_, i) => i !== homeIndex)], zoneChecks };
 }
 
 function replicaCountOf(version: GalleryImageVersion, region: SettledRegion): number {

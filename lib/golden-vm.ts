@@ -7,17 +7,18 @@ import { Subnet } from '@cdktf/provider-azurerm/lib/subnet';
 import { SubnetNetworkSecurityGroupAssociation } from '@cdktf/provider-azurerm/lib/subnet-network-security-group-association';
 import { VirtualNetwork } from '@cdktf/provider-azurerm/lib/virtual-network';
 import { WindowsVirtualMachine } from '@cdktf/provider-azurerm/lib/windows-virtual-machine';
-import { Annotations, Fn, ITerraformDependable, TerraformResource } from 'cdktf';
+import { Annotations, Fn, ITerraformDependable, TerraformResource, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { HyperVGeneration, OsType, PurchasePlan, SecurityType } from './image';
 import { ManagementPort } from './management-port';
 import { MarketplaceImage } from './marketplace-image';
-import { baseImageEnvironment } from './operator/steps/base-image';
+import { baseImageEnvironment, basePlanInput } from './operator/steps/base-image';
 import { setupEnvironment, SETUP_MINUTES } from './operator/steps/setup';
 import {
   canonicalLocation, checkAdminUsername, checkCommonNames, checkOwnNetwork, COMPUTER_NAME_MAX_LENGTH, isComputerName, isVmSize, isWindowsVmName,
 } from './private/azure-names';
 import { adminPassword } from './private/credentials';
+import { WINDOWS_SERVER_PUBLISHER } from './private/generation';
 import { managementAccess } from './private/management-access';
 import { AZURE_RESOURCE, claimCreatedResourceGroup, claimNames, NameClaim, resourceGroupScope, scopeWithin } from './private/name-claims';
 import { checkNumberInput, environmentNumber, guestDirectory, operatorStep, providerSubscriptionId, subscriptionOf } from './private/operator-step';
@@ -26,6 +27,7 @@ import {
   BOOLEAN, checkPropTypes, enumOf, instanceOf, listOf, markKind, NUMBER, SECRET_STRING, STRING, STRING_MAP, struct,
 } from './private/prop-types';
 import { planBlock } from './private/purchase-plan';
+import { checkZoneRedundantStorage } from './private/regions';
 import { checkResourceGroup, placeResourceGroup } from './private/resource-group';
 import { checkTags } from './private/tags';
 import { TerraformData } from './private/terraform-data';
@@ -259,10 +261,12 @@ export class GoldenVm extends Construct {
   /** The marketplace version lookup, when the image's version is `latest`. */
   public readonly platformImage?: DataAzurermPlatformImage;
   /**
-   * The check of the lookup, when the image's version is `latest`: a `terraform_data` the VM depends on, whose
-   * local-exec provisioner (the operator's `base-image` step) lists the SKU's versions in the region and stops the
-   * deployment before the VM is created when the version the lookup chose is older than the newest (exit code 13).
-   * Replaced, and so run again, with every build and whenever the looked-up version changes.
+   * The check of the base image, when its version is `latest` or its publisher is not Windows Server: a
+   * `terraform_data` the VM depends on, whose local-exec provisioner (the operator's `base-image` step) stops the
+   * deployment before the VM is created when the version the lookup chose is older than the newest Azure lists in the
+   * region (exit code 13), when the image's purchase plan is not the one the MarketplaceImage declares (exit code 14),
+   * or when the plan's terms are not accepted in the subscription (exit code 15). Replaced, and so run again, with every
+   * build and whenever the looked-up version changes.
    */
   public readonly baseImageCheck?: TerraformResource;
   /** The NIC (no public IP unless `publicIp`). */
@@ -355,6 +359,9 @@ export class GoldenVm extends Construct {
         storageType: props.osDiskStorageType ?? OsDiskStorageType.STANDARD_SSD_LRS,
         standardSsd: 'osDiskStorageType: OsDiskStorageType.STANDARD_SSD_LRS',
       },
+    });
+    const zoneChecks = checkZoneRedundantStorage(v, this, {
+      prop: 'osDiskStorageType', storageType: props.osDiskStorageType, locationProp: 'location', location: props.location, storageEnum: 'OsDiskStorageType',
     });
     checkBuildImagePatching(v, 'image', props.image);
     const { own: ownNetwork, addressSpace, subnetPrefix } = checkOwnNetwork(v, 'GoldenVm', props);
@@ -474,7 +481,8 @@ export class GoldenVm extends Construct {
     });
 
     this.buildSpec = buildSpec;
-    this.baseImageCheck = this.platformImage === undefined ? undefined : checkLookup(this, this.platformImage, props.image, buildSpec);
+    this.baseImageCheck = this.platformImage === undefined && !hasPlanToCheck(props.image) ? undefined
+      : checkBaseImage(this, props.image, buildSpec, this.platformImage);
 
     this.virtualMachine = new WindowsVirtualMachine(this, 'VirtualMachine', {
       ...placement,
@@ -503,7 +511,7 @@ export class GoldenVm extends Construct {
       lifecycle: {
         ignoreChanges: 'all',
         replaceTriggeredBy: [buildSpec.address],
-        precondition: passwordChecks.length > 0 ? passwordChecks : undefined,
+        precondition: passwordChecks.length > 0 || zoneChecks ? [...passwordChecks, ...zoneChecks ? [zoneChecks] : []] : undefined,
       },
       // A `latest` version is checked before the VM is made from it.
       dependsOn: this.baseImageCheck === undefined ? undefined : [this.baseImageCheck],
@@ -546,17 +554,34 @@ export class GoldenVm extends Construct {
 markKind(GoldenVm, 'GoldenVm');
 
 /**
- * The operator's `base-image` step on what the lookup chose: azurerm takes the last version of a list Azure sorts as
- * text (terraform-provider-azurerm issue 31577), so the step compares the listed versions as numbers before the VM is
- * made (lib/operator/steps/base-image.ts). The lookup's own `location` is azurerm's normalized region name; the
- * subscription is the provider's, which the lookup read.
+ * Whether the image's purchase plan is checked before the build: for every publisher but Microsoft's Windows Server,
+ * whose images have no plan (MarketplaceImage refuses one for them). Synth time cannot know a third-party image's plan:
+ * the base-image step reads it (lib/operator/steps/base-image.ts).
  */
-function checkLookup(scope: Construct, lookup: DataAzurermPlatformImage, image: MarketplaceImage, buildSpec: TerraformData): TerraformResource {
-  const looked = { location: lookup.location, publisher: image.publisher, offer: image.offer, sku: image.sku, version: lookup.version };
+function hasPlanToCheck(image: MarketplaceImage): boolean {
+  return Token.isUnresolved(image.publisher) || image.publisher.toLowerCase() !== WINDOWS_SERVER_PUBLISHER.toLowerCase();
+}
+
+/**
+ * The operator's `base-image` step, before the build VM is made (lib/operator/steps/base-image.ts). For a `latest`
+ * image, on what the lookup chose: azurerm takes the last version of a list Azure sorts as text
+ * (terraform-provider-azurerm issue 31577), so the step compares the listed versions as numbers; the lookup's own
+ * `location` is azurerm's normalized region name. For an image of another publisher than Windows Server, pinned or
+ * not: its purchase plan against the declared one, and the plan's terms. The subscription is the provider's.
+ */
+function checkBaseImage(scope: GoldenVm, image: MarketplaceImage, buildSpec: TerraformData,
+  lookup: DataAzurermPlatformImage | undefined): TerraformResource {
+  const looked = {
+    location: lookup?.location ?? scope.location,
+    publisher: image.publisher,
+    offer: image.offer,
+    sku: image.sku,
+    version: lookup?.version ?? image.version,
+  };
   return operatorStep(scope, 'BaseImageCheck', {
     step: 'base-image',
-    // Once per build and per version the lookup chooses (the spec holds the version, and is replaced with every build):
-    // each build VM is made only once its version passed, whatever else rebuilt it.
+    // Once per build and per version the lookup chooses (the spec holds the version and the plan, and is replaced with
+    // every build): each build VM is made only once its version passed, whatever else rebuilt it.
     triggersReplace: { ...looked, build_spec: buildSpec.id },
     environment: baseImageEnvironment({
       subscriptionId: providerSubscriptionId(scope),
@@ -565,6 +590,8 @@ function checkLookup(scope: Construct, lookup: DataAzurermPlatformImage, image: 
       offer: looked.offer,
       sku: looked.sku,
       chosenVersion: looked.version,
+      pinned: lookup === undefined,
+      plan: hasPlanToCheck(image) ? basePlanInput(image.plan) : undefined,
     }),
   });
 }
@@ -589,3 +616,4 @@ function buildVmNames(props: GoldenVmProps, vmName: string, resourceGroupName: s
     fix: 'pass another vmName to one of them (the names of its NIC, network and public IP follow it), or put them in different resource groups',
   };
 }
+

@@ -22,6 +22,7 @@ import { AZURE_RESOURCE, claimCreatedResourceGroup, claimNames, GALLERY_NAME_SCO
 import { providerSubscriptionId } from './private/operator-step';
 import { BOOLEAN, checkPropTypes, enumOf, NUMBER, STRING, STRING_MAP, struct } from './private/prop-types';
 import { planBlock } from './private/purchase-plan';
+import { checkZoneRedundantStorage } from './private/regions';
 import { checkResourceGroup, placeResourceGroup } from './private/resource-group';
 import { checkTags } from './private/tags';
 import { describeValue, isUnresolved, PropsValidator, requireProps } from './private/validation';
@@ -260,6 +261,13 @@ export class ImageCopy extends Construct implements IImage {
     if (props.osDiskStorageType !== undefined && !Object.values(OsDiskStorageType).includes(props.osDiskStorageType)) {
       v.fail('osDiskStorageType', props.osDiskStorageType, 'is not a storage type', 'pass one of OsDiskStorageType');
     }
+    const zoneCheck = checkZoneRedundantStorage(v, this, {
+      prop: 'osDiskStorageType',
+      storageType: props.osDiskStorageType,
+      locationProp: props.location === undefined ? "location (the source's)" : 'location',
+      location,
+      storageEnum: 'OsDiskStorageType',
+    });
     if (!isUnresolved(resourceGroup.name) && !isUnresolved(source.resourceGroupName) && !isUnresolved(imageName)
       && !isUnresolved(source.imageName)
       && resourceGroup.name.toLowerCase() === source.resourceGroupName.toLowerCase()
@@ -305,6 +313,9 @@ export class ImageCopy extends Construct implements IImage {
         dependsOn: inStackOf(this, source.imageDependables),
       });
       this.captureStep = line.captureStep;
+      if (zoneCheck) {
+        this.captureStep.lifecycle = { ...this.captureStep.lifecycle, precondition: [zoneCheck] };
+      }
       this.imageLine = line.imageLine;
       this.imageId = line.imageId;
       this.imageDependables = [line.captureStep];
@@ -379,7 +390,7 @@ export class ImageCopy extends Construct implements IImage {
       },
       // The source's OS disk is only final once the source image exists (after Sysprep and generalization).
       dependsOn: method === ImageCopyMethod.OS_DISK ? nonEmpty(inStackOf(this, source.imageDependables)) : undefined,
-      lifecycle: newBeforeOld,
+      lifecycle: zoneCheck ? { ...newBeforeOld, precondition: [zoneCheck] } : newBeforeOld,
     });
     this.imageId = this.image.id;
     this.imageDependables = [this.image];

@@ -1,5 +1,6 @@
 /**
- * Replays every az command line the operator runs (the Node.js operator's steps generalize, setup, base-image, capture,
+ * Replays every az command line the operator runs (the Node.js operator's steps generalize, setup, base-image (with a
+ * third-party image's purchase plan and terms: `az vm image show`, `az vm image terms show`, both in azure-cli 2.45), capture,
  * delete-all, the gallery version steps, gallery-canary and verify-scale-set) in their tests' scenarios against the real Azure CLI, offline, with an empty
  * AZURE_CONFIG_DIR: a well-formed line fails only for want of a login ("Please run 'az login'", exit 1), a malformed
  * one with an argument error (exit 2). `az login` lines fail at the network instead (a proxy that refuses
@@ -186,7 +187,23 @@ describeWithAz('the az command lines of the Node.js steps (generalize, setup, ba
   let replays: Replay[];
   /** The seed stack's `latest` image, and its versions as Azure lists them (as text: the newest is not the last). */
   const NEWEST = '20348.10000.260110';
-  const marketplace = { westeurope: [{ publisher: 'MicrosoftWindowsServer', offer: 'WindowsServer', sku: '2022-datacenter-core-g2', versions: ['20348.4052.250808', NEWEST] }] };
+  /** A third-party image with a plan, whose terms the subscription accepted: the base-image check reads both. */
+  const CIS_PLAN = { name: 'cis-windows-server-2022-l1-gen2', product: 'cis-windows-server-2022-l1', publisher: 'center-for-internet-security-inc' };
+  const marketplace = {
+    westeurope: [
+      { publisher: 'MicrosoftWindowsServer', offer: 'WindowsServer', sku: '2022-datacenter-core-g2', versions: ['20348.4052.250808', NEWEST] },
+      { publisher: CIS_PLAN.publisher, offer: CIS_PLAN.product, sku: CIS_PLAN.name, versions: ['1.0.12'], plan: CIS_PLAN },
+    ],
+  };
+  /** The base-image step's inputs for that image, as GoldenVm writes them (`latest`, then pinned). */
+  const cisImage = {
+    GOLDEN_BASE_IMAGE_PUBLISHER: CIS_PLAN.publisher,
+    GOLDEN_BASE_IMAGE_OFFER: CIS_PLAN.product,
+    GOLDEN_BASE_IMAGE_SKU: CIS_PLAN.name,
+    GOLDEN_BASE_IMAGE_VERSION: '1.0.12',
+    GOLDEN_BASE_IMAGE_PLAN: `${CIS_PLAN.name}:${CIS_PLAN.product}:${CIS_PLAN.publisher}`,
+  };
+  const acceptedTerms = [`${CIS_PLAN.publisher}:${CIS_PLAN.product}:${CIS_PLAN.name}`];
 
   /** The values Terraform gives the expressions of the steps' environments. */
   function terraformValues(): Record<string, string> {
@@ -235,7 +252,12 @@ describeWithAz('the az command lines of the Node.js steps (generalize, setup, ba
     // The base-image check: with the provider's subscription, and with az's default one.
     const baseImage = await recordedLines({ marketplace }, {}, 'base-image');
     const defaultSubscription = await recordedLines({ marketplace }, { GOLDEN_SUBSCRIPTION_ID: '' }, 'base-image');
-    const all = [...happyPath, ...servicePrincipal, ...managedIdentity, ...setup, ...keptFiles, ...baseImage, ...defaultSubscription];
+    // The purchase plan and its terms: a `latest` third-party image, then a pinned one with az's default subscription.
+    const planImage = await recordedLines({ marketplace, acceptedTerms }, cisImage, 'base-image');
+    const pinnedPlanImage = await recordedLines({ marketplace, acceptedTerms }, { ...cisImage, GOLDEN_BASE_IMAGE_LOOKUP: 'pinned', GOLDEN_SUBSCRIPTION_ID: '' },
+      'base-image');
+    const all = [...happyPath, ...servicePrincipal, ...managedIdentity, ...setup, ...keptFiles, ...baseImage, ...defaultSubscription, ...planImage,
+      ...pinnedPlanImage];
     // One status poll per shape: the offsets differ, the arguments do not.
     lines = distinct(all, (argv) => JSON.stringify(argv.map((a) => a.replace(/^Offset=[1-9][0-9]*$/, 'Offset=N'))));
     replays = await replayAll(lines, synthesized.stackDirectory);
@@ -258,8 +280,8 @@ describeWithAz('the az command lines of the Node.js steps (generalize, setup, ba
     const underFallback = [...new Set(replays.filter((r) => r.profile !== 'latest').map((r) => commandOf(r.argv)))];
     console.log(`verified: ${[...verified].sort().join(', ')} (under ${FALLBACK_PROFILE}: ${underFallback.sort().join(', ') || 'none'})\n`
       + `unverifiable (the CLI crashes before parsing): ${unverifiable.sort().join(', ') || 'none'}`);
-    const commands = ['account show', 'login', 'version', 'vm deallocate', 'vm generalize', 'vm get-instance-view', 'vm image list', 'vm restart',
-      'vm run-command invoke', 'vm update'];
+    const commands = ['account show', 'login', 'version', 'vm deallocate', 'vm generalize', 'vm get-instance-view', 'vm image list', 'vm image show',
+      'vm image terms show', 'vm restart', 'vm run-command invoke', 'vm update'];
     expect([...verified].sort()).toEqual(commands);
     // Only compute commands that crashed under the default profile were replayed under the fallback.
     expect(underFallback.every((command) => ['vm deallocate', 'vm generalize', 'vm restart', 'vm update'].includes(command))).toBe(true);
@@ -268,10 +290,16 @@ describeWithAz('the az command lines of the Node.js steps (generalize, setup, ba
       expect(lines.some((argv) => argv.some((arg) => arg.endsWith(`/${script}`)))).toBe(true);
     }
     expect(lines.filter((argv) => argv.includes('KeepSetupFiles=true') || argv.includes('KeepSetupFiles=false'))).toHaveLength(2);
-    // The image list with and without --subscription, each parsed under the default profile: no SDK module it lacks.
-    const imageLists = replays.filter((r) => commandOf(r.argv) === 'vm image list');
-    expect(imageLists.map((r) => [r.argv.some((a) => a.startsWith('--subscription=')), r.profile, r.verdict]).sort())
-      .toEqual([[false, 'latest', 'verified'], [true, 'latest', 'verified']]);
+    // The image list, the image's plan and its terms, with and without --subscription, each parsed under the default
+    // profile: no SDK module they lack (the third-party image is listed with its subscription only).
+    for (const [command, shapes] of [
+      ['vm image list', [[false, 'latest', 'verified'], [true, 'latest', 'verified'], [true, 'latest', 'verified']]],
+      ['vm image show', [[false, 'latest', 'verified'], [true, 'latest', 'verified']]],
+      ['vm image terms show', [[false, 'latest', 'verified'], [true, 'latest', 'verified']]],
+    ] as const) {
+      const replayed = replays.filter((r) => commandOf(r.argv) === command);
+      expect([command, replayed.map((r) => [r.argv.some((a) => a.startsWith('--subscription=')), r.profile, r.verdict]).sort()]).toEqual([command, shapes]);
+    }
     expect(new Set(lines.map(commandOf))).toEqual(new Set(commands));
   });
 
@@ -291,6 +319,17 @@ describeWithAz('the az command lines of the Node.js steps (generalize, setup, ba
     expect([badQuery.code, badQuery.verdict]).toEqual([2, 'malformed']);
     expect([badListOption.code, badListOption.verdict]).toEqual([2, 'malformed']);
     expect([badArchitecture.code, badArchitecture.verdict]).toEqual([2, 'malformed']);
+  });
+
+  test('the plan and terms lines: a wrong option is malformed (`az vm image terms show` takes no --location, `az vm image show` no --plan)', async () => {
+    const terms = lines.find((argv) => commandOf(argv) === 'vm image terms show')!;
+    const show = lines.find((argv) => commandOf(argv) === 'vm image show')!;
+    const [termsWithLocation, showWithPlan] = await Promise.all([
+      replay([...terms, '--location=westeurope'], synthesized.stackDirectory),
+      replay([...show, `--plan=${CIS_PLAN.name}`], synthesized.stackDirectory),
+    ]);
+    expect([termsWithLocation.code, termsWithLocation.verdict]).toEqual([2, 'malformed']);
+    expect([showWithPlan.code, showWithPlan.verdict]).toEqual([2, 'malformed']);
   });
 
   test('under the fallback profile too, the replay tells a malformed line from a well-formed one', async () => {

@@ -251,4 +251,59 @@ describe('purchase plans', () => {
       expect(fake.calls()).toEqual([]);
     });
   });
+
+  describe('the build VM\'s base-image step checks the plan of every image but Windows Server\'s (Azure alone knows a third-party image\'s plan)', () => {
+    const baseImageStep = (parsed: any) => Object.entries<any>(parsed.resource.terraform_data ?? {})
+      .find(([name]) => /^BuildVm_BaseImageCheck_/.test(name))?.[1].provisioner[0]['local-exec'];
+    const SQL_URN = 'MicrosoftSQLServer:sql2022-ws2022:enterprise-gen2';
+
+    test.each<[string, string, PurchasePlan | undefined, Record<string, string | undefined> | undefined]>([
+      ['a `latest` image with a plan: the plan to check', CIS_URN, CIS_PLAN,
+        { GOLDEN_BASE_IMAGE_PLAN: `${CIS_PLAN.name}:${CIS_PLAN.product}:${CIS_PLAN.publisher}`, GOLDEN_BASE_IMAGE_LOOKUP: undefined }],
+      ['a pinned image with a plan: a step that checks the plan only', CIS_URN.replace(/latest$/, '1.0.12'), CIS_PLAN,
+        { GOLDEN_BASE_IMAGE_PLAN: `${CIS_PLAN.name}:${CIS_PLAN.product}:${CIS_PLAN.publisher}`, GOLDEN_BASE_IMAGE_LOOKUP: 'pinned', GOLDEN_BASE_IMAGE_VERSION: '1.0.12' }],
+      ['another publisher\'s pinned image without a plan: checked to have none', `${SQL_URN}:16.0.250612`, undefined,
+        { GOLDEN_BASE_IMAGE_PLAN: 'none', GOLDEN_BASE_IMAGE_LOOKUP: 'pinned' }],
+      ['a Windows Server `latest` image: the version check alone, as before', 'MicrosoftWindowsServer:WindowsServer:2022-datacenter-g2:latest', undefined,
+        { GOLDEN_BASE_IMAGE_PLAN: undefined, GOLDEN_BASE_IMAGE_LOOKUP: undefined }],
+      ['a Windows Server pinned image: no step (its version and plan are known)', 'MicrosoftWindowsServer:WindowsServer:2022-datacenter-g2:20348.2849.241109',
+        undefined, undefined],
+    ])('%s', (_, urn, plan, expected) => {
+      const { parsed } = synthStack((s) => new GoldenVm(s, 'BuildVm', goldenVmProps({
+        image: MarketplaceImage.fromUrn(urn, { plan, hyperVGeneration: HyperVGeneration.V2 }),
+      })));
+      const step = baseImageStep(parsed);
+      if (expected === undefined) {
+        expect(step).toBeUndefined();
+        return;
+      }
+      const environment = step.environment as Record<string, string>;
+      for (const [name, value] of Object.entries(expected)) {
+        expect([name, environment[name]]).toEqual([name, value]);
+      }
+      // The VM waits for it.
+      expect(onlyResource(parsed, 'azurerm_windows_virtual_machine').depends_on).toEqual([expect.stringMatching(/^terraform_data\.BuildVm_BaseImageCheck_/)]);
+    });
+
+    test('end to end: the step with the environment GoldenVm synthesizes for a pinned plan image declared without its plan stops at exit 14', async () => {
+      const { parsed } = synthStack((s) => new GoldenVm(s, 'BuildVm', goldenVmProps({
+        image: MarketplaceImage.fromUrn(CIS_URN.replace(/latest$/, '1.0.12'), { hyperVGeneration: HyperVGeneration.V2 }),
+      })));
+      const step = baseImageStep(parsed);
+      const fake = new InProcessAz({
+        marketplace: { westeurope: [{ publisher: CIS_PLAN.publisher, offer: CIS_PLAN.product, sku: CIS_PLAN.name, versions: ['1.0.12'], plan: CIS_PLAN }] },
+      });
+      try {
+        const environment = Object.fromEntries(Object.entries<string>(step.environment).map(([name, value]) => [name,
+          value === '${data.azurerm_client_config.GoldenImageClientConfig.subscription_id}' ? SUBSCRIPTION_ID : value]));
+        const result = await runInProcess(STEPS['base-image'], { env: { ...fake.environment(), ...environment }, az: fake.run });
+        expect(result.code).toBe(14);
+        expect(result.stderr).toContain(`Fix: declare the image's plan, MarketplaceImage.fromUrn('${CIS_URN.replace(/latest$/, '1.0.12')}', { plan: `
+          + `{ name: '${CIS_PLAN.name}', product: '${CIS_PLAN.product}', publisher: '${CIS_PLAN.publisher}' } })`);
+        expect(fake.commands()).toEqual(['version', 'account show', 'vm image show']);
+      } finally {
+        fake.dispose();
+      }
+    });
+  });
 });

@@ -35,6 +35,13 @@ export const ExitCode = {
    * the last of a list Azure sorts as text: terraform-provider-azurerm issue 31577): the build would move backwards.
    */
   BASE_IMAGE_NOT_NEWEST: 13,
+  /**
+   * The marketplace image's purchase plan is not the one the MarketplaceImage declares (missing, extra or different):
+   * Azure creates a VM from a plan image only with its own plan (base-image).
+   */
+  PURCHASE_PLAN_MISMATCH: 14,
+  /** The terms of the marketplace image's purchase plan are not accepted in the subscription (base-image). */
+  TERMS_NOT_ACCEPTED: 15,
 } as const;
 
 /** Ends the step with an exit code and a message (printed as `ERROR: <message>`). */

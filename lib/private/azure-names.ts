@@ -5,7 +5,7 @@
  */
 import { Token } from 'cdktf';
 import { IConstruct } from 'constructs';
-import { canonicalLocation, checkRegion } from './regions';
+import { canonicalLocation, checkRegion, warnRestrictedRegion } from './regions';
 import { isUnresolved, PropsValidator } from './validation';
 
 export { canonicalLocation } from './regions';
@@ -200,10 +200,12 @@ const VNET_REFUSED_RANGES: ReadonlyArray<readonly [string, string]> = [
 
 /**
  * Validates the naming props every construct shares (the resource group: `checkResourceGroup`): `location` must be an
- * Azure region, or one listed in the cdktf context of `scope` (see `checkRegion`).
+ * Azure region, or one listed in the cdktf context of `scope` (see `checkRegion`). Every caller creates something in
+ * that region, so one Azure opens only on request is warned about (`warnRestrictedRegion`).
  */
 export function checkCommonNames(v: PropsValidator, scope: IConstruct, props: { location?: string }): void {
   checkRegion(v, scope, 'location', props.location);
+  warnRestrictedRegion(scope, 'location', props.location);
 }
 
 const GUID = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';

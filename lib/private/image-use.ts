@@ -83,6 +83,14 @@ interface VersionPlan {
   readonly explicitReplicas: Record<string, number>;
   /** The deployments of every consumer, by canonical region. */
   readonly deployments: Record<string, number>;
+  /** Every construct that creates VMs from the version or one of its views, in the order they were made. */
+  readonly consumers: ImageConsumer[];
+}
+
+/** A construct that creates VMs from a gallery version, and whether it takes the definition's latest. */
+export interface ImageConsumer {
+  readonly consumer: Construct;
+  readonly latest: boolean;
 }
 
 /** Gallery versions and every view of them (their latest, their imports into other stacks), keyed by the view. */
@@ -90,7 +98,7 @@ const plans = new WeakMap<object, VersionPlan>();
 
 /** Makes `image` a gallery version whose replicas follow the consumers registered for it or any of its views. */
 export function planReplicas(image: object, explicitReplicas: Record<string, number>): void {
-  plans.set(image, { explicitReplicas, deployments: {} });
+  plans.set(image, { explicitReplicas, deployments: {}, consumers: [] });
 }
 
 /** Makes `view` (the version's latest, an import) count towards `version`'s replicas. */
@@ -99,6 +107,11 @@ export function addImageView(version: object, view: object): void {
   if (plan) {
     plans.set(view, plan);
   }
+}
+
+/** The constructs that registered deployments from the version or any of its views, whatever their numbers. */
+export function consumersOf(version: object): readonly ImageConsumer[] {
+  return plans.get(version)?.consumers ?? [];
 }
 
 /** The concurrent deployments consumers of the version registered for `region` (canonical). */
@@ -112,16 +125,17 @@ export function replicasFor(deployments: number): number {
 }
 
 /**
- * Registers `instances` VMs created at once in `location` from `image` (a fleet counts every VM: a rollout creates them
- * all in one apply) and warns on `scope` when the image cannot serve that many concurrent deployments: a managed image
+ * Registers `scope` as a consumer of `image` (`consumersOf`), and `instances` VMs created at once in `location` from it
+ * (a fleet counts every VM: a rollout creates them all in one apply) and warns on `scope` when the image cannot serve that many concurrent deployments: a managed image
  * beyond about 20, a gallery version beyond 50 per replica given for the region. Unknown numbers are not counted.
  */
 export function registerDeployments(scope: Construct, image: IImage, location: string, instances: number): void {
+  const plan = plans.get(image);
+  plan?.consumers.push({ consumer: scope, latest: kindOf(image) === ImageKind.GALLERY_IMAGE_LATEST });
   if (isUnresolved(instances) || Token.isUnresolved(location)) {
     return;
   }
   const region = canonicalLocation(location);
-  const plan = plans.get(image);
   if (plan) {
     plan.deployments[region] = (plan.deployments[region] ?? 0) + instances;
   }

@@ -2,7 +2,9 @@
  * Azure region names: the public cloud's list, the check every region prop goes through, the suggestions of its
  * message, and the cdktf context key that admits a region the list does not know.
  */
+import { Annotations, Fn, Op, Precondition } from 'cdktf';
 import { IConstruct } from 'constructs';
+import { planTimeCheck, shownInTerraform } from './plan-checks';
 import { describeValue, isUnresolved, PropsValidator } from './validation';
 
 /**
@@ -83,7 +85,12 @@ export function canonicalLocation(location: string): string {
 
 /** The extra region names of the context key, canonical; `invalid` holds the value when it is not a list of names. */
 export function extraRegions(scope: IConstruct): { readonly names: string[]; readonly invalid?: unknown } {
-  const value: unknown = scope.node.tryGetContext(EXTRA_REGIONS_CONTEXT);
+  return contextRegions(scope, EXTRA_REGIONS_CONTEXT);
+}
+
+/** The region names of a context key (a list, or a comma-separated string), canonical; `invalid` holds a value of another form. */
+function contextRegions(scope: IConstruct, key: string): { readonly names: string[]; readonly invalid?: unknown } {
+  const value: unknown = scope.node.tryGetContext(key);
   if (value === undefined) {
     return { names: [] };
   }
@@ -191,4 +198,151 @@ export function editDistance(a: string, b: string): number {
     }
   }
   return d[a.length][b.length];
+}
+
+/**
+ * The cdktf context key listing regions to treat as having availability zones although `REGIONS_WITHOUT_ZONES` says
+ * otherwise: a region that gained zones after this library's list was read. Same forms as `EXTRA_REGIONS_CONTEXT`.
+ */
+export const ZONE_REGIONS_CONTEXT = 'azure-golden-image:zoneRegions';
+
+/**
+ * Regions of the public cloud with availability zones, and without. Zone-redundant storage (Standard_ZRS for gallery
+ * replicas; Premium_ZRS and StandardSSD_ZRS for managed disks) is kept in three zones of its region, so a region
+ * without zones offers none: "Zone-redundant storage (ZRS) synchronously replicates your Azure managed disk across
+ * three Azure availability zones in the region you select" (Microsoft Learn, "Redundancy options for managed disks",
+ * https://learn.microsoft.com/azure/virtual-machines/disks-redundancy), and ZRS disks are offered in the regions that
+ * support availability zones ("Deploy a managed disk that uses zone-redundant storage", Regional availability,
+ * https://learn.microsoft.com/azure/virtual-machines/disks-deploy-zrs); the storage accounts that hold gallery replicas
+ * likewise ("Azure regions that support zone-redundant storage (ZRS)",
+ * https://learn.microsoft.com/azure/storage/common/redundancy-regions-zrs, lists none of the regions below).
+ *
+ * Source of both lists, read 2026-12-07: Microsoft Learn "Azure regions list"
+ * (https://learn.microsoft.com/azure/reliability/regions-list; MicrosoftDocs/azure-docs
+ * articles/reliability/regions-list.md, ms.date 2025-03-21: the "Availability zone support" column), and its newer
+ * edition with zone counts (Austria East 3, Belgium Central 3). A region in neither list (newer than the page, the
+ * early-access and the restricted regions it does not show) is unknown: never refused.
+ */
+export const REGIONS_WITH_ZONES: readonly string[] = [
+  'australiaeast', 'austriaeast', 'belgiumcentral', 'brazilsouth', 'canadacentral', 'centralindia', 'centralus', 'eastasia', 'eastus', 'eastus2',
+  'francecentral', 'germanywestcentral', 'indonesiacentral', 'israelcentral', 'italynorth', 'japaneast', 'japanwest', 'koreacentral', 'mexicocentral',
+  'newzealandnorth', 'northeurope', 'norwayeast', 'polandcentral', 'qatarcentral', 'southafricanorth', 'southcentralus', 'southeastasia',
+  'spaincentral', 'swedencentral', 'switzerlandnorth', 'uaenorth', 'uksouth', 'westeurope', 'westus2', 'westus3',
+];
+export const REGIONS_WITHOUT_ZONES: readonly string[] = [
+  'australiacentral', 'australiacentral2', 'australiasoutheast', 'brazilsoutheast', 'canadaeast', 'francesouth', 'germanynorth', 'koreasouth',
+  'northcentralus', 'norwaywest', 'southafricawest', 'southindia', 'switzerlandwest', 'uaecentral', 'ukwest', 'westcentralus', 'westindia', 'westus',
+];
+
+/** One place a zone-redundant storage type may be chosen: the storage prop, and the region it applies to. */
+export interface StorageRegion {
+  /** The prop that chose the storage type, e.g. `osDiskStorageType` or `targetRegions[1].storageType`. */
+  readonly prop: string;
+  readonly storageType: string | undefined;
+  /** The region prop, e.g. `location`, for messages. */
+  readonly locationProp: string;
+  readonly location: string;
+  /** The enum the storage type is of, for the fix's locally redundant choice, e.g. `OsDiskStorageType.PREMIUM_LRS`. */
+  readonly storageEnum: 'OsDiskStorageType' | 'GalleryStorageType';
+}
+
+/** The enum member of the locally redundant type of the same tier: `Premium_ZRS` -> `OsDiskStorageType.PREMIUM_LRS`. */
+function locallyRedundant(storageType: string, storageEnum: string): string {
+  return `${storageEnum}.${storageType.replace(/_ZRS$/i, '_LRS').replace(/SSD_/, '_SSD_').toUpperCase()}`;
+}
+
+/**
+ * Where a storage type is chosen, and so checked: GoldenVm's and ImageCopy's `osDiskStorageType`, GalleryImageVersion's
+ * target regions (each region's `storageType`; the gallery's own region, added when missing, and every region left
+ * without one get Standard_LRS). ImageFleet and ImageScaleSet choose none (their OS disks are StandardSSD_LRS), nor
+ * do the canaries: gallery-canary's `az vm create` passes no `--storage-sku`, and azure-cli defaults one only for
+ * unmanaged disks (azure-cli 2.45, vm/_validators.py lines 478-479), so no zone-redundant type is asked for.
+ *
+ * Records a problem when a zone-redundant storage type is chosen for a region known to have no availability zones
+ * (`REGIONS_WITHOUT_ZONES`, less the regions of the context key `ZONE_REGIONS_CONTEXT`). A region given as a token is
+ * known only at plan: the same rule becomes a precondition, returned for the resource the storage belongs to. An
+ * unknown region, a storage type given as a token, or a locally redundant one is not checked.
+ */
+export function checkZoneRedundantStorage(v: PropsValidator, scope: IConstruct, use: StorageRegion): Precondition | undefined {
+  const { storageType, location } = use;
+  if (typeof storageType !== 'string' || isUnresolved(storageType) || !/_ZRS$/i.test(storageType) || typeof location !== 'string'
+    || v.hasProblemWith(use.prop)) {
+    return undefined;
+  }
+  const zoneRegions = contextRegions(scope, ZONE_REGIONS_CONTEXT).names;
+  const zoneless = REGIONS_WITHOUT_ZONES.filter((r) => !zoneRegions.includes(r));
+  const problem = (region: string) => `is zone-redundant storage, but ${use.locationProp} ${region} is a region without availability zones `
+    + '(Microsoft Learn, "Azure regions list"), and Azure keeps zone-redundant storage in three zones of its region';
+  const fix = (region: string, example: string) => `use ${locallyRedundant(storageType, use.storageEnum)} there, or a region with availability zones (e.g. 'westeurope'); if ${region} `
+    + `has zones by now, add it to the cdktf context '${ZONE_REGIONS_CONTEXT}' (cdktf.json: "context": { "${ZONE_REGIONS_CONTEXT}": [${example}] })`;
+  if (isUnresolved(location)) {
+    const canonical = Fn.lower(Fn.replace(location, ' ', ''));
+    return planTimeCheck(v, use.prop, describeValue(storageType), Op.not(Fn.contains(zoneless, canonical)), problem(shownInTerraform(location)),
+      fix('that region', '"<region>"'));
+  }
+  const name = canonicalLocation(location);
+  if (zoneless.includes(name)) {
+    v.fail(use.prop, storageType, problem(describeValue(location)), fix(describeValue(name), JSON.stringify(name)));
+  }
+  return undefined;
+}
+
+/**
+ * Regions Azure opens to a subscription only on request, each with the open region it is paired with (the usual
+ * alternative). Access restricted: the regions Microsoft Learn's "Azure regions list" marks "access restricted to
+ * support specific customer scenarios, such as in-country disaster recovery. To request access to a restricted region,
+ * see Azure region access request process" (https://learn.microsoft.com/azure/reliability/regions-list;
+ * MicrosoftDocs/azure-docs articles/reliability/regions-list.md, ms.date 2025-03-21, read 2026-12-07). Early access:
+ * the EUAP regions (early updates access program), open only to subscriptions enrolled in it.
+ *
+ * Not refused: a subscription that was granted access deploys there like anywhere else, and nothing at synth (or plan:
+ * the azurerm provider lists no region's access) can tell. So the constructs that create something in such a region
+ * warn (`warnRestrictedRegion`), naming the region and how to request access; importers of what exists there do not.
+ */
+export const RESTRICTED_REGIONS: ReadonlyMap<string, RestrictedRegion> = new Map<string, RestrictedRegion>([
+  ...Object.entries({
+    australiacentral2: 'australiacentral',
+    brazilsoutheast: 'brazilsouth',
+    francesouth: 'francecentral',
+    germanynorth: 'germanywestcentral',
+    koreasouth: 'koreacentral',
+    norwaywest: 'norwayeast',
+    southafricawest: 'southafricanorth',
+    swedensouth: 'swedencentral',
+    switzerlandwest: 'switzerlandnorth',
+    uaecentral: 'uaenorth',
+  }).map(([region, open]): [string, RestrictedRegion] => [region, { open, access: 'restricted' }]),
+  ...Object.entries({ centraluseuap: 'centralus', eastus2euap: 'eastus2' })
+    .map(([region, open]): [string, RestrictedRegion] => [region, { open, access: 'early access' }]),
+]);
+
+export interface RestrictedRegion {
+  /** The open region it is paired with. */
+  readonly open: string;
+  readonly access: 'restricted' | 'early access';
+}
+
+/** Microsoft Learn's page on requesting access to a restricted region. */
+export const REGION_ACCESS_REQUEST = 'https://learn.microsoft.com/troubleshoot/azure/general/region-access-request-process';
+
+/**
+ * Warns on `scope` when `location` (a prop of a construct that creates something there) is a region Azure opens only on
+ * request (`RESTRICTED_REGIONS`): the deployment fails there unless the subscription has access. Skips tokens and
+ * names that are no region (their own problem is reported).
+ */
+export function warnRestrictedRegion(scope: IConstruct, prop: string, location: string | undefined): void {
+  if (typeof location !== 'string' || isUnresolved(location)) {
+    return;
+  }
+  const name = canonicalLocation(location);
+  const restricted = RESTRICTED_REGIONS.get(name);
+  if (restricted === undefined) {
+    return;
+  }
+  const request = restricted.access === 'restricted'
+    ? `request access for the subscription (Microsoft Learn, "Azure region access request process": ${REGION_ACCESS_REQUEST})`
+    : 'have the subscription enrolled in the early access program of these regions (EUAP)';
+  Annotations.of(scope).addWarning(`${prop} ${describeValue(location)} is a region Azure opens only on request (${restricted.access === 'restricted'
+    ? 'access restricted: Microsoft Learn, "Azure regions list"' : 'early access'}): the deployment fails there unless the subscription has access. If it has, `
+    + `nothing to do; otherwise ${request}, or deploy to '${restricted.open}', the open region it is paired with.`);
 }

@@ -30,7 +30,9 @@
  * azure-cli does (vm/_actions.py, `load_images_thru_services`): its --publisher, --offer and --sku match any name that
  * contains them, ignoring case (`_matched`), and the versions of each SKU come in Azure's order, sorted as text, not by
  * version number, whatever order the test gives them in (terraform-provider-azurerm issue 31577, azure-rest-api-specs
- * issue 30142: the last of Azure's list is not the newest version). A region without a key lists nothing.
+ * issue 30142: the last of Azure's list is not the newest version). A region without a key lists nothing. `vm image show`
+ * shows one version with its purchase plan (`plan`, null by default); `vm image terms show` tells whether the
+ * subscription accepted a plan's terms (`acceptedTerms`).
  *
  * Run Command dispatches on the guest script's file name: generalize.ps1 (Sysprep, above), setup-start.ps1,
  * setup-status.ps1 and setup-finish.ps1 (the detached setup: `setup` describes it, `rebootPending` the reboots it
@@ -157,6 +159,9 @@ const COMMANDS = {
   // `az vm image list -h` of azure-cli 2.45 (its short aliases -l -p -f -s are left out: -p and -s mean --password and
   // --subscription elsewhere here, and the operator writes long options).
   'vm image list': { options: ['--all', '--location', '--publisher', '--offer', '--sku', '--architecture', '--edge-zone', '--subscription', ...GLOBAL_OPTIONS] },
+  // `az vm image show -h` and `az vm image terms show -h` of azure-cli 2.45 (short aliases left out, as above).
+  'vm image show': { options: ['--location', '--urn', '--publisher', '--offer', '--sku', '--version', '--edge-zone', '--subscription', ...GLOBAL_OPTIONS] },
+  'vm image terms show': { options: ['--urn', '--publisher', '--offer', '--plan', '--subscription', ...GLOBAL_OPTIONS] },
   'vm run-command invoke': { options: ['--command-id', '--scripts', '--parameters', ...VM_OPTIONS] },
   'vm deallocate': { options: VM_OPTIONS },
   'vm generalize': { options: VM_OPTIONS },
@@ -1704,6 +1709,86 @@ function prepareAz({ argv, env = {}, stdin, state, cwd = process.cwd() }) {
   }
 
   /**
+   * `az vm image show`: one version of a SKU of `marketplace` in the region, as azure-cli prints the VirtualMachineImage
+   * (Microsoft Learn, "Find and use Azure Marketplace VM images with Azure CLI": `plan` null for an image without one,
+   * else its name, product and publisher). `latest` is the last version in Azure's text order, as azure-cli resolves it
+   * (`_get_latest_image_version`: `$orderby=name desc&$top=1`). Azure's 404 for a version or SKU it does not list.
+   */
+  function vmImageShow() {
+    requireSubscription();
+    const location = option('--location');
+    const urn = option('--urn');
+    if (location === undefined || urn === undefined) {
+      exitWith(1, 'ERROR: fake az: give --location and --urn (az would pick one of the subscription\'s regions for a missing --location)');
+    }
+    const parts = urn.split(':');
+    if (parts.length !== 4) {
+      exitWith(1, 'ERROR: --urn should be in the format of publisher:offer:sku:version or publisher:offer:sku:edge_zone:version');
+    }
+    const [publisher, offer, sku, wanted] = parts;
+    const entry = (state.marketplace?.[location] ?? []).find((e) => sameName(e.publisher, publisher) && sameName(e.offer, offer) && sameName(e.sku, sku));
+    const version = wanted.toLowerCase() === 'latest' ? [...(entry?.versions ?? [])].sort().pop() : entry?.versions.find((v) => v === wanted);
+    if (entry === undefined || version === undefined) {
+      exitWith(3, 'ERROR: (NotFound) Artifact: VMImage was not found.\nCode: NotFound\nMessage: Artifact: VMImage was not found.');
+    }
+    return succeed({
+      architecture: entry.architecture ?? 'x64',
+      automaticOsUpgradeProperties: { automaticOsUpgradeSupported: false },
+      dataDiskImages: [],
+      hyperVGeneration: /-g2$|gen2/i.test(entry.sku) ? 'V2' : 'V1',
+      id: `/Subscriptions/${state.subscriptionId}/Providers/Microsoft.Compute/Locations/${location}/Publishers/${entry.publisher}/ArtifactTypes/VMImage/`
+        + `Offers/${entry.offer}/Skus/${entry.sku}/Versions/${version}`,
+      location,
+      name: version,
+      osDiskImage: { operatingSystem: 'Windows' },
+      plan: entry.plan ?? null,
+      tags: null,
+    });
+  }
+
+  /**
+   * `az vm image terms show --publisher --offer --plan`: the subscription's agreement for a plan, as Microsoft Learn's
+   * "Find and use Azure Marketplace VM images with Azure CLI" prints it (Accept the terms): `accepted` as
+   * `acceptedTerms` says. `--urn` resolves the image as azure-cli does (`_terms_prepare`: the URN's publisher and offer,
+   * the image's plan name), here in the fake's own region, and fails for an image without a plan.
+   */
+  function vmImageTermsShow() {
+    requireSubscription();
+    let publisher = option('--publisher');
+    let offer = option('--offer');
+    let plan = option('--plan');
+    const urn = option('--urn');
+    if (urn !== undefined) {
+      if (publisher !== undefined || offer !== undefined || plan !== undefined) {
+        exitWith(1, 'ERROR: usage error: If using --urn, do not use any of --plan, --offer, --publisher.');
+      }
+      const [urnPublisher, urnOffer, urnSku] = urn.split(':');
+      const entry = Object.values(state.marketplace ?? {}).flat()
+        .find((e) => sameName(e.publisher, urnPublisher) && sameName(e.offer, urnOffer) && sameName(e.sku, urnSku));
+      if (entry?.plan === undefined) {
+        exitWith(1, `ERROR: Image '${urn}' has no terms to accept.`);
+      }
+      [publisher, offer, plan] = [urnPublisher, urnOffer, entry.plan.name];
+    } else if (publisher === undefined || offer === undefined || plan === undefined) {
+      exitWith(1, 'ERROR: usage error: If not using --urn, all of --plan, --offer and --publisher should be provided.');
+    }
+    const accepted = (state.acceptedTerms ?? []).some((key) => key.toLowerCase() === `${publisher}:${offer}:${plan}`.toLowerCase());
+    return succeed({
+      accepted,
+      id: `/subscriptions/${state.subscriptionId}/providers/Microsoft.MarketplaceOrdering/offertypes/${publisher}/offers/${offer}/plans/${plan}`,
+      licenseTextLink: `https://storelegalterms.blob.core.windows.net/legalterms/3E5ED_legalterms_${publisher.toUpperCase()}.txt`,
+      name: plan,
+      plan,
+      privacyPolicyLink: 'https://example.com/privacy',
+      product: offer,
+      publisher,
+      retrieveDatetime: '2026-12-01T12:00:00.000000Z',
+      signature: 'SIMULATEDSIGNATURE',
+      type: 'Microsoft.MarketplaceOrdering/offertypes',
+    });
+  }
+
+  /**
    * The version a scale set's gallery definition's latest resolves to in the scale set's region: the highest
    * Major.Minor.Patch ("Store and share images in an Azure Compute Gallery", Image versions) of the versions not
    * excluded from latest, provisioned, and replicated to the region (automatic OS image upgrades roll out no other:
@@ -1825,6 +1910,10 @@ function prepareAz({ argv, env = {}, stdin, state, cwd = process.cwd() }) {
         })[commandName]();
       } else if (commandName === 'vm image list') {
         vmImageList();
+      } else if (commandName === 'vm image show') {
+        vmImageShow();
+      } else if (commandName === 'vm image terms show') {
+        vmImageTermsShow();
       } else if (commandName.startsWith('vmss ')) {
         ({
           'vmss rolling-upgrade get-latest': rollingUpgradeGetLatest,

@@ -301,3 +301,138 @@ describe('with the environment GoldenVm synthesizes (the seed stack, a `latest` 
       '--sku=2022-datacenter-core-g2', `--subscription=${SUBSCRIPTION_ID}`, '--output', 'json']);
   });
 });
+
+describe('the purchase plan (GOLDEN_BASE_IMAGE_PLAN, any publisher but Windows Server): checked before the build VM is created', () => {
+  /** CIS's hardened Windows Server 2022: a third-party image with a plan (name = SKU, product = offer). */
+  const CIS_PLAN = { name: 'cis-windows-server-2022-l1-gen2', product: 'cis-windows-server-2022-l1', publisher: 'center-for-internet-security-inc' };
+  const CIS: FakeMarketplaceSku = {
+    publisher: CIS_PLAN.publisher, offer: CIS_PLAN.product, sku: CIS_PLAN.name, versions: ['1.0.5', '1.0.12'], plan: CIS_PLAN,
+  };
+  /** Microsoft's SQL Server on Windows Server: another publisher, no plan. */
+  const SQL: FakeMarketplaceSku = { publisher: 'MicrosoftSQLServer', offer: 'sql2022-ws2022', sku: 'enterprise-gen2', versions: ['16.0.250110', '16.0.250612'] };
+  const CIS_URN = `${CIS_PLAN.publisher}:${CIS_PLAN.product}:${CIS_PLAN.name}`;
+  const ACCEPTED = [`${CIS_PLAN.publisher}:${CIS_PLAN.product}:${CIS_PLAN.name}`];
+  const planFake = (state: Partial<FakeAzState> = {}) => fakeAz({ marketplace: { [REGION]: [CIS, SQL] }, acceptedTerms: ACCEPTED, ...state });
+  const cis = (version: string, extra: Record<string, string> = {}) => environment(version, {
+    GOLDEN_BASE_IMAGE_PUBLISHER: CIS.publisher,
+    GOLDEN_BASE_IMAGE_OFFER: CIS.offer,
+    GOLDEN_BASE_IMAGE_SKU: CIS.sku,
+    GOLDEN_BASE_IMAGE_PLAN: `${CIS_PLAN.name}:${CIS_PLAN.product}:${CIS_PLAN.publisher}`,
+    ...extra,
+  });
+  const sql = (version: string, extra: Record<string, string> = {}) => environment(version, {
+    GOLDEN_BASE_IMAGE_PUBLISHER: SQL.publisher, GOLDEN_BASE_IMAGE_OFFER: SQL.offer, GOLDEN_BASE_IMAGE_SKU: SQL.sku, GOLDEN_BASE_IMAGE_PLAN: 'none', ...extra,
+  });
+  const show = (urn: string, subscription = true) => ['vm', 'image', 'show', `--location=${REGION}`, `--urn=${urn}`,
+    ...(subscription ? [`--subscription=${SUBSCRIPTION_ID}`] : []), '--output', 'json'];
+  const TERMS = ['vm', 'image', 'terms', 'show', `--publisher=${CIS_PLAN.publisher}`, `--offer=${CIS_PLAN.product}`, `--plan=${CIS_PLAN.name}`,
+    `--subscription=${SUBSCRIPTION_ID}`, '--output', 'json'];
+  const cisList = ['vm', 'image', 'list', '--all', `--location=${REGION}`, `--publisher=${CIS.publisher}`, `--offer=${CIS.offer}`, `--sku=${CIS.sku}`,
+    `--subscription=${SUBSCRIPTION_ID}`, '--output', 'json'];
+
+  test('a `latest` plan image with its plan declared and its terms accepted: passes, in exactly these calls (versions, image, terms)', async () => {
+    const fake = planFake();
+    const result = await check(fake, cis('1.0.12'));
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(fake.calls()).toEqual([...START, cisList, show(`${CIS_URN}:1.0.12`), TERMS]);
+    expect(result.stdout).toContain(`plan: ${CIS_URN}:1.0.12 has the declared purchase plan name=${CIS_PLAN.name} product=${CIS_PLAN.product} `
+      + `publisher=${CIS_PLAN.publisher}; reading whether its terms are accepted`);
+    expect(result.stdout).toContain(`terms: the terms of name=${CIS_PLAN.name} product=${CIS_PLAN.product} publisher=${CIS_PLAN.publisher} are accepted`);
+  });
+
+  test('a pinned version: not compared with the newest (no list), its plan and terms checked', async () => {
+    const fake = planFake();
+    const result = await check(fake, cis('1.0.5', { GOLDEN_BASE_IMAGE_LOOKUP: 'pinned' }));
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(fake.calls()).toEqual([...START, show(`${CIS_URN}:1.0.5`), TERMS]);
+    expect(result.stdout).toContain(`check: ${CIS_URN}:1.0.5 is pinned; checking its purchase plan`);
+  });
+
+  test('another publisher\'s image without a plan, declared without one: passes without reading terms', async () => {
+    const fake = planFake();
+    const result = await check(fake, sql('16.0.250612'));
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(fake.commands()).toEqual(['version', 'account show', 'vm image list', 'vm image show']);
+    expect(result.stdout).toContain(`plan: ${SQL.publisher}:${SQL.offer}:${SQL.sku}:16.0.250612 has no purchase plan, as declared: the build may start from it`);
+  });
+
+  test('an image with a plan, declared without one: exit 14 before any VM, naming the plan to declare and the terms to accept', async () => {
+    const fake = planFake();
+    const result = await check(fake, cis('1.0.12', { GOLDEN_BASE_IMAGE_PLAN: 'none' }));
+    expect(result.code).toBe(14);
+    expect(fake.commands()).toEqual(['version', 'account show', 'vm image list', 'vm image show']);
+    expect(result.stderr).toBe(`[base-image +0s] ERROR: plan: ${CIS_URN}:1.0.12 in ${REGION} has the purchase plan name=${CIS_PLAN.name} `
+      + `product=${CIS_PLAN.product} publisher=${CIS_PLAN.publisher}, but the MarketplaceImage declares no purchase plan: Azure creates a VM from it (and `
+      + 'from every image captured from it) only with its own plan ("Find and use Azure Marketplace VM images with Azure CLI", Check the purchase plan '
+      + `information), so the build VM was not created. Fix: declare the image's plan, MarketplaceImage.fromUrn('${CIS_URN}:latest', { plan: `
+      + `{ name: '${CIS_PLAN.name}', product: '${CIS_PLAN.product}', publisher: '${CIS_PLAN.publisher}' } }) (a GalleryImage of the build takes the `
+      + `same purchasePlan), accept its terms once per subscription (\`az vm image terms accept --publisher ${CIS_PLAN.publisher} --offer `
+      + `${CIS_PLAN.product} --plan ${CIS_PLAN.name}\`), then deploy again.\n`);
+  });
+
+  test('an image without a plan, declared with one (a pinned version): exit 14, remove the plan', async () => {
+    const fake = planFake();
+    const result = await check(fake, sql('16.0.250110', { GOLDEN_BASE_IMAGE_LOOKUP: 'pinned', GOLDEN_BASE_IMAGE_PLAN: 'enterprise-gen2:sql2022-ws2022:MicrosoftSQLServer' }));
+    expect(result.code).toBe(14);
+    expect(result.stderr).toContain('has no purchase plan, but the MarketplaceImage declares name=enterprise-gen2 product=sql2022-ws2022 '
+      + 'publisher=MicrosoftSQLServer: Azure refuses a VM whose plan is not its image\'s');
+    expect(result.stderr).toContain(`Fix: remove the plan: MarketplaceImage.fromUrn('${SQL.publisher}:${SQL.offer}:${SQL.sku}:16.0.250110'), then deploy again.`);
+  });
+
+  test('another plan than the image\'s: exit 14 naming the image\'s; the same plan in other case passes (Azure\'s ids ignore case)', async () => {
+    const other = await check(planFake(), cis('1.0.12', { GOLDEN_BASE_IMAGE_PLAN: `cis-windows-server-2019-l1-gen2:${CIS_PLAN.product}:${CIS_PLAN.publisher}` }));
+    expect(other.code).toBe(14);
+    expect(other.stderr).toContain(`but the MarketplaceImage declares name=cis-windows-server-2019-l1-gen2 product=${CIS_PLAN.product}`);
+    expect(other.stderr).toContain(`{ plan: { name: '${CIS_PLAN.name}', product: '${CIS_PLAN.product}', publisher: '${CIS_PLAN.publisher}' } }`);
+    const upper = await check(planFake(), cis('1.0.12', { GOLDEN_BASE_IMAGE_PLAN: `${CIS_PLAN.name.toUpperCase()}:${CIS_PLAN.product}:${CIS_PLAN.publisher}` }));
+    expect(upper.code).toBe(0);
+  });
+
+  test('terms not accepted in the subscription: exit 15 with the license and the `az vm image terms accept` to run', async () => {
+    const fake = planFake({ acceptedTerms: [] });
+    const result = await check(fake, cis('1.0.12'));
+    expect(result.code).toBe(15);
+    expect(fake.calls()).toEqual([...START, cisList, show(`${CIS_URN}:1.0.12`), TERMS]);
+    expect(result.stderr).toContain(`ERROR: terms: the terms of purchase plan name=${CIS_PLAN.name} product=${CIS_PLAN.product} publisher=${CIS_PLAN.publisher} `
+      + `of ${CIS_URN}:1.0.12 are not accepted in subscription ${SUBSCRIPTION_ID}: Azure creates no VM from the image until they are `
+      + '(MarketplacePurchaseEligibilityFailed), so the build VM was not created. Fix: read the terms (https://storelegalterms.blob.core.windows.net/');
+    expect(result.stderr).toContain(`\`az vm image terms accept --publisher ${CIS_PLAN.publisher} --offer ${CIS_PLAN.product} --plan ${CIS_PLAN.name} `
+      + `--subscription ${SUBSCRIPTION_ID}\` (or \`az vm image terms accept --urn ${CIS_URN}:1.0.12\`), then run the deployment again.`);
+  });
+
+  test('a pinned version Azure does not list: exit 8 (az\'s NotFound), nothing created', async () => {
+    const fake = planFake();
+    const result = await check(fake, cis('1.0.99', { GOLDEN_BASE_IMAGE_LOOKUP: 'pinned' }));
+    expect(result.code).toBe(8);
+    expect(result.stderr).toContain('  az| ERROR: (NotFound) Artifact: VMImage was not found.');
+    expect(result.stderr).toContain(`ERROR: plan: az vm image show failed: marketplace image ${CIS_URN}:1.0.99 in ${REGION} was not found`);
+  });
+
+  test('az\'s default subscription (no GOLDEN_SUBSCRIPTION_ID): no --subscription, and the fix says so', async () => {
+    const fake = planFake({ acceptedTerms: [] });
+    const result = await check(fake, cis('1.0.5', { GOLDEN_BASE_IMAGE_LOOKUP: 'pinned', GOLDEN_SUBSCRIPTION_ID: '' }));
+    expect(result.code).toBe(15);
+    expect(fake.calls()[2]).toEqual(show(`${CIS_URN}:1.0.5`, false));
+    expect(fake.calls()[3].some((arg) => arg.startsWith('--subscription'))).toBe(false);
+    expect(result.stderr).toContain("are not accepted in az's subscription");
+  });
+
+  test('transient errors of the image and terms calls are retried (simulated time)', async () => {
+    const fake = planFake({ transient: [{ command: 'vm image show', error: '429', times: 1 }, { command: 'vm image terms show', error: 'connection', times: 1 }] });
+    const result = await check(fake, cis('1.0.12'));
+    expect(result.code).toBe(0);
+    expect(fake.commands().filter((c) => c.startsWith('vm image show') || c.startsWith('vm image terms'))).toHaveLength(4);
+  });
+
+  test.each<[string, Record<string, string>, string]>([
+    ['GOLDEN_BASE_IMAGE_PLAN of two parts', { GOLDEN_BASE_IMAGE_PLAN: `${CIS_PLAN.name}:${CIS_PLAN.product}` }, 'GOLDEN_BASE_IMAGE_PLAN must be \'none\' or the declared purchase plan'],
+    ['GOLDEN_BASE_IMAGE_PLAN with a space', { GOLDEN_BASE_IMAGE_PLAN: 'a b:c:d' }, 'GOLDEN_BASE_IMAGE_PLAN must be \'none\''],
+    ['GOLDEN_BASE_IMAGE_LOOKUP neither latest nor pinned', { GOLDEN_BASE_IMAGE_LOOKUP: 'newest' }, 'GOLDEN_BASE_IMAGE_LOOKUP must be \'latest\''],
+  ])('%s: exit 2, no az call', async (_, values, message) => {
+    const fake = planFake();
+    const result = await check(fake, cis('1.0.12', values));
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(message);
+    expect(fake.calls()).toEqual([]);
+  });
+});

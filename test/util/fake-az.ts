@@ -198,6 +198,8 @@ export interface FakeMarketplaceSku {
   versions: string[];
   /** x64 by default. */
   architecture?: 'x64' | 'Arm64';
+  /** The purchase plan of a third-party image (`az vm image show`'s `plan`); none by default, as Windows Server's. */
+  plan?: { name: string; product: string; publisher: string };
 }
 
 /** The simulated world: one VM, the operator's az session, and the faults to inject. */
@@ -277,6 +279,8 @@ export interface FakeAzState {
   nics?: FakeNic[];
   /** Marketplace SKUs per region (`westeurope`); a region without a key lists none. */
   marketplace?: Record<string, FakeMarketplaceSku[]>;
+  /** Purchase plans whose terms the subscription accepted, `<publisher>:<product>:<name>` (`az vm image terms show`'s `accepted`). */
+  acceptedTerms?: string[];
   /** VM scale sets, keyed `<resource group>/<name>`; a scale set is missing unless it is a key. */
   scaleSets?: Record<string, FakeScaleSet>;
   // Written by the fake:

@@ -354,7 +354,14 @@ var ExitCode = {
    * The marketplace version Terraform's lookup chose for `latest` is older than the newest Azure lists (azurerm takes
    * the last of a list Azure sorts as text: terraform-provider-azurerm issue 31577): the build would move backwards.
    */
-  BASE_IMAGE_NOT_NEWEST: 13
+  BASE_IMAGE_NOT_NEWEST: 13,
+  /**
+   * The marketplace image's purchase plan is not the one the MarketplaceImage declares (missing, extra or different):
+   * Azure creates a VM from a plan image only with its own plan (base-image).
+   */
+  PURCHASE_PLAN_MISMATCH: 14,
+  /** The terms of the marketplace image's purchase plan are not accepted in the subscription (base-image). */
+  TERMS_NOT_ACCEPTED: 15
 };
 var OperatorFailure = class extends Error {
   constructor(exitCode, message) {
@@ -1011,88 +1018,6 @@ function guestScriptFile(op, directory, name) {
   } catch {
   }
   return op.fail(ExitCode.INVALID_INPUT, `GOLDEN_GUEST_DIRECTORY: no readable ${name} in ${JSON.stringify(directory)} from ${JSON.stringify(op.cwd)}. Run the deployment from the stack directory (cdktf and Terraform do).`);
-}
-
-// lib/operator/steps/base-image.ts
-var BASE_IMAGE_NAME = "base-image";
-var BASE_IMAGE_CONSTRUCT = "GoldenVm";
-var IMAGE_PART = {
-  pattern: /^[A-Za-z0-9][-\w.]*$/,
-  description: "a marketplace image part (letters, digits, hyphens, underscores, periods; starting with a letter or digit)"
-};
-var BASE_IMAGE_PUBLISHER = { env: "GOLDEN_BASE_IMAGE_PUBLISHER", ...IMAGE_PART };
-var BASE_IMAGE_OFFER = { env: "GOLDEN_BASE_IMAGE_OFFER", ...IMAGE_PART };
-var BASE_IMAGE_SKU = { env: "GOLDEN_BASE_IMAGE_SKU", ...IMAGE_PART };
-var BASE_IMAGE_LOCATION = { env: "GOLDEN_BASE_IMAGE_LOCATION", ...REGION_NAME };
-var BASE_IMAGE_VERSION = {
-  env: "GOLDEN_BASE_IMAGE_VERSION",
-  pattern: /^[0-9]+\.[0-9]+\.[0-9]+$/,
-  description: "a marketplace image version (Major.Minor.Build, three whole numbers, e.g. 20348.2849.241109)"
-};
-async function checkBaseImage(op) {
-  const reader = new InputReader(op.env, BASE_IMAGE_CONSTRUCT);
-  op.phase = "validate";
-  const tuning = readTuning(reader);
-  const subscriptionId = reader.optionalText(SUBSCRIPTION_ID, "ARM_SUBSCRIPTION_ID");
-  const location = reader.text(BASE_IMAGE_LOCATION);
-  const publisher = reader.text(BASE_IMAGE_PUBLISHER);
-  const offer = reader.text(BASE_IMAGE_OFFER);
-  const sku = reader.text(BASE_IMAGE_SKU);
-  const chosen = reader.text(BASE_IMAGE_VERSION);
-  const image = { location, publisher, offer, sku, urn: `${publisher}:${offer}:${sku}` };
-  const az = new Az(op, tuning);
-  op.log(`check: Terraform's lookup of ${image.urn}:latest in ${location} chose ${chosen}; checking that no newer version is listed`);
-  await az.start(reader);
-  op.phase = "list";
-  const versions = await listVersions(op, az, image, subscriptionId);
-  op.phase = "check";
-  const newest = newestVersion(versions);
-  if (newest === void 0) {
-    return op.fail(ExitCode.NOT_FOUND, `list: Azure lists no version of ${image.urn} in ${location}${subscriptionId ? ` for subscription ${subscriptionId}` : ""}, although Terraform's lookup found ${chosen} at plan time: the SKU was withdrawn from the region since, or az works in another subscription than the azurerm provider. The build VM was not created. Check \`${listCommand(image)}\`, then run the deployment again.`);
-  }
-  if (compareVersions(chosen, newest) < 0) {
-    return op.fail(ExitCode.BASE_IMAGE_NOT_NEWEST, staleLookup(image, chosen, newest, versions));
-  }
-  if (!versions.some((version) => compareVersions(version, chosen) === 0)) {
-    return op.fail(ExitCode.NOT_FOUND, `check: Azure no longer lists ${image.urn}:${chosen}, the version Terraform's lookup chose at plan time, in ${location} (the newest it lists is ${newest}): it was withdrawn since the plan. The build VM was not created. Run the deployment again: its plan looks the version up again.`);
-  }
-  op.log(`check: ${chosen} is the newest of the ${versions.length} version(s) of ${image.urn} Azure lists in ${location} (compared as numbers): the build may start from it`);
-}
-async function listVersions(op, az, image, subscriptionId) {
-  op.log(`list: listing the versions of ${image.urn} in ${image.location}`);
-  const answer = await az.query("list", [
-    "vm",
-    "image",
-    "list",
-    "--all",
-    `--location=${image.location}`,
-    `--publisher=${image.publisher}`,
-    `--offer=${image.offer}`,
-    `--sku=${image.sku}`,
-    ...subscriptionId ? [`--subscription=${subscriptionId}`] : []
-  ], ExitCode.AZ_FAILED, `Check that the identity may read the subscription (any role on it, e.g. Reader, lists marketplace images) and that ${image.location} is a region of it; then run the deployment again.`);
-  const entries = Array.isArray(answer) ? answer : [];
-  const listed = entries.filter((entry) => entry !== null && typeof entry === "object" && sameName(entry.publisher, image.publisher) && sameName(entry.offer, image.offer) && sameName(entry.sku, image.sku) && typeof entry.version === "string").map((entry) => entry.version);
-  const others = listed.filter((version) => !BASE_IMAGE_VERSION.pattern.test(version));
-  if (others.length > 0) {
-    op.log(`list: ignoring ${others.length} version(s) not of the form Major.Minor.Build, which cannot be compared: ${others.map((v) => JSON.stringify(v)).join(", ")}`);
-  }
-  const versions = listed.filter((version) => BASE_IMAGE_VERSION.pattern.test(version));
-  op.log(`list: ${versions.length} version(s)${versions.length > 0 ? `, in Azure's order: ${summary(versions)}` : ""}`);
-  return versions;
-}
-function sameName(listed, wanted) {
-  return typeof listed === "string" && listed.toLowerCase() === wanted.toLowerCase();
-}
-function summary(versions) {
-  return versions.length <= 6 ? versions.join(", ") : `${versions.slice(0, 3).join(", ")}, ..., ${versions.slice(-3).join(", ")}`;
-}
-function listCommand(image) {
-  return `az vm image list --all --location ${image.location} --publisher ${image.publisher} --offer ${image.offer} --sku ${image.sku} -o table`;
-}
-function staleLookup(image, chosen, newest, versions) {
-  const why = versions[versions.length - 1] === chosen ? `Azure lists the SKU's ${versions.length} versions sorted as text, not by version number, so ${chosen} comes last, and azurerm's data.azurerm_platform_image takes the last one as the latest` : "azurerm's data.azurerm_platform_image takes the last version of Azure's list as the latest, and Azure sorts that list as text, not by version number";
-  return `check: Terraform's lookup of ${image.urn}:latest chose ${chosen}, but the newest version Azure lists in ${image.location} is ${newest} (compared as numbers, part by part). ${why} (terraform-provider-azurerm issue 31577, azure-rest-api-specs issue 30142). Building from ${chosen} would miss the newer version's patches and move the build backwards, so the build VM was not created. Fix: pin the newest version, MarketplaceImage.fromUrn('${image.urn}:${newest}') (or pass '${newest}' as the version argument of the MarketplaceImage factory you use, e.g. windowsServer2025DatacenterGen2('${newest}')), then deploy again: a pinned version never moves, so no later lookup can take the build backwards. Move the pin forward when a newer version is listed (\`${listCommand(image)}\`).`;
 }
 
 // lib/operator/steps/canary.ts
@@ -2020,6 +1945,189 @@ async function galleryCanary(op) {
   }
   op.phase = "canary";
   op.log(`canary: passed in ${regions.length} region(s): ${regions.join(" ")}`);
+}
+
+// lib/operator/steps/base-image.ts
+var BASE_IMAGE_NAME = "base-image";
+var BASE_IMAGE_CONSTRUCT = "GoldenVm";
+var IMAGE_PART = {
+  pattern: /^[A-Za-z0-9][-\w.]*$/,
+  description: "a marketplace image part (letters, digits, hyphens, underscores, periods; starting with a letter or digit)"
+};
+var BASE_IMAGE_PUBLISHER = { env: "GOLDEN_BASE_IMAGE_PUBLISHER", ...IMAGE_PART };
+var BASE_IMAGE_OFFER = { env: "GOLDEN_BASE_IMAGE_OFFER", ...IMAGE_PART };
+var BASE_IMAGE_SKU = { env: "GOLDEN_BASE_IMAGE_SKU", ...IMAGE_PART };
+var BASE_IMAGE_LOCATION = { env: "GOLDEN_BASE_IMAGE_LOCATION", ...REGION_NAME };
+var BASE_IMAGE_VERSION = {
+  env: "GOLDEN_BASE_IMAGE_VERSION",
+  pattern: /^[0-9]+\.[0-9]+\.[0-9]+$/,
+  description: "a marketplace image version (Major.Minor.Build, three whole numbers, e.g. 20348.2849.241109)"
+};
+var BASE_IMAGE_LOOKUP = {
+  env: "GOLDEN_BASE_IMAGE_LOOKUP",
+  pattern: /^(latest|pinned)$/,
+  description: "'latest' (the version Terraform's lookup chose, compared with the newest) or 'pinned'"
+};
+var PLAN_ID = PURCHASE_PLAN_PART.source.slice(1, -1);
+var BASE_IMAGE_PLAN = {
+  env: "GOLDEN_BASE_IMAGE_PLAN",
+  pattern: new RegExp(`^(none|${PLAN_ID}:${PLAN_ID}:${PLAN_ID})$`),
+  description: "'none' or the declared purchase plan as <name>:<product>:<publisher> (marketplace plan ids)"
+};
+async function checkBaseImage(op) {
+  const reader = new InputReader(op.env, BASE_IMAGE_CONSTRUCT);
+  op.phase = "validate";
+  const tuning = readTuning(reader);
+  const subscriptionId = reader.optionalText(SUBSCRIPTION_ID, "ARM_SUBSCRIPTION_ID");
+  const location = reader.text(BASE_IMAGE_LOCATION);
+  const publisher = reader.text(BASE_IMAGE_PUBLISHER);
+  const offer = reader.text(BASE_IMAGE_OFFER);
+  const sku = reader.text(BASE_IMAGE_SKU);
+  const chosen = reader.text(BASE_IMAGE_VERSION);
+  const pinned = reader.optionalText(BASE_IMAGE_LOOKUP) === "pinned";
+  const declared = readDeclaredPlan(reader);
+  const image = { location, publisher, offer, sku, urn: `${publisher}:${offer}:${sku}` };
+  const az = new Az(op, tuning, {
+    subject: `marketplace image ${image.urn}:${chosen} in ${location}`,
+    what: "that version of the image",
+    hint: `Check \`${listCommand(image)}\`, then run the deployment again.`
+  });
+  if (pinned) {
+    op.log(`check: ${image.urn}:${chosen} is pinned; checking its purchase plan`);
+    await az.start(reader);
+  } else {
+    await checkNewest(op, az, reader, image, chosen, subscriptionId);
+  }
+  if (declared !== void 0) {
+    await checkPurchasePlan(op, az, { ...image, version: chosen, pinned }, declared.plan, subscriptionId);
+  }
+}
+function readDeclaredPlan(reader) {
+  const value = reader.optionalText(BASE_IMAGE_PLAN);
+  if (value === void 0) {
+    return void 0;
+  }
+  if (value === "none") {
+    return {};
+  }
+  const [name, product, publisher] = value.split(":");
+  return { plan: { name, product, publisher } };
+}
+async function checkNewest(op, az, reader, image, chosen, subscriptionId) {
+  const { location } = image;
+  op.log(`check: Terraform's lookup of ${image.urn}:latest in ${location} chose ${chosen}; checking that no newer version is listed`);
+  await az.start(reader);
+  op.phase = "list";
+  const versions = await listVersions(op, az, image, subscriptionId);
+  op.phase = "check";
+  const newest = newestVersion(versions);
+  if (newest === void 0) {
+    return op.fail(ExitCode.NOT_FOUND, `list: Azure lists no version of ${image.urn} in ${location}${subscriptionId ? ` for subscription ${subscriptionId}` : ""}, although Terraform's lookup found ${chosen} at plan time: the SKU was withdrawn from the region since, or az works in another subscription than the azurerm provider. The build VM was not created. Check \`${listCommand(image)}\`, then run the deployment again.`);
+  }
+  if (compareVersions(chosen, newest) < 0) {
+    return op.fail(ExitCode.BASE_IMAGE_NOT_NEWEST, staleLookup(image, chosen, newest, versions));
+  }
+  if (!versions.some((version) => compareVersions(version, chosen) === 0)) {
+    return op.fail(ExitCode.NOT_FOUND, `check: Azure no longer lists ${image.urn}:${chosen}, the version Terraform's lookup chose at plan time, in ${location} (the newest it lists is ${newest}): it was withdrawn since the plan. The build VM was not created. Run the deployment again: its plan looks the version up again.`);
+  }
+  op.log(`check: ${chosen} is the newest of the ${versions.length} version(s) of ${image.urn} Azure lists in ${location} (compared as numbers): the build may start from it`);
+}
+async function listVersions(op, az, image, subscriptionId) {
+  op.log(`list: listing the versions of ${image.urn} in ${image.location}`);
+  const answer = await az.query("list", [
+    "vm",
+    "image",
+    "list",
+    "--all",
+    `--location=${image.location}`,
+    `--publisher=${image.publisher}`,
+    `--offer=${image.offer}`,
+    `--sku=${image.sku}`,
+    ...subscriptionId ? [`--subscription=${subscriptionId}`] : []
+  ], ExitCode.AZ_FAILED, `Check that the identity may read the subscription (any role on it, e.g. Reader, lists marketplace images) and that ${image.location} is a region of it; then run the deployment again.`);
+  const entries = Array.isArray(answer) ? answer : [];
+  const listed = entries.filter((entry) => entry !== null && typeof entry === "object" && sameName(entry.publisher, image.publisher) && sameName(entry.offer, image.offer) && sameName(entry.sku, image.sku) && typeof entry.version === "string").map((entry) => entry.version);
+  const others = listed.filter((version) => !BASE_IMAGE_VERSION.pattern.test(version));
+  if (others.length > 0) {
+    op.log(`list: ignoring ${others.length} version(s) not of the form Major.Minor.Build, which cannot be compared: ${others.map((v) => JSON.stringify(v)).join(", ")}`);
+  }
+  const versions = listed.filter((version) => BASE_IMAGE_VERSION.pattern.test(version));
+  op.log(`list: ${versions.length} version(s)${versions.length > 0 ? `, in Azure's order: ${summary(versions)}` : ""}`);
+  return versions;
+}
+function sameName(listed, wanted) {
+  return typeof listed === "string" && listed.toLowerCase() === wanted.toLowerCase();
+}
+function summary(versions) {
+  return versions.length <= 6 ? versions.join(", ") : `${versions.slice(0, 3).join(", ")}, ..., ${versions.slice(-3).join(", ")}`;
+}
+function listCommand(image) {
+  return `az vm image list --all --location ${image.location} --publisher ${image.publisher} --offer ${image.offer} --sku ${image.sku} -o table`;
+}
+function staleLookup(image, chosen, newest, versions) {
+  const why = versions[versions.length - 1] === chosen ? `Azure lists the SKU's ${versions.length} versions sorted as text, not by version number, so ${chosen} comes last, and azurerm's data.azurerm_platform_image takes the last one as the latest` : "azurerm's data.azurerm_platform_image takes the last version of Azure's list as the latest, and Azure sorts that list as text, not by version number";
+  return `check: Terraform's lookup of ${image.urn}:latest chose ${chosen}, but the newest version Azure lists in ${image.location} is ${newest} (compared as numbers, part by part). ${why} (terraform-provider-azurerm issue 31577, azure-rest-api-specs issue 30142). Building from ${chosen} would miss the newer version's patches and move the build backwards, so the build VM was not created. Fix: pin the newest version, MarketplaceImage.fromUrn('${image.urn}:${newest}') (or pass '${newest}' as the version argument of the MarketplaceImage factory you use, e.g. windowsServer2025DatacenterGen2('${newest}')), then deploy again: a pinned version never moves, so no later lookup can take the build backwards. Move the pin forward when a newer version is listed (\`${listCommand(image)}\`).`;
+}
+async function checkPurchasePlan(op, az, image, declared, subscriptionId) {
+  const subscription = subscriptionId ? [`--subscription=${subscriptionId}`] : [];
+  const urn = `${image.urn}:${image.version}`;
+  op.phase = "plan";
+  op.log(`plan: reading the purchase plan of ${urn} in ${image.location} (declared: ${describePlan(declared)})`);
+  const shown2 = await az.query(
+    "plan",
+    ["vm", "image", "show", `--location=${image.location}`, `--urn=${urn}`, ...subscription],
+    ExitCode.AZ_FAILED,
+    "Check that the identity may read the subscription (any role on it, e.g. Reader, reads marketplace images); then run the deployment again."
+  );
+  const actual = planOf(shown2);
+  if (!samePlan(actual, declared)) {
+    return op.fail(ExitCode.PURCHASE_PLAN_MISMATCH, planMismatch(image, actual, declared));
+  }
+  if (actual === void 0) {
+    op.log(`plan: ${urn} has no purchase plan, as declared: the build may start from it`);
+    return;
+  }
+  op.phase = "terms";
+  op.log(`plan: ${urn} has the declared purchase plan ${describePlan(actual)}; reading whether its terms are accepted`);
+  const terms = await az.query("terms", [
+    "vm",
+    "image",
+    "terms",
+    "show",
+    `--publisher=${actual.publisher}`,
+    `--offer=${actual.product}`,
+    `--plan=${actual.name}`,
+    ...subscription
+  ], ExitCode.AZ_FAILED, "Check that the identity may read the subscription's marketplace agreements (any role on it, e.g. Reader); then run the deployment again.");
+  if (terms?.accepted !== true) {
+    const license = typeof terms?.licenseTextLink === "string" ? ` (${terms.licenseTextLink})` : "";
+    return op.fail(ExitCode.TERMS_NOT_ACCEPTED, `terms: the terms of purchase plan ${describePlan(actual)} of ${urn} are not accepted in ${subscriptionId ? `subscription ${subscriptionId}` : "az's subscription"}: Azure creates no VM from the image until they are (MarketplacePurchaseEligibilityFailed), so the build VM was not created. Fix: read the terms${license} and accept them, once per subscription: \`az vm image terms accept --publisher ${actual.publisher} --offer ${actual.product} --plan ${actual.name}${subscriptionId ? ` --subscription ${subscriptionId}` : ""}\` (or \`az vm image terms accept --urn ${urn}\`), then run the deployment again.`);
+  }
+  op.log(`terms: the terms of ${describePlan(actual)} are accepted: the build may start from ${urn}`);
+}
+function planOf(shown2) {
+  const plan = shown2?.plan;
+  if (plan === null || plan === void 0 || typeof plan.name !== "string" || typeof plan.product !== "string" || typeof plan.publisher !== "string") {
+    return void 0;
+  }
+  return { name: plan.name, product: plan.product, publisher: plan.publisher };
+}
+function samePlan(a, b) {
+  if (a === void 0 || b === void 0) {
+    return a === b;
+  }
+  return sameName(a.name, b.name) && sameName(a.product, b.product) && sameName(a.publisher, b.publisher);
+}
+function describePlan(plan) {
+  return plan === void 0 ? "no purchase plan" : `name=${plan.name} product=${plan.product} publisher=${plan.publisher}`;
+}
+function planMismatch(image, actual, declared) {
+  const urn = `${image.urn}:${image.version}`;
+  const written = `${image.urn}:${image.pinned ? image.version : "latest"}`;
+  const literal = (plan) => `{ name: '${plan.name}', product: '${plan.product}', publisher: '${plan.publisher}' }`;
+  const what = actual === void 0 ? `has no purchase plan, but the MarketplaceImage declares ${describePlan(declared)}: Azure refuses a VM whose plan is not its image's` : `has the purchase plan ${describePlan(actual)}, but the MarketplaceImage declares ${describePlan(declared)}: Azure creates a VM from it (and from every image captured from it) only with its own plan`;
+  const fix = actual === void 0 ? `remove the plan: MarketplaceImage.fromUrn('${written}')` : `declare the image's plan, MarketplaceImage.fromUrn('${written}', { plan: ${literal(actual)} }) (a GalleryImage of the build takes the same purchasePlan), accept its terms once per subscription (\`az vm image terms accept --publisher ${actual.publisher} --offer ${actual.product} --plan ${actual.name}\`)`;
+  return `plan: ${urn} in ${image.location} ${what} ("Find and use Azure Marketplace VM images with Azure CLI", Check the purchase plan information), so the build VM was not created. Fix: ${fix}, then deploy again.`;
 }
 
 // lib/operator/steps/gallery-versions.ts
