@@ -83,7 +83,9 @@ export interface GalleryCanaryOptions {
    */
   readonly timeoutMinutes?: number;
   /**
-   * The page each canary fetches inside its guest; it must answer 200 and show the canary's own computer name.
+   * The page each canary fetches inside its guest; it must answer 200 and show the canary's own computer name. It must be
+   * a page the build's setup serves: with `WindowsSetup.iisAspNet()` and no steps of your own, http on port 80 (`/` or
+   * `/Default.aspx`); never the other scheme on the port the setup's smoke test fetches.
    *
    * @default 'http://localhost/'
    */

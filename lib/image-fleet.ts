@@ -115,7 +115,8 @@ export interface ImageFleetProps {
    */
   readonly publicIp?: boolean;
   /**
-   * TCP port of the application, opened to the Internet (1-65535; not SSH, RDP or WinRM).
+   * TCP port of the application, opened to the Internet (1-65535; not SSH, RDP or WinRM). An image whose setup's page
+   * is known must serve it there (`WindowsSetup.iisAspNet()` without steps of your own: port 80).
    *
    * @default 80
    */

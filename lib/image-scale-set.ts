@@ -150,7 +150,9 @@ export interface ImageScaleSetProps {
   readonly appPort?: number;
   /**
    * Path the health probe requests on every instance (HTTP 200 means healthy): the load balancer sends traffic only
-   * to healthy instances, and a rolling upgrade stops when too many upgraded instances are unhealthy.
+   * to healthy instances, and a rolling upgrade stops when too many upgraded instances are unhealthy. An image whose
+   * setup's pages are all known must serve it (`WindowsSetup.iisAspNet()` without steps of your own: `/` and
+   * `/Default.aspx`).
    *
    * @default '/'
    */

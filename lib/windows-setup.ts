@@ -47,7 +47,8 @@ export interface PowerShellStep {
 /** The request the setup makes in the guest before anything is imaged. */
 export interface SmokeTestOptions {
   /**
-   * URL requested from inside the VM.
+   * URL requested from inside the VM. With `WindowsSetup.iisAspNet()` and no steps of your own, a URL on the machine
+   * itself must be the page IIS serves: http, port 80, `/` or `/Default.aspx`.
    *
    * @default 'http://localhost/'
    */
