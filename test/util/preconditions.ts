@@ -63,14 +63,33 @@ export function planCasesOf(preconditions: PreconditionJson[], variables: Record
       output = (e as Error).message;
     }
     const messages: string[][] = cases.map(() => []);
-    for (const diagnostic of output.split(/^Error: /m).slice(1)) {
-      const where = /resource\.terraform_data\.case_(\d+)\.lifecycle\.precondition\[\d+\]/.exec(diagnostic);
-      expect({ diagnostic, where: where !== null }).toEqual({ diagnostic, where: true });
-      // The message is the diagnostic's last paragraph, which Terraform wraps at word boundaries.
-      messages[Number(where![1])].push(diagnostic.trim().split(/\n\n/).pop()!.trim().replace(/\s*\n\s*/g, ' '));
+    for (const { resource, message } of failedPreconditions(output)) {
+      const where = /^terraform_data\.case_(\d+)$/.exec(resource);
+      expect({ resource, where: where !== null }).toEqual({ resource, where: true });
+      messages[Number(where![1])].push(message);
     }
     return { messages, output };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** A failed precondition as `terraform plan` (or apply) reports it: the resource and the error message. */
+export interface FailedPrecondition {
+  /** `type.name`, without the index of a `for_each` or `count`. */
+  readonly resource: string;
+  readonly message: string;
+}
+
+/**
+ * Every error diagnostic of Terraform's output, each of which must be a failed precondition: its resource, and its
+ * message (the diagnostic's last paragraph, which Terraform wraps at word boundaries, joined again).
+ */
+export function failedPreconditions(output: string): FailedPrecondition[] {
+  return output.split(/^Error: /m).slice(1).map((diagnostic) => {
+    const where = /in resource "([^"]+)" "([^"]+)"|resource\.([\w-]+)\.([\w-]+)\.lifecycle\.precondition\[\d+\]/.exec(diagnostic);
+    expect({ diagnostic, precondition: /^Resource precondition failed/.test(diagnostic) && where !== null }).toEqual({ diagnostic, precondition: true });
+    const resource = where![1] !== undefined ? `${where![1]}.${where![2]}` : `${where![3]}.${where![4]}`;
+    return { resource, message: diagnostic.trim().split(/\n\n/).pop()!.trim().replace(/\s*\n\s*/g, ' ') };
+  });
 }
