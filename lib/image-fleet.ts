@@ -35,9 +35,7 @@ import { PageConsumer, servedPageOf } from './private/served-page';
 import { checkTags } from './private/tags';
 import { TerraformData } from './private/terraform-data';
 import { describeValue, isUnresolved, PropsValidator, requireProps } from './private/validation';
-import {
-  appPortChecks, appSecurityRules, checkAppPort, checkWindowsImage, MAX_PORT, reportVcpus, webNetwork, webNetworkClaims,
-} from './private/web-fleet';
+import { appSecurityRules, checkAppPort, checkWindowsImage, MAX_PORT, reportVcpus, webNetwork, webNetworkClaims } from './private/web-fleet';
 
 /** What happens to a fleet's VMs when its image changes. */
 export enum FleetRollout {
@@ -363,7 +361,7 @@ export class ImageFleet extends Construct {
       `is too long: instance names such as ${describeValue(`${props.namePrefix}${'1'.padStart(INDEX_DIGITS, '0')}`)} must fit the ${COMPUTER_NAME_MAX_LENGTH} characters of a Windows computer name`,
       `shorten it to at most ${ImageFleet.MAX_NAME_PREFIX_LENGTH} characters`);
     v.check('vmSize', vmSize, isVmSize, "is not a VM size such as 'Standard_D2s_v5'", 'pick one from `az vm list-sizes --location <location> -o table`');
-    const appPortPreconditions = checkAppPort(v, appPort, appPortChecks(MAX_PORT, servedPageOf(image), FLEET_PAGE_CONSUMER));
+    const appPortPreconditions = checkAppPort(v, appPort, { maxPort: MAX_PORT, page: servedPageOf(image), consumer: FLEET_PAGE_CONSUMER });
     checkAdminUsername(v, props.adminUsername, 'fleetadmin');
     const verifyTimeoutChecks = checkNumberInput(v, FLEET_VERIFY_TIMEOUT_MINUTES, verifyTimeoutMinutes, 'minutes');
     const management = managementAccess(v, props);

@@ -35,7 +35,7 @@ import { scaleSetBindings } from './private/scale-set-bindings';
 import { checkServedPath, PageConsumer, servedPageOf } from './private/served-page';
 import { checkTags } from './private/tags';
 import { isUnresolved, PropsValidator, requireProps } from './private/validation';
-import { appPortChecks, appSecurityRules, checkAppPort, checkWindowsImage, reportVcpus, webNetwork, webNetworkClaims } from './private/web-fleet';
+import { appSecurityRules, checkAppPort, checkWindowsImage, reportVcpus, webNetwork, webNetworkClaims } from './private/web-fleet';
 
 /**
  * How a scale set's instances move to a new image: in batches, each gated by the load balancer's health probe on the
@@ -443,7 +443,9 @@ export class ImageScaleSet extends Construct {
       `shorten it to at most ${ImageScaleSet.MAX_NAME_PREFIX_LENGTH} characters`);
     v.check('vmSize', vmSize, isVmSize, "is not a VM size such as 'Standard_D2s_v5'", 'pick one from `az vm list-sizes --location <location> -o table`');
     const page = servedPageOf(image);
-    const appPortPreconditions = checkAppPort(v, appPort, appPortChecks(MAX_FRONTEND_PORT, page, SCALE_SET_PAGE_CONSUMER, 'a load-balancing rule takes'));
+    const appPortPreconditions = checkAppPort(v, appPort, {
+      maxPort: MAX_FRONTEND_PORT, maxPortReason: 'a load-balancing rule takes', page, consumer: SCALE_SET_PAGE_CONSUMER,
+    });
     v.check('healthProbePath', probePath, (p) => /^\/[A-Za-z0-9\-._~/%!$&'()*+,;=:@?]*$/.test(p) && p.length <= 2048,
       'is not an absolute URL path (a slash, then URL characters without spaces)', "pass e.g. '/' or '/health'");
     checkServedPath(v, props.healthProbePath === undefined ? 'healthProbePath (the default)' : 'healthProbePath', probePath, page,

@@ -7,7 +7,7 @@ import { IImage, ImageKind, OsType, SecurityType } from '../image';
 import { checkImageRegion, checkVmSecurityType, defaultVmSecurityType, kindOf } from './image-use';
 import { ManagementAccess, MANAGEMENT_PORT_NUMBERS } from './management-access';
 import { AZURE_RESOURCE, ClaimedName, resourceGroupScope, scopeWithin } from './name-claims';
-import { checkNumber, noneOf, NumberCheck, wholeNumberBetween } from './number-rules';
+import { checkNumber, noneOf, wholeNumberBetween } from './number-rules';
 import { withPreconditions } from './plan-checks';
 import { PageConsumer, ServedPage, servedPortChecks } from './served-page';
 import { describeValue, isUnresolved, PropsValidator } from './validation';
@@ -27,26 +27,32 @@ const INTERNET_FORBIDDEN_PORTS = [22, ...Object.values(MANAGEMENT_PORT_NUMBERS)]
  */
 export const MAX_PORT = 65535;
 
-/**
- * The rules of `appPort`, in the order they are reported: a TCP port up to `maxPort` (the scale set's load-balancing
- * rule takes less: see `ImageScaleSet`); never a management port, which the NSG would open to the whole Internet; and
- * the port the image serves its page on, when its setup is known (lib/private/served-page.ts).
- */
-export function appPortChecks(maxPort: number, page: ServedPage | undefined, consumer: PageConsumer, maxPortReason?: string): NumberCheck[] {
-  return [
-    wholeNumberBetween(1, maxPort, `is not a TCP port${maxPortReason ? ` ${maxPortReason}` : ''} (a whole number 1-${maxPort})`, 'pass e.g. 80'),
-    noneOf(INTERNET_FORBIDDEN_PORTS, 'is a management port (SSH, RDP or WinRM), which would be opened to the whole Internet',
-      'serve the application on another port; open management ports with managementSourceRange'),
-    ...servedPortChecks(page, consumer),
-  ];
+/** What decides the rules of a fleet's or scale set's `appPort` besides Azure's and the Internet's. */
+export interface AppPortOptions {
+  /** The highest port: `MAX_PORT` for an NSG alone, less for a load-balancing rule. */
+  readonly maxPort: number;
+  /** Why `maxPort`, in the problem: `a load-balancing rule takes`. */
+  readonly maxPortReason?: string;
+  /** The page the image serves, when its setup is known. */
+  readonly page?: ServedPage;
+  /** What fetches the page on `appPort`, for the messages. */
+  readonly consumer: PageConsumer;
 }
 
 /**
- * Records a problem unless `appPort` is a TCP port that may be opened to the Internet and serves the image's page; for
- * a token, returns the same rules as preconditions, for the NSG that opens the port.
+ * Records a problem unless `appPort` is a TCP port up to `maxPort`; never a management port, which the NSG would open
+ * to the whole Internet; and the port the image serves its page on, when its setup is known (lib/private/served-page.ts),
+ * each rule in that order, the first that fails reported. A token gets the same rules as preconditions, for the NSG
+ * that opens the port.
  */
-export function checkAppPort(v: PropsValidator, appPort: number, checks: NumberCheck[]): Precondition[] {
-  return checkNumber(v, 'appPort', appPort, checks);
+export function checkAppPort(v: PropsValidator, appPort: number, options: AppPortOptions): Precondition[] {
+  return checkNumber(v, 'appPort', appPort, [
+    wholeNumberBetween(1, options.maxPort, `is not a TCP port${options.maxPortReason ? ` ${options.maxPortReason}` : ''} (a whole number 1-${options.maxPort})`,
+      'pass e.g. 80'),
+    noneOf(INTERNET_FORBIDDEN_PORTS, 'is a management port (SSH, RDP or WinRM), which would be opened to the whole Internet',
+      'serve the application on another port; open management ports with managementSourceRange'),
+    ...servedPortChecks(options.page, options.consumer),
+  ]);
 }
 
 /**
