@@ -439,7 +439,8 @@ export class GalleryImageVersion extends Construct implements IImage {
 
     const explicitReplicas: Record<string, number> = {};
     for (const region of regions) {
-      if (region.replicaCount !== undefined && !isUnresolved(region.location)) {
+      // A count known only to Terraform warns about nothing (a token's encoding is a meaningless number).
+      if (region.replicaCount !== undefined && !isUnresolved(region.location) && !isUnresolved(region.replicaCount)) {
         explicitReplicas[region.location] = region.replicaCount;
       }
     }

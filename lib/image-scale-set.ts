@@ -466,8 +466,10 @@ export class ImageScaleSet extends Construct {
       ...props, subnetPrefix: props.subnetPrefix ?? (props.subnetId === undefined ? '10.0.0.0/22' : undefined),
     });
     // MaxSurge adds a batch of new instances before it deletes old ones.
-    const peak = isUnresolved(props.count) ? undefined
-      : props.count + (policy.maximumSurgeInstancesEnabled ? Math.ceil(props.count * policy.maxBatchInstancePercent / 100) : 0);
+    // Unknown when a number it needs is a token (arithmetic on a token's encoding gives a meaningless number).
+    const surge = policy.maximumSurgeInstancesEnabled;
+    const peak = isUnresolved(props.count) || (surge && isUnresolved(policy.maxBatchInstancePercent)) ? undefined
+      : props.count + (surge ? Math.ceil(props.count * policy.maxBatchInstancePercent / 100) : 0);
     if (literalAndContained && peak !== undefined && peak > usableSubnetAddresses(subnetPrefix)) {
       v.fail('subnetPrefix', subnetPrefix, `has room for ${usableSubnetAddresses(subnetPrefix)} instances (Azure keeps 5 addresses), not ${peak}`
         + (peak > props.count ? ` (${props.count} and a surge batch)` : ''), `pass a /${subnetPrefixLengthFor(peak)} or larger`);

@@ -8,9 +8,9 @@
  *   literal, the same problem and fix after the value;
  * - test/token-numbers.integration.test.ts then lets real Terraform evaluate those checks on the same values.
  */
-import { Fn, TerraformStack, TerraformVariable, Token } from 'cdktf';
-import { ImageScaleSet, SmokeTestOptions, WindowsSetup, GoldenVm } from '../lib';
-import { imageScaleSetProps } from './util/builders';
+import { Fn, TerraformStack, TerraformVariable, Testing, Token } from 'cdktf';
+import { FleetRollout, GalleryImageVersion, GoldenVm, ImageFleet, ImageScaleSet, SmokeTestOptions, WindowsSetup } from '../lib';
+import { galleryImageVersionProps, imageScaleSetProps } from './util/builders';
 import { goldenVmProps } from './util/constructs';
 import { NUMBER_PROPS, NumberPropRow, numberToken, rowTitle, VARIABLE } from './util/number-props';
 import { expectRefused, synthesize } from './util/refusal';
@@ -79,6 +79,41 @@ describe.each(NUMBER_PROPS.map((row) => [rowTitle(row), row] as [string, NumberP
       const tail = asToken(afterValue(synthesize((s) => row.build(s, value)).error!.message, row.prop, value), value);
       expect({ value, messages }).toEqual({ value, messages: expect.arrayContaining([expect.stringContaining(`: ${row.prop}: ${shown} ${tail}`)]) });
     }
+  });
+});
+
+/** The warnings and infos of every construct `build` makes in a fresh stack. */
+function annotationsOf(build: (stack: TerraformStack) => void): string[] {
+  const stack = new TerraformStack(Testing.app(), 'stack');
+  build(stack);
+  return stack.node.findAll().flatMap((c) => c.node.metadata.filter((m) => String(m.type).startsWith('@cdktf/')).map((m) => String(m.data)));
+}
+
+/** A number token's encoding, as arithmetic or a template would show it (-1.8881545897087626e+289). */
+const TOKEN_ENCODING = /\de\+\d{3}/;
+
+describe('a number known only to Terraform is never computed with at synth', () => {
+  test.each(NUMBER_PROPS.map((row) => [rowTitle(row), row] as [string, NumberPropRow]))('%s: no annotation shows its encoding', (_, row) => {
+    expect(annotationsOf((s) => row.build(s, numberToken(s))).filter((a) => TOKEN_ENCODING.test(a))).toEqual([]);
+  });
+
+  test('a replica count: no warning that a fleet outgrows it', () => {
+    const annotations = annotationsOf((s) => {
+      const version = new GalleryImageVersion(s, 'Version', galleryImageVersionProps(s, { targetRegions: [{ location: 'westeurope', replicaCount: numberToken(s) }] }));
+      new ImageFleet(s, 'Fleet', { image: version, count: 100, namePrefix: 'web', rollout: FleetRollout.ALL_AT_ONCE, subnetPrefix: '10.0.0.0/22' });
+    });
+    expect(annotations.filter((a) => /replica/.test(a))).toEqual([]);
+  });
+
+  test('a MaxSurge batch: the peak is unknown, neither checked against the subnet nor reported', () => {
+    let scaleSet: ImageScaleSet | undefined;
+    const annotations = annotationsOf((s) => {
+      scaleSet = new ImageScaleSet(s, 'Web', imageScaleSetProps(s, {
+        count: 20, subnetPrefix: '10.0.0.0/27', rollingUpgrade: { maximumSurge: true, maxBatchInstancePercent: numberToken(s) },
+      }));
+    });
+    expect(annotations.filter((a) => /vCPUs/.test(a))).toEqual([expect.not.stringMatching(/during an image upgrade/)]);
+    expect(scaleSet!.totalVcpus).toBe(40);
   });
 });
 
