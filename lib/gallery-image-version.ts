@@ -21,12 +21,15 @@ import { PURCHASE_PLAN } from './private/image-kinds';
 import { checkCaptureTags, galleryVersionName, tagLines } from './private/image-line';
 import { addImageView, consumersOf, plannedDeployments, planReplicas, replicasFor, MAX_REPLICAS_PER_REGION } from './private/image-use';
 import { AZURE_RESOURCE, claimNames, resourceOf } from './private/name-claims';
+import { checkNumber, wholeNumberBetween } from './private/number-rules';
 import { checkNumberInput, environmentNumber, guestDirectory, operatorStep, providerSubscriptionId } from './private/operator-step';
+import { withPreconditions } from './private/plan-checks';
 import {
   BOOLEAN, checkPropTypes, enumOf, hasKind, instanceOf, listOf, NUMBER, STRING, STRING_MAP, struct,
 } from './private/prop-types';
 import { checkPurchasePlan, describePurchasePlan, purchasePlanLiteral, samePurchasePlan } from './private/purchase-plan';
 import { checkRegion, checkZoneRedundantStorage, warnRestrictedRegion } from './private/regions';
+import { checkPageUrl, inheritServedPage, servedPageOf } from './private/served-page';
 import { describeValue, isUnresolved, PropsValidator, requireProps } from './private/validation';
 import { checkVmSizeUse, nvmeOnlySize } from './private/vm-sizes';
 
@@ -80,7 +83,9 @@ export interface GalleryCanaryOptions {
    */
   readonly timeoutMinutes?: number;
   /**
-   * The page each canary fetches inside its guest; it must answer 200 and show the canary's own computer name.
+   * The page each canary fetches inside its guest; it must answer 200 and show the canary's own computer name. It must be
+   * a page the build's setup serves: with `WindowsSetup.iisAspNet()` and no steps of your own, http on port 80 (`/` or
+   * `/Default.aspx`); never the other scheme on the port the setup's smoke test fetches.
    *
    * @default 'http://localhost/'
    */
@@ -329,6 +334,7 @@ export class GalleryImageVersion extends Construct implements IImage {
     const gallery = definition.gallery;
     const source = props.source;
     source._publishedBy(this);
+    inheritServedPage(this, source);
     const vm = source.vm;
     const retainVersions = props.retainVersions ?? DEFAULT_RETAIN_VERSIONS;
     const publishTimeoutMinutes = props.publishTimeoutMinutes ?? PUBLISH_TIMEOUT_MINUTES.default;
@@ -366,13 +372,13 @@ export class GalleryImageVersion extends Construct implements IImage {
       v.fail('source', vm.location, `is the build VM's region, but the gallery is in '${gallery.location}': Azure makes a version from a VM only in the VM's region`,
         `put the gallery (ImageGallery location) in '${vm.location}' and add '${gallery.location}' to targetRegions if VMs run there`);
     }
-    const { regions, zoneChecks } = checkTargetRegions(v, this, props.targetRegions ?? [], gallery.location);
+    const { regions, zoneChecks, replicaChecks } = checkTargetRegions(v, this, props.targetRegions ?? [], gallery.location);
     if (canaryEnabled && regions.length > MAX_CANARY_REGIONS) {
       v.fail('targetRegions', regions.length, `are more than the ${MAX_CANARY_REGIONS} regions a canary run covers (one VM after the other)`,
         'publish to fewer regions, or disable the canary (canary: { enabled: false })');
     }
-    checkNumberInput(v, RETAIN_VERSIONS, retainVersions, 'versions');
-    checkNumberInput(v, PUBLISH_TIMEOUT_MINUTES, publishTimeoutMinutes, 'minutes');
+    const retainVersionsChecks = checkNumberInput(v, RETAIN_VERSIONS, retainVersions, 'versions');
+    const publishTimeoutChecks = checkNumberInput(v, PUBLISH_TIMEOUT_MINUTES, publishTimeoutMinutes, 'minutes');
     checkVersionEndOfLife(v, 'endOfLifeDate', props.endOfLifeDate);
     v.check('canary.vmSize', canary.vmSize, (size) => CANARY_VM_SIZE.pattern.test(size), "is not a VM size such as 'Standard_D2s_v5'",
       'pick one from `az vm list-sizes --location <location> -o table`');
@@ -397,7 +403,7 @@ export class GalleryImageVersion extends Construct implements IImage {
         trustedLaunchReason: `the canary boots as Trusted Launch, as VMs from a ${definition.securityType} definition do by default`,
       });
     }
-    checkNumberInput(v, CANARY_TIMEOUT_MINUTES, canaryTimeoutMinutes, 'minutes');
+    const canaryTimeoutChecks = checkNumberInput(v, CANARY_TIMEOUT_MINUTES, canaryTimeoutMinutes, 'minutes');
     // As the gallery-canary step takes it: it reaches the guest as a Run Command parameter.
     v.check('canary.url', canary.url, isCanaryUrl, `is not an http(s) URL without spaces, quotes or query (at most ${MAX_CANARY_URL_LENGTH} characters)`,
       "pass e.g. 'http://localhost/'");
@@ -406,6 +412,11 @@ export class GalleryImageVersion extends Construct implements IImage {
     v.check('canary.url', canary.url, (u) => !/^https?:\/\/[A-Za-z0-9]/.test(u) || isLoopbackUrl(u),
       'does not point at the canary VM itself (it is fetched inside the canary, which must find its own computer name on the page): it can never pass',
       "pass the page on the canary itself, e.g. 'http://localhost/' or 'http://localhost:8080/health'");
+    if (canaryEnabled) {
+      checkPageUrl(v, canary.url === undefined ? 'canary.url (the default)' : 'canary.url', canaryUrl, servedPageOf(source),
+        'every canary would fail and no version would ever become latest',
+        "pass the page the setup serves, or add the step that serves that page to the build's WindowsSetup (and smoke-test it there)");
+    }
     v.check('canary.resourceGroupName', canary.resourceGroupName, (group) => CANARY_RESOURCE_GROUP.pattern.test(group),
       'is not a valid resource group name (1-90 letters, digits, underscores, hyphens, periods or parentheses, not ending in a period)',
       'name an existing group for the canaries, or omit it (the gallery\'s group)');
@@ -428,7 +439,8 @@ export class GalleryImageVersion extends Construct implements IImage {
 
     const explicitReplicas: Record<string, number> = {};
     for (const region of regions) {
-      if (region.replicaCount !== undefined && !isUnresolved(region.location)) {
+      // A count known only to Terraform warns about nothing (a token's encoding is a meaningless number).
+      if (region.replicaCount !== undefined && !isUnresolved(region.location) && !isUnresolved(region.replicaCount)) {
         explicitReplicas[region.location] = region.replicaCount;
       }
     }
@@ -491,8 +503,9 @@ export class GalleryImageVersion extends Construct implements IImage {
       triggersReplace: { revision, ...definitionChanges },
       input: { ...made, source_virtual_machine_id: vm.vmId, location: gallery.location },
       dependsOn: inStackOf(this, [this.versionLine, ...source.imageDependables, definition.definition]),
-      // A target region given as a token: zone-redundant storage checked at plan.
-      lifecycle: zoneChecks.length > 0 ? { precondition: zoneChecks } : undefined,
+      // Tokens checked at plan, on the first of the version's steps, so that no publication starts with a bad value:
+      // zone-redundant storage in a target region, and the numbers the later steps read too.
+      lifecycle: withPreconditions([...zoneChecks, ...replicaChecks, ...publishTimeoutChecks, ...retainVersionsChecks, ...canaryTimeoutChecks]),
       environment: galleryPublishEnvironment({
         ...replication,
         sourceId: vm.vmId,
@@ -567,6 +580,7 @@ export class GalleryImageVersion extends Construct implements IImage {
       // Checked at synth, once every construct exists: the consumers are made after the version.
       Aspects.of(TerraformStack.of(this)).add({ visit: (node) => (node === this ? checkExcludedLatestConsumers(this, definition) : undefined) });
     }
+    inheritServedPage(this.latest, this);
   }
 
   /**
@@ -590,6 +604,7 @@ export class GalleryImageVersion extends Construct implements IImage {
       nvmeSupported: this.nvmeSupported,
     }, { definitionName: options?.latest ? this.galleryImage.imageName : undefined });
     addImageView(this, imported);
+    inheritServedPage(imported, this);
     return imported;
   }
 }
@@ -679,15 +694,19 @@ interface SettledRegion {
   readonly storageType: GalleryStorageType;
 }
 
+/** `targetRegions[i].replicaCount`: Azure's most replicas per region. */
+const REPLICA_COUNT = wholeNumberBetween(1, MAX_REPLICAS_PER_REGION, `is not a whole number between 1 and ${MAX_REPLICAS_PER_REGION} (Azure's most replicas per region)`,
+  'pass e.g. 1 per 50 VMs deployed at once in the region, or omit it to follow the fleets');
+
 /**
  * Validates the target regions and returns them canonical, the gallery's own first (added when missing), with the
- * plan-time checks of zone-redundant storage in regions given as tokens.
+ * plan-time checks of tokens: zone-redundant storage in a region, a replica count.
  */
-function checkTargetRegions(v: PropsValidator, scope: IConstruct, given: GalleryTargetRegion[], galleryLocation: string): {
-  regions: SettledRegion[]; zoneChecks: Precondition[];
-} {
+function checkTargetRegions(v: PropsValidator, scope: IConstruct, given: GalleryTargetRegion[], galleryLocation: string)
+  : { regions: SettledRegion[]; zoneChecks: Precondition[]; replicaChecks: Precondition[] } {
   const settled: SettledRegion[] = [];
   const zoneChecks: Precondition[] = [];
+  const replicaChecks: Precondition[] = [];
   given.forEach((region, i) => {
     const prop = `targetRegions[${i}]`;
     if (!requireProps(v, region, { location: "give the region, e.g. { location: 'northeurope' }" }, prop)) {
@@ -695,9 +714,7 @@ function checkTargetRegions(v: PropsValidator, scope: IConstruct, given: Gallery
     }
     checkRegion(v, scope, `${prop}.location`, region.location);
     warnRestrictedRegion(scope, `${prop}.location`, region.location);
-    v.check(`${prop}.replicaCount`, region.replicaCount, (n) => Number.isInteger(n) && n >= 1 && n <= MAX_REPLICAS_PER_REGION,
-      `is not a whole number between 1 and ${MAX_REPLICAS_PER_REGION} (Azure's most replicas per region)`,
-      'pass e.g. 1 per 50 VMs deployed at once in the region, or omit it to follow the fleets');
+    replicaChecks.push(...checkNumber(v, `${prop}.replicaCount`, region.replicaCount, [REPLICA_COUNT]));
     v.check(`${prop}.storageType`, region.storageType, (s) => Object.values(GalleryStorageType).includes(s), 'is not a gallery storage type',
       'pass GalleryStorageType.STANDARD_LRS (the default), STANDARD_ZRS or PREMIUM_LRS');
     const zoneCheck = checkZoneRedundantStorage(v, scope, {
@@ -714,9 +731,9 @@ function checkTargetRegions(v: PropsValidator, scope: IConstruct, given: Gallery
   const home = canonicalLocation(galleryLocation);
   const homeIndex = settled.findIndex((s) => s.location === home);
   if (homeIndex < 0) {
-    return { regions: [{ location: home, storageType: GalleryStorageType.STANDARD_LRS }, ...settled], zoneChecks };
+    return { regions: [{ location: home, storageType: GalleryStorageType.STANDARD_LRS }, ...settled], zoneChecks, replicaChecks };
   }
-  return { regions: [settled[homeIndex], ...settled.filter((_, i) => i !== homeIndex)], zoneChecks };
+  return { regions: [settled[homeIndex], ...settled.filter((_, i) => i !== homeIndex)], zoneChecks, replicaChecks };
 }
 
 function replicaCountOf(version: GalleryImageVersion, region: SettledRegion): number {

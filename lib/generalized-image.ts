@@ -7,8 +7,10 @@ import { DEALLOCATE_MINUTES, generalizeEnvironment, SYSPREP_MINUTES } from './op
 import { checkCaptureTags, checkImageLineName, checkRetainBuilds, claimImageLine, DEFAULT_RETAIN_BUILDS, imageLine } from './private/image-line';
 import { claimCreatedResourceGroup } from './private/name-claims';
 import { checkNumberInput, environmentNumber, guestDirectory, operatorStep, providerSubscriptionId, subscriptionOf } from './private/operator-step';
+import { withPreconditions } from './private/plan-checks';
 import { BOOLEAN, checkPropTypes, instanceOf, markKind, NUMBER, STRING, STRING_MAP, struct } from './private/prop-types';
 import { checkResourceGroup, placeResourceGroup } from './private/resource-group';
+import { inheritServedPage } from './private/served-page';
 import { PropsValidator, requireProps } from './private/validation';
 import { nvmeOnlySize } from './private/vm-sizes';
 
@@ -154,6 +156,7 @@ export class GeneralizedImage extends Construct implements IImage {
     props = checkPropTypes(v, props, GENERALIZED_IMAGE_PROPS);
     v.throwIfInvalid();
     const vm = props.vm;
+    inheritServedPage(this, vm);
     const lineName = props.imageName ?? `img-${vm.vmName}`;
     const retainBuilds = props.retainBuilds ?? DEFAULT_RETAIN_BUILDS;
     const sysprepMinutes = props.timeouts?.sysprepMinutes ?? SYSPREP_MINUTES.default;
@@ -161,7 +164,7 @@ export class GeneralizedImage extends Construct implements IImage {
 
     checkImageLineName(v, props.imageName === undefined ? 'imageName (from the VM name)' : 'imageName', lineName,
       props.imageName === undefined ? "pass a shorter imageName, e.g. 'img-golden-web'" : "shorten it, e.g. 'img-golden-web'");
-    checkRetainBuilds(v, retainBuilds);
+    const retainBuildsChecks = checkRetainBuilds(v, retainBuilds);
     const resourceGroup = checkResourceGroup(v, props, { createdName: `rg-${lineName}`, existingName: vm.resourceGroupName });
     const managedImage = props.managedImage ?? vm.securityType === SecurityType.STANDARD;
     if (managedImage && vm.securityType === SecurityType.TRUSTED_LAUNCH) {
@@ -169,8 +172,10 @@ export class GeneralizedImage extends Construct implements IImage {
         'omit managedImage and publish the build with GalleryImageVersion to a TrustedLaunch definition, or build with SecurityType.STANDARD');
     }
     checkManagedImageNvme(v, vm, managedImage);
-    checkNumberInput(v, SYSPREP_MINUTES, sysprepMinutes, 'minutes');
-    checkNumberInput(v, DEALLOCATE_MINUTES, deallocateMinutes, 'minutes');
+    const timeoutChecks = [
+      ...checkNumberInput(v, SYSPREP_MINUTES, sysprepMinutes, 'minutes'),
+      ...checkNumberInput(v, DEALLOCATE_MINUTES, deallocateMinutes, 'minutes'),
+    ];
     checkCaptureTags(v, props.tags);
     if (managedImage) {
       claimImageLine(this, v, props.imageName === undefined ? 'imageName (from the VM name)' : 'imageName', lineName, resourceGroup.name);
@@ -196,6 +201,8 @@ export class GeneralizedImage extends Construct implements IImage {
         sysprepMinutes: environmentNumber(sysprepMinutes),
         deallocateMinutes: environmentNumber(deallocateMinutes),
       }),
+      // Without a managed image, retainBuilds has no step to read it: it is checked here, as a literal is.
+      lifecycle: withPreconditions([...timeoutChecks, ...managedImage ? [] : retainBuildsChecks]),
     });
 
     this.location = vm.location;
@@ -224,6 +231,7 @@ export class GeneralizedImage extends Construct implements IImage {
       retainBuilds,
       tags: props.tags,
       dependsOn: [this.generalizeStep],
+      preconditions: retainBuildsChecks,
     });
     this.imageLine = line.imageLine;
     this.captureStep = line.captureStep;

@@ -23,12 +23,14 @@ import { managementAccess } from './private/management-access';
 import { AZURE_RESOURCE, claimCreatedResourceGroup, claimNames, NameClaim, resourceGroupScope, scopeWithin } from './private/name-claims';
 import { checkNumberInput, environmentNumber, guestDirectory, operatorStep, providerSubscriptionId, subscriptionOf } from './private/operator-step';
 import { checkBuildImagePatching, NO_SELF_PATCHING_VM } from './private/patching';
+import { withPreconditions } from './private/plan-checks';
 import {
   BOOLEAN, checkPropTypes, enumOf, instanceOf, listOf, markKind, NUMBER, SECRET_STRING, STRING, STRING_MAP, struct,
 } from './private/prop-types';
 import { planBlock } from './private/purchase-plan';
 import { checkZoneRedundantStorage } from './private/regions';
 import { checkResourceGroup, placeResourceGroup } from './private/resource-group';
+import { inheritServedPage } from './private/served-page';
 import { checkTags } from './private/tags';
 import { TerraformData } from './private/terraform-data';
 import { describeValue, PropsValidator, requireProps } from './private/validation';
@@ -324,6 +326,7 @@ export class GoldenVm extends Construct {
     });
     props = checkPropTypes(v, props, GOLDEN_VM_PROPS);
     v.throwIfInvalid();
+    inheritServedPage(this, props.setup);
     const vmName = props.vmName ?? id.toLowerCase();
     const computerName = props.computerName ?? vmName;
     const vmSize = props.vmSize ?? 'Standard_D2s_v5';
@@ -338,7 +341,7 @@ export class GoldenVm extends Construct {
       props.computerName === undefined ? "pass computerName explicitly, e.g. 'golden01'" : "shorten it, e.g. 'golden01'");
     v.check('vmSize', vmSize, isVmSize, "is not a VM size such as 'Standard_D2s_v5'", 'pick one from `az vm list-sizes --location <location> -o table`');
     checkAdminUsername(v, props.adminUsername, 'goldenadmin');
-    checkNumberInput(v, SETUP_MINUTES, setupTimeoutMinutes, 'minutes');
+    const setupTimeoutChecks = checkNumberInput(v, SETUP_MINUTES, setupTimeoutMinutes, 'minutes');
     v.check('securityType', props.securityType, (t) => Object.values(SecurityType).includes(t), 'is not a security type',
       'pass SecurityType.STANDARD (the default) or SecurityType.TRUSTED_LAUNCH');
     v.check('osDiskStorageType', props.osDiskStorageType, (t) => Object.values(OsDiskStorageType).includes(t), 'is not a storage type',
@@ -541,6 +544,7 @@ export class GoldenVm extends Construct {
         expectedHyperVGeneration: this.hyperVGeneration,
         keepSetupFiles: props.keepSetupFiles ?? false,
       }),
+      lifecycle: withPreconditions(setupTimeoutChecks),
     });
     this.readyForCapture = [this.setupStep];
   }

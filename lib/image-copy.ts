@@ -19,11 +19,14 @@ import {
 } from './private/image-line';
 import { kindOf } from './private/image-use';
 import { AZURE_RESOURCE, claimCreatedResourceGroup, claimNames, GALLERY_NAME_SCOPE, resourceGroupScope } from './private/name-claims';
+import { checkNumber, wholeNumberBetween } from './private/number-rules';
 import { providerSubscriptionId } from './private/operator-step';
+import { withPreconditions } from './private/plan-checks';
 import { BOOLEAN, checkPropTypes, enumOf, NUMBER, STRING, STRING_MAP, struct } from './private/prop-types';
 import { planBlock } from './private/purchase-plan';
 import { checkZoneRedundantStorage } from './private/regions';
 import { checkResourceGroup, placeResourceGroup } from './private/resource-group';
+import { inheritServedPage } from './private/served-page';
 import { checkTags } from './private/tags';
 import { describeValue, isUnresolved, PropsValidator, requireProps } from './private/validation';
 
@@ -132,6 +135,8 @@ const IMAGE_COPY_PROPS = struct<ImageCopyProps>('ImageCopyProps', {
 }, "{ source, resourceGroupName: 'rg-images' }");
 
 const GALLERY_IMAGE_VERSION = '1.0.0';
+/** `timeoutMinutes`: the create timeouts of the gallery version and the disk made from it. */
+const COPY_TIMEOUT_MINUTES = wholeNumberBetween(30, 720, 'is not a whole number of minutes between 30 and 720', 'pass e.g. 180');
 const GALLERY_NAME_SUFFIX = '_copy';
 const MAX_GALLERY_NAME_LENGTH = 80;
 // Identifies the one image definition in the copy's own gallery; unique per gallery is all Azure asks.
@@ -211,6 +216,7 @@ export class ImageCopy extends Construct implements IImage {
     props = checkPropTypes(v, props, IMAGE_COPY_PROPS);
     v.throwIfInvalid();
     const source = props.source;
+    inheritServedPage(this, source);
     const location = props.location ?? source.location;
     const sourceBuild = source.imageBuild;
     // A build's copy is one build of the copy's own line: `<line>-<revision>`.
@@ -231,7 +237,7 @@ export class ImageCopy extends Construct implements IImage {
         'is not a valid image name (1-80 letters, digits, underscores, periods and hyphens, starting with a letter or digit, ending with a letter, digit or underscore)',
         "pass imageName, e.g. 'img-golden-web'");
     }
-    checkRetainBuilds(v, retainBuilds);
+    const retainBuildsChecks = checkRetainBuilds(v, retainBuilds);
     if (kindOf(source) !== ImageKind.MANAGED_IMAGE) {
       v.fail('source', source.kind, 'is a gallery image, but ImageCopy copies managed images',
         "replicate the version instead: add the region to the GalleryImageVersion's targetRegions (a gallery replica is the copy, and serves more VMs)");
@@ -244,8 +250,7 @@ export class ImageCopy extends Construct implements IImage {
     v.check('galleryName', props.galleryName, isGalleryName,
       'is not a valid gallery name (1-80 letters, digits, underscores and periods, starting and ending with a letter or digit; no hyphens)',
       "write it with underscores, e.g. 'gal_golden_images'");
-    v.check('timeoutMinutes', timeoutMinutes, (t) => Number.isInteger(t) && t >= 30 && t <= 720,
-      'is not a whole number of minutes between 30 and 720', 'pass e.g. 180');
+    const timeoutChecks = checkNumber(v, 'timeoutMinutes', timeoutMinutes, [COPY_TIMEOUT_MINUTES]);
     if (!Object.values(ImageCopyMethod).includes(method)) {
       v.fail('method', method, 'is not an image copy method', 'pass ImageCopyMethod.OS_DISK or ImageCopyMethod.COMPUTE_GALLERY');
     } else if (method === ImageCopyMethod.OS_DISK) {
@@ -311,11 +316,10 @@ export class ImageCopy extends Construct implements IImage {
         tags,
         // The source's OS disk is only final once the source image exists (after Sysprep and generalization).
         dependsOn: inStackOf(this, source.imageDependables),
+        // A token region's zone-redundant storage; timeoutMinutes, read by no resource of this method, as a literal is.
+        preconditions: [...zoneCheck ? [zoneCheck] : [], ...retainBuildsChecks, ...timeoutChecks],
       });
       this.captureStep = line.captureStep;
-      if (zoneCheck) {
-        this.captureStep.lifecycle = { ...this.captureStep.lifecycle, precondition: [zoneCheck] };
-      }
       this.imageLine = line.imageLine;
       this.imageId = line.imageId;
       this.imageDependables = [line.captureStep];
@@ -360,7 +364,8 @@ export class ImageCopy extends Construct implements IImage {
         targetRegion: targetRegions(sourceLocation, this.location),
         timeouts: { create: `${timeoutMinutes}m` },
         dependsOn: nonEmpty(inStackOf(this, source.imageDependables)),
-        lifecycle: newBeforeOld,
+        // retainBuilds is read by no resource of this method: checked here, as a literal is.
+        lifecycle: withPreconditions([...timeoutChecks, ...retainBuildsChecks], newBeforeOld),
       });
       this.osDisk = new ManagedDisk(this, 'OsDisk', {
         ...placement,
@@ -390,7 +395,11 @@ export class ImageCopy extends Construct implements IImage {
       },
       // The source's OS disk is only final once the source image exists (after Sysprep and generalization).
       dependsOn: method === ImageCopyMethod.OS_DISK ? nonEmpty(inStackOf(this, source.imageDependables)) : undefined,
-      lifecycle: zoneCheck ? { ...newBeforeOld, precondition: [zoneCheck] } : newBeforeOld,
+      // A token region's zone-redundant storage; with OS_DISK, the numbers no resource reads, checked as a literal is.
+      lifecycle: withPreconditions([
+        ...zoneCheck ? [zoneCheck] : [],
+        ...method === ImageCopyMethod.OS_DISK ? [...timeoutChecks, ...retainBuildsChecks] : [],
+      ], newBeforeOld),
     });
     this.imageId = this.image.id;
     this.imageDependables = [this.image];

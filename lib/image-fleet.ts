@@ -7,7 +7,7 @@ import type { Subnet } from '@cdktf/provider-azurerm/lib/subnet';
 import type { VirtualNetwork } from '@cdktf/provider-azurerm/lib/virtual-network';
 import { WindowsVirtualMachine } from '@cdktf/provider-azurerm/lib/windows-virtual-machine';
 import {
-  Annotations, Fn, Op, Precondition, TerraformIterator, TerraformLocal, TerraformOutput, TerraformResource, Token,
+  Annotations, Fn, Op, TerraformIterator, TerraformLocal, TerraformOutput, TerraformResource, Token,
 } from 'cdktf';
 import { Construct } from 'constructs';
 import { IImage, SecurityType } from './image';
@@ -24,15 +24,18 @@ import { IMAGE } from './private/image-kinds';
 import { checkVmSizeForImage, registerDeployments } from './private/image-use';
 import { managementAccess } from './private/management-access';
 import { AZURE_RESOURCE, claimCreatedResourceGroup, claimNames, NameClaim, resourceGroupScope } from './private/name-claims';
+import { checkNumber, wholeNumberBetween } from './private/number-rules';
 import { checkNumberInput, environmentNumber, operatorStep } from './private/operator-step';
 import { NO_SELF_PATCHING_VM } from './private/patching';
+import { withPreconditions } from './private/plan-checks';
 import { BOOLEAN, checkPropTypes, enumOf, listOf, NUMBER, SECRET_STRING, STRING, STRING_MAP, struct } from './private/prop-types';
 import { planBlock } from './private/purchase-plan';
 import { checkResourceGroup, placeResourceGroup } from './private/resource-group';
+import { PageConsumer, servedPageOf } from './private/served-page';
 import { checkTags } from './private/tags';
 import { TerraformData } from './private/terraform-data';
 import { describeValue, isUnresolved, PropsValidator, requireProps } from './private/validation';
-import { appSecurityRules, checkAppPort, checkWindowsImage, reportVcpus, webNetwork, webNetworkClaims } from './private/web-fleet';
+import { appSecurityRules, checkAppPort, checkWindowsImage, MAX_PORT, reportVcpus, webNetwork, webNetworkClaims } from './private/web-fleet';
 
 /** What happens to a fleet's VMs when its image changes. */
 export enum FleetRollout {
@@ -110,7 +113,8 @@ export interface ImageFleetProps {
    */
   readonly publicIp?: boolean;
   /**
-   * TCP port of the application, opened to the Internet (1-65535; not SSH, RDP or WinRM).
+   * TCP port of the application, opened to the Internet (1-65535; not SSH, RDP or WinRM). An image whose setup's page
+   * is known must serve it there (`WindowsSetup.iisAspNet()` without steps of your own: port 80).
    *
    * @default 80
    */
@@ -228,6 +232,15 @@ const IMAGE_FLEET_PROPS = struct<ImageFleetProps>('ImageFleetProps', {
 }, "{ image, count: 3, namePrefix: 'web' }");
 
 const INDEX_DIGITS = 4;
+/** Largest `count` (ImageFleet.MAX_COUNT): the instance index has four digits. */
+const MAX_FLEET_COUNT = 10 ** INDEX_DIGITS - 1;
+const FLEET_COUNT = wholeNumberBetween(1, MAX_FLEET_COUNT, `is not a whole number between 1 and ${MAX_FLEET_COUNT}`,
+  `pass 1-${MAX_FLEET_COUNT}; beyond a few hundred VMs a VM scale set fits better (and the subscription's vCPU quota is usually lower)`);
+/** What a fleet does with the page its image serves. */
+const FLEET_PAGE_CONSUMER: PageConsumer = {
+  plainHttp: "the fleet's URLs and their verification (verifyUrls) use plain http",
+  consequence: 'every URL of the fleet would go unanswered (and verifyUrls would fail the deployment)',
+};
 /** Terraform's `range()` refuses to return more than 1024 values: instance numbers come in ranges of a thousand. */
 const RANGE_CHUNK = 1000;
 /** Hex digits of the image revision in Azure names: 16.7 million values, so successive images practically never share one. */
@@ -265,7 +278,7 @@ const REVISION_LENGTH = 6;
  */
 export class ImageFleet extends Construct {
   /** Largest `count`: the instance index has four digits, so names never change when the fleet grows or shrinks. */
-  public static readonly MAX_COUNT = 10 ** INDEX_DIGITS - 1;
+  public static readonly MAX_COUNT = MAX_FLEET_COUNT;
   /** Longest `namePrefix`, so that `<prefix><4 digits>` fits a Windows computer name. */
   public static readonly MAX_NAME_PREFIX_LENGTH = COMPUTER_NAME_MAX_LENGTH - INDEX_DIGITS;
 
@@ -341,18 +354,16 @@ export class ImageFleet extends Construct {
     const resourceGroup = checkResourceGroup(v, props, { createdName: `rg-${props.namePrefix}` });
     v.check('outputPrefix', props.outputPrefix, (p) => /^[A-Za-z_][A-Za-z0-9_-]*$/.test(p),
       'is not a Terraform output name prefix (a letter or underscore, then letters, digits, underscores and hyphens)', "pass e.g. 'fleet'");
-    v.check('count', props.count, (c) => Number.isInteger(c) && c >= 1 && c <= ImageFleet.MAX_COUNT,
-      `is not a whole number between 1 and ${ImageFleet.MAX_COUNT}`,
-      `pass 1-${ImageFleet.MAX_COUNT}; beyond a few hundred VMs a VM scale set fits better (and the subscription's vCPU quota is usually lower)`);
+    const countChecks = checkNumber(v, 'count', props.count, [FLEET_COUNT]);
     v.check('namePrefix', props.namePrefix, (p) => /^[A-Za-z][A-Za-z0-9-]*$/.test(p),
       'is not a valid name prefix (a letter, then letters, digits and hyphens)', "pass e.g. 'web'");
     v.check('namePrefix', props.namePrefix, (p) => p.length <= ImageFleet.MAX_NAME_PREFIX_LENGTH,
       `is too long: instance names such as ${describeValue(`${props.namePrefix}${'1'.padStart(INDEX_DIGITS, '0')}`)} must fit the ${COMPUTER_NAME_MAX_LENGTH} characters of a Windows computer name`,
       `shorten it to at most ${ImageFleet.MAX_NAME_PREFIX_LENGTH} characters`);
     v.check('vmSize', vmSize, isVmSize, "is not a VM size such as 'Standard_D2s_v5'", 'pick one from `az vm list-sizes --location <location> -o table`');
-    checkAppPort(v, appPort);
+    const appPortPreconditions = checkAppPort(v, appPort, { maxPort: MAX_PORT, page: servedPageOf(image), consumer: FLEET_PAGE_CONSUMER });
     checkAdminUsername(v, props.adminUsername, 'fleetadmin');
-    checkNumberInput(v, FLEET_VERIFY_TIMEOUT_MINUTES, verifyTimeoutMinutes, 'minutes');
+    const verifyTimeoutChecks = checkNumberInput(v, FLEET_VERIFY_TIMEOUT_MINUTES, verifyTimeoutMinutes, 'minutes');
     const management = managementAccess(v, props);
     const securityType = checkWindowsImage(v, 'ImageFleet', image, location, props.securityType);
     checkVmSizeForImage(this, v, vmSize, image, securityType, props.securityType !== undefined);
@@ -417,7 +428,7 @@ export class ImageFleet extends Construct {
       subnetPrefix,
       subnetId: props.subnetId,
       rules: appSecurityRules(port, management),
-      preconditions: management.preconditions,
+      preconditions: [...management.preconditions ?? [], ...appPortPreconditions],
     });
     this.virtualNetwork = network.virtualNetwork;
     this.subnet = network.subnet;
@@ -428,7 +439,7 @@ export class ImageFleet extends Construct {
     // Their Azure names carry the revision so that both sets can exist at once; Terraform computes it because the
     // image id is often known only at apply time. The NIC and public IP must be new too: a NIC attaches to one VM,
     // a public IP to one NIC.
-    const fleetChecks = [...(isUnresolved(props.count) ? [countPrecondition(props.count)] : []), ...passwordChecks];
+    const fleetChecks = [...countChecks, ...passwordChecks];
     const imageRevision = new TerraformData(this, 'ImageRevision', {
       triggersReplace: image.imageId,
       // A single resource that every VM follows: its preconditions are checked once, not per VM.
@@ -534,6 +545,7 @@ export class ImageFleet extends Construct {
           targets: Fn.join(' ', Token.asList(targets)),
           timeoutMinutes: environmentNumber(verifyTimeoutMinutes),
         }),
+        lifecycle: withPreconditions(verifyTimeoutChecks),
       });
     }
   }
@@ -553,14 +565,6 @@ function instanceNumbers(count: number): unknown {
   const end = Op.add(count, 1);
   return Fn.concat(Array.from({ length: Math.ceil(ImageFleet.MAX_COUNT / RANGE_CHUNK) },
     (_, k) => Fn.range(k === 0 ? 1 : Fn.min([end, k * RANGE_CHUNK + 1]), Fn.min([end, (k + 1) * RANGE_CHUNK + 1]))));
-}
-
-/** Fails the plan for a `count` known only to Terraform that the synth-time check would refuse as a literal. */
-function countPrecondition(count: number): Precondition {
-  return {
-    condition: Op.and(Op.and(Op.gte(count, 1), Op.lte(count, ImageFleet.MAX_COUNT)), Op.eq(Fn.floor(count), count)),
-    errorMessage: `ImageFleet count must be a whole number between 1 and ${ImageFleet.MAX_COUNT}.`,
-  };
 }
 
 /** `<prefix>0001`, `<prefix>0002`, ...: the instance names Terraform's `formatlist` makes from a literal prefix and count. */

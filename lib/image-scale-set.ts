@@ -9,7 +9,7 @@ import type { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import type { Subnet } from '@cdktf/provider-azurerm/lib/subnet';
 import type { VirtualNetwork } from '@cdktf/provider-azurerm/lib/virtual-network';
 import type { WindowsVirtualMachineScaleSet } from '@cdktf/provider-azurerm/lib/windows-virtual-machine-scale-set';
-import { Fn, Op, TerraformOutput, TerraformResource, Token } from 'cdktf';
+import { Fn, Op, Precondition, TerraformOutput, TerraformResource, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { IImage, ImageKind, SecurityType } from './image';
 import { ManagementPort } from './management-port';
@@ -24,12 +24,15 @@ import { IMAGE } from './private/image-kinds';
 import { checkVmSizeForImage, kindOf, registerDeployments } from './private/image-use';
 import { managementAccess } from './private/management-access';
 import { AZURE_RESOURCE, claimCreatedResourceGroup, claimNames, NameClaim, resourceGroupScope } from './private/name-claims';
+import { allOf, atMost, checkNumber, NumberCheck, shownNumber, wholeNumberBetween } from './private/number-rules';
 import { checkNumberInput, environmentNumber, operatorStep, subscriptionOf } from './private/operator-step';
 import { NO_SELF_PATCHING_SCALE_SET } from './private/patching';
+import { planTimeCheck, withPreconditions } from './private/plan-checks';
 import { BOOLEAN, checkPropTypes, enumOf, listOf, NUMBER, SECRET_STRING, STRING, STRING_MAP, struct } from './private/prop-types';
 import { planBlock } from './private/purchase-plan';
 import { checkResourceGroup, placeResourceGroup } from './private/resource-group';
 import { scaleSetBindings } from './private/scale-set-bindings';
+import { checkServedPath, PageConsumer, servedPageOf } from './private/served-page';
 import { checkTags } from './private/tags';
 import { isUnresolved, PropsValidator, requireProps } from './private/validation';
 import { appSecurityRules, checkAppPort, checkWindowsImage, reportVcpus, webNetwork, webNetworkClaims } from './private/web-fleet';
@@ -138,15 +141,18 @@ export interface ImageScaleSetProps {
    */
   readonly vmSize?: string;
   /**
-   * TCP port of the application (1-65535; not SSH, RDP or WinRM): the load balancer's port, the instances' port, the
-   * health probe's port, and the port the NSG opens to the Internet.
+   * TCP port of the application (1-65534, the most a load-balancing rule takes; not SSH, RDP or WinRM): the load
+   * balancer's port, the instances' port, the health probe's port, and the port the NSG opens to the Internet. A setup
+   * whose page is known (`WindowsSetup.iisAspNet()` without steps of your own: port 80) must serve it there.
    *
    * @default 80
    */
   readonly appPort?: number;
   /**
    * Path the health probe requests on every instance (HTTP 200 means healthy): the load balancer sends traffic only
-   * to healthy instances, and a rolling upgrade stops when too many upgraded instances are unhealthy.
+   * to healthy instances, and a rolling upgrade stops when too many upgraded instances are unhealthy. An image whose
+   * setup's pages are all known must serve it (`WindowsSetup.iisAspNet()` without steps of your own: `/` and
+   * `/Default.aspx`).
    *
    * @default '/'
    */
@@ -289,6 +295,32 @@ const IMAGE_SCALE_SET_PROPS = struct<ImageScaleSetProps>('ImageScaleSetProps', {
   tags: STRING_MAP,
 }, "{ image, count: 3, namePrefix: 'web' }");
 
+/**
+ * Highest frontend port of a load-balancing rule: "Acceptable values are between 0 and 65534" (Azure's Network REST
+ * API, "Load Balancers - Create Or Update", LoadBalancingRule.frontendPort; 0 means any port). azurerm v4.55.0 lets
+ * 65535 through (internal/services/loadbalancer/lb_rule_resource.go:392-402, validate.PortNumberOrZero, 0-65535 in
+ * helpers/validate/network.go:43-62), so Azure would refuse it at apply. The backend port (0-65535) and the probe's
+ * (1-65535, lb_probe_resource.go:73-77, validate.PortNumber) take the same appPort.
+ */
+const MAX_FRONTEND_PORT = 65534;
+/** What a scale set does with the page its image serves. */
+const SCALE_SET_PAGE_CONSUMER: PageConsumer = {
+  plainHttp: "the load balancer's health probe (HTTP), the URL and the verification (verifyInstances) use plain http",
+  consequence: 'the health probe would find every instance unhealthy: the load balancer would send them no traffic, and every rolling upgrade would stop',
+};
+
+/** `count`: the most instances one scale set holds (fewer from a managed image); a literal's fix says how to split it. */
+function scaleSetCount(fromManagedImage: boolean): NumberCheck {
+  const max = fromManagedImage ? ImageScaleSet.MAX_INSTANCES_FROM_MANAGED_IMAGE : ImageScaleSet.MAX_INSTANCES;
+  const split = (count: number) => `several ImageScaleSets (e.g. ${Math.ceil(count / max)} of ${Math.ceil(count / Math.ceil(count / max))})`;
+  const fix = (several: string) => fromManagedImage
+    ? `pass 1-${max}; for more, publish the image to an Azure Compute Gallery (GalleryImageVersion: ${ImageScaleSet.MAX_INSTANCES} per scale set), `
+      + `or split the instances over ${several}`
+    : `pass 1-${max}; for more, split the instances over ${several}, each with its own load balancer, behind a Traffic Manager or Front Door profile`;
+  return wholeNumberBetween(1, max, `is not a whole number between 1 and ${max}, the most instances one scale set holds${fromManagedImage ? ' from a managed image' : ''}`,
+    fix('several ImageScaleSets'), (count) => fix(count > max ? split(count) : 'several ImageScaleSets'));
+}
+
 /** SNAT ports one public frontend IP offers to the outbound rule's pool (Azure: 64,000 per IP address). */
 const SNAT_PORTS_PER_FRONTEND_IP = 64000;
 const FRONTEND_NAME = 'public';
@@ -403,25 +435,24 @@ export class ImageScaleSet extends Construct {
     const resourceGroup = checkResourceGroup(v, props, { createdName: `rg-${props.namePrefix}` });
     v.check('outputPrefix', props.outputPrefix, (p) => /^[A-Za-z_][A-Za-z0-9_-]*$/.test(p),
       'is not a Terraform output name prefix (a letter or underscore, then letters, digits, underscores and hyphens)', "pass e.g. 'web'");
-    v.check('count', props.count, (c) => Number.isInteger(c) && c >= 1 && c <= maxInstances,
-      `is not a whole number between 1 and ${maxInstances}, the most instances one scale set holds${kind === ImageKind.MANAGED_IMAGE ? ' from a managed image' : ''}`,
-      kind === ImageKind.MANAGED_IMAGE
-        ? `pass 1-${maxInstances}; for more, publish the image to an Azure Compute Gallery (GalleryImageVersion: ${ImageScaleSet.MAX_INSTANCES} per scale set), `
-          + `or split the instances over several ImageScaleSets (e.g. ${Math.ceil(props.count / maxInstances)} of ${Math.ceil(props.count / Math.ceil(props.count / maxInstances))})`
-        : `pass 1-${maxInstances}; for more, split the instances over several ImageScaleSets (e.g. ${Math.ceil(props.count / maxInstances)} of `
-          + `${Math.ceil(props.count / Math.ceil(props.count / maxInstances))}), each with its own load balancer, behind a Traffic Manager or Front Door profile`);
+    const countChecks = checkNumber(v, 'count', props.count, [scaleSetCount(kind === ImageKind.MANAGED_IMAGE)]);
     v.check('namePrefix', props.namePrefix, (p) => /^[A-Za-z][A-Za-z0-9-]*$/.test(p),
       'is not a valid name prefix (a letter, then letters, digits and hyphens)', "pass e.g. 'web'");
     v.check('namePrefix', props.namePrefix, (p) => p.length <= ImageScaleSet.MAX_NAME_PREFIX_LENGTH,
       `is too long: Azure appends six characters of the instance id to make the Windows computer name (at most ${COMPUTER_NAME_MAX_LENGTH})`,
       `shorten it to at most ${ImageScaleSet.MAX_NAME_PREFIX_LENGTH} characters`);
     v.check('vmSize', vmSize, isVmSize, "is not a VM size such as 'Standard_D2s_v5'", 'pick one from `az vm list-sizes --location <location> -o table`');
-    checkAppPort(v, appPort);
+    const page = servedPageOf(image);
+    const appPortPreconditions = checkAppPort(v, appPort, {
+      maxPort: MAX_FRONTEND_PORT, maxPortReason: 'a load-balancing rule takes', page, consumer: SCALE_SET_PAGE_CONSUMER,
+    });
     v.check('healthProbePath', probePath, (p) => /^\/[A-Za-z0-9\-._~/%!$&'()*+,;=:@?]*$/.test(p) && p.length <= 2048,
       'is not an absolute URL path (a slash, then URL characters without spaces)', "pass e.g. '/' or '/health'");
+    checkServedPath(v, props.healthProbePath === undefined ? 'healthProbePath (the default)' : 'healthProbePath', probePath, page,
+      SCALE_SET_PAGE_CONSUMER.consequence, "pass '/' (the default), or add the step that serves that path to the image's WindowsSetup (stepsAfter)");
     checkAdminUsername(v, props.adminUsername, 'fleetadmin');
-    checkNumberInput(v, SCALE_SET_VERIFY_TIMEOUT_MINUTES, verifyTimeoutMinutes, 'minutes');
-    const policy = checkRollingUpgrade(v, rolling);
+    const verifyTimeoutChecks = checkNumberInput(v, SCALE_SET_VERIFY_TIMEOUT_MINUTES, verifyTimeoutMinutes, 'minutes');
+    const { policy, preconditions: rollingChecks } = checkRollingUpgrade(v, rolling);
     const automaticOsUpgrade = props.automaticOsUpgrade ?? kind === ImageKind.GALLERY_IMAGE_LATEST;
     if (props.automaticOsUpgrade === true && kind !== ImageKind.GALLERY_IMAGE_LATEST) {
       v.fail('automaticOsUpgrade', true, `needs the latest of a gallery image definition, but the image is ${kind === ImageKind.MANAGED_IMAGE
@@ -435,8 +466,10 @@ export class ImageScaleSet extends Construct {
       ...props, subnetPrefix: props.subnetPrefix ?? (props.subnetId === undefined ? '10.0.0.0/22' : undefined),
     });
     // MaxSurge adds a batch of new instances before it deletes old ones.
-    const peak = isUnresolved(props.count) ? undefined
-      : props.count + (policy.maximumSurgeInstancesEnabled ? Math.ceil(props.count * policy.maxBatchInstancePercent / 100) : 0);
+    // Unknown when a number it needs is a token (arithmetic on a token's encoding gives a meaningless number).
+    const surge = policy.maximumSurgeInstancesEnabled;
+    const peak = isUnresolved(props.count) || (surge && isUnresolved(policy.maxBatchInstancePercent)) ? undefined
+      : props.count + (surge ? Math.ceil(props.count * policy.maxBatchInstancePercent / 100) : 0);
     if (literalAndContained && peak !== undefined && peak > usableSubnetAddresses(subnetPrefix)) {
       v.fail('subnetPrefix', subnetPrefix, `has room for ${usableSubnetAddresses(subnetPrefix)} instances (Azure keeps 5 addresses), not ${peak}`
         + (peak > props.count ? ` (${props.count} and a surge batch)` : ''), `pass a /${subnetPrefixLengthFor(peak)} or larger`);
@@ -468,7 +501,7 @@ export class ImageScaleSet extends Construct {
       subnetPrefix,
       subnetId: props.subnetId,
       rules: appSecurityRules(port, management),
-      preconditions: management.preconditions,
+      preconditions: [...management.preconditions ?? [], ...appPortPreconditions],
     });
     this.virtualNetwork = network.virtualNetwork;
     this.subnet = network.subnet;
@@ -553,12 +586,7 @@ export class ImageScaleSet extends Construct {
           loadBalancerBackendAddressPoolIds: [this.backendPool.id],
         }],
       }],
-      lifecycle: isUnresolved(props.count) || passwordChecks.length > 0 ? {
-        precondition: [...(isUnresolved(props.count) ? [{
-          condition: Op.and(Op.and(Op.gte(props.count, 1), Op.lte(props.count, maxInstances)), Op.eq(Fn.floor(props.count), props.count)),
-          errorMessage: `ImageScaleSet count must be a whole number between 1 and ${maxInstances}.`,
-        }] : []), ...passwordChecks],
-      } : undefined,
+      lifecycle: withPreconditions([...countChecks, ...rollingChecks, ...passwordChecks]),
       // Azure uses a probe for a scale set's health only once a load-balancing rule refers to it; the outbound rule
       // first, so the instances have outbound access from their first boot.
       // An image of another stack is waited for through its id (lib/private/dependencies.ts).
@@ -603,6 +631,7 @@ export class ImageScaleSet extends Construct {
           // The definition whose latest the scale set follows: the step starts its rollout when Azure has not.
           galleryImageId: automaticOsUpgrade ? image.imageId : undefined,
         }),
+        lifecycle: withPreconditions(verifyTimeoutChecks),
       });
     }
   }
@@ -618,36 +647,77 @@ function promotionsOf(scope: Construct, image: IImage): string[] {
     .map((resource) => Token.asString(resource.interpolationForAttribute('id')));
 }
 
-/** The azurerm rolling upgrade policy, after checking every field against Azure's ranges. */
+/** A whole percentage from `min` to 100, as Azure takes the rolling upgrade's percentages. */
+function percentage(min: number): NumberCheck {
+  return wholeNumberBetween(min, 100, `is not a whole percentage between ${min} and 100`, 'pass e.g. 20');
+}
+
+/**
+ * The rolling upgrade's rules, Azure's: maxBatchInstancePercent and maxUnhealthyInstancePercent 5-100,
+ * maxUnhealthyUpgradedInstancePercent 0-100, "the value of maxBatchInstancePercent should not be more than
+ * maxUnhealthyInstancePercent" (Microsoft Learn, the RollingUpgradePolicy class of the Azure Batch .NET API, which
+ * passes the policy to the scale set; the Compute REST API's RollingUpgradePolicy describes the same fields). azurerm
+ * v4.55.0 validates none of them (internal/services/compute/virtual_machine_scale_set.go:1664-1675: plain TypeInt), so
+ * Azure would refuse them at apply. The pause is any ISO 8601 duration to Azure; up to an hour is this library's bound.
+ */
+const ROLLING_UPGRADE_CHECKS = {
+  maxBatchInstancePercent: percentage(5),
+  maxUnhealthyInstancePercent: percentage(5),
+  maxUnhealthyUpgradedInstancePercent: percentage(0),
+  pauseBetweenBatchesSeconds: wholeNumberBetween(0, 3600, 'is not a whole number of seconds between 0 and 3600', 'pass e.g. 60'),
+};
+
+/** The azurerm rolling upgrade policy, after checking every field against Azure's ranges; tokens get preconditions. */
 function checkRollingUpgrade(v: PropsValidator, rolling: ScaleSetRollingUpgrade) {
   const batch = rolling.maxBatchInstancePercent ?? 20;
   const unhealthy = rolling.maxUnhealthyInstancePercent ?? 20;
   const unhealthyUpgraded = rolling.maxUnhealthyUpgradedInstancePercent ?? 20;
   const pause = rolling.pauseBetweenBatchesSeconds ?? 60;
-  const percent = (min: number) => (p: number) => Number.isInteger(p) && p >= min && p <= 100;
-  v.check('rollingUpgrade.maxBatchInstancePercent', batch, percent(5), 'is not a whole percentage between 5 and 100', 'pass e.g. 20');
-  v.check('rollingUpgrade.maxUnhealthyInstancePercent', unhealthy, percent(5), 'is not a whole percentage between 5 and 100', 'pass e.g. 20');
-  v.check('rollingUpgrade.maxUnhealthyUpgradedInstancePercent', unhealthyUpgraded, percent(0), 'is not a whole percentage between 0 and 100', 'pass e.g. 20');
-  v.check('rollingUpgrade.pauseBetweenBatchesSeconds', pause, (s) => Number.isInteger(s) && s >= 0 && s <= 3600,
-    'is not a whole number of seconds between 0 and 3600', 'pass e.g. 60');
-  if (!isUnresolved(batch) && !isUnresolved(unhealthy) && percent(5)(batch) && percent(5)(unhealthy) && batch > unhealthy) {
-    v.fail('rollingUpgrade.maxBatchInstancePercent', batch,
-      `is above maxUnhealthyInstancePercent (${unhealthy}), which Azure refuses: a batch upgrading counts as unhealthy`,
-      `lower maxBatchInstancePercent to ${unhealthy}, or raise maxUnhealthyInstancePercent to ${batch}`);
-  }
+  const checks = ROLLING_UPGRADE_CHECKS;
+  const preconditions = [
+    ...checkNumber(v, 'rollingUpgrade.maxBatchInstancePercent', batch, [checks.maxBatchInstancePercent]),
+    ...checkNumber(v, 'rollingUpgrade.maxUnhealthyInstancePercent', unhealthy, [checks.maxUnhealthyInstancePercent]),
+    ...checkNumber(v, 'rollingUpgrade.maxUnhealthyUpgradedInstancePercent', unhealthyUpgraded, [checks.maxUnhealthyUpgradedInstancePercent]),
+    ...checkNumber(v, 'rollingUpgrade.pauseBetweenBatchesSeconds', pause, [checks.pauseBetweenBatchesSeconds]),
+    ...checkBatchWithinUnhealthy(v, batch, unhealthy),
+  ];
   for (const flag of ['prioritizeUnhealthyInstances', 'maximumSurge'] as const) {
     if (rolling[flag] !== undefined && typeof rolling[flag] !== 'boolean') {
       v.fail(`rollingUpgrade.${flag}`, rolling[flag], 'is not a boolean', 'pass true or false');
     }
   }
   return {
-    maxBatchInstancePercent: batch,
-    maxUnhealthyInstancePercent: unhealthy,
-    maxUnhealthyUpgradedInstancePercent: unhealthyUpgraded,
-    pauseTimeBetweenBatches: isUnresolved(pause) ? Token.asString(Fn.format('PT%dS', [pause])) : `PT${pause}S`,
-    prioritizeUnhealthyInstancesEnabled: rolling.prioritizeUnhealthyInstances ?? true,
-    maximumSurgeInstancesEnabled: rolling.maximumSurge ?? false,
+    policy: {
+      maxBatchInstancePercent: batch,
+      maxUnhealthyInstancePercent: unhealthy,
+      maxUnhealthyUpgradedInstancePercent: unhealthyUpgraded,
+      pauseTimeBetweenBatches: isUnresolved(pause) ? Token.asString(Fn.format('PT%dS', [pause])) : `PT${pause}S`,
+      prioritizeUnhealthyInstancesEnabled: rolling.prioritizeUnhealthyInstances ?? true,
+      maximumSurgeInstancesEnabled: rolling.maximumSurge ?? false,
+    },
+    preconditions,
   };
+}
+
+/**
+ * Azure's relation of the two percentages (see ROLLING_UPGRADE_CHECKS): a batch being upgraded counts as unhealthy. Judged
+ * only when both are valid percentages (otherwise their own problems are reported); as a precondition when either is a
+ * token, with the same message.
+ */
+function checkBatchWithinUnhealthy(v: PropsValidator, batch: number, unhealthy: number): Precondition[] {
+  const prop = 'rollingUpgrade.maxBatchInstancePercent';
+  const [shownBatch, shownUnhealthy] = [shownNumber(batch), shownNumber(unhealthy)];
+  const problem = `is above maxUnhealthyInstancePercent (${shownUnhealthy}), which Azure refuses: a batch upgrading counts as unhealthy`;
+  const fix = `lower maxBatchInstancePercent to ${shownUnhealthy}, or raise maxUnhealthyInstancePercent to ${shownBatch}`;
+  const { maxBatchInstancePercent: batchRule, maxUnhealthyInstancePercent: unhealthyRule } = ROLLING_UPGRADE_CHECKS;
+  if (isUnresolved(batch) || isUnresolved(unhealthy)) {
+    const bothValid = allOf([batchRule.condition(batch), unhealthyRule.condition(unhealthy)]);
+    return [planTimeCheck(v, prop, shownBatch, Fn.try([Op.or(Op.not(bothValid), atMost(batch, unhealthy)), true]), problem, fix)];
+  }
+  if (batchRule.holds(batch) && unhealthyRule.holds(unhealthy) && batch > unhealthy) {
+    v.fail(prop, batch, problem, fix);
+  }
+  return [];
 }
 
 /** The names the scale set makes in its resource group: the scale set, its load balancer and public IP, and its network. */

@@ -3,6 +3,7 @@ import {
   BOOLEAN, checkedByConstruct, checkPropTypes, listOf, markKind, NUMBER, STRING, struct,
 } from './private/prop-types';
 import { readScript } from './private/scripts';
+import { checkPageUrl, IIS_DEFAULT_SITE, KnownSite, recordServedPage, servedPage } from './private/served-page';
 import { checkSteps, readStepFile } from './private/setup-steps';
 import { isUnresolved, PropsValidator, requireProps } from './private/validation';
 
@@ -46,7 +47,8 @@ export interface PowerShellStep {
 /** The request the setup makes in the guest before anything is imaged. */
 export interface SmokeTestOptions {
   /**
-   * URL requested from inside the VM.
+   * URL requested from inside the VM. With `WindowsSetup.iisAspNet()` and no steps of your own, a URL on the machine
+   * itself must be the page IIS serves: http, port 80, `/` or `/Default.aspx`.
    *
    * @default 'http://localhost/'
    */
@@ -159,12 +161,16 @@ export class WindowsSetup {
       { name: 'Deploy the machine-name page', script: readScript('guest/deploy-machine-name-page.ps1') },
       ...checkSteps(v, 'stepsAfter', options?.stepsAfter, false),
     ];
+    // Without steps of the user's own, every page of the image is known: the smoke test, the canary, the fleets and
+    // scale sets are checked against it (lib/private/served-page.ts).
+    const ownSteps = [options?.stepsBefore, options?.stepsAfter]
+      .some((list) => list !== undefined && list !== null && !(Array.isArray(list) && list.length === 0));
     return new WindowsSetup('WindowsSetup.iisAspNet', steps, { PageTitle: pageTitle }, options?.smokeTest ?? {}, (v) => {
       if (isLiteral(v, 'pageTitle', pageTitle)) {
         v.check('pageTitle', pageTitle, (t) => t.length > 0 && t.length <= 200 && !/[\r\n]/.test(t),
           'is not a one-line title of 1-200 characters', "pass a short title such as 'Contoso web'");
       }
-    });
+    }, ownSteps ? undefined : IIS_DEFAULT_SITE);
   }
 
   /** Your own steps, with an optional smoke test. */
@@ -202,6 +208,7 @@ export class WindowsSetup {
     parameters: Record<string, string>,
     smokeTest: SmokeTestOptions | undefined,
     checkOptions?: (v: PropsValidator) => void,
+    onlySite?: KnownSite,
   ) {
     // The factory's own options and the common ones are checked together: one error lists every problem.
     const v = new PropsValidator(factory);
@@ -209,7 +216,12 @@ export class WindowsSetup {
     // Checked, and normalized (a leading BOM dropped, so that it changes neither the script nor its hash).
     const steps = stepsOf(v);
     const smoke = smokeTest ? resolveSmokeTest(v, smokeTest) : undefined;
+    const smokeTestUrl = smoke ? String(smoke.SmokeTestUrl) : undefined;
+    const page = servedPage(onlySite ? `${factory} without steps of your own` : factory, smokeTestUrl, onlySite);
+    checkPageUrl(v, 'smokeTest.url', smokeTestUrl, { ...page, proven: undefined }, 'the smoke test would fail the build after waiting its timeout',
+      "pass 'http://localhost/' (the default), or add the step that serves that page (stepsAfter)");
     v.throwIfInvalid();
+    recordServedPage(this, page);
 
     this.steps = smoke ? [...steps, { name: 'Smoke test', script: readScript('guest/smoke-test.ps1') }] : [...steps];
     this.script = renderScript(this.steps, { ...parameters, ...(smoke ?? {}) });

@@ -67,7 +67,7 @@ describeWithTerraform('ImageFleet under real Terraform', () => {
       locals[`variable_${count}`] = withVariable.split('var.count').join(String(count));
     }
     const condition = terraformData(parsed, 'ImageRevision').body.lifecycle.precondition[0];
-    expect(condition.error_message).toBe('ImageFleet count must be a whole number between 1 and 9999.');
+    expect(condition.error_message).toMatch(/^ImageFleet '[^']+': count: .* is not a whole number between 1 and 9999\. Fix: pass 1-9999; /);
     const checks = Object.fromEntries([0, 1, 9999, 10000, 2.5].map((count) => [`valid_${String(count).replace('.', '_')}`, condition.condition.split('var.count').join(String(count))]));
     // WHEN
     const values = evaluate(locals, {

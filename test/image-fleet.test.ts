@@ -331,7 +331,14 @@ describe('ImageFleet', () => {
     expect(instances).toBe(`\${zipmap(formatlist("%s%04d", var.prefix, ${numbers}), formatlist("%s%04d", var.prefix, ${numbers}))}`);
     // Checked by Terraform, once, on the one resource every VM follows: the count, and the password (Azure's rules).
     expect(terraformData(parsed, 'ImageRevision').body.lifecycle.precondition.map((p: any) => p.error_message)).toEqual([
-      expect.stringMatching(/^ImageFleet count must be/), expect.stringMatching(/adminPassword: '<redacted>' does not meet Azure's rules/),
+      "ImageFleet 'stack/Fleet': count: ${try(format(\"%v\", var.count), \"null\")} is not a whole number between 1 and 9999. "
+        + 'Fix: pass 1-9999; beyond a few hundred VMs a VM scale set fits better (and the subscription\'s vCPU quota is usually lower)',
+      expect.stringMatching(/adminPassword: '<redacted>' does not meet Azure's rules/),
+    ]);
+    // The app port, on the NSG that opens it: a TCP port, never a management port.
+    expect(onlyResource(parsed, 'azurerm_network_security_group').lifecycle.precondition.map((p: any) => p.error_message)).toEqual([
+      expect.stringMatching(/^ImageFleet 'stack\/Fleet': appPort: .* is not a TCP port \(a whole number 1-65535\)/),
+      expect.stringMatching(/^ImageFleet 'stack\/Fleet': appPort: .* is a management port \(SSH, RDP or WinRM\)/),
     ]);
     expect(onlyResource(parsed, 'azurerm_windows_virtual_machine')).toMatchObject({ location: '${var.region}', resource_group_name: '${var.rg}', admin_password: '${var.password}' });
     expect(resourcesOf(parsed, 'random_password')).toEqual({});

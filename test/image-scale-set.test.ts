@@ -197,8 +197,10 @@ describe('ImageScaleSet: limits', () => {
     });
     const vmss = vmssOf(parsed);
     expect(vmss.instances).toBe('${var.count}');
-    expect(vmss.lifecycle.precondition[0].error_message).toBe('ImageScaleSet count must be a whole number between 1 and 600.');
-    expect(vmss.lifecycle.precondition[0].condition).toContain('var.count <= 600');
+    expect(vmss.lifecycle.precondition[0].error_message).toBe("ImageScaleSet 'stack/Web': count: ${try(format(\"%v\", var.count), \"null\")} is not a whole "
+      + 'number between 1 and 600, the most instances one scale set holds from a managed image. Fix: pass 1-600; for more, publish the image to an Azure '
+      + 'Compute Gallery (GalleryImageVersion: 1000 per scale set), or split the instances over several ImageScaleSets');
+    expect(vmss.lifecycle.precondition[0].condition).toContain('(600 >= var.count)');
   });
 
   test('SNAT ports per instance fit one frontend IP at the largest count, surge included', () => {

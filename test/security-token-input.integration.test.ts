@@ -3,61 +3,11 @@
  * (test/security-token-input.test.ts) against bad and good values: each bad value fails with the synth-time message,
  * each good one passes, and a password is never printed.
  */
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import { Fn, Token } from 'cdktf';
+import { planCases } from './util/preconditions';
 import { synthesize } from './util/refusal';
-import { BUILDERS, checkedResource, PreconditionJson, preconditionsOf, variable } from './util/security-builders';
-import { terraform } from './util/terraform';
+import { BUILDERS, checkedResource, preconditionsOf, variable } from './util/security-builders';
 import { describeWithTerraform } from './util/tools';
-
-interface PlannedCases {
-  /** Per value, the error messages of the checks that failed (none when all held). */
-  readonly messages: string[][];
-  /** Terraform's whole output. */
-  readonly output: string;
-}
-
-/**
- * Plans, with real Terraform, one provider-free `terraform_data` per value, each carrying the synthesized
- * preconditions with `var.<variable>` replaced by its own variable (sensitive like the original) set to the value.
- * Returns, per value, the error messages of the checks that failed (none when all held) and Terraform's whole output.
- */
-function planCases(preconditions: PreconditionJson[], variableName: string, sensitive: boolean, values: unknown[]): PlannedCases {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'precondition-'));
-  try {
-    const reference = new RegExp(`\\bvar\\.${variableName}\\b`, 'g');
-    const caseOf = (i: number) => (text: string) => text.replace(reference, `var.case_${i}`);
-    const config = {
-      variable: Object.fromEntries(values.map((_, i) => [`case_${i}`, { type: 'string', sensitive }])),
-      resource: {
-        terraform_data: Object.fromEntries(values.map((_, i) => [`case_${i}`, {
-          lifecycle: { precondition: preconditions.map((p) => ({ condition: caseOf(i)(p.condition), error_message: caseOf(i)(p.error_message) })) },
-        }])),
-      },
-    };
-    fs.writeFileSync(path.join(dir, 'main.tf.json'), JSON.stringify(config, null, 1));
-    fs.writeFileSync(path.join(dir, 'cases.tfvars.json'), JSON.stringify(Object.fromEntries(values.map((v, i) => [`case_${i}`, v]))));
-    terraform(dir, ['init', '-backend=false']);
-    let output: string;
-    try {
-      output = terraform(dir, ['plan', '-var-file=cases.tfvars.json']);
-    } catch (e) {
-      output = (e as Error).message;
-    }
-    const messages: string[][] = values.map(() => []);
-    for (const diagnostic of output.split(/^Error: /m).slice(1)) {
-      const where = /resource\.terraform_data\.case_(\d+)\.lifecycle\.precondition\[\d+\]/.exec(diagnostic);
-      expect({ diagnostic, where: where !== null }).toEqual({ diagnostic, where: true });
-      // The message is the diagnostic's last paragraph, which Terraform wraps at word boundaries.
-      messages[Number(where![1])].push(diagnostic.trim().split(/\n\n/).pop()!.trim().replace(/\s*\n\s*/g, ' '));
-    }
-    return { messages, output };
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 describeWithTerraform('real Terraform evaluates the synthesized preconditions', () => {
   const WHOLE = 'opens the management ports to the whole Internet';

@@ -1,8 +1,9 @@
-import { Fn, ITerraformDependable, TerraformResource, Token } from 'cdktf';
+import { Fn, ITerraformDependable, Precondition, TerraformResource, Token } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { HyperVGeneration, OsType } from '../image';
 import { AZURE_RESOURCE, claimNames, resourceGroupScope } from './name-claims';
 import { checkNumberInput, environmentNumber, operatorStep } from './operator-step';
+import { withPreconditions } from './plan-checks';
 import { checkTags } from './tags';
 import { PropsValidator } from './validation';
 import { captureEnvironment, IMAGE_LINE_NAME, imageLineEnvironment, MAX_IMAGE_LINE_NAME_LENGTH, RETAIN_BUILDS } from '../operator/steps/images';
@@ -38,9 +39,12 @@ export function claimImageLine(owner: IConstruct, v: PropsValidator, prop: strin
   });
 }
 
-/** Records a problem unless `retainBuilds` is a whole number of builds to keep, as the capture step checks it (1-50). */
-export function checkRetainBuilds(v: PropsValidator, retainBuilds: number): void {
-  checkNumberInput(v, RETAIN_BUILDS, retainBuilds, 'builds');
+/**
+ * Records a problem unless `retainBuilds` is a whole number of builds to keep, as the capture step checks it (1-50);
+ * for a token, returns the same check as preconditions.
+ */
+export function checkRetainBuilds(v: PropsValidator, retainBuilds: number): Precondition[] {
+  return checkNumberInput(v, RETAIN_BUILDS, retainBuilds, 'builds');
 }
 
 /** What a build is captured from: the generalized VM, or a generalized managed disk. */
@@ -63,6 +67,8 @@ export interface ImageLineOptions {
   readonly storageType?: string;
   readonly tags?: { [key: string]: string };
   readonly dependsOn: ITerraformDependable[];
+  /** Plan-time checks of token props for the capture step (`retainBuilds`, which it reads). */
+  readonly preconditions?: Precondition[];
 }
 
 export interface ImageLine {
@@ -134,6 +140,7 @@ export function imageLine(scope: Construct, options: ImageLineOptions): ImageLin
       storageSku: options.storageType,
       tags: options.tags !== undefined ? tagLines(options.tags) : undefined,
     }),
+    lifecycle: withPreconditions(options.preconditions ?? []),
   });
   // Read back from the step: one reference that carries the dependency on the capture (and crosses stacks as one value).
   return {

@@ -1,10 +1,11 @@
 import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurerm-client-config';
-import { Fn, ITerraformDependable, TerraformResourceLifecycle, TerraformStack, Token } from 'cdktf';
+import { Fn, ITerraformDependable, Precondition, TerraformResourceLifecycle, TerraformStack, Token } from 'cdktf';
 import { Construct } from 'constructs';
+import { checkNumber, NumberCheck, wholeNumberBetween } from './number-rules';
 import { scriptsAssetPath } from './script-assets';
 import { TerraformData } from './terraform-data';
 import { PropsValidator } from './validation';
-import { inRange, NumberInput } from '../operator/inputs';
+import { NumberInput } from '../operator/inputs';
 
 /** A step of the operator program (`lib/scripts/operator/operator.js`, bundled from `lib/operator`). */
 export type OperatorProgramStep = 'generalize' | 'setup' | 'capture' | 'delete-all' | 'base-image' | 'gallery-publish' | 'gallery-replicate'
@@ -63,12 +64,20 @@ export function guestDirectory(scope: Construct): string {
 }
 
 /**
- * Checks a literal prop against the rule of the operator input it becomes (one definition for both: the step checks
- * the value again when it comes from a Terraform variable).
+ * The rule of an operator input as a construct checks its prop (one definition for both: the step checks the value
+ * again when it runs).
  */
-export function checkNumberInput(v: PropsValidator, input: NumberInput, value: number, unit: string): void {
-  v.check(input.prop ?? input.env, value, (n) => inRange(input, n),
+export function numberInputCheck(input: NumberInput, unit: string): NumberCheck {
+  return wholeNumberBetween(input.min, input.max,
     `is not a whole number of ${unit} between ${input.min} and ${input.max}${input.reason ? ` (${input.reason})` : ''}`, `pass e.g. ${input.default}`);
+}
+
+/**
+ * Checks a prop against the rule of the operator input it becomes: a literal at synth; a token gets the preconditions
+ * returned, for the resource that first uses the value (the step itself checks it again when it runs).
+ */
+export function checkNumberInput(v: PropsValidator, input: NumberInput, value: number, unit: string): Precondition[] {
+  return checkNumber(v, input.prop ?? input.env, value, [numberInputCheck(input, unit)]);
 }
 
 /** The subscription of an Azure resource, from its id: whatever subscription az defaults to, the resource's own. */

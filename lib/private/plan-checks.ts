@@ -3,7 +3,7 @@
  * Terraform, so the synth-time check of a literal becomes a `lifecycle.precondition` with the same rule and the same
  * message, which fails `terraform plan` (or the apply, for a value known only then) before anything is created.
  */
-import { Fn, IResolvable, Precondition, Token } from 'cdktf';
+import { Fn, IResolvable, Precondition, TerraformResourceLifecycle, Token } from 'cdktf';
 import { PropsValidator } from './validation';
 
 /**
@@ -18,4 +18,15 @@ export function planTimeCheck(v: PropsValidator, prop: string, shown: string, co
 /** A string known only to Terraform, quoted as the synth-time messages show values (`'...'`), or `null`. */
 export function shownInTerraform(value: string): string {
   return Token.asString(Fn.try([Fn.format("'%s'", [value]), 'null']));
+}
+
+/**
+ * `lifecycle` with `preconditions` added to its own, or undefined when both are empty: a resource without plan-time
+ * checks keeps its JSON unchanged.
+ */
+export function withPreconditions(preconditions: Precondition[], lifecycle?: TerraformResourceLifecycle): TerraformResourceLifecycle | undefined {
+  if (preconditions.length === 0) {
+    return lifecycle;
+  }
+  return { ...lifecycle, precondition: [...lifecycle?.precondition ?? [], ...preconditions] };
 }

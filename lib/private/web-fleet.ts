@@ -7,6 +7,9 @@ import { IImage, ImageKind, OsType, SecurityType } from '../image';
 import { checkImageRegion, checkVmSecurityType, defaultVmSecurityType, kindOf } from './image-use';
 import { ManagementAccess, MANAGEMENT_PORT_NUMBERS } from './management-access';
 import { AZURE_RESOURCE, ClaimedName, resourceGroupScope, scopeWithin } from './name-claims';
+import { checkNumber, noneOf, wholeNumberBetween } from './number-rules';
+import { withPreconditions } from './plan-checks';
+import { PageConsumer, ServedPage, servedPortChecks } from './served-page';
 import { describeValue, isUnresolved, PropsValidator } from './validation';
 import { vcpusOf } from './vm-sizes';
 
@@ -16,14 +19,40 @@ import { vcpusOf } from './vm-sizes';
  */
 
 /** Ports never opened to the whole Internet, in line with `GoldenImageChecks`: the management ports and SSH. */
-const INTERNET_FORBIDDEN_PORTS = ['22', ...Object.values(MANAGEMENT_PORT_NUMBERS).map(String)];
+const INTERNET_FORBIDDEN_PORTS = [22, ...Object.values(MANAGEMENT_PORT_NUMBERS)];
 
-/** Records a problem unless `appPort` is a TCP port that may be opened to the Internet. */
-export function checkAppPort(v: PropsValidator, appPort: number): void {
-  v.check('appPort', appPort, (p) => Number.isInteger(p) && p >= 1 && p <= 65535, 'is not a TCP port (a whole number 1-65535)', 'pass e.g. 80');
-  v.check('appPort', appPort, (p) => !INTERNET_FORBIDDEN_PORTS.includes(String(p)),
-    'is a management port (SSH, RDP or WinRM), which would be opened to the whole Internet',
-    'serve the application on another port; open management ports with managementSourceRange');
+/**
+ * Highest port an NSG rule opens: "Integer or range between 0 and 65535" (Azure's Network REST API, "Security Rules -
+ * Create Or Update", destinationPortRange).
+ */
+export const MAX_PORT = 65535;
+
+/** What decides the rules of a fleet's or scale set's `appPort` besides Azure's and the Internet's. */
+export interface AppPortOptions {
+  /** The highest port: `MAX_PORT` for an NSG alone, less for a load-balancing rule. */
+  readonly maxPort: number;
+  /** Why `maxPort`, in the problem: `a load-balancing rule takes`. */
+  readonly maxPortReason?: string;
+  /** The page the image serves, when its setup is known. */
+  readonly page?: ServedPage;
+  /** What fetches the page on `appPort`, for the messages. */
+  readonly consumer: PageConsumer;
+}
+
+/**
+ * Records a problem unless `appPort` is a TCP port up to `maxPort`; never a management port, which the NSG would open
+ * to the whole Internet; and the port the image serves its page on, when its setup is known (lib/private/served-page.ts),
+ * each rule in that order, the first that fails reported. A token gets the same rules as preconditions, for the NSG
+ * that opens the port.
+ */
+export function checkAppPort(v: PropsValidator, appPort: number, options: AppPortOptions): Precondition[] {
+  return checkNumber(v, 'appPort', appPort, [
+    wholeNumberBetween(1, options.maxPort, `is not a TCP port${options.maxPortReason ? ` ${options.maxPortReason}` : ''} (a whole number 1-${options.maxPort})`,
+      'pass e.g. 80'),
+    noneOf(INTERNET_FORBIDDEN_PORTS, 'is a management port (SSH, RDP or WinRM), which would be opened to the whole Internet',
+      'serve the application on another port; open management ports with managementSourceRange'),
+    ...servedPortChecks(options.page, options.consumer),
+  ]);
 }
 
 /**
@@ -74,7 +103,7 @@ export interface WebNetworkOptions {
   /** An existing subnet: no VNet or subnet is made. */
   readonly subnetId?: string;
   readonly rules: NetworkSecurityGroupSecurityRule[];
-  /** Plan-time checks of the rules' token values (a management source range), for the NSG. */
+  /** Plan-time checks of the rules' token values (a management source range, the app port), for the NSG. */
   readonly preconditions?: Precondition[];
 }
 
@@ -123,7 +152,7 @@ export function webNetwork(scope: Construct, options: WebNetworkOptions): WebNet
     ...placement,
     name: names.networkSecurityGroup,
     securityRule: options.rules,
-    lifecycle: options.preconditions ? { precondition: options.preconditions } : undefined,
+    lifecycle: withPreconditions(options.preconditions ?? []),
   });
   return { subnetId, virtualNetwork, subnet, networkSecurityGroup };
 }

@@ -268,8 +268,10 @@ describeWithPwsh('the rendered setup script under PowerShell', () => {
       fs.mkdirSync(path.join(systemDrive, 'inetpub', 'wwwroot'), { recursive: true });
       fs.writeFileSync(path.join(systemDrive, 'inetpub', 'wwwroot', 'iisstart.htm'), 'IIS');
       return withServer(aspNet(systemDrive), async ({ url }) => {
-        const script = withSetupValues(WindowsSetup.iisAspNet({ pageTitle, stepsAfter: steps, smokeTest: { url } }).renderScript(),
-          { SmokeTestTimeoutSeconds: '5', SmokeTestRetrySeconds: '0.2' });
+        // The stand-in for IIS listens on a free port, not on IIS's port 80 (which the construct requires of the smoke
+        // test of WindowsSetup.iisAspNet without steps of the user's own): its URL goes into the rendered script.
+        const script = withSetupValues(WindowsSetup.iisAspNet({ pageTitle, stepsAfter: steps }).renderScript(),
+          { SmokeTestUrl: `'${url}'`, SmokeTestTimeoutSeconds: '5', SmokeTestRetrySeconds: '0.2' });
         const directory = standIns.path('GoldenImage');
         fs.mkdirSync(directory);
         fs.writeFileSync(path.join(directory, 'setup.ps1'), Buffer.from(script, 'utf8'));
