@@ -164,10 +164,17 @@ const virtualMachineType: ResourceType = {
     const { managedBy, ...detached } = disk.body;
     disk.body = { ...detached, properties: { ...detached.properties, diskState: 'Unattached' } };
   },
-  render: (body, { expand }) => {
+  render: (body, { expand, azure }) => {
     const properties = { ...body.properties };
     if (!expand.some((e) => same(e, 'userData'))) {
       delete properties.userData;
+    }
+    // `$expand=instanceView` adds the instance view to the VM (VirtualMachines_Get's `$expand` parameter, "instanceView
+    // retrieves a snapshot of the runtime properties of the virtual machine"; `az vm show -d` and `az vm
+    // get-instance-view` read it there).
+    const stored = azure.store.get(body.id);
+    if (expand.some((e) => same(e, 'instanceView')) && stored !== undefined) {
+      properties.instanceView = instanceView(stored);
     }
     return { ...body, properties };
   },

@@ -2,7 +2,7 @@
  * A local Azure that the real tools talk to (issue 25): the cloud metadata and identity endpoints, and Azure Resource
  * Manager with the resource types the library's fleets and scale sets create, holding Azure's state and refusing what
  * Azure refuses. `LocalAzure.handle` answers one request; server.ts serves it over HTTPS on 127.0.0.1 for the real
- * azurerm provider (and, in a later piece, the Azure CLI).
+ * azurerm provider and the real Azure CLI (az-cli.ts logs it in: `az cloud register`, an ADFS-style login).
  *
  * The modules, one concern each: identity.ts (metadata, tokens), resources.ts (subscriptions, providers, groups,
  * listing), resource-manager.ts (create/read/update/delete, child resources, long-running operations), network.ts and
