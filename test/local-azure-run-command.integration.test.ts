@@ -1,14 +1,14 @@
 /**
- * Run Command in the local Azure (run-command.ts): the script runs under a real pwsh with test/powershell's stand-ins
- * for Windows, as a long-running operation whose result holds the last 4096 bytes of each stream. In-process (no
- * HTTPS), but it starts pwsh: integration tier.
+ * Run Command in the local Azure (test/local-azure/run-command.ts): the script runs under a real pwsh with
+ * test/powershell's stand-ins for Windows, as a long-running operation whose result holds the last 4096 bytes of each
+ * stream. In-process (no HTTPS), but it starts pwsh: integration tier.
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { nicBody, pathsIn, PLATFORM_IMAGE, subnetBody, vmBody, vnetBody, groupBody } from './bodies';
-import { AzureResponse, Json } from './http';
-import { API, InProcessAzure } from './in-process';
-import { describeWithPwsh, GUEST_DIRECTORY } from '../powershell/pwsh';
+import { nicBody, pathsIn, PLATFORM_IMAGE, subnetBody, vmBody, vnetBody, groupBody } from './local-azure/bodies';
+import { AzureResponse, Json } from './local-azure/http';
+import { API, InProcessAzure } from './local-azure/in-process';
+import { describeWithPwsh, GUEST_DIRECTORY } from './powershell/pwsh';
 
 const body = InProcessAzure.body;
 const azures: InProcessAzure[] = [];
