@@ -5,7 +5,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { nicBody, pathsIn, PLATFORM_IMAGE, subnetBody, vmBody, vnetBody, groupBody } from './local-azure/bodies';
+import { WindowsSetup } from '../lib';
+import { nicBody, pathsIn, PLATFORM_IMAGE, subnetBody, vmBody, VmOptions, vnetBody, groupBody } from './local-azure/bodies';
 import { AzureResponse, Json } from './local-azure/http';
 import { API, InProcessAzure } from './local-azure/in-process';
 import { describeWithPwsh, GUEST_DIRECTORY } from './powershell/pwsh';
@@ -14,7 +15,7 @@ const body = InProcessAzure.body;
 const azures: InProcessAzure[] = [];
 afterAll(async () => Promise.all(azures.map((client) => client.azure.dispose())));
 
-function withRunningVm() {
+function withRunningVm(options: VmOptions = {}) {
   const client = new InProcessAzure();
   azures.push(client);
   const paths = pathsIn(client, 'rg-build');
@@ -22,7 +23,7 @@ function withRunningVm() {
   client.put(paths.vnet('vnet'), vnetBody());
   const subnet = body(client.put(paths.subnet('vnet', 'snet'), subnetBody()));
   const nic = body(client.put(paths.nic('nic'), nicBody(subnet.id)));
-  const vm = body(client.put(paths.vm('vm-build'), vmBody(nic.id, { imageReference: PLATFORM_IMAGE }), API.compute));
+  const vm = body(client.put(paths.vm('vm-build'), vmBody(nic.id, { imageReference: PLATFORM_IMAGE, ...options }), API.compute));
   const invoke = (script: string, parameters: { [name: string]: string } = {}) => client.request('POST', `${paths.vm('vm-build')}/runCommand?api-version=${API.compute}`, {
     body: { commandId: 'RunPowerShellScript', script: [script], parameters: Object.entries(parameters).map(([name, value]) => ({ name, value })) },
   });
@@ -74,5 +75,36 @@ describeWithPwsh('Run Command in the local Azure', () => {
     expect(stdout.message.trimEnd().split(/\r?\n/).pop()).toMatch(/^line 0300 x{20}$/);
     expect(stderr.message).toContain('to stderr');
     expect(codes()).toEqual(['ProvisioningState/succeeded', 'PowerState/stopped']);
+  });
+
+  test('the setup\'s guest scripts: the custom data on the guest\'s C: drive runs as a scheduled task, its log is followed, then removed', async () => {
+    const setup = WindowsSetup.custom({ steps: [{ name: 'Say hello', script: "Write-Output 'hello from the setup'" }] });
+    const { client, vm, invoke, outcome } = withRunningVm({ customData: Buffer.from(setup.renderScript(), 'utf8').toString('base64') });
+    const run = async (script: string, parameters: { [name: string]: string } = {}) => {
+      const started = invoke(fs.readFileSync(path.join(GUEST_DIRECTORY, script), 'utf8'), parameters);
+      await client.azure.settled();
+      const [stdout, stderr] = body(outcome(started).result).value as Json[];
+      return { stdout: stdout.message as string, stderr: stderr.message as string, last: (stdout.message as string).trimEnd().split(/\r?\n/).pop() };
+    };
+    const start = await run('setup-start.ps1');
+    expect({ last: start.last, stderr: start.stderr }).toEqual({ last: 'GOLDEN-IMAGE-SETUP-START: STARTED', stderr: '' });
+    let log = '';
+    let status = '';
+    for (let offset = '0', polls = 0; polls < 60; polls++) {
+      const poll = await run('setup-status.ps1', { Offset: offset });
+      log += poll.stdout;
+      status = poll.last ?? '';
+      [, , offset] = status.split(' ');
+      if (!status.startsWith('GOLDEN-IMAGE-SETUP-STATUS: running')) {
+        break;
+      }
+    }
+    expect(status).toMatch(/^GOLDEN-IMAGE-SETUP-STATUS: succeeded \d+$/);
+    expect(log).toContain('hello from the setup');
+    const finish = await run('setup-finish.ps1');
+    expect(finish.last).toBe('GOLDEN-IMAGE-SETUP-FINISH: CLEAN');
+    // Nothing of the pipeline stays in the guest: no custom data, no setup folder, no task.
+    const drive = path.join(client.azure.guestDirectory(vm.id)!, 'C');
+    expect(fs.readdirSync(drive, { recursive: true })).toEqual(['AzureData']);
   });
 });

@@ -103,6 +103,8 @@ export interface VmOptions {
   readonly imageReference?: Json;
   /** `TrustedLaunch`: the security profile the CLI and portal give Gen2 VMs by default. @default none (Standard) */
   readonly securityType?: string;
+  /** Custom data (base64). @default a short script */
+  readonly customData?: string;
 }
 
 export function vmBody(nicId: string, options: VmOptions = {}): Json {
@@ -115,7 +117,7 @@ export function vmBody(nicId: string, options: VmOptions = {}): Json {
         computerName: 'web0001',
         adminUsername: 'fleetadmin',
         adminPassword: 'Sup3r-Secret!pass',
-        customData: 'V3JpdGUtSG9zdA==',
+        customData: options.customData ?? 'V3JpdGUtSG9zdA==',
         allowExtensionOperations: true,
         windowsConfiguration: { enableAutomaticUpdates: false, provisionVMAgent: true, patchSettings: { patchMode: 'Manual', assessmentMode: 'ImageDefault' } },
       },

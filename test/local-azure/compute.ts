@@ -107,6 +107,9 @@ const virtualMachineType: ResourceType = {
       throw new AzureError(409, 'ConflictingUserInput', `Disk ${diskName} already exists in resource group ${group}. Only CreateOption.Attach is supported.`,
         diskId);
     }
+    if (existing === undefined && properties.osProfile?.customData !== undefined) {
+      azure.guests.provision(id, properties.osProfile.customData);
+    }
     const osDisk = {
       osType: properties.osProfile?.linuxConfiguration !== undefined ? 'Linux' : 'Windows',
       ...requested,

@@ -181,6 +181,11 @@ export class LocalAzure {
     this.guests.dispose();
   }
 
+  /** The directory of the VM's guest (its C: drive is `C` in it), once a Run Command made it. */
+  public guestDirectory(vmId: string): string | undefined {
+    return this.guests.directory(vmId);
+  }
+
   /** The calls of a Windows command (e.g. `Sysprep.exe`) the VM's guest made in its Run Commands, with their arguments. */
   public guestCalls(vmId: string, command: string): StandInCall[] {
     return this.guests.calls(vmId, command);

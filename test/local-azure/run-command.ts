@@ -22,29 +22,46 @@
  * Windows' shutdown does; with `/quit` (the operator's generalize.ps1) the VM keeps running.
  */
 import * as fs from 'fs';
+import * as path from 'path';
 import { AzureError, invalidResourceType } from './errors';
 import { AzureRequest, AzureResponse, empty, Json } from './http';
 import { AzureState } from './resource-manager';
 import { StoredResource } from './store';
 import { powerOf, setPower } from './vm-power';
-import { PWSH, StandInCall, StandIns, StandInWorld } from '../powershell/pwsh';
+import { PWSH, runPwsh, StandInCall, StandIns, StandInWorld } from '../powershell/pwsh';
 
 /** What Run Command returns of each stream. */
 export const OUTPUT_LIMIT_BYTES = 4096;
 const STATE_KEY = 'HKLM:\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Setup\\State';
+/** How a guest script runs: under the guest's C: drive, with the Windows stand-ins. */
+const GUEST_WRAPPER = path.join(__dirname, 'guest.ps1');
 
-/** A freshly provisioned Windows guest: its agents run, it is not generalized, and Sysprep would finish at its first check. */
+/**
+ * A freshly provisioned Windows guest: its agents run, it is not generalized, Sysprep would finish at its first check,
+ * and a scheduled task's script really runs (the setup runs as one).
+ */
 function newGuest(): StandInWorld {
   return {
     registry: { [STATE_KEY]: { ImageState: 'IMAGE_STATE_COMPLETE' } },
     services: { RdAgent: ['Running'], WindowsAzureGuestAgent: ['Running'] },
     sysprep: { readyAfterPolls: 1 },
+    runTasks: true,
   };
 }
 
 /** The guests of the VMs, by VM id: created at a VM's first Run Command, removed with `dispose`. */
 export class Guests {
   private readonly worlds = new Map<string, StandIns>();
+  private readonly customData = new Map<string, string>();
+
+  /**
+   * What Windows finds of the VM's custom data: Azure places it in `%SYSTEMDRIVE%\AzureData\CustomData.bin` at
+   * provisioning (Microsoft Learn, "Custom data and cloud-init on Azure Virtual Machines": "On Windows, custom data is
+   * placed in %SYSTEMDRIVE%\AzureData\CustomData.bin as a binary file"). `base64` as the VM's PUT sends it.
+   */
+  public provision(vmId: string, base64: string): void {
+    this.customData.set(vmId.toLowerCase(), base64);
+  }
 
   /** The VM's guest. */
   public of(vm: StoredResource): StandIns {
@@ -52,6 +69,13 @@ export class Guests {
     let guest = this.worlds.get(key);
     if (guest === undefined) {
       guest = new StandIns(newGuest());
+      makeSystemDrive(guest);
+      const customData = this.customData.get(key);
+      if (customData !== undefined) {
+        const file = path.join(systemDrive(guest), 'AzureData', 'CustomData.bin');
+        fs.mkdirSync(path.dirname(file));
+        fs.writeFileSync(file, Buffer.from(customData, 'base64'));
+      }
       this.worlds.set(key, guest);
     }
     return guest;
@@ -62,12 +86,31 @@ export class Guests {
     return this.worlds.get(vmId.toLowerCase())?.calls(command) ?? [];
   }
 
+  /** The directory of the VM's guest (its C: drive is `C` in it); none before its first script. */
+  public directory(vmId: string): string | undefined {
+    return this.worlds.get(vmId.toLowerCase())?.directory;
+  }
+
   public dispose(): void {
     for (const guest of this.worlds.values()) {
       guest.dispose();
     }
     this.worlds.clear();
   }
+}
+
+/**
+ * The guest's C: drive, a directory `C` that test/local-azure/guest.ps1 maps as the drive C:. .NET on Linux knows no
+ * drives: a path PowerShell built (`Join-Path 'C:\\GoldenImage' 'setup.log'` is `C:/GoldenImage/setup.log`) is relative
+ * to the working directory for it, so `C:` there is a link to the same directory.
+ */
+function systemDrive(guest: StandIns): string {
+  return guest.path('C');
+}
+
+function makeSystemDrive(guest: StandIns): void {
+  fs.mkdirSync(systemDrive(guest));
+  fs.symlinkSync('C', guest.path('C:'));
 }
 
 /** The last `OUTPUT_LIMIT_BYTES` of a stream, as Run Command returns it. */
@@ -86,7 +129,10 @@ async function runInGuest(vm: StoredResource, guest: StandIns, script: string, p
     throw new AzureError(500, 'LocalAzureNeedsPwsh', 'The local Azure runs guest scripts under pwsh, which is not installed: '
       + 'dotnet tool install --global PowerShell --version 7.6.9 (.ci/run does).');
   }
-  const result = await guest.run(scriptFile, parameters);
+  const result = await runPwsh(['-File', GUEST_WRAPPER, '-Script', scriptFile, '-SystemDrive', systemDrive(guest), '-ParametersJson', JSON.stringify(parameters)], {
+    cwd: guest.directory,
+    env: { GOLDEN_TEST_WORLD: guest.worldFile, GOLDEN_TEST_CALLS: guest.callsFile },
+  });
   // Sysprep /shutdown ends with Windows shut down: the VM is stopped, still allocated.
   const shutdown = guest.calls('Sysprep.exe').slice(sysprepCalls).some((call) => (call.arguments.ArgumentList as string[] ?? []).includes('/shutdown'));
   if (shutdown) {
