@@ -3,7 +3,8 @@
  * VirtualMachines_RunCommand; `az vm run-command invoke --command-id RunPowerShellScript`): the script runs in the
  * VM's guest, here a real PowerShell (pwsh) with the stand-ins test/powershell uses for what only Windows has
  * (services, the registry's ImageState, Sysprep.exe, scheduled tasks: stand-ins.ps1), in a world of its own per VM
- * that lasts as long as the VM. As Azure does it:
+ * that lasts as long as the VM: the guest's C: drive is a directory of its own (test/local-azure/guest.ps1), where the
+ * VM's custom data is, and a scheduled task's script really runs (the setup runs as one). As Azure does it:
  * - the request is long-running: 202 with `Azure-AsyncOperation` and `Location`; the status is `InProgress` while the
  *   script runs, and the `Location` URL then answers the result (the SDK's `final-state-via: location`):
  *   `{"value": [{"code": "ComponentStatus/StdOut/succeeded", "message": <output>}, {"code":
