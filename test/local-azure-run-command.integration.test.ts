@@ -107,4 +107,17 @@ describeWithPwsh('Run Command in the local Azure', () => {
     const drive = path.join(client.azure.guestDirectory(vm.id)!, 'C');
     expect(fs.readdirSync(drive, { recursive: true })).toEqual(['AzureData']);
   });
+
+  test('a VM deleted and made again under its name gets a new guest: Windows not generalized, no calls', async () => {
+    const { client, vm, invoke, codes } = withRunningVm();
+    invoke("Start-Process -FilePath 'C:\\Windows\\System32\\Sysprep\\Sysprep.exe' -ArgumentList '/oobe','/generalize','/quit','/mode:vm'");
+    await client.azure.settled();
+    expect(client.azure.guestCalls(vm.id, 'Sysprep.exe')).toHaveLength(1);
+    const again = body(client.get(vm.id, API.compute));
+    client.delete(vm.id, API.compute);
+    expect(client.azure.guestDirectory(vm.id)).toBeUndefined();
+    client.put(vm.id, { ...again, properties: { ...again.properties, storageProfile: { ...again.properties.storageProfile, osDisk: { createOption: 'FromImage' } } } }, API.compute);
+    expect(client.azure.guestCalls(vm.id, 'Sysprep.exe')).toEqual([]);
+    expect(codes()).toEqual(['ProvisioningState/succeeded', 'PowerState/running']);
+  });
 });

@@ -163,6 +163,7 @@ const virtualMachineType: ResourceType = {
     });
   },
   deleting: (vm, azure) => {
+    azure.guests.remove(vm.id);
     const osDisk = vm.body.properties.storageProfile.osDisk;
     const disk = azure.store.get(osDisk.managedDisk.id);
     if (disk === undefined) {

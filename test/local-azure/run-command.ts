@@ -3,7 +3,7 @@
  * VirtualMachines_RunCommand; `az vm run-command invoke --command-id RunPowerShellScript`): the script runs in the
  * VM's guest, here a real PowerShell (pwsh) with the stand-ins test/powershell uses for what only Windows has
  * (services, the registry's ImageState, Sysprep.exe, scheduled tasks: stand-ins.ps1), in a world of its own per VM
- * that lasts as long as the VM: the guest's C: drive is a directory of its own (test/local-azure/guest.ps1), where the
+ * that lasts as long as the VM (deleting the VM deletes it): the guest's C: drive is a directory of its own (test/local-azure/guest.ps1), where the
  * VM's custom data is, and a scheduled task's script really runs (the setup runs as one). As Azure does it:
  * - the request is long-running: 202 with `Azure-AsyncOperation` and `Location`; the status is `InProgress` while the
  *   script runs, and the `Location` URL then answers the result (the SDK's `final-state-via: location`):
@@ -90,6 +90,14 @@ export class Guests {
   /** The directory of the VM's guest (its C: drive is `C` in it); none before its first script. */
   public directory(vmId: string): string | undefined {
     return this.worlds.get(vmId.toLowerCase())?.directory;
+  }
+
+  /** The VM is deleted: its guest goes with it (a new VM of the same name starts from a fresh one). */
+  public remove(vmId: string): void {
+    const key = vmId.toLowerCase();
+    this.worlds.get(key)?.dispose();
+    this.worlds.delete(key);
+    this.customData.delete(key);
   }
 
   public dispose(): void {
