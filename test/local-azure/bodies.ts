@@ -23,6 +23,8 @@ export function pathsIn(client: InProcessAzure, group: string) {
     vm: (name: string) => `${compute}/virtualMachines/${name}`,
     disk: (name: string) => `${compute}/disks/${name}`,
     scaleSet: (name: string) => `${compute}/virtualMachineScaleSets/${name}`,
+    image: (name: string) => `${compute}/images/${name}`,
+    images: `${compute}/images`,
   };
 }
 
@@ -90,7 +92,22 @@ export function nicBody(subnetId: string, publicIpId?: string, location = LOCATI
 
 export const IMAGE_ID = '/subscriptions/5e1f0c2a-0000-4000-8000-00000000bb01/resourceGroups/rg-images/providers/Microsoft.Compute/images/img-golden';
 
-export function vmBody(nicId: string, options: { osDiskName?: string; deleteOption?: string; userData?: string } = {}): Json {
+/** The marketplace image of a Gen2 build VM (DEFAULT_PLATFORM_IMAGES offers it). */
+export const PLATFORM_IMAGE = { publisher: 'MicrosoftWindowsServer', offer: 'WindowsServer', sku: '2022-datacenter-g2', version: 'latest' };
+
+export interface VmOptions {
+  readonly osDiskName?: string;
+  readonly deleteOption?: string;
+  readonly userData?: string;
+  /** The image: a managed image's id (`IMAGE_ID`, the default), or a marketplace reference (`PLATFORM_IMAGE`). */
+  readonly imageReference?: Json;
+  /** `TrustedLaunch`: the security profile the CLI and portal give Gen2 VMs by default. @default none (Standard) */
+  readonly securityType?: string;
+  /** Custom data (base64). @default a short script */
+  readonly customData?: string;
+}
+
+export function vmBody(nicId: string, options: VmOptions = {}): Json {
   return {
     location: LOCATION,
     properties: {
@@ -100,12 +117,12 @@ export function vmBody(nicId: string, options: { osDiskName?: string; deleteOpti
         computerName: 'web0001',
         adminUsername: 'fleetadmin',
         adminPassword: 'Sup3r-Secret!pass',
-        customData: 'V3JpdGUtSG9zdA==',
+        customData: options.customData ?? 'V3JpdGUtSG9zdA==',
         allowExtensionOperations: true,
         windowsConfiguration: { enableAutomaticUpdates: false, provisionVMAgent: true, patchSettings: { patchMode: 'Manual', assessmentMode: 'ImageDefault' } },
       },
       storageProfile: {
-        imageReference: { id: IMAGE_ID },
+        imageReference: options.imageReference ?? { id: IMAGE_ID },
         osDisk: {
           caching: 'ReadWrite',
           createOption: 'FromImage',
@@ -118,6 +135,8 @@ export function vmBody(nicId: string, options: { osDiskName?: string; deleteOpti
       },
       additionalCapabilities: {},
       ...(options.userData ? { userData: options.userData } : {}),
+      ...(options.securityType
+        ? { securityProfile: { securityType: options.securityType, uefiSettings: { secureBootEnabled: true, vTpmEnabled: true } } } : {}),
     },
   };
 }
@@ -156,4 +175,17 @@ export function scaleSetBody(subnetId: string, poolId: string, probeId: string):
       },
     },
   };
+}
+
+/** A VM extension as azurerm_virtual_machine_extension sends it (the Custom Script Extension). */
+export function extensionBody(): Json {
+  return {
+    location: LOCATION,
+    properties: { publisher: 'Microsoft.Compute', type: 'CustomScriptExtension', typeHandlerVersion: '1.10', settings: { commandToExecute: 'hostname' } },
+  };
+}
+
+/** A managed image captured from a VM, as `az image create --source <vm>` sends it. */
+export function imageFromVmBody(vmId: string, hyperVGeneration?: string): Json {
+  return { location: LOCATION, tags: {}, properties: { sourceVirtualMachine: { id: vmId }, ...(hyperVGeneration ? { hyperVGeneration } : {}) } };
 }

@@ -22,10 +22,14 @@
  *   azure-rest-api-specs issue 30142), so `26100.4652.250708` is listed after `26100.32230.260111`.
  */
 import { AzureError } from './errors';
+import { EXTENSION_TYPE } from './extensions';
 import { AzureRequest, AzureResponse, Json, json } from './http';
 import { normalizeLocation, parseResourceId, same } from './ids';
+import { IMAGE_TYPE } from './images';
 import { AzureState, PutContext, ResourceType } from './resource-manager';
+import { runCommand } from './run-command';
 import { StoredResource } from './store';
+import { isGeneralized, POWER_ACTIONS, powerOf, refuseIfGeneralized, setPower } from './vm-power';
 
 const COMPUTE = 'Microsoft.Compute';
 const VIRTUAL_MACHINE = `${COMPUTE}/virtualMachines`;
@@ -93,11 +97,18 @@ const virtualMachineType: ResourceType = {
     const requested = storage.osDisk ?? {};
     const previous = existing?.properties?.storageProfile?.osDisk;
     const diskName: string = previous?.name ?? requested.name ?? `${name}_OsDisk_1_${azure.guid().replace(/-/g, '')}`;
+    const stored = existing === undefined ? undefined : azure.store.get(id);
+    if (stored !== undefined) {
+      refuseIfGeneralized('Update VM', stored);
+    }
     const diskId = previous?.managedDisk?.id ?? diskIdOf(id, diskName);
     if (existing === undefined && azure.store.get(diskId) !== undefined) {
       const group = parseResourceId(id)!.resourceGroup.toUpperCase();
       throw new AzureError(409, 'ConflictingUserInput', `Disk ${diskName} already exists in resource group ${group}. Only CreateOption.Attach is supported.`,
         diskId);
+    }
+    if (existing === undefined && properties.osProfile?.customData !== undefined) {
+      azure.guests.provision(id, properties.osProfile.customData);
     }
     const osDisk = {
       osType: properties.osProfile?.linuxConfiguration !== undefined ? 'Linux' : 'Windows',
@@ -118,7 +129,7 @@ const virtualMachineType: ResourceType = {
     }));
   },
   created: (vm, azure) => {
-    vm.hidden.powerState = 'running';
+    setPower(vm, 'running');
     const osDisk = vm.body.properties.storageProfile.osDisk;
     const imageReference = vm.body.properties.storageProfile.imageReference;
     const generation = generationOf(azure, vm.body.location, imageReference);
@@ -152,6 +163,7 @@ const virtualMachineType: ResourceType = {
     });
   },
   deleting: (vm, azure) => {
+    azure.guests.remove(vm.id);
     const osDisk = vm.body.properties.storageProfile.osDisk;
     const disk = azure.store.get(osDisk.managedDisk.id);
     if (disk === undefined) {
@@ -164,15 +176,24 @@ const virtualMachineType: ResourceType = {
     const { managedBy, ...detached } = disk.body;
     disk.body = { ...detached, properties: { ...detached.properties, diskState: 'Unattached' } };
   },
-  render: (body, { expand }) => {
+  render: (body, { expand, azure }) => {
     const properties = { ...body.properties };
     if (!expand.some((e) => same(e, 'userData'))) {
       delete properties.userData;
     }
+    // `$expand=instanceView` adds the instance view to the VM (VirtualMachines_Get's `$expand` parameter, "instanceView
+    // retrieves a snapshot of the runtime properties of the virtual machine"; `az vm show -d` and `az vm
+    // get-instance-view` read it there).
+    const stored = azure.store.get(body.id);
+    if (expand.some((e) => same(e, 'instanceView')) && stored !== undefined) {
+      properties.instanceView = instanceView(stored, azure);
+    }
     return { ...body, properties };
   },
   actions: {
-    instanceView: { GET: (vm) => json(200, instanceView(vm)) },
+    instanceView: { GET: (vm, _request, azure) => json(200, instanceView(vm, azure)) },
+    ...POWER_ACTIONS,
+    runCommand: { POST: runCommand },
   },
 };
 
@@ -189,17 +210,21 @@ function imageReferenceOfDisk(azure: AzureState, location: string, imageReferenc
   return { id: versionId(subscription, location, publisher, offer, sku, version ?? imageReference.version) };
 }
 
-/** A VM's instance view: provisioning, then power state, as `az vm get-instance-view` shows them. */
-export function instanceView(vm: StoredResource): Json {
-  const power = vm.hidden.powerState as string;
-  const displayStatus: { [state: string]: string } = {
-    running: 'VM running', stopped: 'VM stopped', deallocated: 'VM deallocated', starting: 'VM starting', deallocating: 'VM deallocating',
-  };
+/**
+ * A VM's instance view, as `az vm get-instance-view` shows it: provisioning, `OSState/generalized` once generalized,
+ * then the power state (vm-power.ts); the Hyper-V generation of its OS disk (VirtualMachineInstanceView's
+ * `hyperVGeneration`, which the operator's setup step compares with the image's).
+ */
+export function instanceView(vm: StoredResource, azure: AzureState): Json {
+  const power = powerOf(vm);
+  const displayStatus: { [state: string]: string } = { running: 'VM running', stopped: 'VM stopped', deallocated: 'VM deallocated' };
   const osDisk = vm.body.properties.storageProfile.osDisk;
   const time = vm.body.properties.timeCreated;
+  const generation = azure.store.get(osDisk.managedDisk.id)?.body.properties?.hyperVGeneration;
   return {
     computerName: vm.body.properties.osProfile?.computerName,
     osName: osDisk.osType === 'Windows' ? 'Windows Server 2022 Datacenter' : 'Linux',
+    ...(generation !== undefined ? { hyperVGeneration: generation } : {}),
     vmAgent: {
       vmAgentVersion: '2.7.41491.1102',
       statuses: [{ code: 'ProvisioningState/succeeded', level: 'Info', displayStatus: 'Ready', message: 'GuestAgent is running and processing the extensions.', time }],
@@ -207,7 +232,8 @@ export function instanceView(vm: StoredResource): Json {
     disks: [{ name: osDisk.name, statuses: [{ code: 'ProvisioningState/succeeded', level: 'Info', displayStatus: 'Provisioning succeeded', time }] }],
     statuses: [
       { code: 'ProvisioningState/succeeded', level: 'Info', displayStatus: 'Provisioning succeeded', time },
-      { code: `PowerState/${power}`, level: 'Info', displayStatus: displayStatus[power] ?? power },
+      ...(isGeneralized(vm) ? [{ code: 'OSState/generalized', level: 'Info', displayStatus: 'VM generalized' }] : []),
+      { code: `PowerState/${power}`, level: 'Info', displayStatus: displayStatus[power] },
     ],
   };
 }
@@ -282,7 +308,7 @@ const rollingUpgradesType: ResourceType = {
   },
 };
 
-export const COMPUTE_TYPES: ResourceType[] = [virtualMachineType, diskType, scaleSetType, rollingUpgradesType];
+export const COMPUTE_TYPES: ResourceType[] = [virtualMachineType, EXTENSION_TYPE, diskType, scaleSetType, rollingUpgradesType, IMAGE_TYPE];
 
 // --- the marketplace ------------------------------------------------------------------------------------------------
 

@@ -259,11 +259,13 @@ describe('read-back fields', () => {
     expect(vm.properties.additionalCapabilities).toBeUndefined();
   });
 
-  test('a VM\'s NIC shows the VM; its instance view the power state; its userData only when expanded', () => {
+  test('a VM\'s NIC shows the VM; its instance view the power state, also in the VM when expanded; its userData only when expanded', () => {
     const { client, paths, vm } = withVm({ userData: 'dXNlcg==' });
     expect(body(client.get(paths.nic('nic-web0001'))).properties).toMatchObject({ virtualMachine: { id: vm.id }, macAddress: expect.stringMatching(/^([0-9A-F]{2}-){5}[0-9A-F]{2}$/) });
     const view = body(client.get(`${paths.vm('web0001')}/instanceView`, API.compute));
     expect(view.statuses.map((s: Json) => s.code)).toEqual(['ProvisioningState/succeeded', 'PowerState/running']);
+    expect(vm.properties.instanceView).toBeUndefined();
+    expect(body(client.get(`${paths.vm('web0001')}?$expand=instanceView`, API.compute)).properties.instanceView).toEqual(view);
     expect(vm.properties.userData).toBeUndefined();
     expect(body(client.get(`${paths.vm('web0001')}?$expand=userData`, API.compute)).properties.userData).toBe('dXNlcg==');
   });

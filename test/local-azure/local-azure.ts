@@ -2,11 +2,13 @@
  * A local Azure that the real tools talk to (issue 25): the cloud metadata and identity endpoints, and Azure Resource
  * Manager with the resource types the library's fleets and scale sets create, holding Azure's state and refusing what
  * Azure refuses. `LocalAzure.handle` answers one request; server.ts serves it over HTTPS on 127.0.0.1 for the real
- * azurerm provider (and, in a later piece, the Azure CLI).
+ * azurerm provider and the real Azure CLI (az-cli.ts logs it in: `az cloud register`, an ADFS-style login).
  *
  * The modules, one concern each: identity.ts (metadata, tokens), resources.ts (subscriptions, providers, groups,
- * listing), resource-manager.ts (create/read/update/delete, child resources, long-running operations), network.ts and
- * compute.ts (the types), errors.ts (Azure's error shapes), ids.ts, store.ts, addresses.ts, certificate.ts, server.ts.
+ * listing), resource-manager.ts (create/read/update/delete, child resources, long-running operations, a type's list in
+ * a group), network.ts and compute.ts (the types), vm-power.ts (a VM's power states and generalization), run-command.ts
+ * (scripts in a VM's guest, under pwsh with test/powershell's stand-ins), extensions.ts (VM extensions), images.ts
+ * (managed images), errors.ts (Azure's error shapes), ids.ts, store.ts, addresses.ts, certificate.ts, server.ts.
  *
  * Azure's rules held here, each with its source where it is checked and a test in test/local-azure/rules.test.ts:
  * - names are unique per type in their scope and compared without regard to case: a PUT of an existing name updates
@@ -19,15 +21,19 @@
  * - secrets and custom data are never returned; an empty additionalCapabilities is omitted;
  * - a SKU's image versions are listed as text, not as version numbers;
  * - throttling on demand (`throttleNext`): 429 SubscriptionRequestsThrottled with Retry-After;
- * - Resource Manager takes only tokens this Azure issued, for the one service principal it knows.
+ * - Resource Manager takes only tokens this Azure issued, for the one service principal it knows;
+ * - a running VM cannot be generalized; a generalized VM cannot be started or changed (409 OperationNotAllowed), nor
+ *   can the extensions of a VM that is not running (vm-power.ts, extensions.ts);
+ * - Run Command runs one script at a time (409 Conflict), only in a running VM, and returns the last 4096 bytes of each
+ *   stream (run-command.ts);
+ * - a managed image only from a generalized VM, and never from a Trusted Launch VM (409 OperationNotAllowed, images.ts).
  *
- * Next pieces (not held yet): a generalized VM cannot be started, changed or given an extension (OperationNotAllowed);
- * no managed image from a Trusted Launch VM; Trusted Launch VMs need a Trusted Launch capable image; automatic OS
+ * Next pieces (not held yet): Trusted Launch VMs need a Trusted Launch capable image; automatic OS
  * upgrade needs automatic updates off and a health probe or extension; NVMe-only sizes refuse untagged images; a VM
  * from an image or NIC that does not exist; a subnet outside its VNet's address space (NetcfgInvalidSubnet); deleting
  * what is in use (NicInUse, PublicIPAddressInUse, InUseSubnetCannotBeDeleted, an attached disk); changing what Azure
- * cannot change in place (a VM's admin password, a public IP's SKU); Run Command, deallocate and generalize; scale set
- * instances and rolling upgrades; images and galleries; unregistered resource providers (MissingSubscriptionRegistration).
+ * cannot change in place (a VM's admin password, a public IP's SKU); scale set instances and rolling upgrades; images
+ * from disks checked against their source, and galleries; unregistered resource providers (MissingSubscriptionRegistration).
  */
 import { formatAddress, parseBlock } from './addresses';
 import { COMPUTE_TYPES, marketplace } from './compute';
@@ -38,7 +44,9 @@ import { parseResourcePath, ResourceAddress, same, typeKey } from './ids';
 import { NETWORK_TYPES } from './network';
 import { AzureState, newGuid, PlatformImage, ResourceManager, ResourceType } from './resource-manager';
 import { SubscriptionScope } from './resources';
+import { Guests } from './run-command';
 import { ResourceStore } from './store';
+import { StandInCall } from '../powershell/pwsh';
 
 export interface LocalAzureOptions {
   /** @default a fixed test subscription */
@@ -109,6 +117,8 @@ export class LocalAzure {
   private readonly subscriptionScope: SubscriptionScope;
   private readonly state: AzureState;
   private throttling: { remaining: number; retryAfterSeconds: number } | undefined;
+  /** The VMs' guests (run-command.ts), each made at its VM's first Run Command; removed by `dispose`. */
+  private readonly guests = new Guests();
 
   constructor(options: LocalAzureOptions = {}) {
     this.subscriptionId = options.subscriptionId ?? '5e1f0c2a-0000-4000-8000-00000000bb01';
@@ -125,6 +135,8 @@ export class LocalAzure {
       guid: newGuid,
       now: () => new Date().toISOString(),
       allocatePublicIp: () => allocate(pool, store),
+      startOperation: (...args) => this.manager.startOperation(...args),
+      guests: this.guests,
     };
     this.identity = new Identity(this.principal);
     this.manager = new ResourceManager(this.state);
@@ -156,6 +168,27 @@ export class LocalAzure {
    */
   public throttleNext(count: number, retryAfterSeconds = 1): void {
     this.throttling = { remaining: count, retryAfterSeconds };
+  }
+
+  /** Resolves once every long-running operation started so far has ended (a guest script, for in-process tests). */
+  public settled(): Promise<void> {
+    return this.manager.settled();
+  }
+
+  /** Removes the guests' files, once every script running in them has ended. */
+  public async dispose(): Promise<void> {
+    await this.settled();
+    this.guests.dispose();
+  }
+
+  /** The directory of the VM's guest (its C: drive is `C` in it), once a Run Command made it. */
+  public guestDirectory(vmId: string): string | undefined {
+    return this.guests.directory(vmId);
+  }
+
+  /** The calls of a Windows command (e.g. `Sysprep.exe`) the VM's guest made in its Run Commands, with their arguments. */
+  public guestCalls(vmId: string, command: string): StandInCall[] {
+    return this.guests.calls(vmId, command);
   }
 
   /** Every group and resource this Azure holds (ids in their stored case, with their types). */
@@ -211,6 +244,10 @@ export class LocalAzure {
         return marketplace(request, this.state, this.subscriptionId, segments[5], segments.slice(6));
       }
       return undefined;
+    }
+    // /subscriptions/{s}/resourceGroups/{g}/providers/{namespace}/{type}: a type's resources in the group.
+    if (lower[2] === 'resourcegroups' && lower[4] === 'providers' && segments.length === 7 && request.method === 'GET') {
+      return this.manager.listInGroup(request, segments[1], segments[3], segments[5], segments[6]);
     }
     const resourcePath = parseResourcePath(request.path);
     if (resourcePath !== undefined) {

@@ -18,6 +18,7 @@ import {
 } from './errors';
 import { AzureRequest, AzureResponse, empty, Json, json } from './http';
 import { idOf, normalizeLocation, parseResourceId, ResourceAddress, ResourcePath, same, typeAndName } from './ids';
+import type { Guests } from './run-command';
 import { ResourceStore, StoredResource } from './store';
 
 /** What the resource types share: the store, the catalogue of types, ids and clocks. */
@@ -26,6 +27,8 @@ export interface AzureState {
   readonly subscriptions: readonly string[];
   /** The platform images (the marketplace) this Azure offers. */
   readonly platformImages: readonly PlatformImage[];
+  /** The VMs' guests, where Run Command runs scripts (run-command.ts). */
+  readonly guests: Guests;
   /** The type of an id or address, if this Azure knows it. */
   typeOf(address: ResourceAddress): ResourceType | undefined;
   /** A new GUID (vmId, resourceGuid, operation ids). */
@@ -34,6 +37,9 @@ export interface AzureState {
   now(): string;
   /** The next free public IP address of this Azure's pool. */
   allocatePublicIp(): string;
+  /** Starts a long-running operation (`ResourceManager.startOperation`), for a type's actions; returns the answer's headers. */
+  startOperation(request: AzureRequest, namespace: string, location: string, resourceId: string | undefined, withLocation: boolean,
+    pending?: Promise<Json | undefined>): OperationHeaders;
 }
 
 /** One SKU of a marketplace image in one region, with its versions. */
@@ -97,10 +103,18 @@ export type ActionHandler = (resource: StoredResource, request: AzureRequest, az
 interface Operation {
   readonly id: string;
   readonly startTime: string;
-  readonly endTime: string;
+  endTime?: string;
   /** The resource it created or updated (deleted: undefined), for the `Location` URL's final answer. */
   readonly resourceId?: string;
+  status: 'InProgress' | 'Succeeded' | 'Failed';
+  /** What the `Location` URL answers once it succeeded, for an action with a result of its own (Run Command's output). */
+  result?: Json;
+  /** Why it failed. */
+  error?: AzureError;
 }
+
+/** The headers of an answer that started a long-running operation: where to poll, and when. */
+export type OperationHeaders = { [name: string]: string };
 
 /** The version the request asked for, echoed in the URLs the answer points to. */
 function apiVersionOf(request: AzureRequest): string {
@@ -109,6 +123,7 @@ function apiVersionOf(request: AzureRequest): string {
 
 export class ResourceManager {
   private readonly operations = new Map<string, Operation>();
+  private readonly running = new Set<Promise<void>>();
 
   constructor(private readonly azure: AzureState) {}
 
@@ -135,7 +150,11 @@ export class ResourceManager {
     }
   }
 
-  /** The status URL of an operation (`Azure-AsyncOperation`) or its result URL (`Location`). */
+  /**
+   * The status URL of an operation (`Azure-AsyncOperation`: `InProgress`, then `Succeeded` or `Failed` with the error) or
+   * its result URL (`Location`: 202 while it runs, then the result, or the error with its status): "Track asynchronous
+   * Azure operations" on Microsoft Learn.
+   */
   public operation(request: AzureRequest, operationId: string, result: boolean): AzureResponse {
     const operation = this.operations.get(operationId.toLowerCase());
     if (operation === undefined) {
@@ -143,23 +162,68 @@ export class ResourceManager {
       throw new AzureError(404, 'NotFound', `Operation ${operationId} not found.`);
     }
     if (!result) {
-      return json(200, { id: request.path, name: operation.id, status: 'Succeeded', startTime: operation.startTime, endTime: operation.endTime });
+      const { id, status, startTime, endTime, error } = operation;
+      return json(200, {
+        id: request.path,
+        name: id,
+        status,
+        startTime,
+        ...(endTime !== undefined ? { endTime } : {}),
+        ...(error !== undefined ? { error: { code: error.code, message: error.message } } : {}),
+      });
+    }
+    if (operation.status === 'InProgress') {
+      return empty(202, { 'Location': `${request.origin}${request.path}?${request.query.toString()}`, 'Retry-After': '1' });
+    }
+    if (operation.error !== undefined) {
+      return operation.error.toResponse();
+    }
+    if (operation.result !== undefined) {
+      return json(200, operation.result);
     }
     const resource = operation.resourceId === undefined ? undefined : this.azure.store.get(operation.resourceId);
     return resource === undefined ? empty(204) : json(200, this.read(resource.id, request));
   }
 
-  /** Records an operation that has finished (every one does, at once, here) and returns its id. */
-  public recordOperation(resourceId: string | undefined): string {
+  /**
+   * Records an operation and returns its id: finished at once, or, with `pending`, running until `pending` settles
+   * (its value the `Location` URL's answer; an `AzureError` fails it).
+   */
+  public recordOperation(resourceId: string | undefined, pending?: Promise<Json | undefined>): string {
     const id = this.azure.guid();
-    const now = this.azure.now();
-    this.operations.set(id, { id, startTime: now, endTime: now, resourceId });
+    const startTime = this.azure.now();
+    const operation: Operation = { id, startTime, resourceId, status: pending === undefined ? 'Succeeded' : 'InProgress' };
+    this.operations.set(id, operation);
+    if (pending === undefined) {
+      operation.endTime = startTime;
+      return id;
+    }
+    const settled = pending.then((result) => {
+      operation.status = 'Succeeded';
+      operation.result = result;
+    }, (error: unknown) => {
+      operation.status = 'Failed';
+      operation.error = error instanceof AzureError ? error
+        : new AzureError(500, 'InternalExecutionError', `An internal execution error occurred: ${String((error as Error).message ?? error)}`);
+    }).finally(() => {
+      operation.endTime = this.azure.now();
+      this.running.delete(settled);
+    });
+    this.running.add(settled);
     return id;
   }
 
-  /** A started (and, here, finished) operation's headers: its status URL and when to poll it. */
-  public startOperation(request: AzureRequest, namespace: string, location: string, resourceId: string | undefined, withLocation: boolean) {
-    const id = this.recordOperation(resourceId);
+  /** Resolves once every operation started so far has ended (for in-process tests of long-running actions). */
+  public async settled(): Promise<void> {
+    while (this.running.size > 0) {
+      await Promise.all([...this.running]);
+    }
+  }
+
+  /** A started operation's headers: its status URL (and, `withLocation`, its result URL) and when to poll it. */
+  public startOperation(request: AzureRequest, namespace: string, location: string, resourceId: string | undefined, withLocation: boolean,
+    pending?: Promise<Json | undefined>): OperationHeaders {
+    const id = this.recordOperation(resourceId, pending);
     const base = `${request.origin}/subscriptions/${request.path.split('/')[2]}/providers/${namespace}/locations/${location}`;
     const version = `api-version=${apiVersionOf(request)}`;
     return {
@@ -167,6 +231,21 @@ export class ResourceManager {
       ...(withLocation ? { Location: `${base}/operationResults/${id}?${version}` } : {}),
       'Retry-After': '1',
     };
+  }
+
+  /**
+   * `GET .../resourceGroups/{group}/providers/{namespace}/{type}`: the group's resources of one top-level type, as a
+   * type's List operation answers (`{"value": [...]}`, e.g. Images_ListByResourceGroup, which `az image list -g` calls).
+   */
+  public listInGroup(request: AzureRequest, subscriptionId: string, resourceGroup: string, namespace: string, typeName: string): AzureResponse {
+    const address: ResourceAddress = { subscriptionId, resourceGroup, namespace, types: [typeName], names: [''] };
+    this.requireGroup(address);
+    const type = this.azure.typeOf(address);
+    if (type === undefined || type.child) {
+      throw invalidResourceType(typeName, namespace, apiVersionOf(request));
+    }
+    const resources = this.azure.store.inGroup(subscriptionId, resourceGroup).filter((r) => same(r.type, type.type));
+    return json(200, { value: resources.map((r) => this.view(r)) });
   }
 
   /** The JSON a GET of a top-level resource returns. */

@@ -4,7 +4,8 @@
  * state is left as Azure leaves it.
  */
 import {
-  groupBody, loadBalancerBody, nicBody, pathsIn, publicIpBody, subnetBody, vmBody, vnetBody,
+  extensionBody, groupBody, imageFromVmBody, loadBalancerBody, nicBody, pathsIn, PLATFORM_IMAGE, publicIpBody, subnetBody, vmBody, VmOptions,
+  vnetBody,
 } from './bodies';
 import { AzureResponse, Json } from './http';
 import { API, InProcessAzure } from './in-process';
@@ -272,5 +273,157 @@ describe('the marketplace', () => {
     expect(versions.map((v) => v.name)).toEqual(['26100.1742.240906', '26100.32230.260111', '26100.4652.250708']);
     expect(versions[2].id).toBe(`/Subscriptions/${client.azure.subscriptionId}/Providers/Microsoft.Compute/Locations/westeurope/Publishers/MicrosoftWindowsServer`
       + '/ArtifactTypes/VMImage/Offers/WindowsServer/Skus/2025-datacenter-azure-edition/Versions/26100.4652.250708');
+  });
+});
+
+/** A running Gen2 VM from the marketplace (a build VM), and how to act on it. */
+function withBuildVm(options: VmOptions = {}) {
+  const { client, paths, subnetId } = withSubnet();
+  const nic = body(client.put(paths.nic('nic-build'), nicBody(subnetId)));
+  const vm = body(client.put(paths.vm('vm-build'), vmBody(nic.id, { imageReference: PLATFORM_IMAGE, ...options }), API.compute));
+  const act = (action: string) => client.request('POST', `${paths.vm('vm-build')}/${action}?api-version=${API.compute}`);
+  const codes = () => (body(client.get(`${paths.vm('vm-build')}/instanceView`, API.compute)).statuses as Json[]).map((status) => status.code);
+  return { client, paths, vm, act, codes };
+}
+
+/** The build VM deallocated and generalized, as the operator's generalize step leaves it. */
+function withGeneralizedVm(options: VmOptions = {}) {
+  const setup = withBuildVm(options);
+  expect(setup.act('deallocate').status).toBe(202);
+  expect(setup.act('generalize').status).toBe(200);
+  return setup;
+}
+
+describe('power states and generalization', () => {
+  test('deallocate, then generalize: the instance view shows OSState/generalized and PowerState/deallocated', () => {
+    const { act, codes } = withBuildVm();
+    expect(codes()).toEqual(['ProvisioningState/succeeded', 'PowerState/running']);
+    const deallocate = act('deallocate');
+    expect(deallocate.status).toBe(202);
+    expect(Object.keys(deallocate.headers)).toEqual(['Azure-AsyncOperation', 'Location', 'Retry-After']);
+    expect(act('generalize').status).toBe(200);
+    expect(codes()).toEqual(['ProvisioningState/succeeded', 'OSState/generalized', 'PowerState/deallocated']);
+  });
+
+  test('a stopped VM (Sysprep /shutdown, powerOff) can be generalized; powerOff leaves a deallocated VM deallocated', () => {
+    const { act, codes } = withBuildVm();
+    act('powerOff');
+    expect(codes()).toEqual(['ProvisioningState/succeeded', 'PowerState/stopped']);
+    expect(act('generalize').status).toBe(200);
+    act('deallocate');
+    act('powerOff');
+    expect(codes()).toEqual(['ProvisioningState/succeeded', 'OSState/generalized', 'PowerState/deallocated']);
+  });
+
+  test('a running VM cannot be generalized: 409 OperationNotAllowed, and it stays as it was', () => {
+    const { act, codes } = withBuildVm();
+    expectRefusal(act('generalize'), 409, 'OperationNotAllowed', "Operation 'generalize' is not allowed on VM 'vm-build' since the VM is running.");
+    expect(codes()).toEqual(['ProvisioningState/succeeded', 'PowerState/running']);
+  });
+});
+
+describe('a generalized VM cannot be started, changed or given an extension', () => {
+  test('start: 409 OperationNotAllowed, still deallocated', () => {
+    const { act, codes } = withGeneralizedVm();
+    expectRefusal(act('start'), 409, 'OperationNotAllowed', "Operation 'Start VM' is not allowed on VM 'vm-build' since the VM is generalized.");
+    expect(codes()).toEqual(['ProvisioningState/succeeded', 'OSState/generalized', 'PowerState/deallocated']);
+  });
+
+  test('a start before generalizing works: the rule is about generalization, not deallocation', () => {
+    const { act, codes } = withBuildVm();
+    act('deallocate');
+    expect(act('start').status).toBe(202);
+    expect(codes()).toEqual(['ProvisioningState/succeeded', 'PowerState/running']);
+  });
+
+  test.each(['PUT', 'PATCH'])('an update by %s (tags, as `az vm update --set tags...` or azurerm send it): 409 OperationNotAllowed, unchanged', (method) => {
+    const { client, paths, vm } = withGeneralizedVm();
+    const change = method === 'PUT' ? { ...vm, tags: { changed: 'yes' } } : { tags: { changed: 'yes' } };
+    const answer = client.request(method, `${paths.vm('vm-build')}?api-version=${API.compute}`, { body: change });
+    expectRefusal(answer, 409, 'OperationNotAllowed', "Operation 'Update VM' is not allowed on VM 'vm-build' since the VM is generalized.");
+    expect(body(client.get(paths.vm('vm-build'), API.compute)).tags).toBeUndefined();
+  });
+
+  test('an update before generalizing works (the operator tags the VM after Sysprep, before it deallocates it)', () => {
+    const { client, paths, vm } = withBuildVm();
+    const answer = client.put(paths.vm('vm-build'), { ...vm, tags: { 'golden-image-sysprep': 'succeeded' } }, API.compute);
+    expect(answer.status).toBe(200);
+    expect(body(client.get(paths.vm('vm-build'), API.compute)).tags).toEqual({ 'golden-image-sysprep': 'succeeded' });
+  });
+
+  test('an extension: 409 OperationNotAllowed "Cannot modify extensions in the VM when the VM is not running.", none added', () => {
+    const { client, paths } = withGeneralizedVm();
+    const extension = `${paths.vm('vm-build')}/extensions/setup`;
+    expectRefusal(client.put(extension, extensionBody(), API.compute), 409, 'OperationNotAllowed', 'Cannot modify extensions in the VM when the VM is not running.');
+    expect(client.get(extension, API.compute).status).toBe(404);
+  });
+
+  test('an extension on a running VM is added (201, long-running); on a stopped VM it can be neither changed nor removed', () => {
+    const { client, paths, act } = withBuildVm();
+    const extension = `${paths.vm('vm-build')}/extensions/setup`;
+    const added = client.put(extension, { ...extensionBody(), properties: { ...extensionBody().properties, protectedSettings: { secret: 'x' } } }, API.compute);
+    expect(added.status).toBe(201);
+    expect(added.headers['Azure-AsyncOperation']).toBeDefined();
+    expect(body(client.get(extension, API.compute))).toMatchObject({ name: 'setup', type: 'Microsoft.Compute/virtualMachines/extensions', properties: { provisioningState: 'Succeeded' } });
+    expect(JSON.stringify(body(client.get(extension, API.compute)))).not.toContain('protectedSettings');
+    act('powerOff');
+    expectRefusal(client.put(extension, extensionBody(), API.compute), 409, 'OperationNotAllowed', 'Cannot modify extensions in the VM when the VM is not running.');
+    expectRefusal(client.delete(extension, API.compute), 409, 'OperationNotAllowed', 'Cannot modify extensions in the VM when the VM is not running.');
+    expect(client.get(extension, API.compute).status).toBe(200);
+  });
+});
+
+describe('Run Command needs a running VM', () => {
+  test.each(['deallocate', 'powerOff'])('after %s: 409 OperationNotAllowed, nothing runs in the guest', (action) => {
+    const { client, paths, act, vm } = withBuildVm();
+    act(action);
+    const answer = client.request('POST', `${paths.vm('vm-build')}/runCommand?api-version=${API.compute}`, {
+      body: { commandId: 'RunPowerShellScript', script: ['Start-Process Sysprep.exe'] },
+    });
+    expectRefusal(answer, 409, 'OperationNotAllowed', 'The operation requires the VM to be running (or set to run).');
+    expect(client.azure.guestCalls(vm.id, 'Sysprep.exe')).toEqual([]);
+  });
+});
+
+describe('managed images from VMs', () => {
+  test('from a generalized Standard VM: the VM\'s OS disk, generalized, with the disk\'s generation; listed in the group', () => {
+    const { client, paths, vm } = withGeneralizedVm();
+    const answer = client.put(paths.image('img-golden'), imageFromVmBody(vm.id), API.compute);
+    expect(answer.status).toBe(201);
+    expect(answer.headers['Azure-AsyncOperation']).toBeDefined();
+    const osDisk = vm.properties.storageProfile.osDisk;
+    expect(body(client.get(paths.image('img-golden'), API.compute))).toEqual({
+      id: paths.image('img-golden'),
+      name: 'img-golden',
+      type: 'Microsoft.Compute/images',
+      location: 'westeurope',
+      tags: {},
+      properties: {
+        sourceVirtualMachine: { id: vm.id },
+        storageProfile: {
+          osDisk: { osType: 'Windows', osState: 'Generalized', managedDisk: { id: osDisk.managedDisk.id }, caching: 'ReadWrite', storageAccountType: 'StandardSSD_LRS', diskSizeGB: 127 },
+          dataDisks: [],
+          zoneResilient: false,
+        },
+        hyperVGeneration: 'V2',
+        provisioningState: 'Succeeded',
+      },
+    });
+    expect(body(client.get(paths.images, API.compute)).value.map((image: Json) => image.name)).toEqual(['img-golden']);
+  });
+
+  test('from a VM that is not generalized (even deallocated): 409 OperationNotAllowed, no image', () => {
+    const { client, paths, vm, act } = withBuildVm();
+    act('deallocate');
+    expectRefusal(client.put(paths.image('img-golden'), imageFromVmBody(vm.id, 'V2'), API.compute), 409, 'OperationNotAllowed',
+      "The operation 'Create Image' requires the Virtual Machine 'vm-build' to be Generalized.");
+    expect(client.get(paths.image('img-golden'), API.compute).status).toBe(404);
+  });
+
+  test('from a generalized Trusted Launch VM: 409 OperationNotAllowed, no image (Trusted Launch needs a gallery)', () => {
+    const { client, paths, vm } = withGeneralizedVm({ securityType: 'TrustedLaunch' });
+    expectRefusal(client.put(paths.image('img-golden'), imageFromVmBody(vm.id, 'V2'), API.compute), 409, 'OperationNotAllowed',
+      'Creation of managed images are not supported for virtual machine with TrustedLaunch security type.');
+    expect(body(client.get(paths.images, API.compute)).value).toEqual([]);
   });
 });

@@ -87,6 +87,7 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
       stop: async () => {
         server.closeAllConnections();
         await new Promise((resolve) => server.close(resolve));
+        await azure.dispose();
         fs.rmSync(directory, { recursive: true, force: true });
       },
     };

@@ -104,7 +104,9 @@ function Start-ScheduledTask {
   if ($world.ContainsKey('runTasks') -and $world.runTasks) {
     # powershell.exe ... -File "<script>": the same script under pwsh -File, detached, its exit code kept in a file.
     if ($task.argument -notmatch '-File "([^"]+)"') { throw "stand-in: no -File in the task's arguments: $($task.argument)" }
-    $script = $Matches[1]
+    # A path on a drive of this session (the local Azure's guest maps C:, test/local-azure/guest.ps1) as the file system
+    # names it: the task's pwsh is a process of its own.
+    $script = Convert-Path -LiteralPath $Matches[1]
     $task.exitCodeFile = Join-Path (Split-Path $env:GOLDEN_TEST_WORLD) "task-exit-$($task.starts)"
     $out = Join-Path (Split-Path $env:GOLDEN_TEST_WORLD) "task-out-$($task.starts)"
     $pwsh = $env:GOLDEN_TEST_PWSH
