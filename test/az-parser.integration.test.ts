@@ -129,6 +129,11 @@ function verdictOf(argv: string[], code: number | null, output: string): Verdict
     // Needs no login: parsed and answered.
     return code === 0 && /"azure-cli": "\d+\.\d+\.\d+"/.test(output) ? 'verified' : 'unexpected';
   }
+  if (argv[0] === 'cloud') {
+    // Local (the replay's own config dir): parsed and done, silently (--only-show-errors keeps az's "Switched active
+    // cloud" warnings out of the step's log).
+    return code === 0 && output === '' ? 'verified' : 'unexpected';
+  }
   if (argv[0] === 'login') {
     // Parsed, then failed trying to authenticate.
     return code === 1 && /ProxyError|Max retries exceeded|Connection refused|Failed to connect to MSI/.test(output) ? 'verified' : 'unexpected';
@@ -245,6 +250,11 @@ describeWithAz('the az command lines of the Node.js steps (generalize, setup, ba
       { ARM_CLIENT_ID: CLIENT_ID, ARM_CLIENT_SECRET: SECRET, ARM_TENANT_ID: TENANT_ID },
     );
     const managedIdentity = await recordedLines({ loggedIn: false, managedIdentity: true }, { ARM_USE_MSI: 'true' });
+    // A sovereign cloud: az cloud set in the private configuration before the login.
+    const usGovernment = await recordedLines(
+      { loggedIn: false, servicePrincipal: { clientId: CLIENT_ID, tenantId: TENANT_ID, secret: SECRET } },
+      { ARM_CLIENT_ID: CLIENT_ID, ARM_CLIENT_SECRET: SECRET, ARM_TENANT_ID: TENANT_ID, ARM_ENVIRONMENT: 'usgovernment' },
+    );
     const guestSetup = { setup: { outcome: 'succeeds' as const, polls: 2, lines: ['one', 'two', 'three'] } };
     // The setup: a reboot pending once (the restart and a second cleanup), then with the setup's files kept.
     const setup = await recordedLines({ ...guestSetup, rebootPending: 1 }, {}, 'setup');
@@ -256,8 +266,8 @@ describeWithAz('the az command lines of the Node.js steps (generalize, setup, ba
     const planImage = await recordedLines({ marketplace, acceptedTerms }, cisImage, 'base-image');
     const pinnedPlanImage = await recordedLines({ marketplace, acceptedTerms }, { ...cisImage, GOLDEN_BASE_IMAGE_LOOKUP: 'pinned', GOLDEN_SUBSCRIPTION_ID: '' },
       'base-image');
-    const all = [...happyPath, ...servicePrincipal, ...managedIdentity, ...setup, ...keptFiles, ...baseImage, ...defaultSubscription, ...planImage,
-      ...pinnedPlanImage];
+    const all = [...happyPath, ...servicePrincipal, ...managedIdentity, ...usGovernment, ...setup, ...keptFiles, ...baseImage, ...defaultSubscription,
+      ...planImage, ...pinnedPlanImage];
     // One status poll per shape: the offsets differ, the arguments do not.
     lines = distinct(all, (argv) => JSON.stringify(argv.map((a) => a.replace(/^Offset=[1-9][0-9]*$/, 'Offset=N'))));
     replays = await replayAll(lines, synthesized.stackDirectory);
@@ -280,7 +290,7 @@ describeWithAz('the az command lines of the Node.js steps (generalize, setup, ba
     const underFallback = [...new Set(replays.filter((r) => r.profile !== 'latest').map((r) => commandOf(r.argv)))];
     console.log(`verified: ${[...verified].sort().join(', ')} (under ${FALLBACK_PROFILE}: ${underFallback.sort().join(', ') || 'none'})\n`
       + `unverifiable (the CLI crashes before parsing): ${unverifiable.sort().join(', ') || 'none'}`);
-    const commands = ['account show', 'login', 'version', 'vm deallocate', 'vm generalize', 'vm get-instance-view', 'vm image list', 'vm image show',
+    const commands = ['account show', 'cloud set', 'login', 'version', 'vm deallocate', 'vm generalize', 'vm get-instance-view', 'vm image list', 'vm image show',
       'vm image terms show', 'vm restart', 'vm run-command invoke', 'vm update'];
     expect([...verified].sort()).toEqual(commands);
     // Only compute commands that crashed under the default profile were replayed under the fallback.

@@ -283,8 +283,10 @@ export class Az {
    */
   public async ensureSession(reader: InputReader): Promise<void> {
     this.op.phase = 'login';
-    const current = await this.once('login', 60, ['account', 'show', '--output', 'none']);
+    const cloud = this.expectedCloud();
+    const current = await this.once('login', 60, ['account', 'show', '--query', 'environmentName', '--output', 'tsv']);
     if (current !== TIMED_OUT && current.exitCode === 0) {
+      this.checkSessionCloud(current.stdout.trim(), cloud);
       this.op.log('login: using the current az session');
       return;
     }
@@ -299,7 +301,7 @@ export class Az {
     if (env.ARM_USE_MSI === 'true') {
       const clientId = reader.optionalText(CLIENT_ID);
       this.op.log('login: no az session; logging in with the managed identity (ARM_USE_MSI=true)');
-      this.usePrivateConfig();
+      await this.usePrivateConfig(cloud);
       await this.login('az login --identity', ['login', '--identity', ...(clientId ? ['--username', clientId] : []), '--output', 'none'], undefined,
         'Check that this machine has a managed identity with access to the VM (Virtual Machine Contributor), or log in with az login before deploying.');
       return;
@@ -313,7 +315,7 @@ export class Az {
       const clientId = reader.text(CLIENT_ID);
       const tenantId = reader.text(TENANT_ID);
       this.op.log(`login: no az session; logging in as service principal ${clientId} (ARM_CLIENT_ID/ARM_CLIENT_SECRET/ARM_TENANT_ID)`);
-      this.usePrivateConfig();
+      await this.usePrivateConfig(cloud);
       await this.login('az login --service-principal',
         ['login', '--service-principal', '--username', clientId, '--password', '@-', '--tenant', tenantId, '--output', 'none'], env.ARM_CLIENT_SECRET,
         'Check ARM_CLIENT_ID, ARM_CLIENT_SECRET and ARM_TENANT_ID (the same variables the azurerm provider uses).');
@@ -334,10 +336,78 @@ export class Az {
     }
   }
 
-  private usePrivateConfig(): void {
+  /**
+   * The az cloud the deployment targets: the one the azurerm provider's ARM_ENVIRONMENT names (AzureCloud when unset),
+   * or `undefined` for a cloud the provider finds through ARM_METADATA_HOSTNAME (Azure Stack Hub, a private cloud),
+   * which only a cloud registered in az (`az cloud register`) can reach. An unknown ARM_ENVIRONMENT ends the step:
+   * the provider would refuse it too.
+   */
+  private expectedCloud(): ExpectedCloud {
+    const env = this.op.env;
+    if (env.ARM_METADATA_HOSTNAME) {
+      return { from: `ARM_METADATA_HOSTNAME=${env.ARM_METADATA_HOSTNAME}` };
+    }
+    const environment = (env.ARM_ENVIRONMENT ?? '').trim().toLowerCase();
+    if (environment === '') {
+      return { name: 'AzureCloud', from: 'ARM_ENVIRONMENT unset (public)' };
+    }
+    const name = AZ_CLOUDS[environment];
+    if (name === undefined) {
+      return this.op.fail(ExitCode.AZ_UNUSABLE, `login: ARM_ENVIRONMENT is '${env.ARM_ENVIRONMENT}', which the azurerm provider does not know. `
+        + `Fix: set it to ${Object.keys(AZ_CLOUDS).join(', ')} (or unset it for public Azure), then run the deployment again.`);
+    }
+    return { name, from: `ARM_ENVIRONMENT=${env.ARM_ENVIRONMENT}` };
+  }
+
+  /** Ends the step when az's current session is in another cloud than the deployment's: its calls would miss every resource. */
+  private checkSessionCloud(sessionCloud: string, cloud: ExpectedCloud): void {
+    if (cloud.name === undefined || sessionCloud === '' || sessionCloud.toLowerCase() === cloud.name.toLowerCase()) {
+      return;
+    }
+    this.op.fail(ExitCode.AZ_UNUSABLE, `login: az is logged in to the cloud ${sessionCloud}, but the deployment targets ${cloud.name} `
+      + `(${cloud.from}): every az call would look in the wrong cloud. Nothing was done in Azure. Fix: \`az cloud set --name ${cloud.name}\` `
+      + 'and `az login` on this machine, or set ARM_ENVIRONMENT to the cloud az is logged in to, then run the deployment again.');
+  }
+
+  /**
+   * A private AZURE_CONFIG_DIR, removed at the end, set to the deployment's cloud: a fresh one is AzureCloud. A cloud
+   * that only ARM_METADATA_HOSTNAME describes is not known to a fresh az: the step ends with how to log in to it.
+   */
+  private async usePrivateConfig(cloud: ExpectedCloud): Promise<void> {
+    if (cloud.name === undefined) {
+      this.op.fail(ExitCode.AZ_UNUSABLE, `login: az has no session, and the deployment's cloud comes from ${cloud.from}, which a fresh az `
+        + 'configuration does not know. Fix: register it and log in on this machine before deploying (`az cloud register --name <name> '
+        + '--endpoint-resource-manager https://<resource manager>/ ...`, `az cloud set --name <name>`, `az login`): the steps then use that session.');
+    }
     this.env.AZURE_CONFIG_DIR = this.op.temporaryDirectory('az');
+    if (cloud.name !== 'AzureCloud') {
+      const result = await this.call('login', QUERY_SECONDS, ['cloud', 'set', '--name', cloud.name, '--only-show-errors', '--output', 'none']);
+      if (result === TIMED_OUT) {
+        this.op.fail(ExitCode.TIMEOUT, `login: az cloud set did not answer within ${QUERY_SECONDS}s.`);
+      }
+      if (result.exitCode !== 0) {
+        this.fail(ExitCode.AZ_UNUSABLE, `az cloud set --name ${cloud.name}`, `Check ${cloud.from}.`, result);
+      }
+    }
   }
 }
+
+/** The cloud the deployment targets, and the setting it comes from (for messages); no name for a registered cloud. */
+interface ExpectedCloud {
+  readonly name?: string;
+  readonly from: string;
+}
+
+/**
+ * The az cloud of each ARM_ENVIRONMENT value the azurerm provider takes ("environment ... Possible values are public,
+ * usgovernment and china", registry.terraform.io/providers/hashicorp/azurerm/latest/docs#environment-1; az's cloud
+ * names, `az cloud list`: https://learn.microsoft.com/cli/azure/manage-clouds-azure-cli).
+ */
+const AZ_CLOUDS: Readonly<Record<string, string>> = {
+  public: 'AzureCloud',
+  usgovernment: 'AzureUSGovernment',
+  china: 'AzureChinaCloud',
+};
 
 const UPGRADE_AZ = 'upgrade or reinstall the Azure CLI (`az upgrade`, or Microsoft\'s package from https://aka.ms/azure-cli instead of a Linux '
   + 'distribution\'s: e.g. Debian\'s azure-cli 2.45 lacks SDK modules its own commands need), check `az version`';

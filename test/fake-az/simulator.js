@@ -154,6 +154,8 @@ const GALLERY_DEFINITION_OPTIONS = ['--subscription', '--resource-group', '--gal
 const GALLERY_VERSION_OPTIONS = [...GALLERY_DEFINITION_OPTIONS, '--gallery-image-version'];
 const COMMANDS = {
   'account show': { options: ['--subscription', ...GLOBAL_OPTIONS] },
+  // `az cloud set -h` of azure-cli 2.45: --name (-n), --profile.
+  'cloud set': { options: ['--name', '--profile', ...GLOBAL_OPTIONS] },
   'login': { options: ['--service-principal', '--username', '--password', '--tenant', '--identity', '--allow-no-subscriptions', ...GLOBAL_OPTIONS] },
   'vm get-instance-view': { options: VM_OPTIONS },
   // `az vm image list -h` of azure-cli 2.45 (its short aliases -l -p -f -s are left out: -p and -s mean --password and
@@ -226,6 +228,8 @@ const CHOICES = {
 // --- output, with the --query expressions the script uses ------------------------------------------------------
 const QUERIES = {
   'id': (result) => result.id,
+  // login: the cloud of the current session.
+  'environmentName': (result) => result.environmentName,
   'instanceView.statuses[].code': (result) => result.instanceView.statuses.map((s) => s.code),
   'value[].message': (result) => result.value.map((v) => v.message),
   'value[].[code, message]': (result) => result.value.map((v) => [v.code, v.message]),
@@ -582,6 +586,29 @@ function prepareAz({ argv, env = {}, stdin, state, cwd = process.cwd() }) {
     if (!hasSession()) {
       exitWith(1, "ERROR: Please run 'az login' to setup account.");
     }
+  }
+
+  function cloudFile() {
+    return env.AZURE_CONFIG_DIR ? path.join(env.AZURE_CONFIG_DIR, 'fake-az-cloud') : undefined;
+  }
+
+  /** The cloud `az cloud set` chose in the current AZURE_CONFIG_DIR; the operator's own session's (`state.cloud`); AzureCloud. */
+  function sessionCloud() {
+    const file = cloudFile();
+    if (file !== undefined && fs.existsSync(file)) {
+      return fs.readFileSync(file, 'utf8');
+    }
+    return state.cloud ?? 'AzureCloud';
+  }
+
+  /** `az cloud set --name`: one of az's built-in clouds (`az cloud list`), for the logins that follow in this config. */
+  function cloudSet() {
+    const name = option('--name');
+    if (!['AzureCloud', 'AzureChinaCloud', 'AzureUSGovernment'].includes(name)) {
+      exitWith(1, `ERROR: Unable to find cloud '${name}'.`);
+    }
+    fs.writeFileSync(cloudFile(), name);
+    succeed(undefined);
   }
 
   function login() {
@@ -1881,10 +1908,13 @@ function prepareAz({ argv, env = {}, stdin, state, cwd = process.cwd() }) {
       succeed({ 'azure-cli': version, 'azure-cli-core': version, 'azure-cli-telemetry': '1.1.0', 'extensions': {} });
     } else if (commandName === 'login') {
       login();
+    } else if (commandName === 'cloud set') {
+      cloudSet();
     } else {
       requireSession();
       if (commandName === 'account show') {
-        succeed({ id: state.subscriptionId, name: 'fake subscription', state: 'Enabled', isDefault: true });
+        // `environmentName` is the cloud of the session (Learn, `az account show` output: "environmentName": "AzureCloud").
+        succeed({ environmentName: sessionCloud(), id: state.subscriptionId, name: 'fake subscription', state: 'Enabled', isDefault: true });
       } else if (commandName.startsWith('image ')) {
         ({
           'image create': imageCreate,

@@ -180,6 +180,73 @@ describe('login', () => {
     expect(fs.existsSync(configDir)).toBe(false);
   });
 
+  test('ARM_ENVIRONMENT=usgovernment: the private config is set to AzureUSGovernment before the login, as the provider targets it', async () => {
+    const { client: az, az: fake, op } = client([
+      { match: command('account show'), result: failed("ERROR: Please run 'az login' to setup account.") },
+      { match: command('cloud set'), result: ok() },
+      { match: command('login'), result: ok() },
+    ], { ...SP, ARM_ENVIRONMENT: 'usgovernment' });
+    await az.ensureSession(new InputReader(op.env, 'TestConstruct'));
+    expect(fake.calls.map((call) => call.args.slice(0, 2).join(' '))).toEqual(['account show', 'cloud set', 'login --service-principal']);
+    expect(fake.calls[1].args).toEqual(['cloud', 'set', '--name', 'AzureUSGovernment', '--only-show-errors', '--output', 'none']);
+    // The private configuration: the cloud set there is the one the login uses, and the operator's own az profile is untouched.
+    expect(path.basename(fake.calls[1].env.AZURE_CONFIG_DIR!)).toMatch(/^test-step-az-/);
+    expect(fake.calls[2].env.AZURE_CONFIG_DIR).toBe(fake.calls[1].env.AZURE_CONFIG_DIR);
+    op.cleanUp();
+  });
+
+  test('public Azure (ARM_ENVIRONMENT unset or public): no az cloud set, a fresh config is AzureCloud', async () => {
+    for (const extra of [{}, { ARM_ENVIRONMENT: 'Public' }] as Array<Record<string, string>>) {
+      const { client: az, az: fake, op } = client([
+        { match: command('account show'), result: failed("ERROR: Please run 'az login' to setup account.") },
+        { match: command('login'), result: ok() },
+      ], { ...SP, ...extra });
+      await az.ensureSession(new InputReader(op.env, 'TestConstruct'));
+      expect(fake.calls.map((call) => call.args[0])).toEqual(['account', 'login']);
+      op.cleanUp();
+    }
+  });
+
+  test('the current session is in another cloud than ARM_ENVIRONMENT names: exit code 3 before any other call, both clouds named', async () => {
+    const { client: az, az: fake, op } = client([{ match: command('account show'), result: ok('AzureCloud\n') }], { ARM_ENVIRONMENT: 'china' });
+    const error = await failure(az.ensureSession(new InputReader(op.env, 'TestConstruct')));
+    expect(error.exitCode).toBe(3);
+    expect(error.message).toContain('az is logged in to the cloud AzureCloud, but the deployment targets AzureChinaCloud (ARM_ENVIRONMENT=china)');
+    expect(error.message).toContain('`az cloud set --name AzureChinaCloud`');
+    expect(fake.calls).toHaveLength(1);
+    expect(fake.calls[0].args).toEqual(['account', 'show', '--query', 'environmentName', '--output', 'tsv']);
+  });
+
+  test('the current session is in the cloud ARM_ENVIRONMENT names (case aside): used as it is', async () => {
+    const { client: az, az: fake, op } = client([{ match: command('account show'), result: ok('AzureUSGovernment\n') }],
+      { ARM_ENVIRONMENT: 'USGovernment' });
+    await az.ensureSession(new InputReader(op.env, 'TestConstruct'));
+    expect(fake.calls).toHaveLength(1);
+  });
+
+  test('an ARM_ENVIRONMENT the provider does not know: exit code 3, the values it takes', async () => {
+    const { client: az, az: fake, op } = client([], { ...SP, ARM_ENVIRONMENT: 'german' });
+    const error = await failure(az.ensureSession(new InputReader(op.env, 'TestConstruct')));
+    expect(error.exitCode).toBe(3);
+    expect(error.message).toContain("ARM_ENVIRONMENT is 'german', which the azurerm provider does not know. Fix: set it to public, usgovernment, china");
+    expect(fake.calls).toHaveLength(0);
+  });
+
+  test('a cloud described by ARM_METADATA_HOSTNAME: the current session is used; without one, exit code 3 saying to register and log in', async () => {
+    const hosted = { ARM_METADATA_HOSTNAME: 'management.local.example' };
+    const session = client([{ match: command('account show'), result: ok('MyStack\n') }], hosted);
+    await session.client.ensureSession(new InputReader(session.op.env, 'TestConstruct'));
+    expect(session.az.calls).toHaveLength(1);
+
+    const { client: az, az: fake, op } = client([{ match: command('account show'), result: failed("ERROR: Please run 'az login' to setup account.") }],
+      { ...SP, ...hosted });
+    const error = await failure(az.ensureSession(new InputReader(op.env, 'TestConstruct')));
+    expect(error.exitCode).toBe(3);
+    expect(error.message).toContain('the deployment\'s cloud comes from ARM_METADATA_HOSTNAME=management.local.example, which a fresh az configuration does not know');
+    expect(error.message).toContain('az cloud register');
+    expect(fake.calls).toHaveLength(1);
+  });
+
   test('incomplete service principal variables: exit code 3, naming what is missing', async () => {
     const { client: az, op } = client([{ match: command('account show'), result: failed("ERROR: Please run 'az login' to setup account.") }],
       { ARM_CLIENT_ID: SP.ARM_CLIENT_ID });

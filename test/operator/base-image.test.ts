@@ -59,7 +59,7 @@ function check(fake: InProcessAz, env: Record<string, string>, interruptAt?: str
   });
 }
 
-const START = [['version', '--output', 'json'], ['account', 'show', '--output', 'none']];
+const START = [['version', '--output', 'json'], ['account', 'show', '--query', 'environmentName', '--output', 'tsv']];
 const LIST = ['vm', 'image', 'list', '--all', `--location=${REGION}`, '--publisher=MicrosoftWindowsServer', '--offer=WindowsServer', '--sku=2025-datacenter',
   `--subscription=${SUBSCRIPTION_ID}`, '--output', 'json'];
 

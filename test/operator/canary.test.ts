@@ -95,7 +95,7 @@ function canary(fake: InProcessAz, extra: Record<string, string> = {}, options: 
 const isCommand = (words: string) => (call: AzInvocation) => commandOf(call.args as string[]) === words;
 
 // --- the expected az lines ---------------------------------------------------------------------------------------
-const START = [['version', '--output', 'json'], ['account', 'show', '--output', 'none']];
+const START = [['version', '--output', 'json'], ['account', 'show', '--query', 'environmentName', '--output', 'tsv']];
 const VERSION_ARGS = [`--subscription=${SUBSCRIPTION_ID}`, `--resource-group=${GROUP}`, `--gallery-name=${GALLERY}`, `--gallery-image-definition=${DEFINITION}`,
   `--gallery-image-version=${VERSION}`];
 const SHOW = ['sig', 'image-version', 'show', ...VERSION_ARGS, '--query',

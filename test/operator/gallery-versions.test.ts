@@ -85,7 +85,7 @@ const promote = (fake: InProcessAz, extra: Record<string, string> = {}) => run(f
 const deleteAll = (fake: InProcessAz, extra: Record<string, string> = {}) => run(fake, 'gallery-delete-all', extra);
 
 // --- the expected az lines ---------------------------------------------------------------------------------------
-const START = [['version', '--output', 'json'], ['account', 'show', '--output', 'none']];
+const START = [['version', '--output', 'json'], ['account', 'show', '--query', 'environmentName', '--output', 'tsv']];
 const GALLERY_ARGS = [`--subscription=${SUBSCRIPTION_ID}`, `--resource-group=${GROUP}`, `--gallery-name=${GALLERY}`, `--gallery-image-definition=${DEFINITION}`];
 const VERSION_ARGS = [...GALLERY_ARGS, `--gallery-image-version=${VERSION}`];
 const SHOW = ['sig', 'image-version', 'show', ...VERSION_ARGS, '--query',

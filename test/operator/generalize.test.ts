@@ -73,7 +73,7 @@ describe('the generalize step, in-process against the simulated az', () => {
     const guest = path.join(seed.stackDirectory, environment().GOLDEN_GUEST_DIRECTORY, 'generalize.ps1');
     expect(fake.calls()).toEqual([
       ['version', '--output', 'json'],
-      ['account', 'show', '--output', 'none'],
+      ['account', 'show', '--query', 'environmentName', '--output', 'tsv'],
       ['vm', 'get-instance-view', ...vm, '--output', 'json'],
       ['vm', 'run-command', 'invoke', ...vm, '--command-id', 'RunPowerShellScript', '--scripts', `@${guest}`,
         '--parameters', 'TimeoutSeconds=1800', 'PollSeconds=15', '--query', 'value[].[code, message]', '--output', 'json'],

@@ -76,7 +76,7 @@ const BYSTANDERS: FakeImage[] = [
 ];
 
 const GROUP_ARGS = [`--subscription=${SUBSCRIPTION_ID}`, `--resource-group=${GROUP}`];
-const START = [['version', '--output', 'json'], ['account', 'show', '--output', 'none']];
+const START = [['version', '--output', 'json'], ['account', 'show', '--query', 'environmentName', '--output', 'tsv']];
 const LIST = ['image', 'list', ...GROUP_ARGS, '--query', `[?tags."golden-image-name"=='${LINE}'].[tags."golden-image-revision", name]`, '--output', 'json'];
 const CREATE = ['image', 'create', ...GROUP_ARGS, `--name=${LINE}-${REVISION}`, `--source=${VM_ID}`, '--location=westeurope', '--hyper-v-generation=V2',
   '--tags', `golden-image-name=${LINE}`, `golden-image-revision=${REVISION}`];

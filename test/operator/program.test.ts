@@ -98,7 +98,7 @@ test('GoldenVm\'s base-image step as a process, as its provisioner starts it: ex
   }).exit;
   expect(code).toBe(13);
   expect(stderr).toContain("Fix: pin the newest version, MarketplaceImage.fromUrn('MicrosoftWindowsServer:WindowsServer:2022-datacenter-core-g2:20348.10000.260110')");
-  expect(fake.calls().map((argv) => argv.slice(0, 3).join(' '))).toEqual(['version --output json', 'account show --output', 'vm image list']);
+  expect(fake.calls().map((argv) => argv.slice(0, 3).join(' '))).toEqual(['version --output json', 'account show --query', 'vm image list']);
 });
 
 test('an unknown step: exit 2 and the usage, nothing run', async () => {

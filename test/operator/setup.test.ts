@@ -72,7 +72,7 @@ function fakeAz(state: Partial<FakeAzState> = {}): InProcessAz {
 // --- the expected az lines ---------------------------------------------------------------------------------------
 const VM = [`--subscription=${SUBSCRIPTION_ID}`, '--resource-group=rg-golden', '--name=vm-golden'];
 const VERSION = ['version', '--output', 'json'];
-const ACCOUNT = ['account', 'show', '--output', 'none'];
+const ACCOUNT = ['account', 'show', '--query', 'environmentName', '--output', 'tsv'];
 const STATE = ['vm', 'get-instance-view', ...VM, '--output', 'json'];
 const RESTART = ['vm', 'restart', ...VM, '--output', 'none'];
 

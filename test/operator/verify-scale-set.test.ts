@@ -82,7 +82,7 @@ async function verifyBehind(fake: InProcessAz, balancer: LoadBalancerOptions, ex
 }
 
 // --- the expected az lines ---------------------------------------------------------------------------------------
-const START = [['version', '--output', 'json'], ['account', 'show', '--output', 'none']];
+const START = [['version', '--output', 'json'], ['account', 'show', '--query', 'environmentName', '--output', 'tsv']];
 const SCALE_SET_ARGS = [`--subscription=${SUBSCRIPTION_ID}`, `--resource-group=${GROUP}`, `--name=${NAME}`];
 const GET_LATEST = ['vmss', 'rolling-upgrade', 'get-latest', ...SCALE_SET_ARGS, '--output', 'json'];
 const LIST_INSTANCES = ['vmss', 'list-instances', ...SCALE_SET_ARGS, '--query',

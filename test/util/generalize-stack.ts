@@ -107,7 +107,7 @@ export function happyPathCalls(options: { subscriptionId: string; guestScripts: 
   const vm = [`--subscription=${options.subscriptionId}`, '--resource-group=rg-golden', '--name=vm-golden'];
   return [
     ['version', '--output', 'json'],
-    ['account', 'show', '--output', 'none'],
+    ['account', 'show', '--query', 'environmentName', '--output', 'tsv'],
     ['vm', 'get-instance-view', ...vm, '--output', 'json'],
     ['vm', 'run-command', 'invoke', ...vm, '--command-id', 'RunPowerShellScript', '--scripts', `@${path.join(options.guestScripts, 'generalize.ps1')}`,
       '--parameters', 'TimeoutSeconds=1800', `PollSeconds=${options.pollSeconds}`, '--query', 'value[].[code, message]', '--output', 'json'],

@@ -941,8 +941,10 @@ var Az = class {
    */
   async ensureSession(reader) {
     this.op.phase = "login";
-    const current = await this.once("login", 60, ["account", "show", "--output", "none"]);
+    const cloud = this.expectedCloud();
+    const current = await this.once("login", 60, ["account", "show", "--query", "environmentName", "--output", "tsv"]);
     if (current !== TIMED_OUT && current.exitCode === 0) {
+      this.checkSessionCloud(current.stdout.trim(), cloud);
       this.op.log("login: using the current az session");
       return;
     }
@@ -956,7 +958,7 @@ var Az = class {
     if (env.ARM_USE_MSI === "true") {
       const clientId = reader.optionalText(CLIENT_ID);
       this.op.log("login: no az session; logging in with the managed identity (ARM_USE_MSI=true)");
-      this.usePrivateConfig();
+      await this.usePrivateConfig(cloud);
       await this.login(
         "az login --identity",
         ["login", "--identity", ...clientId ? ["--username", clientId] : [], "--output", "none"],
@@ -973,7 +975,7 @@ var Az = class {
       const clientId = reader.text(CLIENT_ID);
       const tenantId = reader.text(TENANT_ID);
       this.op.log(`login: no az session; logging in as service principal ${clientId} (ARM_CLIENT_ID/ARM_CLIENT_SECRET/ARM_TENANT_ID)`);
-      this.usePrivateConfig();
+      await this.usePrivateConfig(cloud);
       await this.login(
         "az login --service-principal",
         ["login", "--service-principal", "--username", clientId, "--password", "@-", "--tenant", tenantId, "--output", "none"],
@@ -993,9 +995,58 @@ var Az = class {
       this.fail(ExitCode.AZ_UNUSABLE, what, hint, result);
     }
   }
-  usePrivateConfig() {
-    this.env.AZURE_CONFIG_DIR = this.op.temporaryDirectory("az");
+  /**
+   * The az cloud the deployment targets: the one the azurerm provider's ARM_ENVIRONMENT names (AzureCloud when unset),
+   * or `undefined` for a cloud the provider finds through ARM_METADATA_HOSTNAME (Azure Stack Hub, a private cloud),
+   * which only a cloud registered in az (`az cloud register`) can reach. An unknown ARM_ENVIRONMENT ends the step:
+   * the provider would refuse it too.
+   */
+  expectedCloud() {
+    const env = this.op.env;
+    if (env.ARM_METADATA_HOSTNAME) {
+      return { from: `ARM_METADATA_HOSTNAME=${env.ARM_METADATA_HOSTNAME}` };
+    }
+    const environment = (env.ARM_ENVIRONMENT ?? "").trim().toLowerCase();
+    if (environment === "") {
+      return { name: "AzureCloud", from: "ARM_ENVIRONMENT unset (public)" };
+    }
+    const name = AZ_CLOUDS[environment];
+    if (name === void 0) {
+      return this.op.fail(ExitCode.AZ_UNUSABLE, `login: ARM_ENVIRONMENT is '${env.ARM_ENVIRONMENT}', which the azurerm provider does not know. Fix: set it to ${Object.keys(AZ_CLOUDS).join(", ")} (or unset it for public Azure), then run the deployment again.`);
+    }
+    return { name, from: `ARM_ENVIRONMENT=${env.ARM_ENVIRONMENT}` };
   }
+  /** Ends the step when az's current session is in another cloud than the deployment's: its calls would miss every resource. */
+  checkSessionCloud(sessionCloud, cloud) {
+    if (cloud.name === void 0 || sessionCloud === "" || sessionCloud.toLowerCase() === cloud.name.toLowerCase()) {
+      return;
+    }
+    this.op.fail(ExitCode.AZ_UNUSABLE, `login: az is logged in to the cloud ${sessionCloud}, but the deployment targets ${cloud.name} (${cloud.from}): every az call would look in the wrong cloud. Nothing was done in Azure. Fix: \`az cloud set --name ${cloud.name}\` and \`az login\` on this machine, or set ARM_ENVIRONMENT to the cloud az is logged in to, then run the deployment again.`);
+  }
+  /**
+   * A private AZURE_CONFIG_DIR, removed at the end, set to the deployment's cloud: a fresh one is AzureCloud. A cloud
+   * that only ARM_METADATA_HOSTNAME describes is not known to a fresh az: the step ends with how to log in to it.
+   */
+  async usePrivateConfig(cloud) {
+    if (cloud.name === void 0) {
+      this.op.fail(ExitCode.AZ_UNUSABLE, `login: az has no session, and the deployment's cloud comes from ${cloud.from}, which a fresh az configuration does not know. Fix: register it and log in on this machine before deploying (\`az cloud register --name <name> --endpoint-resource-manager https://<resource manager>/ ...\`, \`az cloud set --name <name>\`, \`az login\`): the steps then use that session.`);
+    }
+    this.env.AZURE_CONFIG_DIR = this.op.temporaryDirectory("az");
+    if (cloud.name !== "AzureCloud") {
+      const result = await this.call("login", QUERY_SECONDS, ["cloud", "set", "--name", cloud.name, "--only-show-errors", "--output", "none"]);
+      if (result === TIMED_OUT) {
+        this.op.fail(ExitCode.TIMEOUT, `login: az cloud set did not answer within ${QUERY_SECONDS}s.`);
+      }
+      if (result.exitCode !== 0) {
+        this.fail(ExitCode.AZ_UNUSABLE, `az cloud set --name ${cloud.name}`, `Check ${cloud.from}.`, result);
+      }
+    }
+  }
+};
+var AZ_CLOUDS = {
+  public: "AzureCloud",
+  usgovernment: "AzureUSGovernment",
+  china: "AzureChinaCloud"
 };
 var UPGRADE_AZ = "upgrade or reinstall the Azure CLI (`az upgrade`, or Microsoft's package from https://aka.ms/azure-cli instead of a Linux distribution's: e.g. Debian's azure-cli 2.45 lacks SDK modules its own commands need), check `az version`";
 function commandWords(args) {
