@@ -9,9 +9,8 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { AzCli, LOCAL_CLOUD } from './local-azure/az-cli';
-import { deployFleet, DeployedFleet } from './local-azure/deployed-fleet';
-import { RunningLocalAzure, startLocalAzure } from './local-azure/server';
+import { LOCAL_CLOUD } from './local-azure/az-cli';
+import { fleetUnderAz } from './local-azure/deployed-fleet';
 import { currentAzPath, describeWithCurrentAz } from './util/tools';
 
 // The fleet's apply took about 1.5 minutes here (the provider's own fixed waits); a busy CI machine gets room.
@@ -35,65 +34,42 @@ describeWithCurrentAz('the current Azure CLI', () => {
 });
 
 describeWithCurrentAz('the current Azure CLI against the local Azure', () => {
-  let running: RunningLocalAzure;
-  let cli: AzCli;
-  let fleet: DeployedFleet;
-  const stopping = new AbortController();
-
-  beforeAll(async () => {
-    running = await startLocalAzure();
-    // Side by side: Terraform mostly waits, az's first call builds its command index. Both end before a failure is told.
-    const [deployed, loggedIn] = await Promise.allSettled([deployFleet(running, 1, 'web', stopping.signal), AzCli.login(running)]);
-    fleet = deployed.status === 'fulfilled' ? deployed.value : fleet;
-    cli = loggedIn.status === 'fulfilled' ? loggedIn.value : cli;
-    for (const outcome of [deployed, loggedIn]) {
-      if (outcome.status === 'rejected') {
-        throw outcome.reason;
-      }
-    }
-  }, SETUP_TIMEOUT_MS);
-
-  afterAll(async () => {
-    stopping.abort();
-    cli?.dispose();
-    fleet?.dispose();
-    await running?.stop();
-  });
+  const azure = fleetUnderAz(1, 'web', SETUP_TIMEOUT_MS);
 
   test('az login: the local cloud is active, and the service principal is logged in to the local subscription', async () => {
-    const account = await cli.json(['account', 'show']);
+    const account = await azure.cli.json(['account', 'show']);
     expect(account).toMatchObject({
       environmentName: LOCAL_CLOUD,
-      id: running.azure.subscriptionId,
-      tenantId: running.azure.principal.tenantId,
-      user: { name: running.azure.principal.clientId, type: 'servicePrincipal' },
+      id: azure.running.azure.subscriptionId,
+      tenantId: azure.running.azure.principal.tenantId,
+      user: { name: azure.running.azure.principal.clientId, type: 'servicePrincipal' },
     });
-    const cloud = await cli.json(['cloud', 'show', '--name', LOCAL_CLOUD]);
-    expect(cloud.endpoints).toMatchObject({ resourceManager: running.origin, activeDirectory: `${running.origin}/adfs` });
+    const cloud = await azure.cli.json(['cloud', 'show', '--name', LOCAL_CLOUD]);
+    expect(cloud.endpoints).toMatchObject({ resourceManager: azure.running.origin, activeDirectory: `${azure.running.origin}/adfs` });
     // The tokens came from the ADFS endpoint, and nothing was asked that the local Azure does not serve.
-    expect(running.azure.requests.filter((r) => r.kind === 'token').map((r) => `${r.method} ${r.path} ${r.status}`)).toContain('POST /adfs/oauth2/token 200');
-    expect(running.azure.unhandled).toEqual([]);
+    expect(azure.running.azure.requests.filter((r) => r.kind === 'token').map((r) => `${r.method} ${r.path} ${r.status}`)).toContain('POST /adfs/oauth2/token 200');
+    expect(azure.running.azure.unhandled).toEqual([]);
   }, AZ_TIMEOUT_MS);
 
   test('az group create, show, list and delete', async () => {
-    const created = await cli.json(['group', 'create', '--name', 'rg-cli', '--location', 'West Europe', '--tags', 'purpose=test']);
-    const id = `/subscriptions/${running.azure.subscriptionId}/resourceGroups/rg-cli`;
+    const created = await azure.cli.json(['group', 'create', '--name', 'rg-cli', '--location', 'West Europe', '--tags', 'purpose=test']);
+    const id = `/subscriptions/${azure.running.azure.subscriptionId}/resourceGroups/rg-cli`;
     expect(created).toMatchObject({ id, name: 'rg-cli', location: 'westeurope', tags: { purpose: 'test' }, properties: { provisioningState: 'Succeeded' } });
-    expect(running.azure.holds(id)).toBe(true);
-    expect(await cli.json(['group', 'show', '--name', 'RG-CLI'])).toEqual(created);
-    const listed = (await cli.json(['group', 'list', '--query', '[].name'])).sort();
-    expect(listed).toEqual([fleet.resourceGroup, 'rg-cli'].sort());
-    await cli.mustRun(['group', 'delete', '--name', 'rg-cli', '--yes']);
-    expect(running.azure.holds(id)).toBe(false);
-    const shown = await cli.run(['group', 'show', '--name', 'rg-cli']);
+    expect(azure.running.azure.holds(id)).toBe(true);
+    expect(await azure.cli.json(['group', 'show', '--name', 'RG-CLI'])).toEqual(created);
+    const listed = (await azure.cli.json(['group', 'list', '--query', '[].name'])).sort();
+    expect(listed).toEqual([azure.fleet.resourceGroup, 'rg-cli'].sort());
+    await azure.cli.mustRun(['group', 'delete', '--name', 'rg-cli', '--yes']);
+    expect(azure.running.azure.holds(id)).toBe(false);
+    const shown = await azure.cli.run(['group', 'show', '--name', 'rg-cli']);
     expect({ status: shown.status, stderr: shown.stderr }).toEqual({ status: 3, stderr: expect.stringContaining("(ResourceGroupNotFound) Resource group 'rg-cli' could not be found.") });
   }, AZ_TIMEOUT_MS);
 
   test('az vm show of the VM the azurerm provider made: its id, OS disk and NIC as the local Azure holds them; with -d its power state and addresses', async () => {
-    const [vmId] = fleet.vmIds;
-    const held = running.azure.resource(vmId)!;
+    const [vmId] = azure.fleet.vmIds;
+    const held = azure.running.azure.resource(vmId)!;
     const name = vmId.split('/').pop()!;
-    const shown = await cli.json(['vm', 'show', '--resource-group', fleet.resourceGroup, '--name', name]);
+    const shown = await azure.cli.json(['vm', 'show', '--resource-group', azure.fleet.resourceGroup, '--name', name]);
     expect(shown).toMatchObject({
       id: vmId,
       name,
@@ -104,11 +80,11 @@ describeWithCurrentAz('the current Azure CLI against the local Azure', () => {
       osProfile: { computerName: held.properties.osProfile.computerName },
     });
     // -d: the instance view's power state, and the addresses of its NIC and public IP.
-    const nic = running.azure.resource(held.properties.networkProfile.networkInterfaces[0].id)!;
+    const nic = azure.running.azure.resource(held.properties.networkProfile.networkInterfaces[0].id)!;
     const configuration = nic.properties.ipConfigurations[0].properties;
-    const publicIp = running.azure.resource(configuration.publicIPAddress.id)!;
-    const details = await cli.json(['vm', 'show', '--show-details', '--ids', vmId]);
+    const publicIp = azure.running.azure.resource(configuration.publicIPAddress.id)!;
+    const details = await azure.cli.json(['vm', 'show', '--show-details', '--ids', vmId]);
     expect(details).toMatchObject({ powerState: 'VM running', privateIps: configuration.privateIPAddress, publicIps: publicIp.properties.ipAddress });
-    expect(running.azure.unhandled).toEqual([]);
+    expect(azure.running.azure.unhandled).toEqual([]);
   }, AZ_TIMEOUT_MS);
 });

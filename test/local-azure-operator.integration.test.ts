@@ -9,9 +9,7 @@
  */
 import { spawn } from 'child_process';
 import * as path from 'path';
-import { AzCli } from './local-azure/az-cli';
-import { deployFleet, DeployedFleet } from './local-azure/deployed-fleet';
-import { RunningLocalAzure, startLocalAzure } from './local-azure/server';
+import { fleetUnderAz } from './local-azure/deployed-fleet';
 import { describeWithPwsh, GUEST_DIRECTORY } from './powershell/pwsh';
 import { HANG_NET_MS } from './util/hang-net';
 import { describeWithCurrentAz } from './util/tools';
@@ -30,38 +28,16 @@ interface StepRun {
 
 describeWithCurrentAz('the operator\'s steps with the real Azure CLI against the local Azure', () => {
   describeWithPwsh('generalize and capture', () => {
-    let running: RunningLocalAzure;
-    let cli: AzCli;
-    let fleet: DeployedFleet;
-    const stopping = new AbortController();
-
-    beforeAll(async () => {
-      running = await startLocalAzure();
-      const [deployed, loggedIn] = await Promise.allSettled([deployFleet(running, 2, 'build', stopping.signal), AzCli.login(running)]);
-      fleet = deployed.status === 'fulfilled' ? deployed.value : fleet;
-      cli = loggedIn.status === 'fulfilled' ? loggedIn.value : cli;
-      for (const outcome of [deployed, loggedIn]) {
-        if (outcome.status === 'rejected') {
-          throw outcome.reason;
-        }
-      }
-    }, SETUP_TIMEOUT_MS);
-
-    afterAll(async () => {
-      stopping.abort();
-      cli?.dispose();
-      fleet?.dispose();
-      await running?.stop();
-    });
+    const azure = fleetUnderAz(2, 'build', SETUP_TIMEOUT_MS);
 
     /** Runs one operator step as Terraform's local-exec does, from the repository root, with the current az logged in. */
     function operator(step: string, environment: { [name: string]: string }): Promise<StepRun> {
       return new Promise((resolve, reject) => {
         const child = spawn(process.execPath, [OPERATOR, step], {
           cwd: path.join(__dirname, '..'),
-          env: { ...cli.environment(), GOLDEN_POLL_SECONDS: '1', GOLDEN_RETRY_BASE_SECONDS: '1', ...environment },
+          env: { ...azure.cli.environment(), GOLDEN_POLL_SECONDS: '1', GOLDEN_RETRY_BASE_SECONDS: '1', ...environment },
           stdio: ['ignore', 'pipe', 'pipe'],
-          signal: stopping.signal,
+          signal: azure.stopping,
         });
         let stdout = '';
         let stderr = '';
@@ -77,14 +53,14 @@ describeWithCurrentAz('the operator\'s steps with the real Azure CLI against the
     }
 
     const vmName = (id: string) => id.split('/').pop()!;
-    const codesOf = (id: string) => cli.json(['vm', 'get-instance-view', '--ids', id, '--query', 'instanceView.statuses[].code']);
+    const codesOf = (id: string) => azure.cli.json(['vm', 'get-instance-view', '--ids', id, '--query', 'instanceView.statuses[].code']);
     const generalizeInputs = (vmId: string) => ({
-      GOLDEN_RESOURCE_GROUP: fleet.resourceGroup,
+      GOLDEN_RESOURCE_GROUP: azure.fleet.resourceGroup,
       GOLDEN_VM_NAME: vmName(vmId),
       GOLDEN_GUEST_DIRECTORY: path.relative(path.join(__dirname, '..'), GUEST_DIRECTORY),
     });
     const captureInputs = (vmId: string, revision: string, retain: string) => ({
-      GOLDEN_IMAGE_RESOURCE_GROUP: fleet.resourceGroup,
+      GOLDEN_IMAGE_RESOURCE_GROUP: azure.fleet.resourceGroup,
       GOLDEN_IMAGE_NAME: 'img-golden-web',
       GOLDEN_BUILD_REVISION: revision,
       GOLDEN_SOURCE_ID: vmId,
@@ -92,10 +68,10 @@ describeWithCurrentAz('the operator\'s steps with the real Azure CLI against the
       GOLDEN_HYPERV_GENERATION: 'V2',
       GOLDEN_RETAIN_BUILDS: retain,
     });
-    const images = () => running.azure.resources().filter((r) => r.type === 'Microsoft.Compute/images').map((r) => r.id.split('/').pop()).sort();
+    const images = () => azure.running.azure.resources().filter((r) => r.type === 'Microsoft.Compute/images').map((r) => r.id.split('/').pop()).sort();
 
     test('generalize-vm: Sysprep in the guest through Run Command, the record tag, deallocate, generalize; a rerun does nothing', async () => {
-      const [vmId] = fleet.vmIds;
+      const [vmId] = azure.fleet.vmIds;
       const run = await operator('generalize', generalizeInputs(vmId));
       expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
       expect(run.stdout).toContain('az version: azure-cli 2.74.0');
@@ -103,37 +79,37 @@ describeWithCurrentAz('the operator\'s steps with the real Azure CLI against the
       expect(run.stdout).toMatch(/guest\| .*GOLDEN-IMAGE-SYSPREP-RESULT: SUCCESS/);
       expect(run.stdout).toContain('verify: the VM is deallocated and generalized; the image can be captured');
       // What the local Azure holds: Sysprep ran in the guest with /quit, the tag, and the VM generalized and deallocated.
-      expect(running.azure.guestCalls(vmId, 'Sysprep.exe').map((call) => call.arguments.ArgumentList)).toEqual([['/oobe', '/generalize', '/quiet', '/quit', '/mode:vm']]);
-      expect(running.azure.resource(vmId)!.tags).toMatchObject({ [SYSPREP_TAG]: 'succeeded' });
+      expect(azure.running.azure.guestCalls(vmId, 'Sysprep.exe').map((call) => call.arguments.ArgumentList)).toEqual([['/oobe', '/generalize', '/quiet', '/quit', '/mode:vm']]);
+      expect(azure.running.azure.resource(vmId)!.tags).toMatchObject({ [SYSPREP_TAG]: 'succeeded' });
       expect(await codesOf(vmId)).toEqual(['ProvisioningState/succeeded', 'OSState/generalized', 'PowerState/deallocated']);
 
       const again = await operator('generalize', generalizeInputs(vmId));
       expect(again.status).toBe(0);
       expect(again.stdout).toContain('state: the VM is already generalized and deallocated: nothing to do');
-      expect(running.azure.guestCalls(vmId, 'Sysprep.exe')).toHaveLength(1);
-      expect(running.azure.unhandled).toEqual([]);
+      expect(azure.running.azure.guestCalls(vmId, 'Sysprep.exe')).toHaveLength(1);
+      expect(azure.running.azure.unhandled).toEqual([]);
     }, STEP_TIMEOUT_MS);
 
     test('the generalized VM cannot be started again: az vm start fails with Azure\'s OperationNotAllowed', async () => {
-      const [vmId] = fleet.vmIds;
-      const start = await cli.run(['vm', 'start', '--ids', vmId]);
+      const [vmId] = azure.fleet.vmIds;
+      const start = await azure.cli.run(['vm', 'start', '--ids', vmId]);
       expect(start.status).toBe(1);
       expect(start.stderr).toContain(`(OperationNotAllowed) Operation 'Start VM' is not allowed on VM '${vmName(vmId)}' since the VM is generalized.`);
       expect(await codesOf(vmId)).toEqual(['ProvisioningState/succeeded', 'OSState/generalized', 'PowerState/deallocated']);
     }, STEP_TIMEOUT_MS);
 
     test('capture: az image create from the generalized VM, tagged with the line and revision; a second build prunes the first; delete-all', async () => {
-      const [vmId] = fleet.vmIds;
+      const [vmId] = azure.fleet.vmIds;
       const first = await operator('capture', captureInputs(vmId, '20261207120000', '1'));
       expect({ status: first.status, stderr: first.stderr }).toEqual({ status: 0, stderr: '' });
       expect(first.stdout).toContain('capture: img-golden-web-20261207120000 created');
-      const image = running.azure.resource(running.azure.resources().find((r) => r.id.endsWith('/img-golden-web-20261207120000'))!.id)!;
+      const image = azure.running.azure.resource(azure.running.azure.resources().find((r) => r.id.endsWith('/img-golden-web-20261207120000'))!.id)!;
       expect(image).toMatchObject({
         tags: { 'golden-image-name': 'img-golden-web', 'golden-image-revision': '20261207120000' },
         properties: {
           sourceVirtualMachine: { id: vmId },
           hyperVGeneration: 'V2',
-          storageProfile: { osDisk: { osState: 'Generalized', managedDisk: { id: running.azure.resource(vmId)!.properties.storageProfile.osDisk.managedDisk.id } } },
+          storageProfile: { osDisk: { osState: 'Generalized', managedDisk: { id: azure.running.azure.resource(vmId)!.properties.storageProfile.osDisk.managedDisk.id } } },
         },
       });
       // The same build again: nothing captured twice.
@@ -143,14 +119,14 @@ describeWithCurrentAz('the operator\'s steps with the real Azure CLI against the
       const second = await operator('capture', captureInputs(vmId, '20261208120000', '1'));
       expect(second.status).toBe(0);
       expect(images()).toEqual(['img-golden-web-20261208120000']);
-      const deleted = await operator('delete-all', { GOLDEN_IMAGE_RESOURCE_GROUP: fleet.resourceGroup, GOLDEN_IMAGE_NAME: 'img-golden-web' });
+      const deleted = await operator('delete-all', { GOLDEN_IMAGE_RESOURCE_GROUP: azure.fleet.resourceGroup, GOLDEN_IMAGE_NAME: 'img-golden-web' });
       expect(deleted.status).toBe(0);
       expect(images()).toEqual([]);
-      expect(running.azure.unhandled).toEqual([]);
+      expect(azure.running.azure.unhandled).toEqual([]);
     }, STEP_TIMEOUT_MS);
 
     test('capture from a VM that is not generalized: exit 6, az\'s OperationNotAllowed printed, no image', async () => {
-      const vmId = fleet.vmIds[1];
+      const vmId = azure.fleet.vmIds[1];
       const run = await operator('capture', captureInputs(vmId, '20261209120000', '3'));
       expect(run.status).toBe(6);
       expect(run.stderr).toContain(`(OperationNotAllowed) The operation 'Create Image' requires the Virtual Machine '${vmName(vmId)}' to be Generalized.`);

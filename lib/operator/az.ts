@@ -349,7 +349,9 @@ export class Az {
     }
     const environment = (env.ARM_ENVIRONMENT ?? '').trim().toLowerCase();
     if (environment === '') {
-      return { name: 'AzureCloud', from: 'ARM_ENVIRONMENT unset (public)' };
+      // Public by default; but the provider's cloud may be set in its block (`environment`), which no step sees: an
+      // existing session in any cloud is then used as it is.
+      return { name: 'AzureCloud', from: 'ARM_ENVIRONMENT unset (public)', implied: true };
     }
     const name = AZ_CLOUDS[environment];
     if (name === undefined) {
@@ -359,9 +361,12 @@ export class Az {
     return { name, from: `ARM_ENVIRONMENT=${env.ARM_ENVIRONMENT}` };
   }
 
-  /** Ends the step when az's current session is in another cloud than the deployment's: its calls would miss every resource. */
+  /**
+   * Ends the step when az's current session is in another cloud than ARM_ENVIRONMENT names: its calls would miss every
+   * resource. Without ARM_ENVIRONMENT, any session is used (the provider block may name the cloud).
+   */
   private checkSessionCloud(sessionCloud: string, cloud: ExpectedCloud): void {
-    if (cloud.name === undefined || sessionCloud === '' || sessionCloud.toLowerCase() === cloud.name.toLowerCase()) {
+    if (cloud.name === undefined || cloud.implied || sessionCloud === '' || sessionCloud.toLowerCase() === cloud.name.toLowerCase()) {
       return;
     }
     this.op.fail(ExitCode.AZ_UNUSABLE, `login: az is logged in to the cloud ${sessionCloud}, but the deployment targets ${cloud.name} `
@@ -396,6 +401,8 @@ export class Az {
 interface ExpectedCloud {
   readonly name?: string;
   readonly from: string;
+  /** Public Azure by default, not named by ARM_ENVIRONMENT: a fresh profile's cloud, not a reason to refuse a session. */
+  readonly implied?: boolean;
 }
 
 /**

@@ -8,7 +8,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { LocalBackend, TerraformStack } from 'cdktf';
-import { RunningLocalAzure } from './server';
+import { AzCli } from './az-cli';
+import { RunningLocalAzure, startLocalAzure } from './server';
 import { HyperVGeneration, ImageFleet, ManagedImage } from '../../lib';
 import { synthApp } from '../util/examples';
 import { initFromSharedProviders, installProviders, requiredProvidersOf, runTerraformAsync } from '../util/terraform';
@@ -49,4 +50,53 @@ export async function deployFleet(running: RunningLocalAzure, count: number, nam
     dispose();
     throw error;
   }
+}
+
+/** A local Azure, a fleet the real provider applied in it, and the current az logged in to it: filled in `beforeAll`. */
+export interface FleetUnderAz {
+  readonly running: RunningLocalAzure;
+  readonly cli: AzCli;
+  readonly fleet: DeployedFleet;
+  /** Aborted when the block ends: for the processes a test starts. */
+  readonly stopping: AbortSignal;
+}
+
+/**
+ * Starts a local Azure for the enclosing `describe` block, applies a fleet of `count` VMs named `<namePrefix>0001`...
+ * and logs the current az in to it side by side (Terraform mostly waits; az's first call builds its command index),
+ * and stops it all after the block. Both end before a failure is told. Read the returned object's fields in tests.
+ */
+export function fleetUnderAz(count: number, namePrefix: string, setupTimeoutMs: number): FleetUnderAz {
+  const holder: { running?: RunningLocalAzure; cli?: AzCli; fleet?: DeployedFleet } = {};
+  const stopping = new AbortController();
+  beforeAll(async () => {
+    const running = await startLocalAzure();
+    holder.running = running;
+    const [deployed, loggedIn] = await Promise.allSettled([deployFleet(running, count, namePrefix, stopping.signal), AzCli.login(running)]);
+    holder.fleet = deployed.status === 'fulfilled' ? deployed.value : undefined;
+    holder.cli = loggedIn.status === 'fulfilled' ? loggedIn.value : undefined;
+    for (const outcome of [deployed, loggedIn]) {
+      if (outcome.status === 'rejected') {
+        throw outcome.reason;
+      }
+    }
+  }, setupTimeoutMs);
+  afterAll(async () => {
+    stopping.abort();
+    holder.cli?.dispose();
+    holder.fleet?.dispose();
+    await holder.running?.stop();
+  });
+  return {
+    get running() {
+      return holder.running!;
+    },
+    get cli() {
+      return holder.cli!;
+    },
+    get fleet() {
+      return holder.fleet!;
+    },
+    stopping: stopping.signal,
+  };
 }

@@ -224,6 +224,12 @@ describe('login', () => {
     expect(fake.calls).toHaveLength(1);
   });
 
+  test('without ARM_ENVIRONMENT, a session in any cloud is used: the provider block may name the cloud, which no step sees', async () => {
+    const { client: az, az: fake, op } = client([{ match: command('account show'), result: ok('AzureUSGovernment\n') }]);
+    await az.ensureSession(new InputReader(op.env, 'TestConstruct'));
+    expect(fake.calls).toHaveLength(1);
+  });
+
   test('an ARM_ENVIRONMENT the provider does not know: exit code 3, the values it takes', async () => {
     const { client: az, az: fake, op } = client([], { ...SP, ARM_ENVIRONMENT: 'german' });
     const error = await failure(az.ensureSession(new InputReader(op.env, 'TestConstruct')));

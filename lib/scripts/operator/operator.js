@@ -1008,7 +1008,7 @@ var Az = class {
     }
     const environment = (env.ARM_ENVIRONMENT ?? "").trim().toLowerCase();
     if (environment === "") {
-      return { name: "AzureCloud", from: "ARM_ENVIRONMENT unset (public)" };
+      return { name: "AzureCloud", from: "ARM_ENVIRONMENT unset (public)", implied: true };
     }
     const name = AZ_CLOUDS[environment];
     if (name === void 0) {
@@ -1016,9 +1016,12 @@ var Az = class {
     }
     return { name, from: `ARM_ENVIRONMENT=${env.ARM_ENVIRONMENT}` };
   }
-  /** Ends the step when az's current session is in another cloud than the deployment's: its calls would miss every resource. */
+  /**
+   * Ends the step when az's current session is in another cloud than ARM_ENVIRONMENT names: its calls would miss every
+   * resource. Without ARM_ENVIRONMENT, any session is used (the provider block may name the cloud).
+   */
   checkSessionCloud(sessionCloud, cloud) {
-    if (cloud.name === void 0 || sessionCloud === "" || sessionCloud.toLowerCase() === cloud.name.toLowerCase()) {
+    if (cloud.name === void 0 || cloud.implied || sessionCloud === "" || sessionCloud.toLowerCase() === cloud.name.toLowerCase()) {
       return;
     }
     this.op.fail(ExitCode.AZ_UNUSABLE, `login: az is logged in to the cloud ${sessionCloud}, but the deployment targets ${cloud.name} (${cloud.from}): every az call would look in the wrong cloud. Nothing was done in Azure. Fix: \`az cloud set --name ${cloud.name}\` and \`az login\` on this machine, or set ARM_ENVIRONMENT to the cloud az is logged in to, then run the deployment again.`);
