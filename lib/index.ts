@@ -1,5 +1,6 @@
 export * from './image';
 export * from './marketplace-image';
+export * from './powershell-step';
 export * from './windows-setup';
 export * from './management-port';
 export * from './golden-vm';

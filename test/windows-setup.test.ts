@@ -77,7 +77,7 @@ describe('WindowsSetup.iisAspNet', () => {
 
 describe('the step contract', () => {
   test('is documented where API.md and the README take it: strict mode, errors, exit, native exit codes, the log, encoding', () => {
-    const source = fs.readFileSync(path.join(__dirname, '..', 'lib', 'windows-setup.ts'), 'utf8');
+    const source = fs.readFileSync(path.join(__dirname, '..', 'lib', 'powershell-step.ts'), 'utf8');
     const stepDoc = source.slice(0, source.indexOf('export interface PowerShellStep'));
     for (const term of ['Set-StrictMode -Version 3.0', "$ErrorActionPreference = 'Stop'", '`exit` ends the step, not the setup', '$LASTEXITCODE', 'standard error', '$GoldenSetup']) {
       expect({ term, documented: stepDoc.includes(term) }).toEqual({ term, documented: true });

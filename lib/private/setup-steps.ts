@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { blankComments } from './powershell-comments';
 import { isUnresolved, PropsValidator } from './validation';
-import type { PowerShellStep } from '../windows-setup';
+import type { PowerShellStep } from '../powershell-step';
 
 const STEP_NAME = /^[^\r\n']{1,100}$/;
 const NAME_FIX = "name the step, e.g. 'Install the app'";

@@ -8,7 +8,6 @@ import { Construct } from 'constructs';
 import { isVmSize } from './azure-names';
 import { isUnresolved, PropsValidator } from './validation';
 import { HyperVGeneration, SecurityType } from '../image';
-import type { MarketplaceImage } from '../marketplace-image';
 
 /**
  * vCPUs of a VM size, read from its name by Azure's naming convention ("Azure virtual machine sizes naming
@@ -504,7 +503,7 @@ function checkNvme(scope: Construct, v: PropsValidator, use: VmSizeUse, size: Vm
  * year (`2022-datacenter-core-g2`, `2019-datacenter-gensecond`, `2016-datacenter-gensecond`). An image's own tag:
  * `az vm image show --urn <urn> --query "features[?name=='DiskControllerTypes'].value"`.
  */
-function windowsServerNvmeTag(image: Pick<MarketplaceImage, 'urn' | 'offer' | 'sku' | 'hyperVGeneration'>, description: string): NvmeTag {
+function windowsServerNvmeTag(image: Omit<MarketplaceImageParts, 'publisher'>, description: string): NvmeTag {
   const check = `az vm image show --urn ${image.urn} --query "features[?name=='DiskControllerTypes'].value" (it must list NVMe).`;
   if (image.hyperVGeneration === HyperVGeneration.V1) {
     return { tagged: false, reason: `${description} is Gen1, and Azure tags Gen2 images only for NVMe`, alternative: 'or use a Gen2 image' };
@@ -531,7 +530,16 @@ function windowsServerNvmeTag(image: Pick<MarketplaceImage, 'urn' | 'offer' | 's
  * supported through Azure Compute Gallery", "Create a legacy managed image of a generalized VM in Azure") or a version
  * of a `GalleryImage` definition, which is x64 (azurerm_shared_image's default architecture).
  */
-export function marketplaceBootImage(image: Pick<MarketplaceImage, 'urn' | 'publisher' | 'offer' | 'sku' | 'hyperVGeneration'>): BootImage {
+/** What the size checks read of a marketplace image (a `MarketplaceImage`, which this private module does not import). */
+export interface MarketplaceImageParts {
+  readonly urn: string;
+  readonly publisher: string;
+  readonly offer: string;
+  readonly sku: string;
+  readonly hyperVGeneration: HyperVGeneration;
+}
+
+export function marketplaceBootImage(image: MarketplaceImageParts): BootImage {
   const description = `marketplace image '${image.urn}'`;
   const windowsServer = !isUnresolved(image.publisher) && image.publisher.toLowerCase() === 'microsoftwindowsserver';
   return {
