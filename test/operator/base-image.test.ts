@@ -8,7 +8,7 @@ import { STEPS } from '../../lib/operator/main';
 import { FakeAzState, FakeMarketplaceSku, SUBSCRIPTION_ID } from '../util/fake-az';
 import { InProcessAz } from '../util/fake-az-inprocess';
 import { resolveEnvironment, stepProvisioner, SynthesizedStack, synthSeedStack } from '../util/generalize-stack';
-import { runInProcess, StepRun } from '../util/operator';
+import { runInProcess, STEP_START_CALLS, StepRun } from '../util/operator';
 
 const REGION = 'westeurope';
 /** Windows Server 2025 Datacenter: the text order puts 26100.4652.250708 last, the numeric order 26100.32230.260111. */
@@ -59,7 +59,7 @@ function check(fake: InProcessAz, env: Record<string, string>, interruptAt?: str
   });
 }
 
-const START = [['version', '--output', 'json'], ['account', 'show', '--query', 'environmentName', '--output', 'tsv']];
+const START = STEP_START_CALLS;
 const LIST = ['vm', 'image', 'list', '--all', `--location=${REGION}`, '--publisher=MicrosoftWindowsServer', '--offer=WindowsServer', '--sku=2025-datacenter',
   `--subscription=${SUBSCRIPTION_ID}`, '--output', 'json'];
 

@@ -20,7 +20,7 @@ import { CanaryFault, commandOf, FakeAzState, FakeGalleryVersion, SUBSCRIPTION_I
 import { InProcessAz } from '../util/fake-az-inprocess';
 import { FakeClock } from '../util/fake-clock';
 import { stepProvisioner, SynthesizedStack, synthToDirectory } from '../util/generalize-stack';
-import { runInProcess, StepRun } from '../util/operator';
+import { runInProcess, STEP_START_CALLS, StepRun } from '../util/operator';
 
 const GROUP = 'rg-gallery';
 const GALLERY = 'gallery_golden';
@@ -95,7 +95,7 @@ function canary(fake: InProcessAz, extra: Record<string, string> = {}, options: 
 const isCommand = (words: string) => (call: AzInvocation) => commandOf(call.args as string[]) === words;
 
 // --- the expected az lines ---------------------------------------------------------------------------------------
-const START = [['version', '--output', 'json'], ['account', 'show', '--query', 'environmentName', '--output', 'tsv']];
+const START = STEP_START_CALLS;
 const VERSION_ARGS = [`--subscription=${SUBSCRIPTION_ID}`, `--resource-group=${GROUP}`, `--gallery-name=${GALLERY}`, `--gallery-image-definition=${DEFINITION}`,
   `--gallery-image-version=${VERSION}`];
 const SHOW = ['sig', 'image-version', 'show', ...VERSION_ARGS, '--query',

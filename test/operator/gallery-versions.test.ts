@@ -15,7 +15,7 @@ import { GALLERY_STORAGE_TYPES, PUBLISH_TIMEOUT_MINUTES, RETAIN_VERSIONS } from 
 import { commandOf, FakeAzState, FakeGalleryVersion, SUBSCRIPTION_ID } from '../util/fake-az';
 import { InProcessAz } from '../util/fake-az-inprocess';
 import { synthToDirectory } from '../util/generalize-stack';
-import { runInProcess, StepRun } from '../util/operator';
+import { runInProcess, STEP_START_CALLS, StepRun } from '../util/operator';
 
 const GROUP = 'rg-gallery';
 const GALLERY = 'gallery_golden';
@@ -85,7 +85,7 @@ const promote = (fake: InProcessAz, extra: Record<string, string> = {}) => run(f
 const deleteAll = (fake: InProcessAz, extra: Record<string, string> = {}) => run(fake, 'gallery-delete-all', extra);
 
 // --- the expected az lines ---------------------------------------------------------------------------------------
-const START = [['version', '--output', 'json'], ['account', 'show', '--query', 'environmentName', '--output', 'tsv']];
+const START = STEP_START_CALLS;
 const GALLERY_ARGS = [`--subscription=${SUBSCRIPTION_ID}`, `--resource-group=${GROUP}`, `--gallery-name=${GALLERY}`, `--gallery-image-definition=${DEFINITION}`];
 const VERSION_ARGS = [...GALLERY_ARGS, `--gallery-image-version=${VERSION}`];
 const SHOW = ['sig', 'image-version', 'show', ...VERSION_ARGS, '--query',

@@ -12,7 +12,7 @@ import { FakeAzState, SERVICE_PRINCIPAL, SUBSCRIPTION_ID } from '../util/fake-az
 import { InProcessAz } from '../util/fake-az-inprocess';
 import { FakeClock } from '../util/fake-clock';
 import { resolveEnvironment, subscriptionExpression, SynthesizedStack, synthSeedStack } from '../util/generalize-stack';
-import { runInProcess, StepRun } from '../util/operator';
+import { runInProcess, STEP_START_CALLS, StepRun } from '../util/operator';
 
 const { clientId: CLIENT_ID, tenantId: TENANT_ID, secret: SECRET } = SERVICE_PRINCIPAL;
 const READY = 'IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE';
@@ -72,8 +72,7 @@ describe('the generalize step, in-process against the simulated az', () => {
     const vm = [`--subscription=${SUBSCRIPTION_ID}`, '--resource-group=rg-golden', '--name=vm-golden'];
     const guest = path.join(seed.stackDirectory, environment().GOLDEN_GUEST_DIRECTORY, 'generalize.ps1');
     expect(fake.calls()).toEqual([
-      ['version', '--output', 'json'],
-      ['account', 'show', '--query', 'environmentName', '--output', 'tsv'],
+      ...STEP_START_CALLS,
       ['vm', 'get-instance-view', ...vm, '--output', 'json'],
       ['vm', 'run-command', 'invoke', ...vm, '--command-id', 'RunPowerShellScript', '--scripts', `@${guest}`,
         '--parameters', 'TimeoutSeconds=1800', 'PollSeconds=15', '--query', 'value[].[code, message]', '--output', 'json'],

@@ -9,7 +9,7 @@ import { FakeAzState, FakeImage, SUBSCRIPTION_ID } from '../util/fake-az';
 import { InProcessAz } from '../util/fake-az-inprocess';
 import { FakeClock } from '../util/fake-clock';
 import { resolveEnvironment, SynthesizedStack, synthSeedStack } from '../util/generalize-stack';
-import { runInProcess, StepRun } from '../util/operator';
+import { runInProcess, STEP_START_CALLS, StepRun } from '../util/operator';
 
 const LINE = 'golden-web';
 const GROUP = 'rg-images';
@@ -76,7 +76,7 @@ const BYSTANDERS: FakeImage[] = [
 ];
 
 const GROUP_ARGS = [`--subscription=${SUBSCRIPTION_ID}`, `--resource-group=${GROUP}`];
-const START = [['version', '--output', 'json'], ['account', 'show', '--query', 'environmentName', '--output', 'tsv']];
+const START = STEP_START_CALLS;
 const LIST = ['image', 'list', ...GROUP_ARGS, '--query', `[?tags."golden-image-name"=='${LINE}'].[tags."golden-image-revision", name]`, '--output', 'json'];
 const CREATE = ['image', 'create', ...GROUP_ARGS, `--name=${LINE}-${REVISION}`, `--source=${VM_ID}`, '--location=westeurope', '--hyper-v-generation=V2',
   '--tags', `golden-image-name=${LINE}`, `golden-image-revision=${REVISION}`];

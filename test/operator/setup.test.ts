@@ -15,7 +15,7 @@ import { FakeAzState, SERVICE_PRINCIPAL, SUBSCRIPTION_ID } from '../util/fake-az
 import { InProcessAz } from '../util/fake-az-inprocess';
 import { FakeClock } from '../util/fake-clock';
 import { resolveEnvironment, stepProvisioner, subscriptionExpression, SynthesizedStack, synthSeedStack } from '../util/generalize-stack';
-import { runInProcess, StepRun } from '../util/operator';
+import { runInProcess, STEP_START_CALLS, StepRun } from '../util/operator';
 
 const { clientId: CLIENT_ID, tenantId: TENANT_ID, secret: SECRET } = SERVICE_PRINCIPAL;
 const RESULT_SUCCESS = `${RESULT_MARKER} SUCCESS`;
@@ -71,8 +71,7 @@ function fakeAz(state: Partial<FakeAzState> = {}): InProcessAz {
 
 // --- the expected az lines ---------------------------------------------------------------------------------------
 const VM = [`--subscription=${SUBSCRIPTION_ID}`, '--resource-group=rg-golden', '--name=vm-golden'];
-const VERSION = ['version', '--output', 'json'];
-const ACCOUNT = ['account', 'show', '--query', 'environmentName', '--output', 'tsv'];
+const [VERSION, ACCOUNT] = STEP_START_CALLS;
 const STATE = ['vm', 'get-instance-view', ...VM, '--output', 'json'];
 const RESTART = ['vm', 'restart', ...VM, '--output', 'none'];
 

@@ -17,7 +17,7 @@ import {
 import { InProcessAz } from '../util/fake-az-inprocess';
 import { FakeClock } from '../util/fake-clock';
 import { fakeLoadBalancer, fakePages } from '../util/fake-http';
-import { runInProcess, StepRun } from '../util/operator';
+import { runInProcess, STEP_START_CALLS, StepRun } from '../util/operator';
 import { LoadBalancerOptions, withLoadBalancer, withServer } from '../util/web-server';
 
 // The simulated tests take milliseconds; those against real servers and real Terraform take real seconds on a loaded machine.
@@ -82,7 +82,7 @@ async function verifyBehind(fake: InProcessAz, balancer: LoadBalancerOptions, ex
 }
 
 // --- the expected az lines ---------------------------------------------------------------------------------------
-const START = [['version', '--output', 'json'], ['account', 'show', '--query', 'environmentName', '--output', 'tsv']];
+const START = STEP_START_CALLS;
 const SCALE_SET_ARGS = [`--subscription=${SUBSCRIPTION_ID}`, `--resource-group=${GROUP}`, `--name=${NAME}`];
 const GET_LATEST = ['vmss', 'rolling-upgrade', 'get-latest', ...SCALE_SET_ARGS, '--output', 'json'];
 const LIST_INSTANCES = ['vmss', 'list-instances', ...SCALE_SET_ARGS, '--query',

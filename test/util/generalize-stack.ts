@@ -3,6 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { App, LocalBackend, TerraformStack } from 'cdktf';
+import { STEP_START_CALLS } from './operator';
 import { GeneralizedImage, GoldenVm, MarketplaceImage, WindowsSetup } from '../../lib';
 
 /** A stack synthesized by a real `App.synth()` into a temporary directory, with its assets. */
@@ -106,8 +107,7 @@ export function subscriptionExpression(vmAddress: string): string {
 export function happyPathCalls(options: { subscriptionId: string; guestScripts: string; pollSeconds: number }): string[][] {
   const vm = [`--subscription=${options.subscriptionId}`, '--resource-group=rg-golden', '--name=vm-golden'];
   return [
-    ['version', '--output', 'json'],
-    ['account', 'show', '--query', 'environmentName', '--output', 'tsv'],
+    ...STEP_START_CALLS,
     ['vm', 'get-instance-view', ...vm, '--output', 'json'],
     ['vm', 'run-command', 'invoke', ...vm, '--command-id', 'RunPowerShellScript', '--scripts', `@${path.join(options.guestScripts, 'generalize.ps1')}`,
       '--parameters', 'TimeoutSeconds=1800', `PollSeconds=${options.pollSeconds}`, '--query', 'value[].[code, message]', '--output', 'json'],

@@ -6,6 +6,9 @@ import { Operator } from '../../lib/operator/operator';
 import { runStep, StepDefinition } from '../../lib/operator/run';
 
 /** What a step printed and how it ended, run in-process. */
+/** The az calls every step makes first: the CLI's version (Az.checkVersion), then the session and its cloud (Az.ensureSession). */
+export const STEP_START_CALLS: readonly string[][] = [['version', '--output', 'json'], ['account', 'show', '--query', 'environmentName', '--output', 'tsv']];
+
 export interface StepRun {
   readonly code: number;
   readonly stdout: string;
