@@ -7,11 +7,10 @@
  * checked by what the local Azure holds afterwards, and Azure's rules refuse what Azure refuses: a generalized VM
  * cannot be started, a VM that is not generalized cannot be captured.
  */
-import { spawn } from 'child_process';
 import * as path from 'path';
 import { fleetUnderAz } from './local-azure/deployed-fleet';
 import { describeWithPwsh, GUEST_DIRECTORY } from './powershell/pwsh';
-import { HANG_NET_MS } from './util/hang-net';
+import { ProcessRun, runProcess } from './util/process';
 import { describeWithCurrentAz } from './util/tools';
 import { SCRIPTS_DIRECTORY } from '../lib/private/scripts';
 
@@ -20,35 +19,16 @@ const SETUP_TIMEOUT_MS = 15 * 60_000;
 const STEP_TIMEOUT_MS = 10 * 60_000;
 const SYSPREP_TAG = 'golden-image-sysprep';
 
-interface StepRun {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 describeWithCurrentAz('the operator\'s steps with the real Azure CLI against the local Azure', () => {
   describeWithPwsh('generalize and capture', () => {
     const azure = fleetUnderAz(2, 'build', SETUP_TIMEOUT_MS);
 
     /** Runs one operator step as Terraform's local-exec does, from the repository root, with the current az logged in. */
-    function operator(step: string, environment: { [name: string]: string }): Promise<StepRun> {
-      return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [OPERATOR, step], {
-          cwd: path.join(__dirname, '..'),
-          env: { ...azure.cli.environment(), GOLDEN_POLL_SECONDS: '1', GOLDEN_RETRY_BASE_SECONDS: '1', ...environment },
-          stdio: ['ignore', 'pipe', 'pipe'],
-          signal: azure.stopping,
-        });
-        let stdout = '';
-        let stderr = '';
-        const timer = setTimeout(() => child.kill('SIGKILL'), HANG_NET_MS);
-        child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString('utf8'); });
-        child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString('utf8'); });
-        child.on('error', reject);
-        child.on('close', (status) => {
-          clearTimeout(timer);
-          resolve({ status, stdout, stderr });
-        });
+    function operator(step: string, environment: { [name: string]: string }): Promise<ProcessRun> {
+      return runProcess(process.execPath, [OPERATOR, step], {
+        cwd: path.join(__dirname, '..'),
+        env: { ...azure.cli.environment(), GOLDEN_POLL_SECONDS: '1', GOLDEN_RETRY_BASE_SECONDS: '1', ...environment },
+        signal: azure.stopping,
       });
     }
 

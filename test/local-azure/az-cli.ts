@@ -10,21 +10,17 @@
  * Integration tier only: every call starts the real CLI (about 1.5 s; the first in a configuration directory builds
  * az's command index, about 12 s).
  */
-import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { RunningLocalAzure } from './server';
-import { HANG_NET_MS } from '../util/hang-net';
+import { ProcessRun, runProcess } from '../util/process';
 import { currentAzPath } from '../util/tools';
 
 /** The cloud's name in az's configuration. */
 export const LOCAL_CLOUD = 'LocalAzure';
 
-export interface AzRun {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
+export interface AzRun extends ProcessRun {
   readonly seconds: number;
 }
 
@@ -78,23 +74,10 @@ export class AzCli {
   }
 
   /** Runs az with `args` (an argument array), `stdin` on its standard input. */
-  public run(args: readonly string[], stdin = ''): Promise<AzRun> {
+  public async run(args: readonly string[], stdin = ''): Promise<AzRun> {
     const started = Date.now();
-    return new Promise((resolve, reject) => {
-      const child = spawn(this.az, args, { env: this.environment(), stdio: ['pipe', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      // A net against a hung az only (test/util/hang-net.ts): no test is timed.
-      const timer = setTimeout(() => child.kill('SIGKILL'), HANG_NET_MS);
-      child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString('utf8'); });
-      child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString('utf8'); });
-      child.on('error', reject);
-      child.stdin.end(stdin);
-      child.on('close', (status) => {
-        clearTimeout(timer);
-        resolve({ status, stdout, stderr, seconds: (Date.now() - started) / 1000 });
-      });
-    });
+    const run = await runProcess(this.az, args, { env: this.environment(), stdin });
+    return { ...run, seconds: (Date.now() - started) / 1000 };
   }
 
   /** Runs az and fails unless it exits 0. */
