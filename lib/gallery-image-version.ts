@@ -12,26 +12,24 @@ import {
 import {
   galleryPromoteEnvironment, galleryPublishEnvironment, galleryReplicationEnvironment, PUBLISH_TIMEOUT_MINUTES, RETAIN_VERSIONS, targetRegionLines,
 } from './operator/steps/gallery-versions';
-import {
-  canonicalLocation, isDifferentKnownLocation, isGalleryImageName, isGalleryName, isLocation, isResourceGroupName,
-} from './private/azure-names';
-import { checkVersionEndOfLife } from './private/dates';
-import { inStackOf } from './private/dependencies';
-import { PURCHASE_PLAN } from './private/image-kinds';
-import { checkCaptureTags, galleryVersionName, tagLines } from './private/image-line';
-import { addImageView, consumersOf, plannedDeployments, planReplicas, replicasFor, MAX_REPLICAS_PER_REGION } from './private/image-use';
-import { AZURE_RESOURCE, claimNames, resourceOf } from './private/name-claims';
-import { checkNumber, wholeNumberBetween } from './private/number-rules';
-import { checkNumberInput, environmentNumber, guestDirectory, operatorStep, providerSubscriptionId } from './private/operator-step';
-import { withPreconditions } from './private/plan-checks';
+import { PURCHASE_PLAN } from './private/images/image-kinds';
+import { checkCaptureTags, galleryVersionName, tagLines } from './private/images/image-line';
+import { checkPurchasePlan, describePurchasePlan, purchasePlanLiteral, samePurchasePlan } from './private/images/purchase-plan';
+import { isGalleryImageName, isGalleryName, isLocation, isResourceGroupName } from './private/naming/azure-names';
+import { AZURE_RESOURCE, claimNames, resourceOf } from './private/naming/name-claims';
+import { canonicalLocation, isDifferentKnownLocation, checkRegion, checkZoneRedundantStorage, warnRestrictedRegion } from './private/naming/regions';
+import { checkPageUrl, inheritServedPage, servedPageOf } from './private/network/served-page';
+import { checkNumberInput, environmentNumber, guestDirectory, operatorStep, providerSubscriptionId } from './private/steps/operator-step';
+import { inStackOf } from './private/terraform/references';
+import { checkVersionEndOfLife } from './private/validation/dates';
+import { checkNumber, wholeNumberBetween } from './private/validation/number-rules';
+import { withPreconditions } from './private/validation/plan-checks';
 import {
   BOOLEAN, checkPropTypes, enumOf, hasKind, instanceOf, listOf, NUMBER, STRING, STRING_MAP, struct,
-} from './private/prop-types';
-import { checkPurchasePlan, describePurchasePlan, purchasePlanLiteral, samePurchasePlan } from './private/purchase-plan';
-import { checkRegion, checkZoneRedundantStorage, warnRestrictedRegion } from './private/regions';
-import { checkPageUrl, inheritServedPage, servedPageOf } from './private/served-page';
-import { describeValue, isUnresolved, PropsValidator, requireProps } from './private/validation';
-import { checkVmSizeUse, nvmeOnlySize } from './private/vm-sizes';
+} from './private/validation/prop-types';
+import { describeValue, isUnresolved, PropsValidator, requireProps } from './private/validation/props-validator';
+import { addImageView, consumersOf, plannedDeployments, planReplicas, replicasFor, MAX_REPLICAS_PER_REGION } from './private/vm/image-use';
+import { checkVmSizeUse, nvmeOnlySize } from './private/vm/vm-sizes';
 
 /** Storage of a gallery image version's replicas in one region. */
 export enum GalleryStorageType {
@@ -214,7 +212,7 @@ export interface GalleryImageImportOptions {
   readonly latest?: boolean;
 }
 
-/** The props, attributes and options at runtime (lib/private/prop-types.ts): for callers TypeScript does not check. */
+/** The props, attributes and options at runtime (lib/private/validation/prop-types.ts): for callers TypeScript does not check. */
 const GALLERY_IMAGE_VERSION_PROPS = struct<GalleryImageVersionProps>('GalleryImageVersionProps', {
   galleryImage: instanceOf('GalleryImage', () => "pass the definition: new GalleryImage(this, 'Definition', { gallery })"),
   source: instanceOf('GeneralizedImage', (value) => hasKind(value, 'GoldenVm')

@@ -2,15 +2,15 @@ import type { SharedImage } from '@cdktf/provider-azurerm/lib/shared-image';
 import { Construct } from 'constructs';
 import { HyperVGeneration, ImageSecurityType, OsType, PurchasePlan } from './image';
 import { ImageGallery } from './image-gallery';
-import { isGalleryImageName } from './private/azure-names';
-import { definitionEndOfLife } from './private/dates';
-import { galleryBindings } from './private/gallery-bindings';
-import { PURCHASE_PLAN } from './private/image-kinds';
-import { AZURE_RESOURCE, claimNames, rememberResource, resourceOf, scopeWithin } from './private/name-claims';
-import { BOOLEAN, checkPropTypes, enumOf, instanceOf, markKind, STRING, STRING_MAP, struct } from './private/prop-types';
-import { checkPurchasePlan, planBlock } from './private/purchase-plan';
-import { checkTags } from './private/tags';
-import { PropsValidator, requireProps } from './private/validation';
+import { PURCHASE_PLAN } from './private/images/image-kinds';
+import { checkPurchasePlan, planBlock } from './private/images/purchase-plan';
+import { isGalleryImageName } from './private/naming/azure-names';
+import { AZURE_RESOURCE, claimNames, rememberResource, resourceOf, scopeWithin } from './private/naming/name-claims';
+import { galleryBindings } from './private/terraform/bindings';
+import { definitionEndOfLife } from './private/validation/dates';
+import { BOOLEAN, checkPropTypes, enumOf, instanceOf, markKind, STRING, STRING_MAP, struct } from './private/validation/prop-types';
+import { PropsValidator, requireProps } from './private/validation/props-validator';
+import { checkTags } from './private/validation/tags';
 
 /** The publisher/offer/SKU that identifies an image definition within its gallery (all three together unique). */
 export interface GalleryImageIdentifier {
@@ -111,7 +111,7 @@ export interface GalleryImageProps {
   readonly tags?: { [key: string]: string };
 }
 
-/** `GalleryImageProps` at runtime (lib/private/prop-types.ts): for callers TypeScript does not check. */
+/** `GalleryImageProps` at runtime (lib/private/validation/prop-types.ts): for callers TypeScript does not check. */
 const GALLERY_IMAGE_PROPS = struct<GalleryImageProps>('GalleryImageProps', {
   gallery: instanceOf('ImageGallery', () => "pass the gallery: new ImageGallery(this, 'Gallery', { location: 'westeurope' })"),
   imageName: STRING,

@@ -4,15 +4,15 @@ import { Construct } from 'constructs';
 import { GoldenVm } from './golden-vm';
 import { HyperVGeneration, IImage, ImageBuild, OsType, PurchasePlan, SecurityType } from './image';
 import { DEALLOCATE_MINUTES, generalizeEnvironment, SYSPREP_MINUTES } from './operator/steps/generalize';
-import { checkCaptureTags, checkImageLineName, checkRetainBuilds, claimImageLine, DEFAULT_RETAIN_BUILDS, imageLine } from './private/image-line';
-import { claimCreatedResourceGroup } from './private/name-claims';
-import { checkNumberInput, environmentNumber, guestDirectory, operatorStep, providerSubscriptionId, subscriptionOf } from './private/operator-step';
-import { withPreconditions } from './private/plan-checks';
-import { BOOLEAN, checkPropTypes, instanceOf, markKind, NUMBER, STRING, STRING_MAP, struct } from './private/prop-types';
-import { checkResourceGroup, placeResourceGroup } from './private/resource-group';
-import { inheritServedPage } from './private/served-page';
-import { PropsValidator, requireProps } from './private/validation';
-import { nvmeOnlySize } from './private/vm-sizes';
+import { checkCaptureTags, checkImageLineName, checkRetainBuilds, claimImageLine, DEFAULT_RETAIN_BUILDS, imageLine } from './private/images/image-line';
+import { claimCreatedResourceGroup } from './private/naming/name-claims';
+import { checkResourceGroup, placeResourceGroup } from './private/naming/resource-group';
+import { inheritServedPage } from './private/network/served-page';
+import { checkNumberInput, environmentNumber, guestDirectory, operatorStep, providerSubscriptionId, subscriptionOf } from './private/steps/operator-step';
+import { withPreconditions } from './private/validation/plan-checks';
+import { BOOLEAN, checkPropTypes, instanceOf, markKind, NUMBER, STRING, STRING_MAP, struct } from './private/validation/prop-types';
+import { PropsValidator, requireProps } from './private/validation/props-validator';
+import { nvmeOnlySize } from './private/vm/vm-sizes';
 
 /** How long each wait of the generalize step may take. */
 export interface GeneralizeTimeouts {
@@ -85,7 +85,7 @@ export interface GeneralizedImageProps {
   readonly tags?: { [key: string]: string };
 }
 
-/** `GeneralizedImageProps` at runtime (lib/private/prop-types.ts): for callers TypeScript does not check. */
+/** `GeneralizedImageProps` at runtime (lib/private/validation/prop-types.ts): for callers TypeScript does not check. */
 const GENERALIZED_IMAGE_PROPS = struct<GeneralizedImageProps>('GeneralizedImageProps', {
   vm: instanceOf('GoldenVm', () => "pass the build VM: new GoldenVm(this, 'BuildVm', { location, image, setup })"),
   managedImage: BOOLEAN,

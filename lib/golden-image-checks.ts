@@ -4,9 +4,9 @@ import {
 import { IConstruct } from 'constructs';
 import { GoldenVm } from './golden-vm';
 import { HyperVGeneration } from './image';
-import { inferGeneration } from './private/generation';
-import { anyConstruct, checkValueType } from './private/prop-types';
-import { PropsValidator, requireProps } from './private/validation';
+import { inferGeneration } from './private/images/generation';
+import { anyConstruct, checkValueType } from './private/validation/prop-types';
+import { PropsValidator, requireProps } from './private/validation/props-validator';
 
 /** Management ports that must never be open to the whole Internet. */
 const MANAGEMENT_PORTS: ReadonlyArray<[number, string]> = [[22, 'SSH'], [3389, 'RDP'], [5985, 'WinRM'], [5986, 'WinRM over HTTPS']];

@@ -14,27 +14,27 @@ import { ManagementPort } from './management-port';
 import { MarketplaceImage } from './marketplace-image';
 import { baseImageEnvironment, basePlanInput } from './operator/steps/base-image';
 import { setupEnvironment, SETUP_MINUTES } from './operator/steps/setup';
-import {
-  canonicalLocation, checkAdminUsername, checkCommonNames, checkOwnNetwork, COMPUTER_NAME_MAX_LENGTH, isComputerName, isVmSize, isWindowsVmName,
-} from './private/azure-names';
-import { adminPassword } from './private/credentials';
-import { WINDOWS_SERVER_PUBLISHER } from './private/generation';
-import { managementAccess } from './private/management-access';
-import { AZURE_RESOURCE, claimCreatedResourceGroup, claimNames, NameClaim, resourceGroupScope, scopeWithin } from './private/name-claims';
-import { checkNumberInput, environmentNumber, guestDirectory, operatorStep, providerSubscriptionId, subscriptionOf } from './private/operator-step';
-import { checkBuildImagePatching, NO_SELF_PATCHING_VM } from './private/patching';
-import { withPreconditions } from './private/plan-checks';
+import { WINDOWS_SERVER_PUBLISHER } from './private/images/generation';
+import { planBlock } from './private/images/purchase-plan';
+import { COMPUTER_NAME_MAX_LENGTH, isComputerName, isVmSize, isWindowsVmName } from './private/naming/azure-names';
+import { AZURE_RESOURCE, claimCreatedResourceGroup, claimNames, NameClaim, resourceGroupScope, scopeWithin } from './private/naming/name-claims';
+import { canonicalLocation, checkCommonNames, checkZoneRedundantStorage } from './private/naming/regions';
+import { checkResourceGroup, placeResourceGroup } from './private/naming/resource-group';
+import { managementAccess } from './private/network/management-access';
+import { checkOwnNetwork } from './private/network/own-network';
+import { inheritServedPage } from './private/network/served-page';
+import { checkNumberInput, environmentNumber, guestDirectory, operatorStep, providerSubscriptionId, subscriptionOf } from './private/steps/operator-step';
+import { TerraformData } from './private/terraform/terraform-data';
+import { withPreconditions } from './private/validation/plan-checks';
 import {
   BOOLEAN, checkPropTypes, enumOf, instanceOf, listOf, markKind, NUMBER, SECRET_STRING, STRING, STRING_MAP, struct,
-} from './private/prop-types';
-import { planBlock } from './private/purchase-plan';
-import { checkZoneRedundantStorage } from './private/regions';
-import { checkResourceGroup, placeResourceGroup } from './private/resource-group';
-import { inheritServedPage } from './private/served-page';
-import { checkTags } from './private/tags';
-import { TerraformData } from './private/terraform-data';
-import { describeValue, PropsValidator, requireProps } from './private/validation';
-import { checkVmSizeUse, marketplaceBootImage } from './private/vm-sizes';
+} from './private/validation/prop-types';
+import { describeValue, PropsValidator, requireProps } from './private/validation/props-validator';
+import { checkTags } from './private/validation/tags';
+import { checkAdminUsername } from './private/vm/admin-username';
+import { adminPassword } from './private/vm/credentials';
+import { checkBuildImagePatching, NO_SELF_PATCHING_VM } from './private/vm/patching';
+import { checkVmSizeUse, marketplaceBootImage } from './private/vm/vm-sizes';
 import { WindowsSetup } from './windows-setup';
 
 /** Storage type of a managed OS disk. */
@@ -185,7 +185,7 @@ export interface GoldenVmProps {
   readonly tags?: { [key: string]: string };
 }
 
-/** `GoldenVmProps` at runtime (lib/private/prop-types.ts): for callers TypeScript does not check. */
+/** `GoldenVmProps` at runtime (lib/private/validation/prop-types.ts): for callers TypeScript does not check. */
 const GOLDEN_VM_PROPS = struct<GoldenVmProps>('GoldenVmProps', {
   location: STRING,
   image: instanceOf('MarketplaceImage', (value) => typeof value === 'string'
@@ -505,7 +505,7 @@ export class GoldenVm extends Construct {
       vtpmEnabled: securityType === SecurityType.TRUSTED_LAUNCH,
       provisionVmAgent: true,
       // Windows Update stays off: it would install and restart around the setup and Sysprep. Patches come with the
-      // marketplace version (a new one rebuilds) or from the setup's own, logged steps (lib/private/patching.ts).
+      // marketplace version (a new one rebuilds) or from the setup's own, logged steps (lib/private/vm/patching.ts).
       ...NO_SELF_PATCHING_VM,
       // Run Command, which runs the setup and Sysprep, is delivered by the VM agent's extension handling.
       allowExtensionOperations: true,

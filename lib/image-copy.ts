@@ -8,27 +8,25 @@ import { Fn, IResolvable, ITerraformDependable, TerraformIterator, TerraformReso
 import { Construct } from 'constructs';
 import { OsDiskStorageType } from './golden-vm';
 import { HyperVGeneration, IImage, ImageBuild, ImageKind, OsType, PurchasePlan } from './image';
-import {
-  canonicalLocation, checkCommonNames, isDifferentKnownLocation, isGalleryName, isImageName, isSameKnownLocation,
-} from './private/azure-names';
-import { inStackOf, nonEmpty } from './private/dependencies';
-import { galleryBindings } from './private/gallery-bindings';
-import { IMAGE } from './private/image-kinds';
+import { IMAGE } from './private/images/image-kinds';
 import {
   checkCaptureTags, checkImageLineName, checkRetainBuilds, claimImageLine, DEFAULT_RETAIN_BUILDS, galleryVersionName, imageLine,
-} from './private/image-line';
-import { kindOf } from './private/image-use';
-import { AZURE_RESOURCE, claimCreatedResourceGroup, claimNames, GALLERY_NAME_SCOPE, resourceGroupScope } from './private/name-claims';
-import { checkNumber, wholeNumberBetween } from './private/number-rules';
-import { providerSubscriptionId } from './private/operator-step';
-import { withPreconditions } from './private/plan-checks';
-import { BOOLEAN, checkPropTypes, enumOf, NUMBER, STRING, STRING_MAP, struct } from './private/prop-types';
-import { planBlock } from './private/purchase-plan';
-import { checkZoneRedundantStorage } from './private/regions';
-import { checkResourceGroup, placeResourceGroup } from './private/resource-group';
-import { inheritServedPage } from './private/served-page';
-import { checkTags } from './private/tags';
-import { describeValue, isUnresolved, PropsValidator, requireProps } from './private/validation';
+} from './private/images/image-line';
+import { planBlock } from './private/images/purchase-plan';
+import { isGalleryName, isImageName } from './private/naming/azure-names';
+import { AZURE_RESOURCE, claimCreatedResourceGroup, claimNames, GALLERY_NAME_SCOPE, resourceGroupScope } from './private/naming/name-claims';
+import { canonicalLocation, checkCommonNames, isDifferentKnownLocation, isSameKnownLocation, checkZoneRedundantStorage } from './private/naming/regions';
+import { checkResourceGroup, placeResourceGroup } from './private/naming/resource-group';
+import { inheritServedPage } from './private/network/served-page';
+import { providerSubscriptionId } from './private/steps/operator-step';
+import { galleryBindings } from './private/terraform/bindings';
+import { inStackOf, nonEmpty } from './private/terraform/references';
+import { checkNumber, wholeNumberBetween } from './private/validation/number-rules';
+import { withPreconditions } from './private/validation/plan-checks';
+import { BOOLEAN, checkPropTypes, enumOf, NUMBER, STRING, STRING_MAP, struct } from './private/validation/prop-types';
+import { describeValue, isUnresolved, PropsValidator, requireProps } from './private/validation/props-validator';
+import { checkTags } from './private/validation/tags';
+import { kindOf } from './private/vm/image-use';
 
 /** How `ImageCopy` makes its independent managed image. */
 export enum ImageCopyMethod {
@@ -119,7 +117,7 @@ export interface ImageCopyProps {
   readonly tags?: { [key: string]: string };
 }
 
-/** `ImageCopyProps` at runtime (lib/private/prop-types.ts): for callers TypeScript does not check. */
+/** `ImageCopyProps` at runtime (lib/private/validation/prop-types.ts): for callers TypeScript does not check. */
 const IMAGE_COPY_PROPS = struct<ImageCopyProps>('ImageCopyProps', {
   source: IMAGE,
   resourceGroupName: STRING,

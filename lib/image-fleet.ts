@@ -13,29 +13,29 @@ import { Construct } from 'constructs';
 import { IImage, SecurityType } from './image';
 import { ManagementPort } from './management-port';
 import { FLEET_VERIFY_TIMEOUT_MINUTES, verifyFleetEnvironment } from './operator/steps/verify-fleet';
-import {
-  canonicalLocation, checkAdminUsername, checkCommonNames, checkOwnNetwork, COMPUTER_NAME_MAX_LENGTH, isVmSize,
-  subnetPrefixLengthFor, usableSubnetAddresses,
-} from './private/azure-names';
-import { adminPassword } from './private/credentials';
-import { inStackOf } from './private/dependencies';
-import { sameKeyAttribute } from './private/for-each';
-import { IMAGE } from './private/image-kinds';
-import { checkVmSizeForImage, registerDeployments } from './private/image-use';
-import { managementAccess } from './private/management-access';
-import { AZURE_RESOURCE, claimCreatedResourceGroup, claimNames, NameClaim, resourceGroupScope } from './private/name-claims';
-import { checkNumber, wholeNumberBetween } from './private/number-rules';
-import { checkNumberInput, environmentNumber, operatorStep } from './private/operator-step';
-import { NO_SELF_PATCHING_VM } from './private/patching';
-import { withPreconditions } from './private/plan-checks';
-import { BOOLEAN, checkPropTypes, enumOf, listOf, NUMBER, SECRET_STRING, STRING, STRING_MAP, struct } from './private/prop-types';
-import { planBlock } from './private/purchase-plan';
-import { checkResourceGroup, placeResourceGroup } from './private/resource-group';
-import { PageConsumer, servedPageOf } from './private/served-page';
-import { checkTags } from './private/tags';
-import { TerraformData } from './private/terraform-data';
-import { describeValue, isUnresolved, PropsValidator, requireProps } from './private/validation';
-import { appSecurityRules, checkAppPort, checkWindowsImage, MAX_PORT, reportVcpus, webNetwork, webNetworkClaims } from './private/web-fleet';
+import { IMAGE } from './private/images/image-kinds';
+import { planBlock } from './private/images/purchase-plan';
+import { COMPUTER_NAME_MAX_LENGTH, isVmSize } from './private/naming/azure-names';
+import { AZURE_RESOURCE, claimCreatedResourceGroup, claimNames, NameClaim, resourceGroupScope } from './private/naming/name-claims';
+import { canonicalLocation, checkCommonNames } from './private/naming/regions';
+import { checkResourceGroup, placeResourceGroup } from './private/naming/resource-group';
+import { subnetPrefixLengthFor, usableSubnetAddresses } from './private/network/cidr';
+import { managementAccess } from './private/network/management-access';
+import { checkOwnNetwork } from './private/network/own-network';
+import { PageConsumer, servedPageOf } from './private/network/served-page';
+import { checkNumberInput, environmentNumber, operatorStep } from './private/steps/operator-step';
+import { sameKeyAttribute, inStackOf } from './private/terraform/references';
+import { TerraformData } from './private/terraform/terraform-data';
+import { checkNumber, wholeNumberBetween } from './private/validation/number-rules';
+import { withPreconditions } from './private/validation/plan-checks';
+import { BOOLEAN, checkPropTypes, enumOf, listOf, NUMBER, SECRET_STRING, STRING, STRING_MAP, struct } from './private/validation/prop-types';
+import { describeValue, isUnresolved, PropsValidator, requireProps } from './private/validation/props-validator';
+import { checkTags } from './private/validation/tags';
+import { checkAdminUsername } from './private/vm/admin-username';
+import { adminPassword } from './private/vm/credentials';
+import { checkVmSizeForImage, registerDeployments } from './private/vm/image-use';
+import { NO_SELF_PATCHING_VM } from './private/vm/patching';
+import { appSecurityRules, checkAppPort, checkWindowsImage, MAX_PORT, reportVcpus, webNetwork, webNetworkClaims } from './private/vm/web-fleet';
 
 /** What happens to a fleet's VMs when its image changes. */
 export enum FleetRollout {
@@ -205,7 +205,7 @@ export interface ImageFleetProps {
   readonly tags?: { [key: string]: string };
 }
 
-/** `ImageFleetProps` at runtime (lib/private/prop-types.ts): for callers TypeScript does not check. */
+/** `ImageFleetProps` at runtime (lib/private/validation/prop-types.ts): for callers TypeScript does not check. */
 const IMAGE_FLEET_PROPS = struct<ImageFleetProps>('ImageFleetProps', {
   image: IMAGE,
   securityType: enumOf('SecurityType', SecurityType),
@@ -502,7 +502,7 @@ export class ImageFleet extends Construct {
       secureBootEnabled: securityType === SecurityType.TRUSTED_LAUNCH,
       vtpmEnabled: securityType === SecurityType.TRUSTED_LAUNCH,
       provisionVmAgent: true,
-      // Patched by the next image rolling out, not by Windows Update restarting VMs on its own (lib/private/patching.ts).
+      // Patched by the next image rolling out, not by Windows Update restarting VMs on its own (lib/private/vm/patching.ts).
       ...NO_SELF_PATCHING_VM,
       dependsOn: [nsgAssociation, ...imageDependables],
       lifecycle: rollout,

@@ -1,13 +1,14 @@
 import type { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import type { SharedImageGallery } from '@cdktf/provider-azurerm/lib/shared-image-gallery';
 import { Construct } from 'constructs';
-import { canonicalLocation, checkCommonNames, isGalleryName } from './private/azure-names';
-import { galleryBindings } from './private/gallery-bindings';
-import { AZURE_RESOURCE, claimCreatedResourceGroup, claimNames, GALLERY_NAME_SCOPE, rememberResource, resourceGroupScope } from './private/name-claims';
-import { BOOLEAN, checkPropTypes, markKind, STRING, STRING_MAP, struct } from './private/prop-types';
-import { checkResourceGroup, placeResourceGroup } from './private/resource-group';
-import { checkTags } from './private/tags';
-import { PropsValidator, requireProps } from './private/validation';
+import { isGalleryName } from './private/naming/azure-names';
+import { AZURE_RESOURCE, claimCreatedResourceGroup, claimNames, GALLERY_NAME_SCOPE, rememberResource, resourceGroupScope } from './private/naming/name-claims';
+import { canonicalLocation, checkCommonNames } from './private/naming/regions';
+import { checkResourceGroup, placeResourceGroup } from './private/naming/resource-group';
+import { galleryBindings } from './private/terraform/bindings';
+import { BOOLEAN, checkPropTypes, markKind, STRING, STRING_MAP, struct } from './private/validation/prop-types';
+import { PropsValidator, requireProps } from './private/validation/props-validator';
+import { checkTags } from './private/validation/tags';
 
 /** Props of `ImageGallery`. */
 export interface ImageGalleryProps {
@@ -51,7 +52,7 @@ export interface ImageGalleryProps {
   readonly tags?: { [key: string]: string };
 }
 
-/** `ImageGalleryProps` at runtime (lib/private/prop-types.ts): for callers TypeScript does not check. */
+/** `ImageGalleryProps` at runtime (lib/private/validation/prop-types.ts): for callers TypeScript does not check. */
 const IMAGE_GALLERY_PROPS = struct<ImageGalleryProps>('ImageGalleryProps', {
   location: STRING,
   galleryName: STRING,

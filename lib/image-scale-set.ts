@@ -14,28 +14,29 @@ import { Construct } from 'constructs';
 import { IImage, ImageKind, SecurityType } from './image';
 import { ManagementPort } from './management-port';
 import { SCALE_SET_VERIFY_TIMEOUT_MINUTES, verifyScaleSetEnvironment } from './operator/steps/verify-scale-set';
-import {
-  canonicalLocation, checkAdminUsername, checkCommonNames, checkOwnNetwork, COMPUTER_NAME_MAX_LENGTH, isVmSize,
-  subnetPrefixLengthFor, usableSubnetAddresses,
-} from './private/azure-names';
-import { adminPassword } from './private/credentials';
-import { inStackOf } from './private/dependencies';
-import { IMAGE } from './private/image-kinds';
-import { checkVmSizeForImage, kindOf, registerDeployments } from './private/image-use';
-import { managementAccess } from './private/management-access';
-import { AZURE_RESOURCE, claimCreatedResourceGroup, claimNames, NameClaim, resourceGroupScope } from './private/name-claims';
-import { allOf, atMost, checkNumber, NumberCheck, shownNumber, wholeNumberBetween } from './private/number-rules';
-import { checkNumberInput, environmentNumber, operatorStep, subscriptionOf } from './private/operator-step';
-import { NO_SELF_PATCHING_SCALE_SET } from './private/patching';
-import { planTimeCheck, withPreconditions } from './private/plan-checks';
-import { BOOLEAN, checkPropTypes, enumOf, listOf, NUMBER, SECRET_STRING, STRING, STRING_MAP, struct } from './private/prop-types';
-import { planBlock } from './private/purchase-plan';
-import { checkResourceGroup, placeResourceGroup } from './private/resource-group';
-import { scaleSetBindings } from './private/scale-set-bindings';
-import { checkServedPath, PageConsumer, servedPageOf } from './private/served-page';
-import { checkTags } from './private/tags';
-import { isUnresolved, PropsValidator, requireProps } from './private/validation';
-import { appSecurityRules, checkAppPort, checkWindowsImage, reportVcpus, webNetwork, webNetworkClaims } from './private/web-fleet';
+import { IMAGE } from './private/images/image-kinds';
+import { planBlock } from './private/images/purchase-plan';
+import { COMPUTER_NAME_MAX_LENGTH, isVmSize } from './private/naming/azure-names';
+import { AZURE_RESOURCE, claimCreatedResourceGroup, claimNames, NameClaim, resourceGroupScope } from './private/naming/name-claims';
+import { canonicalLocation, checkCommonNames } from './private/naming/regions';
+import { checkResourceGroup, placeResourceGroup } from './private/naming/resource-group';
+import { subnetPrefixLengthFor, usableSubnetAddresses } from './private/network/cidr';
+import { managementAccess } from './private/network/management-access';
+import { checkOwnNetwork } from './private/network/own-network';
+import { checkServedPath, PageConsumer, servedPageOf } from './private/network/served-page';
+import { checkNumberInput, environmentNumber, operatorStep, subscriptionOf } from './private/steps/operator-step';
+import { scaleSetBindings } from './private/terraform/bindings';
+import { inStackOf } from './private/terraform/references';
+import { allOf, atMost, checkNumber, NumberCheck, shownNumber, wholeNumberBetween } from './private/validation/number-rules';
+import { planTimeCheck, withPreconditions } from './private/validation/plan-checks';
+import { BOOLEAN, checkPropTypes, enumOf, listOf, NUMBER, SECRET_STRING, STRING, STRING_MAP, struct } from './private/validation/prop-types';
+import { isUnresolved, PropsValidator, requireProps } from './private/validation/props-validator';
+import { checkTags } from './private/validation/tags';
+import { checkAdminUsername } from './private/vm/admin-username';
+import { adminPassword } from './private/vm/credentials';
+import { checkVmSizeForImage, kindOf, registerDeployments } from './private/vm/image-use';
+import { NO_SELF_PATCHING_SCALE_SET } from './private/vm/patching';
+import { appSecurityRules, checkAppPort, checkWindowsImage, reportVcpus, webNetwork, webNetworkClaims } from './private/vm/web-fleet';
 
 /**
  * How a scale set's instances move to a new image: in batches, each gated by the load balancer's health probe on the
@@ -261,7 +262,7 @@ export interface ImageScaleSetProps {
   readonly tags?: { [key: string]: string };
 }
 
-/** `ImageScaleSetProps` at runtime (lib/private/prop-types.ts): for callers TypeScript does not check. */
+/** `ImageScaleSetProps` at runtime (lib/private/validation/prop-types.ts): for callers TypeScript does not check. */
 const IMAGE_SCALE_SET_PROPS = struct<ImageScaleSetProps>('ImageScaleSetProps', {
   image: IMAGE,
   securityType: enumOf('SecurityType', SecurityType),
@@ -566,7 +567,7 @@ export class ImageScaleSet extends Construct {
       vtpmEnabled: securityType === SecurityType.TRUSTED_LAUNCH,
       provisionVmAgent: true,
       // Patched by the next image through the rolling upgrade, and Azure refuses Windows Update on its own with automatic
-      // OS upgrade (lib/private/patching.ts).
+      // OS upgrade (lib/private/vm/patching.ts).
       ...NO_SELF_PATCHING_SCALE_SET,
       // Exactly `count` VMs are made (no extra ones deleted afterwards), and the set may grow past 100 instances.
       overprovision: false,
@@ -589,7 +590,7 @@ export class ImageScaleSet extends Construct {
       lifecycle: withPreconditions([...countChecks, ...rollingChecks, ...passwordChecks]),
       // Azure uses a probe for a scale set's health only once a load-balancing rule refers to it; the outbound rule
       // first, so the instances have outbound access from their first boot.
-      // An image of another stack is waited for through its id (lib/private/dependencies.ts).
+      // An image of another stack is waited for through its id (lib/private/terraform/references.ts).
       dependsOn: [this.loadBalancingRule, this.outboundRule, ...inStackOf(this, image.imageDependables)],
     });
 

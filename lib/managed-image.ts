@@ -1,12 +1,12 @@
 import { Fn, ITerraformDependable, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { HyperVGeneration, IImage, OsType, PurchasePlan } from './image';
-import { canonicalLocation, isManagedDiskId, parseManagedImageId } from './private/azure-names';
-import { PURCHASE_PLAN } from './private/image-kinds';
-import { checkPropTypes, enumOf, STRING, struct } from './private/prop-types';
-import { checkPurchasePlan } from './private/purchase-plan';
-import { checkRegion } from './private/regions';
-import { isUnresolved, PropsValidator, requireProps } from './private/validation';
+import { PURCHASE_PLAN } from './private/images/image-kinds';
+import { checkPurchasePlan } from './private/images/purchase-plan';
+import { isManagedDiskId, parseManagedImageId } from './private/images/resource-ids';
+import { canonicalLocation, checkRegion } from './private/naming/regions';
+import { checkPropTypes, enumOf, STRING, struct } from './private/validation/prop-types';
+import { isUnresolved, PropsValidator, requireProps } from './private/validation/props-validator';
 
 /** What `ManagedImage.fromImageId` needs to know about an image made elsewhere. */
 export interface ManagedImageAttributes {
@@ -42,7 +42,7 @@ export interface ManagedImageAttributes {
   readonly purchasePlan?: PurchasePlan;
 }
 
-/** `ManagedImageAttributes` at runtime (lib/private/prop-types.ts): for callers TypeScript does not check. */
+/** `ManagedImageAttributes` at runtime (lib/private/validation/prop-types.ts): for callers TypeScript does not check. */
 const MANAGED_IMAGE_ATTRIBUTES = struct<ManagedImageAttributes>('ManagedImageAttributes', {
   imageId: STRING,
   location: STRING,

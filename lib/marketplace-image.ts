@@ -1,11 +1,11 @@
 import { Fn, Token } from 'cdktf';
 import { HyperVGeneration, PurchasePlan } from './image';
 import { BASE_IMAGE_OFFER, BASE_IMAGE_PUBLISHER, BASE_IMAGE_SKU, BASE_IMAGE_VERSION } from './operator/steps/base-image';
-import { inferGeneration, WINDOWS_SERVER_PUBLISHER } from './private/generation';
-import { PURCHASE_PLAN } from './private/image-kinds';
-import { checkPropTypes, checkValueType, enumOf, markKind, STRING, struct } from './private/prop-types';
-import { checkPurchasePlan } from './private/purchase-plan';
-import { describeValue, PropsValidator, requireProps } from './private/validation';
+import { inferGeneration, WINDOWS_SERVER_PUBLISHER } from './private/images/generation';
+import { PURCHASE_PLAN } from './private/images/image-kinds';
+import { checkPurchasePlan } from './private/images/purchase-plan';
+import { checkPropTypes, checkValueType, enumOf, markKind, STRING, struct } from './private/validation/prop-types';
+import { describeValue, PropsValidator, requireProps } from './private/validation/props-validator';
 
 /** Options for a marketplace image. */
 export interface MarketplaceImageOptions {
@@ -43,7 +43,7 @@ export interface MarketplaceImageParts extends MarketplaceImageOptions {
   readonly version?: string;
 }
 
-/** `MarketplaceImageOptions` and `MarketplaceImageParts` at runtime (lib/private/prop-types.ts). */
+/** `MarketplaceImageOptions` and `MarketplaceImageParts` at runtime (lib/private/validation/prop-types.ts). */
 const OPTIONS_SHAPE = { hyperVGeneration: enumOf('HyperVGeneration', HyperVGeneration), plan: PURCHASE_PLAN };
 const MARKETPLACE_IMAGE_OPTIONS = struct<MarketplaceImageOptions>('MarketplaceImageOptions', OPTIONS_SHAPE, '{ hyperVGeneration: HyperVGeneration.V2 }');
 const MARKETPLACE_IMAGE_PARTS = struct<MarketplaceImageParts>('MarketplaceImageParts', {

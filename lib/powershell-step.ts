@@ -1,4 +1,4 @@
-// One setup step, in a file of its own: WindowsSetup takes them, and the private step checks (private/setup-steps.ts)
+// One setup step, in a file of its own: WindowsSetup takes them, and the private step checks (private/steps/setup-steps.ts)
 // read them, without importing the construct's module.
 
 /**

@@ -1,12 +1,12 @@
 import { createHash } from 'crypto';
 import { PowerShellStep } from './powershell-step';
+import { checkPageUrl, IIS_DEFAULT_SITE, KnownSite, recordServedPage, servedPage } from './private/network/served-page';
+import { readScript } from './private/steps/scripts';
+import { checkSteps, readStepFile } from './private/steps/setup-steps';
 import {
   BOOLEAN, checkedByConstruct, checkPropTypes, listOf, markKind, NUMBER, STRING, struct,
-} from './private/prop-types';
-import { readScript } from './private/scripts';
-import { checkPageUrl, IIS_DEFAULT_SITE, KnownSite, recordServedPage, servedPage } from './private/served-page';
-import { checkSteps, readStepFile } from './private/setup-steps';
-import { isUnresolved, PropsValidator, requireProps } from './private/validation';
+} from './private/validation/prop-types';
+import { isUnresolved, PropsValidator, requireProps } from './private/validation/props-validator';
 
 /** The request the setup makes in the guest before anything is imaged. */
 export interface SmokeTestOptions {
@@ -77,13 +77,13 @@ export interface CustomSetupOptions {
   readonly smokeTest?: SmokeTestOptions;
 }
 
-/** The options and their parts at runtime (lib/private/prop-types.ts): for callers TypeScript does not check. */
+/** The options and their parts at runtime (lib/private/validation/prop-types.ts): for callers TypeScript does not check. */
 const POWERSHELL_STEP = struct<PowerShellStep>('PowerShellStep', { name: STRING, script: STRING },
   "{ name: 'Install the app', script: '<PowerShell>' }, or WindowsSetup.stepFromFile(name, path)");
 const SMOKE_TEST_OPTIONS = struct<SmokeTestOptions>('SmokeTestOptions', {
   url: STRING, expectComputerName: BOOLEAN, expectText: STRING, timeoutSeconds: NUMBER,
 }, "{ url: 'http://localhost/', timeoutSeconds: 300 }");
-// The steps: checked by lib/private/setup-steps.ts (a list, each step's name and script, a script given as bytes).
+// The steps: checked by lib/private/steps/setup-steps.ts (a list, each step's name and script, a script given as bytes).
 const STEPS = checkedByConstruct(listOf(POWERSHELL_STEP));
 const IIS_ASP_NET_SETUP_OPTIONS = struct<IisAspNetSetupOptions>('IisAspNetSetupOptions', {
   pageTitle: STRING, stepsBefore: STEPS, stepsAfter: STEPS, smokeTest: SMOKE_TEST_OPTIONS,
@@ -126,7 +126,7 @@ export class WindowsSetup {
       ...checkSteps(v, 'stepsAfter', options?.stepsAfter, false),
     ];
     // Without steps of the user's own, every page of the image is known: the smoke test, the canary, the fleets and
-    // scale sets are checked against it (lib/private/served-page.ts).
+    // scale sets are checked against it (lib/private/network/served-page.ts).
     const ownSteps = [options?.stepsBefore, options?.stepsAfter]
       .some((list) => list !== undefined && list !== null && !(Array.isArray(list) && list.length === 0));
     return new WindowsSetup('WindowsSetup.iisAspNet', steps, { PageTitle: pageTitle }, options?.smokeTest ?? {}, (v) => {

@@ -65,7 +65,7 @@ function cycles(): string[][] {
 }
 
 test('the graph is read: every construct module is found, and the index imports each', () => {
-  expect(files.map(relative)).toEqual(expect.arrayContaining(['golden-vm.ts', 'private/validation.ts', 'operator/main.ts']));
+  expect(files.map(relative)).toEqual(expect.arrayContaining(['golden-vm.ts', 'private/validation/props-validator.ts', 'operator/main.ts']));
   expect(graph.get(path.join(LIB, 'index.ts'))!.map(relative)).toEqual(expect.arrayContaining(['golden-vm.ts', 'image-scale-set.ts']));
 });
 
@@ -90,5 +90,38 @@ test('private modules and the operator import no public module that declares a c
   const offending = files
     .filter((file) => /^(private|operator)\//.test(relative(file)))
     .flatMap((file) => graph.get(file)!.filter((imported) => isPublic(imported) && declaresClass(imported)).map((imported) => `${relative(file)} -> ${relative(imported)}`));
+  expect(offending).toEqual([]);
+});
+
+/**
+ * lib/private's concept folders, lowest first: a folder's modules import only their own folder and folders before it,
+ * so each concept can be read without the ones after it (the README's architecture overview names what each holds).
+ */
+const PRIVATE_LAYERS = ['terraform', 'validation', 'naming', 'network', 'steps', 'images', 'vm'];
+
+/** `private/<folder>/...` of a file, or undefined for any other module. */
+function privateFolderOf(file: string): string | undefined {
+  return /^private\/([^/]+)\//.exec(relative(file))?.[1];
+}
+
+test('every private module lives in one of the concept folders', () => {
+  const loose = files.filter((file) => relative(file).startsWith('private/') && !PRIVATE_LAYERS.includes(privateFolderOf(file) ?? ''));
+  expect(loose.map(relative)).toEqual([]);
+  expect(new Set(files.map(privateFolderOf).filter((folder) => folder !== undefined))).toEqual(new Set(PRIVATE_LAYERS));
+});
+
+test('private folders import only their own folder and the folders before it', () => {
+  const offending = files.flatMap((file) => {
+    const from = privateFolderOf(file);
+    if (from === undefined) {
+      return [];
+    }
+    return graph.get(file)!
+      .filter((imported) => {
+        const to = privateFolderOf(imported);
+        return to !== undefined && PRIVATE_LAYERS.indexOf(to) > PRIVATE_LAYERS.indexOf(from);
+      })
+      .map((imported) => `${relative(file)} -> ${relative(imported)}`);
+  });
   expect(offending).toEqual([]);
 });

@@ -21,7 +21,7 @@ import { HANG_NET_MS } from './util/hang-net';
 import { runInProcess } from './util/operator';
 import { describeWithTool } from './util/tools';
 import { STEPS } from '../lib/operator/main';
-import { SCRIPTS_DIRECTORY } from '../lib/private/scripts';
+import { SCRIPTS_DIRECTORY } from '../lib/private/steps/scripts';
 
 const AZ = process.env.REAL_AZ ?? '/usr/bin/az';
 const describeWithAz = (name: string, body: () => void) => describeWithTool({

@@ -10,8 +10,8 @@ import { GalleryImage, GalleryImageVersion, GeneralizedImage, GoldenVm, ImageGal
 import { goldenVmProps, warningsOf } from './util/constructs';
 import { expectRefused } from './util/refusal';
 import { onlyResource, synthStack } from './util/synth';
-import { checkVersionEndOfLife, definitionEndOfLife } from '../lib/private/dates';
-import { PropsValidator } from '../lib/private/validation';
+import { checkVersionEndOfLife, definitionEndOfLife } from '../lib/private/validation/dates';
+import { PropsValidator } from '../lib/private/validation/props-validator';
 
 function definition(stack: TerraformStack, endOfLifeDate?: string): GalleryImage {
   const gallery = new ImageGallery(stack, 'Gallery', { location: 'westeurope', galleryName: 'gal_golden' });

@@ -9,7 +9,7 @@ import * as path from 'path';
 import { FakeAz, FakeAzState, FAKE_AZ_DIRECTORY, isRunning, SERVICE_PRINCIPAL, SUBSCRIPTION_ID } from './util/fake-az';
 import { ABORTED_EXIT_CODE, InProcessAz } from './util/fake-az-inprocess';
 import { AzResult } from '../lib/operator/faults';
-import { SCRIPTS_DIRECTORY } from '../lib/private/scripts';
+import { SCRIPTS_DIRECTORY } from '../lib/private/steps/scripts';
 
 jest.setTimeout(30_000);
 

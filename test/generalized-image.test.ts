@@ -10,7 +10,7 @@ import { goldenVmProps } from './util/constructs';
 import { synthToDirectory } from './util/generalize-stack';
 import { synthesize } from './util/refusal';
 import { addressAt, addressOf, resourceAt, resourcesOf, synthStack } from './util/synth';
-import { SCRIPTS_DIRECTORY } from '../lib/private/scripts';
+import { SCRIPTS_DIRECTORY } from '../lib/private/steps/scripts';
 
 const GEN1_IMAGE = MarketplaceImage.fromUrn('MicrosoftWindowsServer:WindowsServer:2022-datacenter-core:latest');
 const ENVIRONMENT_KEYS = [

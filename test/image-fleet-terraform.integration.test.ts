@@ -12,7 +12,7 @@ import { playRollout } from './util/rollout';
 import { addressOf, onlyResource, synthStack } from './util/synth';
 import { evaluate } from './util/terraform';
 import { describeWithTerraform } from './util/tools';
-import { isComputerName, isNetworkResourceName, isWindowsVmName } from '../lib/private/azure-names';
+import { isComputerName, isNetworkResourceName, isWindowsVmName } from '../lib/private/naming/azure-names';
 
 const TYPES = INSTANCE_TYPES;
 

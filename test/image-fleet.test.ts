@@ -9,7 +9,7 @@ import {
   FleetOverrides, FOR_EACH_TYPES, IMAGE_ID, importImage, INSTANCE_TYPES, NEXT_IMAGE_ID, onlyLocal, outputValue, synthFleet, terraformData,
 } from './util/fleet';
 import { addressOf, onlyResource, resourcesOf, synthStack } from './util/synth';
-import { isComputerName } from '../lib/private/azure-names';
+import { isComputerName } from '../lib/private/naming/azure-names';
 
 /** Paths (`resource.type.name.attribute`) at which two parsed JSON documents differ. */
 function differingPaths(a: unknown, b: unknown, at = ''): string[] {

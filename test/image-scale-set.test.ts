@@ -8,7 +8,7 @@ import {
 import { galleryImageVersionProps } from './util/builders';
 import { warningsOf } from './util/constructs';
 import { addressAt, addressOf, onlyResource, resourceAt, resourcesOf, synthStack } from './util/synth';
-import { vcpusOf } from '../lib/private/vm-sizes';
+import { vcpusOf } from '../lib/private/vm/vm-sizes';
 
 const SUBSCRIPTION = '00000000-1111-2222-3333-444444444444';
 const IMAGE_ID = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-images/providers/Microsoft.Compute/images/img-golden`;

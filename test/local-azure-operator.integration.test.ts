@@ -12,7 +12,7 @@ import { fleetUnderAz } from './local-azure/deployed-fleet';
 import { describeWithPwsh, GUEST_DIRECTORY } from './powershell/pwsh';
 import { ProcessRun, runProcess } from './util/process';
 import { describeWithCurrentAz } from './util/tools';
-import { SCRIPTS_DIRECTORY } from '../lib/private/scripts';
+import { SCRIPTS_DIRECTORY } from '../lib/private/steps/scripts';
 
 const OPERATOR = path.join(SCRIPTS_DIRECTORY, 'operator', 'operator.js');
 const SETUP_TIMEOUT_MS = 15 * 60_000;

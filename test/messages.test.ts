@@ -14,7 +14,7 @@ import {
 } from './util/builders';
 import { goldenVmProps } from './util/constructs';
 import { expectRefused, synthesize } from './util/refusal';
-import { describeValue } from '../lib/private/validation';
+import { describeValue } from '../lib/private/validation/props-validator';
 
 describe('describeValue', () => {
   test.each([

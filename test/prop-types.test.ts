@@ -1,6 +1,6 @@
 /**
  * Callers TypeScript does not check (JavaScript, the other jsii languages): the runtime shapes of the props
- * (lib/private/prop-types.ts), held to the TypeScript interfaces, and a table of wrong-typed values generated from those
+ * (lib/private/validation/prop-types.ts), held to the TypeScript interfaces, and a table of wrong-typed values generated from those
  * interfaces for every construct and factory.
  *
  * - Every exported interface of lib/*.ts has a shape with the same members, each of the kind its type says.
@@ -28,7 +28,7 @@ import { goldenVmProps } from './util/constructs';
 import { Declarations, Member, readDeclarations } from './util/interfaces';
 import { expectRefused, synthesize } from './util/refusal';
 import { synthStack } from './util/synth';
-import { hasKind, PropKind, registeredShapes } from '../lib/private/prop-types';
+import { hasKind, PropKind, registeredShapes } from '../lib/private/validation/prop-types';
 
 const DECLARATIONS: Declarations = readDeclarations();
 const SHAPES = registeredShapes();

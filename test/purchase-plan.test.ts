@@ -16,7 +16,7 @@ import { runInProcess } from './util/operator';
 import { expectRefused, Refusal } from './util/refusal';
 import { onlyResource, resourceAt, synthStack } from './util/synth';
 import { STEPS } from '../lib/operator/main';
-import { SCRIPTS_DIRECTORY } from '../lib/private/scripts';
+import { SCRIPTS_DIRECTORY } from '../lib/private/steps/scripts';
 
 /** CIS's hardened Windows Server 2022 (Gen2): a third-party image with a plan (name = SKU, product = offer). */
 const CIS_URN = 'center-for-internet-security-inc:cis-windows-server-2022-l1:cis-windows-server-2022-l1-gen2:latest';

@@ -12,7 +12,7 @@ import {
 } from './util/builders';
 import { goldenVmProps } from './util/constructs';
 import { expectRefused, synthesize } from './util/refusal';
-import { AZURE_PUBLIC_REGIONS, closestRegions, editDistance, EXTRA_REGIONS_CONTEXT, extraRegions } from '../lib/private/regions';
+import { AZURE_PUBLIC_REGIONS, closestRegions, editDistance, EXTRA_REGIONS_CONTEXT, extraRegions } from '../lib/private/naming/regions';
 
 /** What a construct or importer tells of its region(s). */
 interface Located {

@@ -15,7 +15,7 @@ import {
 } from './util/builders';
 import { goldenVmProps, warningsOf } from './util/constructs';
 import { synthStack } from './util/synth';
-import { AZURE_PUBLIC_REGIONS, REGION_ACCESS_REQUEST, RESTRICTED_REGIONS } from '../lib/private/regions';
+import { AZURE_PUBLIC_REGIONS, REGION_ACCESS_REQUEST, RESTRICTED_REGIONS } from '../lib/private/naming/regions';
 
 /** One prop of a construct that creates something in a region: `build` puts `region` there and returns the construct. */
 interface DeployingRegionProp {

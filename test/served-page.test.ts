@@ -1,5 +1,5 @@
 /**
- * Ports, probes and URLs against the page the setup serves (issue 23, point 5; lib/private/served-page.ts). Everything
+ * Ports, probes and URLs against the page the setup serves (issue 23, point 5; lib/private/network/served-page.ts). Everything
  * that fetches the image's page must reach it: the setup's own smoke test, the canary of a gallery version, a fleet's
  * URLs and verification, a scale set's health probe, URL and verification. `WindowsSetup.iisAspNet()` without steps
  * of the user's own serves exactly `http://<machine>/` (and `/Default.aspx`); a smoke test on the machine itself

@@ -1,5 +1,5 @@
 /**
- * The VM size rules of lib/private/vm-sizes.ts on real size names: the parser (Azure's naming convention), and what
+ * The VM size rules of lib/private/vm/vm-sizes.ts on real size names: the parser (Azure's naming convention), and what
  * each size supports by Microsoft Learn (generations, architecture, disk controllers, premium storage, Trusted Launch).
  */
 import { Lazy } from 'cdktf';
@@ -7,7 +7,7 @@ import { HyperVGeneration } from '../lib';
 import {
   generation1OnlySeries, generation2OnlySeries, hasFeature, isArm64, isConfidential, isFpga, isKnownSeries, noTrustedLaunchSeries, nvmeOnlySeries,
   nvmeOnlySize, parseVmSize, supportedGenerations, supportsPremiumStorage, versatileSizeFor, VmSizeName,
-} from '../lib/private/vm-sizes';
+} from '../lib/private/vm/vm-sizes';
 
 function parsed(name: string): VmSizeName {
   const size = parseVmSize(name);

@@ -1,7 +1,7 @@
 /**
  * Zone-redundant storage (issue 23, point 3): Standard_ZRS replicas and Premium_ZRS / StandardSSD_ZRS OS disks exist
  * only in regions with availability zones. Every place a storage type is chosen refuses ZRS in a region the zone list
- * (lib/private/regions.ts) knows to have none: GoldenVm's OS disk, ImageCopy's recorded OS disk type (both of its ways),
+ * (lib/private/naming/regions.ts) knows to have none: GoldenVm's OS disk, ImageCopy's recorded OS disk type (both of its ways),
  * and GalleryImageVersion's target regions (its gallery's own region too). A region given as a token is checked at plan.
  * ImageFleet, ImageScaleSet and the canaries choose no storage type: their OS disks are locally redundant wherever
  * they run.
@@ -16,7 +16,7 @@ import { galleryImageVersionProps, imageCopyProps, imageFleetProps, imageScaleSe
 import { goldenVmProps } from './util/constructs';
 import { expectRefused, Refusal, synthesize } from './util/refusal';
 import { onlyResource, resourceAt, synthStack } from './util/synth';
-import { AZURE_PUBLIC_REGIONS, REGIONS_WITH_ZONES, REGIONS_WITHOUT_ZONES, ZONE_REGIONS_CONTEXT } from '../lib/private/regions';
+import { AZURE_PUBLIC_REGIONS, REGIONS_WITH_ZONES, REGIONS_WITHOUT_ZONES, ZONE_REGIONS_CONTEXT } from '../lib/private/naming/regions';
 
 /** A gallery version whose build VM and gallery are in `home`, published to `targetRegions`. */
 function galleryIn(stack: TerraformStack, home: string, targetRegions: GalleryTargetRegion[]): GalleryImageVersion {

@@ -14,7 +14,7 @@ import { STEPS } from '../../lib/operator/main';
 import {
   CANARY_MARKER, canaryNames, canaryPassword, lineKey, MAX_CANARY_REGIONS, MAX_CHECK_MINUTES, posixCksum,
 } from '../../lib/operator/steps/canary';
-import { SCRIPTS_DIRECTORY } from '../../lib/private/scripts';
+import { SCRIPTS_DIRECTORY } from '../../lib/private/steps/scripts';
 import { goldenVmProps } from '../util/constructs';
 import { CanaryFault, commandOf, FakeAzState, FakeGalleryVersion, SUBSCRIPTION_ID } from '../util/fake-az';
 import { InProcessAz } from '../util/fake-az-inprocess';

@@ -7,7 +7,7 @@ import * as path from 'path';
 import { MINIMUM_AZ_VERSION } from '../../lib/operator/az';
 import { STEPS } from '../../lib/operator/main';
 import { SYSPREP_RESULT_MARKER, SYSPREP_TAG } from '../../lib/operator/steps/generalize';
-import { SCRIPTS_DIRECTORY } from '../../lib/private/scripts';
+import { SCRIPTS_DIRECTORY } from '../../lib/private/steps/scripts';
 import { FakeAzState, SERVICE_PRINCIPAL, SUBSCRIPTION_ID } from '../util/fake-az';
 import { InProcessAz } from '../util/fake-az-inprocess';
 import { FakeClock } from '../util/fake-clock';

@@ -10,7 +10,7 @@ import { AzRunner } from '../../lib/operator/az-process';
 import { AzResult } from '../../lib/operator/faults';
 import { STEPS } from '../../lib/operator/main';
 import { FINISH_MARKER, RESULT_MARKER, START_MARKER, STATUS_MARKER } from '../../lib/operator/steps/setup';
-import { SCRIPTS_DIRECTORY } from '../../lib/private/scripts';
+import { SCRIPTS_DIRECTORY } from '../../lib/private/steps/scripts';
 import { FakeAzState, SERVICE_PRINCIPAL, SUBSCRIPTION_ID } from '../util/fake-az';
 import { InProcessAz } from '../util/fake-az-inprocess';
 import { FakeClock } from '../util/fake-clock';

@@ -6,7 +6,7 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { SCRIPTS_DIRECTORY } from '../../lib/private/scripts';
+import { SCRIPTS_DIRECTORY } from '../../lib/private/steps/scripts';
 import { HANG_NET_MS } from '../util/hang-net';
 import { describeWithTool } from '../util/tools';
 

@@ -1,5 +1,5 @@
 /**
- * The claims behind the synth-time checks of setup steps (lib/private/setup-steps.ts), checked under a real PowerShell:
+ * The claims behind the synth-time checks of setup steps (lib/private/steps/setup-steps.ts), checked under a real PowerShell:
  * - the comment scan takes for a comment only what PowerShell's own parser takes for one;
  * - in a rendered setup, `$host.SetShouldExit()` neither ends nor fails its step, and `[Environment]::Exit()` ends the
  *   whole setup without its result line: why both are refused rather than left to the prelude, which cannot catch them.
@@ -10,7 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { describeWithPwsh, runPwsh, runScriptFile } from './pwsh';
 import { WindowsSetup } from '../../lib';
-import { commentRanges } from '../../lib/private/powershell-comments';
+import { commentRanges } from '../../lib/private/steps/powershell-comments';
 
 
 const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'golden-steps-'));

@@ -1,7 +1,7 @@
 /**
  * The exported interfaces, enums and classes of the library's public modules (lib/*.ts), read from their source with
  * the TypeScript parser (no type checker, no compilation: a few milliseconds): what jsii publishes to the other
- * languages, and what the runtime shapes (lib/private/prop-types.ts) must match.
+ * languages, and what the runtime shapes (lib/private/validation/prop-types.ts) must match.
  */
 import * as fs from 'fs';
 import * as path from 'path';

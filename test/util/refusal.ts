@@ -9,7 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { App, TerraformStack } from 'cdktf';
-import { describeValue } from '../../lib/private/validation';
+import { describeValue } from '../../lib/private/validation/props-validator';
 
 export interface Synthesis {
   readonly error?: Error;

@@ -54,7 +54,7 @@ import { ExitCode } from '../failure';
 import { InputReader, readTuning, REGION_NAME, SUBSCRIPTION_ID, TextInput } from '../inputs';
 import { Operator } from '../operator';
 import { compareVersions, newestVersion } from '../versions';
-// One rule for plan ids, the canary's and this step's (and MarketplaceImage's, lib/private/purchase-plan.ts).
+// One rule for plan ids, the canary's and this step's (and MarketplaceImage's, lib/private/images/purchase-plan.ts).
 import { PURCHASE_PLAN_PART } from './canary';
 
 export const BASE_IMAGE_NAME = 'base-image';
