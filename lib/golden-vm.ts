@@ -1,3 +1,8 @@
+/**
+ * GoldenVm: the build VM of a golden image, from a marketplace image, set up in the guest by a WindowsSetup while
+ * Terraform waits, with its network, its build spec and revision (every change replaces it), the base image's check
+ * and the operator's setup step; and the OsDiskStorageType it takes.
+ */
 import { DataAzurermPlatformImage } from '@cdktf/provider-azurerm/lib/data-azurerm-platform-image';
 import { NetworkInterface } from '@cdktf/provider-azurerm/lib/network-interface';
 import { NetworkSecurityGroup } from '@cdktf/provider-azurerm/lib/network-security-group';
@@ -7,33 +12,31 @@ import { Subnet } from '@cdktf/provider-azurerm/lib/subnet';
 import { SubnetNetworkSecurityGroupAssociation } from '@cdktf/provider-azurerm/lib/subnet-network-security-group-association';
 import { VirtualNetwork } from '@cdktf/provider-azurerm/lib/virtual-network';
 import { WindowsVirtualMachine } from '@cdktf/provider-azurerm/lib/windows-virtual-machine';
-import { Annotations, Fn, ITerraformDependable, TerraformResource, Token } from 'cdktf';
+import { Annotations, Fn, ITerraformDependable, Precondition, TerraformResource, Token } from 'cdktf';
 import { Construct } from 'constructs';
+import { CommonVmProps } from './common-props';
 import { HyperVGeneration, OsType, PurchasePlan, SecurityType } from './image';
-import { ManagementPort } from './management-port';
 import { MarketplaceImage } from './marketplace-image';
 import { baseImageEnvironment, basePlanInput } from './operator/steps/base-image';
 import { setupEnvironment, SETUP_MINUTES } from './operator/steps/setup';
 import { WINDOWS_SERVER_PUBLISHER } from './private/images/generation';
 import { planBlock } from './private/images/purchase-plan';
 import { COMPUTER_NAME_MAX_LENGTH, isComputerName, isVmSize, isWindowsVmName } from './private/naming/azure-names';
-import { AZURE_RESOURCE, claimCreatedResourceGroup, claimNames, NameClaim, resourceGroupScope, scopeWithin } from './private/naming/name-claims';
+import { AZURE_RESOURCE, NameClaim, resourceGroupScope, scopeWithin } from './private/naming/name-claims';
 import { canonicalLocation, checkCommonNames, checkZoneRedundantStorage } from './private/naming/regions';
-import { checkResourceGroup, placeResourceGroup } from './private/naming/resource-group';
-import { managementAccess } from './private/network/management-access';
+import { checkResourceGroup, placeResourceGroup, SettledResourceGroup } from './private/naming/resource-group';
+import { managementAccess, ManagementAccess } from './private/network/management-access';
 import { checkOwnNetwork } from './private/network/own-network';
 import { inheritServedPage } from './private/network/served-page';
 import { checkNumberInput, environmentNumber, guestDirectory, operatorStep, providerSubscriptionId, subscriptionOf } from './private/steps/operator-step';
 import { TerraformData } from './private/terraform/terraform-data';
 import { withPreconditions } from './private/validation/plan-checks';
-import {
-  BOOLEAN, checkPropTypes, enumOf, instanceOf, listOf, markKind, NUMBER, SECRET_STRING, STRING, STRING_MAP, struct,
-} from './private/validation/prop-types';
-import { describeValue, PropsValidator, requireProps } from './private/validation/props-validator';
-import { checkTags } from './private/validation/tags';
+import { BOOLEAN, enumOf, instanceOf, markKind, NUMBER, readProps, STRING, struct } from './private/validation/prop-types';
+import { describeValue, PropsValidator } from './private/validation/props-validator';
 import { checkAdminUsername } from './private/vm/admin-username';
-import { adminPassword } from './private/vm/credentials';
+import { AdminPassword } from './private/vm/credentials';
 import { checkBuildImagePatching, NO_SELF_PATCHING_VM } from './private/vm/patching';
+import { COMMON_VM_SHAPE, DEFAULT_VM_SIZE, finishVmChecks } from './private/vm/vm-props';
 import { checkVmSizeUse, marketplaceBootImage } from './private/vm/vm-sizes';
 import { WindowsSetup } from './windows-setup';
 
@@ -47,7 +50,7 @@ export enum OsDiskStorageType {
 }
 
 /** Props of `GoldenVm`. */
-export interface GoldenVmProps {
+export interface GoldenVmProps extends CommonVmProps {
   /**
    * Azure region, e.g. `westeurope` or `West Europe`: a region of Azure's public cloud, or one listed in the cdktf
    * context key `azure-golden-image:extraRegions` (a newer or sovereign region). Every region prop follows this rule.
@@ -61,20 +64,6 @@ export interface GoldenVmProps {
   /** What runs in the guest before imaging, e.g. `WindowsSetup.iisAspNet()`. */
   readonly setup: WindowsSetup;
   /**
-   * Resource group for the build VM and its network: an existing group, or the name of the group to create with
-   * `createResourceGroup: true`.
-   *
-   * @default - the group GoldenVm creates, `rg-<vmName>`
-   */
-  readonly resourceGroupName?: string;
-  /**
-   * Create the resource group (`resourceGroupName`, or `rg-<vmName>`) rather than use an existing one. The same rule
-   * in every construct of this library.
-   *
-   * @default - true without `resourceGroupName`, false with it
-   */
-  readonly createResourceGroup?: boolean;
-  /**
    * Name of the VM resource (1-64 letters, digits and hyphens).
    *
    * @default - the construct id in lower case
@@ -87,48 +76,11 @@ export interface GoldenVmProps {
    */
   readonly computerName?: string;
   /**
-   * VM size.
-   *
-   * @default 'Standard_D2s_v5'
-   */
-  readonly vmSize?: string;
-  /**
-   * An existing subnet for the build VM's NIC.
-   *
-   * @default - a new VNet (`addressSpace`) with one subnet (`subnetPrefix`) and an NSG with no inbound rule
-   */
-  readonly subnetId?: string;
-  /**
-   * Address space of the VNet created when no `subnetId` is given.
-   *
-   * @default '10.0.0.0/16'
-   */
-  readonly addressSpace?: string;
-  /**
-   * Prefix of the subnet created when no `subnetId` is given; inside `addressSpace`.
-   *
-   * @default '10.0.0.0/24'
-   */
-  readonly subnetPrefix?: string;
-  /**
    * Give the build VM a public IP, for debugging. The setup needs none: it runs through the VM agent.
    *
    * @default false
    */
   readonly publicIp?: boolean;
-  /**
-   * Source range (IPv4 CIDR) allowed to reach the `managementPorts` (RDP by default) of the build VM, for debugging.
-   * Needs the network GoldenVm creates (no `subnetId`). The whole Internet is refused.
-   *
-   * @default - no inbound rule: every management port is closed
-   */
-  readonly managementSourceRange?: string;
-  /**
-   * The ports `managementSourceRange` opens.
-   *
-   * @default [ManagementPort.RDP]
-   */
-  readonly managementPorts?: ManagementPort[];
   /**
    * Source range (CIDR) allowed to reach RDP (3389) on the build VM.
    *
@@ -136,19 +88,6 @@ export interface GoldenVmProps {
    * @default - no inbound rule: RDP is closed
    */
   readonly rdpSourceRange?: string;
-  /**
-   * Administrator user name.
-   *
-   * @default 'goldenadmin'
-   */
-  readonly adminUsername?: string;
-  /**
-   * Administrator password, as a token (a sensitive `TerraformVariable` or a Key Vault secret); a literal is rejected
-   * because it would be written in plain text to cdk.tf.json.
-   *
-   * @default - 24 random characters generated by Terraform, kept in state only
-   */
-  readonly adminPassword?: string;
   /**
    * Security type. `STANDARD` builds can be captured into a managed image (`GeneralizedImage`) or a gallery definition of
    * the Standard or TrustedLaunchSupported type; `TRUSTED_LAUNCH` builds (Secure Boot and vTPM, Gen2 images only) into a
@@ -177,16 +116,11 @@ export interface GoldenVmProps {
    * @default false - nothing of the setup stays in the image
    */
   readonly keepSetupFiles?: boolean;
-  /**
-   * Tags for every resource.
-   *
-   * @default - none
-   */
-  readonly tags?: { [key: string]: string };
 }
 
 /** `GoldenVmProps` at runtime (lib/private/validation/prop-types.ts): for callers TypeScript does not check. */
 const GOLDEN_VM_PROPS = struct<GoldenVmProps>('GoldenVmProps', {
+  ...COMMON_VM_SHAPE,
   location: STRING,
   image: instanceOf('MarketplaceImage', (value) => typeof value === 'string'
     ? `pass MarketplaceImage.fromUrn(${describeValue(value)})`
@@ -194,26 +128,28 @@ const GOLDEN_VM_PROPS = struct<GoldenVmProps>('GoldenVmProps', {
       + 'or a factory such as MarketplaceImage.windowsServer2022DatacenterCoreGen2()'),
   setup: instanceOf('WindowsSetup', (value) => typeof value === 'object' && value !== null && 'steps' in value
     ? 'pass WindowsSetup.custom({ steps: [...] }) with these steps' : 'pass WindowsSetup.iisAspNet({ ... }) or WindowsSetup.custom({ steps: [...] })'),
-  resourceGroupName: STRING,
-  createResourceGroup: BOOLEAN,
   vmName: STRING,
   computerName: STRING,
-  vmSize: STRING,
-  subnetId: STRING,
-  addressSpace: STRING,
-  subnetPrefix: STRING,
   publicIp: BOOLEAN,
-  managementSourceRange: STRING,
-  managementPorts: listOf(enumOf('ManagementPort', ManagementPort)),
   rdpSourceRange: STRING,
-  adminUsername: STRING,
-  adminPassword: SECRET_STRING,
   securityType: enumOf('SecurityType', SecurityType),
   osDiskStorageType: enumOf('OsDiskStorageType', OsDiskStorageType),
   setupTimeoutMinutes: NUMBER,
   keepSetupFiles: BOOLEAN,
-  tags: STRING_MAP,
 }, "{ location: 'westeurope', image: MarketplaceImage.windowsServer2022DatacenterCoreGen2(), setup: WindowsSetup.iisAspNet() }");
+
+/** What GoldenVm needs, with the fixes its messages give. */
+const REQUIRED_PROPS = {
+  location: "pass the Azure region to build in, e.g. 'westeurope'",
+  image: 'pass the marketplace image to start from, e.g. MarketplaceImage.windowsServer2022DatacenterCoreGen2()',
+  setup: 'pass what runs in the guest before imaging, e.g. WindowsSetup.iisAspNet()',
+};
+
+/** Administrator of the build VM, unless `adminUsername` says otherwise. */
+const DEFAULT_ADMIN_USERNAME = 'goldenadmin';
+
+/** Caching of the OS disk: the build VM's, and so the spec's. */
+const OS_DISK_CACHING = 'ReadWrite';
 
 /** The revision's format: sortable, and readable as the build's UTC time. */
 const BUILD_REVISION_FORMAT = 'YYYYMMDDhhmmss';
@@ -318,121 +254,177 @@ export class GoldenVm extends Construct {
 
   constructor(scope: Construct, id: string, props: GoldenVmProps) {
     super(scope, id);
-    const v = new PropsValidator(`GoldenVm '${this.node.path}'`);
-    requireProps(v, props, {
-      location: "pass the Azure region to build in, e.g. 'westeurope'",
-      image: 'pass the marketplace image to start from, e.g. MarketplaceImage.windowsServer2022DatacenterCoreGen2()',
-      setup: 'pass what runs in the guest before imaging, e.g. WindowsSetup.iisAspNet()',
-    });
-    props = checkPropTypes(v, props, GOLDEN_VM_PROPS);
-    v.throwIfInvalid();
+    const build = this.parseProps(id, props);
+    this.location = build.location;
+    this.vmName = build.vmName;
+    this.computerName = build.computerName;
+    this.vmSize = build.vmSize;
+    this.securityType = build.securityType;
+    this.hyperVGeneration = build.image.hyperVGeneration;
+    this.purchasePlan = build.image.plan;
+    this.osDiskStorageType = build.osDiskStorageType;
+    this.adminUsername = build.adminUsername;
+    this.adminPassword = build.password.value;
+
+    const group = placeResourceGroup(this, build.resourceGroup, this.location, build.tags);
+    this.resourceGroup = group.resourceGroup;
+    this.resourceGroupName = group.resourceGroupName;
+    const placement: Placement = { resourceGroupName: this.resourceGroupName, location: this.location, tags: build.tags };
+    const network: BuildNetwork = build.subnetId === undefined ? this.createNetwork(build, placement) : { subnetId: build.subnetId };
+    this.networkSecurityGroup = network.networkSecurityGroup;
+    this.publicIpAddress = build.publicIp ? this.createPublicIp(placement) : undefined;
+    this.networkInterface = this.createNetworkInterface(placement, network.subnetId);
+
+    this.platformImage = build.image.version === 'latest' ? this.lookUpLatestVersion(build.image) : undefined;
+    this.baseImageVersion = this.platformImage?.version ?? build.image.version;
+    const buildSpec = this.createBuildSpec(build);
+    this.buildSpec = buildSpec;
+    this.baseImageCheck = this.platformImage === undefined && !hasPlanToCheck(build.image) ? undefined
+      : checkBaseImage(this, build.image, buildSpec, this.platformImage);
+    this.virtualMachine = this.createVm(build, placement, buildSpec);
+    this.vmId = this.virtualMachine.id;
+
+    const revision = this.createBuildRevision();
+    this.buildRevisionResource = revision;
+    this.buildRevision = revision.output;
+    this.setupStep = this.createSetupStep(build);
+    this.readyForCapture = [this.setupStep];
+  }
+
+  /** Private IP address of the build VM. */
+  public get privateIpAddress(): string {
+    return this.virtualMachine.privateIpAddress;
+  }
+
+  /**
+   * Checks the props, reporting every problem at once, and resolves each default once: the build as the rest of the
+   * constructor reads it.
+   */
+  private parseProps(id: string, given: GoldenVmProps): Build {
+    const validator = new PropsValidator(`GoldenVm '${this.node.path}'`);
+    const props = readProps(validator, given, GOLDEN_VM_PROPS, REQUIRED_PROPS);
     inheritServedPage(this, props.setup);
     const vmName = props.vmName ?? id.toLowerCase();
-    const computerName = props.computerName ?? vmName;
-    const vmSize = props.vmSize ?? 'Standard_D2s_v5';
-    const securityType = props.securityType ?? SecurityType.STANDARD;
-    const setupTimeoutMinutes = props.setupTimeoutMinutes ?? SETUP_MINUTES.default;
+    const settled = {
+      image: props.image,
+      setup: props.setup,
+      vmName,
+      computerName: props.computerName ?? vmName,
+      vmSize: props.vmSize ?? DEFAULT_VM_SIZE,
+      securityType: props.securityType ?? SecurityType.STANDARD,
+      osDiskStorageType: props.osDiskStorageType ?? OsDiskStorageType.STANDARD_SSD_LRS,
+      setupTimeoutMinutes: props.setupTimeoutMinutes ?? SETUP_MINUTES.default,
+      adminUsername: props.adminUsername ?? DEFAULT_ADMIN_USERNAME,
+    };
+    checkCommonNames(validator, this, props);
+    const vmChecks = this.checkVm(validator, props, settled);
+    const network = this.checkNetwork(validator, props);
+    const resourceGroup = checkResourceGroup(validator, props, { createdName: `rg-${vmName}` });
+    const password = finishVmChecks(this, validator, props, {
+      names: buildVmNames(props, vmName, resourceGroup.name, network.own), resourceGroup, groupNamedAfter: 'vmName',
+    });
+    return {
+      ...settled,
+      ...vmChecks,
+      ...network,
+      location: canonicalLocation(props.location),
+      resourceGroup,
+      password,
+      subnetId: props.subnetId,
+      publicIp: props.publicIp ?? false,
+      keepSetupFiles: props.keepSetupFiles ?? false,
+      tags: props.tags,
+    };
+  }
 
-    checkCommonNames(v, this, props);
-    v.check(props.vmName === undefined ? 'vmName (from the construct id)' : 'vmName', vmName, isWindowsVmName,
+  /** Checks the VM's names, size, security type, OS disk, setup timeout and base image (in that order). */
+  private checkVm(validator: PropsValidator, props: GoldenVmProps, settled: SettledVm): VmChecks {
+    const { vmName, computerName, vmSize, securityType, osDiskStorageType } = settled;
+    validator.check(props.vmName === undefined ? 'vmName (from the construct id)' : 'vmName', vmName, isWindowsVmName,
       'is not a valid VM name (1-64 letters, digits and hyphens, not starting or ending with a hyphen)', "pass vmName, e.g. 'golden-build'");
-    v.check(props.computerName === undefined ? 'computerName (from vmName)' : 'computerName', computerName, isComputerName,
+    validator.check(props.computerName === undefined ? 'computerName (from vmName)' : 'computerName', computerName, isComputerName,
       `is not a Windows computer name (1-${COMPUTER_NAME_MAX_LENGTH} letters, digits and hyphens, not only digits, not starting or ending with a hyphen)`,
       props.computerName === undefined ? "pass computerName explicitly, e.g. 'golden01'" : "shorten it, e.g. 'golden01'");
-    v.check('vmSize', vmSize, isVmSize, "is not a VM size such as 'Standard_D2s_v5'", 'pick one from `az vm list-sizes --location <location> -o table`');
-    checkAdminUsername(v, props.adminUsername, 'goldenadmin');
-    const setupTimeoutChecks = checkNumberInput(v, SETUP_MINUTES, setupTimeoutMinutes, 'minutes');
-    v.check('securityType', props.securityType, (t) => Object.values(SecurityType).includes(t), 'is not a security type',
+    validator.check('vmSize', vmSize, isVmSize, "is not a VM size such as 'Standard_D2s_v5'", 'pick one from `az vm list-sizes --location <location> -o table`');
+    checkAdminUsername(validator, props.adminUsername, DEFAULT_ADMIN_USERNAME);
+    const setupTimeoutChecks = checkNumberInput(validator, SETUP_MINUTES, settled.setupTimeoutMinutes, 'minutes');
+    validator.check('securityType', props.securityType, (t) => Object.values(SecurityType).includes(t), 'is not a security type',
       'pass SecurityType.STANDARD (the default) or SecurityType.TRUSTED_LAUNCH');
-    v.check('osDiskStorageType', props.osDiskStorageType, (t) => Object.values(OsDiskStorageType).includes(t), 'is not a storage type',
+    validator.check('osDiskStorageType', props.osDiskStorageType, (t) => Object.values(OsDiskStorageType).includes(t), 'is not a storage type',
       'pass one of OsDiskStorageType, e.g. OsDiskStorageType.STANDARD_SSD_LRS (the default)');
     if (securityType === SecurityType.TRUSTED_LAUNCH && props.image.hyperVGeneration !== HyperVGeneration.V2) {
-      v.fail('securityType', securityType, `needs a Gen2 image, but ${describeValue(props.image.urn)} is Gen1 (Trusted Launch is Secure Boot and vTPM on UEFI)`,
+      validator.fail('securityType', securityType, `needs a Gen2 image, but ${describeValue(props.image.urn)} is Gen1 (Trusted Launch is Secure Boot and vTPM on UEFI)`,
         "use a Gen2 SKU, e.g. 'MicrosoftWindowsServer:WindowsServer:2022-datacenter-core-g2:latest', or SecurityType.STANDARD");
     }
-    checkVmSizeUse(this, v, {
+    checkVmSizeUse(this, validator, {
       prop: 'vmSize',
       size: vmSize,
       image: marketplaceBootImage(props.image),
       securityType,
       trustedLaunchReason: 'securityType is SecurityType.TRUSTED_LAUNCH',
       trustedLaunchAlternative: 'or build with SecurityType.STANDARD',
-      osDisk: {
-        prop: 'osDiskStorageType',
-        storageType: props.osDiskStorageType ?? OsDiskStorageType.STANDARD_SSD_LRS,
-        standardSsd: 'osDiskStorageType: OsDiskStorageType.STANDARD_SSD_LRS',
-      },
+      osDisk: { prop: 'osDiskStorageType', storageType: osDiskStorageType, standardSsd: 'osDiskStorageType: OsDiskStorageType.STANDARD_SSD_LRS' },
     });
-    const zoneChecks = checkZoneRedundantStorage(v, this, {
+    // The given storage type only: the default is locally redundant.
+    const zoneChecks = checkZoneRedundantStorage(validator, this, {
       prop: 'osDiskStorageType', storageType: props.osDiskStorageType, locationProp: 'location', location: props.location, storageEnum: 'OsDiskStorageType',
     });
-    checkBuildImagePatching(v, 'image', props.image);
-    const { own: ownNetwork, addressSpace, subnetPrefix } = checkOwnNetwork(v, 'GoldenVm', props);
-    const management = managementAccess(v, props);
-    if (!ownNetwork && management.prop !== undefined) {
-      v.fail(management.prop, props.managementSourceRange ?? props.rdpSourceRange, 'only applies to the network GoldenVm creates, but subnetId was given',
+    checkBuildImagePatching(validator, 'image', props.image);
+    return { setupTimeoutChecks, zoneChecks };
+  }
+
+  /** Checks the network props and the management access, which needs the network GoldenVm creates. */
+  private checkNetwork(validator: PropsValidator, props: GoldenVmProps): NetworkSettings {
+    const { own, addressSpace, subnetPrefix } = checkOwnNetwork(validator, 'GoldenVm', props);
+    const management = managementAccess(validator, props);
+    if (!own && management.prop !== undefined) {
+      validator.fail(management.prop, props.managementSourceRange ?? props.rdpSourceRange, 'only applies to the network GoldenVm creates, but subnetId was given',
         `remove ${management.prop}, or remove subnetId`);
     }
     if (props.rdpSourceRange !== undefined) {
       Annotations.of(this).addWarning('rdpSourceRange is deprecated: use managementSourceRange (it opens RDP alone unless managementPorts says otherwise).');
     }
-    const resourceGroup = checkResourceGroup(v, props, { createdName: `rg-${vmName}` });
-    checkTags(v, 'tags', props.tags);
-    claimNames(this, v, buildVmNames(props, vmName, resourceGroup.name, ownNetwork));
-    claimCreatedResourceGroup(this, v, props.resourceGroupName === undefined ? 'resourceGroupName (from vmName)' : 'resourceGroupName', resourceGroup);
-    const { value: password, preconditions: passwordChecks } = adminPassword(this, 'AdminPassword', v, props.adminPassword);
-    v.throwIfInvalid();
+    return { own, addressSpace, subnetPrefix, management };
+  }
 
-    this.location = canonicalLocation(props.location);
-    this.vmName = vmName;
-    this.computerName = computerName;
-    this.vmSize = vmSize;
-    this.hyperVGeneration = props.image.hyperVGeneration;
-    this.purchasePlan = props.image.plan;
-    this.osDiskStorageType = props.osDiskStorageType ?? OsDiskStorageType.STANDARD_SSD_LRS;
-    this.adminUsername = props.adminUsername ?? 'goldenadmin';
-    this.adminPassword = password;
-    const tags = props.tags;
-
-    const group = placeResourceGroup(this, resourceGroup, this.location, tags);
-    this.resourceGroup = group.resourceGroup;
-    this.resourceGroupName = group.resourceGroupName;
-    const placement = { resourceGroupName: this.resourceGroupName, location: this.location, tags };
-
-    let subnetId = props.subnetId;
-    if (subnetId === undefined) {
-      const vnet = new VirtualNetwork(this, 'VirtualNetwork', { ...placement, name: `vnet-${vmName}`, addressSpace: [addressSpace] });
-      const subnet = new Subnet(this, 'Subnet', {
-        name: `snet-${vmName}`,
-        resourceGroupName: this.resourceGroupName,
-        virtualNetworkName: vnet.name,
-        addressPrefixes: [subnetPrefix],
-        // Outbound access for a VM without public IP: Run Command returns the setup's and Sysprep's output only with
-        // it ("Run scripts in your Windows VM by using action Run Commands": the VM needs outbound connectivity), and
-        // Windows activates through it. azurerm's default today (subnet_resource.go:273-277 at v4.55.0), stated so a
-        // provider or Azure default that makes new subnets private cannot silently cut the build off.
-        defaultOutboundAccessEnabled: true,
-      });
-      // No inbound rule unless asked: Azure's default rules then deny all inbound traffic from the Internet.
-      this.networkSecurityGroup = new NetworkSecurityGroup(this, 'NetworkSecurityGroup', {
-        ...placement,
-        name: `nsg-${vmName}`,
-        securityRule: management.rule === undefined ? [] : [management.rule],
-        lifecycle: management.preconditions ? { precondition: management.preconditions } : undefined,
-      });
-      new SubnetNetworkSecurityGroupAssociation(this, 'SubnetNsgAssociation', {
-        subnetId: subnet.id,
-        networkSecurityGroupId: this.networkSecurityGroup.id,
-      });
-      subnetId = subnet.id;
-    }
-
-    if (props.publicIp) {
-      this.publicIpAddress = new PublicIp(this, 'PublicIp', { ...placement, name: `pip-${vmName}`, allocationMethod: 'Static', sku: 'Standard' });
-    }
-    this.networkInterface = new NetworkInterface(this, 'NetworkInterface', {
+  /** The build VM's own VNet and subnet, with an NSG that opens nothing unless `managementSourceRange` asks. */
+  private createNetwork(build: Build, placement: Placement): BuildNetwork {
+    const vnet = new VirtualNetwork(this, 'VirtualNetwork', { ...placement, name: `vnet-${build.vmName}`, addressSpace: [build.addressSpace] });
+    const subnet = new Subnet(this, 'Subnet', {
+      name: `snet-${build.vmName}`,
+      resourceGroupName: placement.resourceGroupName,
+      virtualNetworkName: vnet.name,
+      addressPrefixes: [build.subnetPrefix],
+      // Outbound access for a VM without public IP: Run Command returns the setup's and Sysprep's output only with
+      // it ("Run scripts in your Windows VM by using action Run Commands": the VM needs outbound connectivity), and
+      // Windows activates through it. azurerm's default today (subnet_resource.go:273-277 at v4.55.0), stated so a
+      // provider or Azure default that makes new subnets private cannot silently cut the build off.
+      defaultOutboundAccessEnabled: true,
+    });
+    const { management } = build;
+    // No inbound rule unless asked: Azure's default rules then deny all inbound traffic from the Internet.
+    const networkSecurityGroup = new NetworkSecurityGroup(this, 'NetworkSecurityGroup', {
       ...placement,
-      name: `nic-${vmName}`,
+      name: `nsg-${build.vmName}`,
+      securityRule: management.rule === undefined ? [] : [management.rule],
+      lifecycle: management.preconditions ? { precondition: management.preconditions } : undefined,
+    });
+    new SubnetNetworkSecurityGroupAssociation(this, 'SubnetNsgAssociation', {
+      subnetId: subnet.id,
+      networkSecurityGroupId: networkSecurityGroup.id,
+    });
+    return { subnetId: subnet.id, networkSecurityGroup };
+  }
+
+  private createPublicIp(placement: Placement): PublicIp {
+    return new PublicIp(this, 'PublicIp', { ...placement, name: `pip-${this.vmName}`, allocationMethod: 'Static', sku: 'Standard' });
+  }
+
+  /** The NIC, with the public IP when there is one. */
+  private createNetworkInterface(placement: Placement, subnetId: string): NetworkInterface {
+    return new NetworkInterface(this, 'NetworkInterface', {
+      ...placement,
+      name: `nic-${this.vmName}`,
       ipConfiguration: [{
         name: 'primary',
         subnetId,
@@ -440,65 +432,67 @@ export class GoldenVm extends Construct {
         publicIpAddressId: this.publicIpAddress?.id,
       }],
     });
+  }
 
-    this.securityType = securityType;
-    this.platformImage = props.image.version === 'latest' ? new DataAzurermPlatformImage(this, 'BaseImage', {
+  /** The marketplace version `latest` stands for, looked up at plan time. */
+  private lookUpLatestVersion(image: MarketplaceImage): DataAzurermPlatformImage {
+    return new DataAzurermPlatformImage(this, 'BaseImage', {
       location: this.location,
-      publisher: props.image.publisher,
-      offer: props.image.offer,
-      sku: props.image.sku,
-    }) : undefined;
-    this.baseImageVersion = this.platformImage?.version ?? props.image.version;
+      publisher: image.publisher,
+      offer: image.offer,
+      sku: image.sku,
+    });
+  }
 
-    const sourceImageReference = {
-      publisher: props.image.publisher,
-      offer: props.image.offer,
-      sku: props.image.sku,
-      version: this.baseImageVersion,
-    };
-    const osDisk = { caching: 'ReadWrite', storageAccountType: this.osDiskStorageType };
-    const customData = Buffer.from(props.setup.renderScript(), 'utf8').toString('base64');
-    // Every input of the VM: the VM ignores changes of its own arguments and is replaced when this changes, so a
-    // generalized VM is never updated in place (Azure would refuse it), whatever changed, tags included.
-    const buildSpec = new TerraformData(this, 'BuildSpec', {
+  /**
+   * Every input of the VM: the VM ignores changes of its own arguments and is replaced when this changes, so a
+   * generalized VM is never updated in place (Azure would refuse it), whatever changed, tags included.
+   */
+  private createBuildSpec(build: Build): TerraformData {
+    return new TerraformData(this, 'BuildSpec', {
       triggersReplace: {
-        name: vmName,
+        name: build.vmName,
         resource_group_name: this.resourceGroupName,
         location: this.location,
-        computer_name: computerName,
-        size: vmSize,
-        source_image_reference: sourceImageReference,
-        security_type: securityType,
-        os_disk: { caching: osDisk.caching, storage_account_type: osDisk.storageAccountType },
+        computer_name: build.computerName,
+        size: build.vmSize,
+        source_image_reference: this.sourceImageReference(build.image),
+        security_type: build.securityType,
+        os_disk: { caching: OS_DISK_CACHING, storage_account_type: build.osDiskStorageType },
         network_interface_ids: [this.networkInterface.id],
-        admin_username: this.adminUsername,
+        admin_username: build.adminUsername,
         patch_mode: NO_SELF_PATCHING_VM.patchMode,
         automatic_updates_enabled: NO_SELF_PATCHING_VM.automaticUpdatesEnabled,
         // A hash: the password itself stays in the VM's and the generator's state only.
-        admin_password_sha256: Fn.sha256(password),
-        custom_data_sha256: props.setup.scriptHash,
-        tags: tags ?? {},
+        admin_password_sha256: Fn.sha256(build.password.value),
+        custom_data_sha256: build.setup.scriptHash,
+        tags: build.tags ?? {},
         // Only with a plan: the specs of earlier builds, without one, stay the same.
-        ...(props.image.plan ? { plan: planBlock(props.image.plan) } : {}),
+        ...(build.image.plan ? { plan: planBlock(build.image.plan) } : {}),
       },
     });
+  }
 
-    this.buildSpec = buildSpec;
-    this.baseImageCheck = this.platformImage === undefined && !hasPlanToCheck(props.image) ? undefined
-      : checkBaseImage(this, props.image, buildSpec, this.platformImage);
+  /** The marketplace image at the version the build starts from (the looked-up one for `latest`). */
+  private sourceImageReference(image: MarketplaceImage) {
+    return { publisher: image.publisher, offer: image.offer, sku: image.sku, version: this.baseImageVersion };
+  }
 
-    this.virtualMachine = new WindowsVirtualMachine(this, 'VirtualMachine', {
+  /** The build VM: replaced, never updated, whenever `buildSpec` changes. */
+  private createVm(build: Build, placement: Placement, buildSpec: TerraformData): WindowsVirtualMachine {
+    const { password, securityType, zoneChecks } = build;
+    return new WindowsVirtualMachine(this, 'VirtualMachine', {
       ...placement,
-      name: vmName,
-      computerName,
-      size: vmSize,
-      adminUsername: this.adminUsername,
-      adminPassword: password,
+      name: build.vmName,
+      computerName: build.computerName,
+      size: build.vmSize,
+      adminUsername: build.adminUsername,
+      adminPassword: password.value,
       networkInterfaceIds: [this.networkInterface.id],
-      sourceImageReference,
+      sourceImageReference: this.sourceImageReference(build.image),
       // A third-party image's purchase plan: Azure creates the VM only with it (and its terms accepted).
-      plan: planBlock(props.image.plan),
-      osDisk,
+      plan: planBlock(build.image.plan),
+      osDisk: { caching: OS_DISK_CACHING, storageAccountType: build.osDiskStorageType },
       // The security type, stated explicitly: Standard for managed images (azurerm 4.x then sends no security profile,
       // so where Trusted Launch is a default the setup step finds out, see setupStep), or Trusted Launch.
       secureBootEnabled: securityType === SecurityType.TRUSTED_LAUNCH,
@@ -510,52 +504,100 @@ export class GoldenVm extends Construct {
       // Run Command, which runs the setup and Sysprep, is delivered by the VM agent's extension handling.
       allowExtensionOperations: true,
       // The setup script: copied by the setup step into an administrators-only folder, and removed with it.
-      customData,
+      customData: Buffer.from(build.setup.renderScript(), 'utf8').toString('base64'),
       lifecycle: {
         ignoreChanges: 'all',
         replaceTriggeredBy: [buildSpec.address],
-        precondition: passwordChecks.length > 0 || zoneChecks ? [...passwordChecks, ...zoneChecks ? [zoneChecks] : []] : undefined,
+        precondition: password.preconditions.length > 0 || zoneChecks ? [...password.preconditions, ...zoneChecks ? [zoneChecks] : []] : undefined,
       },
       // A `latest` version is checked before the VM is made from it.
       dependsOn: this.baseImageCheck === undefined ? undefined : [this.baseImageCheck],
     });
-    this.vmId = this.virtualMachine.id;
+  }
 
-    const revision = new TerraformData(this, 'BuildRevision', {
+  /** The build's identity: the plan time of the VM's creation, kept (ignore_changes) until the VM is replaced. */
+  private createBuildRevision(): TerraformData {
+    return new TerraformData(this, 'BuildRevision', {
       triggersReplace: this.vmId,
-      // The plan time of the VM's creation: kept (ignore_changes) until the VM is replaced.
       input: Fn.formatdate(BUILD_REVISION_FORMAT, Fn.plantimestamp()),
       lifecycle: { ignoreChanges: ['input'] },
     });
-    this.buildRevisionResource = revision;
-    this.buildRevision = revision.output;
+  }
 
-    this.setupStep = operatorStep(this, 'Setup', {
+  /** The operator's setup step (lib/operator/steps/setup.ts), once per build VM: a new VM is set up anew, the same one never twice. */
+  private createSetupStep(build: Build): TerraformResource {
+    return operatorStep(this, 'Setup', {
       step: 'setup',
-      // Once per build VM: a new VM is set up anew, the same one never twice.
       triggersReplace: this.vmId,
       environment: setupEnvironment({
         subscriptionId: subscriptionOf(this.vmId),
         resourceGroup: this.resourceGroupName,
-        vmName,
+        vmName: build.vmName,
         guestDirectory: guestDirectory(this),
-        setupMinutes: environmentNumber(setupTimeoutMinutes),
-        expectedSecurityType: securityType,
+        setupMinutes: environmentNumber(build.setupTimeoutMinutes),
+        expectedSecurityType: build.securityType,
         expectedHyperVGeneration: this.hyperVGeneration,
-        keepSetupFiles: props.keepSetupFiles ?? false,
+        keepSetupFiles: build.keepSetupFiles,
       }),
-      lifecycle: withPreconditions(setupTimeoutChecks),
+      lifecycle: withPreconditions(build.setupTimeoutChecks),
     });
-    this.readyForCapture = [this.setupStep];
-  }
-
-  /** Private IP address of the build VM. */
-  public get privateIpAddress(): string {
-    return this.virtualMachine.privateIpAddress;
   }
 }
 
 markKind(GoldenVm, 'GoldenVm');
+
+/** Where the build VM's resources go. */
+interface Placement {
+  readonly resourceGroupName: string;
+  readonly location: string;
+  readonly tags?: { [key: string]: string };
+}
+
+/** The subnet of the build VM's NIC, and the NSG GoldenVm puts on it when it creates the network. */
+interface BuildNetwork {
+  readonly subnetId: string;
+  readonly networkSecurityGroup?: NetworkSecurityGroup;
+}
+
+/** The props `parseProps` resolves first: each default once. */
+interface SettledVm {
+  readonly image: MarketplaceImage;
+  readonly setup: WindowsSetup;
+  readonly vmName: string;
+  readonly computerName: string;
+  readonly vmSize: string;
+  readonly securityType: SecurityType;
+  readonly osDiskStorageType: OsDiskStorageType;
+  readonly setupTimeoutMinutes: number;
+  readonly adminUsername: string;
+}
+
+/** What Terraform checks at plan time of the VM's token props. */
+interface VmChecks {
+  readonly setupTimeoutChecks: Precondition[];
+  readonly zoneChecks?: Precondition;
+}
+
+/** The network GoldenVm creates (unless given a subnet) and what it opens. */
+interface NetworkSettings {
+  /** No subnet was given: GoldenVm creates the VNet, subnet and NSG. */
+  readonly own: boolean;
+  readonly addressSpace: string;
+  readonly subnetPrefix: string;
+  readonly management: ManagementAccess;
+}
+
+/** GoldenVmProps checked, every default resolved: what the constructor builds from. */
+interface Build extends SettledVm, VmChecks, NetworkSettings {
+  /** Canonical region. */
+  readonly location: string;
+  readonly resourceGroup: SettledResourceGroup;
+  readonly password: AdminPassword;
+  readonly subnetId?: string;
+  readonly publicIp: boolean;
+  readonly keepSetupFiles: boolean;
+  readonly tags?: { [key: string]: string };
+}
 
 /**
  * Whether the image's purchase plan is checked before the build: for every publisher but Microsoft's Windows Server,

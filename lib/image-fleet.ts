@@ -1,3 +1,7 @@
+/**
+ * ImageFleet: N standalone Windows VMs from one image, for small fleets (ImageScaleSet serves large ones), with the
+ * props that only it has and the rollout of a new image (FleetRollout).
+ */
 import { NetworkInterface } from '@cdktf/provider-azurerm/lib/network-interface';
 import { NetworkInterfaceSecurityGroupAssociation } from '@cdktf/provider-azurerm/lib/network-interface-security-group-association';
 import type { NetworkSecurityGroup } from '@cdktf/provider-azurerm/lib/network-security-group';
@@ -7,35 +11,29 @@ import type { Subnet } from '@cdktf/provider-azurerm/lib/subnet';
 import type { VirtualNetwork } from '@cdktf/provider-azurerm/lib/virtual-network';
 import { WindowsVirtualMachine } from '@cdktf/provider-azurerm/lib/windows-virtual-machine';
 import {
-  Annotations, Fn, Op, TerraformIterator, TerraformLocal, TerraformOutput, TerraformResource, Token,
+  Annotations, Fn, ITerraformDependable, MapTerraformIterator, Op, ResourceTerraformIterator, TerraformIterator, TerraformLocal, TerraformOutput,
+  TerraformResource, TerraformResourceLifecycle, Token,
 } from 'cdktf';
 import { Construct } from 'constructs';
-import { IImage, SecurityType } from './image';
-import { ManagementPort } from './management-port';
+import { CommonFleetProps } from './common-props';
+import { SecurityType } from './image';
 import { FLEET_VERIFY_TIMEOUT_MINUTES, verifyFleetEnvironment } from './operator/steps/verify-fleet';
-import { IMAGE } from './private/images/image-kinds';
 import { planBlock } from './private/images/purchase-plan';
-import { COMPUTER_NAME_MAX_LENGTH, isVmSize } from './private/naming/azure-names';
-import { AZURE_RESOURCE, claimCreatedResourceGroup, claimNames, NameClaim, resourceGroupScope } from './private/naming/name-claims';
-import { canonicalLocation, checkCommonNames } from './private/naming/regions';
-import { checkResourceGroup, placeResourceGroup } from './private/naming/resource-group';
+import { COMPUTER_NAME_MAX_LENGTH } from './private/naming/azure-names';
+import { AZURE_RESOURCE, NameClaim, resourceGroupScope } from './private/naming/name-claims';
 import { subnetPrefixLengthFor, usableSubnetAddresses } from './private/network/cidr';
-import { managementAccess } from './private/network/management-access';
-import { checkOwnNetwork } from './private/network/own-network';
-import { PageConsumer, servedPageOf } from './private/network/served-page';
-import { checkNumberInput, environmentNumber, operatorStep } from './private/steps/operator-step';
-import { sameKeyAttribute, inStackOf } from './private/terraform/references';
+import { PageConsumer } from './private/network/served-page';
+import { environmentNumber, operatorStep } from './private/steps/operator-step';
+import { inStackOf, sameKeyAttribute } from './private/terraform/references';
 import { TerraformData } from './private/terraform/terraform-data';
-import { checkNumber, wholeNumberBetween } from './private/validation/number-rules';
+import { wholeNumberBetween } from './private/validation/number-rules';
 import { withPreconditions } from './private/validation/plan-checks';
-import { BOOLEAN, checkPropTypes, enumOf, listOf, NUMBER, SECRET_STRING, STRING, STRING_MAP, struct } from './private/validation/prop-types';
-import { describeValue, isUnresolved, PropsValidator, requireProps } from './private/validation/props-validator';
-import { checkTags } from './private/validation/tags';
-import { checkAdminUsername } from './private/vm/admin-username';
-import { adminPassword } from './private/vm/credentials';
-import { checkVmSizeForImage, registerDeployments } from './private/vm/image-use';
+import { BOOLEAN, enumOf, NUMBER, readProps, STRING, struct } from './private/validation/prop-types';
+import { describeValue, isUnresolved, PropsValidator } from './private/validation/props-validator';
+import { AdminPassword } from './private/vm/credentials';
 import { NO_SELF_PATCHING_VM } from './private/vm/patching';
-import { appSecurityRules, checkAppPort, checkWindowsImage, MAX_PORT, reportVcpus, webNetwork, webNetworkClaims } from './private/vm/web-fleet';
+import { COMMON_FLEET_SHAPE } from './private/vm/vm-props';
+import { checkFleetProps, finishFleetChecks, fleetOutput, FleetPlacement, FleetRules, FleetSettings, FleetSite, MAX_PORT, placeFleet, reportVcpus, webNetworkClaims } from './private/vm/web-fleet';
 
 /** What happens to a fleet's VMs when its image changes. */
 export enum FleetRollout {
@@ -53,44 +51,11 @@ export enum FleetRollout {
 }
 
 /** Props of `ImageFleet`. */
-export interface ImageFleetProps {
-  /**
-   * The image every VM is created from, in the fleet's region: a managed image (e.g. an `ImageCopy`) or a gallery
-   * image version (by version, or its definition's latest). Windows only.
-   */
-  readonly image: IImage;
-  /**
-   * Security type of the VMs. Trusted Launch (Secure Boot and vTPM) needs a gallery image of the TrustedLaunch or
-   * TrustedLaunchSupported type; a TrustedLaunch image takes Trusted Launch VMs only; managed images take Standard VMs
-   * only.
-   *
-   * @default - SecurityType.TRUSTED_LAUNCH where the image supports it, SecurityType.STANDARD otherwise
-   */
-  readonly securityType?: SecurityType;
+export interface ImageFleetProps extends CommonFleetProps {
   /**
    * Number of VMs, 1-9999 (`ImageFleet.MAX_COUNT`). Changing it adds or removes the highest-numbered VMs only.
    */
   readonly count: number;
-  /**
-   * Resource group for the VMs and their network: an existing group, or the name of the group to create with
-   * `createResourceGroup: true`.
-   *
-   * @default - the group ImageFleet creates, `rg-<namePrefix>`
-   */
-  readonly resourceGroupName?: string;
-  /**
-   * Create the resource group (`resourceGroupName`, or `rg-<namePrefix>`) rather than use an existing one. The same
-   * rule in every construct of this library.
-   *
-   * @default - true without `resourceGroupName`, false with it
-   */
-  readonly createResourceGroup?: boolean;
-  /**
-   * Azure region; VMs can only be created from an image in their own region (a gallery version: one of its regions).
-   *
-   * @default - the image's region
-   */
-  readonly location?: string;
   /**
    * Start of every instance name: instance `i` is named `<namePrefix><i>` with `i` zero-padded to four digits
    * (`web0001`, `web0002`, ...). The instance name is the Windows computer name and the key of the instance's
@@ -99,12 +64,6 @@ export interface ImageFleetProps {
    * characters so that the computer names fit Windows' 15.
    */
   readonly namePrefix: string;
-  /**
-   * VM size.
-   *
-   * @default 'Standard_D2s_v5'
-   */
-  readonly vmSize?: string;
   /**
    * Give every VM a static Standard public IP, like `az vm create` does. The addresses are static for the life of
    * an image: a new image brings new public IPs (see `ImageFleet`).
@@ -119,53 +78,6 @@ export interface ImageFleetProps {
    * @default 80
    */
   readonly appPort?: number;
-  /**
-   * Source range (IPv4 CIDR) allowed to reach the `managementPorts` (RDP by default) of every VM. The whole Internet
-   * is refused.
-   *
-   * @default - no management port is open
-   */
-  readonly managementSourceRange?: string;
-  /**
-   * The ports `managementSourceRange` opens.
-   *
-   * @default [ManagementPort.RDP]
-   */
-  readonly managementPorts?: ManagementPort[];
-  /**
-   * Administrator user name of every VM.
-   *
-   * @default 'fleetadmin'
-   */
-  readonly adminUsername?: string;
-  /**
-   * Administrator password of every VM, as a token (a sensitive `TerraformVariable` or a Key Vault secret); a literal
-   * is rejected because it would be written in plain text to cdk.tf.json. Azure sets it only when it creates a VM, so
-   * a new password (like a new `adminUsername`) needs new VMs: change it together with the image, otherwise the new
-   * VMs would have the old ones' names and Terraform stops with "already exists" before it destroys anything.
-   *
-   * @default - 24 random characters generated by Terraform, kept in state only
-   */
-  readonly adminPassword?: string;
-  /**
-   * An existing subnet for the NICs (in the fleet's region).
-   *
-   * @default - a new VNet (`addressSpace`) with one subnet (`subnetPrefix`)
-   */
-  readonly subnetId?: string;
-  /**
-   * Address space of the VNet created when no `subnetId` is given.
-   *
-   * @default '10.0.0.0/16'
-   */
-  readonly addressSpace?: string;
-  /**
-   * Prefix of the subnet created when no `subnetId` is given; inside `addressSpace`, with an address for every VM,
-   * and for twice as many during an image rollout (Azure keeps 5 per subnet: a /24 holds 251 NICs, a /20 4091).
-   *
-   * @default '10.0.0.0/24'
-   */
-  readonly subnetPrefix?: string;
   /**
    * After deployment, fetch every VM's URL from the machine that runs Terraform until the page contains the VM's
    * computer name (the golden image's page), and fail the apply otherwise. The operator program's `verify-fleet` step
@@ -197,39 +109,27 @@ export interface ImageFleetProps {
    * @default - no outputs: the same values are `instanceNames`, `privateIpAddresses`, `publicIpAddresses` and `urls`
    */
   readonly outputPrefix?: string;
-  /**
-   * Tags for every resource.
-   *
-   * @default - none
-   */
-  readonly tags?: { [key: string]: string };
 }
 
 /** `ImageFleetProps` at runtime (lib/private/validation/prop-types.ts): for callers TypeScript does not check. */
 const IMAGE_FLEET_PROPS = struct<ImageFleetProps>('ImageFleetProps', {
-  image: IMAGE,
-  securityType: enumOf('SecurityType', SecurityType),
+  ...COMMON_FLEET_SHAPE,
   count: NUMBER,
-  resourceGroupName: STRING,
-  createResourceGroup: BOOLEAN,
-  location: STRING,
   namePrefix: STRING,
-  vmSize: STRING,
   publicIp: BOOLEAN,
   appPort: NUMBER,
-  managementSourceRange: STRING,
-  managementPorts: listOf(enumOf('ManagementPort', ManagementPort)),
-  adminUsername: STRING,
-  adminPassword: SECRET_STRING,
-  subnetId: STRING,
-  addressSpace: STRING,
-  subnetPrefix: STRING,
   verifyUrls: BOOLEAN,
   verifyTimeoutMinutes: NUMBER,
   rollout: enumOf('FleetRollout', FleetRollout),
   outputPrefix: STRING,
-  tags: STRING_MAP,
 }, "{ image, count: 3, namePrefix: 'web' }");
+
+/** What ImageFleet needs, with the fixes its messages give. */
+const REQUIRED_PROPS = {
+  image: "pass the image to deploy, e.g. an ImageCopy, a GalleryImageVersion or ManagedImage.fromImageId(this, 'Golden', { ... })",
+  count: 'pass the number of VMs, e.g. 3',
+  namePrefix: "pass the prefix of the VM names, e.g. 'web'",
+};
 
 const INDEX_DIGITS = 4;
 /** Largest `count` (ImageFleet.MAX_COUNT): the instance index has four digits. */
@@ -245,6 +145,20 @@ const FLEET_PAGE_CONSUMER: PageConsumer = {
 const RANGE_CHUNK = 1000;
 /** Hex digits of the image revision in Azure names: 16.7 million values, so successive images practically never share one. */
 const REVISION_LENGTH = 6;
+/** Longest `namePrefix`, so that `<prefix><4 digits>` fits a Windows computer name. */
+const MAX_NAME_PREFIX_LENGTH = COMPUTER_NAME_MAX_LENGTH - INDEX_DIGITS;
+/** How ImageFleet's checks of the props every fleet shares differ from ImageScaleSet's (lib/private/vm/web-fleet.ts). */
+const FLEET_RULES: FleetRules = {
+  constructName: 'ImageFleet',
+  count: FLEET_COUNT,
+  maxNamePrefixLength: MAX_NAME_PREFIX_LENGTH,
+  namePrefixTooLong: (prefix) => `is too long: instance names such as ${describeValue(`${prefix}${'1'.padStart(INDEX_DIGITS, '0')}`)} `
+    + `must fit the ${COMPUTER_NAME_MAX_LENGTH} characters of a Windows computer name`,
+  outputPrefixExample: 'fleet',
+  appPort: { maxPort: MAX_PORT, consumer: FLEET_PAGE_CONSUMER },
+  verifyTimeout: FLEET_VERIFY_TIMEOUT_MINUTES,
+  defaultSubnetPrefix: '10.0.0.0/24',
+};
 
 /**
  * N Windows VMs from one image (the seed's `az vm create --image ... --count 3`): each with its own computer name,
@@ -280,7 +194,7 @@ export class ImageFleet extends Construct {
   /** Largest `count`: the instance index has four digits, so names never change when the fleet grows or shrinks. */
   public static readonly MAX_COUNT = MAX_FLEET_COUNT;
   /** Longest `namePrefix`, so that `<prefix><4 digits>` fits a Windows computer name. */
-  public static readonly MAX_NAME_PREFIX_LENGTH = COMPUTER_NAME_MAX_LENGTH - INDEX_DIGITS;
+  public static readonly MAX_NAME_PREFIX_LENGTH = MAX_NAME_PREFIX_LENGTH;
 
   /** The VMs: one resource block, one instance per name. */
   public readonly virtualMachines: WindowsVirtualMachine;
@@ -335,219 +249,256 @@ export class ImageFleet extends Construct {
 
   constructor(scope: Construct, id: string, props: ImageFleetProps) {
     super(scope, id);
-    const v = new PropsValidator(`ImageFleet '${this.node.path}'`);
-    requireProps(v, props, {
-      image: "pass the image to deploy, e.g. an ImageCopy, a GalleryImageVersion or ManagedImage.fromImageId(this, 'Golden', { ... })",
-      count: 'pass the number of VMs, e.g. 3',
-      namePrefix: "pass the prefix of the VM names, e.g. 'web'",
-    });
-    props = checkPropTypes(v, props, IMAGE_FLEET_PROPS);
-    v.throwIfInvalid();
-    const image = props.image;
-    const location = props.location ?? image.location;
-    const vmSize = props.vmSize ?? 'Standard_D2s_v5';
-    const appPort = props.appPort ?? 80;
-    const publicIp = props.publicIp ?? true;
-    const verifyTimeoutMinutes = props.verifyTimeoutMinutes ?? FLEET_VERIFY_TIMEOUT_MINUTES.default;
+    const fleet = this.parseProps(props);
+    this.location = fleet.location;
+    this.securityType = fleet.securityType;
+    this.adminUsername = fleet.adminUsername;
+    this.adminPassword = fleet.password.value;
+    const site = placeFleet(this, fleet);
+    this.resourceGroup = site.resourceGroup;
+    this.virtualNetwork = site.virtualNetwork;
+    this.subnet = site.subnet;
+    this.networkSecurityGroup = site.networkSecurityGroup;
 
-    checkCommonNames(v, this, { location: props.location });
-    const resourceGroup = checkResourceGroup(v, props, { createdName: `rg-${props.namePrefix}` });
-    v.check('outputPrefix', props.outputPrefix, (p) => /^[A-Za-z_][A-Za-z0-9_-]*$/.test(p),
-      'is not a Terraform output name prefix (a letter or underscore, then letters, digits, underscores and hyphens)', "pass e.g. 'fleet'");
-    const countChecks = checkNumber(v, 'count', props.count, [FLEET_COUNT]);
-    v.check('namePrefix', props.namePrefix, (p) => /^[A-Za-z][A-Za-z0-9-]*$/.test(p),
-      'is not a valid name prefix (a letter, then letters, digits and hyphens)', "pass e.g. 'web'");
-    v.check('namePrefix', props.namePrefix, (p) => p.length <= ImageFleet.MAX_NAME_PREFIX_LENGTH,
-      `is too long: instance names such as ${describeValue(`${props.namePrefix}${'1'.padStart(INDEX_DIGITS, '0')}`)} must fit the ${COMPUTER_NAME_MAX_LENGTH} characters of a Windows computer name`,
-      `shorten it to at most ${ImageFleet.MAX_NAME_PREFIX_LENGTH} characters`);
-    v.check('vmSize', vmSize, isVmSize, "is not a VM size such as 'Standard_D2s_v5'", 'pick one from `az vm list-sizes --location <location> -o table`');
-    const appPortPreconditions = checkAppPort(v, appPort, { maxPort: MAX_PORT, page: servedPageOf(image), consumer: FLEET_PAGE_CONSUMER });
-    checkAdminUsername(v, props.adminUsername, 'fleetadmin');
-    const verifyTimeoutChecks = checkNumberInput(v, FLEET_VERIFY_TIMEOUT_MINUTES, verifyTimeoutMinutes, 'minutes');
-    const management = managementAccess(v, props);
-    const securityType = checkWindowsImage(v, 'ImageFleet', image, location, props.securityType);
-    checkVmSizeForImage(this, v, vmSize, image, securityType, props.securityType !== undefined);
-    const { addressSpace, subnetPrefix, literalAndContained } = checkOwnNetwork(v, 'ImageFleet', props);
-    if (literalAndContained) {
-      if (!isUnresolved(props.count) && props.count > usableSubnetAddresses(subnetPrefix)) {
-        v.fail('subnetPrefix', subnetPrefix, `has room for ${usableSubnetAddresses(subnetPrefix)} NICs (Azure keeps 5 addresses), not ${props.count}`,
-          `pass a /${subnetPrefixLengthFor(props.count)} or larger, a /${subnetPrefixLengthFor(2 * props.count)} for image rollouts (they hold both fleets' NICs)`);
-      } else if (!isUnresolved(props.count) && 2 * props.count > usableSubnetAddresses(subnetPrefix)) {
-        Annotations.of(this).addWarning(`subnetPrefix '${subnetPrefix}' has room for ${usableSubnetAddresses(subnetPrefix)} NICs: enough for ${props.count} VMs, `
-          + `but an image rollout creates ${props.count} new NICs before it removes the old ones and would stop when the subnet is full. `
-          + `Pass a /${subnetPrefixLengthFor(2 * props.count)} or larger.`);
-      }
-    }
-    if (props.verifyUrls && !publicIp) {
-      Annotations.of(this).addWarning('verifyUrls without publicIp fetches the private IPs: Terraform must run inside the VMs\' network.');
-    }
-    const rolloutMode = props.rollout ?? FleetRollout.NEW_BEFORE_OLD;
-    // What of the image is made in this stack: an image of another stack is waited for through its id.
-    const imageDependables = inStackOf(this, image.imageDependables);
-    if (!Object.values(FleetRollout).includes(rolloutMode)) {
-      v.fail('rollout', rolloutMode, 'is not a FleetRollout', 'pass FleetRollout.NEW_BEFORE_OLD or FleetRollout.ALL_AT_ONCE');
-    } else if (rolloutMode === FleetRollout.NEW_BEFORE_OLD && imageDependables.length > 0) {
-      v.fail('rollout', rolloutMode, 'needs an image made in another stack, but this image is made in this one: Terraform extends '
-        + 'create-before-destroy to everything the VMs depend on, so a rebuilt build VM or image would be created beside the old '
-        + 'one under the same name, which Azure refuses',
-      'deploy the fleet from a stack of its own with ManagedImage.fromImageId(...) and the image stack\'s image id '
-        + '(as examples/golden-image does), or pass rollout: FleetRollout.ALL_AT_ONCE');
-    }
-    checkTags(v, 'tags', props.tags);
-    claimNames(this, v, fleetNames(props, resourceGroup.name, rolloutMode, publicIp));
-    claimCreatedResourceGroup(this, v, props.resourceGroupName === undefined ? 'resourceGroupName (from namePrefix)' : 'resourceGroupName', resourceGroup);
-    const { value: password, preconditions: passwordChecks } = adminPassword(this, 'AdminPassword', v, props.adminPassword);
-    v.throwIfInvalid();
-    registerDeployments(this, image, location, props.count);
-    reportVcpus(this, props.count, vmSize, canonicalLocation(location),
-      rolloutMode === FleetRollout.NEW_BEFORE_OLD ? { count: 2 * props.count, during: 'during an image rollout (new VMs before old)' } : undefined);
-
-    this.location = canonicalLocation(location);
-    this.securityType = securityType;
-    this.adminUsername = props.adminUsername ?? 'fleetadmin';
-    this.adminPassword = password;
-    const prefix = props.namePrefix;
-    const port = isUnresolved(appPort) ? Token.asString(appPort) : String(appPort);
-    const tags = props.tags;
-    const group = placeResourceGroup(this, resourceGroup, this.location, tags);
-    this.resourceGroup = group.resourceGroup;
-    const placement = { resourceGroupName: group.resourceGroupName, location: this.location, tags };
-
-    // Terraform computes the names, so the JSON hardly grows with count: {"web0001" = "web0001", ...}.
-    const nameList = Fn.formatlist(`%s%0${INDEX_DIGITS}d`, [prefix, instanceNumbers(props.count)]);
-    const instances = new TerraformLocal(this, 'Instances', Fn.zipmap(nameList, nameList));
+    const instances = this.createInstanceMap(fleet);
     const instance = TerraformIterator.fromMap(instances.asAnyMap);
-    this.instanceNames = isUnresolved(props.count) || isUnresolved(prefix)
-      ? Token.asList(Fn.keys(instances.asAnyMap))
-      : literalInstanceNames(prefix, props.count);
-
-    const network = webNetwork(this, {
-      ...placement,
-      prefix,
-      addressSpace,
-      subnetPrefix,
-      subnetId: props.subnetId,
-      rules: appSecurityRules(port, management),
-      preconditions: [...management.preconditions ?? [], ...appPortPreconditions],
-    });
-    this.virtualNetwork = network.virtualNetwork;
-    this.subnet = network.subnet;
-    this.networkSecurityGroup = network.networkSecurityGroup;
-    const subnetId = network.subnetId;
-
-    // Image rollout: a new image replaces the revision, which replaces every VM, NIC and public IP, new ones first.
-    // Their Azure names carry the revision so that both sets can exist at once; Terraform computes it because the
-    // image id is often known only at apply time. The NIC and public IP must be new too: a NIC attaches to one VM,
-    // a public IP to one NIC.
-    const fleetChecks = [...countChecks, ...passwordChecks];
-    const imageRevision = new TerraformData(this, 'ImageRevision', {
-      triggersReplace: image.imageId,
-      // A single resource that every VM follows: its preconditions are checked once, not per VM.
-      lifecycle: fleetChecks.length > 0 ? { precondition: fleetChecks } : undefined,
-    });
+    this.instanceNames = isUnresolved(fleet.count) || isUnresolved(fleet.namePrefix)
+      ? Token.asList(Fn.keys(instances.asAnyMap)) : literalInstanceNames(fleet.namePrefix, fleet.count);
+    const imageRevision = this.createImageRevision(fleet);
     this.imageRevision = imageRevision;
-    const newBeforeOld = rolloutMode === FleetRollout.NEW_BEFORE_OLD;
-    const nameSuffix = newBeforeOld ? `-${Fn.substr(Fn.sha1(image.imageId), 0, REVISION_LENGTH)}` : '';
-    const rollout = newBeforeOld ? { createBeforeDestroy: true, replaceTriggeredBy: [imageRevision.address] } : undefined;
+    const rollout = this.rolloutOf(fleet, imageRevision);
+    this.publicIps = fleet.publicIp ? this.createPublicIps(site.placement, instance, rollout) : undefined;
+    this.networkInterfaces = this.createNetworkInterfaces(site, instance, rollout);
+    const nsgAssociation = this.associateNsg(instance, rollout);
+    this.virtualMachines = this.createVms(fleet, site.placement, instance, rollout, nsgAssociation);
 
-    if (publicIp) {
-      this.publicIps = new PublicIp(this, 'PublicIp', {
-        ...placement,
-        forEach: instance,
-        name: `pip-${instance.key}${nameSuffix}`,
-        allocationMethod: 'Static',
-        sku: 'Standard',
-        lifecycle: rollout,
-      });
-    }
-    this.networkInterfaces = new NetworkInterface(this, 'NetworkInterface', {
-      ...placement,
-      forEach: instance,
-      name: `nic-${instance.key}${nameSuffix}`,
-      lifecycle: rollout,
-      ipConfiguration: [{
-        name: 'primary',
-        subnetId,
-        privateIpAddressAllocation: 'Dynamic',
-        publicIpAddressId: this.publicIps ? sameKeyAttribute(this.publicIps, 'id') : undefined,
-      }],
-    });
-    // On the NICs rather than the subnet: the same rules whether the subnet is the fleet's own or given.
-    // A new NIC gets a new association (network_interface_id forces it), created before the old one is removed. The
-    // VMs depend on it: a new VM starts behind its NSG, and an old NIC keeps its NSG as long as its old VM runs
-    // (without an NSG, a Standard public IP takes no traffic). No replace_triggered_by: replacing an association on
-    // the same NIC fails in azurerm ("already exists", a NIC has one NSG), and removing the old one would detach it.
-    const nsgAssociation = new NetworkInterfaceSecurityGroupAssociation(this, 'NetworkInterfaceNsg', {
-      forEach: instance,
-      networkInterfaceId: sameKeyAttribute(this.networkInterfaces, 'id'),
-      networkSecurityGroupId: this.networkSecurityGroup.id,
-      lifecycle: newBeforeOld ? { createBeforeDestroy: true } : undefined,
-    });
-
-    this.virtualMachines = new WindowsVirtualMachine(this, 'VirtualMachine', {
-      ...placement,
-      forEach: instance,
-      name: `${instance.key}${nameSuffix}`,
-      // The instance's identity: unchanged by a rollout, and what the URL check expects on the page.
-      computerName: instance.key,
-      size: vmSize,
-      adminUsername: this.adminUsername,
-      adminPassword: password,
-      networkInterfaceIds: [sameKeyAttribute(this.networkInterfaces, 'id')],
-      sourceImageId: image.imageId,
-      // The plan of the marketplace image the image comes from: Azure creates the VMs only with it.
-      plan: planBlock(image.purchasePlan),
-      osDisk: { caching: 'ReadWrite', storageAccountType: 'StandardSSD_LRS' },
-      // The security type, stated explicitly (Trusted Launch: Secure Boot and vTPM).
-      secureBootEnabled: securityType === SecurityType.TRUSTED_LAUNCH,
-      vtpmEnabled: securityType === SecurityType.TRUSTED_LAUNCH,
-      provisionVmAgent: true,
-      // Patched by the next image rolling out, not by Windows Update restarting VMs on its own (lib/private/vm/patching.ts).
-      ...NO_SELF_PATCHING_VM,
-      dependsOn: [nsgAssociation, ...imageDependables],
-      lifecycle: rollout,
-    });
-
+    const urls = this.urlSource(fleet.appPort);
     const vms = TerraformIterator.fromResources(this.virtualMachines);
-    const addressSource = this.publicIps ? TerraformIterator.fromResources(this.publicIps) : vms;
-    const addressAttribute = this.publicIps ? 'ip_address' : 'private_ip_address';
-    const urlFormat = appPort === 80 ? '"http://%s/"' : '"http://%s:%d/"';
-    const urlArguments = appPort === 80 ? `val.${addressAttribute}` : `val.${addressAttribute}, ${port}`;
     this.privateIpAddresses = Token.asStringMap(vms.forExpressionForMap('key', 'val.private_ip_address'));
     this.publicIpAddresses = this.publicIps
       ? Token.asStringMap(TerraformIterator.fromResources(this.publicIps).forExpressionForMap('key', 'val.ip_address'))
       : undefined;
-    this.urls = Token.asStringMap(addressSource.forExpressionForMap('key', `format(${urlFormat}, ${urlArguments})`));
-
-    if (props.outputPrefix !== undefined) {
-      const output = (suffix: string, description: string, value: unknown): TerraformOutput => {
-        const out = new TerraformOutput(this, `Output_${suffix}`, { description, value });
-        out.overrideLogicalId(`${props.outputPrefix}_${suffix}`);
-        return out;
-      };
+    this.urls = Token.asStringMap(urls.addresses.forExpressionForMap('key', `format(${urls.format}, ${urls.arguments})`));
+    const outputPrefix = fleet.outputPrefix;
+    if (outputPrefix !== undefined) {
+      const output = (suffix: string, description: string, value: unknown) => fleetOutput(this, outputPrefix, suffix, description, value);
       this.instanceNamesOutput = output('instance_names', 'Instance names: the Windows computer names (the Azure VM names add the image revision).', vms.keys());
       this.privateIpAddressesOutput = output('private_ips', 'Private IP address of each VM, by name.', this.privateIpAddresses);
-      if (this.publicIpAddresses) {
-        this.publicIpAddressesOutput = output('public_ips', 'Public IP address of each VM, by name.', this.publicIpAddresses);
-      }
+      this.publicIpAddressesOutput = this.publicIpAddresses && output('public_ips', 'Public IP address of each VM, by name.', this.publicIpAddresses);
       this.urlsOutput = output('urls', 'Application URL of each VM, by name.', this.urls);
     }
+    this.urlCheck = fleet.verifyUrls ? this.createUrlCheck(fleet, urls) : undefined;
+  }
 
-    if (props.verifyUrls) {
-      // `name=url` pairs separated by spaces: names and URLs hold neither.
-      const targets = addressSource.forExpressionForList(`format("%s=${urlFormat.slice(1, -1)}", key, ${urlArguments})`);
-      this.urlCheck = operatorStep(this, 'UrlCheck', {
-        step: 'verify-fleet',
-        // A changed address or instance set checks again.
-        triggersReplace: this.urls,
-        dependsOn: [this.virtualMachines],
-        environment: verifyFleetEnvironment({
-          targets: Fn.join(' ', Token.asList(targets)),
-          timeoutMinutes: environmentNumber(verifyTimeoutMinutes),
-        }),
-        lifecycle: withPreconditions(verifyTimeoutChecks),
-      });
+  /**
+   * Checks the props (those every fleet shares, lib/private/vm/web-fleet.ts, then ImageFleet's own), reporting every
+   * problem at once, and resolves each default once.
+   */
+  private parseProps(given: ImageFleetProps): Fleet {
+    const validator = new PropsValidator(`ImageFleet '${this.node.path}'`);
+    const props = readProps(validator, given, IMAGE_FLEET_PROPS, REQUIRED_PROPS);
+    const shared = checkFleetProps(this, validator, props, FLEET_RULES);
+    const publicIp = props.publicIp ?? true;
+    const rollout = props.rollout ?? FleetRollout.NEW_BEFORE_OLD;
+    this.checkSubnetRoom(validator, shared);
+    if (props.verifyUrls && !publicIp) {
+      Annotations.of(this).addWarning('verifyUrls without publicIp fetches the private IPs: Terraform must run inside the VMs\' network.');
     }
+    // What of the image is made in this stack: an image of another stack is waited for through its id.
+    const imageDependables = inStackOf(this, shared.image.imageDependables);
+    checkRollout(validator, rollout, imageDependables);
+    const password = finishFleetChecks(this, validator, props, shared, fleetNames(props, shared.resourceGroup.name, rollout, publicIp));
+    reportVcpus(this, props.count, shared.vmSize, shared.location,
+      rollout === FleetRollout.NEW_BEFORE_OLD ? { count: 2 * props.count, during: 'during an image rollout (new VMs before old)' } : undefined);
+    return {
+      ...shared, password, publicIp, rollout, imageDependables, verifyUrls: props.verifyUrls ?? false, outputPrefix: props.outputPrefix,
+    };
+  }
+
+  /** Refuses a subnet of the fleet's own too small for its NICs; warns when an image rollout (twice the NICs) would not fit. */
+  private checkSubnetRoom(validator: PropsValidator, fleet: FleetSettings): void {
+    const { count, network: { subnetPrefix, literalAndContained } } = fleet;
+    if (!literalAndContained || isUnresolved(count)) {
+      return;
+    }
+    if (count > usableSubnetAddresses(subnetPrefix)) {
+      validator.fail('subnetPrefix', subnetPrefix, `has room for ${usableSubnetAddresses(subnetPrefix)} NICs (Azure keeps 5 addresses), not ${count}`,
+        `pass a /${subnetPrefixLengthFor(count)} or larger, a /${subnetPrefixLengthFor(2 * count)} for image rollouts (they hold both fleets' NICs)`);
+    } else if (2 * count > usableSubnetAddresses(subnetPrefix)) {
+      Annotations.of(this).addWarning(`subnetPrefix '${subnetPrefix}' has room for ${usableSubnetAddresses(subnetPrefix)} NICs: enough for ${count} VMs, `
+        + `but an image rollout creates ${count} new NICs before it removes the old ones and would stop when the subnet is full. `
+        + `Pass a /${subnetPrefixLengthFor(2 * count)} or larger.`);
+    }
+  }
+
+  /**
+   * The instances, `{"web0001" = "web0001", ...}`: Terraform computes the names from `count` and `namePrefix`, so the
+   * JSON hardly grows with the count.
+   */
+  private createInstanceMap(fleet: Fleet): TerraformLocal {
+    const nameList = Fn.formatlist(`%s%0${INDEX_DIGITS}d`, [fleet.namePrefix, instanceNumbers(fleet.count)]);
+    return new TerraformLocal(this, 'Instances', Fn.zipmap(nameList, nameList));
+  }
+
+  /**
+   * Image rollout: a new image replaces the revision, which replaces every VM, NIC and public IP, new ones first.
+   * Their Azure names carry the revision so that both sets can exist at once; Terraform computes it because the image
+   * id is often known only at apply time. The NIC and public IP must be new too: a NIC attaches to one VM, a public IP
+   * to one NIC.
+   */
+  private createImageRevision(fleet: Fleet): TerraformData {
+    const fleetChecks = [...fleet.countChecks, ...fleet.password.preconditions];
+    return new TerraformData(this, 'ImageRevision', {
+      triggersReplace: fleet.image.imageId,
+      // A single resource that every VM follows: its preconditions are checked once, not per VM.
+      lifecycle: fleetChecks.length > 0 ? { precondition: fleetChecks } : undefined,
+    });
+  }
+
+  /** What a new image does to the per-instance resources (see `FleetRollout`). */
+  private rolloutOf(fleet: Fleet, imageRevision: TerraformData): Rollout {
+    if (fleet.rollout !== FleetRollout.NEW_BEFORE_OLD) {
+      return { newBeforeOld: false, nameSuffix: '' };
+    }
+    return {
+      newBeforeOld: true,
+      nameSuffix: `-${Fn.substr(Fn.sha1(fleet.image.imageId), 0, REVISION_LENGTH)}`,
+      lifecycle: { createBeforeDestroy: true, replaceTriggeredBy: [imageRevision.address] },
+    };
+  }
+
+  private createPublicIps(placement: FleetPlacement, instance: MapTerraformIterator, rollout: Rollout): PublicIp {
+    return new PublicIp(this, 'PublicIp', {
+      ...placement,
+      forEach: instance,
+      name: `pip-${instance.key}${rollout.nameSuffix}`,
+      allocationMethod: 'Static',
+      sku: 'Standard',
+      lifecycle: rollout.lifecycle,
+    });
+  }
+
+  private createNetworkInterfaces(site: FleetSite, instance: MapTerraformIterator, rollout: Rollout): NetworkInterface {
+    return new NetworkInterface(this, 'NetworkInterface', {
+      ...site.placement,
+      forEach: instance,
+      name: `nic-${instance.key}${rollout.nameSuffix}`,
+      lifecycle: rollout.lifecycle,
+      ipConfiguration: [{
+        name: 'primary',
+        subnetId: site.subnetId,
+        privateIpAddressAllocation: 'Dynamic',
+        publicIpAddressId: this.publicIps ? sameKeyAttribute(this.publicIps, 'id') : undefined,
+      }],
+    });
+  }
+
+  /**
+   * The NSG, on the NICs rather than the subnet: the same rules whether the subnet is the fleet's own or given.
+   * A new NIC gets a new association (network_interface_id forces it), created before the old one is removed. The
+   * VMs depend on it: a new VM starts behind its NSG, and an old NIC keeps its NSG as long as its old VM runs
+   * (without an NSG, a Standard public IP takes no traffic). No replace_triggered_by: replacing an association on
+   * the same NIC fails in azurerm ("already exists", a NIC has one NSG), and removing the old one would detach it.
+   */
+  private associateNsg(instance: MapTerraformIterator, rollout: Rollout): NetworkInterfaceSecurityGroupAssociation {
+    return new NetworkInterfaceSecurityGroupAssociation(this, 'NetworkInterfaceNsg', {
+      forEach: instance,
+      networkInterfaceId: sameKeyAttribute(this.networkInterfaces, 'id'),
+      networkSecurityGroupId: this.networkSecurityGroup.id,
+      lifecycle: rollout.newBeforeOld ? { createBeforeDestroy: true } : undefined,
+    });
+  }
+
+  private createVms(fleet: Fleet, placement: FleetPlacement, instance: MapTerraformIterator, rollout: Rollout,
+    nsgAssociation: NetworkInterfaceSecurityGroupAssociation): WindowsVirtualMachine {
+    return new WindowsVirtualMachine(this, 'VirtualMachine', {
+      ...placement,
+      forEach: instance,
+      name: `${instance.key}${rollout.nameSuffix}`,
+      // The instance's identity: unchanged by a rollout, and what the URL check expects on the page.
+      computerName: instance.key,
+      size: fleet.vmSize,
+      adminUsername: fleet.adminUsername,
+      adminPassword: fleet.password.value,
+      networkInterfaceIds: [sameKeyAttribute(this.networkInterfaces, 'id')],
+      sourceImageId: fleet.image.imageId,
+      // The plan of the marketplace image the image comes from: Azure creates the VMs only with it.
+      plan: planBlock(fleet.image.purchasePlan),
+      osDisk: { caching: 'ReadWrite', storageAccountType: 'StandardSSD_LRS' },
+      // The security type, stated explicitly (Trusted Launch: Secure Boot and vTPM).
+      secureBootEnabled: fleet.securityType === SecurityType.TRUSTED_LAUNCH,
+      vtpmEnabled: fleet.securityType === SecurityType.TRUSTED_LAUNCH,
+      provisionVmAgent: true,
+      // Patched by the next image rolling out, not by Windows Update restarting VMs on its own (lib/private/vm/patching.ts).
+      ...NO_SELF_PATCHING_VM,
+      dependsOn: [nsgAssociation, ...fleet.imageDependables],
+      lifecycle: rollout.lifecycle,
+    });
+  }
+
+  /** Each VM's URL: its public IP, or its private IP without public IPs, and the app port unless it is 80. */
+  private urlSource(appPort: number): UrlSource {
+    const addresses = this.publicIps ? TerraformIterator.fromResources(this.publicIps) : TerraformIterator.fromResources(this.virtualMachines);
+    const address = `val.${this.publicIps ? 'ip_address' : 'private_ip_address'}`;
+    return appPort === 80
+      ? { addresses, format: '"http://%s/"', arguments: address }
+      : { addresses, format: '"http://%s:%d/"', arguments: `${address}, ${environmentNumber(appPort)}` };
+  }
+
+  /** The operator's `verify-fleet` step: fetches every URL until it answers with its VM's name. */
+  private createUrlCheck(fleet: Fleet, urls: UrlSource): TerraformResource {
+    // `name=url` pairs separated by spaces: names and URLs hold neither.
+    const targets = urls.addresses.forExpressionForList(`format("%s=${urls.format.slice(1, -1)}", key, ${urls.arguments})`);
+    return operatorStep(this, 'UrlCheck', {
+      step: 'verify-fleet',
+      // A changed address or instance set checks again.
+      triggersReplace: this.urls,
+      dependsOn: [this.virtualMachines],
+      environment: verifyFleetEnvironment({
+        targets: Fn.join(' ', Token.asList(targets)),
+        timeoutMinutes: environmentNumber(fleet.verifyTimeoutMinutes),
+      }),
+      lifecycle: withPreconditions(fleet.verifyTimeoutChecks),
+    });
+  }
+}
+
+/** ImageFleetProps checked, every default resolved: what the constructor builds from. */
+interface Fleet extends FleetSettings {
+  readonly password: AdminPassword;
+  readonly publicIp: boolean;
+  readonly rollout: FleetRollout;
+  /** What of the image is made in this stack: the VMs wait for it. */
+  readonly imageDependables: ITerraformDependable[];
+  readonly verifyUrls: boolean;
+  readonly outputPrefix?: string;
+}
+
+/** What a new image does to each instance's VM, NIC and public IP. */
+interface Rollout {
+  readonly newBeforeOld: boolean;
+  /** `-<image revision>` with `NEW_BEFORE_OLD`, so that new and old resources can exist at once. */
+  readonly nameSuffix: string;
+  readonly lifecycle?: TerraformResourceLifecycle;
+}
+
+/** Where the URLs come from: the addresses' resources, and the `format()` that makes a URL of each. */
+interface UrlSource {
+  readonly addresses: ResourceTerraformIterator;
+  readonly format: string;
+  readonly arguments: string;
+}
+
+/** Refuses a rollout that is no FleetRollout, or `NEW_BEFORE_OLD` for an image made in the fleet's stack. */
+function checkRollout(validator: PropsValidator, rollout: FleetRollout, imageDependables: ITerraformDependable[]): void {
+  if (!Object.values(FleetRollout).includes(rollout)) {
+    validator.fail('rollout', rollout, 'is not a FleetRollout', 'pass FleetRollout.NEW_BEFORE_OLD or FleetRollout.ALL_AT_ONCE');
+  } else if (rollout === FleetRollout.NEW_BEFORE_OLD && imageDependables.length > 0) {
+    validator.fail('rollout', rollout, 'needs an image made in another stack, but this image is made in this one: Terraform extends '
+      + 'create-before-destroy to everything the VMs depend on, so a rebuilt build VM or image would be created beside the old '
+      + 'one under the same name, which Azure refuses',
+    'deploy the fleet from a stack of its own with ManagedImage.fromImageId(...) and the image stack\'s image id '
+      + '(as examples/golden-image does), or pass rollout: FleetRollout.ALL_AT_ONCE');
   }
 }
 

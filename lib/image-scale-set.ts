@@ -1,3 +1,8 @@
+/**
+ * ImageScaleSet: a VM scale set from one image behind a Standard load balancer, for large fleets (ImageFleet serves
+ * small ones), with the props that only it has: the health probe, the rolling upgrade (ScaleSetRollingUpgrade) and
+ * automatic OS upgrades.
+ */
 import type { Lb } from '@cdktf/provider-azurerm/lib/lb';
 import type { LbBackendAddressPool } from '@cdktf/provider-azurerm/lib/lb-backend-address-pool';
 import type { LbOutboundRule } from '@cdktf/provider-azurerm/lib/lb-outbound-rule';
@@ -11,32 +16,26 @@ import type { VirtualNetwork } from '@cdktf/provider-azurerm/lib/virtual-network
 import type { WindowsVirtualMachineScaleSet } from '@cdktf/provider-azurerm/lib/windows-virtual-machine-scale-set';
 import { Fn, Op, Precondition, TerraformOutput, TerraformResource, Token } from 'cdktf';
 import { Construct } from 'constructs';
+import { CommonFleetProps } from './common-props';
 import { IImage, ImageKind, SecurityType } from './image';
-import { ManagementPort } from './management-port';
 import { SCALE_SET_VERIFY_TIMEOUT_MINUTES, verifyScaleSetEnvironment } from './operator/steps/verify-scale-set';
-import { IMAGE } from './private/images/image-kinds';
 import { planBlock } from './private/images/purchase-plan';
-import { COMPUTER_NAME_MAX_LENGTH, isVmSize } from './private/naming/azure-names';
-import { AZURE_RESOURCE, claimCreatedResourceGroup, claimNames, NameClaim, resourceGroupScope } from './private/naming/name-claims';
-import { canonicalLocation, checkCommonNames } from './private/naming/regions';
-import { checkResourceGroup, placeResourceGroup } from './private/naming/resource-group';
+import { COMPUTER_NAME_MAX_LENGTH } from './private/naming/azure-names';
+import { AZURE_RESOURCE, NameClaim, resourceGroupScope } from './private/naming/name-claims';
 import { subnetPrefixLengthFor, usableSubnetAddresses } from './private/network/cidr';
-import { managementAccess } from './private/network/management-access';
-import { checkOwnNetwork } from './private/network/own-network';
-import { checkServedPath, PageConsumer, servedPageOf } from './private/network/served-page';
-import { checkNumberInput, environmentNumber, operatorStep, subscriptionOf } from './private/steps/operator-step';
+import { checkServedPath, PageConsumer, ServedPage } from './private/network/served-page';
+import { environmentNumber, operatorStep, subscriptionOf } from './private/steps/operator-step';
 import { scaleSetBindings } from './private/terraform/bindings';
 import { inStackOf } from './private/terraform/references';
 import { allOf, atMost, checkNumber, NumberCheck, shownNumber, wholeNumberBetween } from './private/validation/number-rules';
 import { planTimeCheck, withPreconditions } from './private/validation/plan-checks';
-import { BOOLEAN, checkPropTypes, enumOf, listOf, NUMBER, SECRET_STRING, STRING, STRING_MAP, struct } from './private/validation/prop-types';
-import { isUnresolved, PropsValidator, requireProps } from './private/validation/props-validator';
-import { checkTags } from './private/validation/tags';
-import { checkAdminUsername } from './private/vm/admin-username';
-import { adminPassword } from './private/vm/credentials';
-import { checkVmSizeForImage, kindOf, registerDeployments } from './private/vm/image-use';
+import { BOOLEAN, NUMBER, readProps, STRING, struct } from './private/validation/prop-types';
+import { isUnresolved, PropsValidator } from './private/validation/props-validator';
+import { AdminPassword } from './private/vm/credentials';
+import { kindOf } from './private/vm/image-use';
 import { NO_SELF_PATCHING_SCALE_SET } from './private/vm/patching';
-import { appSecurityRules, checkAppPort, checkWindowsImage, reportVcpus, webNetwork, webNetworkClaims } from './private/vm/web-fleet';
+import { COMMON_FLEET_SHAPE } from './private/vm/vm-props';
+import { checkFleetProps, finishFleetChecks, fleetOutput, FleetPlacement, FleetRules, FleetSettings, FleetSite, placeFleet, reportVcpus, webNetworkClaims } from './private/vm/web-fleet';
 
 /**
  * How a scale set's instances move to a new image: in batches, each gated by the load balancer's health probe on the
@@ -87,20 +86,7 @@ export interface ScaleSetRollingUpgrade {
 }
 
 /** Props of `ImageScaleSet`. */
-export interface ImageScaleSetProps {
-  /**
-   * The image every instance is created from, in the scale set's region: a managed image (e.g. an `ImageCopy`) or a
-   * gallery image version (by version, or its definition's latest). Windows only.
-   */
-  readonly image: IImage;
-  /**
-   * Security type of the instances. Trusted Launch (Secure Boot and vTPM) needs a gallery image of the TrustedLaunch or
-   * TrustedLaunchSupported type; a TrustedLaunch image takes Trusted Launch VMs only; managed images take Standard VMs
-   * only.
-   *
-   * @default - SecurityType.TRUSTED_LAUNCH where the image supports it, SecurityType.STANDARD otherwise
-   */
-  readonly securityType?: SecurityType;
+export interface ImageScaleSetProps extends CommonFleetProps {
   /**
    * Number of instances: 1-1000 (`ImageScaleSet.MAX_INSTANCES`), 1-600 from a managed image
    * (`ImageScaleSet.MAX_INSTANCES_FROM_MANAGED_IMAGE`), Azure's limits of one scale set. Changing it adds or removes
@@ -114,33 +100,6 @@ export interface ImageScaleSetProps {
    * at most 9 characters (Windows' 15 minus Azure's 6).
    */
   readonly namePrefix: string;
-  /**
-   * Resource group for the scale set, its load balancer and network: an existing group, or the name of the group to
-   * create with `createResourceGroup: true`.
-   *
-   * @default - the group ImageScaleSet creates, `rg-<namePrefix>`
-   */
-  readonly resourceGroupName?: string;
-  /**
-   * Create the resource group (`resourceGroupName`, or `rg-<namePrefix>`) rather than use an existing one.
-   *
-   * @default - true without `resourceGroupName`, false with it
-   */
-  readonly createResourceGroup?: boolean;
-  /**
-   * Azure region; instances can only be created from an image in their own region (a gallery version: one of its
-   * regions).
-   *
-   * @default - the image's region
-   */
-  readonly location?: string;
-  /**
-   * VM size of every instance. Its vCPUs times `count` are reported at synth time, to check against the regional and
-   * family vCPU quotas before the deploy.
-   *
-   * @default 'Standard_D2s_v5'
-   */
-  readonly vmSize?: string;
   /**
    * TCP port of the application (1-65534, the most a load-balancing rule takes; not SSH, RDP or WinRM): the load
    * balancer's port, the instances' port, the health probe's port, and the port the NSG opens to the Internet. A setup
@@ -175,53 +134,6 @@ export interface ImageScaleSetProps {
    */
   readonly automaticOsUpgrade?: boolean;
   /**
-   * Source range (IPv4 CIDR) allowed to reach the `managementPorts` (RDP by default) of every instance through the
-   * NSG. The instances have no public IP: the range must reach them through their network (a peered VNet, a VPN,
-   * Azure Bastion). The whole Internet is refused.
-   *
-   * @default - no management port is open
-   */
-  readonly managementSourceRange?: string;
-  /**
-   * The ports `managementSourceRange` opens.
-   *
-   * @default [ManagementPort.RDP]
-   */
-  readonly managementPorts?: ManagementPort[];
-  /**
-   * Administrator user name of every instance.
-   *
-   * @default 'fleetadmin'
-   */
-  readonly adminUsername?: string;
-  /**
-   * Administrator password of every instance, as a token (a sensitive `TerraformVariable` or a Key Vault secret); a
-   * literal is rejected because it would be written in plain text to cdk.tf.json. Azure sets it only when it creates
-   * the scale set: a new password replaces the scale set (its load balancer stays).
-   *
-   * @default - 24 random characters generated by Terraform, kept in state only
-   */
-  readonly adminPassword?: string;
-  /**
-   * An existing subnet for the instances (in the scale set's region).
-   *
-   * @default - a new VNet (`addressSpace`) with one subnet (`subnetPrefix`)
-   */
-  readonly subnetId?: string;
-  /**
-   * Address space of the VNet created when no `subnetId` is given.
-   *
-   * @default '10.0.0.0/16'
-   */
-  readonly addressSpace?: string;
-  /**
-   * Prefix of the subnet created when no `subnetId` is given; inside `addressSpace`, with an address for every
-   * instance (Azure keeps 5 per subnet: a /24 holds 251, a /22 1019).
-   *
-   * @default '10.0.0.0/22'
-   */
-  readonly subnetPrefix?: string;
-  /**
    * After every deploy that changes the image, the count or the address, wait on the machine that runs Terraform for
    * the rolling upgrade to finish (fail when Azure stopped it), then fetch the app's URL through the load balancer
    * until every instance has answered with its own computer name, and fail the apply otherwise.
@@ -254,24 +166,13 @@ export interface ImageScaleSetProps {
    * @default - no outputs: the same values are `url`, `publicIpAddress` and `scaleSetName`
    */
   readonly outputPrefix?: string;
-  /**
-   * Tags for every resource.
-   *
-   * @default - none
-   */
-  readonly tags?: { [key: string]: string };
 }
 
 /** `ImageScaleSetProps` at runtime (lib/private/validation/prop-types.ts): for callers TypeScript does not check. */
 const IMAGE_SCALE_SET_PROPS = struct<ImageScaleSetProps>('ImageScaleSetProps', {
-  image: IMAGE,
-  securityType: enumOf('SecurityType', SecurityType),
+  ...COMMON_FLEET_SHAPE,
   count: NUMBER,
   namePrefix: STRING,
-  resourceGroupName: STRING,
-  createResourceGroup: BOOLEAN,
-  location: STRING,
-  vmSize: STRING,
   appPort: NUMBER,
   healthProbePath: STRING,
   rollingUpgrade: struct<ScaleSetRollingUpgrade>('ScaleSetRollingUpgrade', {
@@ -283,18 +184,17 @@ const IMAGE_SCALE_SET_PROPS = struct<ImageScaleSetProps>('ImageScaleSetProps', {
     maximumSurge: BOOLEAN,
   }, '{ maxBatchInstancePercent: 20 }'),
   automaticOsUpgrade: BOOLEAN,
-  managementSourceRange: STRING,
-  managementPorts: listOf(enumOf('ManagementPort', ManagementPort)),
-  adminUsername: STRING,
-  adminPassword: SECRET_STRING,
-  subnetId: STRING,
-  addressSpace: STRING,
-  subnetPrefix: STRING,
   verifyInstances: BOOLEAN,
   verifyTimeoutMinutes: NUMBER,
   outputPrefix: STRING,
-  tags: STRING_MAP,
 }, "{ image, count: 3, namePrefix: 'web' }");
+
+/** What ImageScaleSet needs, with the fixes its messages give. */
+const REQUIRED_PROPS = {
+  image: "pass the image to deploy, e.g. a GalleryImageVersion or ManagedImage.fromImageId(this, 'Golden', { ... })",
+  count: 'pass the number of instances, e.g. 3',
+  namePrefix: "pass the prefix of the computer names, e.g. 'web'",
+};
 
 /**
  * Highest frontend port of a load-balancing rule: "Acceptable values are between 0 and 65534" (Azure's Network REST
@@ -414,151 +314,139 @@ export class ImageScaleSet extends Construct {
 
   constructor(scope: Construct, id: string, props: ImageScaleSetProps) {
     super(scope, id);
-    const v = new PropsValidator(`ImageScaleSet '${this.node.path}'`);
-    requireProps(v, props, {
-      image: "pass the image to deploy, e.g. a GalleryImageVersion or ManagedImage.fromImageId(this, 'Golden', { ... })",
-      count: 'pass the number of instances, e.g. 3',
-      namePrefix: "pass the prefix of the computer names, e.g. 'web'",
-    });
-    props = checkPropTypes(v, props, IMAGE_SCALE_SET_PROPS);
-    v.throwIfInvalid();
-    const image = props.image;
-    const kind = kindOf(image);
-    const location = props.location ?? image.location;
-    const vmSize = props.vmSize ?? 'Standard_D2s_v5';
-    const appPort = props.appPort ?? 80;
-    const probePath = props.healthProbePath ?? '/';
-    const verifyTimeoutMinutes = props.verifyTimeoutMinutes ?? SCALE_SET_VERIFY_TIMEOUT_MINUTES.default;
-    const rolling = props.rollingUpgrade ?? {};
-    const maxInstances = kind === ImageKind.MANAGED_IMAGE ? ImageScaleSet.MAX_INSTANCES_FROM_MANAGED_IMAGE : ImageScaleSet.MAX_INSTANCES;
+    const scaleSet = this.parseProps(props);
+    this.location = scaleSet.location;
+    this.securityType = scaleSet.securityType;
+    this.automaticOsUpgrade = scaleSet.automaticOsUpgrade;
+    this.adminUsername = scaleSet.adminUsername;
+    this.adminPassword = scaleSet.password.value;
+    this.scaleSetName = `vmss-${scaleSet.namePrefix}`;
+    this.totalVcpus = reportVcpus(this, scaleSet.count, scaleSet.vmSize, this.location,
+      scaleSet.peak === undefined ? undefined : { count: scaleSet.peak, during: 'during an image upgrade (MaxSurge)' });
+    const site = placeFleet(this, scaleSet);
+    this.resourceGroup = site.resourceGroup;
+    this.virtualNetwork = site.virtualNetwork;
+    this.subnet = site.subnet;
+    this.networkSecurityGroup = site.networkSecurityGroup;
 
-    checkCommonNames(v, this, { location: props.location });
-    const resourceGroup = checkResourceGroup(v, props, { createdName: `rg-${props.namePrefix}` });
-    v.check('outputPrefix', props.outputPrefix, (p) => /^[A-Za-z_][A-Za-z0-9_-]*$/.test(p),
-      'is not a Terraform output name prefix (a letter or underscore, then letters, digits, underscores and hyphens)', "pass e.g. 'web'");
-    const countChecks = checkNumber(v, 'count', props.count, [scaleSetCount(kind === ImageKind.MANAGED_IMAGE)]);
-    v.check('namePrefix', props.namePrefix, (p) => /^[A-Za-z][A-Za-z0-9-]*$/.test(p),
-      'is not a valid name prefix (a letter, then letters, digits and hyphens)', "pass e.g. 'web'");
-    v.check('namePrefix', props.namePrefix, (p) => p.length <= ImageScaleSet.MAX_NAME_PREFIX_LENGTH,
-      `is too long: Azure appends six characters of the instance id to make the Windows computer name (at most ${COMPUTER_NAME_MAX_LENGTH})`,
-      `shorten it to at most ${ImageScaleSet.MAX_NAME_PREFIX_LENGTH} characters`);
-    v.check('vmSize', vmSize, isVmSize, "is not a VM size such as 'Standard_D2s_v5'", 'pick one from `az vm list-sizes --location <location> -o table`');
-    const page = servedPageOf(image);
-    const appPortPreconditions = checkAppPort(v, appPort, {
-      maxPort: MAX_FRONTEND_PORT, maxPortReason: 'a load-balancing rule takes', page, consumer: SCALE_SET_PAGE_CONSUMER,
-    });
-    v.check('healthProbePath', probePath, (p) => /^\/[A-Za-z0-9\-._~/%!$&'()*+,;=:@?]*$/.test(p) && p.length <= 2048,
-      'is not an absolute URL path (a slash, then URL characters without spaces)', "pass e.g. '/' or '/health'");
-    checkServedPath(v, props.healthProbePath === undefined ? 'healthProbePath (the default)' : 'healthProbePath', probePath, page,
-      SCALE_SET_PAGE_CONSUMER.consequence, "pass '/' (the default), or add the step that serves that path to the image's WindowsSetup (stepsAfter)");
-    checkAdminUsername(v, props.adminUsername, 'fleetadmin');
-    const verifyTimeoutChecks = checkNumberInput(v, SCALE_SET_VERIFY_TIMEOUT_MINUTES, verifyTimeoutMinutes, 'minutes');
-    const { policy, preconditions: rollingChecks } = checkRollingUpgrade(v, rolling);
+    this.publicIp = new PublicIp(this, 'PublicIp', { ...site.placement, name: `pip-lb-${scaleSet.namePrefix}`, allocationMethod: 'Static', sku: 'Standard' });
+    const balancer = this.createLoadBalancer(scaleSet, site.placement);
+    this.loadBalancer = balancer.loadBalancer;
+    this.backendPool = balancer.backendPool;
+    this.healthProbe = balancer.healthProbe;
+    this.loadBalancingRule = balancer.loadBalancingRule;
+    this.outboundPortsPerInstance = balancer.outboundPortsPerInstance;
+    this.outboundRule = balancer.outboundRule;
+    this.scaleSet = this.createScaleSet(scaleSet, site);
+
+    this.publicIpAddress = this.publicIp.ipAddress;
+    const port = environmentNumber(scaleSet.appPort);
+    this.url = scaleSet.appPort === 80 ? `http://${this.publicIp.ipAddress}/` : `http://${this.publicIp.ipAddress}:${port}/`;
+    const outputPrefix = scaleSet.outputPrefix;
+    if (outputPrefix !== undefined) {
+      const output = (suffix: string, description: string, value: unknown) => fleetOutput(this, outputPrefix, suffix, description, value);
+      this.urlOutput = output('url', 'The app\'s URL through the load balancer: each request answers from one instance, with its name.', this.url);
+      this.publicIpAddressOutput = output('public_ip', 'The load balancer\'s public IP address: it stays through image upgrades.', this.publicIpAddress);
+      this.scaleSetNameOutput = output('scale_set_name', 'The scale set (az vmss list-instances -g <group> -n <name>).', this.scaleSet.name);
+    }
+    this.verification = scaleSet.verifyInstances ? this.createVerification(scaleSet) : undefined;
+  }
+
+  /**
+   * Checks the props (those every fleet shares, lib/private/vm/web-fleet.ts, then ImageScaleSet's own), reporting every
+   * problem at once, and resolves each default once.
+   */
+  private parseProps(given: ImageScaleSetProps): ScaleSet {
+    const validator = new PropsValidator(`ImageScaleSet '${this.node.path}'`);
+    const props = readProps(validator, given, IMAGE_SCALE_SET_PROPS, REQUIRED_PROPS);
+    const kind = kindOf(props.image);
+    const shared = checkFleetProps(this, validator, props, scaleSetRules(kind === ImageKind.MANAGED_IMAGE));
+    const probePath = props.healthProbePath ?? '/';
+    checkHealthProbePath(validator, props.healthProbePath, probePath, shared.page);
+    const { policy, preconditions: rollingChecks } = checkRollingUpgrade(validator, props.rollingUpgrade ?? {});
     const automaticOsUpgrade = props.automaticOsUpgrade ?? kind === ImageKind.GALLERY_IMAGE_LATEST;
     if (props.automaticOsUpgrade === true && kind !== ImageKind.GALLERY_IMAGE_LATEST) {
-      v.fail('automaticOsUpgrade', true, `needs the latest of a gallery image definition, but the image is ${kind === ImageKind.MANAGED_IMAGE
+      validator.fail('automaticOsUpgrade', true, `needs the latest of a gallery image definition, but the image is ${kind === ImageKind.MANAGED_IMAGE
         ? 'a managed image' : 'a pinned gallery image version'}, which never changes`,
       'pass the definition\'s latest (GalleryImageVersion.latest, or its importInto(..., { latest: true })), or remove automaticOsUpgrade: a new image id then rolls out on deploy');
     }
-    const management = managementAccess(v, props);
-    const securityType = checkWindowsImage(v, 'ImageScaleSet', image, location, props.securityType);
-    checkVmSizeForImage(this, v, vmSize, image, securityType, props.securityType !== undefined);
-    const { addressSpace, subnetPrefix, literalAndContained } = checkOwnNetwork(v, 'ImageScaleSet', {
-      ...props, subnetPrefix: props.subnetPrefix ?? (props.subnetId === undefined ? '10.0.0.0/22' : undefined),
-    });
-    // MaxSurge adds a batch of new instances before it deletes old ones.
-    // Unknown when a number it needs is a token (arithmetic on a token's encoding gives a meaningless number).
-    const surge = policy.maximumSurgeInstancesEnabled;
-    const peak = isUnresolved(props.count) || (surge && isUnresolved(policy.maxBatchInstancePercent)) ? undefined
-      : props.count + (surge ? Math.ceil(props.count * policy.maxBatchInstancePercent / 100) : 0);
-    if (literalAndContained && peak !== undefined && peak > usableSubnetAddresses(subnetPrefix)) {
-      v.fail('subnetPrefix', subnetPrefix, `has room for ${usableSubnetAddresses(subnetPrefix)} instances (Azure keeps 5 addresses), not ${peak}`
-        + (peak > props.count ? ` (${props.count} and a surge batch)` : ''), `pass a /${subnetPrefixLengthFor(peak)} or larger`);
-    }
-    checkTags(v, 'tags', props.tags);
-    claimNames(this, v, scaleSetNames(props, resourceGroup.name));
-    claimCreatedResourceGroup(this, v, props.resourceGroupName === undefined ? 'resourceGroupName (from namePrefix)' : 'resourceGroupName', resourceGroup);
-    const { value: password, preconditions: passwordChecks } = adminPassword(this, 'AdminPassword', v, props.adminPassword);
-    v.throwIfInvalid();
-    registerDeployments(this, image, location, props.count);
+    const peak = checkPeakInstances(validator, shared, policy);
+    const password = finishFleetChecks(this, validator, props, shared, scaleSetNames(props, shared.resourceGroup.name));
+    return {
+      ...shared,
+      password,
+      probePath,
+      policy,
+      rollingChecks,
+      automaticOsUpgrade,
+      peak,
+      maxInstances: kind === ImageKind.MANAGED_IMAGE ? ImageScaleSet.MAX_INSTANCES_FROM_MANAGED_IMAGE : ImageScaleSet.MAX_INSTANCES,
+      verifyInstances: props.verifyInstances ?? false,
+      outputPrefix: props.outputPrefix,
+    };
+  }
 
-    this.location = canonicalLocation(location);
-    this.securityType = securityType;
-    this.automaticOsUpgrade = automaticOsUpgrade;
-    this.adminUsername = props.adminUsername ?? 'fleetadmin';
-    this.adminPassword = password;
-    const prefix = props.namePrefix;
-    this.scaleSetName = `vmss-${prefix}`;
-    const tags = props.tags;
-    const group = placeResourceGroup(this, resourceGroup, this.location, tags);
-    this.resourceGroup = group.resourceGroup;
-    const placement = { resourceGroupName: group.resourceGroupName, location: this.location, tags };
-    const port = environmentNumber(appPort);
-
-    const network = webNetwork(this, {
+  /**
+   * The load balancer: the app's rule on the public frontend, gated by the health probe on the app page, and the
+   * instances' outbound access through the same public IP.
+   */
+  private createLoadBalancer(scaleSet: ScaleSet, placement: FleetPlacement): LoadBalancer {
+    const { Lb, LbBackendAddressPool, LbOutboundRule, LbProbe, LbRule } = scaleSetBindings();
+    const loadBalancer = new Lb(this, 'LoadBalancer', {
       ...placement,
-      prefix,
-      addressSpace,
-      subnetPrefix,
-      subnetId: props.subnetId,
-      rules: appSecurityRules(port, management),
-      preconditions: [...management.preconditions ?? [], ...appPortPreconditions],
-    });
-    this.virtualNetwork = network.virtualNetwork;
-    this.subnet = network.subnet;
-    this.networkSecurityGroup = network.networkSecurityGroup;
-
-    this.publicIp = new PublicIp(this, 'PublicIp', { ...placement, name: `pip-lb-${prefix}`, allocationMethod: 'Static', sku: 'Standard' });
-    const { Lb, LbBackendAddressPool, LbOutboundRule, LbProbe, LbRule, WindowsVirtualMachineScaleSet } = scaleSetBindings();
-    this.loadBalancer = new Lb(this, 'LoadBalancer', {
-      ...placement,
-      name: `lb-${prefix}`,
+      name: `lb-${scaleSet.namePrefix}`,
       sku: 'Standard',
       frontendIpConfiguration: [{ name: FRONTEND_NAME, publicIpAddressId: this.publicIp.id }],
     });
-    this.backendPool = new LbBackendAddressPool(this, 'BackendPool', { name: 'instances', loadbalancerId: this.loadBalancer.id });
-    this.healthProbe = new LbProbe(this, 'HealthProbe', {
+    const backendPool = new LbBackendAddressPool(this, 'BackendPool', { name: 'instances', loadbalancerId: loadBalancer.id });
+    const healthProbe = new LbProbe(this, 'HealthProbe', {
       name: 'app-page',
-      loadbalancerId: this.loadBalancer.id,
+      loadbalancerId: loadBalancer.id,
       protocol: 'Http',
-      port: appPort,
-      requestPath: probePath,
+      port: scaleSet.appPort,
+      requestPath: scaleSet.probePath,
       intervalInSeconds: 5,
       numberOfProbes: 2,
     });
-    this.loadBalancingRule = new LbRule(this, 'AppRule', {
+    const loadBalancingRule = new LbRule(this, 'AppRule', {
       name: 'app',
-      loadbalancerId: this.loadBalancer.id,
+      loadbalancerId: loadBalancer.id,
       protocol: 'Tcp',
-      frontendPort: appPort,
-      backendPort: appPort,
+      frontendPort: scaleSet.appPort,
+      backendPort: scaleSet.appPort,
       frontendIpConfigurationName: FRONTEND_NAME,
-      backendAddressPoolIds: [this.backendPool.id],
-      probeId: this.healthProbe.id,
+      backendAddressPoolIds: [backendPool.id],
+      probeId: healthProbe.id,
       // Outbound connections go through the outbound rule (Azure refuses both on one frontend).
       disableOutboundSnat: true,
     });
     // The same ports per instance at every count up to the limit (and its surge), so that scaling never needs the
     // rule changed first: Azure refuses a pool whose instances' ports exceed the frontend IP's 64,000.
-    const surgeFactor = policy.maximumSurgeInstancesEnabled ? 2 : 1;
-    this.outboundPortsPerInstance = Math.min(1024, Math.floor(SNAT_PORTS_PER_FRONTEND_IP / (maxInstances * surgeFactor) / 8) * 8);
-    this.outboundRule = new LbOutboundRule(this, 'OutboundRule', {
+    const surgeFactor = scaleSet.policy.maximumSurgeInstancesEnabled ? 2 : 1;
+    const outboundPortsPerInstance = Math.min(1024, Math.floor(SNAT_PORTS_PER_FRONTEND_IP / (scaleSet.maxInstances * surgeFactor) / 8) * 8);
+    const outboundRule = new LbOutboundRule(this, 'OutboundRule', {
       name: 'outbound',
-      loadbalancerId: this.loadBalancer.id,
+      loadbalancerId: loadBalancer.id,
       protocol: 'All',
-      backendAddressPoolId: this.backendPool.id,
+      backendAddressPoolId: backendPool.id,
       frontendIpConfiguration: [{ name: FRONTEND_NAME }],
-      allocatedOutboundPorts: this.outboundPortsPerInstance,
+      allocatedOutboundPorts: outboundPortsPerInstance,
     });
+    return { loadBalancer, backendPool, healthProbe, loadBalancingRule, outboundRule, outboundPortsPerInstance };
+  }
 
-    this.scaleSet = new WindowsVirtualMachineScaleSet(this, 'ScaleSet', {
-      ...placement,
+  /** The scale set: every instance behind the load balancer, upgraded in health-gated batches. */
+  private createScaleSet(scaleSet: ScaleSet, site: FleetSite): WindowsVirtualMachineScaleSet {
+    const { WindowsVirtualMachineScaleSet } = scaleSetBindings();
+    const { image, securityType } = scaleSet;
+    return new WindowsVirtualMachineScaleSet(this, 'ScaleSet', {
+      ...site.placement,
       name: this.scaleSetName,
-      computerNamePrefix: prefix,
-      sku: vmSize,
-      instances: props.count,
-      adminUsername: this.adminUsername,
-      adminPassword: password,
+      computerNamePrefix: scaleSet.namePrefix,
+      sku: scaleSet.vmSize,
+      instances: scaleSet.count,
+      adminUsername: scaleSet.adminUsername,
+      adminPassword: scaleSet.password.value,
       sourceImageId: image.imageId,
       // The plan of the marketplace image the image comes from: Azure creates the instances only with it.
       plan: planBlock(image.purchasePlan),
@@ -573,9 +461,9 @@ export class ImageScaleSet extends Construct {
       overprovision: false,
       singlePlacementGroup: false,
       upgradeMode: 'Rolling',
-      rollingUpgradePolicy: policy,
+      rollingUpgradePolicy: scaleSet.policy,
       healthProbeId: this.healthProbe.id,
-      automaticOsUpgradePolicy: automaticOsUpgrade ? { enableAutomaticOsUpgrade: true, disableAutomaticRollback: false } : undefined,
+      automaticOsUpgradePolicy: scaleSet.automaticOsUpgrade ? { enableAutomaticOsUpgrade: true, disableAutomaticRollback: false } : undefined,
       networkInterface: [{
         name: 'nic',
         primary: true,
@@ -583,59 +471,108 @@ export class ImageScaleSet extends Construct {
         ipConfiguration: [{
           name: 'primary',
           primary: true,
-          subnetId: network.subnetId,
+          subnetId: site.subnetId,
           loadBalancerBackendAddressPoolIds: [this.backendPool.id],
         }],
       }],
-      lifecycle: withPreconditions([...countChecks, ...rollingChecks, ...passwordChecks]),
+      lifecycle: withPreconditions([...scaleSet.countChecks, ...scaleSet.rollingChecks, ...scaleSet.password.preconditions]),
       // Azure uses a probe for a scale set's health only once a load-balancing rule refers to it; the outbound rule
       // first, so the instances have outbound access from their first boot.
       // An image of another stack is waited for through its id (lib/private/terraform/references.ts).
       dependsOn: [this.loadBalancingRule, this.outboundRule, ...inStackOf(this, image.imageDependables)],
     });
-
-    this.publicIpAddress = this.publicIp.ipAddress;
-    this.url = appPort === 80 ? `http://${this.publicIp.ipAddress}/` : `http://${this.publicIp.ipAddress}:${port}/`;
-
-    this.totalVcpus = reportVcpus(this, props.count, vmSize, this.location,
-      peak === undefined ? undefined : { count: peak, during: 'during an image upgrade (MaxSurge)' });
-
-    if (props.outputPrefix !== undefined) {
-      const output = (suffix: string, description: string, value: unknown): TerraformOutput => {
-        const out = new TerraformOutput(this, `Output_${suffix}`, { description, value });
-        out.overrideLogicalId(`${props.outputPrefix}_${suffix}`);
-        return out;
-      };
-      this.urlOutput = output('url', 'The app\'s URL through the load balancer: each request answers from one instance, with its name.', this.url);
-      this.publicIpAddressOutput = output('public_ip', 'The load balancer\'s public IP address: it stays through image upgrades.', this.publicIpAddress);
-      this.scaleSetNameOutput = output('scale_set_name', 'The scale set (az vmss list-instances -g <group> -n <name>).', this.scaleSet.name);
-    }
-
-    if (props.verifyInstances) {
-      this.verification = operatorStep(this, 'Verification', {
-        step: 'verify-scale-set',
-        // A new image, count or address checks again; with automatic OS upgrades, so does a promotion in this stack.
-        triggersReplace: {
-          image: image.imageId,
-          instances: props.count,
-          url: this.url,
-          ...(automaticOsUpgrade ? { promotions: promotionsOf(this, image) } : {}),
-        },
-        dependsOn: [this.scaleSet],
-        environment: verifyScaleSetEnvironment({
-          subscriptionId: subscriptionOf(this.scaleSet.id),
-          resourceGroup: this.scaleSet.resourceGroupName,
-          scaleSetName: this.scaleSet.name,
-          url: this.url,
-          instances: environmentNumber(props.count),
-          timeoutMinutes: environmentNumber(verifyTimeoutMinutes),
-          // The definition whose latest the scale set follows: the step starts its rollout when Azure has not.
-          galleryImageId: automaticOsUpgrade ? image.imageId : undefined,
-        }),
-        lifecycle: withPreconditions(verifyTimeoutChecks),
-      });
-    }
   }
+
+  /** The operator's `verify-scale-set` step: waits for the rolling upgrade, then for every instance to answer. */
+  private createVerification(scaleSet: ScaleSet): TerraformResource {
+    const { image, automaticOsUpgrade } = scaleSet;
+    return operatorStep(this, 'Verification', {
+      step: 'verify-scale-set',
+      // A new image, count or address checks again; with automatic OS upgrades, so does a promotion in this stack.
+      triggersReplace: {
+        image: image.imageId,
+        instances: scaleSet.count,
+        url: this.url,
+        ...(automaticOsUpgrade ? { promotions: promotionsOf(this, image) } : {}),
+      },
+      dependsOn: [this.scaleSet],
+      environment: verifyScaleSetEnvironment({
+        subscriptionId: subscriptionOf(this.scaleSet.id),
+        resourceGroup: this.scaleSet.resourceGroupName,
+        scaleSetName: this.scaleSet.name,
+        url: this.url,
+        instances: environmentNumber(scaleSet.count),
+        timeoutMinutes: environmentNumber(scaleSet.verifyTimeoutMinutes),
+        // The definition whose latest the scale set follows: the step starts its rollout when Azure has not.
+        galleryImageId: automaticOsUpgrade ? image.imageId : undefined,
+      }),
+      lifecycle: withPreconditions(scaleSet.verifyTimeoutChecks),
+    });
+  }
+}
+
+/** ImageScaleSetProps checked, every default resolved: what the constructor builds from. */
+interface ScaleSet extends FleetSettings {
+  readonly password: AdminPassword;
+  readonly probePath: string;
+  readonly policy: RollingUpgradePolicy;
+  readonly rollingChecks: Precondition[];
+  readonly automaticOsUpgrade: boolean;
+  /** The most instances at once (with a MaxSurge batch); undefined when a number it needs is a token. */
+  readonly peak?: number;
+  /** The most instances the scale set may ever hold, for the outbound ports. */
+  readonly maxInstances: number;
+  readonly verifyInstances: boolean;
+  readonly outputPrefix?: string;
+}
+
+/** The load balancer and its parts. */
+interface LoadBalancer {
+  readonly loadBalancer: Lb;
+  readonly backendPool: LbBackendAddressPool;
+  readonly healthProbe: LbProbe;
+  readonly loadBalancingRule: LbRule;
+  readonly outboundRule: LbOutboundRule;
+  readonly outboundPortsPerInstance: number;
+}
+
+/** How ImageScaleSet's checks of the props every fleet shares differ from ImageFleet's (lib/private/vm/web-fleet.ts). */
+function scaleSetRules(fromManagedImage: boolean): FleetRules {
+  return {
+    constructName: 'ImageScaleSet',
+    count: scaleSetCount(fromManagedImage),
+    maxNamePrefixLength: ImageScaleSet.MAX_NAME_PREFIX_LENGTH,
+    namePrefixTooLong: () => `is too long: Azure appends six characters of the instance id to make the Windows computer name (at most ${COMPUTER_NAME_MAX_LENGTH})`,
+    outputPrefixExample: 'web',
+    appPort: { maxPort: MAX_FRONTEND_PORT, maxPortReason: 'a load-balancing rule takes', consumer: SCALE_SET_PAGE_CONSUMER },
+    verifyTimeout: SCALE_SET_VERIFY_TIMEOUT_MINUTES,
+    defaultSubnetPrefix: '10.0.0.0/22',
+  };
+}
+
+/** The probe's path: an absolute URL path, and one the image serves when its pages are known. */
+function checkHealthProbePath(validator: PropsValidator, given: string | undefined, probePath: string, page: ServedPage | undefined): void {
+  validator.check('healthProbePath', probePath, (p) => /^\/[A-Za-z0-9\-._~/%!$&'()*+,;=:@?]*$/.test(p) && p.length <= 2048,
+    'is not an absolute URL path (a slash, then URL characters without spaces)', "pass e.g. '/' or '/health'");
+  checkServedPath(validator, given === undefined ? 'healthProbePath (the default)' : 'healthProbePath', probePath, page,
+    SCALE_SET_PAGE_CONSUMER.consequence, "pass '/' (the default), or add the step that serves that path to the image's WindowsSetup (stepsAfter)");
+}
+
+/**
+ * The most instances at once: `count`, and with MaxSurge a batch of new instances before old ones are deleted;
+ * refused when the scale set's own subnet has no room for them. Unknown (undefined) when a number it needs is a token
+ * (arithmetic on a token's encoding gives a meaningless number).
+ */
+function checkPeakInstances(validator: PropsValidator, scaleSet: FleetSettings, policy: RollingUpgradePolicy): number | undefined {
+  const { count, network: { subnetPrefix, literalAndContained } } = scaleSet;
+  const surge = policy.maximumSurgeInstancesEnabled;
+  const peak = isUnresolved(count) || (surge && isUnresolved(policy.maxBatchInstancePercent)) ? undefined
+    : count + (surge ? Math.ceil(count * policy.maxBatchInstancePercent / 100) : 0);
+  if (literalAndContained && peak !== undefined && peak > usableSubnetAddresses(subnetPrefix)) {
+    validator.fail('subnetPrefix', subnetPrefix, `has room for ${usableSubnetAddresses(subnetPrefix)} instances (Azure keeps 5 addresses), not ${peak}`
+      + (peak > count ? ` (${count} and a surge batch)` : ''), `pass a /${subnetPrefixLengthFor(peak)} or larger`);
+  }
+  return peak;
 }
 
 /**
@@ -668,23 +605,26 @@ const ROLLING_UPGRADE_CHECKS = {
   pauseBetweenBatchesSeconds: wholeNumberBetween(0, 3600, 'is not a whole number of seconds between 0 and 3600', 'pass e.g. 60'),
 };
 
+/** The rolling upgrade policy as azurerm takes it. */
+type RollingUpgradePolicy = ReturnType<typeof checkRollingUpgrade>['policy'];
+
 /** The azurerm rolling upgrade policy, after checking every field against Azure's ranges; tokens get preconditions. */
-function checkRollingUpgrade(v: PropsValidator, rolling: ScaleSetRollingUpgrade) {
+function checkRollingUpgrade(validator: PropsValidator, rolling: ScaleSetRollingUpgrade) {
   const batch = rolling.maxBatchInstancePercent ?? 20;
   const unhealthy = rolling.maxUnhealthyInstancePercent ?? 20;
   const unhealthyUpgraded = rolling.maxUnhealthyUpgradedInstancePercent ?? 20;
   const pause = rolling.pauseBetweenBatchesSeconds ?? 60;
   const checks = ROLLING_UPGRADE_CHECKS;
   const preconditions = [
-    ...checkNumber(v, 'rollingUpgrade.maxBatchInstancePercent', batch, [checks.maxBatchInstancePercent]),
-    ...checkNumber(v, 'rollingUpgrade.maxUnhealthyInstancePercent', unhealthy, [checks.maxUnhealthyInstancePercent]),
-    ...checkNumber(v, 'rollingUpgrade.maxUnhealthyUpgradedInstancePercent', unhealthyUpgraded, [checks.maxUnhealthyUpgradedInstancePercent]),
-    ...checkNumber(v, 'rollingUpgrade.pauseBetweenBatchesSeconds', pause, [checks.pauseBetweenBatchesSeconds]),
-    ...checkBatchWithinUnhealthy(v, batch, unhealthy),
+    ...checkNumber(validator, 'rollingUpgrade.maxBatchInstancePercent', batch, [checks.maxBatchInstancePercent]),
+    ...checkNumber(validator, 'rollingUpgrade.maxUnhealthyInstancePercent', unhealthy, [checks.maxUnhealthyInstancePercent]),
+    ...checkNumber(validator, 'rollingUpgrade.maxUnhealthyUpgradedInstancePercent', unhealthyUpgraded, [checks.maxUnhealthyUpgradedInstancePercent]),
+    ...checkNumber(validator, 'rollingUpgrade.pauseBetweenBatchesSeconds', pause, [checks.pauseBetweenBatchesSeconds]),
+    ...checkBatchWithinUnhealthy(validator, batch, unhealthy),
   ];
   for (const flag of ['prioritizeUnhealthyInstances', 'maximumSurge'] as const) {
     if (rolling[flag] !== undefined && typeof rolling[flag] !== 'boolean') {
-      v.fail(`rollingUpgrade.${flag}`, rolling[flag], 'is not a boolean', 'pass true or false');
+      validator.fail(`rollingUpgrade.${flag}`, rolling[flag], 'is not a boolean', 'pass true or false');
     }
   }
   return {
@@ -705,7 +645,7 @@ function checkRollingUpgrade(v: PropsValidator, rolling: ScaleSetRollingUpgrade)
  * only when both are valid percentages (otherwise their own problems are reported); as a precondition when either is a
  * token, with the same message.
  */
-function checkBatchWithinUnhealthy(v: PropsValidator, batch: number, unhealthy: number): Precondition[] {
+function checkBatchWithinUnhealthy(validator: PropsValidator, batch: number, unhealthy: number): Precondition[] {
   const prop = 'rollingUpgrade.maxBatchInstancePercent';
   const [shownBatch, shownUnhealthy] = [shownNumber(batch), shownNumber(unhealthy)];
   const problem = `is above maxUnhealthyInstancePercent (${shownUnhealthy}), which Azure refuses: a batch upgrading counts as unhealthy`;
@@ -713,10 +653,10 @@ function checkBatchWithinUnhealthy(v: PropsValidator, batch: number, unhealthy: 
   const { maxBatchInstancePercent: batchRule, maxUnhealthyInstancePercent: unhealthyRule } = ROLLING_UPGRADE_CHECKS;
   if (isUnresolved(batch) || isUnresolved(unhealthy)) {
     const bothValid = allOf([batchRule.condition(batch), unhealthyRule.condition(unhealthy)]);
-    return [planTimeCheck(v, prop, shownBatch, Fn.try([Op.or(Op.not(bothValid), atMost(batch, unhealthy)), true]), problem, fix)];
+    return [planTimeCheck(validator, prop, shownBatch, Fn.try([Op.or(Op.not(bothValid), atMost(batch, unhealthy)), true]), problem, fix)];
   }
   if (batchRule.holds(batch) && unhealthyRule.holds(unhealthy) && batch > unhealthy) {
-    v.fail(prop, batch, problem, fix);
+    validator.fail(prop, batch, problem, fix);
   }
   return [];
 }

@@ -3,6 +3,7 @@ export * from './marketplace-image';
 export * from './powershell-step';
 export * from './windows-setup';
 export * from './management-port';
+export * from './common-props';
 export * from './golden-vm';
 export * from './golden-image-checks';
 export * from './generalized-image';

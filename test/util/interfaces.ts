@@ -17,6 +17,8 @@ export interface Member {
 export interface Declarations {
   /** Every exported interface by name, with its members, inherited ones (`extends`) included. */
   readonly interfaces: ReadonlyMap<string, readonly Member[]>;
+  /** The interfaces each exported interface extends, directly or through others (`GoldenVmProps`: `CommonVmProps`, ...). */
+  readonly ancestors: ReadonlyMap<string, readonly string[]>;
   readonly enums: ReadonlySet<string>;
   readonly classes: ReadonlySet<string>;
 }
@@ -60,5 +62,11 @@ export function readDeclarations(): Declarations {
     }
     return [...declared.bases.flatMap(allMembers), ...declared.members];
   };
-  return { interfaces: new Map([...own.keys()].map((name) => [name, allMembers(name)])), enums, classes };
+  const ancestors = (name: string): string[] => own.get(name)!.bases.flatMap((base) => [base, ...ancestors(base)]);
+  return {
+    interfaces: new Map([...own.keys()].map((name) => [name, allMembers(name)])),
+    ancestors: new Map([...own.keys()].map((name) => [name, [...new Set(ancestors(name))]])),
+    enums,
+    classes,
+  };
 }

@@ -2,12 +2,13 @@ import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import { Construct } from 'constructs';
 import { isResourceGroupName } from './azure-names';
 import { rememberResourceGroup } from './name-claims';
+import type { ResourceGroupProps } from '../../common-props';
 import { describeValue, PropsValidator } from '../validation/props-validator';
 
-/** The resource group props every construct shares. */
-export interface ResourceGroupProps {
-  readonly resourceGroupName?: string;
-  readonly createResourceGroup?: boolean;
+/** What `checkResourceGroup` settled: whether the construct creates the group, and its name. */
+export interface SettledResourceGroup {
+  readonly create: boolean;
+  readonly name: string;
 }
 
 /** Where a construct's resources go. */
@@ -33,7 +34,7 @@ export interface ResourceGroupDefaults {
  * with neither, the construct creates a group of its own (`defaults.createdName`), or uses `defaults.existingName`.
  * Validates first (`v`); call `create` after `v.throwIfInvalid()`.
  */
-export function checkResourceGroup(v: PropsValidator, props: ResourceGroupProps, defaults: ResourceGroupDefaults): { create: boolean; name: string } {
+export function checkResourceGroup(v: PropsValidator, props: ResourceGroupProps, defaults: ResourceGroupDefaults): SettledResourceGroup {
   v.check('resourceGroupName', props.resourceGroupName, isResourceGroupName,
     'is not a valid resource group name (1-90 letters, digits, underscores, hyphens, periods or parentheses, not ending in a period)',
     "choose a name such as 'rg-golden-image'");
@@ -50,7 +51,7 @@ export function checkResourceGroup(v: PropsValidator, props: ResourceGroupProps,
 }
 
 /** Creates the group settled by `checkResourceGroup`, or refers to the existing one. */
-export function placeResourceGroup(scope: Construct, settled: { create: boolean; name: string }, location: string,
+export function placeResourceGroup(scope: Construct, settled: SettledResourceGroup, location: string,
   tags: { [key: string]: string } | undefined): ResourceGroupPlacement {
   if (!settled.create) {
     return { resourceGroupName: settled.name, literalName: settled.name };

@@ -1,6 +1,7 @@
 import { NetworkSecurityGroupSecurityRule } from '@cdktf/provider-azurerm/lib/network-security-group';
 import { Fn, Op, Precondition } from 'cdktf';
 import { isIpv4Cidr } from './cidr';
+import type { ManagementAccessProps } from '../../common-props';
 import { ManagementPort } from '../../management-port';
 import { planTimeCheck, shownInTerraform } from '../validation/plan-checks';
 import { describeValue, isUnresolved, PropsValidator } from '../validation/props-validator';
@@ -23,10 +24,8 @@ const NOT_A_CIDR_FIX = "write it like '203.0.113.0/24' ('203.0.113.7/32' for one
 /** `isIpv4Cidr`'s shape, for Terraform's RE2 (a bracket, not a backslash: HCL strings know no `\.` escape). */
 const IPV4_CIDR_SHAPE = '^[0-9]{1,3}([.][0-9]{1,3}){3}/[0-9]{1,2}$';
 
-/** The management props GoldenVm, ImageFleet and ImageScaleSet share. */
-export interface ManagementAccessProps {
-  readonly managementSourceRange?: string;
-  readonly managementPorts?: ManagementPort[];
+/** The management props, with GoldenVm's deprecated one. */
+export interface ManagementAccessInput extends ManagementAccessProps {
   /** GoldenVm's deprecated name for `managementSourceRange`. */
   readonly rdpSourceRange?: string;
 }
@@ -49,31 +48,31 @@ export interface ManagementAccess {
  * range; not both `rdpSourceRange` and `managementSourceRange`) and makes the inbound rule that opens the ports to the
  * range.
  */
-export function managementAccess(v: PropsValidator, props: ManagementAccessProps): ManagementAccess {
+export function managementAccess(validator: PropsValidator, props: ManagementAccessInput): ManagementAccess {
   if (props.rdpSourceRange !== undefined && props.managementSourceRange !== undefined) {
-    v.fail('rdpSourceRange', props.rdpSourceRange, `is the deprecated name of managementSourceRange, which is given too (${describeValue(props.managementSourceRange)})`,
+    validator.fail('rdpSourceRange', props.rdpSourceRange, `is the deprecated name of managementSourceRange, which is given too (${describeValue(props.managementSourceRange)})`,
       'remove rdpSourceRange');
   }
   const prop = props.managementSourceRange !== undefined ? 'managementSourceRange' : props.rdpSourceRange !== undefined ? 'rdpSourceRange' : undefined;
   const range = props.managementSourceRange ?? props.rdpSourceRange;
   const ports = props.managementPorts ?? [ManagementPort.RDP];
   if (props.managementPorts !== undefined) {
-    checkPorts(v, props.managementPorts, range !== undefined);
+    checkPorts(validator, props.managementPorts, range !== undefined);
   }
   if (prop === undefined || range === undefined) {
     return {};
   }
   if (!isUnresolved(range)) {
     if (WHOLE_INTERNET.includes(range.toLowerCase()) || ZERO_PREFIX.test(range)) {
-      v.fail(prop, range, WHOLE_INTERNET_PROBLEM, WHOLE_INTERNET_FIX);
+      validator.fail(prop, range, WHOLE_INTERNET_PROBLEM, WHOLE_INTERNET_FIX);
     } else if (!isIpv4Cidr(range)) {
-      v.fail(prop, range, NOT_A_CIDR_PROBLEM, NOT_A_CIDR_FIX);
+      validator.fail(prop, range, NOT_A_CIDR_PROBLEM, NOT_A_CIDR_FIX);
     }
   }
   const numbers = [...new Set(ports)].map((p) => MANAGEMENT_PORT_NUMBERS[p]).filter((n) => n !== undefined).sort((a, b) => a - b);
   return {
     prop,
-    preconditions: isUnresolved(range) ? rangePreconditions(v, prop, range) : undefined,
+    preconditions: isUnresolved(range) ? rangePreconditions(validator, prop, range) : undefined,
     rule: {
       name: 'allow-management-from-source-range',
       priority: 110,
@@ -94,34 +93,34 @@ export function managementAccess(v: PropsValidator, props: ManagementAccessProps
  * `isIpv4Cidr` reads them). `try` turns a malformed value (or null) into a false test rather than an evaluation
  * error: Terraform 1.11 evaluates both sides of `&&` and `||`.
  */
-function rangePreconditions(v: PropsValidator, prop: string, range: string): Precondition[] {
+function rangePreconditions(validator: PropsValidator, prop: string, range: string): Precondition[] {
   const wholeInternet = Fn.try([Op.or(Fn.contains(WHOLE_INTERNET, Fn.lower(range)), Fn.can(Fn.regex(ZERO_PREFIX_RE2, range))), false]);
   const address = Fn.element(Fn.split('/', range), 0);
   const cidr = Fn.try([Op.and(Fn.can(Fn.regex(IPV4_CIDR_SHAPE, range)), Op.eq(Fn.cidrhost(range, 0), Fn.cidrhost(Fn.format('%s/32', [address]), 0))), false]);
   const shown = shownInTerraform(range);
   return [
-    planTimeCheck(v, prop, shown, Op.not(wholeInternet), WHOLE_INTERNET_PROBLEM, WHOLE_INTERNET_FIX),
+    planTimeCheck(validator, prop, shown, Op.not(wholeInternet), WHOLE_INTERNET_PROBLEM, WHOLE_INTERNET_FIX),
     // One problem per range, as at synth time: a whole-Internet range is not also reported as no CIDR.
-    planTimeCheck(v, prop, shown, Op.or(wholeInternet, cidr), NOT_A_CIDR_PROBLEM, NOT_A_CIDR_FIX),
+    planTimeCheck(validator, prop, shown, Op.or(wholeInternet, cidr), NOT_A_CIDR_PROBLEM, NOT_A_CIDR_FIX),
   ];
 }
 
-function checkPorts(v: PropsValidator, ports: ManagementPort[], withRange: boolean): void {
+function checkPorts(validator: PropsValidator, ports: ManagementPort[], withRange: boolean): void {
   const known = Object.values(ManagementPort) as string[];
   if (!Array.isArray(ports) || ports.length === 0) {
-    v.fail('managementPorts', ports, 'lists no port', 'list at least one, e.g. [ManagementPort.RDP] (the default), or omit managementPorts');
+    validator.fail('managementPorts', ports, 'lists no port', 'list at least one, e.g. [ManagementPort.RDP] (the default), or omit managementPorts');
     return;
   }
   const unknown = ports.filter((p) => !known.includes(p));
   if (unknown.length > 0) {
-    v.fail('managementPorts', ports, `holds ${unknown.map((p) => describeValue(p)).join(', ')}, not a ManagementPort`,
+    validator.fail('managementPorts', ports, `holds ${unknown.map((p) => describeValue(p)).join(', ')}, not a ManagementPort`,
       'use ManagementPort.RDP, ManagementPort.WINRM_HTTPS or ManagementPort.WINRM_HTTP');
   }
   const repeated = ports.filter((p, i) => ports.indexOf(p) !== i);
   if (repeated.length > 0) {
-    v.fail('managementPorts', ports, `lists ${[...new Set(repeated)].join(', ')} more than once`, 'list each port once');
+    validator.fail('managementPorts', ports, `lists ${[...new Set(repeated)].join(', ')} more than once`, 'list each port once');
   }
   if (!withRange) {
-    v.fail('managementPorts', ports, 'opens nothing without managementSourceRange', 'give managementSourceRange too, or remove managementPorts');
+    validator.fail('managementPorts', ports, 'opens nothing without managementSourceRange', 'give managementSourceRange too, or remove managementPorts');
   }
 }

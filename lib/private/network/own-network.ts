@@ -3,14 +3,8 @@
  * refused ranges, the subnet inside the address space and no smaller than Azure allows) and their defaults.
  */
 import { ipv4CidrContains, ipv4CidrsOverlap, isIpv4Cidr, SMALLEST_SUBNET_PREFIX_LENGTH, SUBNET_RESERVED_ADDRESSES } from './cidr';
+import type { VmNetworkProps } from '../../common-props';
 import { isUnresolved, PropsValidator } from '../validation/props-validator';
-
-/** The network props of a construct that creates its own VNet and subnet unless it is given a subnet. */
-export interface OwnNetworkProps {
-  readonly subnetId?: string;
-  readonly addressSpace?: string;
-  readonly subnetPrefix?: string;
-}
 
 /** What `checkOwnNetwork` settled. */
 export interface OwnNetwork {
@@ -26,7 +20,7 @@ export interface OwnNetwork {
  * Validates `addressSpace` and `subnetPrefix` (IPv4 CIDRs, the subnet inside the address space, neither beside a given
  * `subnetId`) and applies their defaults.
  */
-export function checkOwnNetwork(v: PropsValidator, constructName: string, props: OwnNetworkProps): OwnNetwork {
+export function checkOwnNetwork(v: PropsValidator, constructName: string, props: VmNetworkProps): OwnNetwork {
   const own = props.subnetId === undefined;
   for (const [prop, cidr] of [['addressSpace', props.addressSpace], ['subnetPrefix', props.subnetPrefix]] as const) {
     v.check(prop, cidr, isIpv4Cidr, 'is not an IPv4 CIDR with zero host bits', "write it like '10.0.0.0/24'");

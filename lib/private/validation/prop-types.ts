@@ -12,7 +12,7 @@
  */
 import { Token, Tokenization } from 'cdktf';
 import { Construct } from 'constructs';
-import { describeValue, isUnresolved, PropsValidator } from './props-validator';
+import { describeValue, isUnresolved, PropsValidator, requireProps } from './props-validator';
 
 /** What a kind is, for the test that compares every shape with its TypeScript interface. */
 export type KindCategory = 'boolean' | 'number' | 'string' | 'map' | 'enum' | 'list' | 'struct' | 'class' | 'interface';
@@ -68,6 +68,18 @@ export function checkPropTypes<T>(v: PropsValidator, props: T | undefined | null
     return undefined as T;
   }
   return checkStruct(v, prop, props, kind, '', kind.example) as T;
+}
+
+/**
+ * A construct's props as it reads them: the required ones there (`requireProps`, with their fixes), every member of the
+ * kind its shape says, `null` dropped. Throws every problem at once, so that nothing reads a missing or wrong-typed prop.
+ */
+export function readProps<T>(validator: PropsValidator, props: T | undefined | null, kind: StructKind<T>,
+  required: { readonly [K in keyof T]?: string }): T {
+  requireProps(validator, props, required);
+  const checked = checkPropTypes(validator, props, kind);
+  validator.throwIfInvalid();
+  return checked;
 }
 
 /** Checks one argument of a factory (`urn`, `scope`) against `kind`; returns it as the factory reads it, undefined for null. */

@@ -1,22 +1,195 @@
+/**
+ * What ImageFleet and ImageScaleSet, the two constructs that serve the golden image's web app from many Windows VMs,
+ * share: one implementation of their opening (the checks of the shared props in one order, the resource group, the
+ * network and its NSG, the image's deployments), the checks of the image and the app port, and their outputs.
+ */
 import { NetworkSecurityGroup, NetworkSecurityGroupSecurityRule } from '@cdktf/provider-azurerm/lib/network-security-group';
+import type { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import { Subnet } from '@cdktf/provider-azurerm/lib/subnet';
 import { VirtualNetwork } from '@cdktf/provider-azurerm/lib/virtual-network';
-import { Annotations, Precondition } from 'cdktf';
+import { Annotations, Precondition, TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
-import { checkImageRegion, checkVmSecurityType, defaultVmSecurityType, kindOf } from './image-use';
+import { checkAdminUsername } from './admin-username';
+import { AdminPassword } from './credentials';
+import { checkImageRegion, checkVmSizeForImage, checkVmSecurityType, defaultVmSecurityType, kindOf, registerDeployments } from './image-use';
+import { DEFAULT_VM_SIZE, finishVmChecks } from './vm-props';
 import { vcpusOf } from './vm-sizes';
+import type { CommonFleetProps } from '../../common-props';
 import { IImage, ImageKind, OsType, SecurityType } from '../../image';
-import { AZURE_RESOURCE, ClaimedName, resourceGroupScope, scopeWithin } from '../naming/name-claims';
-import { ManagementAccess, MANAGEMENT_PORT_NUMBERS } from '../network/management-access';
-import { PageConsumer, ServedPage, servedPortChecks } from '../network/served-page';
-import { checkNumber, noneOf, wholeNumberBetween } from '../validation/number-rules';
+import type { NumberInput } from '../../operator/inputs';
+import { isVmSize } from '../naming/azure-names';
+import { AZURE_RESOURCE, ClaimedName, NameClaim, resourceGroupScope, scopeWithin } from '../naming/name-claims';
+import { canonicalLocation, checkCommonNames } from '../naming/regions';
+import { checkResourceGroup, placeResourceGroup, SettledResourceGroup } from '../naming/resource-group';
+import { MANAGEMENT_PORT_NUMBERS, managementAccess, ManagementAccess } from '../network/management-access';
+import { checkOwnNetwork, OwnNetwork } from '../network/own-network';
+import { PageConsumer, ServedPage, servedPageOf, servedPortChecks } from '../network/served-page';
+import { checkNumberInput, environmentNumber } from '../steps/operator-step';
+import { checkNumber, noneOf, NumberCheck, wholeNumberBetween } from '../validation/number-rules';
 import { withPreconditions } from '../validation/plan-checks';
 import { describeValue, isUnresolved, PropsValidator } from '../validation/props-validator';
 
+/** The props of ImageFleet and ImageScaleSet that are alike in both but documented in each (their ranges differ). */
+export interface FleetProps extends CommonFleetProps {
+  readonly count: number;
+  readonly namePrefix: string;
+  readonly appPort?: number;
+  readonly verifyTimeoutMinutes?: number;
+  readonly outputPrefix?: string;
+}
+
+/** Where ImageFleet and ImageScaleSet differ in the checks they share. */
+export interface FleetRules {
+  /** The construct, for messages: `ImageFleet`. */
+  readonly constructName: string;
+  /** The rule of `count`. */
+  readonly count: NumberCheck;
+  /** The longest `namePrefix`, and the problem of a longer one. */
+  readonly maxNamePrefixLength: number;
+  readonly namePrefixTooLong: (namePrefix: string) => string;
+  /** An output prefix for the fix of a bad `outputPrefix`. */
+  readonly outputPrefixExample: string;
+  /** The rules of `appPort` besides the page's. */
+  readonly appPort: Omit<AppPortOptions, 'page'>;
+  /** The operator input `verifyTimeoutMinutes` becomes. */
+  readonly verifyTimeout: NumberInput;
+  /** The subnet the construct creates without `subnetPrefix`. */
+  readonly defaultSubnetPrefix: string;
+}
+
+/** A fleet's shared props, checked, with their defaults. */
+export interface FleetSettings {
+  readonly image: IImage;
+  /** The region as given, or the image's: what the image's regions are compared with. */
+  readonly requestedLocation: string;
+  /** The same, canonical (`westeurope`). */
+  readonly location: string;
+  readonly namePrefix: string;
+  readonly count: number;
+  readonly vmSize: string;
+  readonly appPort: number;
+  /** The page the image serves, when its setup is known. */
+  readonly page?: ServedPage;
+  readonly verifyTimeoutMinutes: number;
+  readonly adminUsername: string;
+  readonly securityType: SecurityType;
+  readonly resourceGroup: SettledResourceGroup;
+  readonly subnetId?: string;
+  readonly network: OwnNetwork;
+  readonly management: ManagementAccess;
+  readonly tags?: { [key: string]: string };
+  /** Plan-time checks of token props, for the resources that use them. */
+  readonly countChecks: Precondition[];
+  readonly appPortChecks: Precondition[];
+  readonly verifyTimeoutChecks: Precondition[];
+}
+
+/** Administrator of every fleet VM, unless `adminUsername` says otherwise. */
+const DEFAULT_ADMIN_USERNAME = 'fleetadmin';
+
 /**
- * What every construct that serves the golden image's web app from many Windows VMs (`ImageFleet`, `ImageScaleSet`)
- * shares: the checks of the image and the app port, and the network the VMs get when no subnet is given.
+ * Checks the props ImageFleet and ImageScaleSet share, in one order, and resolves their defaults; the construct then
+ * checks its own, and ends with `finishFleetChecks`.
  */
+export function checkFleetProps(scope: Construct, validator: PropsValidator, props: FleetProps, rules: FleetRules): FleetSettings {
+  const image = props.image;
+  const requestedLocation = props.location ?? image.location;
+  const vmSize = props.vmSize ?? DEFAULT_VM_SIZE;
+  const appPort = props.appPort ?? 80;
+  const verifyTimeoutMinutes = props.verifyTimeoutMinutes ?? rules.verifyTimeout.default;
+  const page = servedPageOf(image);
+  checkCommonNames(validator, scope, { location: props.location });
+  const resourceGroup = checkResourceGroup(validator, props, { createdName: `rg-${props.namePrefix}` });
+  validator.check('outputPrefix', props.outputPrefix, (p) => /^[A-Za-z_][A-Za-z0-9_-]*$/.test(p),
+    'is not a Terraform output name prefix (a letter or underscore, then letters, digits, underscores and hyphens)', `pass e.g. '${rules.outputPrefixExample}'`);
+  const countChecks = checkNumber(validator, 'count', props.count, [rules.count]);
+  validator.check('namePrefix', props.namePrefix, (p) => /^[A-Za-z][A-Za-z0-9-]*$/.test(p),
+    'is not a valid name prefix (a letter, then letters, digits and hyphens)', "pass e.g. 'web'");
+  validator.check('namePrefix', props.namePrefix, (p) => p.length <= rules.maxNamePrefixLength, rules.namePrefixTooLong(props.namePrefix),
+    `shorten it to at most ${rules.maxNamePrefixLength} characters`);
+  validator.check('vmSize', vmSize, isVmSize, "is not a VM size such as 'Standard_D2s_v5'", 'pick one from `az vm list-sizes --location <location> -o table`');
+  const appPortChecks = checkAppPort(validator, appPort, { ...rules.appPort, page });
+  checkAdminUsername(validator, props.adminUsername, DEFAULT_ADMIN_USERNAME);
+  const verifyTimeoutChecks = checkNumberInput(validator, rules.verifyTimeout, verifyTimeoutMinutes, 'minutes');
+  const management = managementAccess(validator, props);
+  const securityType = checkWindowsImage(validator, rules.constructName, image, requestedLocation, props.securityType);
+  checkVmSizeForImage(scope, validator, vmSize, image, securityType, props.securityType !== undefined);
+  const network = checkOwnNetwork(validator, rules.constructName, {
+    ...props, subnetPrefix: props.subnetPrefix ?? (props.subnetId === undefined ? rules.defaultSubnetPrefix : undefined),
+  });
+  return {
+    image,
+    requestedLocation,
+    location: canonicalLocation(requestedLocation),
+    namePrefix: props.namePrefix,
+    count: props.count,
+    vmSize,
+    appPort,
+    page,
+    verifyTimeoutMinutes,
+    adminUsername: props.adminUsername ?? DEFAULT_ADMIN_USERNAME,
+    securityType,
+    resourceGroup,
+    subnetId: props.subnetId,
+    network,
+    management,
+    tags: props.tags,
+    countChecks,
+    appPortChecks,
+    verifyTimeoutChecks,
+  };
+}
+
+/**
+ * The last checks of a fleet (`finishVmChecks`: tags, names, password; every problem thrown at once), then its VMs
+ * counted among the image's deployments (lib/private/vm/image-use.ts). Returns the password.
+ */
+export function finishFleetChecks(scope: Construct, validator: PropsValidator, props: FleetProps, fleet: FleetSettings,
+  names: NameClaim): AdminPassword {
+  const password = finishVmChecks(scope, validator, props, { names, resourceGroup: fleet.resourceGroup, groupNamedAfter: 'namePrefix' });
+  registerDeployments(scope, fleet.image, fleet.requestedLocation, fleet.count);
+  return password;
+}
+
+/** Where a fleet's resources go. */
+export interface FleetPlacement {
+  readonly resourceGroupName: string;
+  readonly location: string;
+  readonly tags?: { [key: string]: string };
+}
+
+/** The resource group and network `placeFleet` made or found. */
+export interface FleetSite extends WebNetwork {
+  readonly placement: FleetPlacement;
+  /** The group, when the fleet creates it. */
+  readonly resourceGroup?: ResourceGroup;
+}
+
+/**
+ * The fleet's resource group (created, or the given one) and its network: the given subnet or a VNet of its own, and
+ * the NSG that opens the app port to the Internet and the management ports to their range.
+ */
+export function placeFleet(scope: Construct, fleet: FleetSettings): FleetSite {
+  const group = placeResourceGroup(scope, fleet.resourceGroup, fleet.location, fleet.tags);
+  const placement = { resourceGroupName: group.resourceGroupName, location: fleet.location, tags: fleet.tags };
+  const network = webNetwork(scope, {
+    ...placement,
+    prefix: fleet.namePrefix,
+    addressSpace: fleet.network.addressSpace,
+    subnetPrefix: fleet.network.subnetPrefix,
+    subnetId: fleet.subnetId,
+    rules: appSecurityRules(environmentNumber(fleet.appPort), fleet.management),
+    preconditions: [...fleet.management.preconditions ?? [], ...fleet.appPortChecks],
+  });
+  return { ...network, placement, resourceGroup: group.resourceGroup };
+}
+
+/** A Terraform output `<outputPrefix>_<suffix>`, as both fleets name theirs. */
+export function fleetOutput(scope: Construct, outputPrefix: string, suffix: string, description: string, value: unknown): TerraformOutput {
+  const output = new TerraformOutput(scope, `Output_${suffix}`, { description, value });
+  output.overrideLogicalId(`${outputPrefix}_${suffix}`);
+  return output;
+}
 
 /** Ports never opened to the whole Internet, in line with `GoldenImageChecks`: the management ports and SSH. */
 const INTERNET_FORBIDDEN_PORTS = [22, ...Object.values(MANAGEMENT_PORT_NUMBERS)];
@@ -45,8 +218,8 @@ export interface AppPortOptions {
  * each rule in that order, the first that fails reported. A token gets the same rules as preconditions, for the NSG
  * that opens the port.
  */
-export function checkAppPort(v: PropsValidator, appPort: number, options: AppPortOptions): Precondition[] {
-  return checkNumber(v, 'appPort', appPort, [
+export function checkAppPort(validator: PropsValidator, appPort: number, options: AppPortOptions): Precondition[] {
+  return checkNumber(validator, 'appPort', appPort, [
     wholeNumberBetween(1, options.maxPort, `is not a TCP port${options.maxPortReason ? ` ${options.maxPortReason}` : ''} (a whole number 1-${options.maxPort})`,
       'pass e.g. 80'),
     noneOf(INTERNET_FORBIDDEN_PORTS, 'is a management port (SSH, RDP or WinRM), which would be opened to the whole Internet',
@@ -59,16 +232,16 @@ export function checkAppPort(v: PropsValidator, appPort: number, options: AppPor
  * Checks that Windows VMs in `location` can be created from `image` (a Windows image, in that region, of a security
  * type the VMs may have) and returns the VMs' security type: the given one, else the image's default.
  */
-export function checkWindowsImage(v: PropsValidator, constructName: string, image: IImage, location: string,
+export function checkWindowsImage(validator: PropsValidator, constructName: string, image: IImage, location: string,
   securityType?: SecurityType): SecurityType {
   if (image.osType !== OsType.WINDOWS) {
-    v.fail('image', image.osType, `is not a Windows image, but ${constructName} creates Windows VMs`, 'pass a Windows image');
+    validator.fail('image', image.osType, `is not a Windows image, but ${constructName} creates Windows VMs`, 'pass a Windows image');
   }
-  checkImageRegion(v, location, image, kindOf(image) === ImageKind.MANAGED_IMAGE
+  checkImageRegion(validator, location, image, kindOf(image) === ImageKind.MANAGED_IMAGE
     ? `copy the image first, e.g. new ImageCopy(this, 'Copy', { source: image, resourceGroupName: '...', location: ${describeValue(location)} }), and pass the copy`
     : `add { location: ${describeValue(location)} } to the GalleryImageVersion's targetRegions`);
   const settled = securityType ?? defaultVmSecurityType(image);
-  checkVmSecurityType(v, securityType === undefined ? 'securityType (from the image)' : 'securityType', settled, image);
+  checkVmSecurityType(validator, securityType === undefined ? 'securityType (from the image)' : 'securityType', settled, image);
   return settled;
 }
 
