@@ -1,13 +1,15 @@
 /**
  * The rules every construct shares, one table each: where a construct's resources go (`resourceGroupName` +
  * `createResourceGroup`) and which management ports a source range opens (`managementSourceRange` +
- * `managementPorts`, RDP alone by default; GoldenVm's deprecated `rdpSourceRange`), for every construct with them.
+ * `managementPorts`, RDP alone by default; GoldenVm's deprecated `rdpSourceRange`), for every construct with them; and
+ * the props GoldenVm, ImageFleet and ImageScaleSet share declared once, in lib/common-props.ts.
  */
 import { TerraformStack } from 'cdktf';
 import {
   GeneralizedImage, GoldenVm, GoldenVmProps, HyperVGeneration, ImageCopy, ImageFleet, ImageScaleSet, ManagedImage, ManagementPort,
 } from '../lib';
 import { goldenVmProps, warningsOf } from './util/constructs';
+import { readDeclarations } from './util/interfaces';
 import { onlyResource, resourcesOf, synthStack } from './util/synth';
 
 const IMAGE_ID = '/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/rg-golden/providers/Microsoft.Compute/images/img-golden';
@@ -146,5 +148,37 @@ describe('one management access rule for GoldenVm, ImageFleet and ImageScaleSet'
       expect(() => synthStack((stack) => buildVm(stack, { rdpSourceRange: '0.0.0.0/0' })))
         .toThrow(/rdpSourceRange: '0\.0\.0\.0\/0' opens the management ports to the whole Internet/);
     });
+  });
+});
+
+describe('the props GoldenVm, ImageFleet and ImageScaleSet share are declared once (lib/common-props.ts)', () => {
+  const declarations = readDeclarations();
+  /** The members an interface declares itself, not those it inherits. */
+  const own = (name: string): string[] => {
+    const inherited = new Set((declarations.ancestors.get(name) ?? []).flatMap((base) => declarations.interfaces.get(base)!.map((m) => m.name)));
+    return declarations.interfaces.get(name)!.map((m) => m.name).filter((member) => !inherited.has(member));
+  };
+  const both = (a: string[], b: string[]) => a.filter((member) => b.includes(member)).sort();
+
+  test('each props interface extends the shared ones', () => {
+    expect(declarations.ancestors.get('GoldenVmProps')).toContain('CommonVmProps');
+    expect(declarations.ancestors.get('ImageFleetProps')).toEqual(expect.arrayContaining(['CommonFleetProps', 'CommonVmProps']));
+    expect(declarations.ancestors.get('ImageScaleSetProps')).toEqual(expect.arrayContaining(['CommonFleetProps', 'CommonVmProps']));
+  });
+
+  test('no props interface declares again a member it inherits', () => {
+    const again = [...declarations.interfaces].flatMap(([name, members]) => members.map((m) => m.name)
+      .filter((member, i, names) => names.indexOf(member) !== i).map((member) => `${name}.${member}`));
+    expect(again).toEqual([]);
+  });
+
+  test('no member is declared again by all three', () => {
+    expect(both(both(own('GoldenVmProps'), own('ImageFleetProps')), own('ImageScaleSetProps'))).toEqual([]);
+  });
+
+  test('the two fleets declare apart only the members whose ranges or meanings differ', () => {
+    // count (9999 VMs; 1000 or 600 instances), namePrefix (11 or 9 characters, other names), appPort (65535 or 65534),
+    // verifyTimeoutMinutes (1-60 or 5-480), outputPrefix (other outputs). Anything else both take belongs in CommonFleetProps.
+    expect(both(own('ImageFleetProps'), own('ImageScaleSetProps'))).toEqual(['appPort', 'count', 'namePrefix', 'outputPrefix', 'verifyTimeoutMinutes']);
   });
 });
