@@ -1,6 +1,6 @@
 /**
- * The shared props of lib/common-props.ts at runtime (their shapes, see prop-types.ts), and the checks that GoldenVm,
- * ImageFleet and ImageScaleSet make of them in the same words: one implementation for the three.
+ * The shared props of lib/common-props.ts at runtime (their shapes, see lib/private/validation/prop-types.ts), and the
+ * checks that GoldenVm, ImageFleet and ImageScaleSet make of them in the same words: one implementation for the three.
  */
 import { Construct } from 'constructs';
 import { AdminPassword, adminPassword } from './credentials';
