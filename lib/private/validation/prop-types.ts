@@ -73,11 +73,12 @@ export function checkPropTypes<T>(v: PropsValidator, props: T | undefined | null
 /**
  * A construct's props as it reads them: the required ones there (`requireProps`, with their fixes), every member of the
  * kind its shape says, `null` dropped. Throws every problem at once, so that nothing reads a missing or wrong-typed prop.
+ * `prop` names the props object in a message about the object itself (`attrs` of an importer, `parts`).
  */
 export function readProps<T>(validator: PropsValidator, props: T | undefined | null, kind: StructKind<T>,
-  required: { readonly [K in keyof T]?: string }): T {
+  required: { readonly [K in keyof T]?: string }, prop?: string): T {
   requireProps(validator, props, required);
-  const checked = checkPropTypes(validator, props, kind);
+  const checked = checkPropTypes(validator, props, kind, prop);
   validator.throwIfInvalid();
   return checked;
 }
