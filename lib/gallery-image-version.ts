@@ -1,21 +1,29 @@
-import { Annotations, Aspects, Fn, ITerraformDependable, Lazy, Precondition, TerraformResource, TerraformStack, Token } from 'cdktf';
+/**
+ * `GalleryImageVersion`: each build of a `GalleryImage` published as a new version from the build's generalized VM,
+ * replicated to its target regions, booted by a canary and promoted to latest, by the operator's gallery steps; with
+ * its props (target regions, canary) and the checks that tie the build VM, the definition and the fleets together.
+ * A version made elsewhere is a `GalleryImageReference` (gallery-image-reference.ts).
+ */
+import { Annotations, Aspects, ITerraformDependable, Lazy, Precondition, TerraformResource, TerraformStack, Token } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { GalleryImage } from './gallery-image';
+import { GalleryImageReference, GalleryImageVersionAttributes } from './gallery-image-reference';
 import { GeneralizedImage } from './generalized-image';
 import type { GoldenVm } from './golden-vm';
 import { HyperVGeneration, IImage, ImageBuild, ImageKind, ImageSecurityType, OsType, PurchasePlan, SecurityType } from './image';
-import { galleryLineEnvironment } from './operator/gallery-line';
+import type { ImageGallery } from './image-gallery';
+import { galleryLineEnvironment, GalleryVersionEnvironment } from './operator/gallery-line';
 import {
   CANARY_RESOURCE_GROUP, CANARY_TIMEOUT_MINUTES, CANARY_VM_SIZE, canaryEnvironment, DEFAULT_CANARY_URL, DEFAULT_CANARY_VM_SIZE, isCanaryUrl,
   MAX_CANARY_REGIONS, MAX_CANARY_URL_LENGTH,
 } from './operator/steps/canary';
 import {
-  galleryPromoteEnvironment, galleryPublishEnvironment, galleryReplicationEnvironment, PUBLISH_TIMEOUT_MINUTES, RETAIN_VERSIONS, targetRegionLines,
+  galleryPromoteEnvironment, galleryPublishEnvironment, GalleryReplicationEnvironment, galleryReplicationEnvironment, PUBLISH_TIMEOUT_MINUTES,
+  RETAIN_VERSIONS, targetRegionLines,
 } from './operator/steps/gallery-versions';
-import { PURCHASE_PLAN } from './private/images/image-kinds';
 import { checkCaptureTags, galleryVersionName, tagLines } from './private/images/image-line';
-import { checkPurchasePlan, describePurchasePlan, purchasePlanLiteral, samePurchasePlan } from './private/images/purchase-plan';
-import { isGalleryImageName, isGalleryName, isLocation, isResourceGroupName } from './private/naming/azure-names';
+import { describePurchasePlan, purchasePlanLiteral, samePurchasePlan } from './private/images/purchase-plan';
+import { isLocation } from './private/naming/azure-names';
 import { AZURE_RESOURCE, claimNames, resourceOf } from './private/naming/name-claims';
 import { canonicalLocation, isDifferentKnownLocation, checkRegion, checkZoneRedundantStorage, warnRestrictedRegion } from './private/naming/regions';
 import { checkPageUrl, inheritServedPage, servedPageOf } from './private/network/served-page';
@@ -25,11 +33,14 @@ import { checkVersionEndOfLife } from './private/validation/dates';
 import { checkNumber, wholeNumberBetween } from './private/validation/number-rules';
 import { withPreconditions } from './private/validation/plan-checks';
 import {
-  BOOLEAN, checkPropTypes, enumOf, hasKind, instanceOf, listOf, NUMBER, STRING, STRING_MAP, struct,
+  BOOLEAN, checkPropTypes, enumOf, hasKind, instanceOf, listOf, NUMBER, readProps, STRING, STRING_MAP, struct,
 } from './private/validation/prop-types';
 import { describeValue, isUnresolved, PropsValidator, requireProps } from './private/validation/props-validator';
-import { addImageView, consumersOf, plannedDeployments, planReplicas, replicasFor, MAX_REPLICAS_PER_REGION } from './private/vm/image-use';
+import { MAX_REPLICAS_PER_REGION, ReplicaPlan, replicasFor } from './private/vm/image-use';
 import { checkVmSizeUse, nvmeOnlySize } from './private/vm/vm-sizes';
+
+// Declared with the reference that takes them; part of this module's API, as before.
+export type { GalleryImageVersionAttributes } from './gallery-image-reference';
 
 /** Storage of a gallery image version's replicas in one region. */
 export enum GalleryStorageType {
@@ -152,55 +163,6 @@ export interface GalleryImageVersionProps {
   readonly tags?: { [key: string]: string };
 }
 
-/** What `GalleryImageVersion.fromVersionId` needs to know about a version (or definition) made elsewhere. */
-export interface GalleryImageVersionAttributes {
-  /**
-   * Azure resource id of the version
-   * (`/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Compute/galleries/<gallery>/images/<definition>/versions/<X.Y.Z>`),
-   * or of the definition (without `/versions/...`) for its latest version.
-   */
-  readonly imageId: string;
-  /** Region of the gallery, e.g. `westeurope`. */
-  readonly location: string;
-  /**
-   * Every region the version is replicated to.
-   *
-   * @default - `[location]`
-   */
-  readonly regions?: string[];
-  /** Hyper-V generation of the definition. */
-  readonly hyperVGeneration: HyperVGeneration;
-  /** Security type of the definition. */
-  readonly securityType: ImageSecurityType;
-  /**
-   * Operating system of the definition.
-   *
-   * @default OsType.WINDOWS
-   */
-  readonly osType?: OsType;
-  /**
-   * Whether `imageId` names the definition (its latest version) rather than a version; needed when `imageId` is a token.
-   *
-   * @default - read from a literal id; false for a token
-   */
-  readonly latest?: boolean;
-  /**
-   * The definition's purchase plan, when it has one (`az sig image-definition show --query purchasePlan`): VMs from the
-   * version must name it.
-   *
-   * @default - none
-   */
-  readonly purchasePlan?: PurchasePlan;
-  /**
-   * Whether the definition is tagged for NVMe: `az sig image-definition show --query
-   * "features[?name=='DiskControllerTypes'].value"` lists NVMe. VMs of NVMe-only sizes (the v6 and later D, E and F
-   * series) boot the version only then: with false, every construct refuses such a size for it.
-   *
-   * @default - unknown: an NVMe-only size passes with a warning that says how to check
-   */
-  readonly nvmeSupported?: boolean;
-}
-
 /** Options of `GalleryImageVersion.importInto`. */
 export interface GalleryImageImportOptions {
   /**
@@ -230,17 +192,6 @@ const GALLERY_IMAGE_VERSION_PROPS = struct<GalleryImageVersionProps>('GalleryIma
   publishTimeoutMinutes: NUMBER,
   tags: STRING_MAP,
 }, '{ galleryImage, source }');
-const GALLERY_IMAGE_VERSION_ATTRIBUTES = struct<GalleryImageVersionAttributes>('GalleryImageVersionAttributes', {
-  imageId: STRING,
-  location: STRING,
-  regions: listOf(STRING),
-  hyperVGeneration: enumOf('HyperVGeneration', HyperVGeneration),
-  securityType: enumOf('ImageSecurityType', ImageSecurityType),
-  osType: enumOf('OsType', OsType),
-  latest: BOOLEAN,
-  purchasePlan: PURCHASE_PLAN,
-  nvmeSupported: BOOLEAN,
-}, "{ imageId, location: 'westeurope', hyperVGeneration: HyperVGeneration.V2, securityType: ImageSecurityType.TRUSTED_LAUNCH }");
 const GALLERY_IMAGE_IMPORT_OPTIONS = struct<GalleryImageImportOptions>('GalleryImageImportOptions', { latest: BOOLEAN }, '{ latest: true }');
 
 const DEFAULT_RETAIN_VERSIONS = RETAIN_VERSIONS.default;
@@ -318,263 +269,50 @@ export class GalleryImageVersion extends Construct implements IImage {
   public readonly purchasePlan?: PurchasePlan;
   /** Whether the definition is tagged for NVMe (always set). */
   public readonly nvmeSupported?: boolean;
+  /**
+   * The replicas of this version, which the fleets from it or its views (`latest`, `importInto`) join.
+   *
+   * @internal
+   */
+  public readonly _replicaPlan: ReplicaPlan;
 
   constructor(scope: Construct, id: string, props: GalleryImageVersionProps) {
     super(scope, id);
-    const v = new PropsValidator(`GalleryImageVersion '${this.node.path}'`);
-    requireProps(v, props, {
+    const validator = new PropsValidator(`GalleryImageVersion '${this.node.path}'`);
+    props = readProps(validator, props, GALLERY_IMAGE_VERSION_PROPS, {
       galleryImage: "pass the image definition to publish to, e.g. new GalleryImage(this, 'Web', { gallery })",
       source: "pass the build to publish, e.g. new GeneralizedImage(this, 'Image', { vm })",
     });
-    props = checkPropTypes(v, props, GALLERY_IMAGE_VERSION_PROPS);
-    v.throwIfInvalid();
-    const definition = props.galleryImage;
-    const gallery = definition.gallery;
-    const source = props.source;
-    source._publishedBy(this);
-    inheritServedPage(this, source);
-    const vm = source.vm;
-    const retainVersions = props.retainVersions ?? DEFAULT_RETAIN_VERSIONS;
-    const publishTimeoutMinutes = props.publishTimeoutMinutes ?? PUBLISH_TIMEOUT_MINUTES.default;
-    const canary = props.canary ?? {};
-    const canaryEnabled = canary.enabled ?? true;
-    const canaryTimeoutMinutes = canary.timeoutMinutes ?? CANARY_TIMEOUT_MINUTES.default;
-    const canaryVmSize = canary.vmSize ?? DEFAULT_CANARY_VM_SIZE;
-    const canaryUrl = canary.url ?? DEFAULT_CANARY_URL;
+    props.source._publishedBy(this);
+    inheritServedPage(this, props.source);
+    const config = this.parseProps(validator, props);
 
-    if (vm.hyperVGeneration !== definition.hyperVGeneration) {
-      v.fail('galleryImage', definition.hyperVGeneration, `is a ${definition.hyperVGeneration} definition, but build VM '${vm.vmName}' is ${vm.hyperVGeneration}: Azure refuses a version of another generation`,
-        `publish to a ${vm.hyperVGeneration} definition (GalleryImage hyperVGeneration), or build from a ${definition.hyperVGeneration === HyperVGeneration.V2 ? 'Gen2' : 'Gen1'} marketplace image`);
-    }
-    if (vm.securityType === SecurityType.TRUSTED_LAUNCH && definition.securityType !== ImageSecurityType.TRUSTED_LAUNCH) {
-      v.fail('galleryImage', definition.securityType, `is a ${definition.securityType} definition, but build VM '${vm.vmName}' is Trusted Launch: Azure captures a Trusted Launch VM only into a TrustedLaunch definition`,
-        'publish to a GalleryImage with securityType ImageSecurityType.TRUSTED_LAUNCH, or build with SecurityType.STANDARD');
-    }
-    if (vm.securityType === SecurityType.STANDARD && definition.securityType === ImageSecurityType.TRUSTED_LAUNCH) {
-      v.fail('galleryImage', definition.securityType, `is a TrustedLaunch definition, but build VM '${vm.vmName}' is of the Standard security type`,
-        'build with securityType: SecurityType.TRUSTED_LAUNCH on the GoldenVm, or publish to a TRUSTED_LAUNCH_SUPPORTED definition');
-    }
-    if (samePurchasePlan(vm.purchasePlan, definition.purchasePlan) === false) {
-      v.fail('galleryImage', describePurchasePlan(definition.purchasePlan),
-        `is the definition's purchase plan, but build VM '${vm.vmName}' has ${vm.purchasePlan ? `'${describePurchasePlan(vm.purchasePlan)}'` : 'none'}: VMs from the versions name the `
-        + 'definition\'s plan, and Azure refuses a VM whose plan is not that of the marketplace image it comes from',
-        vm.purchasePlan === undefined
-          ? 'publish to a GalleryImage without purchasePlan, or build from the marketplace image whose plan it is'
-          : `give the GalleryImage purchasePlan: ${purchasePlanLiteral(vm.purchasePlan)} (the build's MarketplaceImage plan)`);
-    }
-    checkBuildVmNvme(this, v, vm, definition, canaryEnabled ? canaryVmSize : undefined);
-    if (vm.osType !== definition.osType) {
-      v.fail('galleryImage', definition.osType, `is a ${definition.osType} definition, but the build VM runs ${vm.osType}`, 'publish to a definition of the build\'s OS type');
-    }
-    if (isDifferentKnownLocation(vm.location, gallery.location)) {
-      v.fail('source', vm.location, `is the build VM's region, but the gallery is in '${gallery.location}': Azure makes a version from a VM only in the VM's region`,
-        `put the gallery (ImageGallery location) in '${vm.location}' and add '${gallery.location}' to targetRegions if VMs run there`);
-    }
-    const { regions, zoneChecks, replicaChecks } = checkTargetRegions(v, this, props.targetRegions ?? [], gallery.location);
-    if (canaryEnabled && regions.length > MAX_CANARY_REGIONS) {
-      v.fail('targetRegions', regions.length, `are more than the ${MAX_CANARY_REGIONS} regions a canary run covers (one VM after the other)`,
-        'publish to fewer regions, or disable the canary (canary: { enabled: false })');
-    }
-    const retainVersionsChecks = checkNumberInput(v, RETAIN_VERSIONS, retainVersions, 'versions');
-    const publishTimeoutChecks = checkNumberInput(v, PUBLISH_TIMEOUT_MINUTES, publishTimeoutMinutes, 'minutes');
-    checkVersionEndOfLife(v, 'endOfLifeDate', props.endOfLifeDate);
-    v.check('canary.vmSize', canary.vmSize, (size) => CANARY_VM_SIZE.pattern.test(size), "is not a VM size such as 'Standard_D2s_v5'",
-      'pick one from `az vm list-sizes --location <location> -o table`');
-    // A TrustedLaunchSupported image is deployed as Trusted Launch by default, so its canary is too.
-    const canarySecurityType = definition.securityType === ImageSecurityType.STANDARD ? SecurityType.STANDARD : SecurityType.TRUSTED_LAUNCH;
-    if (canaryEnabled) {
-      const definitionName = `GalleryImage '${definition.node.path}'`;
-      checkVmSizeUse(this, v, {
-        prop: 'canary.vmSize',
-        size: canaryVmSize,
-        image: {
-          description: definitionName,
-          generation: definition.hyperVGeneration,
-          x64Reason: `${definitionName} is x64, as every GalleryImage definition`,
-          nvme: definition.nvmeSupported ? { tagged: true } : {
-            tagged: false,
-            reason: `${definitionName} has no NVMe support (nvmeSupported)`,
-            alternative: 'or give the GalleryImage nvmeSupported: true (a new definition)',
-          },
-        },
-        securityType: canarySecurityType,
-        trustedLaunchReason: `the canary boots as Trusted Launch, as VMs from a ${definition.securityType} definition do by default`,
-      });
-    }
-    const canaryTimeoutChecks = checkNumberInput(v, CANARY_TIMEOUT_MINUTES, canaryTimeoutMinutes, 'minutes');
-    // As the gallery-canary step takes it: it reaches the guest as a Run Command parameter.
-    v.check('canary.url', canary.url, isCanaryUrl, `is not an http(s) URL without spaces, quotes or query (at most ${MAX_CANARY_URL_LENGTH} characters)`,
-      "pass e.g. 'http://localhost/'");
-    // The canary fetches the page inside its own guest and expects its own computer name on it: only the guest itself
-    // serves that page (the canary has no public IP, and its name is made per build).
-    v.check('canary.url', canary.url, (u) => !/^https?:\/\/[A-Za-z0-9]/.test(u) || isLoopbackUrl(u),
-      'does not point at the canary VM itself (it is fetched inside the canary, which must find its own computer name on the page): it can never pass',
-      "pass the page on the canary itself, e.g. 'http://localhost/' or 'http://localhost:8080/health'");
-    if (canaryEnabled) {
-      checkPageUrl(v, canary.url === undefined ? 'canary.url (the default)' : 'canary.url', canaryUrl, servedPageOf(source),
-        'every canary would fail and no version would ever become latest',
-        "pass the page the setup serves, or add the step that serves that page to the build's WindowsSetup (and smoke-test it there)");
-    }
-    v.check('canary.resourceGroupName', canary.resourceGroupName, (group) => CANARY_RESOURCE_GROUP.pattern.test(group),
-      'is not a valid resource group name (1-90 letters, digits, underscores, hyphens, periods or parentheses, not ending in a period)',
-      'name an existing group for the canaries, or omit it (the gallery\'s group)');
-    checkCaptureTags(v, props.tags, 'the publish step');
-    claimVersionLine(this, v, definition);
-    v.throwIfInvalid();
-
+    const definition = config.definition;
     this.galleryImage = definition;
-    this.resourceGroupName = gallery.resourceGroupName;
-    this.location = gallery.location;
-    const regionNames = regions.map((r) => r.location);
-    this.regions = regionNames;
+    this.resourceGroupName = config.gallery.resourceGroupName;
+    this.location = config.gallery.location;
+    this.regions = config.regions.map((r) => r.location);
     this.securityType = definition.securityType;
     this.osType = definition.osType;
     this.hyperVGeneration = definition.hyperVGeneration;
     this.nvmeSupported = definition.nvmeSupported;
-    const revision = vm.buildRevision;
-    this.imageBuild = { revision, lineName: definition.imageName };
+    this.imageBuild = { revision: config.vm.buildRevision, lineName: definition.imageName };
     this.purchasePlan = definition.purchasePlan;
+    this._replicaPlan = new ReplicaPlan(explicitReplicasOf(config.regions));
 
-    const explicitReplicas: Record<string, number> = {};
-    for (const region of regions) {
-      // A count known only to Terraform warns about nothing (a token's encoding is a meaningless number).
-      if (region.replicaCount !== undefined && !isUnresolved(region.location) && !isUnresolved(region.replicaCount)) {
-        explicitReplicas[region.location] = region.replicaCount;
-      }
-    }
-    planReplicas(this, explicitReplicas);
-
-    const subscriptionId = providerSubscriptionId(this);
-    const lineEnvironment = {
-      subscriptionId, resourceGroup: gallery.resourceGroupName, gallery: gallery.galleryName, definition: definition.imageName,
-    };
-    const lineInput = {
-      subscription_id: subscriptionId,
-      resource_group_name: gallery.resourceGroupName,
-      gallery_name: gallery.galleryName,
-      gallery_image: definition.imageName,
-    };
-    // A new definition (any change Azure makes by replacing it, e.g. its security type) is a new line: the old line's
-    // versions go first (Azure refuses to delete a definition that has versions), and every step runs again for it.
-    const definitionChanges = { gallery_image_resource_id: definition.galleryImageId };
-    this.versionLine = operatorStep(this, 'VersionLine', {
-      step: 'gallery-delete-all',
-      whenDestroyed: true,
-      input: lineInput,
-      // Moved to another gallery or definition, or the definition replaced: the old line's versions go with it.
-      triggersReplace: { ...lineInput, ...definitionChanges },
-      // A destroy-time provisioner may only reference the resource itself.
-      environment: galleryLineEnvironment({
-        subscriptionId: '${self.input.subscription_id}',
-        resourceGroup: '${self.input.resource_group_name}',
-        gallery: '${self.input.gallery_name}',
-        definition: '${self.input.gallery_image}',
-      }),
-    });
-
-    const versionName = galleryVersionName(revision);
-    const definitionId = `/subscriptions/${subscriptionId}/resourceGroups/${gallery.resourceGroupName}/providers/Microsoft.Compute`
-      + `/galleries/${gallery.galleryName}/images/${definition.imageName}`;
-    const versionId = `${definitionId}/versions/${versionName}`;
-    // What the steps make, for readers of the state and for GoldenImageChecks: a gallery image version.
-    const made = {
-      kind: 'gallery_image_version',
-      version_id: versionId,
-      version_name: versionName,
-      gallery_image_id: definitionId,
-      security_type: definition.securityType,
-      hyper_v_generation: definition.hyperVGeneration,
-    };
-    const targetRegions = Lazy.stringValue({
-      produce: () => targetRegionLines(regions.map((r) => ({
-        location: r.location, replicaCount: replicaCountOf(this, r), storageType: r.storageType,
-      }))),
-    });
-    const versionEnvironment = { ...lineEnvironment, version: versionName, revision };
-    const replication = {
-      ...versionEnvironment, location: gallery.location, targetRegions, publishTimeoutMinutes: environmentNumber(publishTimeoutMinutes),
-    };
-
-    this.publishStep = operatorStep(this, 'Publish', {
-      step: 'gallery-publish',
-      // One version per build (and per definition).
-      triggersReplace: { revision, ...definitionChanges },
-      input: { ...made, source_virtual_machine_id: vm.vmId, location: gallery.location },
-      dependsOn: inStackOf(this, [this.versionLine, ...source.imageDependables, definition.definition]),
-      // Tokens checked at plan, on the first of the version's steps, so that no publication starts with a bad value:
-      // zone-redundant storage in a target region, and the numbers the later steps read too.
-      lifecycle: withPreconditions([...zoneChecks, ...replicaChecks, ...publishTimeoutChecks, ...retainVersionsChecks, ...canaryTimeoutChecks]),
-      environment: galleryPublishEnvironment({
-        ...replication,
-        sourceId: vm.vmId,
-        endOfLifeDate: props.endOfLifeDate,
-        tags: props.tags !== undefined ? tagLines(props.tags) : undefined,
-      }),
-    });
-
-    this.replicationStep = operatorStep(this, 'Replication', {
-      step: 'gallery-replicate',
-      // Run again when the regions or replica counts change, also without a rebuild.
-      triggersReplace: { version: versionName, target_regions: targetRegions, ...definitionChanges },
-      dependsOn: [this.publishStep],
-      environment: galleryReplicationEnvironment(replication),
-    });
-
-    if (canaryEnabled) {
-      this.canaryStep = operatorStep(this, 'Canary', {
-        step: 'gallery-canary',
-        // Once per version, and again when a region is added (the new region gets its canary).
-        triggersReplace: { revision, regions: regions.map((r) => r.location), ...definitionChanges },
-        dependsOn: [this.replicationStep],
-        environment: canaryEnvironment({
-          subscriptionId,
-          resourceGroup: gallery.resourceGroupName,
-          gallery: gallery.galleryName,
-          definition: definition.imageName,
-          version: versionName,
-          revision,
-          guestDirectory: guestDirectory(this),
-          regions: regions.map((r) => r.location),
-          securityType: canarySecurityType,
-          vmSize: canaryVmSize,
-          canaryResourceGroup: canary.resourceGroupName ?? gallery.resourceGroupName,
-          timeoutMinutes: environmentNumber(canaryTimeoutMinutes),
-          url: canaryUrl,
-          // A third-party image's plan: Azure creates the canary only with it.
-          purchasePlan: definition.purchasePlan,
-        }),
-      });
-    }
-
-    this.promoteStep = operatorStep(this, 'Promote', {
-      step: 'gallery-promote',
-      triggersReplace: { revision, exclude_from_latest: props.excludeFromLatest === true, ...definitionChanges },
-      input: made,
-      dependsOn: [this.canaryStep ?? this.replicationStep],
-      environment: galleryPromoteEnvironment({
-        ...versionEnvironment,
-        excludeFromLatest: props.excludeFromLatest ? 'true' : 'false',
-        retainVersions: environmentNumber(retainVersions),
-      }),
-    });
+    const names = this.nameVersion(config);
+    this.versionLine = this.createVersionLine(names);
+    this.publishStep = this.createPublishStep(config, names);
+    this.replicationStep = this.createReplicationStep(names);
+    this.canaryStep = config.canary.enabled ? this.createCanaryStep(config, names) : undefined;
+    this.promoteStep = this.createPromoteStep(config, names);
 
     // Read back from the promote step: one reference that carries the dependency on the canary (and crosses stacks).
     this.imageId = Token.asString(this.promoteStep.interpolationForAttribute('output.version_id'));
     this.imageName = Token.asString(this.promoteStep.interpolationForAttribute('output.version_name'));
     this.imageDependables = [this.promoteStep];
-    this.latest = new GalleryImageReference(this, 'Latest', {
-      imageId: Token.asString(this.promoteStep.interpolationForAttribute('output.gallery_image_id')),
-      location: this.location,
-      regions: regionNames,
-      hyperVGeneration: this.hyperVGeneration,
-      securityType: definition.securityType,
-      osType: this.osType,
-      latest: true,
-      purchasePlan: this.purchasePlan,
-      nvmeSupported: this.nvmeSupported,
-    }, { definitionName: definition.imageName, dependables: [this.promoteStep] });
-    addImageView(this, this.latest);
-    if (props.excludeFromLatest === true) {
+    this.latest = this.createLatest();
+    if (config.excludeFromLatest) {
       // Checked at synth, once every construct exists: the consumers are made after the version.
       Aspects.of(TerraformStack.of(this)).add({ visit: (node) => (node === this ? checkExcludedLatestConsumers(this, definition) : undefined) });
     }
@@ -591,20 +329,359 @@ export class GalleryImageVersion extends Construct implements IImage {
     options = checkPropTypes(types, options, GALLERY_IMAGE_IMPORT_OPTIONS, 'options');
     types.throwIfInvalid();
     const imported = new GalleryImageReference(scope, id, {
+      ...this.referenceAttributes(),
       imageId: options?.latest ? this.latest.imageId : this.imageId,
+      latest: options?.latest ?? false,
+    }, { definitionName: options?.latest ? this.galleryImage.imageName : undefined, replicaPlan: this._replicaPlan });
+    inheritServedPage(imported, this);
+    return imported;
+  }
+
+  /**
+   * Checks the props against the build and the definition, and resolves every default once. Throws, listing every
+   * problem, unless all are fine.
+   */
+  private parseProps(validator: PropsValidator, props: GalleryImageVersionProps): VersionConfig {
+    const definition = props.galleryImage;
+    const gallery = definition.gallery;
+    const canary = resolveCanary(props.canary ?? {}, definition, gallery);
+    checkBuildFitsDefinition(this, validator, props.source.vm, definition, canary);
+    const { regions, zoneChecks, replicaChecks } = checkTargetRegions(validator, this, props.targetRegions ?? [], gallery.location);
+    if (canary.enabled && regions.length > MAX_CANARY_REGIONS) {
+      validator.fail('targetRegions', regions.length, `are more than the ${MAX_CANARY_REGIONS} regions a canary run covers (one VM after the other)`,
+        'publish to fewer regions, or disable the canary (canary: { enabled: false })');
+    }
+    const retainVersions = props.retainVersions ?? DEFAULT_RETAIN_VERSIONS;
+    const publishTimeoutMinutes = props.publishTimeoutMinutes ?? PUBLISH_TIMEOUT_MINUTES.default;
+    const retainVersionsChecks = checkNumberInput(validator, RETAIN_VERSIONS, retainVersions, 'versions');
+    const publishTimeoutChecks = checkNumberInput(validator, PUBLISH_TIMEOUT_MINUTES, publishTimeoutMinutes, 'minutes');
+    checkVersionEndOfLife(validator, 'endOfLifeDate', props.endOfLifeDate);
+    const canaryTimeoutChecks = checkCanary(this, validator, props.canary ?? {}, canary, definition, props.source);
+    checkCaptureTags(validator, props.tags, 'the publish step');
+    claimVersionLine(this, validator, definition);
+    validator.throwIfInvalid();
+    return {
+      definition,
+      gallery,
+      source: props.source,
+      vm: props.source.vm,
+      regions,
+      canary,
+      retainVersions,
+      publishTimeoutMinutes,
+      excludeFromLatest: props.excludeFromLatest === true,
+      endOfLifeDate: props.endOfLifeDate,
+      tags: props.tags,
+      preconditions: [...zoneChecks, ...replicaChecks, ...publishTimeoutChecks, ...retainVersionsChecks, ...canaryTimeoutChecks],
+    };
+  }
+
+  /** The names and ids every step of this build's version shares. */
+  private nameVersion(config: VersionConfig): VersionNames {
+    const { gallery, definition } = config;
+    const subscriptionId = providerSubscriptionId(this);
+    const revision = config.vm.buildRevision;
+    const versionName = galleryVersionName(revision);
+    const definitionId = `/subscriptions/${subscriptionId}/resourceGroups/${gallery.resourceGroupName}/providers/Microsoft.Compute`
+      + `/galleries/${gallery.galleryName}/images/${definition.imageName}`;
+    const lineEnvironment = {
+      subscriptionId, resourceGroup: gallery.resourceGroupName, gallery: gallery.galleryName, definition: definition.imageName,
+    };
+    const targetRegions = Lazy.stringValue({
+      produce: () => targetRegionLines(config.regions.map((r) => ({
+        location: r.location, replicaCount: this.replicaCountOf(r), storageType: r.storageType,
+      }))),
+    });
+    return {
+      subscriptionId,
+      revision,
+      versionName,
+      // A new definition (any change Azure makes by replacing it, e.g. its security type) is a new line: the old line's
+      // versions go first (Azure refuses to delete a definition that has versions), and every step runs again for it.
+      definitionChanges: { gallery_image_resource_id: definition.galleryImageId },
+      // What the steps make, for readers of the state and for GoldenImageChecks: a gallery image version.
+      made: {
+        kind: 'gallery_image_version',
+        version_id: `${definitionId}/versions/${versionName}`,
+        version_name: versionName,
+        gallery_image_id: definitionId,
+        security_type: definition.securityType,
+        hyper_v_generation: definition.hyperVGeneration,
+      },
+      targetRegions,
+      versionEnvironment: { ...lineEnvironment, version: versionName, revision },
+      replication: {
+        ...lineEnvironment,
+        version: versionName,
+        revision,
+        location: gallery.location,
+        targetRegions,
+        publishTimeoutMinutes: environmentNumber(config.publishTimeoutMinutes),
+      },
+    };
+  }
+
+  /** The line: deletes every version of the definition when the stack is destroyed (or the line moves). */
+  private createVersionLine(names: VersionNames): TerraformResource {
+    const gallery = this.galleryImage.gallery;
+    const lineInput = {
+      subscription_id: names.subscriptionId,
+      resource_group_name: gallery.resourceGroupName,
+      gallery_name: gallery.galleryName,
+      gallery_image: this.galleryImage.imageName,
+    };
+    return operatorStep(this, 'VersionLine', {
+      step: 'gallery-delete-all',
+      whenDestroyed: true,
+      input: lineInput,
+      // Moved to another gallery or definition, or the definition replaced: the old line's versions go with it.
+      triggersReplace: { ...lineInput, ...names.definitionChanges },
+      // A destroy-time provisioner may only reference the resource itself.
+      environment: galleryLineEnvironment({
+        subscriptionId: '${self.input.subscription_id}',
+        resourceGroup: '${self.input.resource_group_name}',
+        gallery: '${self.input.gallery_name}',
+        definition: '${self.input.gallery_image}',
+      }),
+    });
+  }
+
+  /** Publishes the build's version from the generalized VM, excluded from latest, replicated to every target region. */
+  private createPublishStep(config: VersionConfig, names: VersionNames): TerraformResource {
+    return operatorStep(this, 'Publish', {
+      step: 'gallery-publish',
+      // One version per build (and per definition).
+      triggersReplace: { revision: names.revision, ...names.definitionChanges },
+      input: { ...names.made, source_virtual_machine_id: config.vm.vmId, location: config.gallery.location },
+      dependsOn: inStackOf(this, [this.versionLine, ...config.source.imageDependables, config.definition.definition]),
+      // Tokens checked at plan, on the first of the version's steps, so that no publication starts with a bad value:
+      // zone-redundant storage in a target region, and the numbers the later steps read too.
+      lifecycle: withPreconditions(config.preconditions),
+      environment: galleryPublishEnvironment({
+        ...names.replication,
+        sourceId: config.vm.vmId,
+        endOfLifeDate: config.endOfLifeDate,
+        tags: config.tags !== undefined ? tagLines(config.tags) : undefined,
+      }),
+    });
+  }
+
+  /** Brings the replicas in line with `targetRegions` when they change without a rebuild. */
+  private createReplicationStep(names: VersionNames): TerraformResource {
+    return operatorStep(this, 'Replication', {
+      step: 'gallery-replicate',
+      // Run again when the regions or replica counts change, also without a rebuild.
+      triggersReplace: { version: names.versionName, target_regions: names.targetRegions, ...names.definitionChanges },
+      dependsOn: [this.publishStep],
+      environment: galleryReplicationEnvironment(names.replication),
+    });
+  }
+
+  /** Boots a canary VM from the version in each target region; each must answer its page with its own name. */
+  private createCanaryStep(config: VersionConfig, names: VersionNames): TerraformResource {
+    const { canary, definition } = config;
+    const regions = config.regions.map((r) => r.location);
+    return operatorStep(this, 'Canary', {
+      step: 'gallery-canary',
+      // Once per version, and again when a region is added (the new region gets its canary).
+      triggersReplace: { revision: names.revision, regions, ...names.definitionChanges },
+      dependsOn: [this.replicationStep],
+      environment: canaryEnvironment({
+        ...names.versionEnvironment,
+        guestDirectory: guestDirectory(this),
+        regions,
+        securityType: canary.securityType,
+        vmSize: canary.vmSize,
+        canaryResourceGroup: canary.resourceGroupName,
+        timeoutMinutes: environmentNumber(canary.timeoutMinutes),
+        url: canary.url,
+        // A third-party image's plan: Azure creates the canary only with it.
+        purchasePlan: definition.purchasePlan,
+      }),
+    });
+  }
+
+  /** Makes the version latest (unless `excludeFromLatest`), then deletes the versions beyond `retainVersions`. */
+  private createPromoteStep(config: VersionConfig, names: VersionNames): TerraformResource {
+    return operatorStep(this, 'Promote', {
+      step: 'gallery-promote',
+      triggersReplace: { revision: names.revision, exclude_from_latest: config.excludeFromLatest, ...names.definitionChanges },
+      input: names.made,
+      dependsOn: [this.canaryStep ?? this.replicationStep],
+      environment: galleryPromoteEnvironment({
+        ...names.versionEnvironment,
+        excludeFromLatest: config.excludeFromLatest ? 'true' : 'false',
+        retainVersions: environmentNumber(config.retainVersions),
+      }),
+    });
+  }
+
+  /** The definition's latest version, read from the promote step: usable once this version has been promoted. */
+  private createLatest(): IImage {
+    return new GalleryImageReference(this, 'Latest', {
+      ...this.referenceAttributes(),
+      imageId: Token.asString(this.promoteStep.interpolationForAttribute('output.gallery_image_id')),
+      latest: true,
+    }, { definitionName: this.galleryImage.imageName, dependables: [this.promoteStep], replicaPlan: this._replicaPlan });
+  }
+
+  /** What a reference to this version (or its latest) knows of it, but its id. */
+  private referenceAttributes(): Omit<GalleryImageVersionAttributes, 'imageId'> {
+    return {
       location: this.location,
       regions: this.regions,
       hyperVGeneration: this.hyperVGeneration,
       securityType: this.galleryImage.securityType,
       osType: this.osType,
-      latest: options?.latest ?? false,
       purchasePlan: this.purchasePlan,
       nvmeSupported: this.nvmeSupported,
-    }, { definitionName: options?.latest ? this.galleryImage.imageName : undefined });
-    addImageView(this, imported);
-    inheritServedPage(imported, this);
-    return imported;
+    };
   }
+
+  /** A region's replicas: as given, or one per 50 VMs the fleets of this app deploy there from the version. */
+  private replicaCountOf(region: SettledRegion): number {
+    return region.replicaCount ?? replicasFor(isLocation(region.location) ? this._replicaPlan.plannedDeployments(region.location) : 0);
+  }
+}
+
+
+/** The canary as the step runs it: every default resolved. */
+interface CanaryConfig {
+  readonly enabled: boolean;
+  readonly vmSize: string;
+  readonly timeoutMinutes: number;
+  readonly url: string;
+  readonly resourceGroupName: string;
+  readonly securityType: SecurityType;
+}
+
+/** The props of a version, checked, with every default resolved, and the plan-time checks of its tokens. */
+interface VersionConfig {
+  readonly definition: GalleryImage;
+  readonly gallery: ImageGallery;
+  readonly source: GeneralizedImage;
+  readonly vm: GoldenVm;
+  /** Canonical, the gallery's first. */
+  readonly regions: SettledRegion[];
+  readonly canary: CanaryConfig;
+  readonly retainVersions: number;
+  readonly publishTimeoutMinutes: number;
+  readonly excludeFromLatest: boolean;
+  readonly endOfLifeDate?: string;
+  readonly tags?: { [key: string]: string };
+  /** Checked at plan by the publish step: the tokens among the numbers and storage types. */
+  readonly preconditions: Precondition[];
+}
+
+/** What every step of this build's version names: the subscription, the version, its id and its environments. */
+interface VersionNames {
+  readonly subscriptionId: string;
+  readonly revision: string;
+  readonly versionName: string;
+  /** In every step's replace triggers: a replaced definition is a new line. */
+  readonly definitionChanges: { readonly gallery_image_resource_id: string };
+  /** The version the steps make, as their input. */
+  readonly made: Record<string, string>;
+  /** The target regions as the steps take them, with the replica counts planned once every fleet exists. */
+  readonly targetRegions: string;
+  readonly versionEnvironment: GalleryVersionEnvironment;
+  readonly replication: GalleryReplicationEnvironment;
+}
+
+function resolveCanary(canary: GalleryCanaryOptions, definition: GalleryImage, gallery: ImageGallery): CanaryConfig {
+  return {
+    enabled: canary.enabled ?? true,
+    vmSize: canary.vmSize ?? DEFAULT_CANARY_VM_SIZE,
+    timeoutMinutes: canary.timeoutMinutes ?? CANARY_TIMEOUT_MINUTES.default,
+    url: canary.url ?? DEFAULT_CANARY_URL,
+    resourceGroupName: canary.resourceGroupName ?? gallery.resourceGroupName,
+    // A TrustedLaunchSupported image is deployed as Trusted Launch by default, so its canary is too.
+    securityType: definition.securityType === ImageSecurityType.STANDARD ? SecurityType.STANDARD : SecurityType.TRUSTED_LAUNCH,
+  };
+}
+
+/**
+ * Checks the build VM against the definition and the gallery: Azure publishes a version only of the definition's
+ * generation, security type, purchase plan and OS type, and only from a VM in the gallery's region.
+ */
+function checkBuildFitsDefinition(version: GalleryImageVersion, validator: PropsValidator, vm: GoldenVm, definition: GalleryImage,
+  canary: CanaryConfig): void {
+  if (vm.hyperVGeneration !== definition.hyperVGeneration) {
+    validator.fail('galleryImage', definition.hyperVGeneration, `is a ${definition.hyperVGeneration} definition, but build VM '${vm.vmName}' is ${vm.hyperVGeneration}: Azure refuses a version of another generation`,
+      `publish to a ${vm.hyperVGeneration} definition (GalleryImage hyperVGeneration), or build from a ${definition.hyperVGeneration === HyperVGeneration.V2 ? 'Gen2' : 'Gen1'} marketplace image`);
+  }
+  if (vm.securityType === SecurityType.TRUSTED_LAUNCH && definition.securityType !== ImageSecurityType.TRUSTED_LAUNCH) {
+    validator.fail('galleryImage', definition.securityType, `is a ${definition.securityType} definition, but build VM '${vm.vmName}' is Trusted Launch: Azure captures a Trusted Launch VM only into a TrustedLaunch definition`,
+      'publish to a GalleryImage with securityType ImageSecurityType.TRUSTED_LAUNCH, or build with SecurityType.STANDARD');
+  }
+  if (vm.securityType === SecurityType.STANDARD && definition.securityType === ImageSecurityType.TRUSTED_LAUNCH) {
+    validator.fail('galleryImage', definition.securityType, `is a TrustedLaunch definition, but build VM '${vm.vmName}' is of the Standard security type`,
+      'build with securityType: SecurityType.TRUSTED_LAUNCH on the GoldenVm, or publish to a TRUSTED_LAUNCH_SUPPORTED definition');
+  }
+  if (samePurchasePlan(vm.purchasePlan, definition.purchasePlan) === false) {
+    validator.fail('galleryImage', describePurchasePlan(definition.purchasePlan),
+      `is the definition's purchase plan, but build VM '${vm.vmName}' has ${vm.purchasePlan ? `'${describePurchasePlan(vm.purchasePlan)}'` : 'none'}: VMs from the versions name the `
+      + 'definition\'s plan, and Azure refuses a VM whose plan is not that of the marketplace image it comes from',
+      vm.purchasePlan === undefined
+        ? 'publish to a GalleryImage without purchasePlan, or build from the marketplace image whose plan it is'
+        : `give the GalleryImage purchasePlan: ${purchasePlanLiteral(vm.purchasePlan)} (the build's MarketplaceImage plan)`);
+  }
+  checkBuildVmNvme(version, validator, vm, definition, canary.enabled ? canary.vmSize : undefined);
+  if (vm.osType !== definition.osType) {
+    validator.fail('galleryImage', definition.osType, `is a ${definition.osType} definition, but the build VM runs ${vm.osType}`, 'publish to a definition of the build\'s OS type');
+  }
+  const gallery = definition.gallery;
+  if (isDifferentKnownLocation(vm.location, gallery.location)) {
+    validator.fail('source', vm.location, `is the build VM's region, but the gallery is in '${gallery.location}': Azure makes a version from a VM only in the VM's region`,
+      `put the gallery (ImageGallery location) in '${vm.location}' and add '${gallery.location}' to targetRegions if VMs run there`);
+  }
+}
+
+/**
+ * Checks the canary options as given (`given`) and as resolved (`canary`): its size boots the definition, its page is
+ * one the build serves, on the canary itself. Returns the plan-time checks of its timeout.
+ */
+function checkCanary(version: GalleryImageVersion, validator: PropsValidator, given: GalleryCanaryOptions, canary: CanaryConfig,
+  definition: GalleryImage, source: GeneralizedImage): Precondition[] {
+  validator.check('canary.vmSize', given.vmSize, (size) => CANARY_VM_SIZE.pattern.test(size), "is not a VM size such as 'Standard_D2s_v5'",
+    'pick one from `az vm list-sizes --location <location> -o table`');
+  if (canary.enabled) {
+    const definitionName = `GalleryImage '${definition.node.path}'`;
+    checkVmSizeUse(version, validator, {
+      prop: 'canary.vmSize',
+      size: canary.vmSize,
+      image: {
+        description: definitionName,
+        generation: definition.hyperVGeneration,
+        x64Reason: `${definitionName} is x64, as every GalleryImage definition`,
+        nvme: definition.nvmeSupported ? { tagged: true } : {
+          tagged: false,
+          reason: `${definitionName} has no NVMe support (nvmeSupported)`,
+          alternative: 'or give the GalleryImage nvmeSupported: true (a new definition)',
+        },
+      },
+      securityType: canary.securityType,
+      trustedLaunchReason: `the canary boots as Trusted Launch, as VMs from a ${definition.securityType} definition do by default`,
+    });
+  }
+  const timeoutChecks = checkNumberInput(validator, CANARY_TIMEOUT_MINUTES, canary.timeoutMinutes, 'minutes');
+  // As the gallery-canary step takes it: it reaches the guest as a Run Command parameter.
+  validator.check('canary.url', given.url, isCanaryUrl, `is not an http(s) URL without spaces, quotes or query (at most ${MAX_CANARY_URL_LENGTH} characters)`,
+    "pass e.g. 'http://localhost/'");
+  // The canary fetches the page inside its own guest and expects its own computer name on it: only the guest itself
+  // serves that page (the canary has no public IP, and its name is made per build).
+  validator.check('canary.url', given.url, (u) => !/^https?:\/\/[A-Za-z0-9]/.test(u) || isLoopbackUrl(u),
+    'does not point at the canary VM itself (it is fetched inside the canary, which must find its own computer name on the page): it can never pass',
+    "pass the page on the canary itself, e.g. 'http://localhost/' or 'http://localhost:8080/health'");
+  if (canary.enabled) {
+    checkPageUrl(validator, given.url === undefined ? 'canary.url (the default)' : 'canary.url', canary.url, servedPageOf(source),
+      'every canary would fail and no version would ever become latest',
+      "pass the page the setup serves, or add the step that serves that page to the build's WindowsSetup (and smoke-test it there)");
+  }
+  validator.check('canary.resourceGroupName', given.resourceGroupName, (group) => CANARY_RESOURCE_GROUP.pattern.test(group),
+    'is not a valid resource group name (1-90 letters, digits, underscores, hyphens, periods or parentheses, not ending in a period)',
+    'name an existing group for the canaries, or omit it (the gallery\'s group)');
+  return timeoutChecks;
 }
 
 /**
@@ -618,11 +695,11 @@ export class GalleryImageVersion extends Construct implements IImage {
  * SCSI-to-NVMe conversion": "Windows VM doesn't boot after conversion ... sc.exe config stornvme start=boot"), hence the
  * warning.
  */
-function checkBuildVmNvme(version: GalleryImageVersion, v: PropsValidator, vm: GoldenVm, definition: GalleryImage,
+function checkBuildVmNvme(version: GalleryImageVersion, validator: PropsValidator, vm: GoldenVm, definition: GalleryImage,
   canaryVmSize: string | undefined): void {
   const build = nvmeOnlySize(vm.vmSize);
   if (build !== undefined && !definition.nvmeSupported) {
-    v.fail('galleryImage', resourceOf(definition, AZURE_RESOURCE.GALLERY_IMAGE).name, `has no NVMe support (nvmeSupported), but build VM '${vm.vmName}' runs on '${vm.vmSize}', which attaches disks through NVMe `
+    validator.fail('galleryImage', resourceOf(definition, AZURE_RESOURCE.GALLERY_IMAGE).name, `has no NVMe support (nvmeSupported), but build VM '${vm.vmName}' runs on '${vm.vmSize}', which attaches disks through NVMe `
       + `only (${build.series}): its versions would not be tagged for NVMe, and Azure would refuse VMs of that size from them ("The VM size '${vm.vmSize}' `
       + 'cannot boot with OS image or disk")',
     `give the GalleryImage nvmeSupported: true (a new definition), or build on a size with SCSI, e.g. GoldenVm vmSize: '${build.sizeWithScsi}'`);
@@ -650,19 +727,19 @@ function checkBuildVmNvme(version: GalleryImageVersion, v: PropsValidator, vm: G
  * once someone promotes it after the others ran it): a warning names them and the promotion.
  */
 function checkExcludedLatestConsumers(version: GalleryImageVersion, definition: GalleryImage): void {
-  const consumers = consumersOf(version);
+  const consumers = version._replicaPlan.consumers;
   const latest = consumers.filter((c) => c.latest).map((c) => describeValue(c.consumer));
   if (latest.length === 0) {
     return;
   }
   const definitionName = `GalleryImage '${definition.node.path}'`;
   if (latest.length === consumers.length) {
-    const v = new PropsValidator(`GalleryImageVersion '${version.node.path}'`);
-    v.fail('excludeFromLatest', true, `keeps every version of this pipeline out of the latest of ${definitionName}, but the app's only consumers of it take that `
+    const validator = new PropsValidator(`GalleryImageVersion '${version.node.path}'`);
+    validator.fail('excludeFromLatest', true, `keeps every version of this pipeline out of the latest of ${definitionName}, but the app's only consumers of it take that `
       + `latest (${latest.join(', ')}): no build would ever reach them (Azure resolves latest to the newest version not excluded)`,
     'give them the version itself (image: version, or version.importInto(scope, id) in another stack), which rolls each build out once its canary passes; '
       + 'or remove excludeFromLatest, so that each build becomes latest then');
-    v.throwIfInvalid();
+    validator.throwIfInvalid();
   }
   const gallery = definition.gallery;
   const known = (name: string, placeholder: string) => (isUnresolved(name) ? placeholder : name);
@@ -676,9 +753,9 @@ function checkExcludedLatestConsumers(version: GalleryImageVersion, definition: 
  * Claims the definition's version line: two GalleryImageVersions of one definition would promote over each other, delete
  * each other's versions beyond `retainVersions`, and delete them all when either is destroyed.
  */
-function claimVersionLine(version: GalleryImageVersion, v: PropsValidator, definition: GalleryImage): void {
+function claimVersionLine(version: GalleryImageVersion, validator: PropsValidator, definition: GalleryImage): void {
   const named = resourceOf(definition, AZURE_RESOURCE.GALLERY_IMAGE);
-  claimNames(version, v, {
+  claimNames(version, validator, {
     prop: 'galleryImage',
     value: named.name,
     names: [{ kind: AZURE_RESOURCE.VERSION_LINE, scope: named.scope, name: named.name }],
@@ -700,28 +777,28 @@ const REPLICA_COUNT = wholeNumberBetween(1, MAX_REPLICAS_PER_REGION, `is not a w
  * Validates the target regions and returns them canonical, the gallery's own first (added when missing), with the
  * plan-time checks of tokens: zone-redundant storage in a region, a replica count.
  */
-function checkTargetRegions(v: PropsValidator, scope: IConstruct, given: GalleryTargetRegion[], galleryLocation: string)
+function checkTargetRegions(validator: PropsValidator, scope: IConstruct, given: GalleryTargetRegion[], galleryLocation: string)
   : { regions: SettledRegion[]; zoneChecks: Precondition[]; replicaChecks: Precondition[] } {
   const settled: SettledRegion[] = [];
   const zoneChecks: Precondition[] = [];
   const replicaChecks: Precondition[] = [];
   given.forEach((region, i) => {
     const prop = `targetRegions[${i}]`;
-    if (!requireProps(v, region, { location: "give the region, e.g. { location: 'northeurope' }" }, prop)) {
+    if (!requireProps(validator, region, { location: "give the region, e.g. { location: 'northeurope' }" }, prop)) {
       return;
     }
-    checkRegion(v, scope, `${prop}.location`, region.location);
+    checkRegion(validator, scope, `${prop}.location`, region.location);
     warnRestrictedRegion(scope, `${prop}.location`, region.location);
-    replicaChecks.push(...checkNumber(v, `${prop}.replicaCount`, region.replicaCount, [REPLICA_COUNT]));
-    v.check(`${prop}.storageType`, region.storageType, (s) => Object.values(GalleryStorageType).includes(s), 'is not a gallery storage type',
+    replicaChecks.push(...checkNumber(validator, `${prop}.replicaCount`, region.replicaCount, [REPLICA_COUNT]));
+    validator.check(`${prop}.storageType`, region.storageType, (s) => Object.values(GalleryStorageType).includes(s), 'is not a gallery storage type',
       'pass GalleryStorageType.STANDARD_LRS (the default), STANDARD_ZRS or PREMIUM_LRS');
-    const zoneCheck = checkZoneRedundantStorage(v, scope, {
+    const zoneCheck = checkZoneRedundantStorage(validator, scope, {
       prop: `${prop}.storageType`, storageType: region.storageType, locationProp: `${prop}.location`, location: region.location, storageEnum: 'GalleryStorageType',
     });
     zoneChecks.push(...zoneCheck ? [zoneCheck] : []);
     const location = canonicalLocation(region.location);
     if (!isUnresolved(location) && settled.some((s) => s.location === location)) {
-      v.fail(`${prop}.location`, region.location, 'is listed twice', 'list each region once');
+      validator.fail(`${prop}.location`, region.location, 'is listed twice', 'list each region once');
       return;
     }
     settled.push({ location, replicaCount: region.replicaCount, storageType: region.storageType ?? GalleryStorageType.STANDARD_LRS });
@@ -734,93 +811,16 @@ function checkTargetRegions(v: PropsValidator, scope: IConstruct, given: Gallery
   return { regions: [settled[homeIndex], ...settled.filter((_, i) => i !== homeIndex)], zoneChecks, replicaChecks };
 }
 
-function replicaCountOf(version: GalleryImageVersion, region: SettledRegion): number {
-  return region.replicaCount ?? replicasFor(isLocation(region.location) ? plannedDeployments(version, region.location) : 0);
-}
-
-const GALLERY_ID = /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/galleries\/([^/]+)\/images\/([^/]+)(?:\/versions\/(\d+\.\d+\.\d+))?$/i;
-
-interface ReferenceOptions {
-  /** The definition's name, for an id that is a token. */
-  readonly definitionName?: string;
-  /** What Terraform must create first (the promotion, for a version's own latest). */
-  readonly dependables?: ITerraformDependable[];
-}
-
-/** A version or definition by its id: made elsewhere, another stack's, or a version's own latest. */
-class GalleryImageReference extends Construct implements IImage {
-  public readonly imageId: string;
-  public readonly imageName: string;
-  public readonly resourceGroupName: string;
-  public readonly location: string;
-  public readonly regions: string[];
-  public readonly kind: ImageKind;
-  public readonly securityType: ImageSecurityType;
-  public readonly osType: OsType;
-  public readonly hyperVGeneration: HyperVGeneration;
-  public readonly imageDependables: ITerraformDependable[];
-  public readonly purchasePlan?: PurchasePlan;
-  public readonly nvmeSupported?: boolean;
-
-  constructor(scope: Construct, id: string, attrs: GalleryImageVersionAttributes, options: ReferenceOptions = {}) {
-    super(scope, id);
-    const v = new PropsValidator(`GalleryImageVersion.fromVersionId '${this.node.path}'`);
-    requireProps(v, attrs, {
-      imageId: 'copy it from `az sig image-version show -g <rg> -r <gallery> -i <definition> -e <version> --query id -o tsv`',
-      location: "pass the gallery's region, e.g. 'westeurope' (`az sig show --query location`)",
-      hyperVGeneration: "pass the definition's, HyperVGeneration.V1 or V2 (`az sig image-definition show --query hyperVGeneration`)",
-      securityType: "pass the definition's (`az sig image-definition show --query features`): ImageSecurityType.STANDARD, TRUSTED_LAUNCH_SUPPORTED or TRUSTED_LAUNCH",
-    });
-    attrs = checkPropTypes(v, attrs, GALLERY_IMAGE_VERSION_ATTRIBUTES, 'attrs');
-    v.throwIfInvalid();
-    const parsed = isUnresolved(attrs.imageId) ? undefined : GALLERY_ID.exec(attrs.imageId);
-    if (!isUnresolved(attrs.imageId)) {
-      if (!parsed || !isResourceGroupName(parsed[1]) || !isGalleryName(parsed[2]) || !isGalleryImageName(parsed[3])) {
-        v.fail('imageId', attrs.imageId,
-          'is not the resource id of a gallery image version (/subscriptions/<GUID>/resourceGroups/<rg>/providers/Microsoft.Compute/galleries/<gallery>/images/<definition>/versions/<X.Y.Z>) or definition',
-          'copy it from `az sig image-version show -g <rg> -r <gallery> -i <definition> -e <version> --query id -o tsv`');
-      } else if (attrs.latest !== undefined && attrs.latest !== (parsed[4] === undefined)) {
-        v.fail('latest', attrs.latest, `contradicts imageId, which names ${parsed[4] === undefined ? 'a definition' : 'a version'}`, 'omit latest');
-      }
+/** The replica counts given explicitly, by canonical region, that the fleets' numbers are held against. */
+function explicitReplicasOf(regions: SettledRegion[]): Record<string, number> {
+  const explicitReplicas: Record<string, number> = {};
+  for (const region of regions) {
+    // A count known only to Terraform warns about nothing (a token's encoding is a meaningless number).
+    if (region.replicaCount !== undefined && !isUnresolved(region.location) && !isUnresolved(region.replicaCount)) {
+      explicitReplicas[region.location] = region.replicaCount;
     }
-    checkRegion(v, this, 'location', attrs.location);
-    (attrs.regions ?? []).forEach((region, i) => {
-      if (region === undefined || region === null) {
-        v.fail(`regions[${i}]`, region, 'is missing', "list the version's regions, e.g. ['westeurope', 'northeurope']");
-      }
-      checkRegion(v, this, `regions[${i}]`, region);
-    });
-    v.check('hyperVGeneration', attrs.hyperVGeneration, (g) => Object.values(HyperVGeneration).includes(g), 'is not a Hyper-V generation',
-      'pass HyperVGeneration.V1 or HyperVGeneration.V2');
-    v.check('securityType', attrs.securityType, (t) => Object.values(ImageSecurityType).includes(t), 'is not an image security type',
-      'pass the definition\'s (`az sig image-definition show --query features`): ImageSecurityType.STANDARD, TRUSTED_LAUNCH_SUPPORTED or TRUSTED_LAUNCH');
-    v.check('osType', attrs.osType, (o) => Object.values(OsType).includes(o), 'is not an operating system type', 'pass OsType.WINDOWS or OsType.LINUX');
-    checkPurchasePlan(v, 'purchasePlan', attrs.purchasePlan, 'copy it from `az sig image-definition show --query purchasePlan`');
-    v.check('nvmeSupported', attrs.nvmeSupported, (n) => typeof n === 'boolean', 'is not a boolean',
-      'pass whether `az sig image-definition show --query "features[?name==\'DiskControllerTypes\'].value"` lists NVMe (true or false), or omit it');
-    v.throwIfInvalid();
-
-    const latest = attrs.latest ?? (parsed ? parsed[4] === undefined : false);
-    this.imageId = attrs.imageId;
-    this.kind = latest ? ImageKind.GALLERY_IMAGE_LATEST : ImageKind.GALLERY_IMAGE_VERSION;
-    if (parsed) {
-      this.resourceGroupName = parsed[1];
-      this.imageName = parsed[4] ?? parsed[3];
-    } else {
-      const segment = (i: number) => Token.asString(Fn.element(Fn.split('/', attrs.imageId), i));
-      this.resourceGroupName = segment(4);
-      this.imageName = options.definitionName ?? segment(latest ? 10 : 12);
-    }
-    this.location = canonicalLocation(attrs.location);
-    const regions = (attrs.regions ?? [attrs.location]).map(canonicalLocation);
-    this.regions = regions.includes(this.location) || isUnresolved(this.location) ? regions : [this.location, ...regions];
-    this.hyperVGeneration = attrs.hyperVGeneration;
-    this.securityType = attrs.securityType;
-    this.osType = attrs.osType ?? OsType.WINDOWS;
-    this.purchasePlan = attrs.purchasePlan;
-    this.nvmeSupported = attrs.nvmeSupported;
-    this.imageDependables = options.dependables ?? [];
   }
+  return explicitReplicas;
 }
 
 /** Whether an http(s) URL names the machine it is fetched on: `localhost`, an address of 127.0.0.0/8. */

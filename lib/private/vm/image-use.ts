@@ -78,45 +78,60 @@ export function checkImageRegion(v: PropsValidator, location: string, image: IIm
   }
 }
 
-interface VersionPlan {
-  /** Replica counts given explicitly, by canonical region. */
-  readonly explicitReplicas: Record<string, number>;
-  /** The deployments of every consumer, by canonical region. */
-  readonly deployments: Record<string, number>;
-  /** Every construct that creates VMs from the version or one of its views, in the order they were made. */
-  readonly consumers: ImageConsumer[];
-}
-
 /** A construct that creates VMs from a gallery version, and whether it takes the definition's latest. */
 export interface ImageConsumer {
   readonly consumer: Construct;
   readonly latest: boolean;
 }
 
-/** Gallery versions and every view of them (their latest, their imports into other stacks), keyed by the view. */
-const plans = new WeakMap<object, VersionPlan>();
+/**
+ * The replicas of one `GalleryImageVersion`: the counts given explicitly, and the deployments that the fleets of this
+ * app (`addDeployments`) plan from the version or one of its views (its latest, its imports into other stacks), by
+ * canonical region. The version owns it and hands it to each of its views; a fleet joins it through its image
+ * (`replicaPlanOf`), so that every target region without an explicit count gets one replica per 50 of their VMs.
+ */
+export class ReplicaPlan {
+  private readonly deployments: Record<string, number> = {};
+  private readonly registered: ImageConsumer[] = [];
 
-/** Makes `image` a gallery version whose replicas follow the consumers registered for it or any of its views. */
-export function planReplicas(image: object, explicitReplicas: Record<string, number>): void {
-  plans.set(image, { explicitReplicas, deployments: {}, consumers: [] });
-}
+  /** @param explicitReplicas replica counts given explicitly, by canonical region */
+  constructor(private readonly explicitReplicas: Record<string, number>) {}
 
-/** Makes `view` (the version's latest, an import) count towards `version`'s replicas. */
-export function addImageView(version: object, view: object): void {
-  const plan = plans.get(version);
-  if (plan) {
-    plans.set(view, plan);
+  /** Every construct that creates VMs from the version or one of its views, in the order they were made. */
+  public get consumers(): readonly ImageConsumer[] {
+    return this.registered;
+  }
+
+  /** The concurrent deployments the consumers registered for `region` (canonical). */
+  public plannedDeployments(region: string): number {
+    return this.deployments[region] ?? 0;
+  }
+
+  /**
+   * Registers `consumer`, which creates VMs from `image` (the version or one of its views), and its `instances` VMs
+   * created at once in `location` (a fleet counts every VM: a rollout creates them all in one apply); warns on
+   * `consumer` when the region's explicit replica count serves fewer. Unknown numbers are not counted.
+   */
+  public addDeployments(consumer: Construct, image: IImage, location: string, instances: number): void {
+    this.registered.push({ consumer, latest: kindOf(image) === ImageKind.GALLERY_IMAGE_LATEST });
+    if (isUnresolved(instances) || Token.isUnresolved(location)) {
+      return;
+    }
+    const region = canonicalLocation(location);
+    this.deployments[region] = (this.deployments[region] ?? 0) + instances;
+    const explicit = this.explicitReplicas[region];
+    if (explicit !== undefined && instances > explicit * CONCURRENT_DEPLOYMENTS_PER_REPLICA) {
+      Annotations.of(consumer).addWarning(`${instances} VMs in ${region} from gallery image '${shownName(image)}', whose version has ${explicit} replica(s) there: `
+        + `Azure serves about ${CONCURRENT_DEPLOYMENTS_PER_REPLICA} concurrent deployments per replica. `
+        + `Give that target region replicaCount ${replicasFor(instances)}, or leave replicaCount out so that it follows the fleets.`);
+    }
   }
 }
 
-/** The constructs that registered deployments from the version or any of its views, whatever their numbers. */
-export function consumersOf(version: object): readonly ImageConsumer[] {
-  return plans.get(version)?.consumers ?? [];
-}
-
-/** The concurrent deployments consumers of the version registered for `region` (canonical). */
-export function plannedDeployments(version: object, region: string): number {
-  return plans.get(version)?.deployments[region] ?? 0;
+/** The replica plan `image` joins: that of the `GalleryImageVersion` it is or is a view of; none for any other image. */
+export function replicaPlanOf(image: IImage): ReplicaPlan | undefined {
+  const plan = (image as { readonly _replicaPlan?: unknown })._replicaPlan;
+  return plan instanceof ReplicaPlan ? plan : undefined;
 }
 
 /** Replicas for a number of concurrent deployments in one region: one per 50, at least 1, at most 100. */
@@ -125,31 +140,14 @@ export function replicasFor(deployments: number): number {
 }
 
 /**
- * Registers `scope` as a consumer of `image` (`consumersOf`), and `instances` VMs created at once in `location` from it
- * (a fleet counts every VM: a rollout creates them all in one apply) and warns on `scope` when the image cannot serve that many concurrent deployments: a managed image
- * beyond about 20, a gallery version beyond 50 per replica given for the region. Unknown numbers are not counted.
+ * Warns on `scope` when `instances` VMs created at once from a managed image exceed the about 20 concurrent deployments
+ * it serves. Unknown numbers are not counted.
  */
-export function registerDeployments(scope: Construct, image: IImage, location: string, instances: number): void {
-  const plan = plans.get(image);
-  plan?.consumers.push({ consumer: scope, latest: kindOf(image) === ImageKind.GALLERY_IMAGE_LATEST });
-  if (isUnresolved(instances) || Token.isUnresolved(location)) {
-    return;
-  }
-  const region = canonicalLocation(location);
-  if (plan) {
-    plan.deployments[region] = (plan.deployments[region] ?? 0) + instances;
-  }
-  const kind = kindOf(image);
-  if (kind === ImageKind.MANAGED_IMAGE && instances > MANAGED_IMAGE_CONCURRENT_DEPLOYMENTS) {
+export function warnManagedImageDeployments(scope: Construct, image: IImage, instances: number): void {
+  if (kindOf(image) === ImageKind.MANAGED_IMAGE && !isUnresolved(instances) && instances > MANAGED_IMAGE_CONCURRENT_DEPLOYMENTS) {
     Annotations.of(scope).addWarning(`${instances} VMs from managed image '${shownName(image)}': Azure serves about `
       + `${MANAGED_IMAGE_CONCURRENT_DEPLOYMENTS} concurrent deployments from one managed image, so a rollout of all of them at once may be throttled or fail. `
       + `Publish the build to an Azure Compute Gallery (GalleryImageVersion), whose replicas serve about ${CONCURRENT_DEPLOYMENTS_PER_REPLICA} each.`);
-  }
-  const explicit = plan?.explicitReplicas[region];
-  if (explicit !== undefined && instances > explicit * CONCURRENT_DEPLOYMENTS_PER_REPLICA) {
-    Annotations.of(scope).addWarning(`${instances} VMs in ${region} from gallery image '${shownName(image)}', whose version has ${explicit} replica(s) there: `
-      + `Azure serves about ${CONCURRENT_DEPLOYMENTS_PER_REPLICA} concurrent deployments per replica. `
-      + `Give that target region replicaCount ${replicasFor(instances)}, or leave replicaCount out so that it follows the fleets.`);
   }
 }
 
@@ -187,7 +185,7 @@ function bootImageOf(image: IImage): BootImage {
   let x64Reason: string | undefined;
   if (kindOf(image) === ImageKind.MANAGED_IMAGE) {
     x64Reason = `${description} is a managed image, and Azure makes managed images of x64 VMs only`;
-  } else if (plans.has(image)) {
+  } else if (replicaPlanOf(image) !== undefined) {
     x64Reason = `${description} is a version of a GalleryImage definition, which is x64`;
   }
   return { description, generation: image.hyperVGeneration, x64Reason, nvme: nvmeTagOf(image, description) };

@@ -11,7 +11,9 @@ import { Annotations, Precondition, TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import { checkAdminUsername } from './admin-username';
 import { AdminPassword } from './credentials';
-import { checkImageRegion, checkVmSizeForImage, checkVmSecurityType, defaultVmSecurityType, kindOf, registerDeployments } from './image-use';
+import {
+  checkImageRegion, checkVmSizeForImage, checkVmSecurityType, defaultVmSecurityType, kindOf, replicaPlanOf, warnManagedImageDeployments,
+} from './image-use';
 import { DEFAULT_VM_SIZE, finishVmChecks } from './vm-props';
 import { vcpusOf } from './vm-sizes';
 import type { CommonFleetProps } from '../../common-props';
@@ -142,12 +144,14 @@ export function checkFleetProps(scope: Construct, validator: PropsValidator, pro
 
 /**
  * The last checks of a fleet (`finishVmChecks`: tags, names, password; every problem thrown at once), then its VMs
- * counted among the image's deployments (lib/private/vm/image-use.ts). Returns the password.
+ * counted among the deployments of its image's replica plan, when it has one (a gallery version's), and held against
+ * what a managed image serves (lib/private/vm/image-use.ts). Returns the password.
  */
 export function finishFleetChecks(scope: Construct, validator: PropsValidator, props: FleetProps, fleet: FleetSettings,
   names: NameClaim): AdminPassword {
   const password = finishVmChecks(scope, validator, props, { names, resourceGroup: fleet.resourceGroup, groupNamedAfter: 'namePrefix' });
-  registerDeployments(scope, fleet.image, fleet.requestedLocation, fleet.count);
+  replicaPlanOf(fleet.image)?.addDeployments(scope, fleet.image, fleet.requestedLocation, fleet.count);
+  warnManagedImageDeployments(scope, fleet.image, fleet.count);
   return password;
 }
 
