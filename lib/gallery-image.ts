@@ -1,3 +1,7 @@
+/**
+ * `GalleryImage`: an image definition in an `ImageGallery` (name, identifier, generation, security type, NVMe support,
+ * purchase plan), which a `GalleryImageVersion` publishes each build to.
+ */
 import type { SharedImage } from '@cdktf/provider-azurerm/lib/shared-image';
 import { Construct } from 'constructs';
 import { HyperVGeneration, ImageSecurityType, OsType, PurchasePlan } from './image';
@@ -7,8 +11,8 @@ import { checkPurchasePlan, planBlock } from './private/images/purchase-plan';
 import { isGalleryImageName } from './private/naming/azure-names';
 import { AZURE_RESOURCE, claimNames, rememberResource, resourceOf, scopeWithin } from './private/naming/name-claims';
 import { galleryBindings } from './private/terraform/bindings';
-import { definitionEndOfLife } from './private/validation/dates';
-import { BOOLEAN, checkPropTypes, enumOf, instanceOf, markKind, STRING, STRING_MAP, struct } from './private/validation/prop-types';
+import { definitionEndOfLife, RenderedEndOfLife } from './private/validation/dates';
+import { BOOLEAN, enumOf, instanceOf, markKind, readProps, STRING, STRING_MAP, struct } from './private/validation/prop-types';
 import { PropsValidator, requireProps } from './private/validation/props-validator';
 import { checkTags } from './private/validation/tags';
 
@@ -151,86 +155,124 @@ export class GalleryImage extends Construct {
 
   constructor(scope: Construct, id: string, props: GalleryImageProps) {
     super(scope, id);
-    const v = new PropsValidator(`GalleryImage '${this.node.path}'`);
-    requireProps(v, props, { gallery: "pass the gallery the definition belongs to, e.g. new ImageGallery(this, 'Gallery', { location: 'westeurope' })" });
-    props = checkPropTypes(v, props, GALLERY_IMAGE_PROPS);
-    v.throwIfInvalid();
+    const validator = new PropsValidator(`GalleryImage '${this.node.path}'`);
+    props = readProps(validator, props, GALLERY_IMAGE_PROPS, { gallery: "pass the gallery the definition belongs to, e.g. new ImageGallery(this, 'Gallery', { location: 'westeurope' })" });
+    const config = this.parseProps(validator, props, id);
+
+    this.gallery = props.gallery;
+    this.securityType = config.securityType;
+    this.hyperVGeneration = config.hyperVGeneration;
+    this.osType = config.osType;
+    this.nvmeSupported = config.nvmeSupported;
+    this.purchasePlan = props.purchasePlan;
+    this.definition = this.createDefinition(props, config);
+    this.imageName = this.definition.name;
+    this.galleryImageId = this.definition.id;
+  }
+
+  /**
+   * Checks the props, and resolves every default once: the name, the generation and security type, the identifier.
+   * Throws, listing every problem, unless all are fine.
+   */
+  private parseProps(validator: PropsValidator, props: GalleryImageProps, id: string): DefinitionConfig {
     const imageName = props.imageName ?? id.toLowerCase();
     const securityType = props.securityType ?? ImageSecurityType.TRUSTED_LAUNCH;
     const hyperVGeneration = props.hyperVGeneration ?? HyperVGeneration.V2;
     const osType = props.osType ?? OsType.WINDOWS;
-    v.check(props.imageName === undefined ? 'imageName (from the construct id)' : 'imageName', imageName, isGalleryImageName,
+    validator.check(props.imageName === undefined ? 'imageName (from the construct id)' : 'imageName', imageName, isGalleryImageName,
       'is not a valid image definition name (1-80 letters, digits, underscores, hyphens and periods, starting and ending with a letter or digit)',
       "pass imageName, e.g. 'web-iis'");
-    v.check('securityType', securityType, (t) => Object.values(ImageSecurityType).includes(t), 'is not an image security type',
+    validator.check('securityType', securityType, (t) => Object.values(ImageSecurityType).includes(t), 'is not an image security type',
       'pass ImageSecurityType.TRUSTED_LAUNCH, TRUSTED_LAUNCH_SUPPORTED or STANDARD');
-    v.check('hyperVGeneration', hyperVGeneration, (g) => Object.values(HyperVGeneration).includes(g), 'is not a Hyper-V generation',
+    validator.check('hyperVGeneration', hyperVGeneration, (g) => Object.values(HyperVGeneration).includes(g), 'is not a Hyper-V generation',
       'pass HyperVGeneration.V2 (the default) or V1');
-    v.check('osType', osType, (o) => Object.values(OsType).includes(o), 'is not an operating system type', 'pass OsType.WINDOWS or OsType.LINUX');
+    validator.check('osType', osType, (o) => Object.values(OsType).includes(o), 'is not an operating system type', 'pass OsType.WINDOWS or OsType.LINUX');
     const nvmeSupported = props.nvmeSupported ?? false;
-    v.check('nvmeSupported', props.nvmeSupported, (n) => typeof n === 'boolean', 'is not a boolean', 'pass true or false, or omit it (false)');
-    if (nvmeSupported === true && hyperVGeneration === HyperVGeneration.V1) {
-      // "Will Generation 1 VMs be supported with NVMe disks? No" ("General FAQ for NVMe"); every NVMe-only size boots
-      // Gen2 images only, so no VM could use the tag of a Gen1 definition.
-      v.fail('nvmeSupported', nvmeSupported, 'cannot be given to a Gen1 (V1) definition: Azure supports NVMe on Gen2 VMs only, and every NVMe-only size boots Gen2 images only',
-        'use HyperVGeneration.V2 (the default) with a Gen2 build VM, or omit nvmeSupported for a Gen1 image');
-    }
-    if (securityType !== ImageSecurityType.STANDARD && hyperVGeneration === HyperVGeneration.V1) {
-      v.fail('hyperVGeneration', hyperVGeneration, `cannot carry the ${securityType} security type: Trusted Launch needs Gen2 (V2)`,
-        'use HyperVGeneration.V2 with a Gen2 build VM, or ImageSecurityType.STANDARD for a Gen1 image');
-    }
-    const identifier = props.identifier ?? {
-      publisher: 'golden-image',
-      offer: imageName,
-      sku: `gen${hyperVGeneration === HyperVGeneration.V2 ? 2 : 1}-${String(securityType).toLowerCase()}`,
-    };
-    if (props.identifier !== undefined && props.identifier !== null) {
-      requireProps(v, props.identifier, { publisher: "pass e.g. 'contoso'", offer: "pass e.g. 'web-iis'", sku: "pass e.g. 'gen2'" }, 'identifier');
-    }
-    for (const [part, max] of [['publisher', 128], ['offer', 64], ['sku', 64]] as const) {
-      v.check(`identifier.${part}`, identifier[part], (value) => new RegExp(`^[A-Za-z0-9]([-\\w.]{0,${max - 2}}[A-Za-z0-9])?$`).test(value),
-        `is not a valid ${part} (1-${max} letters, digits, underscores, hyphens and periods, starting and ending with a letter or digit)`,
-        `pass e.g. '${part === 'publisher' ? 'contoso' : part === 'offer' ? 'web-iis' : 'gen2'}'`);
-    }
-    const endOfLife = definitionEndOfLife(this, v, 'endOfLifeDate', props.endOfLifeDate);
-    checkPurchasePlan(v, 'purchasePlan', props.purchasePlan, "pass the plan of the build's MarketplaceImage (`az vm image show --urn <urn> --query plan`)");
-    checkTags(v, 'tags', props.tags);
-    claimDefinitionNames(this, v, props, imageName, identifier);
-    v.throwIfInvalid();
+    validator.check('nvmeSupported', props.nvmeSupported, (n) => typeof n === 'boolean', 'is not a boolean', 'pass true or false, or omit it (false)');
+    checkGeneration(validator, hyperVGeneration, securityType, nvmeSupported);
+    const identifier = checkIdentifier(validator, props, imageName, hyperVGeneration, securityType);
+    const endOfLife = definitionEndOfLife(this, validator, 'endOfLifeDate', props.endOfLifeDate);
+    checkPurchasePlan(validator, 'purchasePlan', props.purchasePlan, "pass the plan of the build's MarketplaceImage (`az vm image show --urn <urn> --query plan`)");
+    checkTags(validator, 'tags', props.tags);
+    claimDefinitionNames(this, validator, props, imageName, identifier);
+    validator.throwIfInvalid();
+    return { imageName, securityType, hyperVGeneration, osType, nvmeSupported, identifier, endOfLife };
+  }
 
-    this.gallery = props.gallery;
-    this.securityType = securityType;
-    this.hyperVGeneration = hyperVGeneration;
-    this.osType = osType;
-    this.nvmeSupported = nvmeSupported;
-    this.purchasePlan = props.purchasePlan;
+  /** The definition in the gallery. */
+  private createDefinition(props: GalleryImageProps, config: DefinitionConfig): SharedImage {
     const { SharedImage } = galleryBindings();
-    this.definition = new SharedImage(this, 'Definition', {
-      name: imageName,
+    const { securityType, endOfLife } = config;
+    return new SharedImage(this, 'Definition', {
+      name: config.imageName,
       galleryName: props.gallery.galleryName,
       resourceGroupName: props.gallery.resourceGroupName,
       location: props.gallery.location,
-      osType,
-      hyperVGeneration,
-      identifier,
+      osType: config.osType,
+      hyperVGeneration: config.hyperVGeneration,
+      identifier: config.identifier,
       trustedLaunchEnabled: securityType === ImageSecurityType.TRUSTED_LAUNCH ? true : undefined,
       trustedLaunchSupported: securityType === ImageSecurityType.TRUSTED_LAUNCH_SUPPORTED ? true : undefined,
       // Sends the gallery image feature DiskControllerTypes = "SCSI, NVMe" (azurerm v4.55.0,
       // internal/services/compute/shared_image_resource.go:768-773); ForceNew (272-276). Left out when false, so a
       // definition made before this prop existed keeps its JSON.
-      diskControllerTypeNvmeEnabled: nvmeSupported ? true : undefined,
+      diskControllerTypeNvmeEnabled: config.nvmeSupported ? true : undefined,
       description: props.description,
       endOfLifeDate: endOfLife.value,
       purchasePlan: planBlock(props.purchasePlan),
       tags: props.tags,
       lifecycle: endOfLife.preconditions.length > 0 ? { precondition: endOfLife.preconditions } : undefined,
     });
-    this.imageName = this.definition.name;
-    this.galleryImageId = this.definition.id;
   }
 }
 
 markKind(GalleryImage, 'GalleryImage');
+
+/** The props of a definition, checked, with every default resolved. */
+interface DefinitionConfig {
+  readonly imageName: string;
+  readonly securityType: ImageSecurityType;
+  readonly hyperVGeneration: HyperVGeneration;
+  readonly osType: OsType;
+  readonly nvmeSupported: boolean;
+  readonly identifier: GalleryImageIdentifier;
+  readonly endOfLife: RenderedEndOfLife;
+}
+
+
+/** NVMe support and Trusted Launch need a Gen2 definition. */
+function checkGeneration(validator: PropsValidator, hyperVGeneration: HyperVGeneration, securityType: ImageSecurityType,
+  nvmeSupported: boolean): void {
+  if (nvmeSupported === true && hyperVGeneration === HyperVGeneration.V1) {
+    // "Will Generation 1 VMs be supported with NVMe disks? No" ("General FAQ for NVMe"); every NVMe-only size boots
+    // Gen2 images only, so no VM could use the tag of a Gen1 definition.
+    validator.fail('nvmeSupported', nvmeSupported, 'cannot be given to a Gen1 (V1) definition: Azure supports NVMe on Gen2 VMs only, and every NVMe-only size boots Gen2 images only',
+      'use HyperVGeneration.V2 (the default) with a Gen2 build VM, or omit nvmeSupported for a Gen1 image');
+  }
+  if (securityType !== ImageSecurityType.STANDARD && hyperVGeneration === HyperVGeneration.V1) {
+    validator.fail('hyperVGeneration', hyperVGeneration, `cannot carry the ${securityType} security type: Trusted Launch needs Gen2 (V2)`,
+      'use HyperVGeneration.V2 with a Gen2 build VM, or ImageSecurityType.STANDARD for a Gen1 image');
+  }
+}
+
+/** The identifier, given or defaulted from the name, the generation and the security type, with its parts checked. */
+function checkIdentifier(validator: PropsValidator, props: GalleryImageProps, imageName: string, hyperVGeneration: HyperVGeneration,
+  securityType: ImageSecurityType): GalleryImageIdentifier {
+  const identifier = props.identifier ?? {
+    publisher: 'golden-image',
+    offer: imageName,
+    sku: `gen${hyperVGeneration === HyperVGeneration.V2 ? 2 : 1}-${String(securityType).toLowerCase()}`,
+  };
+  if (props.identifier !== undefined && props.identifier !== null) {
+    requireProps(validator, props.identifier, { publisher: "pass e.g. 'contoso'", offer: "pass e.g. 'web-iis'", sku: "pass e.g. 'gen2'" }, 'identifier');
+  }
+  for (const [part, max] of [['publisher', 128], ['offer', 64], ['sku', 64]] as const) {
+    validator.check(`identifier.${part}`, identifier[part], (value) => new RegExp(`^[A-Za-z0-9]([-\\w.]{0,${max - 2}}[A-Za-z0-9])?$`).test(value),
+      `is not a valid ${part} (1-${max} letters, digits, underscores, hyphens and periods, starting and ending with a letter or digit)`,
+      `pass e.g. '${part === 'publisher' ? 'contoso' : part === 'offer' ? 'web-iis' : 'gen2'}'`);
+  }
+  return identifier;
+}
 
 /**
  * Claims the definition's name in its gallery, and its identifier, the default one included (publisher, offer and SKU
@@ -238,11 +280,11 @@ markKind(GalleryImage, 'GalleryImage');
  * publisher, offer, and SKU", Microsoft Learn, "Troubleshoot shared images in Azure"; a definition with a given
  * identifier can meet another's default one), and records the definition for the versions published to it.
  */
-function claimDefinitionNames(definition: GalleryImage, v: PropsValidator, props: GalleryImageProps, imageName: string,
+function claimDefinitionNames(definition: GalleryImage, validator: PropsValidator, props: GalleryImageProps, imageName: string,
   identifier: GalleryImageIdentifier): void {
   const scope = scopeWithin(resourceOf(props.gallery, AZURE_RESOURCE.GALLERY));
   const named = { kind: AZURE_RESOURCE.GALLERY_IMAGE, scope, name: imageName };
-  claimNames(definition, v, {
+  claimNames(definition, validator, {
     prop: props.imageName === undefined ? 'imageName (from the construct id)' : 'imageName',
     value: imageName,
     names: [named],
@@ -250,7 +292,7 @@ function claimDefinitionNames(definition: GalleryImage, v: PropsValidator, props
   });
   const given = props.identifier !== undefined && props.identifier !== null;
   const joined = `${identifier.publisher}/${identifier.offer}/${identifier.sku}`;
-  claimNames(definition, v, {
+  claimNames(definition, validator, {
     prop: given ? 'identifier' : 'identifier (the default, from imageName and the generation and security type)',
     value: joined,
     names: [{ kind: AZURE_RESOURCE.GALLERY_IMAGE_IDENTIFIER, scope, name: joined }],

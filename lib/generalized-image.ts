@@ -1,17 +1,23 @@
+/**
+ * `GeneralizedImage`: the build VM generalized by the operator's generalize step and, unless it is published to a
+ * gallery only, captured as one build of a managed image line; with its props and the generalize step's timeouts.
+ */
 import type { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
-import { ITerraformDependable, TerraformResource } from 'cdktf';
+import { ITerraformDependable, Precondition, TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
 import { GoldenVm } from './golden-vm';
 import { HyperVGeneration, IImage, ImageBuild, OsType, PurchasePlan, SecurityType } from './image';
 import { DEALLOCATE_MINUTES, generalizeEnvironment, SYSPREP_MINUTES } from './operator/steps/generalize';
-import { checkCaptureTags, checkImageLineName, checkRetainBuilds, claimImageLine, DEFAULT_RETAIN_BUILDS, imageLine } from './private/images/image-line';
+import {
+  checkCaptureTags, checkImageLineName, checkRetainBuilds, claimImageLine, DEFAULT_RETAIN_BUILDS, ImageLine, imageLine,
+} from './private/images/image-line';
 import { claimCreatedResourceGroup } from './private/naming/name-claims';
 import { checkResourceGroup, placeResourceGroup } from './private/naming/resource-group';
 import { inheritServedPage } from './private/network/served-page';
 import { checkNumberInput, environmentNumber, guestDirectory, operatorStep, providerSubscriptionId, subscriptionOf } from './private/steps/operator-step';
 import { withPreconditions } from './private/validation/plan-checks';
-import { BOOLEAN, checkPropTypes, instanceOf, markKind, NUMBER, STRING, STRING_MAP, struct } from './private/validation/prop-types';
-import { PropsValidator, requireProps } from './private/validation/props-validator';
+import { BOOLEAN, instanceOf, markKind, NUMBER, readProps, STRING, STRING_MAP, struct } from './private/validation/prop-types';
+import { PropsValidator } from './private/validation/props-validator';
 import { nvmeOnlySize } from './private/vm/vm-sizes';
 
 /** How long each wait of the generalize step may take. */
@@ -151,91 +157,34 @@ export class GeneralizedImage extends Construct implements IImage {
 
   constructor(scope: Construct, id: string, props: GeneralizedImageProps) {
     super(scope, id);
-    const v = new PropsValidator(`GeneralizedImage '${this.node.path}'`);
-    requireProps(v, props, { vm: "pass the build VM to generalize, e.g. new GoldenVm(this, 'BuildVm', { ... })" });
-    props = checkPropTypes(v, props, GENERALIZED_IMAGE_PROPS);
-    v.throwIfInvalid();
-    const vm = props.vm;
-    inheritServedPage(this, vm);
-    const lineName = props.imageName ?? `img-${vm.vmName}`;
-    const retainBuilds = props.retainBuilds ?? DEFAULT_RETAIN_BUILDS;
-    const sysprepMinutes = props.timeouts?.sysprepMinutes ?? SYSPREP_MINUTES.default;
-    const deallocateMinutes = props.timeouts?.deallocateMinutes ?? DEALLOCATE_MINUTES.default;
+    const validator = new PropsValidator(`GeneralizedImage '${this.node.path}'`);
+    props = readProps(validator, props, GENERALIZED_IMAGE_PROPS, { vm: "pass the build VM to generalize, e.g. new GoldenVm(this, 'BuildVm', { ... })" });
+    inheritServedPage(this, props.vm);
+    const config = this.parseProps(validator, props);
 
-    checkImageLineName(v, props.imageName === undefined ? 'imageName (from the VM name)' : 'imageName', lineName,
-      props.imageName === undefined ? "pass a shorter imageName, e.g. 'img-golden-web'" : "shorten it, e.g. 'img-golden-web'");
-    const retainBuildsChecks = checkRetainBuilds(v, retainBuilds);
-    const resourceGroup = checkResourceGroup(v, props, { createdName: `rg-${lineName}`, existingName: vm.resourceGroupName });
-    const managedImage = props.managedImage ?? vm.securityType === SecurityType.STANDARD;
-    if (managedImage && vm.securityType === SecurityType.TRUSTED_LAUNCH) {
-      v.fail('managedImage', true, `asks for a managed image of '${vm.vmName}', a Trusted Launch build VM, but Azure refuses managed images of Trusted Launch VMs`,
-        'omit managedImage and publish the build with GalleryImageVersion to a TrustedLaunch definition, or build with SecurityType.STANDARD');
-    }
-    checkManagedImageNvme(v, vm, managedImage);
-    const timeoutChecks = [
-      ...checkNumberInput(v, SYSPREP_MINUTES, sysprepMinutes, 'minutes'),
-      ...checkNumberInput(v, DEALLOCATE_MINUTES, deallocateMinutes, 'minutes'),
-    ];
-    checkCaptureTags(v, props.tags);
-    if (managedImage) {
-      claimImageLine(this, v, props.imageName === undefined ? 'imageName (from the VM name)' : 'imageName', lineName, resourceGroup.name);
-    }
-    claimCreatedResourceGroup(this, v, props.resourceGroupName === undefined ? 'resourceGroupName (from imageName)' : 'resourceGroupName', resourceGroup);
-    v.throwIfInvalid();
+    const vm = config.vm;
     this.vm = vm;
-    this.hasManagedImage = managedImage;
-    const group = placeResourceGroup(this, resourceGroup, vm.location, props.tags);
+    this.hasManagedImage = config.managedImage;
+    const group = placeResourceGroup(this, config.resourceGroup, vm.location, config.tags);
     this.resourceGroup = group.resourceGroup;
     this.resourceGroupName = group.resourceGroupName;
-
-    this.generalizeStep = operatorStep(this, 'Generalize', {
-      step: 'generalize',
-      // A new build VM (new id) is generalized again; the same one never twice.
-      triggersReplace: vm.vmId,
-      dependsOn: vm.readyForCapture,
-      environment: generalizeEnvironment({
-        subscriptionId: subscriptionOf(vm.vmId),
-        resourceGroup: vm.resourceGroupName,
-        vmName: vm.vmName,
-        guestDirectory: guestDirectory(this),
-        sysprepMinutes: environmentNumber(sysprepMinutes),
-        deallocateMinutes: environmentNumber(deallocateMinutes),
-      }),
-      // Without a managed image, retainBuilds has no step to read it: it is checked here, as a literal is.
-      lifecycle: withPreconditions([...timeoutChecks, ...managedImage ? [] : retainBuildsChecks]),
-    });
+    this.generalizeStep = this.createGeneralizeStep(config);
 
     this.location = vm.location;
     this.osType = vm.osType;
     this.hyperVGeneration = vm.hyperVGeneration;
     this.osDiskId = vm.virtualMachine.osDisk.id;
-    this.imageBuild = { revision: vm.buildRevision, lineName };
+    this.imageBuild = { revision: vm.buildRevision, lineName: config.lineName };
     this.purchasePlan = vm.purchasePlan;
-    if (!managedImage) {
+    if (!config.managedImage) {
       this.imageDependables = [this.generalizeStep];
       // Checked at synth, once every construct exists: a version may be made after this construct.
       this.node.addValidation({ validate: () => this.checkPublished() });
       return;
     }
-
-    const line = imageLine(this, {
-      // Not the VM's id: the line (and its destroy-time deletion of every image) must outlive every build.
-      subscriptionId: providerSubscriptionId(this),
-      resourceGroupName: this.resourceGroupName,
-      location: vm.location,
-      lineName,
-      revision: vm.buildRevision,
-      source: { virtualMachineId: vm.vmId },
-      hyperVGeneration: vm.hyperVGeneration,
-      osType: vm.osType,
-      retainBuilds,
-      tags: props.tags,
-      dependsOn: [this.generalizeStep],
-      preconditions: retainBuildsChecks,
-    });
+    const line = this.createImageLine(config);
     this.imageLine = line.imageLine;
     this.captureStep = line.captureStep;
-
     this.managedImageId = line.imageId;
     this.managedImageName = line.imageName;
     this.imageDependables = [line.captureStep];
@@ -298,9 +247,102 @@ export class GeneralizedImage extends Construct implements IImage {
       + `${this.vm.securityType === SecurityType.TRUSTED_LAUNCH ? ': the build VM is Trusted Launch' : ''}). Fix: publish it with `
       + 'new GalleryImageVersion(this, \'Version\', { galleryImage, source: image }) and use the version as the image.');
   }
+  /**
+   * Checks the props against the build VM, and resolves every default once: the line's name, the timeouts, whether a
+   * managed image is made. Throws, listing every problem, unless all are fine.
+   */
+  private parseProps(validator: PropsValidator, props: GeneralizedImageProps): GeneralizeConfig {
+    const vm = props.vm;
+    const lineName = props.imageName ?? `img-${vm.vmName}`;
+    const retainBuilds = props.retainBuilds ?? DEFAULT_RETAIN_BUILDS;
+    const sysprepMinutes = props.timeouts?.sysprepMinutes ?? SYSPREP_MINUTES.default;
+    const deallocateMinutes = props.timeouts?.deallocateMinutes ?? DEALLOCATE_MINUTES.default;
+    const lineProp = props.imageName === undefined ? 'imageName (from the VM name)' : 'imageName';
+
+    checkImageLineName(validator, lineProp, lineName,
+      props.imageName === undefined ? "pass a shorter imageName, e.g. 'img-golden-web'" : "shorten it, e.g. 'img-golden-web'");
+    const retainBuildsChecks = checkRetainBuilds(validator, retainBuilds);
+    const resourceGroup = checkResourceGroup(validator, props, { createdName: `rg-${lineName}`, existingName: vm.resourceGroupName });
+    const managedImage = props.managedImage ?? vm.securityType === SecurityType.STANDARD;
+    if (managedImage && vm.securityType === SecurityType.TRUSTED_LAUNCH) {
+      validator.fail('managedImage', true, `asks for a managed image of '${vm.vmName}', a Trusted Launch build VM, but Azure refuses managed images of Trusted Launch VMs`,
+        'omit managedImage and publish the build with GalleryImageVersion to a TrustedLaunch definition, or build with SecurityType.STANDARD');
+    }
+    checkManagedImageNvme(validator, vm, managedImage);
+    const timeoutChecks = [
+      ...checkNumberInput(validator, SYSPREP_MINUTES, sysprepMinutes, 'minutes'),
+      ...checkNumberInput(validator, DEALLOCATE_MINUTES, deallocateMinutes, 'minutes'),
+    ];
+    checkCaptureTags(validator, props.tags);
+    if (managedImage) {
+      claimImageLine(this, validator, lineProp, lineName, resourceGroup.name);
+    }
+    claimCreatedResourceGroup(this, validator, props.resourceGroupName === undefined ? 'resourceGroupName (from imageName)' : 'resourceGroupName', resourceGroup);
+    validator.throwIfInvalid();
+    return {
+      vm, lineName, retainBuilds, sysprepMinutes, deallocateMinutes, managedImage, resourceGroup, tags: props.tags, retainBuildsChecks, timeoutChecks,
+    };
+  }
+
+  /** Sysprep in the guest, deallocate, generalize, and a check of the final state, by the operator's generalize step. */
+  private createGeneralizeStep(config: GeneralizeConfig): TerraformResource {
+    const vm = config.vm;
+    return operatorStep(this, 'Generalize', {
+      step: 'generalize',
+      // A new build VM (new id) is generalized again; the same one never twice.
+      triggersReplace: vm.vmId,
+      dependsOn: vm.readyForCapture,
+      environment: generalizeEnvironment({
+        subscriptionId: subscriptionOf(vm.vmId),
+        resourceGroup: vm.resourceGroupName,
+        vmName: vm.vmName,
+        guestDirectory: guestDirectory(this),
+        sysprepMinutes: environmentNumber(config.sysprepMinutes),
+        deallocateMinutes: environmentNumber(config.deallocateMinutes),
+      }),
+      // Without a managed image, retainBuilds has no step to read it: it is checked here, as a literal is.
+      lifecycle: withPreconditions([...config.timeoutChecks, ...config.managedImage ? [] : config.retainBuildsChecks]),
+    });
+  }
+
+  /** The line's managed images: this build's captured once generalized, the builds beyond `retainBuilds` deleted. */
+  private createImageLine(config: GeneralizeConfig): ImageLine {
+    const vm = config.vm;
+    return imageLine(this, {
+      // Not the VM's id: the line (and its destroy-time deletion of every image) must outlive every build.
+      subscriptionId: providerSubscriptionId(this),
+      resourceGroupName: this.resourceGroupName,
+      location: vm.location,
+      lineName: config.lineName,
+      revision: vm.buildRevision,
+      source: { virtualMachineId: vm.vmId },
+      hyperVGeneration: vm.hyperVGeneration,
+      osType: vm.osType,
+      retainBuilds: config.retainBuilds,
+      tags: config.tags,
+      dependsOn: [this.generalizeStep],
+      preconditions: config.retainBuildsChecks,
+    });
+  }
+
 }
 
 markKind(GeneralizedImage, 'GeneralizedImage');
+
+/** The props of a build, checked, with every default resolved, and the plan-time checks of its tokens. */
+interface GeneralizeConfig {
+  readonly vm: GoldenVm;
+  readonly lineName: string;
+  readonly retainBuilds: number;
+  readonly sysprepMinutes: number;
+  readonly deallocateMinutes: number;
+  readonly managedImage: boolean;
+  readonly resourceGroup: { create: boolean; name: string };
+  readonly tags?: { [key: string]: string };
+  readonly retainBuildsChecks: Precondition[];
+  readonly timeoutChecks: Precondition[];
+}
+
 
 /**
  * Refuses a managed image of a build on an NVMe-only size. Azure cannot tag a managed image for NVMe (the tag is a
@@ -310,12 +352,12 @@ markKind(GeneralizedImage, 'GeneralizedImage');
  * an image for that size: a gallery definition with NVMe support gives one, and a build on a size with SCSI gives a
  * managed image that fleets of SCSI sizes boot.
  */
-function checkManagedImageNvme(v: PropsValidator, vm: GoldenVm, managedImage: boolean): void {
+function checkManagedImageNvme(validator: PropsValidator, vm: GoldenVm, managedImage: boolean): void {
   const build = nvmeOnlySize(vm.vmSize);
   if (!managedImage || build === undefined) {
     return;
   }
-  v.fail('vm', vm.vmSize, `is the size of build VM '${vm.vmName}', which attaches disks through NVMe only (${build.series}), but a managed image of it cannot be tagged `
+  validator.fail('vm', vm.vmSize, `is the size of build VM '${vm.vmName}', which attaches disks through NVMe only (${build.series}), but a managed image of it cannot be tagged `
     + `for NVMe: no VM of that size could boot the image (Azure: "The VM size '${vm.vmSize}' cannot boot with OS image or disk"), and every VM that can would `
     + 'boot it through SCSI, which the build never did',
   `build on a size with SCSI, e.g. GoldenVm vmSize: '${build.sizeWithScsi}', or pass managedImage: false and publish the build with GalleryImageVersion `

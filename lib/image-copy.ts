@@ -1,16 +1,20 @@
+/**
+ * `ImageCopy`: an independent copy of a managed image in another resource group, and optionally another region (the
+ * seed's `az image copy`), with its props and `ImageCopyMethod`, how the copy is made.
+ */
 import { Image } from '@cdktf/provider-azurerm/lib/image';
 import type { ManagedDisk } from '@cdktf/provider-azurerm/lib/managed-disk';
 import type { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import type { SharedImage } from '@cdktf/provider-azurerm/lib/shared-image';
 import type { SharedImageGallery } from '@cdktf/provider-azurerm/lib/shared-image-gallery';
 import type { SharedImageVersion, SharedImageVersionTargetRegion } from '@cdktf/provider-azurerm/lib/shared-image-version';
-import { Fn, IResolvable, ITerraformDependable, TerraformIterator, TerraformResource, Token } from 'cdktf';
+import { Fn, IResolvable, ITerraformDependable, Precondition, TerraformIterator, TerraformResource, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { OsDiskStorageType } from './golden-vm';
 import { HyperVGeneration, IImage, ImageBuild, ImageKind, OsType, PurchasePlan } from './image';
 import { IMAGE } from './private/images/image-kinds';
 import {
-  checkCaptureTags, checkImageLineName, checkRetainBuilds, claimImageLine, DEFAULT_RETAIN_BUILDS, galleryVersionName, imageLine,
+  checkCaptureTags, checkImageLineName, checkRetainBuilds, claimImageLine, DEFAULT_RETAIN_BUILDS, galleryVersionName, ImageLine, imageLine,
 } from './private/images/image-line';
 import { planBlock } from './private/images/purchase-plan';
 import { isGalleryName, isImageName } from './private/naming/azure-names';
@@ -23,8 +27,8 @@ import { galleryBindings } from './private/terraform/bindings';
 import { inStackOf, nonEmpty } from './private/terraform/references';
 import { checkNumber, wholeNumberBetween } from './private/validation/number-rules';
 import { withPreconditions } from './private/validation/plan-checks';
-import { BOOLEAN, checkPropTypes, enumOf, NUMBER, STRING, STRING_MAP, struct } from './private/validation/prop-types';
-import { describeValue, isUnresolved, PropsValidator, requireProps } from './private/validation/props-validator';
+import { BOOLEAN, enumOf, NUMBER, readProps, STRING, STRING_MAP, struct } from './private/validation/prop-types';
+import { describeValue, isUnresolved, PropsValidator } from './private/validation/props-validator';
 import { checkTags } from './private/validation/tags';
 import { kindOf } from './private/vm/image-use';
 
@@ -209,12 +213,50 @@ export class ImageCopy extends Construct implements IImage {
 
   constructor(scope: Construct, id: string, props: ImageCopyProps) {
     super(scope, id);
-    const v = new PropsValidator(`ImageCopy '${this.node.path}'`);
-    requireProps(v, props, { source: "pass the image to copy, e.g. a GeneralizedImage or ManagedImage.fromImageId(this, 'Source', { ... })" });
-    props = checkPropTypes(v, props, IMAGE_COPY_PROPS);
-    v.throwIfInvalid();
+    const validator = new PropsValidator(`ImageCopy '${this.node.path}'`);
+    props = readProps(validator, props, IMAGE_COPY_PROPS, { source: "pass the image to copy, e.g. a GeneralizedImage or ManagedImage.fromImageId(this, 'Source', { ... })" });
+    inheritServedPage(this, props.source);
+    const config = this.parseProps(validator, props);
+
+    const source = config.source;
+    this.method = config.method;
+    this.location = canonicalLocation(config.location);
+    this.imageName = config.imageName;
+    this.imageBuild = config.sourceBuild ? { revision: config.sourceBuild.revision, lineName: config.lineName } : undefined;
+    this.osType = source.osType;
+    this.hyperVGeneration = source.hyperVGeneration;
+    this.purchasePlan = source.purchasePlan;
+    const group = placeResourceGroup(this, config.resourceGroup, this.location, config.tags);
+    this.resourceGroup = group.resourceGroup;
+    this.resourceGroupName = group.resourceGroupName;
+
+    if (config.method === ImageCopyMethod.OS_DISK && config.sourceBuild) {
+      const line = this.createImageLine(config, config.sourceBuild);
+      this.captureStep = line.captureStep;
+      this.imageLine = line.imageLine;
+      this.imageId = line.imageId;
+      this.imageDependables = [line.captureStep];
+      return;
+    }
+    if (config.method === ImageCopyMethod.COMPUTE_GALLERY) {
+      const replica = this.createGalleryReplica(config);
+      this.gallery = replica.gallery;
+      this.galleryImage = replica.galleryImage;
+      this.galleryImageVersion = replica.galleryImageVersion;
+      this.osDisk = replica.osDisk;
+      this.osDiskId = replica.osDisk.id;
+    }
+    this.image = this.createImage(config, this.osDiskId ?? source.osDiskId!);
+    this.imageId = this.image.id;
+    this.imageDependables = [this.image];
+  }
+
+  /**
+   * Checks the props against the source, and resolves every default once: the line and image names, the method, the
+   * resource group. Throws, listing every problem, unless all are fine.
+   */
+  private parseProps(validator: PropsValidator, props: ImageCopyProps): CopyConfig {
     const source = props.source;
-    inheritServedPage(this, source);
     const location = props.location ?? source.location;
     const sourceBuild = source.imageBuild;
     // A build's copy is one build of the copy's own line: `<line>-<revision>`.
@@ -225,182 +267,240 @@ export class ImageCopy extends Construct implements IImage {
     const sameRegion = isSameKnownLocation(location, source.location);
     const method = props.method ?? (sameRegion && source.osDiskId !== undefined ? ImageCopyMethod.OS_DISK : ImageCopyMethod.COMPUTE_GALLERY);
 
-    checkCommonNames(v, this, { location: props.location });
-    const resourceGroup = checkResourceGroup(v, props, { createdName: `rg-${lineName}` });
-    if (sourceBuild) {
-      checkImageLineName(v, props.imageName === undefined ? "imageName (the source's line)" : 'imageName', lineName,
-        "pass imageName, e.g. 'img-golden-web'");
-    } else {
-      v.check(props.imageName === undefined ? "imageName (the source's)" : 'imageName', imageName, isImageName,
-        'is not a valid image name (1-80 letters, digits, underscores, periods and hyphens, starting with a letter or digit, ending with a letter, digit or underscore)',
-        "pass imageName, e.g. 'img-golden-web'");
-    }
-    const retainBuildsChecks = checkRetainBuilds(v, retainBuilds);
+    checkCommonNames(validator, this, { location: props.location });
+    const resourceGroup = checkResourceGroup(validator, props, { createdName: `rg-${lineName}` });
+    checkCopyName(validator, props, sourceBuild !== undefined, lineName, imageName);
+    const retainBuildsChecks = checkRetainBuilds(validator, retainBuilds);
     if (kindOf(source) !== ImageKind.MANAGED_IMAGE) {
-      v.fail('source', source.kind, 'is a gallery image, but ImageCopy copies managed images',
+      validator.fail('source', source.kind, 'is a gallery image, but ImageCopy copies managed images',
         "replicate the version instead: add the region to the GalleryImageVersion's targetRegions (a gallery replica is the copy, and serves more VMs)");
     }
     if (sourceBuild && method === ImageCopyMethod.OS_DISK) {
-      checkCaptureTags(v, props.tags);
+      checkCaptureTags(validator, props.tags);
     } else {
-      checkTags(v, 'tags', props.tags);
+      checkTags(validator, 'tags', props.tags);
     }
-    v.check('galleryName', props.galleryName, isGalleryName,
+    validator.check('galleryName', props.galleryName, isGalleryName,
       'is not a valid gallery name (1-80 letters, digits, underscores and periods, starting and ending with a letter or digit; no hyphens)',
       "write it with underscores, e.g. 'gal_golden_images'");
-    const timeoutChecks = checkNumber(v, 'timeoutMinutes', timeoutMinutes, [COPY_TIMEOUT_MINUTES]);
-    if (!Object.values(ImageCopyMethod).includes(method)) {
-      v.fail('method', method, 'is not an image copy method', 'pass ImageCopyMethod.OS_DISK or ImageCopyMethod.COMPUTE_GALLERY');
-    } else if (method === ImageCopyMethod.OS_DISK) {
-      if (isDifferentKnownLocation(location, source.location)) {
-        v.fail('location', location, `differs from the source's region ${describeValue(source.location)}, but the OS_DISK method makes the image from a disk, which must be in the image's region`,
-          'use ImageCopyMethod.COMPUTE_GALLERY (the default for another region), or copy within the region');
-      }
-      if (source.osDiskId === undefined) {
-        v.fail('method', method, 'needs the OS disk of the source, but the source does not tell it (osDiskId)',
-          'use ImageCopyMethod.COMPUTE_GALLERY (the default), or give osDiskId to ManagedImage.fromImageId');
-      }
-    }
+    const timeoutChecks = checkNumber(validator, 'timeoutMinutes', timeoutMinutes, [COPY_TIMEOUT_MINUTES]);
+    checkMethod(validator, method, location, source);
     if (props.osDiskStorageType !== undefined && !Object.values(OsDiskStorageType).includes(props.osDiskStorageType)) {
-      v.fail('osDiskStorageType', props.osDiskStorageType, 'is not a storage type', 'pass one of OsDiskStorageType');
+      validator.fail('osDiskStorageType', props.osDiskStorageType, 'is not a storage type', 'pass one of OsDiskStorageType');
     }
-    const zoneCheck = checkZoneRedundantStorage(v, this, {
+    const zoneCheck = checkZoneRedundantStorage(validator, this, {
       prop: 'osDiskStorageType',
       storageType: props.osDiskStorageType,
       locationProp: props.location === undefined ? "location (the source's)" : 'location',
       location,
       storageEnum: 'OsDiskStorageType',
     });
-    if (!isUnresolved(resourceGroup.name) && !isUnresolved(source.resourceGroupName) && !isUnresolved(imageName)
-      && !isUnresolved(source.imageName)
-      && resourceGroup.name.toLowerCase() === source.resourceGroupName.toLowerCase()
-      && lineName.toLowerCase() === (sourceBuild?.lineName ?? source.imageName).toLowerCase()) {
-      v.fail('resourceGroupName', resourceGroup.name, `holds the source ${describeValue(source.imageName)} already: the copy would replace it`,
-        'copy into another resource group (the point of a copy that survives the source), or pass another imageName');
-    }
-    claimCopyNames(this, v, props, { method, lineName, imageName, sourceBuild: sourceBuild !== undefined, resourceGroupName: resourceGroup.name });
-    claimCreatedResourceGroup(this, v, props.resourceGroupName === undefined ? 'resourceGroupName (from imageName)' : 'resourceGroupName', resourceGroup);
-    v.throwIfInvalid();
+    checkCopyBesideSource(validator, source, resourceGroup.name, lineName, imageName);
+    claimCopyNames(this, validator, props, {
+      method, lineName, imageName, sourceBuild: sourceBuild !== undefined, resourceGroupName: resourceGroup.name,
+    });
+    claimCreatedResourceGroup(this, validator, props.resourceGroupName === undefined ? 'resourceGroupName (from imageName)' : 'resourceGroupName', resourceGroup);
+    validator.throwIfInvalid();
+    return {
+      source,
+      sourceBuild,
+      location,
+      lineName,
+      imageName,
+      method,
+      resourceGroup,
+      retainBuilds,
+      timeoutMinutes,
+      storageType: props.osDiskStorageType ?? OsDiskStorageType.STANDARD_SSD_LRS,
+      galleryName: props.galleryName,
+      tags: props.tags,
+      zoneChecks: zoneCheck ? [zoneCheck] : [],
+      retainBuildsChecks,
+      timeoutChecks,
+    };
+  }
 
-    this.method = method;
-    this.location = canonicalLocation(location);
-    this.imageName = imageName;
-    this.imageBuild = sourceBuild ? { revision: sourceBuild.revision, lineName } : undefined;
-    this.osType = source.osType;
-    this.hyperVGeneration = source.hyperVGeneration;
-    this.purchasePlan = source.purchasePlan;
-    const tags = props.tags;
-    const group = placeResourceGroup(this, resourceGroup, this.location, tags);
-    this.resourceGroup = group.resourceGroup;
-    this.resourceGroupName = group.resourceGroupName;
-    const storageType = props.osDiskStorageType ?? OsDiskStorageType.STANDARD_SSD_LRS;
-    const placement = { resourceGroupName: this.resourceGroupName, location: this.location, tags };
+  /** A build copied within its region: the line's copies, made from the source's generalized OS disk by the operator. */
+  private createImageLine(config: CopyConfig, sourceBuild: ImageBuild): ImageLine {
+    return imageLine(this, {
+      // Not the source disk's id: the line (and its destroy-time deletion of every copy) must outlive every build.
+      subscriptionId: providerSubscriptionId(this),
+      resourceGroupName: this.resourceGroupName,
+      location: this.location,
+      lineName: config.lineName,
+      revision: sourceBuild.revision,
+      source: { diskId: config.source.osDiskId! },
+      hyperVGeneration: this.hyperVGeneration,
+      osType: this.osType,
+      retainBuilds: config.retainBuilds,
+      storageType: config.storageType,
+      tags: config.tags,
+      // The source's OS disk is only final once the source image exists (after Sysprep and generalization).
+      dependsOn: inStackOf(this, config.source.imageDependables),
+      // A token region's zone-redundant storage; timeoutMinutes, read by no resource of this method, as a literal is.
+      preconditions: [...config.zoneChecks, ...config.retainBuildsChecks, ...config.timeoutChecks],
+    });
+  }
 
-    let osDiskId: string;
-    if (method === ImageCopyMethod.OS_DISK && sourceBuild) {
-      // The line's copies are made from the source's generalized OS disk by the operator stage, beside the earlier ones.
-      const line = imageLine(this, {
-        // Not the source disk's id: the line (and its destroy-time deletion of every copy) must outlive every build.
-        subscriptionId: providerSubscriptionId(this),
-        resourceGroupName: this.resourceGroupName,
-        location: this.location,
-        lineName,
-        revision: sourceBuild.revision,
-        source: { diskId: source.osDiskId! },
-        hyperVGeneration: this.hyperVGeneration,
-        osType: this.osType,
-        retainBuilds,
-        storageType,
-        tags,
-        // The source's OS disk is only final once the source image exists (after Sysprep and generalization).
-        dependsOn: inStackOf(this, source.imageDependables),
-        // A token region's zone-redundant storage; timeoutMinutes, read by no resource of this method, as a literal is.
-        preconditions: [...zoneCheck ? [zoneCheck] : [], ...retainBuildsChecks, ...timeoutChecks],
-      });
-      this.captureStep = line.captureStep;
-      this.imageLine = line.imageLine;
-      this.imageId = line.imageId;
-      this.imageDependables = [line.captureStep];
-      return;
-    }
-    // A build's gallery version, disk and image (the line's copies within the region returned above) are named by its
-    // revision, so a rebuild replaces them under new names. New before old: Terraform's default deletes the copy the
-    // fleet runs on at the start of the apply, hours before the new one is replicated, and a build that fails on the way
-    // leaves no copy at all. A copy of anything else keeps its names, which Azure cannot hold twice: old first.
-    const newBeforeOld = sourceBuild ? { createBeforeDestroy: true } : undefined;
-    if (method === ImageCopyMethod.OS_DISK) {
-      osDiskId = source.osDiskId!;
-    } else {
-      const { SharedImageGallery, SharedImage, SharedImageVersion, ManagedDisk } = galleryBindings();
-      const sourceLocation = canonicalLocation(source.location);
-      // The gallery, definition and version sit in the source's region: a version from a managed image must.
-      const galleryPlacement = { resourceGroupName: this.resourceGroupName, location: sourceLocation, tags };
-      this.gallery = new SharedImageGallery(this, 'Gallery', {
-        ...galleryPlacement,
-        name: props.galleryName ?? galleryNameFor(lineName),
-        description: 'Replicates one image for an independent copy (azure-golden-image ImageCopy).',
-      });
-      this.galleryImage = new SharedImage(this, 'GalleryImage', {
-        ...galleryPlacement,
-        // The line's name: one definition for every build.
-        name: lineName,
-        galleryName: this.gallery.name,
-        osType: this.osType,
-        hyperVGeneration: this.hyperVGeneration,
-        identifier: GALLERY_IMAGE_IDENTIFIER,
-        purchasePlan: planBlock(this.purchasePlan),
-      });
-      this.galleryImageVersion = new SharedImageVersion(this, 'GalleryImageVersion', {
-        ...galleryPlacement,
-        // Every build is a new version (a version's source cannot change).
-        name: sourceBuild ? galleryVersionName(sourceBuild.revision) : GALLERY_IMAGE_VERSION,
-        galleryName: this.gallery.name,
-        imageName: this.galleryImage.name,
-        managedImageId: source.imageId,
-        // Full replication stores the data in the gallery; Shallow would keep reading the source.
-        replicationMode: 'Full',
-        targetRegion: targetRegions(sourceLocation, this.location),
-        timeouts: { create: `${timeoutMinutes}m` },
-        dependsOn: nonEmpty(inStackOf(this, source.imageDependables)),
-        // retainBuilds is read by no resource of this method: checked here, as a literal is.
-        lifecycle: withPreconditions([...timeoutChecks, ...retainBuildsChecks], newBeforeOld),
-      });
-      this.osDisk = new ManagedDisk(this, 'OsDisk', {
-        ...placement,
-        name: `${imageName}-osdisk`,
-        // Never attached: it only feeds the image, so the cheapest type does.
-        storageAccountType: 'Standard_LRS',
-        createOption: 'FromImage',
-        galleryImageReferenceId: this.galleryImageVersion.id,
-        osType: this.osType,
-        timeouts: { create: `${timeoutMinutes}m` },
-        lifecycle: newBeforeOld,
-      });
-      osDiskId = this.osDisk.id;
-      this.osDiskId = osDiskId;
-    }
+  /**
+   * With `COMPUTE_GALLERY`: a gallery, a definition and a version of the source in the source's region, fully replicated
+   * to the copy's, then a managed disk from the replica there.
+   */
+  private createGalleryReplica(config: CopyConfig): GalleryReplica {
+    const { SharedImageGallery, SharedImage, SharedImageVersion, ManagedDisk } = galleryBindings();
+    const { source, sourceBuild, tags, timeoutMinutes } = config;
+    const sourceLocation = canonicalLocation(source.location);
+    // The gallery, definition and version sit in the source's region: a version from a managed image must.
+    const galleryPlacement = { resourceGroupName: this.resourceGroupName, location: sourceLocation, tags };
+    const gallery = new SharedImageGallery(this, 'Gallery', {
+      ...galleryPlacement,
+      name: config.galleryName ?? galleryNameFor(config.lineName),
+      description: 'Replicates one image for an independent copy (azure-golden-image ImageCopy).',
+    });
+    const galleryImage = new SharedImage(this, 'GalleryImage', {
+      ...galleryPlacement,
+      // The line's name: one definition for every build.
+      name: config.lineName,
+      galleryName: gallery.name,
+      osType: this.osType,
+      hyperVGeneration: this.hyperVGeneration,
+      identifier: GALLERY_IMAGE_IDENTIFIER,
+      purchasePlan: planBlock(this.purchasePlan),
+    });
+    const galleryImageVersion = new SharedImageVersion(this, 'GalleryImageVersion', {
+      ...galleryPlacement,
+      // Every build is a new version (a version's source cannot change).
+      name: sourceBuild ? galleryVersionName(sourceBuild.revision) : GALLERY_IMAGE_VERSION,
+      galleryName: gallery.name,
+      imageName: galleryImage.name,
+      managedImageId: source.imageId,
+      // Full replication stores the data in the gallery; Shallow would keep reading the source.
+      replicationMode: 'Full',
+      targetRegion: targetRegions(sourceLocation, this.location),
+      timeouts: { create: `${timeoutMinutes}m` },
+      dependsOn: nonEmpty(inStackOf(this, source.imageDependables)),
+      // retainBuilds is read by no resource of this method: checked here, as a literal is.
+      lifecycle: withPreconditions([...config.timeoutChecks, ...config.retainBuildsChecks], newBeforeOld(config)),
+    });
+    const osDisk = new ManagedDisk(this, 'OsDisk', {
+      ...this.placement(config),
+      name: `${config.imageName}-osdisk`,
+      // Never attached: it only feeds the image, so the cheapest type does.
+      storageAccountType: 'Standard_LRS',
+      createOption: 'FromImage',
+      galleryImageReferenceId: galleryImageVersion.id,
+      osType: this.osType,
+      timeouts: { create: `${timeoutMinutes}m` },
+      lifecycle: newBeforeOld(config),
+    });
+    return { gallery, galleryImage, galleryImageVersion, osDisk };
+  }
 
-    this.image = new Image(this, 'Image', {
-      ...placement,
-      name: imageName,
+  /** The copy: a managed image from `osDiskId`, the source's own (`OS_DISK`) or the disk from the replica. */
+  private createImage(config: CopyConfig, osDiskId: string): Image {
+    const osDiskMethod = config.method === ImageCopyMethod.OS_DISK;
+    return new Image(this, 'Image', {
+      ...this.placement(config),
+      name: config.imageName,
       hyperVGeneration: this.hyperVGeneration,
       osDisk: {
         osType: this.osType,
         osState: 'Generalized',
         managedDiskId: osDiskId,
         caching: 'ReadWrite',
-        storageType,
+        storageType: config.storageType,
       },
       // The source's OS disk is only final once the source image exists (after Sysprep and generalization).
-      dependsOn: method === ImageCopyMethod.OS_DISK ? nonEmpty(inStackOf(this, source.imageDependables)) : undefined,
+      dependsOn: osDiskMethod ? nonEmpty(inStackOf(this, config.source.imageDependables)) : undefined,
       // A token region's zone-redundant storage; with OS_DISK, the numbers no resource reads, checked as a literal is.
       lifecycle: withPreconditions([
-        ...zoneCheck ? [zoneCheck] : [],
-        ...method === ImageCopyMethod.OS_DISK ? [...timeoutChecks, ...retainBuildsChecks] : [],
-      ], newBeforeOld),
+        ...config.zoneChecks,
+        ...osDiskMethod ? [...config.timeoutChecks, ...config.retainBuildsChecks] : [],
+      ], newBeforeOld(config)),
     });
-    this.imageId = this.image.id;
-    this.imageDependables = [this.image];
+  }
+
+  /** Where the copy's disk and image go. */
+  private placement(config: CopyConfig): { resourceGroupName: string; location: string; tags?: { [key: string]: string } } {
+    return { resourceGroupName: this.resourceGroupName, location: this.location, tags: config.tags };
+  }
+}
+
+/** The props of a copy, checked, with every default resolved, and the plan-time checks of its tokens. */
+interface CopyConfig {
+  readonly source: IImage;
+  readonly sourceBuild?: ImageBuild;
+  /** As given or the source's, not canonical. */
+  readonly location: string;
+  readonly lineName: string;
+  readonly imageName: string;
+  readonly method: ImageCopyMethod;
+  readonly resourceGroup: { create: boolean; name: string };
+  readonly retainBuilds: number;
+  readonly timeoutMinutes: number;
+  readonly storageType: OsDiskStorageType;
+  readonly galleryName?: string;
+  readonly tags?: { [key: string]: string };
+  readonly zoneChecks: Precondition[];
+  readonly retainBuildsChecks: Precondition[];
+  readonly timeoutChecks: Precondition[];
+}
+
+/** What `COMPUTE_GALLERY` makes before the image. */
+interface GalleryReplica {
+  readonly gallery: SharedImageGallery;
+  readonly galleryImage: SharedImage;
+  readonly galleryImageVersion: SharedImageVersion;
+  readonly osDisk: ManagedDisk;
+}
+
+
+/**
+ * A build's gallery version, disk and image (the line's copies within the region are the operator's) are named by its
+ * revision, so a rebuild replaces them under new names. New before old: Terraform's default deletes the copy the fleet
+ * runs on at the start of the apply, hours before the new one is replicated, and a build that fails on the way leaves
+ * no copy at all. A copy of anything else keeps its names, which Azure cannot hold twice: old first.
+ */
+function newBeforeOld(config: CopyConfig): { createBeforeDestroy: boolean } | undefined {
+  return config.sourceBuild ? { createBeforeDestroy: true } : undefined;
+}
+
+/** The copy's name: a line name for a build (`<line>-<revision>` per build), an image name otherwise. */
+function checkCopyName(validator: PropsValidator, props: ImageCopyProps, sourceBuild: boolean, lineName: string, imageName: string): void {
+  if (sourceBuild) {
+    checkImageLineName(validator, props.imageName === undefined ? "imageName (the source's line)" : 'imageName', lineName,
+      "pass imageName, e.g. 'img-golden-web'");
+  } else {
+    validator.check(props.imageName === undefined ? "imageName (the source's)" : 'imageName', imageName, isImageName,
+      'is not a valid image name (1-80 letters, digits, underscores, periods and hyphens, starting with a letter or digit, ending with a letter, digit or underscore)',
+      "pass imageName, e.g. 'img-golden-web'");
+  }
+}
+
+/** `OS_DISK` makes the image from the source's OS disk: in the source's region, from a source that tells its disk. */
+function checkMethod(validator: PropsValidator, method: ImageCopyMethod, location: string, source: IImage): void {
+  if (!Object.values(ImageCopyMethod).includes(method)) {
+    validator.fail('method', method, 'is not an image copy method', 'pass ImageCopyMethod.OS_DISK or ImageCopyMethod.COMPUTE_GALLERY');
+  } else if (method === ImageCopyMethod.OS_DISK) {
+    if (isDifferentKnownLocation(location, source.location)) {
+      validator.fail('location', location, `differs from the source's region ${describeValue(source.location)}, but the OS_DISK method makes the image from a disk, which must be in the image's region`,
+        'use ImageCopyMethod.COMPUTE_GALLERY (the default for another region), or copy within the region');
+    }
+    if (source.osDiskId === undefined) {
+      validator.fail('method', method, 'needs the OS disk of the source, but the source does not tell it (osDiskId)',
+        'use ImageCopyMethod.COMPUTE_GALLERY (the default), or give osDiskId to ManagedImage.fromImageId');
+    }
+  }
+}
+
+/** A copy of the same name in the source's own resource group would replace the source. */
+function checkCopyBesideSource(validator: PropsValidator, source: IImage, resourceGroupName: string, lineName: string, imageName: string): void {
+  if (!isUnresolved(resourceGroupName) && !isUnresolved(source.resourceGroupName) && !isUnresolved(imageName)
+    && !isUnresolved(source.imageName)
+    && resourceGroupName.toLowerCase() === source.resourceGroupName.toLowerCase()
+    && lineName.toLowerCase() === (source.imageBuild?.lineName ?? source.imageName).toLowerCase()) {
+    validator.fail('resourceGroupName', resourceGroupName, `holds the source ${describeValue(source.imageName)} already: the copy would replace it`,
+      'copy into another resource group (the point of a copy that survives the source), or pass another imageName');
   }
 }
 
@@ -408,11 +508,11 @@ export class ImageCopy extends Construct implements IImage {
  * Claims the names the copy makes in its resource group: a build copied within its region is a line of images; any
  * other copy is one managed image, and with `COMPUTE_GALLERY` also a gallery and a managed disk.
  */
-function claimCopyNames(copy: ImageCopy, v: PropsValidator, props: ImageCopyProps,
+function claimCopyNames(copy: ImageCopy, validator: PropsValidator, props: ImageCopyProps,
   settled: { method: ImageCopyMethod; lineName: string; imageName: string; sourceBuild: boolean; resourceGroupName: string }): void {
   const imageProp = props.imageName !== undefined ? 'imageName' : settled.sourceBuild ? "imageName (the source's line)" : "imageName (the source's)";
   if (settled.method === ImageCopyMethod.OS_DISK && settled.sourceBuild) {
-    claimImageLine(copy, v, imageProp, settled.lineName, settled.resourceGroupName);
+    claimImageLine(copy, validator, imageProp, settled.lineName, settled.resourceGroupName);
     return;
   }
   if (!Object.values(ImageCopyMethod).includes(settled.method)) {
@@ -424,9 +524,9 @@ function claimCopyNames(copy: ImageCopy, v: PropsValidator, props: ImageCopyProp
   if (settled.sourceBuild) {
     // A build's copy through the gallery is named `<line>-<revision>` too, as the line's images within the region and
     // the build's own are: the same line in one group would make the same image names (the revision is a token).
-    claimImageLine(copy, v, imageProp, settled.lineName, settled.resourceGroupName);
+    claimImageLine(copy, validator, imageProp, settled.lineName, settled.resourceGroupName);
   }
-  claimNames(copy, v, {
+  claimNames(copy, validator, {
     prop: imageProp,
     value: settled.lineName,
     names: [
@@ -438,7 +538,7 @@ function claimCopyNames(copy: ImageCopy, v: PropsValidator, props: ImageCopyProp
     fix,
   });
   if (gallery && props.galleryName !== undefined) {
-    claimNames(copy, v, {
+    claimNames(copy, validator, {
       prop: 'galleryName',
       value: props.galleryName,
       names: [{ kind: AZURE_RESOURCE.GALLERY, scope: GALLERY_NAME_SCOPE, name: props.galleryName }],

@@ -1,3 +1,7 @@
+/**
+ * `ImageGallery`: an Azure Compute Gallery in a resource group given or created, which holds `GalleryImage`
+ * definitions.
+ */
 import type { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import type { SharedImageGallery } from '@cdktf/provider-azurerm/lib/shared-image-gallery';
 import { Construct } from 'constructs';
@@ -6,8 +10,8 @@ import { AZURE_RESOURCE, claimCreatedResourceGroup, claimNames, GALLERY_NAME_SCO
 import { canonicalLocation, checkCommonNames } from './private/naming/regions';
 import { checkResourceGroup, placeResourceGroup } from './private/naming/resource-group';
 import { galleryBindings } from './private/terraform/bindings';
-import { BOOLEAN, checkPropTypes, markKind, STRING, STRING_MAP, struct } from './private/validation/prop-types';
-import { PropsValidator, requireProps } from './private/validation/props-validator';
+import { BOOLEAN, markKind, readProps, STRING, STRING_MAP, struct } from './private/validation/prop-types';
+import { PropsValidator } from './private/validation/props-validator';
 import { checkTags } from './private/validation/tags';
 
 /** Props of `ImageGallery`. */
@@ -95,43 +99,57 @@ export class ImageGallery extends Construct {
 
   constructor(scope: Construct, id: string, props: ImageGalleryProps) {
     super(scope, id);
-    const v = new PropsValidator(`ImageGallery '${this.node.path}'`);
-    requireProps(v, props, { location: "pass the gallery's region: the build VM's, e.g. 'westeurope'" });
-    props = checkPropTypes(v, props, IMAGE_GALLERY_PROPS);
-    v.throwIfInvalid();
-    const galleryName = props.galleryName ?? `gal_${id.toLowerCase().replace(/[^a-z0-9_.]/g, '_')}`.slice(0, 80).replace(/[_.]+$/, '');
-    checkCommonNames(v, this, props);
-    v.check(props.galleryName === undefined ? 'galleryName (from the construct id)' : 'galleryName', galleryName, isGalleryName,
-      'is not a valid gallery name (1-80 letters, digits, underscores and periods, starting and ending with a letter or digit; no hyphens)',
-      "write it with underscores, e.g. 'gal_golden_images'");
-    const resourceGroup = checkResourceGroup(v, props, { createdName: `rg-${galleryName}` });
-    checkTags(v, 'tags', props.tags);
-    const gallery = { kind: AZURE_RESOURCE.GALLERY, scope: resourceGroupScope(resourceGroup.name), name: galleryName };
-    claimNames(this, v, {
-      prop: props.galleryName === undefined ? 'galleryName (from the construct id)' : 'galleryName',
-      value: galleryName,
-      names: [{ ...gallery, scope: GALLERY_NAME_SCOPE }],
-      fix: 'pass another galleryName to one of them: gallery names are unique within the subscription, whatever their resource groups',
-    });
-    claimCreatedResourceGroup(this, v, props.resourceGroupName === undefined ? 'resourceGroupName (from galleryName)' : 'resourceGroupName', resourceGroup);
-    // Its definitions' names are unique within it.
-    rememberResource(this, gallery);
-    v.throwIfInvalid();
+    const validator = new PropsValidator(`ImageGallery '${this.node.path}'`);
+    props = readProps(validator, props, IMAGE_GALLERY_PROPS, { location: "pass the gallery's region: the build VM's, e.g. 'westeurope'" });
+    const { galleryName, resourceGroup } = this.parseProps(validator, props, id);
 
     this.location = canonicalLocation(props.location);
     const group = placeResourceGroup(this, resourceGroup, this.location, props.tags);
     this.resourceGroup = group.resourceGroup;
     this.resourceGroupName = group.resourceGroupName;
+    this.gallery = this.createGallery(props, galleryName);
+    this.galleryName = this.gallery.name;
+    this.galleryId = this.gallery.id;
+  }
+
+  /**
+   * Checks the props, and resolves the gallery's name and resource group once; claims the name in the subscription.
+   * Throws, listing every problem, unless all are fine.
+   */
+  private parseProps(validator: PropsValidator, props: ImageGalleryProps, id: string)
+    : { galleryName: string; resourceGroup: { create: boolean; name: string } } {
+    const galleryName = props.galleryName ?? `gal_${id.toLowerCase().replace(/[^a-z0-9_.]/g, '_')}`.slice(0, 80).replace(/[_.]+$/, '');
+    const galleryProp = props.galleryName === undefined ? 'galleryName (from the construct id)' : 'galleryName';
+    checkCommonNames(validator, this, props);
+    validator.check(galleryProp, galleryName, isGalleryName,
+      'is not a valid gallery name (1-80 letters, digits, underscores and periods, starting and ending with a letter or digit; no hyphens)',
+      "write it with underscores, e.g. 'gal_golden_images'");
+    const resourceGroup = checkResourceGroup(validator, props, { createdName: `rg-${galleryName}` });
+    checkTags(validator, 'tags', props.tags);
+    const gallery = { kind: AZURE_RESOURCE.GALLERY, scope: resourceGroupScope(resourceGroup.name), name: galleryName };
+    claimNames(this, validator, {
+      prop: galleryProp,
+      value: galleryName,
+      names: [{ ...gallery, scope: GALLERY_NAME_SCOPE }],
+      fix: 'pass another galleryName to one of them: gallery names are unique within the subscription, whatever their resource groups',
+    });
+    claimCreatedResourceGroup(this, validator, props.resourceGroupName === undefined ? 'resourceGroupName (from galleryName)' : 'resourceGroupName', resourceGroup);
+    // Its definitions' names are unique within it.
+    rememberResource(this, gallery);
+    validator.throwIfInvalid();
+    return { galleryName, resourceGroup };
+  }
+
+  /** The gallery, in the resource group placed or created. */
+  private createGallery(props: ImageGalleryProps, galleryName: string): SharedImageGallery {
     const { SharedImageGallery } = galleryBindings();
-    this.gallery = new SharedImageGallery(this, 'Gallery', {
+    return new SharedImageGallery(this, 'Gallery', {
       name: galleryName,
       resourceGroupName: this.resourceGroupName,
       location: this.location,
       description: props.description ?? 'Golden images (azure-golden-image)',
       tags: props.tags,
     });
-    this.galleryName = this.gallery.name;
-    this.galleryId = this.gallery.id;
   }
 }
 

@@ -1,3 +1,8 @@
+/**
+ * What the constructs that take an image rely on: `IImage` (a managed image, a gallery version or its latest, a copy,
+ * an import), and the enums and structs that describe an image and the VMs made from it (Hyper-V generation, OS type,
+ * VM and image security types, image kind, purchase plan, build).
+ */
 import { ITerraformDependable } from 'cdktf';
 
 /** The Hyper-V generation of a VM or image. A Gen2 VM can only be captured into a V2 image. */

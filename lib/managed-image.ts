@@ -1,3 +1,7 @@
+/**
+ * `ManagedImage.fromImageId`: a managed image made elsewhere as an `IImage`, from its id and what Azure cannot be asked
+ * at synth time (region, generation, OS type, OS disk, purchase plan).
+ */
 import { Fn, ITerraformDependable, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { HyperVGeneration, IImage, OsType, PurchasePlan } from './image';
@@ -5,8 +9,8 @@ import { PURCHASE_PLAN } from './private/images/image-kinds';
 import { checkPurchasePlan } from './private/images/purchase-plan';
 import { isManagedDiskId, parseManagedImageId } from './private/images/resource-ids';
 import { canonicalLocation, checkRegion } from './private/naming/regions';
-import { checkPropTypes, enumOf, STRING, struct } from './private/validation/prop-types';
-import { isUnresolved, PropsValidator, requireProps } from './private/validation/props-validator';
+import { enumOf, readProps, STRING, struct } from './private/validation/prop-types';
+import { isUnresolved, PropsValidator } from './private/validation/props-validator';
 
 /** What `ManagedImage.fromImageId` needs to know about an image made elsewhere. */
 export interface ManagedImageAttributes {
@@ -83,44 +87,52 @@ class ImportedManagedImage extends Construct implements IImage {
 
   constructor(scope: Construct, id: string, attrs: ManagedImageAttributes) {
     super(scope, id);
-    const v = new PropsValidator(`ManagedImage.fromImageId '${this.node.path}'`);
-    requireProps(v, attrs, {
+    const validator = new PropsValidator(`ManagedImage.fromImageId '${this.node.path}'`);
+    attrs = readProps(validator, attrs, MANAGED_IMAGE_ATTRIBUTES, {
       imageId: 'copy it from `az image show --resource-group <rg> --name <name> --query id -o tsv`',
       location: "pass the image's region, e.g. 'westeurope' (`az image show --query location`)",
       hyperVGeneration: "pass the image's, HyperVGeneration.V1 or V2 (`az image show --query hyperVGeneration`)",
-    });
-    attrs = checkPropTypes(v, attrs, MANAGED_IMAGE_ATTRIBUTES, 'attrs');
-    v.throwIfInvalid();
-    v.check('imageId', attrs.imageId, (i) => parseManagedImageId(i) !== undefined,
-      'is not the resource id of a managed image (/subscriptions/<subscription GUID>/resourceGroups/<resource group>/providers/Microsoft.Compute/images/<name>)',
-      'copy it from `az image show --resource-group <rg> --name <name> --query id -o tsv`');
-    checkRegion(v, this, 'location', attrs.location);
-    v.check('osDiskId', attrs.osDiskId, isManagedDiskId,
-      'is not the resource id of a managed disk (/subscriptions/<subscription GUID>/resourceGroups/<resource group>/providers/Microsoft.Compute/disks/<name>)',
-      'copy it from `az image show --query storageProfile.osDisk.managedDisk.id -o tsv`, or omit it');
-    if (!Object.values(HyperVGeneration).includes(attrs.hyperVGeneration)) {
-      v.fail('hyperVGeneration', attrs.hyperVGeneration, 'is not a Hyper-V generation', 'pass HyperVGeneration.V1 or HyperVGeneration.V2');
-    }
-    if (attrs.osType !== undefined && !Object.values(OsType).includes(attrs.osType)) {
-      v.fail('osType', attrs.osType, 'is not an operating system type', 'pass OsType.WINDOWS or OsType.LINUX');
-    }
-    checkPurchasePlan(v, 'purchasePlan', attrs.purchasePlan, 'copy it from `az vm show --query plan` of the VM the image was captured from');
-    v.throwIfInvalid();
+    }, 'attrs');
+    checkAttributes(validator, this, attrs);
+    validator.throwIfInvalid();
 
+    const names = namesOf(attrs.imageId);
     this.imageId = attrs.imageId;
-    if (isUnresolved(attrs.imageId)) {
-      const segment = (i: number) => Token.asString(Fn.element(Fn.split('/', attrs.imageId), i));
-      this.resourceGroupName = segment(ID_SEGMENT_RESOURCE_GROUP);
-      this.imageName = segment(ID_SEGMENT_NAME);
-    } else {
-      const parts = parseManagedImageId(attrs.imageId)!;
-      this.resourceGroupName = parts.resourceGroupName;
-      this.imageName = parts.name;
-    }
+    this.resourceGroupName = names.resourceGroupName;
+    this.imageName = names.imageName;
     this.location = canonicalLocation(attrs.location);
     this.hyperVGeneration = attrs.hyperVGeneration;
     this.osType = attrs.osType ?? OsType.WINDOWS;
     this.osDiskId = attrs.osDiskId;
     this.purchasePlan = attrs.purchasePlan;
   }
+}
+
+
+/** The ids, the region and what the attributes say of the image: generation, OS type, purchase plan. */
+function checkAttributes(validator: PropsValidator, scope: Construct, attrs: ManagedImageAttributes): void {
+  validator.check('imageId', attrs.imageId, (i) => parseManagedImageId(i) !== undefined,
+    'is not the resource id of a managed image (/subscriptions/<subscription GUID>/resourceGroups/<resource group>/providers/Microsoft.Compute/images/<name>)',
+    'copy it from `az image show --resource-group <rg> --name <name> --query id -o tsv`');
+  checkRegion(validator, scope, 'location', attrs.location);
+  validator.check('osDiskId', attrs.osDiskId, isManagedDiskId,
+    'is not the resource id of a managed disk (/subscriptions/<subscription GUID>/resourceGroups/<resource group>/providers/Microsoft.Compute/disks/<name>)',
+    'copy it from `az image show --query storageProfile.osDisk.managedDisk.id -o tsv`, or omit it');
+  if (!Object.values(HyperVGeneration).includes(attrs.hyperVGeneration)) {
+    validator.fail('hyperVGeneration', attrs.hyperVGeneration, 'is not a Hyper-V generation', 'pass HyperVGeneration.V1 or HyperVGeneration.V2');
+  }
+  if (attrs.osType !== undefined && !Object.values(OsType).includes(attrs.osType)) {
+    validator.fail('osType', attrs.osType, 'is not an operating system type', 'pass OsType.WINDOWS or OsType.LINUX');
+  }
+  checkPurchasePlan(validator, 'purchasePlan', attrs.purchasePlan, 'copy it from `az vm show --query plan` of the VM the image was captured from');
+}
+
+/** The resource group and the name: read from a literal id, or split from a token by Terraform. */
+function namesOf(imageId: string): { resourceGroupName: string; imageName: string } {
+  if (isUnresolved(imageId)) {
+    const segment = (i: number) => Token.asString(Fn.element(Fn.split('/', imageId), i));
+    return { resourceGroupName: segment(ID_SEGMENT_RESOURCE_GROUP), imageName: segment(ID_SEGMENT_NAME) };
+  }
+  const parts = parseManagedImageId(imageId)!;
+  return { resourceGroupName: parts.resourceGroupName, imageName: parts.name };
 }

@@ -1,10 +1,14 @@
+/**
+ * `MarketplaceImage`: a platform image of the Azure Marketplace by URN or parts, its version pinned or `latest`, its
+ * Hyper-V generation inferred from the SKU and its purchase plan checked; and the named Windows Server images.
+ */
 import { Fn, Token } from 'cdktf';
 import { HyperVGeneration, PurchasePlan } from './image';
 import { BASE_IMAGE_OFFER, BASE_IMAGE_PUBLISHER, BASE_IMAGE_SKU, BASE_IMAGE_VERSION } from './operator/steps/base-image';
 import { inferGeneration, WINDOWS_SERVER_PUBLISHER } from './private/images/generation';
 import { PURCHASE_PLAN } from './private/images/image-kinds';
 import { checkPurchasePlan } from './private/images/purchase-plan';
-import { checkPropTypes, checkValueType, enumOf, markKind, STRING, struct } from './private/validation/prop-types';
+import { checkPropTypes, checkValueType, enumOf, markKind, readProps, STRING, struct } from './private/validation/prop-types';
 import { describeValue, PropsValidator, requireProps } from './private/validation/props-validator';
 
 /** Options for a marketplace image. */
@@ -81,11 +85,11 @@ export class MarketplaceImage {
     }
     const parts = urn.split(':');
     if (parts.length !== 4 || parts.some((p) => p.length === 0)) {
-      const v = new PropsValidator('MarketplaceImage');
-      v.fail('urn', urn, 'is not a marketplace image URN (publisher:offer:sku:version, four non-empty parts)',
+      const validator = new PropsValidator('MarketplaceImage');
+      validator.fail('urn', urn, 'is not a marketplace image URN (publisher:offer:sku:version, four non-empty parts)',
         "write it as `az vm image list --all -o table` prints it, e.g. 'MicrosoftWindowsServer:WindowsServer:2022-datacenter-core-g2:latest'");
-      checkGenerationValue(v, options?.hyperVGeneration);
-      v.throwIfInvalid();
+      checkGenerationValue(validator, options?.hyperVGeneration);
+      validator.throwIfInvalid();
     }
     const [publisher, offer, sku, version] = parts;
     return MarketplaceImage.fromParts({ publisher, offer, sku, version, ...options });
@@ -148,38 +152,17 @@ export class MarketplaceImage {
   public readonly plan?: PurchasePlan;
 
   private constructor(parts: MarketplaceImageParts) {
-    const v = new PropsValidator('MarketplaceImage');
-    requireProps(v, parts, {
+    const validator = new PropsValidator('MarketplaceImage');
+    parts = readProps(validator, parts, MARKETPLACE_IMAGE_PARTS, {
       publisher: "copy it from `az vm image list --all -o table`, e.g. 'MicrosoftWindowsServer'",
       offer: "copy it from `az vm image list --all -o table`, e.g. 'WindowsServer'",
       sku: "copy it from `az vm image list --all -o table`, e.g. '2022-datacenter-core-g2'",
-    });
-    parts = checkPropTypes(v, parts, MARKETPLACE_IMAGE_PARTS, 'parts');
-    v.throwIfInvalid();
+    }, 'parts');
     const version = parts.version ?? 'latest';
-    // The rules of GoldenVm's base-image step, which gets these parts of a `latest` image.
-    for (const [prop, value, input] of [['publisher', parts.publisher, BASE_IMAGE_PUBLISHER], ['offer', parts.offer, BASE_IMAGE_OFFER],
-      ['sku', parts.sku, BASE_IMAGE_SKU]] as const) {
-      v.check(prop, value, (p) => input.pattern.test(p), 'is not a marketplace image part (letters, digits, hyphens, underscores, periods)',
-        'copy it from `az vm image list --all -o table`');
-    }
-    v.check('version', version, (p) => p === 'latest' || BASE_IMAGE_VERSION.pattern.test(p), "is neither 'latest' nor a version such as '20348.2113.231109'",
-      "use 'latest' or a version listed by `az vm image list --all --sku <sku> -o table`");
-
-    const inferred = inferGeneration(parts.publisher, parts.sku);
-    // An unknown generation is reported once: not also as contradicting the SKU, or as missing.
-    const knownGeneration = checkGenerationValue(v, parts.hyperVGeneration);
-    if (knownGeneration && parts.hyperVGeneration !== undefined && inferred !== undefined && parts.hyperVGeneration !== inferred) {
-      v.fail('hyperVGeneration', parts.hyperVGeneration, `contradicts SKU ${describeValue(parts.sku)}, which is a ${inferred === HyperVGeneration.V2 ? 'Gen2' : 'Gen1'} image`,
-        `omit hyperVGeneration (it is inferred as ${inferred}), or choose the ${parts.hyperVGeneration === HyperVGeneration.V2 ? 'Gen2 SKU (e.g. ending in -g2)' : 'Gen1 SKU (without -g2)'}`);
-    }
-    const generation = parts.hyperVGeneration ?? inferred;
-    if (knownGeneration && generation === undefined) {
-      v.fail('hyperVGeneration', parts.hyperVGeneration, `cannot be inferred from SKU ${describeValue(parts.sku)}`,
-        'pass hyperVGeneration: HyperVGeneration.V1 or V2 (see `az vm image show --urn <urn> --query hyperVGeneration`)');
-    }
-    checkPlan(v, parts);
-    v.throwIfInvalid();
+    checkUrnParts(validator, parts, version);
+    const generation = generationOf(validator, parts);
+    checkPlan(validator, parts);
+    validator.throwIfInvalid();
 
     this.publisher = parts.publisher;
     this.offer = parts.offer;
@@ -197,12 +180,41 @@ export class MarketplaceImage {
 
 markKind(MarketplaceImage, 'MarketplaceImage');
 
+
+/** The rules of GoldenVm's base-image step, which gets these parts of a `latest` image. */
+function checkUrnParts(validator: PropsValidator, parts: MarketplaceImageParts, version: string): void {
+  for (const [prop, value, input] of [['publisher', parts.publisher, BASE_IMAGE_PUBLISHER], ['offer', parts.offer, BASE_IMAGE_OFFER],
+    ['sku', parts.sku, BASE_IMAGE_SKU]] as const) {
+    validator.check(prop, value, (p) => input.pattern.test(p), 'is not a marketplace image part (letters, digits, hyphens, underscores, periods)',
+      'copy it from `az vm image list --all -o table`');
+  }
+  validator.check('version', version, (p) => p === 'latest' || BASE_IMAGE_VERSION.pattern.test(p), "is neither 'latest' nor a version such as '20348.2113.231109'",
+    "use 'latest' or a version listed by `az vm image list --all --sku <sku> -o table`");
+}
+
+/** The Hyper-V generation: given, or inferred from the SKU; given, it must not contradict the SKU. */
+function generationOf(validator: PropsValidator, parts: MarketplaceImageParts): HyperVGeneration | undefined {
+  const inferred = inferGeneration(parts.publisher, parts.sku);
+  // An unknown generation is reported once: not also as contradicting the SKU, or as missing.
+  const knownGeneration = checkGenerationValue(validator, parts.hyperVGeneration);
+  if (knownGeneration && parts.hyperVGeneration !== undefined && inferred !== undefined && parts.hyperVGeneration !== inferred) {
+    validator.fail('hyperVGeneration', parts.hyperVGeneration, `contradicts SKU ${describeValue(parts.sku)}, which is a ${inferred === HyperVGeneration.V2 ? 'Gen2' : 'Gen1'} image`,
+      `omit hyperVGeneration (it is inferred as ${inferred}), or choose the ${parts.hyperVGeneration === HyperVGeneration.V2 ? 'Gen2 SKU (e.g. ending in -g2)' : 'Gen1 SKU (without -g2)'}`);
+  }
+  const generation = parts.hyperVGeneration ?? inferred;
+  if (knownGeneration && generation === undefined) {
+    validator.fail('hyperVGeneration', parts.hyperVGeneration, `cannot be inferred from SKU ${describeValue(parts.sku)}`,
+      'pass hyperVGeneration: HyperVGeneration.V1 or V2 (see `az vm image show --urn <urn> --query hyperVGeneration`)');
+  }
+  return generation;
+}
+
 /**
  * Checks the plan's parts, and that it belongs to the image: Azure's plan `product` is the image's offer and its
  * `publisher` the image's publisher (the `Plan` of the Compute REST API: "the same value as Offer under the
  * imageReference element"); Windows Server images have no plan.
  */
-function checkPlan(v: PropsValidator, parts: MarketplaceImageParts): void {
+function checkPlan(validator: PropsValidator, parts: MarketplaceImageParts): void {
   const plan = parts.plan;
   const urnParts = [parts.publisher, parts.offer, parts.sku, parts.version ?? 'latest'];
   const urn = urnParts.some((p) => Token.isUnresolved(p)) ? '<urn>' : urnParts.join(':');
@@ -211,11 +223,11 @@ function checkPlan(v: PropsValidator, parts: MarketplaceImageParts): void {
     return;
   }
   if (!Token.isUnresolved(parts.publisher) && parts.publisher.toLowerCase() === WINDOWS_SERVER_PUBLISHER.toLowerCase()) {
-    v.fail('plan', plan, `is given for a ${WINDOWS_SERVER_PUBLISHER} image, but Microsoft's Windows Server images have no purchase plan, and Azure refuses a VM whose plan is not its image's`,
+    validator.fail('plan', plan, `is given for a ${WINDOWS_SERVER_PUBLISHER} image, but Microsoft's Windows Server images have no purchase plan, and Azure refuses a VM whose plan is not its image's`,
       'remove plan');
     return;
   }
-  checkPurchasePlan(v, 'plan', plan, copyFix);
+  checkPurchasePlan(validator, 'plan', plan, copyFix);
   if (plan === null || typeof plan !== 'object') {
     return;
   }
@@ -223,16 +235,16 @@ function checkPlan(v: PropsValidator, parts: MarketplaceImageParts): void {
     const value = plan[part];
     if (typeof value === 'string' && value !== '' && !Token.isUnresolved(value) && !Token.isUnresolved(imagePart)
       && value.toLowerCase() !== imagePart.toLowerCase()) {
-      v.fail(`plan.${part}`, value, `is not the image's ${name} '${imagePart}': a marketplace image's plan ${part} is its ${name}`, copyFix);
+      validator.fail(`plan.${part}`, value, `is not the image's ${name} '${imagePart}': a marketplace image's plan ${part} is its ${name}`, copyFix);
     }
   }
 }
 
 /** Records a problem unless `generation` is undefined or a `HyperVGeneration`; returns whether it is fine. */
-function checkGenerationValue(v: PropsValidator, generation: HyperVGeneration | undefined): boolean {
+function checkGenerationValue(validator: PropsValidator, generation: HyperVGeneration | undefined): boolean {
   if (generation === undefined || Object.values(HyperVGeneration).includes(generation)) {
     return true;
   }
-  v.fail('hyperVGeneration', generation, 'is not a Hyper-V generation', 'pass HyperVGeneration.V1 or HyperVGeneration.V2, or omit it to infer it from the SKU');
+  validator.fail('hyperVGeneration', generation, 'is not a Hyper-V generation', 'pass HyperVGeneration.V1 or HyperVGeneration.V2, or omit it to infer it from the SKU');
   return false;
 }
