@@ -125,3 +125,31 @@ test('private folders import only their own folder and the folders before it', (
   });
   expect(offending).toEqual([]);
 });
+
+describe("the README's architecture overview matches the files", () => {
+  const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+  const section = /^## Architecture: which file owns which step\n([\s\S]*?)^## /m.exec(readme)?.[1] ?? '';
+  const named = new Set([...section.matchAll(/`([\w./-]+\.(?:ts|ps1))`/g)].map((m) => m[1]));
+  const folders = [...section.matchAll(/^\| `([a-z]+)\/` \|/gm)].map((m) => m[1]);
+
+  test('the section is there and names files', () => {
+    expect(named.size).toBeGreaterThan(20);
+  });
+
+  test('every file it names exists: a public module, an operator step or a guest script', () => {
+    const exists = (name: string) => [LIB, path.join(LIB, 'operator', 'steps'), path.join(LIB, 'scripts', 'guest')]
+      .some((directory) => fs.existsSync(path.join(directory, name)));
+    expect([...named].filter((name) => !exists(name))).toEqual([]);
+  });
+
+  test('it names every public module, every operator step and every guest script', () => {
+    const publicModules = fs.readdirSync(LIB).filter((name) => name.endsWith('.ts') && name !== 'index.ts');
+    const steps = fs.readdirSync(path.join(LIB, 'operator', 'steps')).filter((name) => name.endsWith('.ts'));
+    const guest = fs.readdirSync(path.join(LIB, 'scripts', 'guest')).filter((name) => name.endsWith('.ps1'));
+    expect([...publicModules, ...steps, ...guest].filter((name) => !named.has(name))).toEqual([]);
+  });
+
+  test("it lists lib/private's folders in their import order", () => {
+    expect(folders).toEqual(PRIVATE_LAYERS);
+  });
+});
