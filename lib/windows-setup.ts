@@ -2,7 +2,7 @@ import { createHash } from 'crypto';
 import { PowerShellStep } from './powershell-step';
 import { checkPageUrl, IIS_DEFAULT_SITE, KnownSite, recordServedPage, servedPage } from './private/network/served-page';
 import { readScript } from './private/steps/scripts';
-import { checkSteps, readStepFile } from './private/steps/setup-steps';
+import { checkSteps, POWERSHELL_STEP, readStepFile } from './private/steps/setup-steps';
 import {
   BOOLEAN, checkedByConstruct, checkPropTypes, listOf, markKind, NUMBER, STRING, struct,
 } from './private/validation/prop-types';
@@ -78,8 +78,6 @@ export interface CustomSetupOptions {
 }
 
 /** The options and their parts at runtime (lib/private/validation/prop-types.ts): for callers TypeScript does not check. */
-const POWERSHELL_STEP = struct<PowerShellStep>('PowerShellStep', { name: STRING, script: STRING },
-  "{ name: 'Install the app', script: '<PowerShell>' }, or WindowsSetup.stepFromFile(name, path)");
 const SMOKE_TEST_OPTIONS = struct<SmokeTestOptions>('SmokeTestOptions', {
   url: STRING, expectComputerName: BOOLEAN, expectText: STRING, timeoutSeconds: NUMBER,
 }, "{ url: 'http://localhost/', timeoutSeconds: 300 }");

@@ -416,6 +416,73 @@ describe('null for an optional member is leaving it out; for a required one, ref
   });
 });
 
+// --- a member the struct does not have ---------------------------------------------------------------------------
+
+/** A struct where a caller gives it: the root's props, and each struct nested in them. */
+interface StructPlace {
+  readonly root: Root;
+  readonly struct: string;
+  /** The path of its members in a message (`canary.`, `targetRegions[0].`). */
+  readonly prefix: string;
+  /** Valid props with `extra` members in the struct. */
+  readonly props: (stack: TerraformStack, extra: Record<string, unknown>) => Record<string, unknown>;
+}
+
+const STRUCT_PLACES: StructPlace[] = ROOTS.filter((root) => isStructType(root.struct)).flatMap((root) => {
+  const places: StructPlace[] = [{ root, struct: root.struct, prefix: '', props: (stack, extra) => ({ ...root.base(stack), ...extra }) }];
+  walk(root.struct, rootPlace(root), (member, place) => {
+    const element = member.type.replace(/\[\]$/, '');
+    if (isStructType(element)) {
+      const list = member.type.endsWith('[]');
+      const nested = (extra: Record<string, unknown>) => ({ ...EXAMPLES[element](), ...extra });
+      places.push({ root, struct: element, prefix: `${place.prop}${list ? '[0]' : ''}.`, props: (stack, extra) => place.put(stack, list ? [nested(extra)] : nested(extra)) });
+    }
+  });
+  return places;
+});
+
+/** A typo of a member: its second-to-last letter dropped (`location` as `locatin`). */
+const dropLetter = (name: string) => `${name.slice(0, -2)}${name.slice(-1)}`;
+/** A value that must never appear in a message: a misspelt member may be a password. */
+const SECRET_LIKE = 'Pa55-w0rd-never-shown';
+
+describe('a member the struct does not have is refused, its value not shown', () => {
+  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+  test.each(STRUCT_PLACES.map((p) => [p.root.title ?? p.root.construct, `${p.prefix || p.struct}`, p] as const))('%s %s: a typo names the member meant', (_, __, place) => {
+    const members = DECLARATIONS.interfaces.get(place.struct)!.map((m) => m.name);
+    const meant = members.find((m) => m.length >= 5) ?? members[0];
+    const typo = dropLetter(meant);
+    const result = synthesize((s) => place.root.build(s, place.props(s, { [typo]: SECRET_LIKE })));
+    expect(result.error).toBeDefined();
+    const message = result.error!.message;
+    expect(message.startsWith(place.root.construct)).toBe(true);
+    expect(message).toMatch(new RegExp(`^  - ${escape(`${place.prefix}${typo}`)}: a string \\(not shown\\) is not a member of ${place.struct}, `
+      + `so it would be ignored\\. Fix: did you mean ${meant}\\? Rename it$`, 'm'));
+    expect(message).not.toContain(SECRET_LIKE);
+    expect(result.jsonFiles).toEqual([]);
+  });
+
+  test('the same letters in another case name the member; a name like none lists the members', () => {
+    const members = DECLARATIONS.interfaces.get('ImageGalleryProps')!.map((m) => m.name);
+    const build = (extra: Record<string, unknown>) => (s: TerraformStack) => new ImageGallery(s, 'Gallery', { ...imageGalleryProps(), ...extra } as any);
+    expect(synthesize(build({ GalleryName: 'gal' })).error!.message).toContain('GalleryName: a string (not shown) is not a member of ImageGalleryProps, '
+      + 'so it would be ignored. Fix: did you mean galleryName? Rename it');
+    expect(synthesize(build({ colour: 'blue' })).error!.message).toContain('colour: a string (not shown) is not a member of ImageGalleryProps, so it would be '
+      + `ignored. Fix: remove it; the members of ImageGalleryProps are ${members.join(', ')}`);
+  });
+
+  test('a member given as undefined is left out, known or not, as JavaScript spreads leave them', () => {
+    const json = (extra: Record<string, unknown>) => synthJson((s) => new ImageGallery(s, 'Gallery', { ...imageGalleryProps(), ...extra } as any));
+    expect(json({ colour: undefined })).toEqual(json({}));
+  });
+
+  test('an IImage given as a plain object may carry members of its own: it is an interface, not a struct', () => {
+    const json = (image: Record<string, unknown>) => synthJson((s) => new ImageFleet(s, 'Fleet', imageFleetProps(s, { image: image as any })));
+    expect(json({ ...plainImage(), builtBy: 'platform team' })).toEqual(json(plainImage()));
+  });
+});
+
 test('props given as a class instance whose members are getters, as TypeScript allows: read through the getters', () => {
   class BuildVmProps {
     public get location() { return 'westeurope'; }

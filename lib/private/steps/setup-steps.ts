@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { blankComments } from './powershell-comments';
 import type { PowerShellStep } from '../../powershell-step';
+import { refuseUnknownMember, STRING, struct } from '../validation/prop-types';
 import { isUnresolved, PropsValidator } from '../validation/props-validator';
 
 const STEP_NAME = /^[^\r\n']{1,100}$/;
@@ -35,12 +36,22 @@ export function checkSteps(v: PropsValidator, listProp: string, steps: unknown, 
   return steps.map((step, i) => checkStep(v, `${listProp}[${i}]`, step));
 }
 
+/** `PowerShellStep` at runtime (lib/private/validation/prop-types.ts); its members are checked here, one by one. */
+export const POWERSHELL_STEP = struct<PowerShellStep>('PowerShellStep', { name: STRING, script: STRING },
+  "{ name: 'Install the app', script: '<PowerShell>' }, or WindowsSetup.stepFromFile(name, path)");
+const STEP_MEMBERS: readonly string[] = Object.keys(POWERSHELL_STEP.shape);
+
 function checkStep(v: PropsValidator, prop: string, step: unknown): PowerShellStep {
   if (step === null || typeof step !== 'object' || Array.isArray(step)) {
     v.fail(prop, step, 'is not a step', "give { name: 'Install the app', script: '<PowerShell>' }, or WindowsSetup.stepFromFile(name, path)");
     return { name: '', script: '' };
   }
   const { name, script } = step as { name?: unknown; script?: unknown };
+  for (const [member, value] of Object.entries(step)) {
+    if (!STEP_MEMBERS.includes(member) && value !== undefined && value !== null) {
+      refuseUnknownMember(v, `${prop}.${member}`, value, 'PowerShellStep', STEP_MEMBERS);
+    }
+  }
   if (isUnresolved(name) || isUnresolved(script)) {
     v.fail(prop, name, 'holds an unresolved token; the setup script is fixed at synth time', 'pass the step as literal PowerShell');
     return { name: '', script: '' };

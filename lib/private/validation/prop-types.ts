@@ -340,9 +340,50 @@ function checkStruct(v: PropsValidator, prop: string, value: unknown, kind: Prop
       continue;
     }
     const memberKind = kind.shape![key];
+    if (memberKind === undefined && kind.category === 'struct' && member !== undefined) {
+      refuseUnknownMember(v, `${memberPrefix}${key}`, member, kind.typeName, Object.keys(kind.shape!));
+      continue;
+    }
     checked[key] = member === undefined || memberKind === undefined ? member : memberKind.check(v, `${memberPrefix}${key}`, member, strict);
   }
   return checked;
+}
+
+/**
+ * A member the struct does not have: TypeScript refuses one in an object literal, but JavaScript and a value built
+ * elsewhere pass it, and a misspelt prop (`vmsize`, `adminPasword`) would be ignored for its default without a word.
+ * Its value is not shown: a misspelt secret is still a secret.
+ */
+export function refuseUnknownMember(v: PropsValidator, prop: string, value: unknown, typeName: string, members: readonly string[]): void {
+  const name = prop.slice(prop.lastIndexOf('.') + 1);
+  const meant = closestName(name, members);
+  v.failUnshown(prop, whatItIs(value), `is not a member of ${typeName}, so it would be ignored`,
+    meant !== undefined ? `did you mean ${meant}? Rename it` : `remove it; the members of ${typeName} are ${members.join(', ')}`);
+}
+
+/** The member `name` most likely misspells: the same letters in another case, or at most two edits away; else undefined. */
+function closestName(name: string, members: readonly string[]): string | undefined {
+  const sameLetters = members.find((member) => member.toLowerCase() === name.toLowerCase());
+  if (sameLetters !== undefined) {
+    return sameLetters;
+  }
+  const scored = members.map((member) => ({ member, distance: editDistance(name.toLowerCase(), member.toLowerCase()) }))
+    .filter(({ distance }) => distance <= 2)
+    .sort((a, b) => a.distance - b.distance);
+  return scored[0]?.member;
+}
+
+/** Levenshtein distance: the fewest insertions, deletions and substitutions that turn `a` into `b`. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length];
 }
 
 /**

@@ -18,6 +18,12 @@ export class PropsValidator {
     this.failedProps.add(prop);
   }
 
+  /** Records a problem with `prop` without showing its value (it may be a secret): `shown` says what it is instead. */
+  public failUnshown(prop: string, shown: string, problem: string, fix: string): void {
+    this.problems.push(`${prop}: ${shown} (not shown) ${problem}. Fix: ${fix}`);
+    this.failedProps.add(prop);
+  }
+
   /** Whether a problem with `prop` was recorded: a check that builds on the prop's value then has nothing to add. */
   public hasProblemWith(prop: string): boolean {
     return this.failedProps.has(prop);
