@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { StringDecoder } from 'string_decoder';
 
 /** Whether a `terraform` binary is on PATH (it is on this project's machine image; see DESIGN.md). */
 export function hasTerraform(): boolean {
@@ -37,17 +38,27 @@ export function runTerraform(dir: string, args: string[], extraEnv: NodeJS.Proce
 /**
  * `terraform <args>` in `dir` without blocking the event loop: for tests whose own process serves what Terraform calls
  * (the local Azure, test/local-azure/server.ts), which `runTerraform`'s spawnSync would leave unanswered. `signal`
- * stops Terraform (SIGTERM: it stops gracefully), so that a test that gives up leaves nothing running.
+ * stops Terraform (SIGTERM: it stops gracefully), so that a test that gives up leaves nothing running. `echo` gets both
+ * streams as they come (a user watching a deployment), besides the returned run.
  */
-export function runTerraformAsync(dir: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}, signal?: AbortSignal): Promise<TerraformRun> {
+export function runTerraformAsync(dir: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}, signal?: AbortSignal,
+  echo?: (text: string) => void): Promise<TerraformRun> {
   return new Promise((resolve, reject) => {
     const child = spawn('terraform', [...args, '-no-color'], {
       cwd: dir, env: { ...TERRAFORM_ENV, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'], signal, killSignal: 'SIGTERM',
     });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    const keep = (into: Buffer[]) => {
+      // A character split across chunks stays whole in what `echo` gets.
+      const decoder = new StringDecoder('utf8');
+      return (chunk: Buffer) => {
+        into.push(chunk);
+        echo?.(decoder.write(chunk));
+      };
+    };
+    child.stdout.on('data', keep(stdout));
+    child.stderr.on('data', keep(stderr));
     child.on('error', (error) => reject(new Error(`terraform ${args.join(' ')} did not run in ${dir} (${error.message})`)));
     child.on('close', (status, killedBy) => {
       const run = { status: status ?? -1, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') };
