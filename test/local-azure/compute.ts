@@ -132,6 +132,10 @@ const virtualMachineType: ResourceType = {
     setPower(vm, 'running');
     const osDisk = vm.body.properties.storageProfile.osDisk;
     const imageReference = vm.body.properties.storageProfile.imageReference;
+    if (imageReference?.id !== undefined) {
+      // Its OS disk is made from the image: the guest starts with what the image captured.
+      azure.guests.startFromImage(vm, imageReference.id);
+    }
     const generation = generationOf(azure, vm.body.location, imageReference);
     const sku = osDisk.managedDisk.storageAccountType ?? 'Premium_LRS';
     azure.store.put({

@@ -13,6 +13,8 @@
  *   Learn, "Create a legacy managed image of a generalized VM in Azure": Trusted Launch needs a gallery);
  * - a source VM that does not exist: 404 `NotFound` (Compute's answer for a missing resource it is pointed at).
  * An image from a managed disk (`storageProfile.osDisk.managedDisk.id`, what ImageCopy captures) is stored as sent.
+ * Either way the image keeps what the disk holds when it is made: the guest's C: drive of the VM whose OS disk it is
+ * (run-command.ts, `Guests.capture`), which every VM made from the image starts with (compute.ts).
  */
 import { AzureError } from './errors';
 import { Json } from './http';
@@ -70,7 +72,13 @@ function build(context: PutContext): Json {
     const vm = sourceVm(azure, sourceId);
     storageProfile = storageProfileOf(azure, vm, properties.storageProfile?.zoneResilient);
     generation ??= azure.store.get(vm.body.properties.storageProfile.osDisk.managedDisk.id)?.body.properties?.hyperVGeneration;
-  } else if (existing !== undefined) {
+    azure.guests.capture(id, vm.id);
+  } else if (existing === undefined) {
+    const owner = vmWithOsDisk(azure, storageProfile.osDisk?.managedDisk?.id);
+    if (owner !== undefined) {
+      azure.guests.capture(id, owner.id);
+    }
+  } else {
     storageProfile = existing.properties.storageProfile;
     generation = existing.properties.hyperVGeneration;
   }
@@ -89,9 +97,16 @@ function build(context: PutContext): Json {
   };
 }
 
+/** The VM whose OS disk `diskId` is, if any. */
+function vmWithOsDisk(azure: AzureState, diskId: string | undefined): StoredResource | undefined {
+  return diskId === undefined ? undefined : azure.store.all().find((r) => r.type === 'Microsoft.Compute/virtualMachines'
+    && r.body.properties?.storageProfile?.osDisk?.managedDisk?.id?.toLowerCase() === diskId.toLowerCase());
+}
+
 export const IMAGE_TYPE: ResourceType = {
   type: IMAGE,
   longRunning: true,
   creatingState: 'Creating',
   build,
+  deleting: (image, azure) => azure.guests.forget(image.id),
 };

@@ -38,6 +38,7 @@
 import { formatAddress, parseBlock } from './addresses';
 import { COMPUTE_TYPES, marketplace } from './compute';
 import { AzureError, authenticationFailed, missingApiVersion, throttled } from './errors';
+import { GuestWeb } from './guest-web';
 import { AzureRequest, AzureResponse, json, Json, segmentsOf } from './http';
 import { Identity, ServicePrincipal } from './identity';
 import { parseResourcePath, ResourceAddress, same, typeKey } from './ids';
@@ -57,6 +58,12 @@ export interface LocalAzureOptions {
   readonly platformImages?: PlatformImage[];
   /** Where static public IPs come from. @default '203.0.113.0/24' (TEST-NET-3, RFC 5737) */
   readonly publicIpPrefix?: string;
+  /**
+   * Serve each public IP's port 80 on this machine for the VM behind it, with what the VM's guest serves there (its IIS,
+   * guest-web.ts): needs a `publicIpPrefix` this machine can listen on (under 127.0.0.0/8) and the right to port 80.
+   * @default false
+   */
+  readonly servePublicIps?: boolean;
 }
 
 /** One request the local Azure answered: what the tests count per resource type. */
@@ -119,6 +126,8 @@ export class LocalAzure {
   private throttling: { remaining: number; retryAfterSeconds: number } | undefined;
   /** The VMs' guests (run-command.ts), each made at its VM's first Run Command; removed by `dispose`. */
   private readonly guests = new Guests();
+  /** Their web servers (guest-web.ts); closed by `dispose`. */
+  private readonly web: GuestWeb;
 
   constructor(options: LocalAzureOptions = {}) {
     this.subscriptionId = options.subscriptionId ?? '5e1f0c2a-0000-4000-8000-00000000bb01';
@@ -127,6 +136,10 @@ export class LocalAzure {
     const pool = parseBlock(options.publicIpPrefix ?? '203.0.113.0/24')!;
     const store = this.store;
     const types = this.types;
+    this.web = new GuestWeb(store, (vmId) => this.guests.systemDrive(vmId),
+      (address, reason) => this.unhandled.push({ method: 'LISTEN', path: `${address}:80`, reason }));
+    const web = this.web;
+    const servePublicIps = options.servePublicIps ?? false;
     this.state = {
       store,
       subscriptions: [this.subscriptionId],
@@ -134,9 +147,16 @@ export class LocalAzure {
       typeOf: (address: ResourceAddress) => types.get(typeKey(address)),
       guid: newGuid,
       now: () => new Date().toISOString(),
-      allocatePublicIp: () => allocate(pool, store),
+      allocatePublicIp: () => {
+        const address = allocate(pool, store);
+        if (servePublicIps) {
+          web.listenOnPublicIp(address);
+        }
+        return address;
+      },
       startOperation: (...args) => this.manager.startOperation(...args),
       guests: this.guests,
+      web,
     };
     this.identity = new Identity(this.principal);
     this.manager = new ResourceManager(this.state);
@@ -178,6 +198,7 @@ export class LocalAzure {
   /** Removes the guests' files, once every script running in them has ended. */
   public async dispose(): Promise<void> {
     await this.settled();
+    await this.web.dispose();
     this.guests.dispose();
   }
 

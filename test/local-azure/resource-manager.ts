@@ -16,6 +16,7 @@ import {
   AzureError, childNotFound, invalidResourceLocation, invalidResourceType, locationRequired, resourceGroupNotFound, resourceNotFound,
   subscriptionNotFound,
 } from './errors';
+import type { GuestWeb } from './guest-web';
 import { AzureRequest, AzureResponse, empty, Json, json } from './http';
 import { idOf, normalizeLocation, parseResourceId, ResourceAddress, ResourcePath, same, typeAndName } from './ids';
 import type { Guests } from './run-command';
@@ -29,6 +30,8 @@ export interface AzureState {
   readonly platformImages: readonly PlatformImage[];
   /** The VMs' guests, where Run Command runs scripts (run-command.ts). */
   readonly guests: Guests;
+  /** The guests' web servers (their IIS, guest-web.ts). */
+  readonly web: GuestWeb;
   /** The type of an id or address, if this Azure knows it. */
   typeOf(address: ResourceAddress): ResourceType | undefined;
   /** A new GUID (vmId, resourceGuid, operation ids). */

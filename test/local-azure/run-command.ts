@@ -23,8 +23,10 @@
  * Windows' shutdown does; with `/quit` (the operator's generalize.ps1) the VM keeps running.
  */
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { AzureError, invalidResourceType } from './errors';
+import { GuestWeb, machineNameOf } from './guest-web';
 import { AzureRequest, AzureResponse, empty, Json } from './http';
 import { AzureState } from './resource-manager';
 import { StoredResource } from './store';
@@ -39,21 +41,25 @@ const GUEST_WRAPPER = path.join(__dirname, 'guest.ps1');
 
 /**
  * A freshly provisioned Windows guest: its agents run, it is not generalized, Sysprep would finish at its first check,
- * and a scheduled task's script really runs (the setup runs as one).
+ * and a scheduled task's script really runs (the setup runs as one), in the guest as a Run Command's script does (its
+ * C: drive, the stand-ins).
  */
-function newGuest(): StandInWorld {
+function newGuest(drive: string): StandInWorld {
   return {
     registry: { [STATE_KEY]: { ImageState: 'IMAGE_STATE_COMPLETE' } },
     services: { RdAgent: ['Running'], WindowsAzureGuestAgent: ['Running'] },
     sysprep: { readyAfterPolls: 1 },
     runTasks: true,
+    taskLauncher: ['-File', GUEST_WRAPPER, '-SystemDrive', drive],
   };
 }
 
-/** The guests of the VMs, by VM id: created at a VM's first Run Command, removed with `dispose`. */
+/** The guests of the VMs, by VM id: created at a VM's first Run Command (or from its image), removed with `dispose`. */
 export class Guests {
   private readonly worlds = new Map<string, StandIns>();
   private readonly customData = new Map<string, string>();
+  /** The C: drives captured in images, by image id (each a directory of its own). */
+  private readonly captured = new Map<string, string>();
 
   /**
    * What Windows finds of the VM's custom data: Azure places it in `%SYSTEMDRIVE%\AzureData\CustomData.bin` at
@@ -69,8 +75,9 @@ export class Guests {
     const key = vm.id.toLowerCase();
     let guest = this.worlds.get(key);
     if (guest === undefined) {
-      guest = new StandIns(newGuest());
+      guest = new StandIns();
       makeSystemDrive(guest);
+      guest.setWorld(newGuest(systemDrive(guest)));
       const customData = this.customData.get(key);
       if (customData !== undefined) {
         const file = path.join(systemDrive(guest), 'AzureData', 'CustomData.bin');
@@ -82,6 +89,37 @@ export class Guests {
     return guest;
   }
 
+  /**
+   * An image captured from the VM's OS disk keeps what its C: drive holds then: a VM made from the image starts with
+   * it (`startFromImage`). A VM whose guest never ran a script leaves an empty drive.
+   */
+  public capture(imageId: string, vmId: string): void {
+    const drive = this.systemDrive(vmId);
+    const snapshot = fs.mkdtempSync(path.join(os.tmpdir(), 'local-azure-image-'));
+    if (drive !== undefined) {
+      fs.cpSync(drive, snapshot, { recursive: true, verbatimSymlinks: true });
+    }
+    this.forget(imageId);
+    this.captured.set(imageId.toLowerCase(), snapshot);
+  }
+
+  /** An image deleted: its captured drive goes. */
+  public forget(imageId: string): void {
+    const snapshot = this.captured.get(imageId.toLowerCase());
+    if (snapshot !== undefined) {
+      fs.rmSync(snapshot, { recursive: true, force: true });
+      this.captured.delete(imageId.toLowerCase());
+    }
+  }
+
+  /** A VM made from an image: its guest's C: drive starts as the image's (when the image holds one). */
+  public startFromImage(vm: StoredResource, imageId: string): void {
+    const snapshot = this.captured.get(imageId.toLowerCase());
+    if (snapshot !== undefined) {
+      fs.cpSync(snapshot, systemDrive(this.of(vm)), { recursive: true, verbatimSymlinks: true });
+    }
+  }
+
   /** The calls of a Windows command the VM's guest made (stand-ins.ps1 records them), e.g. `Sysprep.exe`; none before its first script. */
   public calls(vmId: string, command: string): StandInCall[] {
     return this.worlds.get(vmId.toLowerCase())?.calls(command) ?? [];
@@ -90,6 +128,12 @@ export class Guests {
   /** The directory of the VM's guest (its C: drive is `C` in it); none before its first script. */
   public directory(vmId: string): string | undefined {
     return this.worlds.get(vmId.toLowerCase())?.directory;
+  }
+
+  /** The directory of the VM's C: drive, if its guest exists. */
+  public systemDrive(vmId: string): string | undefined {
+    const guest = this.worlds.get(vmId.toLowerCase());
+    return guest === undefined ? undefined : systemDrive(guest);
   }
 
   /** The VM is deleted: its guest goes with it (a new VM of the same name starts from a fresh one). */
@@ -105,6 +149,7 @@ export class Guests {
       guest.dispose();
     }
     this.worlds.clear();
+    [...this.captured.keys()].forEach((imageId) => this.forget(imageId));
   }
 }
 
@@ -129,7 +174,7 @@ export function lastBytes(text: string): string {
 }
 
 /** Runs the script in the guest; resolves with Run Command's result. */
-async function runInGuest(vm: StoredResource, guest: StandIns, script: string, parameters: { [name: string]: string }): Promise<Json> {
+async function runInGuest(vm: StoredResource, guest: StandIns, web: GuestWeb, script: string, parameters: { [name: string]: string }): Promise<Json> {
   const runs = (vm.hidden.runCommands = ((vm.hidden.runCommands as number | undefined) ?? 0) + 1);
   const scriptFile = guest.path(`run-command-${runs}.ps1`);
   fs.writeFileSync(scriptFile, script);
@@ -138,9 +183,12 @@ async function runInGuest(vm: StoredResource, guest: StandIns, script: string, p
     throw new AzureError(500, 'LocalAzureNeedsPwsh', 'The local Azure runs guest scripts under pwsh, which is not installed: '
       + 'dotnet tool install --global PowerShell --version 7.6.9 (.ci/run does).');
   }
+  const ownPort80 = await web.loopback(vm.id);
   const result = await runPwsh(['-File', GUEST_WRAPPER, '-Script', scriptFile, '-SystemDrive', systemDrive(guest), '-ParametersJson', JSON.stringify(parameters)], {
     cwd: guest.directory,
-    env: { GOLDEN_TEST_WORLD: guest.worldFile, GOLDEN_TEST_CALLS: guest.callsFile },
+    // What Windows sets in every process: the system drive and the computer name (guest-web.ts: machineNameOf). The
+    // guest's own port 80 (its IIS) for guest.ps1.
+    env: { GOLDEN_TEST_WORLD: guest.worldFile, GOLDEN_TEST_CALLS: guest.callsFile, SystemDrive: 'C:', COMPUTERNAME: machineNameOf(vm), GOLDEN_GUEST_PORT_80: ownPort80 },
   });
   // Sysprep /shutdown ends with Windows shut down: the VM is stopped, still allocated.
   const shutdown = guest.calls('Sysprep.exe').slice(sysprepCalls).some((call) => (call.arguments.ArgumentList as string[] ?? []).includes('/shutdown'));
@@ -167,7 +215,7 @@ export function runCommand(vm: StoredResource, request: AzureRequest, azure: Azu
   const script = ((body.script ?? []) as string[]).join('\n');
   const parameters = Object.fromEntries(((body.parameters ?? []) as Array<{ name: string; value: string }>).map((p) => [p.name, String(p.value)]));
   vm.hidden.runCommandActive = true;
-  const pending = runInGuest(vm, azure.guests.of(vm), script, parameters).finally(() => {
+  const pending = runInGuest(vm, azure.guests.of(vm), azure.web, script, parameters).finally(() => {
     vm.hidden.runCommandActive = false;
   });
   return empty(202, azure.startOperation(request, 'Microsoft.Compute', vm.body.location, undefined, true, pending));

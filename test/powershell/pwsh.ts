@@ -118,6 +118,8 @@ export interface StandInWorld {
   restartNeeded?: boolean;
   /** Start-ScheduledTask runs the task's script for real (detached pwsh), instead of only marking it running. */
   runTasks?: boolean;
+  /** pwsh's arguments that run a task's script (followed by `-Script <script>`). @default `-File <script>` */
+  taskLauncher?: string[];
   /** icacls exit code. */
   icaclsExitCode?: number;
 }

@@ -111,7 +111,9 @@ function Start-ScheduledTask {
     $out = Join-Path (Split-Path $env:GOLDEN_TEST_WORLD) "task-out-$($task.starts)"
     $pwsh = $env:GOLDEN_TEST_PWSH
     $wrapper = Join-Path (Split-Path $env:GOLDEN_TEST_WORLD) "task-$($task.starts).sh"
-    Set-Content -LiteralPath $wrapper -Value "'$pwsh' -NoProfile -NonInteractive -File '$script'; echo `$? > '$($task.exitCodeFile)'"
+    # In a world with a launcher (the local Azure's guest.ps1: its C: drive and these stand-ins), the script runs through it.
+    $run = if ($world.ContainsKey('taskLauncher')) { (@($world.taskLauncher | ForEach-Object { "'$_'" }) -join ' ') + " -Script '$script'" } else { "-File '$script'" }
+    Set-Content -LiteralPath $wrapper -Value "'$pwsh' -NoProfile -NonInteractive $run; echo `$? > '$($task.exitCodeFile)'"
     $process = Microsoft.PowerShell.Management\Start-Process -FilePath 'bash' -ArgumentList $wrapper -PassThru -RedirectStandardOutput $out
     $task.pid = $process.Id
     $task.state = 'Running'
@@ -244,6 +246,15 @@ function Install-WindowsFeature {
   $world = Get-GoldenTestWorld
   Add-GoldenTestCall 'Install-WindowsFeature' @{ Name = @($Name) }
   $failed = @($Name | Where-Object { $world.ContainsKey('failFeatures') -and @($world.failFeatures) -contains $_ })
+  # Installing IIS makes its site's root with its start page (C:\inetpub\wwwroot\iisstart.htm), where a guest with a
+  # system drive of its own (the local Azure's) has it.
+  if ($env:SystemDrive -and @($Name) -contains 'Web-Server' -and $failed -notcontains 'Web-Server') {
+    $root = Join-Path $env:SystemDrive 'inetpub\wwwroot'
+    New-Item -ItemType Directory -Path $root -Force | Out-Null
+    if (-not (Microsoft.PowerShell.Management\Test-Path -LiteralPath (Join-Path $root 'iisstart.htm'))) {
+      Set-Content -LiteralPath (Join-Path $root 'iisstart.htm') -Value '<html><head><title>IIS Windows Server</title></head><body></body></html>'
+    }
+  }
   $restart = if ($world.ContainsKey('restartNeeded') -and $world.restartNeeded) { 'Yes' } else { 'No' }
   [pscustomobject] @{ Success = $failed.Count -eq 0; ExitCode = $(if ($failed.Count -eq 0) { 'Success' } else { 'Failed' }); RestartNeeded = $restart }
 }
