@@ -7,7 +7,8 @@
  * The modules, one concern each: identity.ts (metadata, tokens), resources.ts (subscriptions, providers, groups,
  * listing), resource-manager.ts (create/read/update/delete, child resources, long-running operations, a type's list in
  * a group), network.ts and compute.ts (the types), vm-power.ts (a VM's power states and generalization), run-command.ts
- * (scripts in a VM's guest, under pwsh with test/powershell's stand-ins), extensions.ts (VM extensions), images.ts
+ * (scripts in a VM's guest, under pwsh with test/powershell's stand-ins), guest-web.ts (the guests' IIS: the guest's own
+ * port 80, and with `servePublicIps` each public IP's port 80 on this machine), extensions.ts (VM extensions), images.ts
  * (managed images), errors.ts (Azure's error shapes), ids.ts, store.ts, addresses.ts, certificate.ts, server.ts.
  *
  * Azure's rules held here, each with its source where it is checked and a test in test/local-azure/rules.test.ts:
@@ -26,7 +27,11 @@
  *   can the extensions of a VM that is not running (vm-power.ts, extensions.ts);
  * - Run Command runs one script at a time (409 Conflict), only in a running VM, and returns the last 4096 bytes of each
  *   stream (run-command.ts);
- * - a managed image only from a generalized VM, and never from a Trusted Launch VM (409 OperationNotAllowed, images.ts).
+ * - a managed image only from a generalized VM, and never from a Trusted Launch VM (409 OperationNotAllowed, images.ts);
+ * - an image keeps what its source OS disk holds when it is made, and a VM made from an image starts with that (the
+ *   guest's C: drive: images.ts, run-command.ts);
+ * - a VM's port 80 answers only while it runs and its IIS is installed; `/` is IIS's first default document that exists
+ *   (guest-web.ts).
  *
  * Next pieces (not held yet): Trusted Launch VMs need a Trusted Launch capable image; automatic OS
  * upgrade needs automatic updates off and a health probe or extension; NVMe-only sizes refuse untagged images; a VM
@@ -205,6 +210,18 @@ export class LocalAzure {
   /** The directory of the VM's guest (its C: drive is `C` in it), once a Run Command made it. */
   public guestDirectory(vmId: string): string | undefined {
     return this.guests.directory(vmId);
+  }
+
+  /**
+   * The directory of the VM's C: drive (its guest made if it has none yet: a VM has its disk from creation), for tests
+   * that put there what a guest would have written.
+   */
+  public systemDrive(vmId: string): string {
+    const vm = this.store.get(vmId);
+    if (vm === undefined || vm.type !== 'Microsoft.Compute/virtualMachines') {
+      throw new Error(`the local Azure holds no VM ${vmId}`);
+    }
+    return this.guests.driveOf(vm);
   }
 
   /** The calls of a Windows command (e.g. `Sysprep.exe`) the VM's guest made in its Run Commands, with their arguments. */

@@ -3,6 +3,8 @@
  * checked): for each, the request Azure refuses is refused the same way (HTTP status, error code, message), and the
  * state is left as Azure leaves it.
  */
+import * as fs from 'fs';
+import * as path from 'path';
 import {
   extensionBody, groupBody, imageFromVmBody, loadBalancerBody, nicBody, pathsIn, PLATFORM_IMAGE, publicIpBody, subnetBody, vmBody, VmOptions,
   vnetBody,
@@ -410,6 +412,41 @@ describe('managed images from VMs', () => {
       },
     });
     expect(body(client.get(paths.images, API.compute)).value.map((image: Json) => image.name)).toEqual(['img-golden']);
+  });
+
+  test('an image keeps what the OS disk holds when it is made: a VM from it, or from an image of the same disk, starts with that C: drive', async () => {
+    // GIVEN a build VM whose setup wrote a page on its C: drive
+    const { client, paths, vm, act } = withBuildVm();
+    try {
+      const write = (vmId: string, file: string, text: string) => {
+        const full = path.join(client.azure.systemDrive(vmId), ...file.split('/'));
+        fs.mkdirSync(path.dirname(full), { recursive: true });
+        fs.writeFileSync(full, text);
+      };
+      write(vm.id, 'inetpub/wwwroot/Default.aspx', 'the page');
+      act('deallocate');
+      act('generalize');
+      // WHEN it is captured, then copied from its OS disk (as ImageCopy does), and a VM is made from each image
+      const image = body(client.put(paths.image('img-golden'), imageFromVmBody(vm.id), API.compute));
+      write(vm.id, 'after-capture.txt', 'not in the image');
+      const diskId = vm.properties.storageProfile.osDisk.managedDisk.id;
+      const copy = body(client.put(paths.image('img-golden-copy'), {
+        location: 'westeurope',
+        properties: { storageProfile: { osDisk: { osType: 'Windows', osState: 'Generalized', managedDisk: { id: diskId } } }, hyperVGeneration: 'V2' },
+      }, API.compute));
+      const subnetId = body(client.get(paths.subnet('vnet-web', 'snet-web'))).id;
+      const drives = [image, copy].map((source, i) => {
+        const nic = body(client.put(paths.nic(`nic-web${i}`), nicBody(subnetId)));
+        return client.azure.systemDrive(body(client.put(paths.vm(`web${i}`), vmBody(nic.id, { imageReference: { id: source.id } }), API.compute)).id);
+      });
+      // THEN each new VM's drive holds the page; the captured image, not what the disk got after its capture
+      for (const drive of drives) {
+        expect(fs.readFileSync(path.join(drive, 'inetpub', 'wwwroot', 'Default.aspx'), 'utf8')).toBe('the page');
+      }
+      expect(fs.existsSync(path.join(drives[0], 'after-capture.txt'))).toBe(false);
+    } finally {
+      await client.azure.dispose();
+    }
   });
 
   test('from a VM that is not generalized (even deallocated): 409 OperationNotAllowed, no image', () => {

@@ -116,7 +116,7 @@ export class Guests {
   public startFromImage(vm: StoredResource, imageId: string): void {
     const snapshot = this.captured.get(imageId.toLowerCase());
     if (snapshot !== undefined) {
-      fs.cpSync(snapshot, systemDrive(this.of(vm)), { recursive: true, verbatimSymlinks: true });
+      fs.cpSync(snapshot, this.driveOf(vm), { recursive: true, verbatimSymlinks: true });
     }
   }
 
@@ -128,6 +128,11 @@ export class Guests {
   /** The directory of the VM's guest (its C: drive is `C` in it); none before its first script. */
   public directory(vmId: string): string | undefined {
     return this.worlds.get(vmId.toLowerCase())?.directory;
+  }
+
+  /** The directory of the VM's C: drive, its guest made if it has none yet. */
+  public driveOf(vm: StoredResource): string {
+    return systemDrive(this.of(vm));
   }
 
   /** The directory of the VM's C: drive, if its guest exists. */
