@@ -29,9 +29,10 @@ function withRunningVm(options: VmOptions = {}) {
   });
   /** Polls as a client does: the status URL, then the result URL. */
   const outcome = (started: AzureResponse) => {
-    const status = body(client.request('GET', new URL(started.headers['Azure-AsyncOperation']).pathname + new URL(started.headers['Azure-AsyncOperation']).search));
+    const statusUrl = new URL(started.headers['Azure-AsyncOperation']);
+    const statusAnswer = client.request('GET', statusUrl.pathname + statusUrl.search);
     const location = new URL(started.headers.Location);
-    return { status, result: client.request('GET', location.pathname + location.search) };
+    return { status: body(statusAnswer), retryAfter: statusAnswer.headers['Retry-After'], result: client.request('GET', location.pathname + location.search) };
   };
   const codes = () => (body(client.get(`${paths.vm('vm-build')}/instanceView`, API.compute)).statuses as Json[]).map((s) => s.code);
   return { client, vm, invoke, outcome, codes };
@@ -45,6 +46,8 @@ describeWithPwsh('Run Command in the local Azure', () => {
     expect(started.status).toBe(202);
     const running = outcome(started);
     expect(running.status.status).toBe('InProgress');
+    // Poll again in a second (without Retry-After, az waits 30 seconds between polls).
+    expect(running.retryAfter).toBe('1');
     expect(running.result.status).toBe(202);
     // One script at a time.
     const second = invoke('Write-Output again');
@@ -54,6 +57,7 @@ describeWithPwsh('Run Command in the local Azure', () => {
     await client.azure.settled();
     const done = outcome(started);
     expect(done.status).toMatchObject({ status: 'Succeeded', endTime: expect.any(String) });
+    expect(done.retryAfter).toBeUndefined();
     expect(done.result.status).toBe(200);
     const [stdout, stderr] = body(done.result).value as Json[];
     expect([stdout.code, stderr.code]).toEqual(['ComponentStatus/StdOut/succeeded', 'ComponentStatus/StdErr/succeeded']);

@@ -166,6 +166,10 @@ export class ResourceManager {
     }
     if (!result) {
       const { id, status, startTime, endTime, error } = operation;
+      // While it runs, when to ask again: "Retry-After - The number of seconds to wait before checking the status of
+      // the asynchronous operation" (Microsoft Learn, "Track asynchronous Azure operations"). Without it, clients wait
+      // their own default between polls (azure-core's ARM polling: 30 seconds, a Run Command's every poll in az).
+      const retry: { [name: string]: string } = status === 'InProgress' ? { 'Retry-After': '1' } : {};
       return json(200, {
         id: request.path,
         name: id,
@@ -173,7 +177,7 @@ export class ResourceManager {
         startTime,
         ...(endTime !== undefined ? { endTime } : {}),
         ...(error !== undefined ? { error: { code: error.code, message: error.message } } : {}),
-      });
+      }, retry);
     }
     if (operation.status === 'InProgress') {
       return empty(202, { 'Location': `${request.origin}${request.path}?${request.query.toString()}`, 'Retry-After': '1' });
