@@ -187,6 +187,14 @@ project.addTask('bench:loaded-ci', {
   receiveArgs: true,
 });
 
+// The bundled golden-image example (or `--app <module> --stacks <a,b>`) deployed to a local Azure on this machine,
+// without a subscription: test/local-azure/deploy-local.ts. Ctrl-C destroys; `--once` deploys, checks and destroys.
+project.addTask('deploy:local', {
+  description: 'Deploy the golden-image example to a local Azure and print the fleet\'s URLs; Ctrl-C destroys (--once: deploy, check, destroy)',
+  exec: 'tsx test/local-azure/deploy-local.ts',
+  receiveArgs: true,
+});
+
 project.addTask('test:cdktn', {
   description: 'Run the construct tests against CDK Terrain (cdktn) through npm aliases',
   exec: 'test/compat/cdktn.sh',
