@@ -10,24 +10,13 @@
  * page the setup wrote on the build VM's C: drive, carried by the image to each VM's own drive, rendered with each VM's
  * own computer name). Checked by what the local Azure holds after the apply, then after the destroy (nothing).
  */
-import * as http from 'http';
 import { Deployed, deployLocally, GOLDEN_IMAGE_EXAMPLE } from './local-azure/deploy-local';
 import { LocalTarget } from './local-azure/deployed-app';
 import { describeWithPwsh } from './powershell/pwsh';
 import { describeWithCurrentAz } from './util/tools';
+import { getPage } from './util/web-server';
 
 const TIMEOUT_MS = 25 * 60_000;
-
-/** The body of a GET of `url`, with its status. */
-function fetchPage(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    http.get(url, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-    }).on('error', reject);
-  });
-}
 
 /** What the local Azure holds after the apply. */
 async function checkApplied({ running, cli, deployment, applyOutput, urls }: Deployed): Promise<void> {
@@ -66,14 +55,13 @@ async function checkApplied({ running, cli, deployment, applyOutput, urls }: Dep
   // The fleet's own URL check passed against the stand-ins, and every URL answers with its VM's own page.
   expect(applyOutput[1]).toContain('all 3 VM(s) answer with their own computer name');
   expect(Object.keys(urls).sort()).toEqual(['web0001', 'web0002', 'web0003']);
-  const pages = await Promise.all(Object.entries(urls).map(async ([name, url]) => ({ name, url, ...await fetchPage(url) })));
+  const pages = await Promise.all(Object.entries(urls).map(async ([name, url]) => ({ name, url, page: await getPage(url) })));
   for (const page of pages) {
     expect(page.url).toMatch(/^http:\/\/127\.\d+\.\d+\.\d+\/$/);
-    expect(page.status).toBe(200);
-    expect(page.body).toContain('<title>Golden image web server</title>');
-    expect(page.body).toContain(`<strong id="computer-name">${page.name.toUpperCase()}</strong>`);
+    expect(page.page).toEqual({ status: 200, body: expect.stringContaining('<title>Golden image web server</title>') });
+    expect(page.page).toEqual({ status: 200, body: expect.stringContaining(`<strong id="computer-name">${page.name.toUpperCase()}</strong>`) });
   }
-  expect(new Set(pages.map((page) => page.body)).size).toBe(3);
+  expect(new Set(pages.map((page) => JSON.stringify(page.page))).size).toBe(3);
   expect(running.azure.unhandled).toEqual([]);
 }
 

@@ -16,7 +16,6 @@
  * destroyed all the same), 2 for bad arguments.
  */
 import { execFileSync } from 'child_process';
-import * as http from 'http';
 import * as path from 'path';
 import { App } from 'cdktf';
 import { AzCli } from './az-cli';
@@ -25,6 +24,7 @@ import { DEFAULT_PLATFORM_IMAGES, LocalAzureOptions } from './local-azure';
 import { startLocalAzure } from './server';
 import { buildApp as goldenImageApp } from '../../examples/golden-image/main';
 import { INSTALL_AZ_SCRIPT } from '../util/tools';
+import { getPage } from '../util/web-server';
 
 /** An app to deploy: how to build it, and its stacks in dependency order. */
 export interface LocalApp {
@@ -151,21 +151,15 @@ async function urlsOf(deployment: LocalDeployment): Promise<Record<string, strin
 
 /** Fetches every URL once; throws unless each answers 200. */
 async function checkUrls(urls: Record<string, string>, print: (text: string) => void): Promise<void> {
-  const answers = await Promise.all(Object.entries(urls).map(async ([name, url]) => ({ name, url, status: await statusOf(url) })));
+  const answers = await Promise.all(Object.entries(urls).map(async ([name, url]) => {
+    const page = await getPage(url);
+    return { name, url, status: 'status' in page ? page.status : page.error };
+  }));
   answers.forEach((answer) => print(`  ${answer.name}  ${answer.url}  ${answer.status}\n`));
   const failing = answers.filter((answer) => answer.status !== 200);
   if (failing.length > 0) {
     throw new Error(`${failing.length} of ${answers.length} URL(s) did not answer 200: ${failing.map((f) => `${f.url} (${f.status})`).join(', ')}`);
   }
-}
-
-function statusOf(url: string): Promise<number | string> {
-  return new Promise((resolve) => {
-    http.get(url, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    }).on('error', (error) => resolve(error.message));
-  });
 }
 
 /** The command line: `--once`, `--app <module>`, `--stacks <a,b>`; undefined and a message for anything else. */

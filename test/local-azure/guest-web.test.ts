@@ -3,12 +3,12 @@
  * wrote, and who answers on a public IP's port 80 (a running VM whose NIC holds it, nobody else).
  */
 import * as fs from 'fs';
-import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
 import { groupBody, nicBody, pathsIn, publicIpBody, subnetBody, vmBody, vnetBody } from './bodies';
 import { iisAnswer, renderAspNet } from './guest-web';
 import { API, InProcessAzure } from './in-process';
+import { getPage } from '../util/web-server';
 
 const body = InProcessAzure.body;
 /** The page lib/scripts/guest/deploy-machine-name-page.ps1 writes, as it writes it (a BOM, the page directive). */
@@ -63,16 +63,7 @@ describe('IIS, stood in, on a guest\'s C: drive', () => {
 });
 
 describe('a public IP\'s port 80 on this machine (servePublicIps, a pool under 127.0.0.0/8)', () => {
-  /** GET http://<address>/: the status and body, or the error when the connection is dropped. */
-  function get(address: string): Promise<{ status: number; body: string } | { error: string }> {
-    return new Promise((resolve) => {
-      http.get(`http://${address}/`, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      }).on('error', (error) => resolve({ error: error.message }));
-    });
-  }
+  const get = (address: string) => getPage(`http://${address}/`);
 
   test('answers with the page of the running VM behind it, in its own name; nothing once it is deallocated or without a VM', async () => {
     const octet = () => 1 + Math.floor(Math.random() * 254);

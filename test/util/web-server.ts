@@ -30,6 +30,20 @@ async function serve<S extends { url: string }, T>(server: http.Server, state: S
   }
 }
 
+/** What a GET of a URL got: its status and body, or the error's message when no answer came (a dropped connection). */
+export type FetchedPage = { readonly status: number; readonly body: string } | { readonly error: string };
+
+/** GET of `url` with Node's http module: its status and body (UTF-8), or the error's message. */
+export function getPage(url: string): Promise<FetchedPage> {
+  return new Promise((resolve) => {
+    http.get(url, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+    }).on('error', (error) => resolve({ error: error.message }));
+  });
+}
+
 /** An answer of 200 with an HTML page. */
 export function html(text: string): (res: http.ServerResponse) => void {
   return (res) => {
