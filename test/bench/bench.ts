@@ -14,6 +14,9 @@
  * BENCH_SKIP_FLEETS=1 skips it, BENCH_ONLY=fleets runs it alone. A plan is stopped after BENCH_PLAN_TIMEOUT_S (240)
  * or once the section has run BENCH_FLEETS_BUDGET_S (360), but never before 60 s; BENCH_FLEET_COUNTS (3,300,3000)
  * changes N.
+ *
+ * The last rows deploy, rebuild and destroy the golden-image example on the local Azure (local-deploy.ts: real
+ * Terraform, providers and az 2.74; one run each, about 15 minutes on 2 cores); BENCH_SKIP_LOCAL_DEPLOY=1 skips them.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -143,7 +146,8 @@ function synthesisSection(): void {
     }
   }
 
-  const rows = [floor, library, barrel, deep, ...fleet, ...cli, ...tests];
+  const local = process.env.BENCH_SKIP_LOCAL_DEPLOY ? [] : localDeployRows();
+  const rows = [floor, library, barrel, deep, ...fleet, ...cli, ...tests, ...local];
   const f3 = fleet[0];
   const f3000 = fleet[3];
   console.log(format(rows));
@@ -160,6 +164,23 @@ function synthesisSection(): void {
     }
   }
   console.log(machineLine());
+}
+
+/** The bundled example deployed, rebuilt and destroyed on the local Azure, one run (local-deploy.ts). */
+function localDeployRows(): Row[] {
+  const result = spawnSync('npx', ['tsx', path.join(__dirname, 'local-deploy.ts')], {
+    cwd: REPO, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024,
+  });
+  if (result.status !== 0) {
+    throw new Error(`test/bench/local-deploy.ts failed (${result.status}):\n${result.stdout}`);
+  }
+  const phases: { deploy: number; rebuild: number; destroy: number } = JSON.parse(result.stdout.trim().split('\n').pop()!);
+  const note = 'one run: local Azure, real Terraform, providers and az 2.74';
+  return [
+    { label: 'golden-image example on the local Azure: deploy (both stacks)', seconds: phases.deploy, note },
+    { label: 'same: rebuild after a setup change (fleet rolled out)', seconds: phases.rebuild, note },
+    { label: 'same: destroy (both stacks)', seconds: phases.destroy, note },
+  ];
 }
 
 function machineLine(): string {
