@@ -79,7 +79,8 @@ describe('a public IP\'s port 80 on this machine (servePublicIps, a pool under 1
       expect(await get(address)).toEqual({ error: expect.any(String) });
 
       const nic = body(client.put(paths.nic('nic-web0001'), nicBody(subnet.id, publicIp.id)));
-      const vm = body(client.put(paths.vm('web0001'), vmBody(nic.id), API.compute));
+      // An Azure name other than the computer name (a fleet's VMs carry the image revision): the page shows the computer name.
+      const vm = body(client.put(paths.vm('web0001-1a2b3c'), vmBody(nic.id), API.compute));
       // A VM without IIS: nothing answers either
       expect(await get(address)).toEqual({ error: expect.any(String) });
       const root = path.join(client.azure.systemDrive(vm.id), 'inetpub', 'wwwroot');
@@ -88,7 +89,7 @@ describe('a public IP\'s port 80 on this machine (servePublicIps, a pool under 1
       // THEN the page, rendered with the VM's computer name as Windows writes it
       expect(await get(address)).toEqual({ status: 200, body: expect.stringContaining('<strong id="computer-name">WEB0001</strong>') });
 
-      client.request('POST', `${paths.vm('web0001')}/deallocate?api-version=${API.compute}`);
+      client.request('POST', `${paths.vm('web0001-1a2b3c')}/deallocate?api-version=${API.compute}`);
       expect(await get(address)).toEqual({ error: expect.any(String) });
       expect(client.azure.unhandled).toEqual([]);
     } finally {
