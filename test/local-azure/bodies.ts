@@ -150,7 +150,35 @@ export function loadBalancerBody(publicIpId: string): Json {
   };
 }
 
-export function scaleSetBody(subnetId: string, poolId: string, probeId: string): Json {
+/**
+ * A Standard load balancer as ImageScaleSet leaves it: frontend `public`, pool `instances`, HTTP probe `app-page` on the
+ * app page, rule `app` for port 80 through the probe. `lbId` is its own id (its entries refer to each other by id).
+ */
+export function webLoadBalancerBody(publicIpId: string, lbId: string): Json {
+  return {
+    location: LOCATION,
+    sku: { name: 'Standard', tier: 'Regional' },
+    properties: {
+      frontendIPConfigurations: [{ name: 'public', properties: { publicIPAddress: { id: publicIpId } } }],
+      backendAddressPools: [{ name: 'instances', properties: {} }],
+      probes: [{ name: 'app-page', properties: { protocol: 'Http', port: 80, requestPath: '/', intervalInSeconds: 5, numberOfProbes: 2 } }],
+      loadBalancingRules: [{
+        name: 'app',
+        properties: {
+          protocol: 'Tcp',
+          frontendPort: 80,
+          backendPort: 80,
+          frontendIPConfiguration: { id: `${lbId}/frontendIPConfigurations/public` },
+          backendAddressPools: [{ id: `${lbId}/backendAddressPools/instances` }],
+          probe: { id: `${lbId}/probes/app-page` },
+          disableOutboundSnat: true,
+        },
+      }],
+    },
+  };
+}
+
+export function scaleSetBody(subnetId: string, poolId: string, probeId: string, imageId = IMAGE_ID): Json {
   return {
     location: LOCATION,
     sku: { name: 'Standard_D2s_v5', tier: 'Standard', capacity: 2 },
@@ -161,7 +189,7 @@ export function scaleSetBody(subnetId: string, poolId: string, probeId: string):
       additionalCapabilities: {},
       virtualMachineProfile: {
         osProfile: { computerNamePrefix: 'web', adminUsername: 'fleetadmin', adminPassword: 'Sup3r-Secret!pass', windowsConfiguration: { provisionVMAgent: true } },
-        storageProfile: { imageReference: { id: IMAGE_ID }, osDisk: { caching: 'ReadWrite', createOption: 'FromImage', managedDisk: { storageAccountType: 'StandardSSD_LRS' } } },
+        storageProfile: { imageReference: { id: imageId }, osDisk: { caching: 'ReadWrite', createOption: 'FromImage', managedDisk: { storageAccountType: 'StandardSSD_LRS' } } },
         networkProfile: {
           healthProbe: { id: probeId },
           networkInterfaceConfigurations: [{

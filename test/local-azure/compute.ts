@@ -1,6 +1,7 @@
 /**
- * Microsoft.Compute: VMs with their OS disks and instance views, managed disks, VM scale sets, and the marketplace's
- * platform image versions (Microsoft Learn, "Compute REST API"). PUT and DELETE are long-running operations.
+ * Microsoft.Compute: VMs with their OS disks and instance views, managed disks, and the marketplace's
+ * platform image versions (Microsoft Learn, "Compute REST API"; scale sets: scale-sets.ts). PUT and DELETE are
+ * long-running operations.
  * - A VM made from an image gets an OS disk of its own, a `Microsoft.Compute/disks` resource named
  *   `<vm>_OsDisk_1_<32 hex digits>` unless the PUT names it, attached to the VM (`managedBy`), and shown in the VM's
  *   `storageProfile.osDisk.managedDisk.id`. Deleting the VM keeps the disk, detached, unless the disk's `deleteOption`
@@ -34,13 +35,12 @@ import { isGeneralized, POWER_ACTIONS, powerOf, refuseIfGeneralized, setPower } 
 const COMPUTE = 'Microsoft.Compute';
 const VIRTUAL_MACHINE = `${COMPUTE}/virtualMachines`;
 const DISK = `${COMPUTE}/disks`;
-const SCALE_SET = `${COMPUTE}/virtualMachineScaleSets`;
 
 /** The size of an OS disk made from an image without one: Windows Server images are 127 GiB. */
-const DEFAULT_OS_DISK_GB = 127;
+export const DEFAULT_OS_DISK_GB = 127;
 
 /** The envelope of a tracked compute resource. */
-function tracked(context: PutContext, type: string, properties: Json, extra: Json = {}): Json {
+export function trackedCompute(context: PutContext, type: string, properties: Json, extra: Json = {}): Json {
   const { body } = context;
   const optional = ['tags', 'plan', 'identity', 'zones', 'sku', 'extendedLocation'].filter((key) => body[key] !== undefined);
   return {
@@ -55,7 +55,7 @@ function tracked(context: PutContext, type: string, properties: Json, extra: Jso
 }
 
 /** An OS profile as Azure returns it: without the password and the custom data. */
-function withoutSecrets(osProfile: Json | undefined): Json | undefined {
+export function withoutSecrets(osProfile: Json | undefined): Json | undefined {
   if (osProfile === undefined) {
     return undefined;
   }
@@ -64,7 +64,7 @@ function withoutSecrets(osProfile: Json | undefined): Json | undefined {
 }
 
 /** Azure omits `additionalCapabilities` that enables nothing (what azurerm sends when none is configured). */
-function withoutEmptyCapabilities(properties: Json): Json {
+export function withoutEmptyCapabilities(properties: Json): Json {
   const capabilities = properties.additionalCapabilities;
   if (capabilities !== undefined && Object.keys(capabilities).length === 0) {
     const { additionalCapabilities, ...rest } = properties;
@@ -120,7 +120,7 @@ const virtualMachineType: ResourceType = {
       deleteOption: requested.deleteOption ?? 'Detach',
       diskSizeGB: requested.diskSizeGB ?? previous?.diskSizeGB ?? DEFAULT_OS_DISK_GB,
     };
-    return tracked(context, VIRTUAL_MACHINE, withoutEmptyCapabilities({
+    return trackedCompute(context, VIRTUAL_MACHINE, withoutEmptyCapabilities({
       ...properties,
       vmId: existing?.properties?.vmId ?? azure.guid(),
       timeCreated: existing?.properties?.timeCreated ?? azure.now(),
@@ -252,7 +252,7 @@ const diskType: ResourceType = {
     if (properties.creationData?.createOption === undefined) {
       throw new AzureError(400, 'InvalidParameter', "Required parameter 'creationData.createOption' is missing (null).", 'creationData.createOption');
     }
-    return tracked(context, DISK, {
+    return trackedCompute(context, DISK, {
       ...properties,
       diskSizeBytes: (properties.diskSizeGB ?? existing?.properties?.diskSizeGB ?? 0) * 1024 ** 3,
       timeCreated: existing?.properties?.timeCreated ?? azure.now(),
@@ -262,57 +262,7 @@ const diskType: ResourceType = {
   },
 };
 
-const scaleSetType: ResourceType = {
-  type: SCALE_SET,
-  longRunning: true,
-  creatingState: 'Creating',
-  build: (context) => {
-    const { body, existing, azure } = context;
-    const properties = body.properties ?? {};
-    const profile = properties.virtualMachineProfile ?? {};
-    const storage = profile.storageProfile ?? {};
-    const osDisk = {
-      osType: profile.osProfile?.linuxConfiguration !== undefined ? 'Linux' : 'Windows',
-      ...storage.osDisk,
-      diskSizeGB: storage.osDisk?.diskSizeGB ?? DEFAULT_OS_DISK_GB,
-    };
-    return tracked(context, SCALE_SET, withoutEmptyCapabilities({
-      ...properties,
-      virtualMachineProfile: {
-        ...profile,
-        ...(profile.osProfile !== undefined ? { osProfile: withoutSecrets(profile.osProfile) } : {}),
-        storageProfile: { ...storage, osDisk, dataDisks: storage.dataDisks ?? [] },
-      },
-      uniqueId: existing?.properties?.uniqueId ?? azure.guid(),
-      timeCreated: existing?.properties?.timeCreated ?? azure.now(),
-    }));
-  },
-};
-
-/**
- * A scale set's rolling upgrades: `GET .../rollingUpgrades/latest` shows the last one (Microsoft Learn, "Configure
- * rolling upgrades on Virtual Machine Scale Sets", "Check the status of a rolling upgrade"). No upgrade has run in this
- * piece (instances are not modelled yet), so it answers Compute's 404 for an upgrade that never ran, the `NotFound`
- * azurerm expects before it deletes a scale set ("No rolling upgrades are running so skipping attempt to cancel them
- * before deletion": CancelRollingUpgradesBeforeDeletion, internal/services/compute/client/client.go at v4.55.0; the
- * same words as test/fake-az/simulator.js's `vmss rolling-upgrade get-latest`).
- */
-const rollingUpgradesType: ResourceType = {
-  type: `${SCALE_SET}/rollingUpgrades`,
-  child: true,
-  longRunning: false,
-  build: () => {
-    throw new AzureError(405, 'MethodNotAllowed', 'A rolling upgrade is started by an action, not created.');
-  },
-  serve: (request, address) => {
-    if (request.method === 'GET' && same(address.names[1], 'latest')) {
-      throw new AzureError(404, 'NotFound', 'The entity was not found in this Azure location.');
-    }
-    throw new AzureError(405, 'MethodNotAllowed', `The requested method '${request.method}' is not allowed.`);
-  },
-};
-
-export const COMPUTE_TYPES: ResourceType[] = [virtualMachineType, EXTENSION_TYPE, diskType, scaleSetType, rollingUpgradesType, IMAGE_TYPE];
+export const COMPUTE_TYPES: ResourceType[] = [virtualMachineType, EXTENSION_TYPE, diskType, IMAGE_TYPE];
 
 // --- the marketplace ------------------------------------------------------------------------------------------------
 

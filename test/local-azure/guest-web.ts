@@ -19,6 +19,7 @@ import { AddressInfo } from 'net';
 import * as path from 'path';
 import { Json } from './http';
 import { same } from './ids';
+import type { Backend } from './load-balancers';
 import { ResourceStore, StoredResource } from './store';
 import { powerOf } from './vm-power';
 
@@ -97,8 +98,16 @@ export function renderAspNet(page: string, machineName: string): IisAnswer {
   return { status: 200, contentType: 'text/html; charset=utf-8', body };
 }
 
+/** A machine whose IIS answers: its C: drive, and its name as Windows gives it. */
+interface Machine {
+  readonly drive: string | undefined;
+  readonly machineName: string;
+}
+
 /** The guests' web servers: one on 127.0.0.1 per guest, one per public IP; all closed by `dispose`. */
 export class GuestWeb {
+  /** The computer names of the machines load balancer frontends sent connections to, in order. */
+  public readonly answeredBy: string[] = [];
   private readonly servers: http.Server[] = [];
   private readonly loopbacks = new Map<string, Promise<string>>();
   private readonly listening = new Set<string>();
@@ -109,6 +118,11 @@ export class GuestWeb {
     private readonly systemDriveOf: (vmId: string) => string | undefined,
     /** Told when a server cannot listen (e.g. port 80 without the right to it): a gap of this machine, not Azure's answer. */
     private readonly onProblem: (address: string, reason: string) => void,
+    /**
+     * The healthy machines behind a load balancer frontend holding the public IP `address` (load-balancers.ts), for its
+     * port 80; none when no load balancer holds it.
+     */
+    private readonly frontendBackends: (address: string) => readonly Backend[] = () => [],
   ) {}
 
   /** The origin (`http://127.0.0.1:<port>`) where the VM's guest finds its own port 80. */
@@ -116,7 +130,7 @@ export class GuestWeb {
     const key = vmId.toLowerCase();
     let origin = this.loopbacks.get(key);
     if (origin === undefined) {
-      const server = this.serve(() => this.store.get(vmId));
+      const server = this.serve(() => this.runningVm(this.store.get(vmId)));
       origin = new Promise<string>((resolve, reject) => {
         server.once('error', reject);
         server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
@@ -126,13 +140,17 @@ export class GuestWeb {
     return origin;
   }
 
-  /** Serves port 80 of a public IP address (once per address), for the running VM whose NIC holds it. */
+  /**
+   * Serves port 80 of a public IP address (once per address), for the running VM whose NIC holds it, or for a load
+   * balancer frontend holding it: one of the healthy machines behind it, by a hash of the connection (Microsoft Learn,
+   * "Azure Load Balancer distribution modes": a five-tuple hash by default).
+   */
   public listenOnPublicIp(address: string): void {
     if (this.listening.has(address)) {
       return;
     }
     this.listening.add(address);
-    const server = this.serve(() => this.vmBehind(address));
+    const server = this.serve((req) => this.runningVm(this.vmBehind(address)) ?? this.behindFrontend(address, req));
     server.once('error', (error) => this.onProblem(address, `cannot serve http://${address}/ for the VM behind it: ${error.message}`));
     server.listen(80, address);
   }
@@ -144,12 +162,11 @@ export class GuestWeb {
     }));
   }
 
-  /** A server answering as IIS in the VM `vmOf` finds at request time; it drops the connection when nothing listens. */
-  private serve(vmOf: () => StoredResource | undefined): http.Server {
+  /** A server answering as IIS in the machine `machineOf` finds at request time; it drops the connection when nothing listens. */
+  private serve(machineOf: (req: http.IncomingMessage) => Machine | undefined): http.Server {
     const server = http.createServer((req, res) => {
-      const vm = vmOf();
-      const drive = vm === undefined || powerOf(vm) !== 'running' ? undefined : this.systemDriveOf(vm.id);
-      const answer = vm === undefined || drive === undefined ? undefined : iisAnswer(drive, machineNameOf(vm), req.url ?? '/');
+      const machine = machineOf(req);
+      const answer = machine?.drive === undefined ? undefined : iisAnswer(machine.drive, machine.machineName, req.url ?? '/');
       if (answer === undefined) {
         req.socket.destroy();
         return;
@@ -158,6 +175,24 @@ export class GuestWeb {
     });
     this.servers.push(server);
     return server;
+  }
+
+  /** A running VM as the machine that answers: its drive and name. */
+  private runningVm(vm: StoredResource | undefined): Machine | undefined {
+    return vm === undefined || powerOf(vm) !== 'running' ? undefined : { drive: this.systemDriveOf(vm.id), machineName: machineNameOf(vm) };
+  }
+
+  /** The machine behind a load balancer frontend that this connection goes to. */
+  private behindFrontend(address: string, req: http.IncomingMessage): Machine | undefined {
+    const backends = this.frontendBackends(address);
+    if (backends.length === 0) {
+      return undefined;
+    }
+    const tuple = [req.socket.remoteAddress, req.socket.remotePort, address, 80].join('|');
+    const hash = tuple.split('').reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 2 ** 32, 7);
+    const backend = backends[hash % backends.length];
+    this.answeredBy.push(backend.computerName);
+    return { drive: backend.systemDrive, machineName: backend.computerName.toUpperCase() };
   }
 
   /** The VM whose NIC holds the public IP with `address`, if any. */

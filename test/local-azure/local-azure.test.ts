@@ -5,10 +5,11 @@
  * against the HTTPS server in test/local-azure.integration.test.ts.
  */
 import {
-  groupBody, IMAGE_ID, loadBalancerBody, nicBody, nsgBody, pathsIn, publicIpBody, scaleSetBody, subnetBody, vmBody, vnetBody,
+  groupBody, IMAGE_ID, loadBalancerBody, nicBody, nsgBody, pathsIn, publicIpBody, subnetBody, vmBody, vnetBody,
 } from './bodies';
 import { Json } from './http';
 import { API, InProcessAzure } from './in-process';
+import { withScaleSet } from './scale-set-fixture';
 
 const body = InProcessAzure.body;
 
@@ -308,9 +309,8 @@ describe('read-back fields', () => {
   });
 
   test('a scale set keeps its capacity and never shows its password; no rolling upgrade has run (404 NotFound)', () => {
-    const { client, paths, subnetId } = withNetwork();
-    const set = body(client.put(paths.scaleSet('vmss-web'), scaleSetBody(subnetId, 'pool-id', 'probe-id'), API.compute));
-    expect(set).toMatchObject({ sku: { capacity: 2 }, properties: { provisioningState: 'Creating', uniqueId: expect.any(String) } });
+    const { client, paths, created } = withScaleSet(2);
+    expect(body(created)).toMatchObject({ sku: { capacity: 2 }, properties: { provisioningState: 'Creating', uniqueId: expect.any(String) } });
     expect(JSON.stringify(body(client.get(paths.scaleSet('vmss-web'), API.compute)))).not.toContain('Sup3r-Secret');
     expect(body(client.get(paths.scaleSet('vmss-web'), API.compute)).properties.additionalCapabilities).toBeUndefined();
     const latest = client.get(`${paths.scaleSet('vmss-web')}/rollingUpgrades/latest`, API.compute);

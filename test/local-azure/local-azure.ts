@@ -6,9 +6,12 @@
  *
  * The modules, one concern each: identity.ts (metadata, tokens), resources.ts (subscriptions, providers, groups,
  * listing), resource-manager.ts (create/read/update/delete, child resources, long-running operations, a type's list in
- * a group), network.ts and compute.ts (the types), vm-power.ts (a VM's power states and generalization), run-command.ts
- * (scripts in a VM's guest, under pwsh with test/powershell's stand-ins), guest-web.ts (the guests' IIS: the guest's own
- * port 80, and with `servePublicIps` each public IP's port 80 on this machine), extensions.ts (VM extensions), images.ts
+ * a group), network.ts and compute.ts (the types), scale-sets.ts (scale sets, their instances and rolling upgrades),
+ * load-balancers.ts (a load balancer's rules against what uses it, and which instances its frontend reaches),
+ * vm-power.ts (a VM's power states and generalization), run-command.ts (scripts in a VM's guest, under pwsh with
+ * test/powershell's stand-ins; the guests' and scale set instances' C: drives), guest-web.ts (the guests' IIS: the
+ * guest's own port 80, and with `servePublicIps` each public IP's port 80 on this machine, a VM's or a load balancer
+ * frontend's), extensions.ts (VM extensions), images.ts
  * (managed images), errors.ts (Azure's error shapes), ids.ts, store.ts, addresses.ts, certificate.ts, server.ts.
  *
  * Azure's rules held here, each with its source where it is checked and a test in test/local-azure/rules.test.ts:
@@ -31,13 +34,21 @@
  * - an image keeps what its source OS disk holds when it is made, and a VM made from an image starts with that (the
  *   guest's C: drive: images.ts, run-command.ts);
  * - a VM's port 80 answers only while it runs and its IIS is installed; `/` is IIS's first default document that exists
- *   (guest-web.ts).
+ *   (guest-web.ts); a load balancer frontend's port 80 sends each connection to a healthy instance behind it;
+ * - a scale set in Rolling mode, or with automatic OS image upgrade, needs a health probe or the Application Health
+ *   extension (400 BadRequest); automatic OS image upgrade on Windows not with automatic updates on; the rolling
+ *   upgrade policy's percentages in their ranges (400 InvalidParameter); a new model rolls out in batches gated by the
+ *   health probe, Faulted past the unhealthy limits, each upgraded instance's drive made again from the new image
+ *   (scale-sets.ts);
+ * - a load-balancing rule's ports in their ranges (400 InvalidParameter); a rule whose probe is a scale set's health
+ *   probe cannot be removed (400 CannotRemoveRuleUsedByProbeUsedByVMSS), nor a load balancer whose pool a scale set
+ *   uses be deleted (400 InUseBackendAddressPoolCannotBeDeleted, load-balancers.ts); a group's deletion deletes users
+ *   first (resources.ts).
  *
- * Next pieces (not held yet): Trusted Launch VMs need a Trusted Launch capable image; automatic OS
- * upgrade needs automatic updates off and a health probe or extension; NVMe-only sizes refuse untagged images; a VM
+ * Next pieces (not held yet): Trusted Launch VMs need a Trusted Launch capable image; NVMe-only sizes refuse untagged images; a VM
  * from an image or NIC that does not exist; a subnet outside its VNet's address space (NetcfgInvalidSubnet); deleting
  * what is in use (NicInUse, PublicIPAddressInUse, InUseSubnetCannotBeDeleted, an attached disk); changing what Azure
- * cannot change in place (a VM's admin password, a public IP's SKU); scale set instances and rolling upgrades; images
+ * cannot change in place (a VM's admin password, a public IP's SKU); Flexible scale sets and scale set extensions; images
  * from disks checked against their source, and galleries; unregistered resource providers (MissingSubscriptionRegistration).
  */
 import { formatAddress, parseBlock } from './addresses';
@@ -47,10 +58,12 @@ import { GuestWeb } from './guest-web';
 import { AzureRequest, AzureResponse, json, Json, segmentsOf } from './http';
 import { Identity, ServicePrincipal } from './identity';
 import { parseResourcePath, ResourceAddress, same, typeKey } from './ids';
+import { Backend, frontendBackends } from './load-balancers';
 import { NETWORK_TYPES } from './network';
 import { AzureState, newGuid, PlatformImage, ResourceManager, ResourceType } from './resource-manager';
 import { SubscriptionScope } from './resources';
 import { Guests } from './run-command';
+import { instancesOfScaleSet, SCALE_SET_TYPES, ScaleSetInstance } from './scale-sets';
 import { ResourceStore } from './store';
 import { StandInCall } from '../powershell/pwsh';
 
@@ -137,12 +150,13 @@ export class LocalAzure {
   constructor(options: LocalAzureOptions = {}) {
     this.subscriptionId = options.subscriptionId ?? '5e1f0c2a-0000-4000-8000-00000000bb01';
     this.principal = { ...DEFAULT_PRINCIPAL, ...options.principal };
-    this.types = new Map([...NETWORK_TYPES, ...COMPUTE_TYPES].map((type) => [type.type.toLowerCase(), type]));
+    this.types = new Map([...NETWORK_TYPES, ...COMPUTE_TYPES, ...SCALE_SET_TYPES].map((type) => [type.type.toLowerCase(), type]));
     const pool = parseBlock(options.publicIpPrefix ?? '203.0.113.0/24')!;
     const store = this.store;
     const types = this.types;
     this.web = new GuestWeb(store, (vmId) => this.guests.systemDrive(vmId),
-      (address, reason) => this.unhandled.push({ method: 'LISTEN', path: `${address}:80`, reason }));
+      (address, reason) => this.unhandled.push({ method: 'LISTEN', path: `${address}:80`, reason }),
+      (address) => frontendBackends(this.state, address, 80));
     const web = this.web;
     const servePublicIps = options.servePublicIps ?? false;
     this.state = {
@@ -222,6 +236,22 @@ export class LocalAzure {
       throw new Error(`the local Azure holds no VM ${vmId}`);
     }
     return this.guests.driveOf(vm);
+  }
+
+  /** The instances of a scale set as this Azure holds them: ids, computer names, model and C: drive. */
+  public scaleSetInstances(scaleSetId: string): readonly ScaleSetInstance[] {
+    const set = this.store.get(scaleSetId);
+    return set === undefined ? [] : instancesOfScaleSet(set);
+  }
+
+  /** The computer names of the scale set instances that load balancer frontends sent connections to, in order. */
+  public get frontendAnswers(): string[] {
+    return this.web.answeredBy;
+  }
+
+  /** The instances a connection to a load balancer's frontend (`ipAddress`:`port`) may reach now (load-balancers.ts). */
+  public frontendBackends(ipAddress: string, port: number): Backend[] {
+    return frontendBackends(this.state, ipAddress, port);
   }
 
   /** The calls of a Windows command (e.g. `Sysprep.exe`) the VM's guest made in its Run Commands, with their arguments. */

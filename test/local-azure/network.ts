@@ -10,13 +10,16 @@
  * - read-only back-references computed at read time: the VM of a NIC, the IP configurations in a subnet, the NICs and
  *   subnets of an NSG, the rules using a load balancer's frontend, pool or probe.
  * A reference to a resource that does not exist is refused (400 `InvalidResourceReference`), and so is a subnet in a VNet
- * that does not exist (404 `ResourceNotFound`, ResourceManager's child handling).
+ * that does not exist (404 `ResourceNotFound`, ResourceManager's child handling); a load balancer's other rules (its
+ * rules' ports, what a scale set uses): load-balancers.ts. Scale set instances hold subnet addresses too (scale-sets.ts).
  */
 import { firstFreeSubnetAddress, parseBlock } from './addresses';
 import { AzureError, invalidResourceReference } from './errors';
 import { Json } from './http';
 import { idOf, keyOf, normalizeLocation, parseResourceId, same } from './ids';
+import { checkLoadBalancerUpdate, refuseDeletingPoolsInUse } from './load-balancers';
 import { AzureState, PutContext, ResourceType } from './resource-manager';
+import { scaleSetAddresses } from './scale-sets';
 
 const NETWORK = 'Microsoft.Network';
 const VNET = `${NETWORK}/virtualNetworks`;
@@ -223,7 +226,7 @@ function takenAddresses(azure: AzureState, subnetId: string, exceptNicId: string
     .flatMap((r) => (r.body.properties?.ipConfigurations ?? []) as Json[])
     .filter((c) => same(c.properties?.subnet?.id, subnetId))
     .map((c) => c.properties?.privateIPAddress as string);
-  return new Set(taken);
+  return new Set([...taken, ...scaleSetAddresses(azure, subnetId)]);
 }
 
 /** The subnet's JSON for an id; the reference is known to exist. */
@@ -330,7 +333,7 @@ const loadBalancerType: ResourceType = {
   longRunning: true,
   creatingState: 'Updating',
   build: (context) => {
-    const { body, id, azure } = context;
+    const { body, id, azure, existing } = context;
     const properties: Json = { ...body.properties };
     // A PUT is the whole load balancer: an array it leaves out is empty, and the GET always shows every array.
     for (const collection of LOAD_BALANCER_COLLECTIONS) {
@@ -346,8 +349,11 @@ const loadBalancerType: ResourceType = {
         entryReferences(collection, rule).forEach((reference) => requireReference(azure, reference, rule.id, own));
       }
     }
-    return tracked(context, LOAD_BALANCER, properties);
+    const built = tracked(context, LOAD_BALANCER, properties);
+    checkLoadBalancerUpdate(azure, existing, built);
+    return built;
   },
+  deleting: (lb, azure) => refuseDeletingPoolsInUse(azure, lb.body.properties?.backendAddressPools ?? []),
   render: (body) => {
     const properties = { ...body.properties };
     const referencing = new Map<string, Map<string, Json[]>>();

@@ -165,7 +165,11 @@ export class SubscriptionScope {
 
   private deleteGroup(request: AzureRequest, group: StoredResource): AzureResponse {
     const [, , subscriptionId] = group.id.split('/');
-    for (const resource of this.azure.store.inGroup(subscriptionId, group.body.name)) {
+    // Users before what they use (Microsoft Learn, "Azure Resource Manager resource group and resource deletion": Resource
+    // Manager orders the deletion by dependencies), so a scale set goes before the load balancer and NSG it uses.
+    const users = ['Microsoft.Compute/virtualMachineScaleSets', 'Microsoft.Compute/virtualMachines'];
+    const rank = (resource: StoredResource) => (users.includes(resource.type) ? 0 : 1);
+    for (const resource of [...this.azure.store.inGroup(subscriptionId, group.body.name)].sort((a, b) => rank(a) - rank(b))) {
       this.manager.deleteResource(resource);
     }
     this.azure.store.delete(group.id);

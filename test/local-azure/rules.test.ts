@@ -11,6 +11,7 @@ import {
 } from './bodies';
 import { AzureResponse, Json } from './http';
 import { API, InProcessAzure } from './in-process';
+import { withScaleSet } from './scale-set-fixture';
 
 const body = InProcessAzure.body;
 
@@ -462,5 +463,99 @@ describe('managed images from VMs', () => {
     expectRefusal(client.put(paths.image('img-golden'), imageFromVmBody(vm.id, 'V2'), API.compute), 409, 'OperationNotAllowed',
       'Creation of managed images are not supported for virtual machine with TrustedLaunch security type.');
     expect(body(client.get(paths.images, API.compute)).value).toEqual([]);
+  });
+});
+
+describe('scale sets: health signals, automatic OS upgrade, the rolling upgrade policy (scale-sets.ts)', () => {
+  const withoutProbe = (set: Json): Json => {
+    const copy = JSON.parse(JSON.stringify(set));
+    delete copy.properties.virtualMachineProfile.networkProfile.healthProbe;
+    return copy;
+  };
+
+  test('Rolling mode without a health probe or the Application Health extension: 400 BadRequest, nothing made', () => {
+    const setup = withScaleSet(1);
+    const answer = setup.client.put(setup.paths.scaleSet('vmss-other'), withoutProbe(setup.setBody(setup.firstImage)), API.compute);
+    expectRefusal(answer, 400, 'BadRequest', 'Rolling Upgrade mode is not supported for this Virtual Machine Scale Set because a health probe or health '
+      + 'extension was not provided.');
+    expect(setup.client.azure.holds(`${setup.setId.replace(/vmss-web$/, 'vmss-other')}`)).toBe(false);
+  });
+
+  test('the Application Health extension is a health signal too', () => {
+    const setup = withScaleSet(1);
+    const set = withoutProbe(setup.setBody(setup.firstImage));
+    set.properties.virtualMachineProfile.extensionProfile = {
+      extensions: [{ name: 'health', properties: { publisher: 'Microsoft.ManagedServices', type: 'ApplicationHealthWindows', typeHandlerVersion: '2.0' } }],
+    };
+    expect(setup.client.put(setup.paths.scaleSet('vmss-other'), set, API.compute).status).toBe(201);
+  });
+
+  test('automatic OS image upgrade without a health probe or extension: 400 BadRequest', () => {
+    const setup = withScaleSet(1);
+    const set = withoutProbe(setup.setBody(setup.firstImage));
+    set.properties.upgradePolicy = { mode: 'Automatic', automaticOSUpgradePolicy: { enableAutomaticOSUpgrade: true } };
+    expectRefusal(setup.client.put(setup.paths.scaleSet('vmss-other'), set, API.compute), 400, 'BadRequest',
+      'Automatic OS Upgrade is not supported for this Virtual Machine Scale Set because a health probe or health extension was not specified.');
+  });
+
+  test('automatic OS image upgrade on Windows with automatic updates on: 400, the scale set unchanged', () => {
+    const setup = withScaleSet(1);
+    const set = setup.setBody(setup.firstImage);
+    set.properties.upgradePolicy = { ...set.properties.upgradePolicy, automaticOSUpgradePolicy: { enableAutomaticOSUpgrade: true } };
+    set.properties.virtualMachineProfile.osProfile.windowsConfiguration.enableAutomaticUpdates = true;
+    expectRefusal(setup.client.put(setup.paths.scaleSet('vmss-web'), set, API.compute), 400, 'InvalidParameter', /^enableAutomaticUpdates cannot be set to true/);
+    set.properties.virtualMachineProfile.osProfile.windowsConfiguration.enableAutomaticUpdates = false;
+    expect(setup.client.put(setup.paths.scaleSet('vmss-web'), set, API.compute).status).toBe(200);
+  });
+
+  test.each([
+    ['maxBatchInstancePercent', 4, 5], ['maxBatchInstancePercent', 101, 5], ['maxUnhealthyInstancePercent', 4, 5], ['maxUnhealthyUpgradedInstancePercent', -1, 0],
+  ])('the rolling upgrade policy\'s %s of %d: 400 InvalidParameter, out of range (%d-100)', (name, value, min) => {
+    const setup = withScaleSet(1);
+    const set = setup.setBody(setup.firstImage);
+    set.properties.upgradePolicy.rollingUpgradePolicy[name] = value;
+    expectRefusal(setup.client.put(setup.paths.scaleSet('vmss-web'), set, API.compute), 400, 'InvalidParameter',
+      `The value ${value} of parameter 'upgradePolicy.rollingUpgradePolicy.${name}' is out of range. The value must be between ${min} and 100, inclusive.`);
+  });
+
+  test('a health probe that does not exist: 400 InvalidResourceReference', () => {
+    const setup = withScaleSet(1);
+    const set = setup.setBody(setup.firstImage);
+    set.properties.virtualMachineProfile.networkProfile.healthProbe = { id: `${setup.lb.id}/probes/missing` };
+    expectRefusal(setup.client.put(setup.paths.scaleSet('vmss-other'), set, API.compute), 400, 'InvalidResourceReference', /probes\/missing referenced by resource/);
+  });
+});
+
+describe('load balancers: rule ports, and what a scale set uses (load-balancers.ts)', () => {
+  test.each([['frontendPort', 65535, 65534], ['backendPort', 65536, 65535], ['frontendPort', -1, 65534]])('a rule\'s %s of %d: 400 InvalidParameter (0-%d)', (field, value, max) => {
+    const setup = withScaleSet(1);
+    const lb = body(setup.client.get(setup.paths.loadBalancer('lb-web')));
+    lb.properties.loadBalancingRules[0].properties[field] = value;
+    expectRefusal(setup.client.put(setup.paths.loadBalancer('lb-web'), lb), 400, 'InvalidParameter',
+      `The value ${value} of ${field} of load balancing rule ${setup.lb.id}/loadBalancingRules/app is out of range. The value must be between 0 and ${max}, inclusive.`);
+  });
+
+  test('a rule whose probe is the scale set\'s health probe cannot be removed: 400 CannotRemoveRuleUsedByProbeUsedByVMSS; after the scale set, it can', () => {
+    const setup = withScaleSet(1);
+    const lb = body(setup.client.get(setup.paths.loadBalancer('lb-web')));
+    const withoutRule = { ...lb, properties: { ...lb.properties, loadBalancingRules: [] } };
+    expectRefusal(setup.client.put(setup.paths.loadBalancer('lb-web'), withoutRule), 400, 'CannotRemoveRuleUsedByProbeUsedByVMSS',
+      `Load balancer rule ${setup.lb.id}/loadBalancingRules/app cannot be removed because the rule references the load balancer probe ${setup.probeId} that is `
+      + `used as health probe by VM scale set ${setup.setId}. To remove this rule, please update VM scale set to remove the reference to the probe.`);
+    expect(body(setup.client.get(setup.paths.loadBalancer('lb-web'))).properties.loadBalancingRules).toHaveLength(1);
+    setup.client.delete(setup.paths.scaleSet('vmss-web'), API.compute);
+    expect(setup.client.put(setup.paths.loadBalancer('lb-web'), withoutRule).status).toBe(200);
+  });
+
+  test('a load balancer whose pool a scale set uses cannot be deleted: 400 InUseBackendAddressPoolCannotBeDeleted; after the scale set, it can', () => {
+    const setup = withScaleSet(1);
+    const message = `Cannot remove backend address pool instances from load balancer since it is in use by virtual machine scale set ${setup.setId}.`;
+    expectRefusal(setup.client.delete(setup.paths.loadBalancer('lb-web')), 400, 'InUseBackendAddressPoolCannotBeDeleted', message);
+    expect(setup.client.azure.holds(setup.lb.id)).toBe(true);
+    const lb = body(setup.client.get(setup.paths.loadBalancer('lb-web')));
+    const withoutPool = { ...lb, properties: { ...lb.properties, backendAddressPools: [], loadBalancingRules: [] } };
+    setup.client.delete(setup.paths.scaleSet('vmss-web'), API.compute);
+    expect(setup.client.put(setup.paths.loadBalancer('lb-web'), withoutPool).status).toBe(200);
+    expect(setup.client.delete(setup.paths.loadBalancer('lb-web')).status).toBe(202);
   });
 });

@@ -60,6 +60,8 @@ export class Guests {
   private readonly customData = new Map<string, string>();
   /** The C: drives captured in images, by image id (each a directory of its own). */
   private readonly captured = new Map<string, string>();
+  /** The C: drives of scale set instances, by instance id (scale-sets.ts). */
+  private readonly instanceDrives = new Map<string, string>();
 
   /**
    * What Windows finds of the VM's custom data: Azure places it in `%SYSTEMDRIVE%\AzureData\CustomData.bin` at
@@ -120,6 +122,35 @@ export class Guests {
     }
   }
 
+  /**
+   * A scale set instance made (or reimaged) from an image: its C: drive starts as the image's, or empty. Instances run
+   * no scripts here (no Run Command on them), so their drive is a plain directory, keyed by the instance's id.
+   */
+  public startInstance(instanceId: string, imageId: string | undefined): string {
+    this.removeInstance(instanceId);
+    const drive = fs.mkdtempSync(path.join(os.tmpdir(), 'local-azure-instance-'));
+    const snapshot = imageId === undefined ? undefined : this.captured.get(imageId.toLowerCase());
+    if (snapshot !== undefined) {
+      fs.cpSync(snapshot, drive, { recursive: true, verbatimSymlinks: true });
+    }
+    this.instanceDrives.set(instanceId.toLowerCase(), drive);
+    return drive;
+  }
+
+  /** The C: drive of a scale set instance, if it exists. */
+  public instanceDrive(instanceId: string): string | undefined {
+    return this.instanceDrives.get(instanceId.toLowerCase());
+  }
+
+  /** A scale set instance deleted: its drive goes. */
+  public removeInstance(instanceId: string): void {
+    const drive = this.instanceDrives.get(instanceId.toLowerCase());
+    if (drive !== undefined) {
+      fs.rmSync(drive, { recursive: true, force: true });
+      this.instanceDrives.delete(instanceId.toLowerCase());
+    }
+  }
+
   /** The calls of a Windows command the VM's guest made (stand-ins.ps1 records them), e.g. `Sysprep.exe`; none before its first script. */
   public calls(vmId: string, command: string): StandInCall[] {
     return this.worlds.get(vmId.toLowerCase())?.calls(command) ?? [];
@@ -155,6 +186,7 @@ export class Guests {
     }
     this.worlds.clear();
     [...this.captured.keys()].forEach((imageId) => this.forget(imageId));
+    [...this.instanceDrives.keys()].forEach((instanceId) => this.removeInstance(instanceId));
   }
 }
 
