@@ -130,6 +130,10 @@ const STACKS: StackUnderTest[] = [
       const [setId] = idsOf(azure, 'rg-app', 'Microsoft.Compute/virtualMachineScaleSets');
       const set = azure.azure.resource(setId)!;
       expect(set.sku.capacity).toBe(count);
+      // The instances Azure made, on one model: a resize is no new model, so it rolls no instance (scale-sets.ts).
+      const instances = azure.azure.scaleSetInstances(setId);
+      expect(instances.map((i) => i.computerName)).toEqual(['app000000', 'app000001', 'app000002'].slice(0, count));
+      expect(new Set(instances.map((i) => i.model)).size).toBe(1);
       const network = set.properties.virtualMachineProfile.networkProfile;
       expect(network.healthProbe.id).toBe(`${lbId}/probes/app-page`);
       expect(network.networkInterfaceConfigurations[0].properties.ipConfigurations[0].properties.loadBalancerBackendAddressPools).toEqual([{ id: `${lbId}/backendAddressPools/instances` }]);
