@@ -32,7 +32,11 @@ function loopbackPublicIps(): string {
   return `127.${octet()}.${octet()}.0/24`;
 }
 
-/** The body of a GET of `url` on a new connection, with its status. */
+/**
+ * The body of a GET of `url`, with its status, on a new connection each time (`agent: false`; test/util/web-server.ts's
+ * getPage may reuse one): the load balancer picks the instance by a hash of the connection, so one kept-alive
+ * connection would show one instance only.
+ */
 function fetchPage(url: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     http.get(url, { agent: false }, (res) => {
