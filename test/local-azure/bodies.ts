@@ -25,6 +25,35 @@ export function pathsIn(client: InProcessAzure, group: string) {
     scaleSet: (name: string) => `${compute}/virtualMachineScaleSets/${name}`,
     image: (name: string) => `${compute}/images/${name}`,
     images: `${compute}/images`,
+    gallery: (name: string) => `${compute}/galleries/${name}`,
+    definition: (gallery: string, name: string) => `${compute}/galleries/${gallery}/images/${name}`,
+    version: (gallery: string, definition: string, name: string) => `${compute}/galleries/${gallery}/images/${definition}/versions/${name}`,
+  };
+}
+
+/** A gallery image definition as azurerm's `azurerm_shared_image` sends it: Windows, generalized, `securityType` as its feature. */
+export function definitionBody(options: { securityType?: string; hyperVGeneration?: string; sku?: string } = {}): Json {
+  return {
+    location: LOCATION,
+    properties: {
+      osType: 'Windows',
+      osState: 'Generalized',
+      hyperVGeneration: options.hyperVGeneration ?? 'V2',
+      identifier: { publisher: 'golden', offer: 'web', sku: options.sku ?? 'iis' },
+      ...(options.securityType !== undefined ? { features: [{ name: 'SecurityType', value: options.securityType }] } : {}),
+    },
+  };
+}
+
+/** A gallery image version from a VM as `az sig image-version create --virtual-machine` sends it. */
+export function versionBody(sourceId: string, targetRegions: Json[] = [{ name: LOCATION, regionalReplicaCount: 1, storageAccountType: 'Standard_LRS' }],
+  excludeFromLatest = true): Json {
+  return {
+    location: LOCATION,
+    properties: {
+      publishingProfile: { targetRegions, excludeFromLatest, replicationMode: 'Full' },
+      storageProfile: { source: { virtualMachineId: sourceId } },
+    },
   };
 }
 

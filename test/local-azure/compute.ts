@@ -16,6 +16,8 @@
  *   retrieve"), and `userData` only with `$expand=userData`; and it omits an empty `additionalCapabilities` (azurerm
  *   reads an echoed `{}` as an in-place change of `hibernation_enabled`/`ultra_ssd_enabled` at every plan:
  *   ../shared/terraform/LOCAL-AZURE-NOTES.md).
+ * - A new VM's security type must suit its image (galleries.ts `securityRefusal`): a Trusted Launch VM needs a Trusted
+ *   Launch capable image, and a TrustedLaunch gallery definition makes only Trusted Launch VMs.
  * - The instance view (`.../instanceView`, or `$expand=instanceView`) shows the provisioning and power states
  *   (`PowerState/running`; Microsoft Learn, "States and billing status of Azure Virtual Machines").
  * - A SKU's image versions are listed in Azure's order, sorted as text, not as version numbers: azurerm's
@@ -24,6 +26,7 @@
  */
 import { AzureError } from './errors';
 import { EXTENSION_TYPE } from './extensions';
+import { definitionOf, securityRefusal } from './galleries';
 import { AzureRequest, AzureResponse, Json, json } from './http';
 import { normalizeLocation, parseResourceId, same } from './ids';
 import { IMAGE_TYPE } from './images';
@@ -76,7 +79,9 @@ export function withoutEmptyCapabilities(properties: Json): Json {
 /** The Hyper-V generation of an image reference, where this Azure knows the image. */
 function generationOf(azure: AzureState, location: string, imageReference: Json | undefined): string | undefined {
   if (imageReference?.id !== undefined) {
-    return azure.store.get(imageReference.id)?.body.properties?.hyperVGeneration;
+    // A gallery version (or definition, for its latest) has its definition's generation.
+    const definition = definitionOf(azure, imageReference.id);
+    return (definition ?? azure.store.get(imageReference.id))?.body.properties?.hyperVGeneration;
   }
   return findPlatformImage(azure, location, imageReference?.publisher, imageReference?.offer, imageReference?.sku)?.hyperVGeneration;
 }
@@ -106,6 +111,13 @@ const virtualMachineType: ResourceType = {
       const group = parseResourceId(id)!.resourceGroup.toUpperCase();
       throw new AzureError(409, 'ConflictingUserInput', `Disk ${diskName} already exists in resource group ${group}. Only CreateOption.Attach is supported.`,
         diskId);
+    }
+    if (existing === undefined && storage.imageReference !== undefined) {
+      const generation = generationOf(azure, normalizeLocation(body.location), storage.imageReference);
+      const refusal = securityRefusal(azure, storage.imageReference, properties.securityProfile?.securityType, generation);
+      if (refusal !== undefined) {
+        throw refusal;
+      }
     }
     if (existing === undefined && properties.osProfile?.customData !== undefined) {
       azure.guests.provision(id, properties.osProfile.customData);

@@ -12,7 +12,8 @@
  * test/powershell's stand-ins; the guests' and scale set instances' C: drives), guest-web.ts (the guests' IIS: the
  * guest's own port 80, and with `servePublicIps` each public IP's port 80 on this machine, a VM's or a load balancer
  * frontend's), extensions.ts (VM extensions), images.ts
- * (managed images), errors.ts (Azure's error shapes), ids.ts, store.ts, addresses.ts, certificate.ts, server.ts.
+ * (managed images), galleries.ts (Azure Compute Gallery: galleries, image definitions, versions and their replication),
+ * errors.ts (Azure's error shapes), ids.ts, store.ts, addresses.ts, certificate.ts, server.ts.
  *
  * Azure's rules held here, each with its source where it is checked and a test in test/local-azure/rules.test.ts:
  * - names are unique per type in their scope and compared without regard to case: a PUT of an existing name updates
@@ -44,16 +45,27 @@
  *   probe cannot be removed (400 CannotRemoveRuleUsedByProbeUsedByVMSS), nor a load balancer whose pool a scale set
  *   uses be deleted (400 InUseBackendAddressPoolCannotBeDeleted, load-balancers.ts); a group's deletion deletes users
  *   first (resources.ts).
+ * - a gallery version's source has its definition's Hyper-V generation (409 Conflict); 1-100 replicas per target region
+ *   (400 InvalidParameter); a definition with versions, or a gallery with definitions, is not deleted (409
+ *   CannotDeleteResource); a nested resource needs its parent (404 ParentResourceNotFound); a version replicates after
+ *   Azure answered, per region, and a region that fails fails the version (galleries.ts);
+ * - a Trusted Launch VM needs a Trusted Launch capable image, and a TrustedLaunch definition makes only Trusted Launch VMs
+ *   (400 BadRequest, galleries.ts `securityRefusal`, checked by compute.ts).
  *
- * Next pieces (not held yet): Trusted Launch VMs need a Trusted Launch capable image; NVMe-only sizes refuse untagged images; a VM
- * from an image or NIC that does not exist; a subnet outside its VNet's address space (NetcfgInvalidSubnet); deleting
- * what is in use (NicInUse, PublicIPAddressInUse, InUseSubnetCannotBeDeleted, an attached disk); changing what Azure
- * cannot change in place (a VM's admin password, a public IP's SKU); Flexible scale sets and scale set extensions; images
- * from disks checked against their source, and galleries; unregistered resource providers (MissingSubscriptionRegistration).
+ * Next pieces (not held yet): a version's target regions include its own region, and its source VM is generalized as
+ * its definition's OS state says (both without a source for Azure's answer yet); no version of a TrustedLaunchSupported
+ * definition from a VM (Azure's answer in 2023, quoted in packer-plugin-azure issue 304: to be checked against today's
+ * Azure); a VM only in a region its gallery version is replicated to; ARM template deployments (what `az vm create`
+ * sends, e.g. the gallery canary); NVMe-only sizes refuse untagged images; a VM from an image or NIC that does not
+ * exist; a subnet outside its VNet's address space (NetcfgInvalidSubnet); deleting what is in use (NicInUse,
+ * PublicIPAddressInUse, InUseSubnetCannotBeDeleted, an attached disk); changing what Azure cannot change in place (a
+ * VM's admin password, a public IP's SKU); Flexible scale sets and scale set extensions; images from disks checked
+ * against their source; unregistered resource providers (MissingSubscriptionRegistration).
  */
 import { formatAddress, parseBlock } from './addresses';
 import { COMPUTE_TYPES, marketplace } from './compute';
 import { AzureError, authenticationFailed, missingApiVersion, throttled } from './errors';
+import { GALLERY_TYPES, Replications } from './galleries';
 import { GuestWeb } from './guest-web';
 import { AzureRequest, AzureResponse, json, Json, segmentsOf } from './http';
 import { Identity, ServicePrincipal } from './identity';
@@ -142,6 +154,8 @@ export class LocalAzure {
   private readonly subscriptionScope: SubscriptionScope;
   private readonly state: AzureState;
   private throttling: { remaining: number; retryAfterSeconds: number } | undefined;
+  /** The gallery versions' replications (galleries.ts): tests hold them to see a version while it replicates. */
+  public readonly replications = new Replications();
   /** The VMs' guests (run-command.ts), each made at its VM's first Run Command; removed by `dispose`. */
   private readonly guests = new Guests();
   /** Their web servers (guest-web.ts); closed by `dispose`. */
@@ -150,7 +164,7 @@ export class LocalAzure {
   constructor(options: LocalAzureOptions = {}) {
     this.subscriptionId = options.subscriptionId ?? '5e1f0c2a-0000-4000-8000-00000000bb01';
     this.principal = { ...DEFAULT_PRINCIPAL, ...options.principal };
-    this.types = new Map([...NETWORK_TYPES, ...COMPUTE_TYPES, ...SCALE_SET_TYPES].map((type) => [type.type.toLowerCase(), type]));
+    this.types = new Map([...NETWORK_TYPES, ...COMPUTE_TYPES, ...SCALE_SET_TYPES, ...GALLERY_TYPES].map((type) => [type.type.toLowerCase(), type]));
     const pool = parseBlock(options.publicIpPrefix ?? '203.0.113.0/24')!;
     const store = this.store;
     const types = this.types;
@@ -176,6 +190,7 @@ export class LocalAzure {
       startOperation: (...args) => this.manager.startOperation(...args),
       guests: this.guests,
       web,
+      replications: this.replications,
     };
     this.identity = new Identity(this.principal);
     this.manager = new ResourceManager(this.state);

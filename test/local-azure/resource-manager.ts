@@ -16,6 +16,7 @@ import {
   AzureError, childNotFound, invalidResourceLocation, invalidResourceType, locationRequired, resourceGroupNotFound, resourceNotFound,
   subscriptionNotFound,
 } from './errors';
+import type { Replications } from './galleries';
 import type { GuestWeb } from './guest-web';
 import { AzureRequest, AzureResponse, empty, Json, json } from './http';
 import { idOf, normalizeLocation, parseResourceId, ResourceAddress, ResourcePath, same, typeAndName } from './ids';
@@ -32,6 +33,8 @@ export interface AzureState {
   readonly guests: Guests;
   /** The guests' web servers (their IIS, guest-web.ts). */
   readonly web: GuestWeb;
+  /** The gallery versions' replications (galleries.ts). */
+  readonly replications: Replications;
   /** The type of an id or address, if this Azure knows it. */
   typeOf(address: ResourceAddress): ResourceType | undefined;
   /** A new GUID (vmId, resourceGuid, operation ids). */
@@ -81,6 +84,11 @@ export interface ResourceType {
   readonly type: string;
   /** A child stored in its parent's `properties.<collection>` (a subnet, a backend pool). */
   readonly child?: boolean;
+  /**
+   * A child Azure keeps as a resource of its own, with its own GET, PUT and DELETE and not shown in its parent's GET
+   * (a gallery's image definitions and their versions): its parent must exist.
+   */
+  readonly nested?: boolean;
   /** PUT, PATCH and DELETE are long-running operations (`Azure-AsyncOperation`). */
   readonly longRunning: boolean;
   /** What a PUT's answer shows as provisioningState while the operation runs, for a new resource. */
@@ -89,6 +97,11 @@ export interface ResourceType {
   readonly build: (context: PutContext) => Json;
   /** The JSON a GET returns: the stored one, with what Azure computes at read time. */
   readonly render?: (body: Json, context: ReadContext) => Json;
+  /**
+   * After a PUT stored the resource (`previous`: its JSON before an update): the work Azure goes on with after it
+   * answered (a gallery version's replication); the PUT's operation runs until it settles.
+   */
+  readonly stored?: (resource: StoredResource, previous: Json | undefined, azure: AzureState) => Promise<Json | undefined>;
   /** After a new resource is stored (a VM's OS disk is made with it). */
   readonly created?: (resource: StoredResource, azure: AzureState) => void;
   /** Before the resource is deleted: what its deletion does to others (a VM's OS disk), or a refusal. */
@@ -143,6 +156,9 @@ export class ResourceManager {
     }
     if (type.child) {
       return this.handleChild(request, address, type);
+    }
+    if (type.nested) {
+      this.requireParent(address);
     }
     switch (request.method) {
       case 'GET': return json(200, this.read(idOf(address), request));
@@ -288,9 +304,23 @@ export class ResourceManager {
     const resource = this.azure.store.get(id);
     if (resource === undefined) {
       const address = parseResourceId(id)!;
-      throw resourceNotFound(typeAndName(address, 1), address.resourceGroup);
+      const nested = this.azure.typeOf(address)?.nested === true;
+      throw resourceNotFound(typeAndName(address, nested ? address.types.length : 1), address.resourceGroup);
     }
     return resource;
+  }
+
+  /**
+   * The parent of a nested resource must exist: Resource Manager's 404 `ParentResourceNotFound`, "Can not perform
+   * requested operation on nested resource. Parent resource '{name}' not found." (its answer for a child of a missing
+   * parent; lib/operator/steps/gallery-versions.ts reads the code).
+   */
+  private requireParent(address: ResourceAddress): void {
+    const parentId = idOf(address, address.types.length - 1);
+    if (this.azure.store.get(parentId) === undefined) {
+      throw new AzureError(404, 'ParentResourceNotFound',
+        `Can not perform requested operation on nested resource. Parent resource '${address.names.slice(0, -1).join('/')}' not found.`);
+    }
   }
 
   private put(request: AzureRequest, address: ResourceAddress, type: ResourceType, body: Json): AzureResponse {
@@ -302,20 +332,23 @@ export class ResourceManager {
     if (existing !== undefined && normalizeLocation(body.location) !== existing.body.location) {
       throw invalidResourceLocation(existing.body.name, existing.body.location, address.resourceGroup, normalizeLocation(body.location));
     }
-    const name = existing?.body.name ?? address.names[0];
-    const built = type.build({ id: existing?.id ?? id, address, name, body, existing: existing?.body, azure: this.azure });
+    const name = existing?.body.name ?? address.names[address.names.length - 1];
+    const parent = type.nested ? this.azure.store.get(idOf(address, address.types.length - 1))?.body : undefined;
+    const built = type.build({ id: existing?.id ?? id, address, name, body, existing: existing?.body, parent, azure: this.azure });
     const stored: StoredResource = existing ?? { id, type: type.type, body: built, hidden: {} };
+    const previous = existing?.body;
     stored.body = built;
     this.azure.store.put(stored);
     if (existing === undefined) {
       type.created?.(stored, this.azure);
     }
+    const pending = type.stored?.(stored, previous, this.azure);
     const answer = this.read(stored.id, request);
     if (!type.longRunning) {
       return json(existing ? 200 : 201, answer);
     }
     answer.properties = { ...answer.properties, provisioningState: existing ? 'Updating' : type.creatingState ?? 'Updating' };
-    return json(existing ? 200 : 201, answer, this.startOperation(request, address.namespace, built.location, stored.id, false));
+    return json(existing ? 200 : 201, answer, this.startOperation(request, address.namespace, built.location, stored.id, false, pending));
   }
 
   /** PATCH: the body merged onto the resource (objects merged, arrays and values replaced), then stored as a PUT would. */

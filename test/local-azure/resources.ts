@@ -166,10 +166,13 @@ export class SubscriptionScope {
   private deleteGroup(request: AzureRequest, group: StoredResource): AzureResponse {
     const [, , subscriptionId] = group.id.split('/');
     // Users before what they use (Microsoft Learn, "Azure Resource Manager resource group and resource deletion": Resource
-    // Manager orders the deletion by dependencies), so a scale set goes before the load balancer and NSG it uses.
+    // Manager orders the deletion by dependencies), so a scale set goes before the load balancer and NSG it uses; nested
+    // resources before their parents (a gallery's image versions, then its definitions, then the gallery), as their
+    // parents refuse to go while they exist.
     const users = ['Microsoft.Compute/virtualMachineScaleSets', 'Microsoft.Compute/virtualMachines'];
     const rank = (resource: StoredResource) => (users.includes(resource.type) ? 0 : 1);
-    for (const resource of [...this.azure.store.inGroup(subscriptionId, group.body.name)].sort((a, b) => rank(a) - rank(b))) {
+    const depth = (resource: StoredResource) => resource.id.split('/').length;
+    for (const resource of [...this.azure.store.inGroup(subscriptionId, group.body.name)].sort((a, b) => rank(a) - rank(b) || depth(b) - depth(a))) {
       this.manager.deleteResource(resource);
     }
     this.azure.store.delete(group.id);

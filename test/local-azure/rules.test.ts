@@ -6,7 +6,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import {
-  extensionBody, groupBody, imageFromVmBody, loadBalancerBody, nicBody, pathsIn, PLATFORM_IMAGE, publicIpBody, subnetBody, vmBody, VmOptions,
+  definitionBody, extensionBody, groupBody, imageFromVmBody, loadBalancerBody, nicBody, pathsIn, PLATFORM_IMAGE, publicIpBody, subnetBody,
+  versionBody, vmBody,
+  VmOptions,
   vnetBody,
 } from './bodies';
 import { AzureResponse, Json } from './http';
@@ -557,5 +559,173 @@ describe('load balancers: rule ports, and what a scale set uses (load-balancers.
     setup.client.delete(setup.paths.scaleSet('vmss-web'), API.compute);
     expect(setup.client.put(setup.paths.loadBalancer('lb-web'), withoutPool).status).toBe(200);
     expect(setup.client.delete(setup.paths.loadBalancer('lb-web')).status).toBe(202);
+  });
+});
+
+/** A gallery with one definition (`securityType` its SecurityType feature, V2 unless told) beside a generalized build VM. */
+function withGallery(definition: { securityType?: string; hyperVGeneration?: string } = { securityType: 'TrustedLaunch' }, vm: VmOptions = { securityType: 'TrustedLaunch' }) {
+  const setup = withGeneralizedVm(vm);
+  const { client, paths } = setup;
+  expect(client.put(paths.gallery('gal_web'), { location: 'westeurope', properties: {} }, API.compute).status).toBe(201);
+  expect(client.put(paths.definition('gal_web', 'web-iis'), definitionBody(definition), API.compute).status).toBe(201);
+  const version = (name: string) => paths.version('gal_web', 'web-iis', name);
+  return { ...setup, version };
+}
+
+const NORTH = { name: 'northeurope', regionalReplicaCount: 2, storageAccountType: 'Standard_ZRS' };
+const WEST = { name: 'westeurope', regionalReplicaCount: 1, storageAccountType: 'Standard_LRS' };
+
+describe('gallery image versions', () => {
+  test('a version from the generalized VM replicates after Azure answered: Creating and Replicating per region until done, then Succeeded', async () => {
+    const { client, vm, version } = withGallery();
+    client.azure.replications.hold();
+    const answer = client.put(version('2026.1207.101500'), versionBody(vm.id, [WEST, NORTH]), API.compute);
+    expect(answer.status).toBe(201);
+    expect(body(answer).properties.provisioningState).toBe('Creating');
+    const status = () => body(client.request('GET', new URL(answer.headers['Azure-AsyncOperation']).pathname + '?api-version=' + API.compute)).status;
+    expect(status()).toBe('InProgress');
+    const shown = () => body(client.request('GET', `${version('2026.1207.101500')}?api-version=${API.compute}&$expand=ReplicationStatus`));
+    expect(shown().properties).toMatchObject({
+      provisioningState: 'Creating',
+      replicationStatus: {
+        aggregatedState: 'InProgress',
+        summary: [{ region: 'West Europe', state: 'Replicating', progress: 0 }, { region: 'North Europe', state: 'Replicating', progress: 0 }],
+      },
+    });
+
+    client.azure.replications.release();
+    await client.azure.settled();
+    expect(status()).toBe('Succeeded');
+    expect(shown().properties).toMatchObject({
+      provisioningState: 'Succeeded',
+      publishingProfile: {
+        // Azure names the regions by their display names.
+        targetRegions: [
+          { name: 'West Europe', regionalReplicaCount: 1, storageAccountType: 'Standard_LRS' },
+          { name: 'North Europe', regionalReplicaCount: 2, storageAccountType: 'Standard_ZRS' },
+        ],
+        excludeFromLatest: true,
+      },
+      storageProfile: { source: { virtualMachineId: vm.id } },
+      replicationStatus: { aggregatedState: 'Completed', summary: [{ region: 'West Europe', state: 'Completed', progress: 100 }, expect.anything()] },
+    });
+    // A plain GET shows no replication status; the definition lists the version.
+    expect(body(client.get(version('2026.1207.101500'), API.compute)).properties.replicationStatus).toBeUndefined();
+    const listed = body(client.get(version('2026.1207.101500').replace(/\/[^/]+$/, ''), API.compute));
+    expect(listed.value.map((v: Json) => [v.name, v.properties.provisioningState])).toEqual([['2026.1207.101500', 'Succeeded']]);
+  });
+
+  test('a region whose replication fails fails the version and its operation, with the region\'s reason', async () => {
+    const { client, vm, version } = withGallery();
+    client.azure.replications.fail('northeurope', 'The quota for replicas in this region was exceeded.');
+    const answer = client.put(version('1.0.0'), versionBody(vm.id, [WEST, NORTH]), API.compute);
+    await client.azure.settled();
+    const operation = body(client.request('GET', new URL(answer.headers['Azure-AsyncOperation']).pathname + '?api-version=' + API.compute));
+    expect(operation).toMatchObject({ status: 'Failed', error: { code: 'ReplicationFailed' } });
+    expect(body(client.request('GET', `${version('1.0.0')}?api-version=${API.compute}&$expand=ReplicationStatus`)).properties).toMatchObject({
+      provisioningState: 'Failed',
+      replicationStatus: {
+        aggregatedState: 'Failed',
+        summary: [{ region: 'West Europe', state: 'Completed' }, { region: 'North Europe', state: 'Failed', details: 'The quota for replicas in this region was exceeded.' }],
+      },
+    });
+  });
+
+  test('a version from a VM of another Hyper-V generation than the definition: 409 Conflict, no version', () => {
+    const { client, vm, version } = withGallery({ hyperVGeneration: 'V1' }, {});
+    expectRefusal(client.put(version('1.0.0'), versionBody(vm.id), API.compute), 409, 'Conflict',
+      `The resource with id '${vm.id}' has a different Hypervisor generation ['V2'] than the parent gallery image Hypervisor generation ['V1'].`);
+    expect(client.get(version('1.0.0'), API.compute).status).toBe(404);
+  });
+
+  test.each([0, 101])('%i replicas in a region: 400 InvalidParameter (1-100), no version', (count) => {
+    const { client, vm, version } = withGallery();
+    expectRefusal(client.put(version('1.0.0'), versionBody(vm.id, [{ ...WEST, regionalReplicaCount: count }]), API.compute), 400, 'InvalidParameter',
+      `The value ${count} of parameter 'regionalReplicaCount' is out of range. The value must be between 1 and 100, inclusive.`);
+    expect(client.get(version('1.0.0'), API.compute).status).toBe(404);
+  });
+
+  test('a version of a definition that does not exist: 404 ParentResourceNotFound', () => {
+    const { client, paths, vm } = withGallery();
+    expectRefusal(client.put(paths.version('gal_web', 'no-such', '1.0.0'), versionBody(vm.id), API.compute), 404, 'ParentResourceNotFound',
+      "Can not perform requested operation on nested resource. Parent resource 'gal_web/no-such' not found.");
+  });
+
+  test('a definition with versions, and a gallery with definitions, are not deleted (409 CannotDeleteResource); emptied, they are', async () => {
+    const { client, paths, vm, version } = withGallery();
+    client.put(version('1.0.0'), versionBody(vm.id), API.compute);
+    await client.azure.settled();
+    expectRefusal(client.delete(paths.definition('gal_web', 'web-iis'), API.compute), 409, 'CannotDeleteResource',
+      "Cannot delete resource while nested resources exist. Some existing nested resource IDs include: 'Microsoft.Compute/galleries/gal_web/images/web-iis/versions/1.0.0'. "
+      + 'Please delete all nested resources before deleting this resource.');
+    expectRefusal(client.delete(paths.gallery('gal_web'), API.compute), 409, 'CannotDeleteResource', /^Cannot delete resource while nested resources exist/);
+    expect(client.delete(version('1.0.0'), API.compute).status).toBe(202);
+    expect(client.delete(paths.definition('gal_web', 'web-iis'), API.compute).status).toBe(202);
+    expect(client.delete(paths.gallery('gal_web'), API.compute).status).toBe(202);
+    expect(client.azure.resources().filter((r) => r.type.startsWith('Microsoft.Compute/galleries'))).toEqual([]);
+  });
+
+  test('deleting the group deletes the gallery with its definitions and versions', async () => {
+    const { client, paths, vm, version } = withGallery();
+    client.put(version('1.0.0'), versionBody(vm.id), API.compute);
+    await client.azure.settled();
+    expect(client.delete(paths.group, API.resources).status).toBe(202);
+    expect(client.azure.resources()).toEqual([]);
+  });
+});
+
+describe('VMs and the security type of their image', () => {
+  async function withVersion(securityType: string | undefined) {
+    const setup = withGallery({ securityType }, { securityType: 'TrustedLaunch' });
+    setup.client.put(setup.version('1.0.0'), versionBody(setup.vm.id), API.compute);
+    await setup.client.azure.settled();
+    const { client, paths } = setup;
+    const subnetId = body(client.get(paths.subnet('vnet-web', 'snet-web'))).id;
+    const create = (name: string, vmSecurity?: string) => {
+      const nic = body(client.put(paths.nic(`nic-${name}`), nicBody(subnetId)));
+      return client.put(paths.vm(name), vmBody(nic.id, { imageReference: { id: setup.version('1.0.0') }, securityType: vmSecurity }), API.compute);
+    };
+    return { ...setup, create };
+  }
+
+  test('a TrustedLaunch definition makes Trusted Launch VMs (201), never Standard ones: 400 BadRequest, no VM', async () => {
+    const { client, paths, create } = await withVersion('TrustedLaunch');
+    expect(create('web0001', 'TrustedLaunch').status).toBe(201);
+    expectRefusal(create('web0002'), 400, 'BadRequest', "The provided gallery image only supports creation of VMs and VM Scale Sets with 'TrustedLaunch' security type.");
+    expect(client.get(paths.vm('web0002'), API.compute).status).toBe(404);
+  });
+
+  test('a Trusted Launch VM from a Gen2 definition without the SecurityType feature: 400 BadRequest; a Standard VM from it: 201', async () => {
+    const { create } = await withVersion(undefined);
+    expectRefusal(create('web0001', 'TrustedLaunch'), 400, 'BadRequest',
+      'Use of TrustedLaunch setting is not supported for the provided image. Please select Trusted Launch Supported Gen2 OS Image. For more information, see '
+      + 'https://aka.ms/TrustedLaunch-FAQ.');
+    expect(create('web0002').status).toBe(201);
+  });
+
+  test('a TrustedLaunchSupported definition makes both', async () => {
+    const { create } = await withVersion('TrustedLaunchSupported');
+    expect([create('web0001', 'TrustedLaunch').status, create('web0002').status]).toEqual([201, 201]);
+  });
+
+  test('a Trusted Launch VM from a Gen1 platform image: 400 BadRequest, no VM', () => {
+    const gen1 = {
+      location: 'westeurope',
+      publisher: 'MicrosoftWindowsServer',
+      offer: 'WindowsServer',
+      sku: '2022-datacenter',
+      hyperVGeneration: 'V1' as const,
+      versions: ['20348.887.220806'],
+    };
+    const client = new InProcessAzure({ platformImages: [gen1] });
+    const paths = pathsIn(client, 'rg-web');
+    client.put(paths.group, groupBody(), API.resources);
+    client.put(paths.vnet('vnet-web'), vnetBody());
+    const subnet = body(client.put(paths.subnet('vnet-web', 'snet-web'), subnetBody('10.0.0.0/24')));
+    const nic = body(client.put(paths.nic('nic-old'), nicBody(subnet.id)));
+    const imageReference = { publisher: gen1.publisher, offer: gen1.offer, sku: gen1.sku, version: 'latest' };
+    expectRefusal(client.put(paths.vm('vm-old'), vmBody(nic.id, { imageReference, securityType: 'TrustedLaunch' }), API.compute), 400, 'BadRequest',
+      /^Use of TrustedLaunch setting is not supported for the provided image/);
+    expect(client.get(paths.vm('vm-old'), API.compute).status).toBe(404);
   });
 });
