@@ -26,7 +26,7 @@
  */
 import { AzureError } from './errors';
 import { EXTENSION_TYPE } from './extensions';
-import { definitionOf, securityRefusal } from './galleries';
+import { definitionOf, securityRefusal, versionOf } from './galleries';
 import { AzureRequest, AzureResponse, Json, json } from './http';
 import { normalizeLocation, parseResourceId, same } from './ids';
 import { IMAGE_TYPE } from './images';
@@ -146,7 +146,8 @@ const virtualMachineType: ResourceType = {
     const imageReference = vm.body.properties.storageProfile.imageReference;
     if (imageReference?.id !== undefined) {
       // Its OS disk is made from the image: the guest starts with what the image captured.
-      azure.guests.startFromImage(vm, imageReference.id);
+      // A gallery definition's id means its latest version.
+      azure.guests.startFromImage(vm, versionOf(azure, imageReference.id) ?? imageReference.id);
     }
     const generation = generationOf(azure, vm.body.location, imageReference);
     const sku = osDisk.managedDisk.storageAccountType ?? 'Premium_LRS';

@@ -10,6 +10,9 @@ import { AzureResponse, json } from './http';
 
 /** A refusal, thrown by the code that checks a rule and turned into the answer by `LocalAzure.handle`. */
 export class AzureError extends Error {
+  /** The errors behind it (a deployment's failed resources), shown as the error's `details`. */
+  public details?: Array<{ code: string; message: string }>;
+
   constructor(
     public readonly status: number,
     public readonly code: string,
@@ -20,9 +23,20 @@ export class AzureError extends Error {
     super(message);
   }
 
+
+  /** The error object of Azure's answers: code, message, and target and details when it has them. */
+  public toJson(): { [key: string]: unknown } {
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.target !== undefined ? { target: this.target } : {}),
+      ...(this.details !== undefined ? { details: this.details } : {}),
+    };
+  }
+
   /** The answer Azure writes for it. */
   public toResponse(): AzureResponse {
-    const error = { code: this.code, message: this.message, ...(this.target !== undefined ? { target: this.target } : {}) };
+    const error = this.toJson();
     return json(this.status, { error }, this.headers);
   }
 }

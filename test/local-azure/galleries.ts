@@ -222,6 +222,30 @@ export function definitionOf(azure: AzureState, id: string): StoredResource | un
   return azure.store.get(definitionId);
 }
 
+/**
+ * The version an image reference names: a version id as it is, a definition id its latest version, the highest that is
+ * not excluded from latest ("Store and share images in an Azure Compute Gallery": VMs from the definition get "the
+ * latest image version"; `excludeFromLatest`: "If set to true, Virtual Machines deployed from the latest version of the
+ * Image Definition won't use this Image Version", GalleryImageVersionPublishingProfile); undefined when there is none.
+ */
+export function versionOf(azure: AzureState, imageId: string): string | undefined {
+  const address = parseResourceId(imageId);
+  if (address === undefined || !same(address.types[0], 'galleries') || address.types.length < 2) {
+    return undefined;
+  }
+  if (address.types.length === 3) {
+    return azure.store.get(imageId)?.id;
+  }
+  const prefix = `${imageId.toLowerCase()}/versions/`;
+  const parts = (name: string) => name.split('.').map(Number);
+  const newerFirst = (a: StoredResource, b: StoredResource) => {
+    const [x, y] = [parts(a.body.name), parts(b.body.name)];
+    return (y[0] - x[0]) || (y[1] - x[1]) || (y[2] - x[2]);
+  };
+  return azure.store.all().filter((r) => same(r.type, VERSION) && r.id.toLowerCase().startsWith(prefix)
+    && r.body.properties.publishingProfile.excludeFromLatest !== true).sort(newerFirst)[0]?.id;
+}
+
 /** The source of a new version: a VM (`virtualMachineId`) or an image (`id`), which must exist. */
 function sourceOf(context: PutContext): { id: string; resource: StoredResource } {
   const source = context.body.properties?.storageProfile?.source ?? {};
@@ -256,7 +280,10 @@ function targetRegionsOf(profile: Json, location: string): Json[] {
       throw new AzureError(400, 'InvalidParameter', `The value ${count} of parameter 'regionalReplicaCount' is out of range. The value must be between 1 and `
         + `${MAX_REPLICAS_PER_REGION}, inclusive.`, `galleryImageVersion.properties.publishingProfile.targetRegions[${index}].regionalReplicaCount`);
     }
-    const storageAccountType = region.storageAccountType ?? profile.storageAccountType ?? 'Standard_LRS';
+    // Compared without regard to case, stored in Azure's case: az 2.74 sends `standard_lrs` as its validator wants it
+    // (azure-cli issue 33880: the validator takes lower case only, and Azure accepts what it sends).
+    const requestedType = region.storageAccountType ?? profile.storageAccountType ?? 'Standard_LRS';
+    const storageAccountType = STORAGE_TYPES.find((t) => same(t, requestedType)) ?? requestedType;
     if (!STORAGE_TYPES.includes(storageAccountType)) {
       throw new AzureError(400, 'InvalidParameter', `The value '${storageAccountType}' of parameter 'storageAccountType' is not allowed. Allowed values are `
         + `${STORAGE_TYPES.join(', ')}.`, `galleryImageVersion.properties.publishingProfile.targetRegions[${index}].storageAccountType`);
@@ -298,6 +325,8 @@ const versionType: ResourceType = {
         throw new AzureError(409, 'Conflict', `The resource with id '${source.id}' has a different Hypervisor generation ['${generation}'] than the parent `
           + `gallery image Hypervisor generation ['${wanted}'].`);
       }
+      // The version holds the VM's disk as it is now: the guest of a VM made from it starts with that drive.
+      azure.guests.capture(id, source.id);
       const osDiskGb = source.resource.body.properties?.storageProfile?.osDisk?.diskSizeGB ?? 127;
       storageProfile = {
         source: properties.storageProfile.source,

@@ -328,3 +328,107 @@ describe('read-back fields', () => {
     expect(version).toMatchObject({ name: '20348.3091.250112', properties: { hyperVGeneration: 'V2' } });
   });
 });
+
+describe('template deployments (what az vm create sends)', () => {
+  /** A template as azure-cli's vm/_template_builder.py writes one: a VNet, a NIC in its subnet, a VM, the password a parameter. */
+  function vmTemplate(securityType?: string): Json {
+    return {
+      $schema: 'https://schema.management.azure.com/schemas/2015-01-01/deploymentTemplate.json#',
+      contentVersion: '1.0.0.0',
+      parameters: { adminPassword: { type: 'securestring' } },
+      variables: {},
+      resources: [
+        {
+          name: 'vm1-vnet',
+          type: 'Microsoft.Network/virtualNetworks',
+          location: 'westeurope',
+          apiVersion: '2015-06-15',
+          dependsOn: [],
+          tags: {},
+          properties: { addressSpace: { addressPrefixes: ['10.0.0.0/16'] }, subnets: [{ name: 'canary', properties: { addressPrefix: '10.0.0.0/24' } }] },
+        },
+        {
+          type: 'Microsoft.Network/networkInterfaces',
+          name: 'vm1VMNic',
+          location: 'westeurope',
+          apiVersion: '2024-05-01',
+          tags: {},
+          dependsOn: ['Microsoft.Network/virtualNetworks/vm1-vnet'],
+          properties: {
+            ipConfigurations: [{
+              name: 'ipconfigvm1',
+              properties: {
+                privateIPAllocationMethod: 'Dynamic',
+                subnet: { id: "[resourceId('Microsoft.Network/virtualNetworks/subnets', 'vm1-vnet', 'canary')]" },
+              },
+            }],
+          },
+        },
+        {
+          apiVersion: '2024-03-01',
+          type: 'Microsoft.Compute/virtualMachines',
+          name: 'vm1',
+          location: 'westeurope',
+          tags: {},
+          dependsOn: ["[concat('Microsoft.Network/networkInterfaces/', 'vm1VMNic')]"],
+          properties: {
+            hardwareProfile: { vmSize: 'Standard_D2s_v5' },
+            networkProfile: { networkInterfaces: [{ id: "[resourceId('Microsoft.Network/networkInterfaces', 'vm1VMNic')]", properties: { deleteOption: 'Delete' } }] },
+            storageProfile: {
+              osDisk: { createOption: 'fromImage', name: null, caching: 'ReadWrite', managedDisk: { storageAccountType: null }, deleteOption: 'Delete' },
+              imageReference: { publisher: 'MicrosoftWindowsServer', offer: 'WindowsServer', sku: '2022-datacenter-g2', version: 'latest' },
+            },
+            osProfile: { computerName: 'canary1', adminUsername: 'canaryadmin', adminPassword: "[parameters('adminPassword')]" },
+            ...(securityType ? { securityProfile: { securityType, uefiSettings: { secureBootEnabled: true, vTpmEnabled: true } } } : {}),
+          },
+        },
+      ],
+      outputs: {},
+    };
+  }
+  const deploy = (client: InProcessAzure, group: string, template: Json) => client.put(`${group}/providers/Microsoft.Resources/deployments/vm_deploy_1`,
+    { properties: { template, parameters: { adminPassword: { value: 'Sup3r-Secret!pass' } }, mode: 'incremental' } }, API.resources);
+
+  test('each resource is created through Resource Manager in the template\'s order, expressions evaluated; the operation succeeds', async () => {
+    const client = new InProcessAzure();
+    const paths = pathsIn(client, 'rg-canary');
+    client.put(paths.group, groupBody(), API.resources);
+    const answer = deploy(client, paths.group, vmTemplate('TrustedLaunch'));
+    expect(answer.status).toBe(201);
+    await client.azure.settled();
+    expect(body(client.request('GET', new URL(answer.headers['Azure-AsyncOperation']).pathname + `?api-version=${API.resources}`)).status).toBe('Succeeded');
+    const vm = body(client.get(paths.vm('vm1'), API.compute));
+    expect(vm.properties).toMatchObject({
+      osProfile: { computerName: 'canary1' },
+      networkProfile: { networkInterfaces: [{ id: paths.nic('vm1VMNic') }] },
+      securityProfile: { securityType: 'TrustedLaunch' },
+    });
+    // The password reached the VM as a parameter and is, as always, never shown.
+    expect(JSON.stringify(vm)).not.toContain('Sup3r-Secret!pass');
+    expect(body(client.get(paths.nic('vm1VMNic'))).properties.ipConfigurations[0].properties.subnet.id).toBe(paths.subnet('vm1-vnet', 'canary'));
+    expect(body(client.get(`${paths.group}/providers/Microsoft.Resources/deployments/vm_deploy_1`, API.resources)).properties.provisioningState).toBe('Succeeded');
+  });
+
+  test('a resource Azure refuses fails the deployment: DeploymentFailed with the resource\'s error in its details; what came before stays', async () => {
+    const client = new InProcessAzure();
+    const paths = pathsIn(client, 'rg-canary');
+    client.put(paths.group, groupBody(), API.resources);
+    const template = vmTemplate('TrustedLaunch');
+    // The NIC in a subnet the VNet does not have.
+    template.resources[1].properties.ipConfigurations[0].properties.subnet.id = "[resourceId('Microsoft.Network/virtualNetworks/subnets', 'vm1-vnet', 'nope')]";
+    const answer = deploy(client, paths.group, template);
+    await client.azure.settled();
+    const status = body(client.request('GET', new URL(answer.headers['Azure-AsyncOperation']).pathname + `?api-version=${API.resources}`));
+    expect(status).toMatchObject({
+      status: 'Failed',
+      error: {
+        code: 'DeploymentFailed',
+        message: 'At least one resource deployment operation failed. Please list deployment operations for details. Please see '
+          + 'https://aka.ms/arm-deployment-operations for usage details.',
+        details: [{ code: 'InvalidResourceReference', message: expect.stringContaining('/subnets/nope') }],
+      },
+    });
+    expect([client.get(paths.vnet('vm1-vnet')).status, client.get(paths.nic('vm1VMNic')).status, client.get(paths.vm('vm1'), API.compute).status])
+      .toEqual([200, 404, 404]);
+  });
+});

@@ -13,6 +13,7 @@
  * guest's own port 80, and with `servePublicIps` each public IP's port 80 on this machine, a VM's or a load balancer
  * frontend's), extensions.ts (VM extensions), images.ts
  * (managed images), galleries.ts (Azure Compute Gallery: galleries, image definitions, versions and their replication),
+ * deployments.ts (ARM template deployments, as `az vm create` makes its VMs),
  * errors.ts (Azure's error shapes), ids.ts, store.ts, addresses.ts, certificate.ts, server.ts.
  *
  * Azure's rules held here, each with its source where it is checked and a test in test/local-azure/rules.test.ts:
@@ -55,8 +56,7 @@
  * Next pieces (not held yet): a version's target regions include its own region, and its source VM is generalized as
  * its definition's OS state says (both without a source for Azure's answer yet); no version of a TrustedLaunchSupported
  * definition from a VM (Azure's answer in 2023, quoted in packer-plugin-azure issue 304: to be checked against today's
- * Azure); a VM only in a region its gallery version is replicated to; ARM template deployments (what `az vm create`
- * sends, e.g. the gallery canary); NVMe-only sizes refuse untagged images; a VM from an image or NIC that does not
+ * Azure); a VM only in a region its gallery version is replicated to; NVMe-only sizes refuse untagged images; a VM from an image or NIC that does not
  * exist; a subnet outside its VNet's address space (NetcfgInvalidSubnet); deleting what is in use (NicInUse,
  * PublicIPAddressInUse, InUseSubnetCannotBeDeleted, an attached disk); changing what Azure cannot change in place (a
  * VM's admin password, a public IP's SKU); Flexible scale sets and scale set extensions; images from disks checked
@@ -64,7 +64,8 @@
  */
 import { formatAddress, parseBlock } from './addresses';
 import { COMPUTE_TYPES, marketplace } from './compute';
-import { AzureError, authenticationFailed, missingApiVersion, throttled } from './errors';
+import { Deployments } from './deployments';
+import { AzureError, authenticationFailed, missingApiVersion, resourceGroupNotFound, throttled } from './errors';
 import { GALLERY_TYPES, Replications } from './galleries';
 import { GuestWeb } from './guest-web';
 import { AzureRequest, AzureResponse, json, Json, segmentsOf } from './http';
@@ -152,6 +153,7 @@ export class LocalAzure {
   private readonly identity: Identity;
   private readonly manager: ResourceManager;
   private readonly subscriptionScope: SubscriptionScope;
+  private readonly deployments: Deployments;
   private readonly state: AzureState;
   private throttling: { remaining: number; retryAfterSeconds: number } | undefined;
   /** The gallery versions' replications (galleries.ts): tests hold them to see a version while it replicates. */
@@ -194,6 +196,7 @@ export class LocalAzure {
     };
     this.identity = new Identity(this.principal);
     this.manager = new ResourceManager(this.state);
+    this.deployments = new Deployments(this.state, (request) => this.handle(request));
     this.subscriptionScope = new SubscriptionScope(this.state, this.manager, this.principal.tenantId, namespacesOf([...this.types.values()]));
   }
 
@@ -327,6 +330,15 @@ export class LocalAzure {
         return marketplace(request, this.state, this.subscriptionId, segments[5], segments.slice(6));
       }
       return undefined;
+    }
+    // /subscriptions/{s}/resourceGroups/{g}/providers/Microsoft.Resources/deployments/{name}: a template deployment.
+    if (lower[2] === 'resourcegroups' && lower[4] === 'providers' && lower[5] === 'microsoft.resources' && lower[6] === 'deployments'
+      && segments.length === 8) {
+      const group = this.store.group(segments[1], segments[3]);
+      if (group === undefined) {
+        throw resourceGroupNotFound(segments[3]);
+      }
+      return this.deployments.handle(request, group.id, segments[7]);
     }
     // /subscriptions/{s}/resourceGroups/{g}/providers/{namespace}/{type}: a type's resources in the group.
     if (lower[2] === 'resourcegroups' && lower[4] === 'providers' && segments.length === 7 && request.method === 'GET') {

@@ -192,7 +192,7 @@ export class ResourceManager {
         status,
         startTime,
         ...(endTime !== undefined ? { endTime } : {}),
-        ...(error !== undefined ? { error: { code: error.code, message: error.message } } : {}),
+        ...(error !== undefined ? { error: error.toJson() } : {}),
       }, retry);
     }
     if (operation.status === 'InProgress') {

@@ -20,6 +20,17 @@ import { RESOURCE_GROUP_TYPE, StoredResource } from './store';
 /** Regions this Azure offers (`az account list-locations`, and azurerm's location cache of the metadata endpoint). */
 export const LOCATIONS = ['westeurope', 'northeurope', 'swedencentral', 'eastus', 'eastus2', 'westus2', 'uksouth', 'germanywestcentral'];
 
+/**
+ * The API versions each namespace's types list, newest first: az resolves the version of a generic resource request
+ * from them (`az vm create` asks for an existing subnet so: "API version is required and could not be resolved for
+ * resource subnets" without one). This Azure answers every version alike; these are versions the real tools use.
+ */
+const API_VERSIONS: { [namespace: string]: string[] } = {
+  'Microsoft.Network': ['2024-05-01', '2023-09-01'],
+  'Microsoft.Compute': ['2024-03-01', '2023-07-03'],
+  'Microsoft.Resources': ['2022-09-01'],
+};
+
 export class SubscriptionScope {
   constructor(
     private readonly azure: AzureState,
@@ -94,7 +105,9 @@ export class SubscriptionScope {
       namespace,
       registrationState: 'Registered',
       registrationPolicy: 'RegistrationRequired',
-      resourceTypes: this.namespaces[namespace].map((resourceType) => ({ resourceType, locations: LOCATIONS, apiVersions: [] })),
+      resourceTypes: this.namespaces[namespace].map((resourceType) => ({
+        resourceType, locations: LOCATIONS, apiVersions: API_VERSIONS[namespace] ?? [],
+      })),
     });
     if (rest.length === 0 && request.method === 'GET') {
       return json(200, { value: Object.keys(this.namespaces).map(entry) });
