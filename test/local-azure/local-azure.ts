@@ -56,8 +56,8 @@
  * Next pieces (not held yet): a version's target regions include its own region, and its source VM is generalized as
  * its definition's OS state says (both without a source for Azure's answer yet); no version of a TrustedLaunchSupported
  * definition from a VM (Azure's answer in 2023, quoted in packer-plugin-azure issue 304: to be checked against today's
- * Azure); a VM only in a region its gallery version is replicated to; NVMe-only sizes refuse untagged images; a VM from an image or NIC that does not
- * exist; a subnet outside its VNet's address space (NetcfgInvalidSubnet); deleting what is in use (NicInUse,
+ * Azure); a VM only in a region its gallery version is replicated to; NVMe-only sizes refuse untagged images; a VM
+ * from an image or NIC that does not exist; a subnet outside its VNet's address space (NetcfgInvalidSubnet); deleting what is in use (NicInUse,
  * PublicIPAddressInUse, InUseSubnetCannotBeDeleted, an attached disk); changing what Azure cannot change in place (a
  * VM's admin password, a public IP's SKU); Flexible scale sets and scale set extensions; images from disks checked
  * against their source; unregistered resource providers (MissingSubscriptionRegistration).
