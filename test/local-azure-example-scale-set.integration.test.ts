@@ -16,6 +16,7 @@ import * as fs from 'fs';
 import * as http from 'http';
 import * as path from 'path';
 import { App } from 'cdktf';
+import { localAzureOptions } from './local-azure/deploy-local';
 import { LocalDeployment, underLocalAzure } from './local-azure/deployed-app';
 import { describeWithPwsh } from './powershell/pwsh';
 import { describeWithCurrentAz } from './util/tools';
@@ -25,12 +26,6 @@ const TIMEOUT_MS = 25 * 60_000;
 const STACKS = ['golden-image', 'web-scale-set'];
 const SCALE_SET = 'rg-golden-scale-set/providers/Microsoft.Compute/virtualMachineScaleSets/vmss-web';
 const REBUILT_TITLE = 'Golden image web server, build 2';
-
-/** Public IPs under 127.0.0.0/8, a /24 of its own per run, where this machine serves the load balancer's port 80. */
-function loopbackPublicIps(): string {
-  const octet = () => 1 + Math.floor(Math.random() * 254);
-  return `127.${octet()}.${octet()}.0/24`;
-}
 
 /**
  * The body of a GET of `url`, with its status, on a new connection each time (`agent: false`; test/util/web-server.ts's
@@ -49,20 +44,8 @@ function fetchPage(url: string): Promise<{ status: number; body: string }> {
 
 describeWithCurrentAz('the scale-set example on the local Azure', () => {
   describeWithPwsh('golden-image, then web-scale-set: applied, rebuilt and rolled out, destroyed', () => {
-    const azure = underLocalAzure({
-      // The example's base image, Windows Server 2022 Datacenter Core Gen2; versions whose text order is their numeric
-      // order (the base-image step accepts what azurerm's lookup chose).
-      platformImages: [{
-        location: 'westeurope',
-        publisher: 'MicrosoftWindowsServer',
-        offer: 'WindowsServer',
-        sku: '2022-datacenter-core-g2',
-        hyperVGeneration: 'V2',
-        versions: ['20348.2849.241109', '20348.3091.250112'],
-      }],
-      publicIpPrefix: loopbackPublicIps(),
-      servePublicIps: true,
-    }, TIMEOUT_MS, async () => ({
+    // The example's base image beside the default marketplace; public IPs under 127.0.0.0/8, served on port 80.
+    const azure = underLocalAzure(localAzureOptions(), TIMEOUT_MS, async () => ({
       example: LocalDeployment.prepare((app: App) => buildApp(app), STACKS),
       rebuilt: LocalDeployment.prepare((app: App) => buildApp(app, { pageTitle: REBUILT_TITLE }), STACKS),
     }), ({ example, rebuilt }) => [example, rebuilt].forEach((deployment) => deployment.dispose()));
