@@ -1,3 +1,8 @@
+/**
+ * `GoldenImageChecks`: an Aspect applied to every stack of an app that fails synthesis on what Azure or a security
+ * review would refuse across constructs, the user's own resources included: management ports open to the Internet,
+ * Trusted Launch and Hyper-V generation mismatches, resources attached to a build VM.
+ */
 import {
   Annotations, App, Aspects, DefaultTokenResolver, IAspect, StringConcat, TerraformResource, TerraformStack, Tokenization,
 } from 'cdktf';

@@ -1,3 +1,4 @@
+/** The package's public API: every construct, factory, enum and props interface, re-exported from its own module. */
 export * from './image';
 export * from './marketplace-image';
 export * from './powershell-step';

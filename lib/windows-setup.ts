@@ -1,3 +1,8 @@
+/**
+ * `WindowsSetup`: what the build VM's setup runs in the guest (IIS, ASP.NET and the machine-name page with its smoke
+ * test, or custom PowerShell steps), rendered into one script at synth, with its options (`IisAspNetSetupOptions`,
+ * `CustomSetupOptions`, `SmokeTestOptions`).
+ */
 import { createHash } from 'crypto';
 import { PowerShellStep } from './powershell-step';
 import { checkPageUrl, IIS_DEFAULT_SITE, KnownSite, recordServedPage, servedPage } from './private/network/served-page';

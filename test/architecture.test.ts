@@ -153,3 +153,8 @@ describe("the README's architecture overview matches the files", () => {
     expect(folders).toEqual(PRIVATE_LAYERS);
   });
 });
+
+test('every module opens with a comment saying what it is for', () => {
+  const silent = files.filter((file) => !/^\s*(\/\*|\/\/)/.test(fs.readFileSync(file, 'utf8')));
+  expect(silent.map(relative)).toEqual([]);
+});

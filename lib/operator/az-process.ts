@@ -1,3 +1,6 @@
+/**
+ * The operator's Azure CLI process: finding `az` on this machine (Windows too) and running it with an argument array.
+ */
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';

@@ -1,3 +1,7 @@
+/**
+ * `Az`: the operator's calls to the Azure CLI, with the version check, the session's cloud, retries on throttling
+ * (Retry-After) and transient failures, timeouts, and not-found told apart from other failures.
+ */
 import * as fs from 'fs';
 import * as path from 'path';
 import { ExitCode } from './failure';

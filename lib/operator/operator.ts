@@ -1,3 +1,4 @@
+/** `Operator`: what every step shares: its log lines with their elapsed time, its inputs, its clock and its end. */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';

@@ -1,3 +1,4 @@
+/** Running one step: the operator made for it, its failure turned into the documented exit code and message. */
 import { Interrupted, OperatorFailure, ExitCode } from './failure';
 import { InvalidInput } from './inputs';
 import { Operator, OperatorOptions } from './operator';

@@ -1,3 +1,6 @@
+/**
+ * `Vm`: the operator's view of one VM: its state, power, Run Command scripts in its guest and their output streams.
+ */
 import { Az, guestScriptFile, NotFound, TIMED_OUT } from './az';
 import { ExitCode } from './failure';
 import { azFault, AzResult, isRunCommandBusy, matchingLine } from './faults';

@@ -1,3 +1,4 @@
+/** The Hyper-V generation a marketplace SKU's name tells, where it tells one. */
 import { Token } from 'cdktf';
 import { HyperVGeneration } from '../../image';
 

@@ -1,3 +1,7 @@
+/**
+ * An image line: the builds of one managed image name (`<line>-<revision>`), captured by the operator's capture step,
+ * the newest `retainBuilds` kept and every build deleted with the line; shared by GeneralizedImage and ImageCopy.
+ */
 import { Fn, ITerraformDependable, Precondition, TerraformResource, Token } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { HyperVGeneration, OsType } from '../../image';

@@ -1,3 +1,6 @@
+/**
+ * The resource group every construct puts its resources in: given, or created under a default name, one rule for all.
+ */
 import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import { Construct } from 'constructs';
 import { isResourceGroupName } from './azure-names';

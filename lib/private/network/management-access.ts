@@ -1,3 +1,7 @@
+/**
+ * Management access to the VMs (RDP, WinRM): which ports open to which source range, checked, and the NSG rules
+ * that open them; never to the whole Internet.
+ */
 import { NetworkSecurityGroupSecurityRule } from '@cdktf/provider-azurerm/lib/network-security-group';
 import { Fn, Op, Precondition } from 'cdktf';
 import { isIpv4Cidr } from './cidr';

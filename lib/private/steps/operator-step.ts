@@ -1,3 +1,7 @@
+/**
+ * An operator step as Terraform sees it: a `terraform_data` whose local-exec provisioner runs the bundled operator
+ * program (`node operator.js <step>`) with its inputs in the environment, and the number inputs checked at synth or plan.
+ */
 import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurerm-client-config';
 import { Fn, ITerraformDependable, Precondition, TerraformResourceLifecycle, TerraformStack, Token } from 'cdktf';
 import { Construct } from 'constructs';

@@ -1,3 +1,6 @@
+/**
+ * Terraform's built-in `terraform_data` resource, declared without cdktf's `DataResource` (which runs Terraform at synth).
+ */
 import { TerraformMetaArguments, TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
 

@@ -1,3 +1,4 @@
+/** The props validator every construct reports its problems to, and how values are shown in the messages. */
 import { Token, Tokenization } from 'cdktf';
 import { Construct } from 'constructs';
 

@@ -1,3 +1,7 @@
+/**
+ * How VMs use an image: its kind, security type and regions, the VM security types it allows, and the replica plan
+ * that fleets join to size a gallery version's replicas.
+ */
 import { Annotations, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { BootImage, checkVmSizeUse, NvmeTag } from './vm-sizes';
