@@ -21,7 +21,7 @@ import { baseImageEnvironment, basePlanInput } from './operator/steps/base-image
 import { setupEnvironment, SETUP_MINUTES } from './operator/steps/setup';
 import { WINDOWS_SERVER_PUBLISHER } from './private/images/generation';
 import { planBlock } from './private/images/purchase-plan';
-import { COMPUTER_NAME_MAX_LENGTH, isComputerName, isVmSize, isWindowsVmName } from './private/naming/azure-names';
+import { COMPUTER_NAME_MAX_LENGTH, isComputerName, isWindowsVmName } from './private/naming/azure-names';
 import { AZURE_RESOURCE, NameClaim, resourceGroupScope, scopeWithin } from './private/naming/name-claims';
 import { canonicalLocation, checkCommonNames, checkZoneRedundantStorage } from './private/naming/regions';
 import { checkResourceGroup, placeResourceGroup, SettledResourceGroup } from './private/naming/resource-group';
@@ -37,7 +37,7 @@ import { checkAdminUsername } from './private/vm/admin-username';
 import { AdminPassword } from './private/vm/credentials';
 import { checkBuildImagePatching, NO_SELF_PATCHING_VM } from './private/vm/patching';
 import { COMMON_VM_SHAPE, DEFAULT_VM_SIZE, finishVmChecks } from './private/vm/vm-props';
-import { checkVmSizeUse, marketplaceBootImage } from './private/vm/vm-sizes';
+import { checkVmSizeName, checkVmSizeUse, marketplaceBootImage } from './private/vm/vm-sizes';
 import { WindowsSetup } from './windows-setup';
 
 /** Storage type of a managed OS disk. */
@@ -345,7 +345,7 @@ export class GoldenVm extends Construct {
     validator.check(props.computerName === undefined ? 'computerName (from vmName)' : 'computerName', computerName, isComputerName,
       `is not a Windows computer name (1-${COMPUTER_NAME_MAX_LENGTH} letters, digits and hyphens, not only digits, not starting or ending with a hyphen)`,
       props.computerName === undefined ? "pass computerName explicitly, e.g. 'golden01'" : "shorten it, e.g. 'golden01'");
-    validator.check('vmSize', vmSize, isVmSize, "is not a VM size such as 'Standard_D2s_v5'", 'pick one from `az vm list-sizes --location <location> -o table`');
+    checkVmSizeName(validator, vmSize);
     checkAdminUsername(validator, props.adminUsername, DEFAULT_ADMIN_USERNAME);
     const setupTimeoutChecks = checkNumberInput(validator, SETUP_MINUTES, settled.setupTimeoutMinutes, 'minutes');
     validator.check('securityType', props.securityType, (t) => Object.values(SecurityType).includes(t), 'is not a security type',

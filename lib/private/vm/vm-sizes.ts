@@ -401,6 +401,11 @@ export interface VmSizeUse {
   };
 }
 
+/** Records a problem unless `vmSize` reads as a VM size name, as every construct that takes one checks it (a token is skipped). */
+export function checkVmSizeName(validator: PropsValidator, vmSize: string): void {
+  validator.check('vmSize', vmSize, isVmSize, "is not a VM size such as 'Standard_D2s_v5'", 'pick one from `az vm list-sizes --location <location> -o table`');
+}
+
 /**
  * Checks at synth time that the VMs of `use` can have the size: an Arm64 size needs an Arm64 image, the image's
  * generation must be one the size boots, an NVMe-only size needs an image tagged for NVMe, Trusted Launch VMs need a

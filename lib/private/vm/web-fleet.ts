@@ -15,11 +15,10 @@ import {
   checkImageRegion, checkVmSizeForImage, checkVmSecurityType, defaultVmSecurityType, kindOf, replicaPlanOf, warnManagedImageDeployments,
 } from './image-use';
 import { DEFAULT_VM_SIZE, finishVmChecks } from './vm-props';
-import { vcpusOf } from './vm-sizes';
+import { checkVmSizeName, vcpusOf } from './vm-sizes';
 import type { CommonFleetProps } from '../../common-props';
 import { IImage, ImageKind, OsType, SecurityType } from '../../image';
 import type { NumberInput } from '../../operator/inputs';
-import { isVmSize } from '../naming/azure-names';
 import { AZURE_RESOURCE, ClaimedName, NameClaim, resourceGroupScope, scopeWithin } from '../naming/name-claims';
 import { canonicalLocation, checkCommonNames } from '../naming/regions';
 import { checkResourceGroup, placeResourceGroup, SettledResourceGroup } from '../naming/resource-group';
@@ -109,7 +108,7 @@ export function checkFleetProps(scope: Construct, validator: PropsValidator, pro
     'is not a valid name prefix (a letter, then letters, digits and hyphens)', "pass e.g. 'web'");
   validator.check('namePrefix', props.namePrefix, (p) => p.length <= rules.maxNamePrefixLength, rules.namePrefixTooLong(props.namePrefix),
     `shorten it to at most ${rules.maxNamePrefixLength} characters`);
-  validator.check('vmSize', vmSize, isVmSize, "is not a VM size such as 'Standard_D2s_v5'", 'pick one from `az vm list-sizes --location <location> -o table`');
+  checkVmSizeName(validator, vmSize);
   const appPortChecks = checkAppPort(validator, appPort, { ...rules.appPort, page });
   checkAdminUsername(validator, props.adminUsername, DEFAULT_ADMIN_USERNAME);
   const verifyTimeoutChecks = checkNumberInput(validator, rules.verifyTimeout, verifyTimeoutMinutes, 'minutes');
