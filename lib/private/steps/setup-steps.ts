@@ -49,7 +49,7 @@ function checkStep(v: PropsValidator, prop: string, step: unknown): PowerShellSt
   const { name, script } = step as { name?: unknown; script?: unknown };
   for (const [member, value] of Object.entries(step)) {
     if (!STEP_MEMBERS.includes(member) && value !== undefined && value !== null) {
-      refuseUnknownMember(v, `${prop}.${member}`, value, 'PowerShellStep', STEP_MEMBERS);
+      refuseUnknownMember(v, `${prop}.`, member, value, 'PowerShellStep', STEP_MEMBERS);
     }
   }
   if (isUnresolved(name) || isUnresolved(script)) {

@@ -341,7 +341,7 @@ function checkStruct(v: PropsValidator, prop: string, value: unknown, kind: Prop
     }
     const memberKind = kind.shape![key];
     if (memberKind === undefined && kind.category === 'struct' && member !== undefined) {
-      refuseUnknownMember(v, `${memberPrefix}${key}`, member, kind.typeName, Object.keys(kind.shape!));
+      refuseUnknownMember(v, memberPrefix, key, member, kind.typeName, Object.keys(kind.shape!));
       continue;
     }
     checked[key] = member === undefined || memberKind === undefined ? member : memberKind.check(v, `${memberPrefix}${key}`, member, strict);
@@ -354,10 +354,10 @@ function checkStruct(v: PropsValidator, prop: string, value: unknown, kind: Prop
  * elsewhere pass it, and a misspelt prop (`vmsize`, `adminPasword`) would be ignored for its default without a word.
  * Its value is not shown: a misspelt secret is still a secret.
  */
-export function refuseUnknownMember(v: PropsValidator, prop: string, value: unknown, typeName: string, members: readonly string[]): void {
-  const name = prop.slice(prop.lastIndexOf('.') + 1);
+export function refuseUnknownMember(v: PropsValidator, memberPrefix: string, name: string, value: unknown, typeName: string,
+  members: readonly string[]): void {
   const meant = closestName(name, members);
-  v.failUnshown(prop, whatItIs(value), `is not a member of ${typeName}, so it would be ignored`,
+  v.failUnshown(`${memberPrefix}${name}`, whatItIs(value), `is not a member of ${typeName}, so it would be ignored`,
     meant !== undefined ? `did you mean ${meant}? Rename it` : `remove it; the members of ${typeName} are ${members.join(', ')}`);
 }
 
