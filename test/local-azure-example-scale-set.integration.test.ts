@@ -13,34 +13,19 @@
  * and checks; then destroy leaves nothing. Checked by what the local Azure holds after each phase.
  */
 import * as fs from 'fs';
-import * as http from 'http';
 import * as path from 'path';
 import { App } from 'cdktf';
 import { localAzureOptions } from './local-azure/deploy-local';
 import { LocalDeployment, underLocalAzure } from './local-azure/deployed-app';
 import { describeWithPwsh } from './powershell/pwsh';
 import { describeWithCurrentAz } from './util/tools';
+import { getPage } from './util/web-server';
 import { buildApp } from '../examples/scale-set/main';
 
 const TIMEOUT_MS = 25 * 60_000;
 const STACKS = ['golden-image', 'web-scale-set'];
 const SCALE_SET = 'rg-golden-scale-set/providers/Microsoft.Compute/virtualMachineScaleSets/vmss-web';
 const REBUILT_TITLE = 'Golden image web server, build 2';
-
-/**
- * The body of a GET of `url`, with its status, on a new connection each time (`agent: false`; test/util/web-server.ts's
- * getPage may reuse one): the load balancer picks the instance by a hash of the connection, so one kept-alive
- * connection would show one instance only.
- */
-function fetchPage(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    http.get(url, { agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-    }).on('error', reject);
-  });
-}
 
 describeWithCurrentAz('the scale-set example on the local Azure', () => {
   describeWithPwsh('golden-image, then web-scale-set: applied, rebuilt and rolled out, destroyed', () => {
@@ -58,9 +43,11 @@ describeWithCurrentAz('the scale-set example on the local Azure', () => {
     async function pagesThrough(url: string): Promise<Record<string, string>> {
       const seen: Record<string, string> = {};
       for (let request = 0; request < 60 && Object.keys(seen).length < 3; request++) {
-        const page = await fetchPage(url);
-        expect(page.status).toBe(200);
-        const [, title, name] = /<title>(.*)<\/title>[\s\S]*id="computer-name">([^<]*)</.exec(page.body) ?? [];
+        // Each GET on a connection of its own: the load balancer picks the instance by the connection.
+        const page = await getPage(url);
+        expect(page).toMatchObject({ status: 200 });
+        const body = 'body' in page ? page.body : '';
+        const [, title, name] = /<title>(.*)<\/title>[\s\S]*id="computer-name">([^<]*)</.exec(body) ?? [];
         seen[name] = title;
       }
       return seen;

@@ -33,10 +33,14 @@ async function serve<S extends { url: string }, T>(server: http.Server, state: S
 /** What a GET of a URL got: its status and body, or the error's message when no answer came (a dropped connection). */
 export type FetchedPage = { readonly status: number; readonly body: string } | { readonly error: string };
 
-/** GET of `url` with Node's http module: its status and body (UTF-8), or the error's message. */
+/**
+ * GET of `url` with Node's http module: its status and body (UTF-8), or the error's message. Each on a connection of
+ * its own (`agent: false`; Node's global agent keeps connections alive): a load balancer picks the instance by the
+ * connection, and a stopped server must not answer through one kept from before.
+ */
 export function getPage(url: string): Promise<FetchedPage> {
   return new Promise((resolve) => {
-    http.get(url, (res) => {
+    http.get(url, { agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
