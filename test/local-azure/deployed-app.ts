@@ -15,9 +15,13 @@ import * as path from 'path';
 import { App } from 'cdktf';
 import { AzCli } from './az-cli';
 import { LocalAzureOptions } from './local-azure';
+import { PlanSummary, summarizePlan } from './plan-summary';
 import { RunningLocalAzure, startLocalAzure } from './server';
 import { synthApp } from '../util/examples';
 import { initFromSharedProviders, installProviders, requiredProvidersOf, runTerraformAsync, TerraformRun } from '../util/terraform';
+
+/** What a stack directory keeps when the app is synthesized again: Terraform's state and initialized providers. */
+const KEPT_ON_DAY_2 = /^(\.terraform|\.terraform\.lock\.hcl|terraform\.tfstate(\.backup)?)$/;
 
 /** The operator's polls, one second apart instead of Azure's 15 (the local Azure answers at once). */
 const FAST_POLLS = { GOLDEN_POLL_SECONDS: '1', VERIFY_INTERVAL_SECONDS: '1' };
@@ -66,6 +70,30 @@ export class LocalDeployment {
     private readonly workDir: string,
   ) {}
 
+  /**
+   * Day 2 as `cdktf deploy` does it: `build`'s app (the same stacks, changed) synthesized into the stack directories in
+   * place of the app they held, each directory's Terraform state and initialized providers kept, so that the next
+   * `apply` or `terraform plan` changes what the first one made.
+   */
+  public resynthesize(build: (app: App) => App): void {
+    const { outdir } = synthApp(build);
+    try {
+      for (const stack of this.stacks) {
+        const from = path.join(outdir, 'stacks', stack);
+        if (!fs.existsSync(path.join(from, 'cdk.tf.json'))) {
+          throw new Error(`the changed app has no stack ${stack}: day 2 changes the stacks ${this.stacks.join(', ')}, not which there are`);
+        }
+        const directory = this.directory(stack);
+        for (const entry of fs.readdirSync(directory).filter((name) => !KEPT_ON_DAY_2.test(name))) {
+          fs.rmSync(path.join(directory, entry), { recursive: true, force: true });
+        }
+        fs.cpSync(from, directory, { recursive: true });
+      }
+    } finally {
+      fs.rmSync(outdir, { recursive: true, force: true });
+    }
+  }
+
   /** A stack's directory: Terraform's working directory for it. */
   public directory(stack: string): string {
     return path.join(this.outdir, 'stacks', stack);
@@ -74,6 +102,16 @@ export class LocalDeployment {
   /** `terraform <args>` in a stack's directory against `target`, whatever its exit code. */
   public terraform(target: LocalTarget, stack: string, args: string[], options: DeploymentOptions = {}): Promise<TerraformRun> {
     return runTerraformAsync(this.directory(stack), args, targetEnvironment(target, options), options.signal, options.echo);
+  }
+
+  /**
+   * `terraform plan` of a stack against `target` (a destroy plan with `destroy`), saved and read back with `terraform
+   * show -json`: what the real providers would do, from what the stack's state and the local Azure hold. Applies nothing.
+   */
+  public async plan(target: LocalTarget, stack: string, options: DeploymentOptions & { destroy?: boolean } = {}): Promise<PlanSummary> {
+    await this.mustRun(target, stack, ['plan', '-input=false', '-out=day2.tfplan', ...(options.destroy ? ['-destroy'] : [])], options);
+    const show = await this.mustRun(target, stack, ['show', '-json', 'day2.tfplan'], options);
+    return summarizePlan(JSON.parse(show.stdout));
   }
 
   /** Applies the stacks in order (all, or the given ones); throws with Terraform's output at the first that fails. */

@@ -327,6 +327,19 @@ describe('read-back fields', () => {
     const version = body(client.get(`${base}/MicrosoftWindowsServer/artifacttypes/vmimage/offers/WindowsServer/skus/2022-datacenter-azure-edition/versions/20348.3091.250112`, API.compute));
     expect(version).toMatchObject({ name: '20348.3091.250112', properties: { hyperVGeneration: 'V2' } });
   });
+
+  test('a version published while it runs is listed from then on (the next plan\'s `latest`); an unknown SKU is refused', () => {
+    const client = new InProcessAzure();
+    const sku = { location: 'westeurope', publisher: 'MicrosoftWindowsServer', offer: 'WindowsServer', sku: '2022-datacenter-g2' };
+    const versions = () => body(client.get(`${client.subscription}/providers/Microsoft.Compute/locations/westeurope/publishers/`
+      + 'MicrosoftWindowsServer/artifacttypes/vmimage/offers/WindowsServer/skus/2022-datacenter-g2/versions', API.compute)).map((v: Json) => v.name);
+    expect(versions()).not.toContain('20348.3207.250211');
+    client.azure.publishPlatformImageVersion(sku, '20348.3207.250211');
+    // Listed as text, as ever (rules.test.ts, 'the marketplace').
+    expect(versions()).toEqual(['20348.2849.241109', '20348.3091.250112', '20348.3207.250211', '20348.887.220806']);
+    expect(() => client.azure.publishPlatformImageVersion({ ...sku, location: 'northeurope' }, '20348.3207.250211'))
+      .toThrow(/does not offer .*northeurope.*LocalAzureOptions\.platformImages/);
+  });
 });
 
 describe('template deployments (what az vm create sends)', () => {

@@ -162,6 +162,8 @@ export class LocalAzure {
   private readonly guests = new Guests();
   /** Their web servers (guest-web.ts); closed by `dispose`. */
   private readonly web: GuestWeb;
+  /** The marketplace: `publishPlatformImageVersion` adds to it. */
+  private readonly platformImages: PlatformImage[];
 
   constructor(options: LocalAzureOptions = {}) {
     this.subscriptionId = options.subscriptionId ?? '5e1f0c2a-0000-4000-8000-00000000bb01';
@@ -175,10 +177,11 @@ export class LocalAzure {
       (address) => frontendBackends(this.state, address, 80));
     const web = this.web;
     const servePublicIps = options.servePublicIps ?? false;
+    this.platformImages = [...options.platformImages ?? DEFAULT_PLATFORM_IMAGES];
     this.state = {
       store,
       subscriptions: [this.subscriptionId],
-      platformImages: options.platformImages ?? DEFAULT_PLATFORM_IMAGES,
+      platformImages: this.platformImages,
       typeOf: (address: ResourceAddress) => types.get(typeKey(address)),
       guid: newGuid,
       now: () => new Date().toISOString(),
@@ -270,6 +273,20 @@ export class LocalAzure {
   /** The instances a connection to a load balancer's frontend (`ipAddress`:`port`) may reach now (load-balancers.ts). */
   public frontendBackends(ipAddress: string, port: number): Backend[] {
     return frontendBackends(this.state, ipAddress, port);
+  }
+
+  /**
+   * Microsoft publishes a new version of a marketplace SKU (a Patch Tuesday): listed from now on, so the next plan's
+   * `latest` may resolve to it. Throws when this Azure does not offer the SKU in `location`.
+   */
+  public publishPlatformImageVersion(sku: Omit<PlatformImage, 'versions' | 'hyperVGeneration'>, version: string): void {
+    const index = this.platformImages.findIndex((image) => same(image.location, sku.location) && same(image.publisher, sku.publisher)
+      && same(image.offer, sku.offer) && same(image.sku, sku.sku));
+    if (index < 0) {
+      throw new Error(`this local Azure does not offer ${JSON.stringify(sku)}: add it to LocalAzureOptions.platformImages`);
+    }
+    const image = this.platformImages[index];
+    this.platformImages[index] = { ...image, versions: [...image.versions, version] };
   }
 
   /** The calls of a Windows command (e.g. `Sysprep.exe`) the VM's guest made in its Run Commands, with their arguments. */

@@ -1,0 +1,41 @@
+/**
+ * What a saved Terraform plan does, as the real providers decided it (`terraform show -json` of the plan): the managed
+ * resource instances it creates, replaces (and in which order), updates and deletes, by address. Day-2 tests compare it
+ * with the sets they expect, derived from the synthesized JSON (test/local-azure/deployed-app.ts `LocalDeployment.plan`).
+ */
+
+export interface PlanSummary {
+  /** Addresses (`azurerm_x.y`, `azurerm_x.y["k"]`), sorted. */
+  readonly create: string[];
+  readonly replace: string[];
+  readonly update: string[];
+  readonly delete: string[];
+  /** The order of each replacement. */
+  readonly replaceOrder: Record<string, 'create-before-destroy' | 'destroy-before-create'>;
+}
+
+/** A plan that changes nothing, as the action sets `actionsOf` returns. */
+export const NO_CHANGES = { create: [], replace: [], update: [], delete: [] };
+
+/** A summary's action sets, without the order of its replacements. */
+export const actionsOf = ({ create, replace, update, delete: deleted }: PlanSummary) => ({ create, replace, update, delete: deleted });
+
+/** What `plan` (`terraform show -json` of a saved plan) does to managed resources; reads of data sources left out. */
+export function summarizePlan(plan: any): PlanSummary {
+  const out = { create: [] as string[], replace: [] as string[], update: [] as string[], delete: [] as string[] };
+  const replaceOrder: Record<string, 'create-before-destroy' | 'destroy-before-create'> = {};
+  for (const change of plan.resource_changes ?? []) {
+    if (change.mode !== 'managed') {
+      continue;
+    }
+    const actions: string[] = change.change.actions;
+    if (actions.length === 2) {
+      out.replace.push(change.address);
+      replaceOrder[change.address] = actions[0] === 'create' ? 'create-before-destroy' : 'destroy-before-create';
+    } else if (actions[0] === 'create' || actions[0] === 'update' || actions[0] === 'delete') {
+      out[actions[0]].push(change.address);
+    }
+  }
+  Object.values(out).forEach((list) => list.sort());
+  return { ...out, replaceOrder };
+}
