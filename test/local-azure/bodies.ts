@@ -32,7 +32,11 @@ export function pathsIn(client: InProcessAzure, group: string) {
 }
 
 /** A gallery image definition as azurerm's `azurerm_shared_image` sends it: Windows, generalized, `securityType` as its feature. */
-export function definitionBody(options: { securityType?: string; hyperVGeneration?: string; sku?: string } = {}): Json {
+export function definitionBody(options: { securityType?: string; hyperVGeneration?: string; sku?: string; diskControllerTypes?: string } = {}): Json {
+  const features = [
+    ...(options.securityType !== undefined ? [{ name: 'SecurityType', value: options.securityType }] : []),
+    ...(options.diskControllerTypes !== undefined ? [{ name: 'DiskControllerTypes', value: options.diskControllerTypes }] : []),
+  ];
   return {
     location: LOCATION,
     properties: {
@@ -40,7 +44,7 @@ export function definitionBody(options: { securityType?: string; hyperVGeneratio
       osState: 'Generalized',
       hyperVGeneration: options.hyperVGeneration ?? 'V2',
       identifier: { publisher: 'golden', offer: 'web', sku: options.sku ?? 'iis' },
-      ...(options.securityType !== undefined ? { features: [{ name: 'SecurityType', value: options.securityType }] } : {}),
+      ...(features.length > 0 ? { features } : {}),
     },
   };
 }
@@ -134,13 +138,15 @@ export interface VmOptions {
   readonly securityType?: string;
   /** Custom data (base64). @default a short script */
   readonly customData?: string;
+  /** @default 'Standard_D2s_v5' */
+  readonly vmSize?: string;
 }
 
 export function vmBody(nicId: string, options: VmOptions = {}): Json {
   return {
     location: LOCATION,
     properties: {
-      hardwareProfile: { vmSize: 'Standard_D2s_v5' },
+      hardwareProfile: { vmSize: options.vmSize ?? 'Standard_D2s_v5' },
       networkProfile: { networkInterfaces: [{ id: nicId, properties: { primary: true } }] },
       osProfile: {
         computerName: 'web0001',

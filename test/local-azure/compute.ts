@@ -24,6 +24,7 @@
  *   `azurerm_platform_image` takes the last one as the latest (terraform-provider-azurerm issue 31577;
  *   azure-rest-api-specs issue 30142), so `26100.4652.250708` is listed after `26100.32230.260111`.
  */
+import { diskControllerRefusal } from './disk-controllers';
 import { AzureError } from './errors';
 import { EXTENSION_TYPE } from './extensions';
 import { definitionOf, securityRefusal, versionOf } from './galleries';
@@ -114,7 +115,8 @@ const virtualMachineType: ResourceType = {
     }
     if (existing === undefined && storage.imageReference !== undefined) {
       const generation = generationOf(azure, normalizeLocation(body.location), storage.imageReference);
-      const refusal = securityRefusal(azure, storage.imageReference, properties.securityProfile?.securityType, generation);
+      const refusal = securityRefusal(azure, storage.imageReference, properties.securityProfile?.securityType, generation)
+        ?? diskControllerRefusal(azure, normalizeLocation(body.location), storage.imageReference, properties.hardwareProfile?.vmSize);
       if (refusal !== undefined) {
         throw refusal;
       }
@@ -353,6 +355,7 @@ export function marketplace(request: AzureRequest, azure: AzureState, subscripti
         osDiskImage: { operatingSystem: 'Windows', sizeInGb: DEFAULT_OS_DISK_GB },
         dataDiskImages: [],
         imageDeprecationStatus: { imageState: 'Active' },
+        ...(image.diskControllerTypes !== undefined ? { features: [{ name: 'DiskControllerTypes', value: image.diskControllerTypes }] } : {}),
       },
     });
   }

@@ -50,6 +50,7 @@ export function localAzureOptions(): LocalAzureOptions {
       offer: 'WindowsServer',
       sku: '2022-datacenter-core-g2',
       hyperVGeneration: 'V2',
+      diskControllerTypes: 'SCSI, NVMe',
       versions: ['20348.2849.241109', '20348.3091.250112'],
     }],
     publicIpPrefix: `127.${octet()}.${octet()}.0/24`,

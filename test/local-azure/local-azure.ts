@@ -51,12 +51,15 @@
  *   CannotDeleteResource); a nested resource needs its parent (404 ParentResourceNotFound); a version replicates after
  *   Azure answered, per region, and a region that fails fails the version (galleries.ts);
  * - a Trusted Launch VM needs a Trusted Launch capable image, and a TrustedLaunch definition makes only Trusted Launch VMs
- *   (400 BadRequest, galleries.ts `securityRefusal`, checked by compute.ts).
+ *   (400 BadRequest, galleries.ts `securityRefusal`, checked by compute.ts);
+ * - a VM or scale set of an NVMe-only size (the v6 and later D, E and F series) needs an image tagged for NVMe: a
+ *   marketplace version or gallery definition whose DiskControllerTypes include NVMe, never a managed image (400
+ *   InvalidParameter on vmSize, disk-controllers.ts).
  *
  * Next pieces (not held yet): a version's target regions include its own region, and its source VM is generalized as
  * its definition's OS state says (both without a source for Azure's answer yet); no version of a TrustedLaunchSupported
  * definition from a VM (Azure's answer in 2023, quoted in packer-plugin-azure issue 304: to be checked against today's
- * Azure); a VM only in a region its gallery version is replicated to; NVMe-only sizes refuse untagged images; a VM
+ * Azure); a VM only in a region its gallery version is replicated to; a VM
  * from an image or NIC that does not exist; a subnet outside its VNet's address space (NetcfgInvalidSubnet); deleting what is in use (NicInUse,
  * PublicIPAddressInUse, InUseSubnetCannotBeDeleted, an attached disk); changing what Azure cannot change in place (a
  * VM's admin password, a public IP's SKU); Flexible scale sets and scale set extensions; images from disks checked
@@ -114,13 +117,15 @@ export interface UnhandledRequest {
 }
 
 export const DEFAULT_PLATFORM_IMAGES: PlatformImage[] = [
-  // Versions as the marketplace names them; listed as text, the last is not the newest (compute.ts).
+  // Versions as the marketplace names them; listed as text, the last is not the newest (compute.ts). Windows Server 2022
+  // and 2025 Gen2 are tagged for NVMe ("Supported OS images for remote NVMe", disk-controllers.ts).
   ...['2022-datacenter-azure-edition', '2022-datacenter-g2'].map((sku) => ({
     location: 'westeurope',
     publisher: 'MicrosoftWindowsServer',
     offer: 'WindowsServer',
     sku,
     hyperVGeneration: 'V2' as const,
+    diskControllerTypes: 'SCSI, NVMe',
     versions: ['20348.2849.241109', '20348.3091.250112', '20348.887.220806'],
   })),
   {
@@ -129,6 +134,7 @@ export const DEFAULT_PLATFORM_IMAGES: PlatformImage[] = [
     offer: 'WindowsServer',
     sku: '2025-datacenter-azure-edition',
     hyperVGeneration: 'V2',
+    diskControllerTypes: 'SCSI, NVMe',
     versions: ['26100.32230.260111', '26100.4652.250708'],
   },
 ];

@@ -56,6 +56,8 @@ export interface PlatformImage {
   readonly sku: string;
   readonly versions: readonly string[];
   readonly hyperVGeneration: 'V1' | 'V2';
+  /** Its `DiskControllerTypes` feature (`SCSI, NVMe`), when Azure tagged it (disk-controllers.ts). @default SCSI only */
+  readonly diskControllerTypes?: string;
 }
 
 /** What a PUT (or a PATCH, merged onto the current resource) asks of a type. */

@@ -11,9 +11,12 @@ import {
   VmOptions,
   vnetBody,
 } from './bodies';
+import { isNvmeOnly } from './disk-controllers';
 import { AzureResponse, Json } from './http';
 import { API, InProcessAzure } from './in-process';
+import { DEFAULT_PLATFORM_IMAGES } from './local-azure';
 import { withScaleSet } from './scale-set-fixture';
+import { nvmeOnlySize } from '../../lib/private/vm/vm-sizes';
 
 const body = InProcessAzure.body;
 
@@ -563,7 +566,7 @@ describe('load balancers: rule ports, and what a scale set uses (load-balancers.
 });
 
 /** A gallery with one definition (`securityType` its SecurityType feature, V2 unless told) beside a generalized build VM. */
-function withGallery(definition: { securityType?: string; hyperVGeneration?: string } = { securityType: 'TrustedLaunch' }, vm: VmOptions = { securityType: 'TrustedLaunch' }) {
+function withGallery(definition: { securityType?: string; hyperVGeneration?: string; diskControllerTypes?: string } = { securityType: 'TrustedLaunch' }, vm: VmOptions = { securityType: 'TrustedLaunch' }) {
   const setup = withGeneralizedVm(vm);
   const { client, paths } = setup;
   expect(client.put(paths.gallery('gal_web'), { location: 'westeurope', properties: {} }, API.compute).status).toBe(201);
@@ -727,5 +730,79 @@ describe('VMs and the security type of their image', () => {
     expectRefusal(client.put(paths.vm('vm-old'), vmBody(nic.id, { imageReference, securityType: 'TrustedLaunch' }), API.compute), 400, 'BadRequest',
       /^Use of TrustedLaunch setting is not supported for the provided image/);
     expect(client.get(paths.vm('vm-old'), API.compute).status).toBe(404);
+  });
+});
+
+describe('NVMe-only sizes need an image tagged for NVMe (disk-controllers.ts)', () => {
+  const V6 = 'Standard_D2s_v6';
+  const refusal = (size: string) => `The VM size '${size}' cannot boot with OS image or disk. Please check that disk controller types supported by the OS image `
+    + `or disk is one of the supported disk controller types for the VM size '${size}'. Please query sku api at https://aka.ms/azure-compute-skus  `
+    + 'to determine supported disk controller types for the VM size.';
+
+  /** A generalized Standard build VM, its managed image, and a VM of `vmSize` from an image reference. */
+  async function withImages(definition: { diskControllerTypes?: string } = {}) {
+    const setup = withGallery({ ...definition }, {});
+    const { client, paths, vm, version } = setup;
+    const image = body(client.put(`${client.group('rg-web')}/providers/Microsoft.Compute/images/img-web`, imageFromVmBody(vm.id), API.compute));
+    client.put(version('1.0.0'), versionBody(vm.id), API.compute);
+    await client.azure.settled();
+    const subnetId = body(client.get(paths.subnet('vnet-web', 'snet-web'))).id;
+    const create = (name: string, vmSize: string, imageReference: Json) => {
+      const nic = body(client.put(paths.nic(`nic-${name}`), nicBody(subnetId)));
+      return client.put(paths.vm(name), vmBody(nic.id, { imageReference, vmSize }), API.compute);
+    };
+    return { ...setup, image: image.id as string, create };
+  }
+
+  test('a v6 VM from a managed image (never tagged): 400 InvalidParameter on vmSize, no VM; a v5 VM from it: 201', async () => {
+    const { client, paths, image, create } = await withImages();
+    const answer = create('web0001', V6, { id: image });
+    expectRefusal(answer, 400, 'InvalidParameter', refusal(V6));
+    expect(body(answer).error.target).toBe('vmSize');
+    expect(client.get(paths.vm('web0001'), API.compute).status).toBe(404);
+    expect(create('web0002', 'Standard_D2s_v5', { id: image }).status).toBe(201);
+  });
+
+  test('from a gallery version: refused when its definition is SCSI only, created when it is tagged SCSI, NVMe', async () => {
+    const untagged = await withImages();
+    expectRefusal(untagged.create('web0001', 'Standard_E8as_v6', { id: untagged.version('1.0.0') }), 400, 'InvalidParameter', refusal('Standard_E8as_v6'));
+    const tagged = await withImages({ diskControllerTypes: 'SCSI, NVMe' });
+    expect(tagged.create('web0001', 'Standard_E8as_v6', { id: tagged.version('1.0.0') }).status).toBe(201);
+  });
+
+  test('from the marketplace: Windows Server 2022 Gen2 is tagged (201); an untagged SKU is refused; a marketplace version shows its tag', () => {
+    const untagged = { location: 'westeurope', publisher: 'MicrosoftWindowsServer', offer: 'WindowsServer', sku: '2019-datacenter-gensecond', hyperVGeneration: 'V2' as const, versions: ['17763.6414.241004'] };
+    const client = new InProcessAzure({ platformImages: [...DEFAULT_PLATFORM_IMAGES, untagged] });
+    const paths = pathsIn(client, 'rg-web');
+    client.put(paths.group, groupBody(), API.resources);
+    client.put(paths.vnet('vnet-web'), vnetBody());
+    const subnet = body(client.put(paths.subnet('vnet-web', 'snet-web'), subnetBody('10.0.0.0/24')));
+    const create = (name: string, imageReference: Json) => {
+      const nic = body(client.put(paths.nic(`nic-${name}`), nicBody(subnet.id)));
+      return client.put(paths.vm(name), vmBody(nic.id, { imageReference, vmSize: 'Standard_F2as_v6' }), API.compute);
+    };
+    expect(create('vm-2022', PLATFORM_IMAGE).status).toBe(201);
+    expectRefusal(create('vm-2019', { publisher: untagged.publisher, offer: untagged.offer, sku: untagged.sku, version: 'latest' }), 400, 'InvalidParameter',
+      refusal('Standard_F2as_v6'));
+    const version = body(client.get(`${client.subscription}/providers/Microsoft.Compute/locations/westeurope/publishers/MicrosoftWindowsServer/artifacttypes/`
+      + 'vmimage/offers/WindowsServer/skus/2022-datacenter-g2/versions/20348.3091.250112', API.compute));
+    expect(version.properties.features).toEqual([{ name: 'DiskControllerTypes', value: 'SCSI, NVMe' }]);
+  });
+
+  test('a scale set moved to a v6 size with its managed image: 400 InvalidParameter on vmSize, the scale set unchanged', async () => {
+    const { client, paths, setBody, firstImage } = withScaleSet(2);
+    const resized = setBody(firstImage);
+    resized.sku.name = V6;
+    expectRefusal(client.put(paths.scaleSet('vmss-web'), resized, API.compute), 400, 'InvalidParameter', refusal(V6));
+    expect(body(client.get(paths.scaleSet('vmss-web'), API.compute)).sku.name).toBe(setBody(firstImage).sku.name);
+  });
+
+  test('which sizes are NVMe only: the v6 and later D, E and F series; the library\'s synth-time rule agrees', () => {
+    const nvmeOnly = ['Standard_D2s_v6', 'Standard_D2as_v6', 'Standard_E8as_v6', 'Standard_E4-2as_v6', 'Standard_F2as_v6', 'Standard_D4ads_v6', 'Standard_D2s_v7'];
+    const withScsi = ['Standard_D2s_v5', 'Standard_E4bs_v5', 'Standard_F2s_v2', 'Standard_B2ms', 'Standard_NV6ads_A10_v5', 'Standard_L8s_v3', 'Standard_DC2as_v6'];
+    expect(nvmeOnly.filter(isNvmeOnly)).toEqual(nvmeOnly);
+    expect(withScsi.filter(isNvmeOnly)).toEqual([]);
+    // lib/private/vm/vm-sizes.ts refuses these sizes for untagged images at synth time, from the same pages.
+    expect([...nvmeOnly, ...withScsi].filter((size) => nvmeOnlySize(size) !== undefined)).toEqual(nvmeOnly);
   });
 });

@@ -41,10 +41,11 @@
  */
 import { firstFreeSubnetAddress, parseBlock } from './addresses';
 import { DEFAULT_OS_DISK_GB, trackedCompute, withoutEmptyCapabilities, withoutSecrets } from './compute';
+import { diskControllerRefusal } from './disk-controllers';
 import { AzureError, invalidResourceReference } from './errors';
 import { iisAnswer } from './guest-web';
 import { AzureRequest, AzureResponse, empty, Json, json } from './http';
-import { idOf, parseResourceId, same } from './ids';
+import { idOf, normalizeLocation, parseResourceId, same } from './ids';
 import { AzureState, clone, PutContext, ResourceType } from './resource-manager';
 import { StoredResource } from './store';
 
@@ -367,6 +368,11 @@ const scaleSetType: ResourceType = {
     checkUpgradePolicy(properties, profile);
     checkReferences(azure, id, profile);
     const storage = profile.storageProfile ?? {};
+    const location = normalizeLocation(body.location ?? existing?.location);
+    const sizeRefusal = diskControllerRefusal(azure, location, storage.imageReference, body.sku?.name ?? existing?.sku?.name);
+    if (sizeRefusal !== undefined) {
+      throw sizeRefusal;
+    }
     const osDisk = {
       osType: profile.osProfile?.linuxConfiguration !== undefined ? 'Linux' : 'Windows',
       ...storage.osDisk,
