@@ -138,7 +138,14 @@ const virtualMachineType: ResourceType = {
       ...properties,
       vmId: existing?.properties?.vmId ?? azure.guid(),
       timeCreated: existing?.properties?.timeCreated ?? azure.now(),
-      storageProfile: { ...storage, osDisk, dataDisks: storage.dataDisks ?? [] },
+      // An update without an image reference keeps the VM's: `az vm update` sends none ("To avoid unnecessary permission
+      // check of image", azure-cli vm/custom.py `get_vm_to_update`), and the VM is still from its image afterwards.
+      storageProfile: {
+        ...storage,
+        imageReference: storage.imageReference ?? existing?.properties?.storageProfile?.imageReference,
+        osDisk,
+        dataDisks: storage.dataDisks ?? [],
+      },
       ...(properties.osProfile !== undefined ? { osProfile: { ...withoutSecrets(properties.osProfile), requireGuestProvisionSignal: true } } : {}),
     }));
   },

@@ -359,6 +359,15 @@ describe('a generalized VM cannot be started, changed or given an extension', ()
     expect(body(client.get(paths.vm('vm-build'), API.compute)).tags).toEqual({ 'golden-image-sysprep': 'succeeded' });
   });
 
+  test('an update as `az vm update` sends it, without the image reference, keeps the VM\'s (the provider reads it back)', () => {
+    const { client, paths, vm } = withBuildVm();
+    const { imageReference, ...storageWithoutImage } = vm.properties.storageProfile;
+    expect(imageReference).toMatchObject({ publisher: 'MicrosoftWindowsServer', sku: '2022-datacenter-g2' });
+    const update = { ...vm, tags: { 'golden-image-sysprep': 'succeeded' }, properties: { ...vm.properties, storageProfile: storageWithoutImage } };
+    expect(client.put(paths.vm('vm-build'), update, API.compute).status).toBe(200);
+    expect(body(client.get(paths.vm('vm-build'), API.compute)).properties.storageProfile.imageReference).toEqual(imageReference);
+  });
+
   test('an extension: 409 OperationNotAllowed "Cannot modify extensions in the VM when the VM is not running.", none added', () => {
     const { client, paths } = withGeneralizedVm();
     const extension = `${paths.vm('vm-build')}/extensions/setup`;
