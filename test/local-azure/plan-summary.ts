@@ -12,6 +12,8 @@ export interface PlanSummary {
   readonly delete: string[];
   /** The order of each replacement. */
   readonly replaceOrder: Record<string, 'create-before-destroy' | 'destroy-before-create'>;
+  /** Why each replacement: the arguments the provider says force it (`replace_paths`), or none for a trigger. */
+  readonly replacePaths: Record<string, string[]>;
 }
 
 /** A plan that changes nothing, as the action sets `actionsOf` returns. */
@@ -24,6 +26,7 @@ export const actionsOf = ({ create, replace, update, delete: deleted }: PlanSumm
 export function summarizePlan(plan: any): PlanSummary {
   const out = { create: [] as string[], replace: [] as string[], update: [] as string[], delete: [] as string[] };
   const replaceOrder: Record<string, 'create-before-destroy' | 'destroy-before-create'> = {};
+  const replacePaths: Record<string, string[]> = {};
   for (const change of plan.resource_changes ?? []) {
     if (change.mode !== 'managed') {
       continue;
@@ -32,10 +35,11 @@ export function summarizePlan(plan: any): PlanSummary {
     if (actions.length === 2) {
       out.replace.push(change.address);
       replaceOrder[change.address] = actions[0] === 'create' ? 'create-before-destroy' : 'destroy-before-create';
+      replacePaths[change.address] = (change.change.replace_paths ?? []).map((steps: Array<string | number>) => steps.join('.'));
     } else if (actions[0] === 'create' || actions[0] === 'update' || actions[0] === 'delete') {
       out[actions[0]].push(change.address);
     }
   }
   Object.values(out).forEach((list) => list.sort());
-  return { ...out, replaceOrder };
+  return { ...out, replaceOrder, replacePaths };
 }
