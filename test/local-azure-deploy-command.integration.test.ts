@@ -1,16 +1,17 @@
 /**
  * `npx projen deploy:local` as README documents it (test/local-azure/deploy-local.ts), run as a user runs it: its
- * one-shot mode (`--once`) on a one-stack app of a consumer's shape (`--app`, `--stacks`) deploys to a local Azure,
- * destroys and stops, exit 0; bad arguments fail it naming them, before anything starts (the script exits 2, which projen
- * reports as 1). The bundled example through the same code:
- * test/local-azure-example-golden.integration.test.ts.
+ * one-shot mode (`--once`) on the consumer app of the "Testing your app" guide, examples/testing/app.ts (`--app`,
+ * `--stacks`), whose `buildApp` returns its stacks for the tests rather than the app: the image built, captured and
+ * copied, the fleet of two from the copy, both URLs fetched, everything destroyed and the local Azure stopped, exit 0.
+ * Bad arguments fail it naming them, before anything starts (the script exits 2, which projen reports as 1). The
+ * bundled golden-image example, the command's default app, through the same code: test/local-azure-example-golden.integration.test.ts.
  */
 import * as path from 'path';
 import { describeWithPwsh } from './powershell/pwsh';
 import { runProcess } from './util/process';
 import { describeWithCurrentAz } from './util/tools';
 
-const TIMEOUT_MS = 10 * 60_000;
+const TIMEOUT_MS = 20 * 60_000;
 const ROOT = path.join(__dirname, '..');
 
 function deployLocal(args: string[]) {
@@ -19,13 +20,14 @@ function deployLocal(args: string[]) {
 
 describeWithCurrentAz('npx projen deploy:local', () => {
   describeWithPwsh('the command', () => {
-    test('--once with an app of your own: deployed, destroyed, the local Azure stopped; exit 0', async () => {
-      const run = await deployLocal(['--once', '--app', 'test/local-azure/apps/resource-group.ts', '--stacks', 'local-group']);
+    test('--once with the consumer app of the testing guide: its two stacks deployed, both URLs answer, destroyed, the local Azure stopped; exit 0', async () => {
+      const run = await deployLocal(['--once', '--app', 'examples/testing/app.ts', '--stacks', 'testing-images,testing-web']);
       expect({ status: run.status, stderr: run.stderr.replace(/^👾.*\n/gm, '') }).toEqual({ status: 0, stderr: '' });
       expect(run.stdout).toMatch(/Local Azure at https:\/\/127\.0\.0\.1:\d+/);
-      expect(run.stdout).toContain('azurerm_resource_group.Group: Creation complete');
-      expect(run.stdout).toContain('Deployed local-group to the local Azure.');
-      expect(run.stdout).toContain('azurerm_resource_group.Group: Destruction complete');
+      expect(run.stdout).toContain('Deployed testing-images, testing-web to the local Azure.');
+      // Each of the fleet's two URLs, fetched once: 200.
+      expect(run.stdout.match(/^ {2}web000[12] {2}http:\/\/127\.\d+\.\d+\.\d+\/ {2}200$/gm)).toHaveLength(2);
+      expect(run.stdout).toContain('Destroying testing-web, testing-images...');
       expect(run.stdout).toContain('Destroyed; the local Azure holds 0 resources.');
     }, TIMEOUT_MS);
 

@@ -9,7 +9,7 @@
  *
  *   npx projen deploy:local                                      # the golden-image example; Ctrl-C destroys
  *   npx projen deploy:local --once                               # deploy, check the URLs, destroy
- *   npx projen deploy:local --app my-app.ts --stacks images,web  # a module exporting buildApp(app: App): App
+ *   npx projen deploy:local --app my-app.ts --stacks images,web  # a module exporting buildApp(app: App)
  *
  * Needs Terraform and the providers (from the registry, or TF_CLI_CONFIG_FILE), pwsh (the guest's PowerShell), and
  * the right to listen on port 80 (root, or CAP_NET_BIND_SERVICE). Exit code 0, or 1 when a step failed (the stacks are
@@ -182,7 +182,7 @@ export function parseArguments(args: string[]): { once: boolean; app?: string; s
     }
   }
   if ((parsed.app === undefined) !== (parsed.stacks === undefined) || parsed.stacks?.length === 0) {
-    return { problem: '--app and --stacks go together: --app <module exporting buildApp(app: App): App> --stacks <stack,stack> (in dependency order)' };
+    return { problem: '--app and --stacks go together: --app <module exporting buildApp(app: App)> --stacks <stack,stack> (in dependency order)' };
   }
   return parsed;
 }
@@ -198,10 +198,17 @@ async function main(): Promise<number> {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const module = require(path.resolve(parsed.app));
     if (typeof module.buildApp !== 'function') {
-      process.stderr.write(`deploy:local: ${parsed.app} exports no buildApp(app: App): App\n`);
+      process.stderr.write(`deploy:local: ${parsed.app} exports no buildApp(app: App)\n`);
       return 2;
     }
-    app = { build: (a) => module.buildApp(a), stacks: parsed.stacks! };
+    // The stacks go into the app it is given; what it returns (the app, or its stacks for tests) is not used.
+    app = {
+      build: (a) => {
+        module.buildApp(a);
+        return a;
+      },
+      stacks: parsed.stacks!,
+    };
   }
   const stop = new AbortController();
   const interrupt = () => {
