@@ -17,6 +17,9 @@
  *   '{vm}' has a different Hypervisor generation ['V2'] than the parent gallery image Hypervisor generation ['V1']."
  *   (Azure's answer quoted in MicrosoftDocs/azure-docs issues 117462 and 118774);
  * - a version's source that does not exist: 404 `NotFound`, naming the source;
+ * - a version's target regions include its own location: 400 `InvalidParameter` (the code as Compute's other
+ *   publishing-profile refusals; the words are Azure's, quoted in hashicorp/packer issue 8895: "Gallery image version
+ *   publishing profile regions 'northeurope' must contain the location of image version 'East US'.");
  * - each target region's replica count is 1-100 ("Store and share images in an Azure Compute Gallery", Scaling: at
  *   most 100 replicas per region; packer-plugin-azure pull request 337: "Replica count must be between 1 and 100"):
  *   400 `InvalidParameter` on `regionalReplicaCount`;
@@ -274,6 +277,10 @@ function generationOfSource(azure: AzureState, source: StoredResource): string |
 /** The target regions as Azure stores them, each checked: a replica count of 1-100, a storage type it knows. */
 function targetRegionsOf(profile: Json, location: string): Json[] {
   const requested: Json[] = profile.targetRegions ?? [{ name: location }];
+  if (!requested.some((region) => same(normalizeLocation(region.name ?? ''), normalizeLocation(location)))) {
+    throw new AzureError(400, 'InvalidParameter', `Gallery image version publishing profile regions '${requested.map((r) => r.name).join(', ')}' must contain `
+      + `the location of image version '${location}'.`, 'galleryImageVersion.properties.publishingProfile.targetRegions');
+  }
   return requested.map((region, index) => {
     const count = region.regionalReplicaCount ?? profile.replicaCount ?? 1;
     if (!Number.isInteger(count) || count < 1 || count > MAX_REPLICAS_PER_REGION) {

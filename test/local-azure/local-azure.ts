@@ -46,7 +46,8 @@
  *   probe cannot be removed (400 CannotRemoveRuleUsedByProbeUsedByVMSS), nor a load balancer whose pool a scale set
  *   uses be deleted (400 InUseBackendAddressPoolCannotBeDeleted, load-balancers.ts); a group's deletion deletes users
  *   first (resources.ts).
- * - a gallery version's source has its definition's Hyper-V generation (409 Conflict); 1-100 replicas per target region
+ * - a gallery version's source has its definition's Hyper-V generation (409 Conflict); its target regions include its
+ *   own location (400 InvalidParameter); 1-100 replicas per target region
  *   (400 InvalidParameter); a definition with versions, or a gallery with definitions, is not deleted (409
  *   CannotDeleteResource); a nested resource needs its parent (404 ParentResourceNotFound); a version replicates after
  *   Azure answered, per region, and a region that fails fails the version (galleries.ts);
@@ -56,8 +57,8 @@
  *   marketplace version or gallery definition whose DiskControllerTypes include NVMe, never a managed image (400
  *   InvalidParameter on vmSize, disk-controllers.ts).
  *
- * Next pieces (not held yet): a version's target regions include its own region, and its source VM is generalized as
- * its definition's OS state says (both without a source for Azure's answer yet); no version of a TrustedLaunchSupported
+ * Next pieces (not held yet): a version's source VM is generalized as its definition's OS state says (without a source
+ * for Azure's answer yet); no version of a TrustedLaunchSupported
  * definition from a VM (Azure's answer in 2023, quoted in packer-plugin-azure issue 304: to be checked against today's
  * Azure); a VM only in a region its gallery version is replicated to; a VM
  * from an image or NIC that does not exist; a subnet outside its VNet's address space (NetcfgInvalidSubnet); deleting what is in use (NicInUse,

@@ -657,6 +657,14 @@ describe('gallery image versions', () => {
     expect(client.get(version('1.0.0'), API.compute).status).toBe(404);
   });
 
+  test('a version whose target regions leave out its own location: 400 InvalidParameter, no version; with it listed (any case), 201', () => {
+    const { client, vm, version } = withGallery();
+    expectRefusal(client.put(version('1.0.0'), versionBody(vm.id, [NORTH]), API.compute), 400, 'InvalidParameter',
+      "Gallery image version publishing profile regions 'northeurope' must contain the location of image version 'westeurope'.");
+    expect(client.get(version('1.0.0'), API.compute).status).toBe(404);
+    expect(client.put(version('1.0.0'), versionBody(vm.id, [NORTH, { ...WEST, name: 'West Europe' }]), API.compute).status).toBe(201);
+  });
+
   test('a version of a definition that does not exist: 404 ParentResourceNotFound', () => {
     const { client, paths, vm } = withGallery();
     expectRefusal(client.put(paths.version('gal_web', 'no-such', '1.0.0'), versionBody(vm.id), API.compute), 404, 'ParentResourceNotFound',
