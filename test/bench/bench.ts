@@ -228,25 +228,35 @@ interface TfOptions {
 /**
  * `terraform <args>` in `dir`, timed, in a child process this process waits for without blocking its event loop: the
  * local Azure the provider calls is served from here (spawnSync would leave it unanswered). Unlike `runTerraformAsync`
- * (test/util/terraform.ts), a timeout kills Terraform outright and waits for it to be gone, so that a stopped plan
- * does not keep a core busy under the next one, and stdin carries `terraform console`'s expression.
+ * (test/util/terraform.ts), a timeout kills Terraform and its providers outright and waits for Terraform to be gone,
+ * so that a stopped plan does not keep a core busy under the next one, and stdin carries `terraform console`'s
+ * expression. Terraform runs in a process group of its own: killed alone, it left the azurerm provider running
+ * (re-parented to init, seen here), so the timeout kills the group, and Ctrl-C (SIGINT) or SIGTERM of the benchmark,
+ * which no longer reaches that group from the terminal, is passed on to it.
  */
 function tf(dir: string, args: string[], options: TfOptions = {}): Promise<TfResult> {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
-    const child = spawn('terraform', [...args, '-no-color'], { cwd: dir, env: { ...tfEnv, ...options.environment }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('terraform', [...args, '-no-color'], {
+      cwd: dir, env: { ...tfEnv, ...options.environment }, stdio: ['pipe', 'pipe', 'pipe'], detached: true,
+    });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    const forward = (signal: NodeJS.Signals) => process.kill(-child.pid!, signal);
+    process.on('SIGINT', forward);
+    process.on('SIGTERM', forward);
     let timedOut = false;
     const timer = options.timeoutSeconds === undefined ? undefined : setTimeout(() => {
       timedOut = true;
-      child.kill('SIGKILL');
+      process.kill(-child.pid!, 'SIGKILL');
     }, Math.round(options.timeoutSeconds * 1000));
     child.on('error', (error) => reject(new Error(`terraform ${args.join(' ')} did not run in ${dir} (${error.message})`)));
     child.on('close', (status) => {
       clearTimeout(timer);
+      process.off('SIGINT', forward);
+      process.off('SIGTERM', forward);
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
       const out = Buffer.concat(stdout).toString('utf8');
       if (timedOut) {
