@@ -9,8 +9,12 @@
  * benchmark exits 1. BENCH_SKIP_INTEGRATION=1 skips the integration tier's row.
  *
  * A second table compares ImageFleet with ImageScaleSet for N = 3 / 300 / 3000 VMs (apps/fleets.js): resource
- * instances planned, VMs Azure creates, the time of a real `terraform plan` of the day-2 harness's provider-free
- * stand-in configuration of the stack (test/day2/standin.ts; `terraform` on PATH), and the synth time.
+ * instances planned, VMs Azure creates, the time of a real `terraform plan` of the synthesized stack (empty state, so
+ * every resource a create) with the real azurerm and random providers, installed once for the section from wherever
+ * Terraform is configured to take them (TF_CLI_CONFIG_FILE, the registry), against a local Azure this process serves
+ * for the section (test/local-azure/server.ts: the provider's metadata, token and resource provider calls), and the
+ * synth time. The counts come from `terraform show -json` of the saved plan, cross-checked with `terraform console`
+ * (the length of every for_each) on the same configuration, which counts alone for a plan stopped by the timeout.
  * BENCH_SKIP_FLEETS=1 skips it, BENCH_ONLY=fleets runs it alone. A plan is stopped after BENCH_PLAN_TIMEOUT_S (240)
  * or once the section has run BENCH_FLEETS_BUDGET_S (360), but never before 60 s; BENCH_FLEET_COUNTS (3,300,3000)
  * changes N.
@@ -18,13 +22,13 @@
  * The last rows deploy, rebuild and destroy the golden-image example on the local Azure (local-deploy.ts: real
  * Terraform, providers and az 2.74; one run each, about 15 minutes on 2 cores); BENCH_SKIP_LOCAL_DEPLOY=1 skips them.
  */
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ImageScaleSet } from '../../lib/image-scale-set';
-import { readStacks, summarize } from '../day2/harness';
-import { originalAddress, standInConfig } from '../day2/standin';
+import { RunningLocalAzure, startLocalAzure } from '../local-azure/server';
+import { initFromSharedProviders, installProviders, requiredProvidersOf } from '../util/terraform';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const APPS = path.join(__dirname, 'apps');
@@ -189,8 +193,8 @@ function machineLine(): string {
 
 // ---------------------------------------------------------------------------------------------------------------------
 // ImageFleet versus ImageScaleSet (the second table): for N VMs, what Terraform plans and how long a real
-// `terraform plan` of the day-2 harness's stand-in configuration of the stack takes (test/day2/standin.ts: every
-// provider resource becomes terraform_data stand-ins, so no provider is downloaded), and the synth time.
+// `terraform plan` of the synthesized stack takes with the real azurerm and random providers, against a local Azure
+// this process serves (test/local-azure/server.ts), and the synth time.
 
 const FLEET_COUNTS = (process.env.BENCH_FLEET_COUNTS ?? '3,300,3000').split(',').map(Number);
 /**
@@ -205,7 +209,6 @@ const MAX_FROM_MANAGED_IMAGE = ImageScaleSet.MAX_INSTANCES_FROM_MANAGED_IMAGE;
 /** A first plan slower than this is not repeated: one run is the figure. */
 const SLOW_PLAN_S = 20;
 const PLAN_ARGS = ['plan', '-refresh=false', '-input=false', '-lock=false', '-out=bench.tfplan'];
-const STANDIN_CLOCK = '2026-01-01T00:00:00Z';
 const tfEnv = { ...env, TF_IN_AUTOMATION: '1', TF_INPUT: '0' };
 
 type ConstructName = 'ImageFleet' | 'ImageScaleSet';
@@ -213,28 +216,67 @@ interface FleetCase { readonly construct: ConstructName; readonly kind: 'fleet' 
 
 interface TfResult { readonly seconds: number; readonly stdout: string; readonly timedOut: boolean }
 
-function tf(dir: string, args: string[], timeoutSeconds?: number, input?: string): TfResult {
-  const start = process.hrtime.bigint();
-  const timeout = timeoutSeconds === undefined ? undefined : Math.round(timeoutSeconds * 1000);
-  const result = spawnSync('terraform', [...args, '-no-color'], { cwd: dir, env: tfEnv, encoding: 'utf8', input, maxBuffer: 2 ** 30, timeout, killSignal: 'SIGKILL' });
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  if ((result.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT') {
-    return { seconds, stdout: result.stdout ?? '', timedOut: true };
-  }
-  if (result.error || result.status !== 0) {
-    throw new Error(`terraform ${args.join(' ')} failed in ${dir} (${result.error?.message ?? result.status}):\n${result.stdout}\n${result.stderr}`);
-  }
-  return { seconds, stdout: result.stdout, timedOut: false };
+interface TfOptions {
+  /** More environment: the local Azure's, for the provider. */
+  readonly environment?: Record<string, string>;
+  /** Killed (SIGKILL) after this long, and reported as timed out. */
+  readonly timeoutSeconds?: number;
+  /** What Terraform reads from stdin (`terraform console`). */
+  readonly input?: string;
 }
 
-/** Planned instances, by what they stand for. */
+/**
+ * `terraform <args>` in `dir`, timed, in a child process this process waits for without blocking its event loop: the
+ * local Azure the provider calls is served from here (spawnSync would leave it unanswered). Unlike `runTerraformAsync`
+ * (test/util/terraform.ts), a timeout kills Terraform and its providers outright and waits for Terraform to be gone,
+ * so that a stopped plan does not keep a core busy under the next one, and stdin carries `terraform console`'s
+ * expression. Terraform runs in a process group of its own: killed alone, it left the azurerm provider running
+ * (re-parented to init, seen here), so the timeout kills the group, and Ctrl-C (SIGINT) or SIGTERM of the benchmark,
+ * which no longer reaches that group from the terminal, is passed on to it.
+ */
+function tf(dir: string, args: string[], options: TfOptions = {}): Promise<TfResult> {
+  return new Promise((resolve, reject) => {
+    const start = process.hrtime.bigint();
+    const child = spawn('terraform', [...args, '-no-color'], {
+      cwd: dir, env: { ...tfEnv, ...options.environment }, stdio: ['pipe', 'pipe', 'pipe'], detached: true,
+    });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    const forward = (signal: NodeJS.Signals) => process.kill(-child.pid!, signal);
+    process.on('SIGINT', forward);
+    process.on('SIGTERM', forward);
+    let timedOut = false;
+    const timer = options.timeoutSeconds === undefined ? undefined : setTimeout(() => {
+      timedOut = true;
+      process.kill(-child.pid!, 'SIGKILL');
+    }, Math.round(options.timeoutSeconds * 1000));
+    child.on('error', (error) => reject(new Error(`terraform ${args.join(' ')} did not run in ${dir} (${error.message})`)));
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      process.off('SIGINT', forward);
+      process.off('SIGTERM', forward);
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      const out = Buffer.concat(stdout).toString('utf8');
+      if (timedOut) {
+        resolve({ seconds, stdout: out, timedOut: true });
+      } else if (status !== 0) {
+        reject(new Error(`terraform ${args.join(' ')} failed in ${dir} (${status}):\n${out}\n${Buffer.concat(stderr).toString('utf8')}`));
+      } else {
+        resolve({ seconds, stdout: out, timedOut: false });
+      }
+    });
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/** Planned resource instances, by provider, and the VMs they make. */
 interface Counts {
-  /** Resource instances of the original configuration: azurerm ones (each an ARM create call by Terraform). */
+  /** azurerm resource instances (each an ARM create call by Terraform). */
   readonly azurerm: number;
-  /** Other resource instances of the original configuration (random_password, terraform_data). */
+  /** Other resource instances (random_password, terraform_data). */
   readonly others: number;
-  /** terraform_data instances of the stand-in configuration (two per provider resource instance). */
-  readonly standIn: number;
   /** VMs Azure creates: one per azurerm_windows_virtual_machine instance, `instances` per scale set. */
   readonly vms: number;
 }
@@ -242,53 +284,49 @@ interface Counts {
 /** Counts from `terraform show -json` of the saved plan: resource_changes with a create action. */
 function countsFromPlan(plan: any): Counts {
   const created = (plan.resource_changes ?? []).filter((rc: any) => rc.mode === 'managed' && rc.change.actions.includes('create'));
-  const originals = summarize(plan).create;
+  const azurerm = created.filter((rc: any) => rc.type.startsWith('azurerm_')).length;
   let vms = 0;
   for (const rc of created) {
-    const original = originalAddress(rc.address);
-    if (original && !original.computed && original.type === 'azurerm_windows_virtual_machine') {
+    if (rc.type === 'azurerm_windows_virtual_machine') {
       vms += 1;
-    } else if (original && !original.computed && original.type === 'azurerm_windows_virtual_machine_scale_set') {
-      vms += Number(rc.change.after.input.instances);
+    } else if (rc.type === 'azurerm_windows_virtual_machine_scale_set') {
+      vms += Number(rc.change.after.instances);
     }
   }
-  const azurerm = originals.filter((a) => a.startsWith('azurerm_')).length;
-  return { azurerm, others: originals.length - azurerm, standIn: created.length, vms };
+  return { azurerm, others: created.length - azurerm, vms };
 }
 
 /**
  * The same counts without a plan, for a plan stopped by the timeout: `terraform console` evaluates, in the same
- * initialized stand-in directory, `length()` of every resource's for_each (its count; 1 for a single resource), and
- * the scale sets' `instances`. Cross-checked against the plan wherever the plan finishes.
+ * initialized directory of the real configuration, `length()` of every resource's for_each (its count; 1 for a single
+ * resource) and the scale sets' `instances`. The console reads no state and calls no provider: it needs no Azure.
+ * Cross-checked against the plan wherever the plan finishes.
  */
-function countsFromConsole(dir: string, config: any): Counts {
+async function countsFromConsole(dir: string, config: any, environment: Record<string, string>): Promise<Counts> {
   const expression = (value: unknown): string => {
     const m = typeof value === 'string' ? /^\$\{([^]*)\}$/.exec(value) : null;
     return m ? m[1] : JSON.stringify(value);
   };
-  const entries = Object.entries(config.resource.terraform_data as Record<string, any>);
-  const sizes = entries.map(([, body]) => (body.for_each !== undefined ? `length(${expression(body.for_each)})`
+  const entries = Object.entries(config.resource as Record<string, Record<string, any>>)
+    .flatMap(([type, blocks]) => Object.values(blocks).map((body) => ({ type, body })));
+  const sizes = entries.map(({ body }) => (body.for_each !== undefined ? `length(${expression(body.for_each)})`
     : body.count !== undefined ? expression(body.count) : '1'));
-  const instances = entries.map(([name, body]) => (name.startsWith('azurerm_windows_virtual_machine_scale_set__') && !name.endsWith('__computed')
-    ? expression(body.input.instances) : '0'));
-  const out = tf(dir, ['console'], undefined, `jsonencode([[${sizes.join(', ')}], [${instances.join(', ')}]])\n`).stdout.trim();
+  const instances = entries.map(({ type, body }) => (type === 'azurerm_windows_virtual_machine_scale_set' ? expression(body.instances) : '0'));
+  const input = `jsonencode([[${sizes.join(', ')}], [${instances.join(', ')}]])\n`;
+  const out = (await tf(dir, ['console'], { environment, input })).stdout.trim();
   const [sizeValues, instanceValues] = JSON.parse(JSON.parse(out)) as [number[], number[]];
   let azurerm = 0;
   let others = 0;
   let vms = 0;
-  entries.forEach(([name], i) => {
-    const original = originalAddress(`terraform_data.${name}`);
-    if (original?.computed) {
-      return;
-    }
-    if (original?.type.startsWith('azurerm_')) {
+  entries.forEach(({ type }, i) => {
+    if (type.startsWith('azurerm_')) {
       azurerm += sizeValues[i];
     } else {
       others += sizeValues[i];
     }
-    vms += original?.type === 'azurerm_windows_virtual_machine' ? sizeValues[i] : sizeValues[i] * instanceValues[i];
+    vms += type === 'azurerm_windows_virtual_machine' ? sizeValues[i] : sizeValues[i] * instanceValues[i];
   });
-  return { azurerm, others, standIn: sizeValues.reduce((a, b) => a + b, 0), vms };
+  return { azurerm, others, vms };
 }
 
 interface PlanMeasure {
@@ -301,55 +339,66 @@ interface PlanMeasure {
   readonly counts: Counts;
   /** Where the counts come from. */
   readonly countedBy: 'plan' | 'console';
+  /** Requests the local Azure answered during the first plan (the provider's metadata, token and registration calls). */
+  readonly azureRequests: number;
 }
 
-/**
- * Writes the stand-in of the synthesized stack as the day-2 harness does (`<root>/stacks/<stack>/cdk.tf.json`), inits
- * once, and times `terraform plan`: RUNS runs after a warm-up, or the first run alone when it took over SLOW_PLAN_S.
- */
-function measurePlan(label: string, outdir: string, root: string, timeoutSeconds: number): PlanMeasure {
-  const stacks = readStacks(outdir);
-  const names = Object.keys(stacks);
+/** The one stack a fleet app synthesized: its name and its directory (Terraform's working directory). */
+function stackOf(label: string, outdir: string): { name: string; dir: string } {
+  const names = fs.readdirSync(path.join(outdir, 'stacks'));
   if (names.length !== 1) {
     throw new Error(`${label}: expected one stack in ${outdir}, found ${names.join(', ')}`);
   }
-  const config = standInConfig(stacks[names[0]], { clock: STANDIN_CLOCK }).config;
-  const dir = path.join(root, 'stacks', names[0]);
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'cdk.tf.json'), JSON.stringify(config, null, 2));
-  tf(dir, ['init', '-input=false']);
-  const fromConsole = countsFromConsole(dir, config);
+  return { name: names[0], dir: path.join(outdir, 'stacks', names[0]) };
+}
 
-  process.stderr.write(`  ${label}: terraform plan of ${fromConsole.standIn} stand-in instances (timeout ${timeoutSeconds.toFixed(0)} s)...\n`);
-  const first = tf(dir, PLAN_ARGS, timeoutSeconds);
+/**
+ * Times `terraform plan` of a stack initialized with the real providers, against the local Azure (empty state: every
+ * resource a create): RUNS runs after a warm-up, or the first run alone when it took over SLOW_PLAN_S.
+ */
+async function measurePlan(label: string, dir: string, running: RunningLocalAzure, timeoutSeconds: number): Promise<PlanMeasure> {
+  const environment = running.environment();
+  const config = JSON.parse(fs.readFileSync(path.join(dir, 'cdk.tf.json'), 'utf8'));
+  const fromConsole = await countsFromConsole(dir, config, environment);
+
+  process.stderr.write(`  ${label}: terraform plan of ${fromConsole.azurerm + fromConsole.others} resource instances (timeout ${timeoutSeconds.toFixed(0)} s)...\n`);
+  const requestsBefore = running.azure.requests.length;
+  const first = await tf(dir, PLAN_ARGS, { environment, timeoutSeconds });
+  const azureRequests = running.azure.requests.length - requestsBefore;
+  if (running.azure.unhandled.length > 0) {
+    throw new Error(`${label}: the local Azure could not answer ${JSON.stringify(running.azure.unhandled)}`);
+  }
   if (first.timedOut) {
     process.stderr.write(`  ${label}: plan stopped after ${first.seconds.toFixed(0)} s\n`);
-    return { seconds: first.seconds, runs: 1, repeated: false, stopped: true, counts: fromConsole, countedBy: 'console' };
+    return { seconds: first.seconds, runs: 1, repeated: false, stopped: true, counts: fromConsole, countedBy: 'console', azureRequests };
   }
-  const plan = JSON.parse(tf(dir, ['show', '-json', 'bench.tfplan']).stdout);
+  const plan = JSON.parse((await tf(dir, ['show', '-json', 'bench.tfplan'])).stdout);
   const counts = countsFromPlan(plan);
   if (JSON.stringify(counts) !== JSON.stringify(fromConsole)) {
     throw new Error(`${label}: the plan's counts ${JSON.stringify(counts)} differ from terraform console's ${JSON.stringify(fromConsole)}`);
   }
   const repeated = first.seconds <= SLOW_PLAN_S;
   // The first run is the warm-up, unless it is slow: then it is the one run.
-  const times = repeated ? Array.from({ length: RUNS }, () => tf(dir, PLAN_ARGS).seconds) : [first.seconds];
-  const seconds = median(times);
+  const times: number[] = [];
+  for (let i = 0; repeated && i < RUNS; i++) {
+    times.push((await tf(dir, PLAN_ARGS, { environment })).seconds);
+  }
+  const seconds = repeated ? median(times) : first.seconds;
   process.stderr.write(`  ${label}: terraform plan ${seconds.toFixed(2)} s (${repeated ? `median of ${times.length}` : 'one run'}), `
-    + `${counts.azurerm + counts.others} resource instances\n`);
-  return { seconds, runs: times.length, repeated, stopped: false, counts, countedBy: 'plan' };
+    + `${counts.azurerm + counts.others} resource instances, ${azureRequests} requests to the local Azure\n`);
+  return { seconds, runs: repeated ? times.length : 1, repeated, stopped: false, counts, countedBy: 'plan', azureRequests };
 }
 
 interface FleetRow { readonly c: FleetCase; readonly synth: Row; readonly plan: PlanMeasure; readonly note: string }
 
 function formatFleets(rows: FleetRow[]): string {
   const header = ['#', 'construct', 'N', 'VMs Azure creates', 'Terraform resource instances', 'of which azurerm (ARM create calls by Terraform)',
-    'of which others', 'stand-in instances planned', 'terraform plan (s)', 'synth median wall (s)', 'synth peak RSS (MB)', 'cdk.tf.json (bytes)', 'note'];
+    'of which others', 'terraform plan (s)', 'synth median wall (s)', 'synth peak RSS (MB)', 'cdk.tf.json (bytes)', 'note'];
   const body = rows.map((r, i) => {
     const n = r.plan.counts;
     const planCell = r.plan.stopped ? `> ${r.plan.seconds.toFixed(0)} (stopped)` : r.plan.seconds.toFixed(2);
     return [String(i + 1), r.c.construct, String(r.c.count), String(n.vms), String(n.azurerm + n.others), String(n.azurerm), String(n.others),
-      String(n.standIn), planCell, r.synth.seconds.toFixed(3), r.synth.maxRssMb?.toFixed(0) ?? '-', r.synth.bytes ? String(r.synth.bytes) : '-', r.note];
+      planCell, r.synth.seconds.toFixed(3), r.synth.maxRssMb?.toFixed(0) ?? '-', r.synth.bytes ? String(r.synth.bytes) : '-', r.note];
   });
   return [header, header.map(() => '---'), ...body].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }
@@ -368,10 +417,11 @@ function fleetNote(c: FleetCase, plan: PlanMeasure): string {
   } else {
     notes.push(plan.repeated ? `plan: median of ${plan.runs} after a warm-up` : `plan: one run (over ${SLOW_PLAN_S} s)`);
   }
+  notes.push(`${plan.azureRequests} requests to the local Azure`);
   return notes.join('; ');
 }
 
-function fleetSection(): void {
+async function fleetSection(): Promise<void> {
   const started = process.hrtime.bigint();
   const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
   const node = process.execPath;
@@ -384,17 +434,29 @@ function fleetSection(): void {
 
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-fleets-'));
   const plans = new Map<FleetCase, PlanMeasure>();
+  let running: RunningLocalAzure | undefined;
+  let required: Record<string, any> = {};
   try {
-    // Cheapest first (the scale sets, then the fleets by N), so that the section's budget is left to the largest fleet.
-    const order = [...cases].sort((a, b) => (a.kind === b.kind ? a.count - b.count : a.kind === 'scaleset' ? -1 : 1));
-    for (const c of order) {
+    const stacks = new Map(cases.map((c) => {
       const outdir = path.join(root, 'synth', `${c.kind}-${c.count}`);
       fs.mkdirSync(path.dirname(outdir), { recursive: true });
       run(node, [app, outdir, c.kind, String(c.count)]);
+      return [c, stackOf(label(c), outdir)];
+    }));
+    // The real providers, installed once from wherever Terraform is configured to take them (TF_CLI_CONFIG_FILE, the
+    // registry) and linked into every stack; each stack's local backend keeps its (empty) state in its own directory.
+    required = requiredProvidersOf([...stacks.values()].map((stack) => stack.dir));
+    const providers = installProviders(root, required);
+    stacks.forEach((stack) => initFromSharedProviders(stack.dir, providers, { backend: true }));
+    running = await startLocalAzure();
+    // Cheapest first (the scale sets, then the fleets by N), so that the section's budget is left to the largest fleet.
+    const order = [...cases].sort((a, b) => (a.kind === b.kind ? a.count - b.count : a.kind === 'scaleset' ? -1 : 1));
+    for (const c of order) {
       const timeout = Math.round(Math.max(MIN_PLAN_TIMEOUT_S, Math.min(PLAN_TIMEOUT_S, BUDGET_S - elapsed())));
-      plans.set(c, measurePlan(label(c), outdir, path.join(root, 'plan', `${c.kind}-${c.count}`), timeout));
+      plans.set(c, await measurePlan(label(c), stacks.get(c)!.dir, running, timeout));
     }
   } finally {
+    await running?.stop();
     fs.rmSync(root, { recursive: true, force: true });
   }
   const rows: FleetRow[] = cases.map((c, i) => ({ c, synth: synth[i], plan: plans.get(c)!, note: fleetNote(c, plans.get(c)!) }));
@@ -419,15 +481,15 @@ function fleetSection(): void {
     console.log(`synth time over N=${FLEET_COUNTS.join('/')}, ${construct}: ${times.map((t) => t.toFixed(3)).join(' / ')} s, `
       + `max/min ${(Math.max(...times) / Math.min(...times)).toFixed(2)}x (target <= 1.3x, as for the example's fleet rows)`);
   }
-  console.log(`section wall time: ${elapsed().toFixed(0)} s; terraform ${terraformVersion()}`);
+  console.log(`section wall time: ${elapsed().toFixed(0)} s; terraform ${await terraformVersion()}, providers ${Object.entries(required).map(([name, p]) => `${name} ${p.version}`).join(', ')}`);
   console.log(machineLine());
 }
 
-function terraformVersion(): string {
-  return JSON.parse(tf(REPO, ['version', '-json']).stdout).terraform_version;
+async function terraformVersion(): Promise<string> {
+  return JSON.parse((await tf(REPO, ['version', '-json'])).stdout).terraform_version;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const only = process.env.BENCH_ONLY;
   if (only && only !== 'fleets') {
     throw new Error(`BENCH_ONLY='${only}': the only section that can run alone is 'fleets'`);
@@ -442,8 +504,11 @@ function main(): void {
     if (!only) {
       console.log('');
     }
-    fleetSection();
+    await fleetSection();
   }
 }
 
-main();
+main().catch((error) => {
+  process.stderr.write(`${(error as Error).stack ?? error}\n`);
+  process.exit(1);
+});

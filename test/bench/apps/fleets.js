@@ -6,11 +6,11 @@
 //             (ImageScaleSet.MAX_INSTANCES_FROM_MANAGED_IMAGE); above that, ceil(N / 1000) ImageScaleSets
 //             (ImageScaleSet.MAX_INSTANCES) sharing N between them, from a gallery image version reference
 //             (GalleryImageVersion.fromVersionId), since one scale set holds at most 1000 instances
-// The image id is a Terraform variable (with a default), as it is a token from the image stack in a real app: a
-// literal id would be inlined, quoted, into the fleet's name suffix `substr(sha1("<id>"), 0, 6)`, which the day-2
-// stand-in (test/day2/standin.ts) escapes wrongly inside its computed IP addresses, so Terraform refuses to parse it.
+// The image id is a Terraform variable (with a default), as it is a token from the image stack in a real app. The
+// stack keeps its state in its own directory (a relative local backend): the benchmark plans it with the real providers
+// from there, and the JSON holds no path of this machine.
 const path = require('path');
-const { App, TerraformStack, TerraformVariable } = require('cdktf');
+const { App, LocalBackend, TerraformStack, TerraformVariable } = require('cdktf');
 const { AzurermProvider } = require('@cdktf/provider-azurerm/lib/provider');
 const { report } = require('./report');
 
@@ -24,6 +24,7 @@ const lib = require(path.join(__dirname, '..', '..', '..', 'dist-bench', 'lib'))
 const GROUP = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-golden-images';
 const app = new App({ outdir });
 const stack = new TerraformStack(app, kind);
+new LocalBackend(stack, { path: 'terraform.tfstate' });
 new AzurermProvider(stack, 'azurerm', { features: [{}] });
 const variable = (name, value) => new TerraformVariable(stack, name, { type: 'string', default: value }).stringValue;
 const managedImage = () => lib.ManagedImage.fromImageId(stack, 'Image', {
