@@ -31,6 +31,7 @@ import { definitionOf, securityRefusal, versionOf } from './galleries';
 import { AzureRequest, AzureResponse, Json, json } from './http';
 import { normalizeLocation, parseResourceId, same } from './ids';
 import { IMAGE_TYPE } from './images';
+import { refuseDeletingDiskInUse } from './in-use';
 import { AzureState, PutContext, ResourceType } from './resource-manager';
 import { runCommand } from './run-command';
 import { StoredResource } from './store';
@@ -282,6 +283,7 @@ const diskType: ResourceType = {
       uniqueId: existing?.properties?.uniqueId ?? azure.guid(),
     }, existing?.managedBy !== undefined ? { managedBy: existing.managedBy } : {});
   },
+  refuseDeleting: (id, _disk, azure) => refuseDeletingDiskInUse(id, azure),
 };
 
 export const COMPUTE_TYPES: ResourceType[] = [virtualMachineType, EXTENSION_TYPE, diskType, IMAGE_TYPE];

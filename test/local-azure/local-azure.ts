@@ -7,7 +7,8 @@
  * The modules, one concern each: identity.ts (metadata, tokens), resources.ts (subscriptions, providers, groups,
  * listing), resource-manager.ts (create/read/update/delete, child resources, long-running operations, a type's list in
  * a group), network.ts and compute.ts (the types), scale-sets.ts (scale sets, their instances and rolling upgrades),
- * load-balancers.ts (a load balancer's rules against what uses it, and which instances its frontend reaches),
+ * load-balancers.ts (a load balancer's rules against what uses it, and which instances its frontend reaches), in-use.ts
+ * (what Azure does not delete while another resource uses it),
  * vm-power.ts (a VM's power states and generalization), run-command.ts (scripts in a VM's guest, under pwsh with
  * test/powershell's stand-ins; the guests' and scale set instances' C: drives), guest-web.ts (the guests' IIS: the
  * guest's own port 80, and with `servePublicIps` each public IP's port 80 on this machine, a VM's or a load balancer
@@ -23,6 +24,11 @@
  * - a resource in a group that does not exist: 404 ResourceGroupNotFound; a subnet in a VNet that does not exist: 404
  *   ResourceNotFound; a reference to a missing subnet, public IP, NSG or load balancer entry: 400 InvalidResourceReference;
  * - deleting a group deletes everything in it; deleting a VM detaches its OS disk (or deletes it, deleteOption Delete);
+ * - what is in use is not deleted on its own (in-use.ts): a NIC a VM uses (400 NicInUse), a public IP on a NIC or load
+ *   balancer frontend (400 PublicIPAddressCannotBeDeleted), a subnet with IP configurations in it, deleted, left out of
+ *   its VNet's PUT or with its VNet (400 InUseSubnetCannotBeDeleted), an NSG on a subnet or NIC (400
+ *   InUseNetworkSecurityGroupCannotBeDeleted), a disk a VM uses (409 OperationNotAllowed); deleting the user first (the
+ *   VM, which detaches its NIC and disk; a PUT without the reference, as azurerm's associations dissociate) lets it go;
  * - a subnet has no addresses left: 400 SubnetIsFull (Azure keeps 5 per subnet);
  * - secrets and custom data are never returned; an empty additionalCapabilities is omitted;
  * - a SKU's image versions are listed as text, not as version numbers;
@@ -61,8 +67,8 @@
  * for Azure's answer yet); no version of a TrustedLaunchSupported
  * definition from a VM (Azure's answer in 2023, quoted in packer-plugin-azure issue 304: to be checked against today's
  * Azure); a VM only in a region its gallery version is replicated to; a VM
- * from an image or NIC that does not exist; a subnet outside its VNet's address space (NetcfgInvalidSubnet); deleting what is in use (NicInUse,
- * PublicIPAddressInUse, InUseSubnetCannotBeDeleted, an attached disk); changing what Azure cannot change in place (a
+ * from an image or NIC that does not exist; a subnet outside its VNet's address space (NetcfgInvalidSubnet); an NSG a scale
+ * set's model uses, deleted (its refusal not found quoted yet); changing what Azure cannot change in place (a
  * VM's admin password, a public IP's SKU); Flexible scale sets and scale set extensions; images from disks checked
  * against their source; unregistered resource providers (MissingSubscriptionRegistration).
  */

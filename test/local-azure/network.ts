@@ -17,6 +17,7 @@ import { firstFreeSubnetAddress, parseBlock } from './addresses';
 import { AzureError, invalidResourceReference } from './errors';
 import { Json } from './http';
 import { idOf, keyOf, normalizeLocation, parseResourceId, same } from './ids';
+import { refuseDeletingNicInUse, refuseDeletingNsgInUse, refuseDeletingPublicIpInUse, refuseDeletingSubnetInUse } from './in-use';
 import { checkLoadBalancerUpdate, refuseDeletingPoolsInUse } from './load-balancers';
 import { AzureState, PutContext, ResourceType } from './resource-manager';
 import { scaleSetAddresses } from './scale-sets';
@@ -103,6 +104,7 @@ const subnetType: ResourceType = {
     requireReference(azure, body.properties?.routeTable, id);
     return { ...entry(id.slice(0, id.lastIndexOf('/subnets/')), 'subnets', VNET, { name }, azure, body.properties ?? {}), id };
   },
+  refuseDeleting: (id, _subnet, azure) => refuseDeletingSubnetInUse(id, azure),
 };
 
 /** A subnet as a GET of it or of its VNet shows it: with the NIC IP configurations in it. */
@@ -129,6 +131,10 @@ const virtualNetworkType: ResourceType = {
       : (properties.subnets as Json[]).map((s) => subnetType.build({
         id: `${id}/subnets/${s.name}`, address: context.address, name: s.name, body: s, azure,
       }));
+    // A subnet the PUT leaves out is deleted, and refused while in use (in-use.ts).
+    for (const dropped of ((existing?.properties?.subnets ?? []) as Json[]).filter((old) => !subnets.some((s: Json) => same(s.name, old.name)))) {
+      refuseDeletingSubnetInUse(dropped.id, azure);
+    }
     return tracked(context, VNET, {
       virtualNetworkPeerings: [],
       enableDdosProtection: false,
@@ -136,6 +142,7 @@ const virtualNetworkType: ResourceType = {
       subnets,
     });
   },
+  refuseDeleting: (_id, vnet, azure) => ((vnet.properties?.subnets ?? []) as Json[]).forEach((s) => refuseDeletingSubnetInUse(s.id, azure)),
   render: (body, { azure }) => ({
     ...body,
     properties: { ...body.properties, subnets: (body.properties.subnets ?? []).map((s: Json) => renderSubnet(s, azure)) },
@@ -179,6 +186,7 @@ const networkSecurityGroupType: ResourceType = {
     }, azure));
     return tracked(context, NSG, { ...body.properties, securityRules: rules, defaultSecurityRules: defaults });
   },
+  refuseDeleting: (id, _nsg, azure) => refuseDeletingNsgInUse(id, azure),
   render: (body, { azure }) => {
     const nics = azure.store.all().filter((r) => r.type === NIC && same(r.body.properties?.networkSecurityGroup?.id, body.id))
       .map((r) => ({ id: r.id }));
@@ -209,6 +217,7 @@ const publicIpType: ResourceType = {
       ...(ipAddress !== undefined ? { ipAddress } : {}),
     });
   },
+  refuseDeleting: (id, _ip, azure) => refuseDeletingPublicIpInUse(id, azure),
   render: (body, { azure }) => {
     const users = [
       ...backReferences(azure, NIC, (nic) => nicConfigurations(nic, 'publicIPAddress'), body.id),
@@ -289,6 +298,7 @@ const networkInterfaceType: ResourceType = {
       ipConfigurations: configurations,
     });
   },
+  refuseDeleting: (id, _nic, azure) => refuseDeletingNicInUse(id, azure),
   render: (body, { azure }) => {
     const vm = azure.store.all().find((r) => r.type === 'Microsoft.Compute/virtualMachines'
       && (r.body.properties?.networkProfile?.networkInterfaces ?? []).some((n: Json) => same(n.id, body.id)));

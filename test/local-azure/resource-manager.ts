@@ -108,6 +108,11 @@ export interface ResourceType {
   readonly created?: (resource: StoredResource, azure: AzureState) => void;
   /** Before the resource is deleted: what its deletion does to others (a VM's OS disk), or a refusal. */
   readonly deleting?: (resource: StoredResource, azure: AzureState) => void;
+  /**
+   * Azure's refusal to delete the resource (or child) on its own while another resource uses it (in-use.ts): asked by a
+   * DELETE of the resource itself, not by its group's deletion, which Resource Manager orders by dependencies.
+   */
+  readonly refuseDeleting?: (id: string, body: Json, azure: AzureState) => void;
   /** A child Azure serves its own way rather than as an entry of its parent's arrays (a scale set's rolling upgrades). */
   readonly serve?: (request: AzureRequest, address: ResourceAddress, parent: StoredResource, azure: AzureState) => AzureResponse;
   /** Calls on the resource, by action name and method, e.g. `instanceView` GET. */
@@ -370,6 +375,7 @@ export class ResourceManager {
     if (resource === undefined) {
       return empty(204);
     }
+    type.refuseDeleting?.(resource.id, resource.body, this.azure);
     this.deleteResource(resource);
     return type.longRunning
       ? empty(202, this.startOperation(request, address.namespace, resource.body.location, undefined, true))
@@ -425,6 +431,7 @@ export class ResourceManager {
         if (index < 0) {
           return empty(204);
         }
+        type.refuseDeleting?.(children[index].id, children[index], this.azure);
         parent.body = { ...parent.body, properties: { ...parent.body.properties, [collection]: children.filter((_, i) => i !== index) } };
         return empty(202, this.startOperation(request, address.namespace, parent.body.location, undefined, true));
       }

@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import {
-  definitionBody, extensionBody, groupBody, imageFromVmBody, loadBalancerBody, nicBody, pathsIn, PLATFORM_IMAGE, publicIpBody, subnetBody,
+  definitionBody, extensionBody, groupBody, imageFromVmBody, loadBalancerBody, nicBody, nsgBody, pathsIn, PLATFORM_IMAGE, publicIpBody, subnetBody,
   versionBody, vmBody,
   VmOptions,
   vnetBody,
@@ -185,6 +185,114 @@ describe('deletion', () => {
       expect(body(disk).managedBy).toBeUndefined();
     }
     expect(body(client.get(paths.nic('nic-a'))).properties.virtualMachine).toBeUndefined();
+  });
+});
+
+/** A VM on a NIC with a public IP, in a subnet, with one NSG on the subnet and on the NIC: every kind of use there is to delete. */
+function withVmInUse(deleteOption?: string) {
+  const { client, paths } = withGroup();
+  const nsg = body(client.put(paths.nsg('nsg-web'), nsgBody()));
+  client.put(paths.vnet('vnet-web'), vnetBody());
+  const subnet = body(client.put(paths.subnet('vnet-web', 'snet-web'), subnetBody('10.0.0.0/24', nsg.id)));
+  const publicIp = body(client.put(paths.publicIp('pip-web'), publicIpBody()));
+  const nicWith = (extra: Json = {}) => {
+    const nicJson = nicBody(subnet.id, publicIp.id);
+    return { ...nicJson, properties: { ...nicJson.properties, ...extra } };
+  };
+  const nic = body(client.put(paths.nic('nic-web'), nicWith({ networkSecurityGroup: { id: nsg.id } })));
+  const vm = body(client.put(paths.vm('vm-web'), vmBody(nic.id, { deleteOption }), API.compute));
+  return { client, paths, nsg, subnet, publicIp, nic, vm, nicWith };
+}
+
+describe('deleting what is in use (in-use.ts)', () => {
+  test('a NIC a VM uses: 400 NicInUse naming the VM; once the VM is deleted (the NIC detached), the NIC goes', () => {
+    const { client, paths, nic, vm } = withVmInUse();
+    expectRefusal(client.delete(paths.nic('nic-web')), 400, 'NicInUse', `Network Interface ${nic.id} is used by existing resource ${vm.id}. In order to delete `
+      + 'the network interface, it must be dissociated from the resource. To learn more, see aka.ms/deletenic.');
+    expect(body(client.get(paths.nic('nic-web'))).properties.virtualMachine).toEqual({ id: vm.id });
+    client.delete(paths.vm('vm-web'), API.compute);
+    expect(body(client.get(paths.nic('nic-web'))).properties.virtualMachine).toBeUndefined();
+    expect(client.delete(paths.nic('nic-web')).status).toBe(202);
+  });
+
+  test('a public IP on a NIC\'s IP configuration: 400 PublicIPAddressCannotBeDeleted naming it; once the NIC lets go of it, it goes', () => {
+    const { client, paths, publicIp, nic, nicWith } = withVmInUse();
+    expectRefusal(client.delete(paths.publicIp('pip-web')), 400, 'PublicIPAddressCannotBeDeleted', `Public IP address ${publicIp.id} can not be deleted since it `
+      + `is still allocated to resource ${nic.id}/ipConfigurations/primary. In order to delete the public IP, disassociate/detach the Public IP address from the `
+      + 'resource.  To learn how to do this, see aka.ms/deletepublicip.');
+    const withoutIp = nicWith();
+    delete withoutIp.properties.ipConfigurations[0].properties.publicIPAddress;
+    expect(client.put(paths.nic('nic-web'), withoutIp).status).toBe(200);
+    expect(client.delete(paths.publicIp('pip-web')).status).toBe(202);
+  });
+
+  test('a public IP on a load balancer\'s frontend: refused naming the frontend; after the load balancer, it goes', () => {
+    const { client, paths } = withGroup();
+    const publicIp = body(client.put(paths.publicIp('pip-lb'), publicIpBody()));
+    const lb = body(client.put(paths.loadBalancer('lb-web'), loadBalancerBody(publicIp.id)));
+    expectRefusal(client.delete(paths.publicIp('pip-lb')), 400, 'PublicIPAddressCannotBeDeleted',
+      new RegExp(`^Public IP address ${publicIp.id} can not be deleted since it is still allocated to resource ${lb.id}/frontendIPConfigurations/public\\. `));
+    expect(client.delete(paths.loadBalancer('lb-web')).status).toBe(202);
+    expect(client.delete(paths.publicIp('pip-lb')).status).toBe(202);
+  });
+
+  test('a subnet with a NIC in it: 400 InUseSubnetCannotBeDeleted, alone, with its VNet, or left out of the VNet\'s PUT; after the NIC, it goes', () => {
+    const { client, paths, nic } = withVmInUse();
+    const message = `Subnet snet-web is in use by ${nic.id}/ipConfigurations/primary and cannot be deleted. In order to delete the subnet, delete all the `
+      + 'resources within the subnet. See aka.ms/deletesubnet.';
+    expectRefusal(client.delete(paths.subnet('vnet-web', 'snet-web')), 400, 'InUseSubnetCannotBeDeleted', message);
+    expectRefusal(client.delete(paths.vnet('vnet-web')), 400, 'InUseSubnetCannotBeDeleted', message);
+    const vnet = body(client.get(paths.vnet('vnet-web')));
+    expectRefusal(client.put(paths.vnet('vnet-web'), { ...vnet, properties: { ...vnet.properties, subnets: [] } }), 400, 'InUseSubnetCannotBeDeleted', message);
+    expect(body(client.get(paths.vnet('vnet-web'))).properties.subnets).toHaveLength(1);
+    client.delete(paths.vm('vm-web'), API.compute);
+    expect(client.delete(paths.nic('nic-web')).status).toBe(202);
+    expect(client.delete(paths.subnet('vnet-web', 'snet-web')).status).toBe(202);
+    expect(client.delete(paths.vnet('vnet-web')).status).toBe(202);
+  });
+
+  test('a subnet with scale set instances in it: refused naming an instance\'s IP configuration; after the scale set, it goes', () => {
+    const setup = withScaleSet(2);
+    const { client, paths } = setup;
+    // The build VM and its NIC go first, so that only the scale set's instances are left in the subnet.
+    client.delete(paths.vm('vm-img-v1'), API.compute);
+    client.delete(paths.nic('nic-img-v1'));
+    const [first] = setup.instances();
+    expectRefusal(client.delete(paths.subnet('vnet-web', 'snet-web')), 400, 'InUseSubnetCannotBeDeleted',
+      `Subnet snet-web is in use by ${setup.setId}/virtualMachines/${first.instanceId}/networkInterfaces/nic/ipConfigurations/primary and cannot be deleted. `
+      + 'In order to delete the subnet, delete all the resources within the subnet. See aka.ms/deletesubnet.');
+    client.delete(paths.scaleSet('vmss-web'), API.compute);
+    expect(client.delete(paths.subnet('vnet-web', 'snet-web')).status).toBe(202);
+  });
+
+  test('an NSG on a subnet and a NIC: 400 InUseNetworkSecurityGroupCannotBeDeleted naming both; dissociated as azurerm\'s associations do, it goes', () => {
+    const { client, paths, nsg, subnet, nic, nicWith } = withVmInUse();
+    expectRefusal(client.delete(paths.nsg('nsg-web')), 400, 'InUseNetworkSecurityGroupCannotBeDeleted', `Network security group ${nsg.id} cannot be deleted `
+      + `because it is in use by the following resources: ${subnet.id}, ${nic.id}. In order to delete the Network security group, remove the association with `
+      + 'the resource(s). To learn how to do this, see aka.ms/deletensg.');
+    // azurerm_subnet_network_security_group_association's delete: a PUT of the subnet without its NSG.
+    expect(client.put(paths.subnet('vnet-web', 'snet-web'), subnetBody()).status).toBe(200);
+    expectRefusal(client.delete(paths.nsg('nsg-web')), 400, 'InUseNetworkSecurityGroupCannotBeDeleted', new RegExp(`following resources: ${nic.id}\\. `));
+    // azurerm_network_interface_security_group_association's delete: a PUT of the NIC without its NSG.
+    expect(client.put(paths.nic('nic-web'), nicWith()).status).toBe(200);
+    expect(client.delete(paths.nsg('nsg-web')).status).toBe(202);
+  });
+
+  test('a managed disk a VM uses: 409 OperationNotAllowed naming the VM; after the VM (the disk detached), it goes', () => {
+    const { client, vm } = withVmInUse();
+    const diskId = vm.properties.storageProfile.osDisk.managedDisk.id as string;
+    expectRefusal(client.delete(diskId, API.compute), 409, 'OperationNotAllowed', `Disk ${vm.properties.storageProfile.osDisk.name} is attached to VM ${vm.id}.`);
+    client.delete(vm.id, API.compute);
+    expect(client.delete(diskId, API.compute).status).toBe(202);
+    expect(client.get(diskId, API.compute).status).toBe(404);
+  });
+
+  test('a group\'s deletion is never refused: Resource Manager orders it, users first', () => {
+    const { client, paths } = withVmInUse();
+    const publicIp = body(client.put(paths.publicIp('pip-lb'), publicIpBody()));
+    client.put(paths.loadBalancer('lb-web'), loadBalancerBody(publicIp.id));
+    expect(client.delete(paths.group, API.resources).status).toBe(202);
+    expect(client.azure.resources()).toEqual([]);
   });
 });
 
