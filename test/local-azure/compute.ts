@@ -7,6 +7,10 @@
  *   `storageProfile.osDisk.managedDisk.id`. Deleting the VM keeps the disk, detached, unless the disk's `deleteOption`
  *   is `Delete` ("Specifies whether OS Disk should be deleted or detached upon VM deletion ... The default value is set
  *   to Detach", OSDisk.deleteOption in the Compute REST API's VirtualMachines reference); azurerm deletes it itself.
+ *   Likewise its NICs: detached (no longer showing the VM) unless the reference's `deleteOption` is `Delete`
+ *   (NetworkInterfaceReference.deleteOption, "Specify what happens to the network interface when the VM is deleted",
+ *   Delete or Detach; `az vm create --nic-delete-option Delete` sets it), and a disk or NIC a VM uses is not deleted on
+ *   its own (in-use.ts).
  * - A new VM whose OS disk name is taken by a disk in the group is refused: 409 `ConflictingUserInput`, "Disk {name}
  *   already exists in resource group {GROUP}. Only CreateOption.Attach is supported." (reported from Azure in
  *   terraform-provider-azurerm issue 15513; the group's name in upper case as Azure writes it there): a name clash
@@ -193,15 +197,18 @@ const virtualMachineType: ResourceType = {
     azure.guests.remove(vm.id);
     const osDisk = vm.body.properties.storageProfile.osDisk;
     const disk = azure.store.get(osDisk.managedDisk.id);
-    if (disk === undefined) {
-      return;
-    }
-    if (osDisk.deleteOption === 'Delete') {
+    if (disk !== undefined && osDisk.deleteOption === 'Delete') {
       azure.store.delete(disk.id);
-      return;
+    } else if (disk !== undefined) {
+      const { managedBy, ...detached } = disk.body;
+      disk.body = { ...detached, properties: { ...detached.properties, diskState: 'Unattached' } };
     }
-    const { managedBy, ...detached } = disk.body;
-    disk.body = { ...detached, properties: { ...detached.properties, diskState: 'Unattached' } };
+    // A detached NIC stops showing the VM by itself (network.ts renders `virtualMachine` from the VMs that hold it).
+    for (const nic of (vm.body.properties.networkProfile?.networkInterfaces ?? []) as Json[]) {
+      if (nic.properties?.deleteOption === 'Delete' && typeof nic.id === 'string') {
+        azure.store.delete(nic.id);
+      }
+    }
   },
   render: (body, { expand, azure }) => {
     const properties = { ...body.properties };

@@ -215,6 +215,17 @@ describe('deleting what is in use (in-use.ts)', () => {
     expect(client.delete(paths.nic('nic-web')).status).toBe(202);
   });
 
+  test('a VM whose NIC reference\'s deleteOption is Delete (az vm create --nic-delete-option Delete) takes the NIC with it; then its subnet goes', () => {
+    const { client, paths, subnetId } = withSubnet();
+    const nic = body(client.put(paths.nic('nic-a'), nicBody(subnetId)));
+    const vm = vmBody(nic.id);
+    vm.properties.networkProfile.networkInterfaces[0].properties.deleteOption = 'Delete';
+    client.put(paths.vm('vm-a'), vm, API.compute);
+    client.delete(paths.vm('vm-a'), API.compute);
+    expect(client.get(paths.nic('nic-a')).status).toBe(404);
+    expect(client.delete(paths.subnet('vnet-web', 'snet-web')).status).toBe(202);
+  });
+
   test('a public IP on a NIC\'s IP configuration: 400 PublicIPAddressCannotBeDeleted naming it; once the NIC lets go of it, it goes', () => {
     const { client, paths, publicIp, nic, nicWith } = withVmInUse();
     expectRefusal(client.delete(paths.publicIp('pip-web')), 400, 'PublicIPAddressCannotBeDeleted', `Public IP address ${publicIp.id} can not be deleted since it `
