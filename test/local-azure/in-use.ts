@@ -20,7 +20,8 @@
  *   Network security group, remove the association with the resource(s). To learn how to do this, see aka.ms/deletensg."
  *   (pulumi-azure-native issue 3051, DataBiosphere/terra-workspace-manager pull request 502; the aka.ms link as Azure
  *   sends it, quoted in Microsoft Learn's Azure Batch troubleshooting of pool deletion; how several users are joined is
- *   not quoted anywhere found: here ", ");
+ *   not quoted anywhere found: here ", "); a scale set's NSG, on its instances' NICs, likewise (by inference from
+ *   Azure/azure-powershell issue 11835, where the NSG lists the instances' NICs: no refusal quoted);
  * - a managed disk a VM uses: 409 `OperationNotAllowed`, "Disk {name} is attached to VM {vm id}." (Microsoft Learn, "AKS
  *   troubleshooting", Azure disk: `DisksClient#Delete: ... StatusCode=409 ... Code="OperationNotAllowed"`; ansible/ansible
  *   pull request 54644).
@@ -80,15 +81,21 @@ export function refuseDeletingPublicIpInUse(publicIpId: string, azure: AzureStat
   }
 }
 
+/**
+ * Each scale set instance's NICs, with their ids as Network names them (`<set id>/virtualMachines/<instance
+ * id>/networkInterfaces/<name>`, the AKS page above) and their configuration in the instance's model.
+ */
+function scaleSetInstanceNics(azure: AzureState): Array<{ id: string; nic: Json }> {
+  return resourcesOf(azure, SCALE_SET).flatMap((set) => instancesOfScaleSet(set).flatMap((instance) =>
+    ((instance.profile.networkProfile?.networkInterfaceConfigurations ?? []) as Json[])
+      .map((nic) => ({ id: `${set.id}/virtualMachines/${instance.instanceId}/networkInterfaces/${nic.name}`, nic }))));
+}
+
 /** The ids of the IP configurations in a subnet: NICs', load balancer frontends', and each scale set instance's. */
 function ipConfigurationsInSubnet(azure: AzureState, subnetId: string): string[] {
   const inSubnet = (configuration: Json) => same(configuration.properties?.subnet?.id, subnetId);
-  const instanceConfigurations = resourcesOf(azure, SCALE_SET).flatMap((set) => instancesOfScaleSet(set).flatMap((instance) => {
-    const nics = (instance.profile.networkProfile?.networkInterfaceConfigurations ?? []) as Json[];
-    // A scale set instance's IP configuration, as Azure names it (Microsoft.Compute's virtualMachines under the set).
-    return nics.flatMap((nic) => ((nic.properties?.ipConfigurations ?? []) as Json[]).filter(inSubnet)
-      .map((c) => `${set.id}/virtualMachines/${instance.instanceId}/networkInterfaces/${nic.name}/ipConfigurations/${c.name}`));
-  }));
+  const instanceConfigurations = scaleSetInstanceNics(azure).flatMap(({ id, nic }) =>
+    ((nic.properties?.ipConfigurations ?? []) as Json[]).filter(inSubnet).map((c) => `${id}/ipConfigurations/${c.name}`));
   return [
     ...resourcesOf(azure, NIC).flatMap((nic) => ipConfigurationsOf(nic.body)).filter(inSubnet).map((c) => c.id as string),
     ...resourcesOf(azure, LOAD_BALANCER).flatMap((lb) => frontendsOf(lb.body)).filter(inSubnet).map((c) => c.id as string),
@@ -110,6 +117,9 @@ export function refuseDeletingNsgInUse(nsgId: string, azure: AzureState): void {
   const users = [
     ...resourcesOf(azure, VNET).flatMap((vnet) => (vnet.body.properties?.subnets ?? []) as Json[]).filter(associated).map((s) => s.id as string),
     ...resourcesOf(azure, NIC).filter((nic) => associated(nic.body)).map((nic) => nic.id),
+    // A scale set's NSG is on its instances' NICs, which the NSG lists among its network interfaces (Azure/azure-powershell
+    // issue 11835): in use while the scale set has instances.
+    ...scaleSetInstanceNics(azure).filter(({ nic }) => associated(nic)).map(({ id }) => id),
   ];
   if (users.length > 0) {
     throw new AzureError(400, 'InUseNetworkSecurityGroupCannotBeDeleted', `Network security group ${nsgId} cannot be deleted because it is in use by the `

@@ -26,7 +26,7 @@
  * - deleting a group deletes everything in it; deleting a VM detaches its OS disk (or deletes it, deleteOption Delete);
  * - what is in use is not deleted on its own (in-use.ts): a NIC a VM uses (400 NicInUse), a public IP on a NIC or load
  *   balancer frontend (400 PublicIPAddressCannotBeDeleted), a subnet with IP configurations in it, deleted, left out of
- *   its VNet's PUT or with its VNet (400 InUseSubnetCannotBeDeleted), an NSG on a subnet or NIC (400
+ *   its VNet's PUT or with its VNet (400 InUseSubnetCannotBeDeleted), an NSG on a subnet, a NIC or scale set instances (400
  *   InUseNetworkSecurityGroupCannotBeDeleted), a disk a VM uses (409 OperationNotAllowed); deleting the user first (the
  *   VM, which detaches its NIC and disk; a PUT without the reference, as azurerm's associations dissociate) lets it go;
  * - a subnet has no addresses left: 400 SubnetIsFull (Azure keeps 5 per subnet);
@@ -67,8 +67,7 @@
  * for Azure's answer yet); no version of a TrustedLaunchSupported
  * definition from a VM (Azure's answer in 2023, quoted in packer-plugin-azure issue 304: to be checked against today's
  * Azure); a VM only in a region its gallery version is replicated to; a VM
- * from an image or NIC that does not exist; a subnet outside its VNet's address space (NetcfgInvalidSubnet); an NSG a scale
- * set's model uses, deleted (its refusal not found quoted yet); changing what Azure cannot change in place (a
+ * from an image or NIC that does not exist; a subnet outside its VNet's address space (NetcfgInvalidSubnet); changing what Azure cannot change in place (a
  * VM's admin password, a public IP's SKU); Flexible scale sets and scale set extensions; images from disks checked
  * against their source; unregistered resource providers (MissingSubscriptionRegistration).
  */

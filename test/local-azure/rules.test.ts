@@ -289,6 +289,20 @@ describe('deleting what is in use (in-use.ts)', () => {
     expect(client.delete(paths.nsg('nsg-web')).status).toBe(202);
   });
 
+  test('an NSG a scale set\'s NICs use: refused naming an instance\'s NIC while the scale set has instances; after the scale set, it goes', () => {
+    const setup = withScaleSet(1);
+    const { client, paths } = setup;
+    const nsg = body(client.put(paths.nsg('nsg-set'), nsgBody()));
+    const set = setup.setBody(setup.firstImage);
+    set.properties.virtualMachineProfile.networkProfile.networkInterfaceConfigurations[0].properties.networkSecurityGroup = { id: nsg.id };
+    const created = body(client.put(paths.scaleSet('vmss-nsg'), set, API.compute));
+    const [instance] = body(client.get(`${paths.scaleSet('vmss-nsg')}/virtualMachines`, API.compute)).value as Json[];
+    expectRefusal(client.delete(paths.nsg('nsg-set')), 400, 'InUseNetworkSecurityGroupCannotBeDeleted',
+      new RegExp(`following resources: ${created.id}/virtualMachines/${instance.instanceId}/networkInterfaces/nic\\. `));
+    client.delete(paths.scaleSet('vmss-nsg'), API.compute);
+    expect(client.delete(paths.nsg('nsg-set')).status).toBe(202);
+  });
+
   test('a managed disk a VM uses: 409 OperationNotAllowed naming the VM; after the VM (the disk detached), it goes', () => {
     const { client, vm } = withVmInUse();
     const diskId = vm.properties.storageProfile.osDisk.managedDisk.id as string;
