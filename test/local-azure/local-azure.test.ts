@@ -422,6 +422,20 @@ describe('template deployments (what az vm create sends)', () => {
     expect(body(client.get(`${paths.group}/providers/Microsoft.Resources/deployments/vm_deploy_1`, API.resources)).properties.provisioningState).toBe('Succeeded');
   });
 
+  test('the canary\'s deletion in the operator\'s order: its VNet is in use while the VM\'s NIC is in it; the VM takes the NIC (deleteOption Delete), then the VNet goes', async () => {
+    const client = new InProcessAzure();
+    const paths = pathsIn(client, 'rg-canary');
+    client.put(paths.group, groupBody(), API.resources);
+    deploy(client, paths.group, vmTemplate());
+    await client.azure.settled();
+    expect(client.delete(paths.vnet('vm1-vnet')).status).toBe(400);
+    // lib/operator/steps/canary.ts deleteCanary: the VM, its NIC, its VNet.
+    expect(client.delete(paths.vm('vm1'), API.compute).status).toBe(202);
+    expect(client.delete(paths.nic('vm1VMNic')).status).toBe(204);
+    expect(client.delete(paths.vnet('vm1-vnet')).status).toBe(202);
+    expect(client.azure.resources().map((r) => r.id)).toEqual([paths.group]);
+  });
+
   test('a resource Azure refuses fails the deployment: DeploymentFailed with the resource\'s error in its details; what came before stays', async () => {
     const client = new InProcessAzure();
     const paths = pathsIn(client, 'rg-canary');
