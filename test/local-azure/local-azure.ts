@@ -29,6 +29,7 @@
  *   its VNet's PUT or with its VNet (400 InUseSubnetCannotBeDeleted), an NSG on a subnet, a NIC or scale set instances (400
  *   InUseNetworkSecurityGroupCannotBeDeleted), a disk a VM uses (409 OperationNotAllowed); deleting the user first (the
  *   VM, which detaches its NIC and disk; a PUT without the reference, as azurerm's associations dissociate) lets it go;
+ *   and a public IP another NIC or load balancer holds is not given to a second one (400 PublicIPAddressInUse);
  * - a subnet has no addresses left: 400 SubnetIsFull (Azure keeps 5 per subnet);
  * - secrets and custom data are never returned; an empty additionalCapabilities is omitted;
  * - a SKU's image versions are listed as text, not as version numbers;

@@ -17,7 +17,7 @@ import { firstFreeSubnetAddress, parseBlock } from './addresses';
 import { AzureError, invalidResourceReference } from './errors';
 import { Json } from './http';
 import { idOf, keyOf, normalizeLocation, parseResourceId, same } from './ids';
-import { refuseDeletingNicInUse, refuseDeletingNsgInUse, refuseDeletingPublicIpInUse, refuseDeletingSubnetInUse } from './in-use';
+import { refuseAttachingPublicIpInUse, refuseDeletingNicInUse, refuseDeletingNsgInUse, refuseDeletingPublicIpInUse, refuseDeletingSubnetInUse } from './in-use';
 import { checkLoadBalancerUpdate, refuseDeletingPoolsInUse } from './load-balancers';
 import { AzureState, PutContext, ResourceType } from './resource-manager';
 import { scaleSetAddresses } from './scale-sets';
@@ -260,6 +260,7 @@ const networkInterfaceType: ResourceType = {
       const configId = `${id}/ipConfigurations/${raw.name}`;
       requireReference(azure, config.subnet, configId);
       requireReference(azure, config.publicIPAddress, configId);
+      refuseAttachingPublicIpInUse(azure, config.publicIPAddress?.id, configId, id);
       const subnetId: string | undefined = config.subnet?.id;
       const before = previous.find((p) => same(p.name, raw.name) && same(p.properties?.subnet?.id, subnetId))?.properties?.privateIPAddress;
       let privateIPAddress = config.privateIPAllocationMethod === 'Static' ? config.privateIPAddress : before;
@@ -352,6 +353,7 @@ const loadBalancerType: ResourceType = {
     const own = new Set<string>(LOAD_BALANCER_COLLECTIONS.flatMap((c) => (properties[c] as Json[]).map((e) => keyOf(e.id))));
     for (const frontend of properties.frontendIPConfigurations as Json[]) {
       requireReference(azure, frontend.properties.publicIPAddress, frontend.id);
+      refuseAttachingPublicIpInUse(azure, frontend.properties.publicIPAddress?.id, frontend.id, id);
       requireReference(azure, frontend.properties.subnet, frontend.id);
     }
     for (const collection of Object.keys(ENTRY_REFERENCES)) {

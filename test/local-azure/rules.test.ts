@@ -237,6 +237,18 @@ describe('deleting what is in use (in-use.ts)', () => {
     expect(client.delete(paths.publicIp('pip-web')).status).toBe(202);
   });
 
+  test('a public IP goes to one IP configuration: another NIC or a load balancer given it is refused, 400 PublicIPAddressInUse; its own NIC\'s update keeps it', () => {
+    const { client, paths, subnet, publicIp, nic, nicWith } = withVmInUse();
+    const message = (configurationId: string) => `Resource ${configurationId} is referencing public IP address ${publicIp.id} that is already allocated to `
+      + `resource ${nic.id}/ipConfigurations/primary.`;
+    expectRefusal(client.put(paths.nic('nic-other'), nicBody(subnet.id, publicIp.id)), 400, 'PublicIPAddressInUse',
+      message(`${paths.nic('nic-other')}/ipConfigurations/primary`));
+    expectRefusal(client.put(paths.loadBalancer('lb-web'), loadBalancerBody(publicIp.id)), 400, 'PublicIPAddressInUse',
+      message(`${paths.loadBalancer('lb-web')}/frontendIPConfigurations/public`));
+    expect([client.get(paths.nic('nic-other')).status, client.get(paths.loadBalancer('lb-web')).status]).toEqual([404, 404]);
+    expect(client.put(paths.nic('nic-web'), { ...nicWith(), tags: { again: 'yes' } }).status).toBe(200);
+  });
+
   test('a public IP on a load balancer\'s frontend: refused naming the frontend; after the load balancer, it goes', () => {
     const { client, paths } = withGroup();
     const publicIp = body(client.put(paths.publicIp('pip-lb'), publicIpBody()));
