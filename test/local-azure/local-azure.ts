@@ -68,7 +68,8 @@
  * for Azure's answer yet); no version of a TrustedLaunchSupported
  * definition from a VM (Azure's answer in 2023, quoted in packer-plugin-azure issue 304: to be checked against today's
  * Azure); a VM only in a region its gallery version is replicated to; a VM
- * from an image or NIC that does not exist; a subnet outside its VNet's address space (NetcfgInvalidSubnet); changing what Azure cannot change in place (a
+ * from an image or NIC that does not exist; a NIC given to a second VM while the first holds it (the create-side twin of
+ * NicInUse: its code and words not found quoted yet); a subnet outside its VNet's address space (NetcfgInvalidSubnet); changing what Azure cannot change in place (a
  * VM's admin password, a public IP's SKU); Flexible scale sets and scale set extensions; images from disks checked
  * against their source; unregistered resource providers (MissingSubscriptionRegistration).
  */
