@@ -14,6 +14,11 @@ export interface PlanSummary {
   readonly replaceOrder: Record<string, 'create-before-destroy' | 'destroy-before-create'>;
   /** Why each replacement: the arguments the provider says force it (`replace_paths`), or none for a trigger. */
   readonly replacePaths: Record<string, string[]>;
+  /**
+   * The top-level arguments each update or replacement changes (its value before and after differ, or it is known only
+   * after the apply), sorted: what the provider was asked to change.
+   */
+  readonly changed: Record<string, string[]>;
 }
 
 /** A plan that changes nothing, as the action sets `actionsOf` returns. */
@@ -27,6 +32,7 @@ export function summarizePlan(plan: any): PlanSummary {
   const out = { create: [] as string[], replace: [] as string[], update: [] as string[], delete: [] as string[] };
   const replaceOrder: Record<string, 'create-before-destroy' | 'destroy-before-create'> = {};
   const replacePaths: Record<string, string[]> = {};
+  const changed: Record<string, string[]> = {};
   for (const change of plan.resource_changes ?? []) {
     if (change.mode !== 'managed') {
       continue;
@@ -39,7 +45,23 @@ export function summarizePlan(plan: any): PlanSummary {
     } else if (actions[0] === 'create' || actions[0] === 'update' || actions[0] === 'delete') {
       out[actions[0]].push(change.address);
     }
+    if (actions.length === 2 || actions[0] === 'update') {
+      changed[change.address] = changedArguments(change.change);
+    }
   }
   Object.values(out).forEach((list) => list.sort());
-  return { ...out, replaceOrder, replacePaths };
+  return { ...out, replaceOrder, replacePaths, changed };
+}
+
+/** The top-level arguments a planned change gives another value, or one known only after the apply. */
+function changedArguments({ before, after, after_unknown: unknown }: { before?: any; after?: any; after_unknown?: any }): string[] {
+  const [was, will, unknownAfter] = [before ?? {}, after ?? {}, unknown ?? {}];
+  return [...new Set([...Object.keys(was), ...Object.keys(will), ...Object.keys(unknownAfter)])]
+    .filter((name) => JSON.stringify(was[name]) !== JSON.stringify(will[name]) || marksUnknown(unknownAfter[name]))
+    .sort();
+}
+
+/** Whether an `after_unknown` value marks anything in it unknown. */
+function marksUnknown(value: unknown): boolean {
+  return value === true || (value !== null && typeof value === 'object' && Object.values(value).some(marksUnknown));
 }
