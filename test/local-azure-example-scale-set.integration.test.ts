@@ -198,7 +198,7 @@ describeWithCurrentAz('the scale-set example on the local Azure', () => {
       const image = await plan(IMAGE_STACK);
       expect(actionsOf(image)).toEqual({ ...NO_CHANGES, replace: rebuild() });
       expect(image.changed[addressOf(resourceAt(stackJson(IMAGE_STACK), 'BuildVm/BaseImageCheck'))]).toContain('triggers_replace');
-      // Planned only (the rebuild before applied one): the scale set's plan is still empty until the image stack applies.
+      // Planned only (a rebuild was applied above): the scale set's plan stays empty until the image stack applies.
       expect(actionsOf(await plan(WEB_STACK))).toEqual(NO_CHANGES);
     }, TIMEOUT_MS);
 
