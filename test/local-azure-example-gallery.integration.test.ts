@@ -29,7 +29,7 @@ import { localAzureOptions } from './local-azure/deploy-local';
 import { LocalDeployment, underLocalAzure } from './local-azure/deployed-app';
 import { Json } from './local-azure/http';
 import { actionsOf, NO_CHANGES } from './local-azure/plan-summary';
-import { addressesOf, addressOf, pathInStack, readStack, resourceAt, resourcesOf, withEditedStack } from './local-azure/stack-resources';
+import { addressesOf, addressOf, readStack, resourceAt, resourcesOf, withEditedStack } from './local-azure/stack-resources';
 import { describeWithPwsh } from './powershell/pwsh';
 import { describeWithCurrentAz } from './util/tools';
 import { buildApp, BuildAppOptions } from '../examples/gallery-trusted-launch/main';
@@ -156,7 +156,7 @@ describeWithCurrentAz('the gallery-trusted-launch example on the local Azure, by
       expect(actionsOf(replaced)).toEqual({
         ...NO_CHANGES, replace: addressesOf(['WebImage/Definition', 'Version/VersionLine', ...VERSION_CHAIN].map(image)),
       });
-      expect(replaced.forcedBy[definition]).toEqual(['identifier.0.sku']);
+      expect(replaced.replacePaths[definition]).toEqual(['identifier.0.sku']);
       // The line's destroy deletes every version (gallery-delete-all) before the definition goes: it references the
       // definition, so Terraform destroys it first; both destroyed before they are made again.
       expect(replaced.replaceOrder[definition]).toBe('destroy-before-create');
@@ -173,8 +173,8 @@ describeWithCurrentAz('the gallery-trusted-launch example on the local Azure, by
       // Exactly the build and the version's steps; the VersionLine (whose replacement would delete every kept version),
       // the gallery, the definition and the network stay.
       const rebuilt = resourcesOf(stackJson(IMAGE_STACK)).filter((r) => r.type === 'azurerm_windows_virtual_machine'
-        || (r.type === 'terraform_data' && pathInStack(r) !== 'Version/VersionLine'));
-      expect(rebuilt.map(pathInStack).sort()).toEqual([
+        || (r.type === 'terraform_data' && r.path !== 'Version/VersionLine'));
+      expect(rebuilt.map((r) => r.path).sort()).toEqual([
         'Build/Generalize', 'BuildVm/BaseImageCheck', 'BuildVm/BuildRevision', 'BuildVm/BuildSpec', 'BuildVm/Setup', 'BuildVm/VirtualMachine',
         ...VERSION_CHAIN,
       ].sort());
