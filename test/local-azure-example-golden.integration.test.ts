@@ -24,14 +24,12 @@
  * - the destroy, fleet first: nothing left.
  * Each phase is checked by what the local Azure holds afterwards.
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import { App } from 'cdktf';
 import { GOLDEN_IMAGE_EXAMPLE, localAzureOptions } from './local-azure/deploy-local';
 import { LocalDeployment, underLocalAzure } from './local-azure/deployed-app';
 import { Json } from './local-azure/http';
 import { actionsOf, NO_CHANGES, PlanSummary } from './local-azure/plan-summary';
-import { addressesOf, readStack, resourceAt, resourcesOf, StackResource } from './local-azure/stack-resources';
+import { addressesOf, readStack, resourceAt, resourcesOf, StackResource, withEditedStack } from './local-azure/stack-resources';
 import { describeWithPwsh } from './powershell/pwsh';
 import { describeWithCurrentAz } from './util/tools';
 import { getPage } from './util/web-server';
@@ -208,18 +206,11 @@ describeWithCurrentAz('the golden-image example on the local Azure: deployed, ta
       const vmOf = (json: any): StackResource => resourceAt(json, 'BuildVm/VirtualMachine');
       /** Writes an edited copy of the image stack, plans and applies it, and puts the synthesized stack back. */
       async function applyEdited(edit: (json: any) => void): Promise<{ summary: PlanSummary; status: number; output: string }> {
-        const file = path.join(deployment().directory(IMAGE), 'cdk.tf.json');
-        const synthesized = fs.readFileSync(file, 'utf8');
-        const edited = JSON.parse(synthesized);
-        edit(edited);
-        fs.writeFileSync(file, JSON.stringify(edited, null, 2));
-        try {
+        return withEditedStack(deployment().directory(IMAGE), edit, async () => {
           const summary = await plan(IMAGE);
           const run = await deployment().terraform(azure, IMAGE, ['apply', '-auto-approve', '-input=false'], options());
           return { summary, status: run.status, output: `${run.stdout}\n${run.stderr}` };
-        } finally {
-          fs.writeFileSync(file, synthesized);
-        }
+        });
       }
 
       test('its tags updated in place (no rebuild trigger, no ignore_changes): 409 OperationNotAllowed, the VM unchanged', async () => {

@@ -55,14 +55,14 @@ if [[ "$resolved" != "cdktn@$CDKTN_VERSION" ]]; then
 fi
 echo "cdktn compatibility: 'cdktf' resolves to $resolved"
 # Snapshots record the framework and provider versions, which differ by design; every other assertion must hold.
-# The tests that synthesize constructs: the unit tier's construct tests and the day-2 scenarios (which synthesize the
-# examples and plan them with Terraform). Left out, as they do not depend on the framework: the operator's
-# (test/operator, fake-az-inprocess), PowerShell, the day-2 checker on hand-written stacks, Azure CLI parser, packaging
+# The tests that synthesize constructs: the unit tier's construct tests and the integration tests that evaluate the
+# synthesized JSON with real Terraform and no provider. Left out, as they do not depend on the framework: the operator's
+# (test/operator, fake-az-inprocess), PowerShell, Azure CLI parser, packaging
 # and consumer tests (readme-links packs too), the local Azure's own tests, and lazy-bindings (the library's own import
 # graph, read in a TypeScript child process: tsx is not installed here). Every test that installs the azurerm provider
 # is left out too (terraform-validate, terraform-apply, every local-azure* deploy, token-numbers-azurerm): the @cdktn
 # provider bindings pin other provider versions (azurerm 4.73.0 for @cdktn/provider-azurerm 16.1.0) than the offline
 # mirror holds (4.55.0), so their init would fail there.
 npx jest --ci --testPathIgnorePatterns '/node_modules/' '/compat/' '/test/operator/' '/test/powershell/' 'fake-az-inprocess' \
-  'day2-checker' 'terraform-apply' 'terraform-validate' 'local-azure' 'token-numbers-azurerm' 'az-parser' 'consumer' 'package' \
+  'terraform-apply' 'terraform-validate' 'local-azure' 'token-numbers-azurerm' 'az-parser' 'consumer' 'package' \
   'readme-links' 'lazy-bindings' -t '^(?!.*snapshot)'
