@@ -25,7 +25,7 @@
  * Each phase is checked by what the local Azure holds afterwards.
  */
 import { App } from 'cdktf';
-import { GOLDEN_IMAGE_EXAMPLE, localAzureOptions } from './local-azure/deploy-local';
+import { EXAMPLE_BASE_SKU, GOLDEN_IMAGE_EXAMPLE, localAzureOptions, NEXT_BASE_VERSION } from './local-azure/deploy-local';
 import { LocalDeployment, underLocalAzure } from './local-azure/deployed-app';
 import { Json } from './local-azure/http';
 import { actionsOf, NO_CHANGES, PlanSummary } from './local-azure/plan-summary';
@@ -40,9 +40,6 @@ const IMAGE = 'golden-image';
 const FLEET = 'golden-fleet';
 const TITLE = 'Golden image web server';
 const NEW_SIZE = 'Standard_D4s_v5';
-/** The example's base image, and the version Microsoft publishes while the example runs (a Patch Tuesday). */
-const BASE_SKU = { location: 'westeurope', publisher: 'MicrosoftWindowsServer', offer: 'WindowsServer', sku: '2022-datacenter-core-g2' };
-const PATCH_VERSION = '20348.3207.250211';
 const names = (count: number) => Array.from({ length: count }, (_, i) => `web${String(i + 1).padStart(4, '0')}`);
 
 describeWithCurrentAz('the golden-image example on the local Azure: deployed, taken through day 2, destroyed', () => {
@@ -149,7 +146,7 @@ describeWithCurrentAz('the golden-image example on the local Azure: deployed, ta
 
       // `latest` is resolved at every plan: the unchanged app rebuilds when Microsoft publishes a version.
       change({});
-      local().publishPlatformImageVersion(BASE_SKU, PATCH_VERSION);
+      local().publishPlatformImageVersion(EXAMPLE_BASE_SKU, NEXT_BASE_VERSION);
       expectRebuild(await plan(IMAGE));
       expect(actionsOf(await plan(FLEET))).toEqual(NO_CHANGES);
     }, PHASE_TIMEOUT_MS);
@@ -159,7 +156,7 @@ describeWithCurrentAz('the golden-image example on the local Azure: deployed, ta
       expectRebuild(await plan(IMAGE));
       await apply(IMAGE);
       expect(held(buildVmId())).toMatchObject({ properties: { hardwareProfile: { vmSize: NEW_SIZE } } });
-      expect((await deployment().outputs(IMAGE)).base_image_version).toBe(PATCH_VERSION);
+      expect((await deployment().outputs(IMAGE)).base_image_version).toBe(NEXT_BASE_VERSION);
       // The new build beside the first, in both groups: the first stays for rollback.
       const copies = imagesIn('rg-golden-images');
       expect(copies).toHaveLength(2);

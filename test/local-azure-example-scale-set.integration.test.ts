@@ -27,7 +27,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'cdktf';
-import { localAzureOptions } from './local-azure/deploy-local';
+import { EXAMPLE_BASE_SKU, localAzureOptions, NEXT_BASE_VERSION } from './local-azure/deploy-local';
 import { LocalDeployment, underLocalAzure } from './local-azure/deployed-app';
 import { actionsOf, NO_CHANGES, PlanSummary } from './local-azure/plan-summary';
 import {
@@ -46,10 +46,6 @@ const SCALE_SET = 'rg-golden-scale-set/providers/Microsoft.Compute/virtualMachin
 const SCALE_SET_TYPE = 'azurerm_windows_virtual_machine_scale_set';
 const TITLE = 'Golden image web server';
 const REBUILT_TITLE = 'Golden image web server, build 2';
-/** The example's base image (examples/golden-image/main.ts), offered by localAzureOptions() in westeurope. */
-const BASE_IMAGE = { location: 'westeurope', publisher: 'MicrosoftWindowsServer', offer: 'WindowsServer', sku: '2022-datacenter-core-g2' };
-/** After the newest version localAzureOptions() offers, as text and as numbers: `latest` whichever way it is sorted. */
-const NEW_BASE_VERSION = '20348.3207.250211';
 const COUNT = 3;
 const BIG_COUNT = 5;
 
@@ -194,7 +190,7 @@ describeWithCurrentAz('the scale-set example on the local Azure', () => {
     test('a new marketplace version of the base image: `latest` resolves to it at the next plan, which plans the same rebuild', async () => {
       const before = await deployment().outputs(IMAGE_STACK);
       expect(before.base_image_version).toBe('20348.3091.250112');
-      local().publishPlatformImageVersion(BASE_IMAGE, NEW_BASE_VERSION);
+      local().publishPlatformImageVersion(EXAMPLE_BASE_SKU, NEXT_BASE_VERSION);
       const image = await plan(IMAGE_STACK);
       expect(actionsOf(image)).toEqual({ ...NO_CHANGES, replace: rebuild() });
       expect(image.changed[addressOf(resourceAt(stackJson(IMAGE_STACK), 'BuildVm/BaseImageCheck'))]).toContain('triggers_replace');

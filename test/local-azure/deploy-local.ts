@@ -41,14 +41,19 @@ export const GOLDEN_IMAGE_EXAMPLE: LocalApp = { build: (app) => goldenImageApp(a
  * lookup chose), and public IPs under 127.0.0.0/8 served on port 80: a /24 of its own per run, so that runs side by side
  * on one machine do not meet.
  */
+/** The bundled examples' base image (Windows Server 2022 Datacenter Core Gen2), which `localAzureOptions()` offers. */
+export const EXAMPLE_BASE_SKU = { location: 'westeurope', publisher: 'MicrosoftWindowsServer', offer: 'WindowsServer', sku: '2022-datacenter-core-g2' };
+/**
+ * A version of it after the newest `localAzureOptions()` offers, as text and as numbers (`latest` whichever way it is
+ * sorted): what day-2 tests publish (`publishPlatformImageVersion`) as Microsoft's next monthly patch.
+ */
+export const NEXT_BASE_VERSION = '20348.3207.250211';
+
 export function localAzureOptions(): LocalAzureOptions {
   const octet = () => 1 + Math.floor(Math.random() * 254);
   return {
     platformImages: [...DEFAULT_PLATFORM_IMAGES, {
-      location: 'westeurope',
-      publisher: 'MicrosoftWindowsServer',
-      offer: 'WindowsServer',
-      sku: '2022-datacenter-core-g2',
+      ...EXAMPLE_BASE_SKU,
       hyperVGeneration: 'V2',
       diskControllerTypes: 'SCSI, NVMe',
       versions: ['20348.2849.241109', '20348.3091.250112'],
