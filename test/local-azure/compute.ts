@@ -36,7 +36,7 @@ import { AzureRequest, AzureResponse, Json, json } from './http';
 import { normalizeLocation, parseResourceId, same } from './ids';
 import { IMAGE_TYPE } from './images';
 import { refuseDeletingDiskInUse } from './in-use';
-import { AzureState, PutContext, ResourceType } from './resource-manager';
+import { AzureState, indexOfPlatformSku, PutContext, ResourceType } from './resource-manager';
 import { runCommand } from './run-command';
 import { StoredResource } from './store';
 import { isGeneralized, POWER_ACTIONS, powerOf, refuseIfGeneralized, setPower } from './vm-power';
@@ -298,8 +298,7 @@ export const COMPUTE_TYPES: ResourceType[] = [virtualMachineType, EXTENSION_TYPE
 // --- the marketplace ------------------------------------------------------------------------------------------------
 
 function findPlatformImage(azure: AzureState, location: string, publisher?: string, offer?: string, sku?: string) {
-  return azure.platformImages.find((image) => same(image.location, location) && same(image.publisher, publisher)
-    && same(image.offer, offer) && same(image.sku, sku));
+  return azure.platformImages[indexOfPlatformSku(azure.platformImages, { location, publisher, offer, sku })];
 }
 
 /** The id of a platform image version, in the case Azure writes it. */

@@ -18,8 +18,7 @@
 import { AzureError } from './errors';
 import { definitionOf, featureOf } from './galleries';
 import { Json } from './http';
-import { same } from './ids';
-import { AzureState, PlatformImage } from './resource-manager';
+import { AzureState, indexOfPlatformSku } from './resource-manager';
 
 /**
  * The sizes that attach disks through NVMe only: the v6 and later D, E and F series (`Standard_D2s_v6`,
@@ -41,8 +40,7 @@ function taggedForNvme(azure: AzureState, location: string, imageReference: Json
     // A managed image: no features.
     return azure.store.get(imageReference.id) === undefined ? undefined : false;
   }
-  const image = azure.platformImages.find((i: PlatformImage) => same(i.location, location) && same(i.publisher, imageReference.publisher)
-    && same(i.offer, imageReference.offer) && same(i.sku, imageReference.sku));
+  const image = azure.platformImages[indexOfPlatformSku(azure.platformImages, { ...imageReference, location })];
   return image === undefined ? undefined : /\bNVMe\b/i.test(image.diskControllerTypes ?? '');
 }
 

@@ -84,7 +84,7 @@ import { Identity, ServicePrincipal } from './identity';
 import { parseResourcePath, ResourceAddress, same, typeKey } from './ids';
 import { Backend, frontendBackends } from './load-balancers';
 import { NETWORK_TYPES } from './network';
-import { AzureState, newGuid, PlatformImage, ResourceManager, ResourceType } from './resource-manager';
+import { AzureState, indexOfPlatformSku, newGuid, PlatformImage, PlatformSku, ResourceManager, ResourceType } from './resource-manager';
 import { SubscriptionScope } from './resources';
 import { Guests } from './run-command';
 import { instancesOfScaleSet, SCALE_SET_TYPES, ScaleSetInstance } from './scale-sets';
@@ -293,9 +293,8 @@ export class LocalAzure {
    * Microsoft publishes a new version of a marketplace SKU (a Patch Tuesday): listed from now on, so the next plan's
    * `latest` may resolve to it. Throws when this Azure does not offer the SKU in `location`.
    */
-  public publishPlatformImageVersion(sku: Omit<PlatformImage, 'versions' | 'hyperVGeneration'>, version: string): void {
-    const index = this.platformImages.findIndex((image) => same(image.location, sku.location) && same(image.publisher, sku.publisher)
-      && same(image.offer, sku.offer) && same(image.sku, sku.sku));
+  public publishPlatformImageVersion(sku: PlatformSku, version: string): void {
+    const index = indexOfPlatformSku(this.platformImages, sku);
     if (index < 0) {
       throw new Error(`this local Azure does not offer ${JSON.stringify(sku)}: add it to LocalAzureOptions.platformImages`);
     }

@@ -60,6 +60,15 @@ export interface PlatformImage {
   readonly diskControllerTypes?: string;
 }
 
+/** Which SKU of the marketplace a platform image is: its region, publisher, offer and SKU, compared without regard to case. */
+export type PlatformSku = Pick<PlatformImage, 'location' | 'publisher' | 'offer' | 'sku'>;
+
+/** The index of `sku` among `images`, or -1. */
+export function indexOfPlatformSku(images: readonly PlatformImage[], sku: Partial<PlatformSku>): number {
+  return images.findIndex((image) => same(image.location, sku.location) && same(image.publisher, sku.publisher)
+    && same(image.offer, sku.offer) && same(image.sku, sku.sku));
+}
+
 /** What a PUT (or a PATCH, merged onto the current resource) asks of a type. */
 export interface PutContext {
   /** The id, in the case of the request (or of the existing resource). */
