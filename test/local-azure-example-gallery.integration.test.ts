@@ -31,6 +31,7 @@ import { Json } from './local-azure/http';
 import { actionsOf, NO_CHANGES } from './local-azure/plan-summary';
 import { addressesOf, addressOf, readStack, resourceAt, resourcesOf, withEditedStack } from './local-azure/stack-resources';
 import { describeWithPwsh } from './powershell/pwsh';
+import { fleetInstanceNames } from './util/fleet';
 import { describeWithCurrentAz } from './util/tools';
 import { buildApp, BuildAppOptions } from '../examples/gallery-trusted-launch/main';
 
@@ -48,8 +49,6 @@ const HUGE_COUNT = 160;
 const VERSION_CHAIN = ['Version/Publish', 'Version/Replication', 'Version/Canary', 'Version/Promote'];
 
 const app = (options: BuildAppOptions) => (scope: App) => buildApp(scope, options);
-/** `web0001`... as the fleet names its VMs. */
-const instanceNames = (count: number, from = 1) => Array.from({ length: count - from + 1 }, (_, i) => `web${String(from + i).padStart(4, '0')}`);
 /** A version name `X.Y.Z` as numbers, to compare as Azure orders versions. */
 const versionNumbers = (id: string) => id.split('/').pop()!.split('.').map(Number);
 const newerThan = (a: string, b: string) => {
@@ -128,7 +127,7 @@ describeWithCurrentAz('the gallery-trusted-launch example on the local Azure, by
       await apply(FLEET_STACK);
       const fleet = fleetVms();
       // Each VM's name carries the rollout's suffix; its computer name is the instance's name.
-      expect(fleet.map((id) => resource(id).properties.osProfile.computerName).sort()).toEqual(instanceNames(COUNT));
+      expect(fleet.map((id) => resource(id).properties.osProfile.computerName).sort()).toEqual(fleetInstanceNames(COUNT));
       for (const id of fleet) {
         expect(resource(id)).toMatchObject({
           name: expect.stringMatching(new RegExp(`^${resource(id).properties.osProfile.computerName}-[0-9a-f]+$`)),
@@ -193,7 +192,7 @@ describeWithCurrentAz('the gallery-trusted-launch example on the local Azure, by
       expect((await deployment().outputs(IMAGE_STACK)).version_id.toLowerCase()).toBe(secondVersion.toLowerCase());
 
       // The fleet: every VM with its NIC, public IP and NSG association replaced, the new made before the old go.
-      const keys = instanceNames(COUNT);
+      const keys = fleetInstanceNames(COUNT);
       const rollout = await plan(FLEET_STACK);
       expect(actionsOf(rollout)).toEqual({ ...NO_CHANGES, replace: addressesOf([...perInstance(), ...fleetSteps()], keys) });
       for (const address of addressesOf(perInstance(), keys)) {
@@ -220,11 +219,11 @@ describeWithCurrentAz('the gallery-trusted-launch example on the local Azure, by
       const grown = await plan(FLEET_STACK);
       expect(actionsOf(grown)).toEqual({
         ...NO_CHANGES,
-        create: addressesOf(perInstance(), instanceNames(BIG_COUNT, COUNT + 1)),
+        create: addressesOf(perInstance(), fleetInstanceNames(BIG_COUNT, COUNT + 1)),
         replace: [addressOf(resourceAt(stackJson(FLEET_STACK), 'Fleet/UrlCheck'))],
       });
       await apply(FLEET_STACK);
-      expect(fleetVms().map((id) => resource(id).properties.osProfile.computerName).sort()).toEqual(instanceNames(BIG_COUNT));
+      expect(fleetVms().map((id) => resource(id).properties.osProfile.computerName).sort()).toEqual(fleetInstanceNames(BIG_COUNT));
       expect(replicas(secondVersion)).toEqual({ 'West Europe': 1, 'North Europe': 1 });
 
       // Past 50 VMs in a region, the version needs more replicas there: the replication step runs again, nothing else.
@@ -240,7 +239,7 @@ describeWithCurrentAz('the gallery-trusted-launch example on the local Azure, by
       const huge = await plan(FLEET_STACK);
       expect(actionsOf(huge)).toEqual({
         ...NO_CHANGES,
-        create: addressesOf(perInstance(), instanceNames(HUGE_COUNT, BIG_COUNT + 1)),
+        create: addressesOf(perInstance(), fleetInstanceNames(HUGE_COUNT, BIG_COUNT + 1)),
         replace: [addressOf(resourceAt(stackJson(FLEET_STACK), 'Fleet/UrlCheck'))],
       });
       expect(local().unhandled).toEqual([]);

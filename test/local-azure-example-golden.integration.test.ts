@@ -31,6 +31,7 @@ import { Json } from './local-azure/http';
 import { actionsOf, NO_CHANGES, PlanSummary } from './local-azure/plan-summary';
 import { addressesOf, readStack, resourceAt, resourcesOf, StackResource, withEditedStack } from './local-azure/stack-resources';
 import { describeWithPwsh } from './powershell/pwsh';
+import { fleetInstanceNames } from './util/fleet';
 import { describeWithCurrentAz } from './util/tools';
 import { getPage } from './util/web-server';
 import { buildApp, BuildAppOptions } from '../examples/golden-image/main';
@@ -40,7 +41,6 @@ const IMAGE = 'golden-image';
 const FLEET = 'golden-fleet';
 const TITLE = 'Golden image web server';
 const NEW_SIZE = 'Standard_D4s_v5';
-const names = (count: number) => Array.from({ length: count }, (_, i) => `web${String(i + 1).padStart(4, '0')}`);
 
 describeWithCurrentAz('the golden-image example on the local Azure: deployed, taken through day 2, destroyed', () => {
   describeWithPwsh('golden-image and golden-fleet', () => {
@@ -66,7 +66,7 @@ describeWithCurrentAz('the golden-image example on the local Azure: deployed, ta
     /** Every fleet URL answers with its VM's own page, under `title`. */
     async function expectPages(count: number, title: string): Promise<void> {
       const urls: Record<string, string> = (await deployment().outputs(FLEET)).fleet_urls;
-      expect(Object.keys(urls).sort()).toEqual(names(count));
+      expect(Object.keys(urls).sort()).toEqual(fleetInstanceNames(count));
       for (const [name, url] of Object.entries(urls)) {
         const page = await getPage(url);
         expect(page).toEqual({ status: 200, body: expect.stringContaining(`<title>${title}</title>`) });
@@ -94,8 +94,8 @@ describeWithCurrentAz('the golden-image example on the local Azure: deployed, ta
       const perInstance = fleet.filter((r) => r.body.for_each !== undefined);
       const steps = fleet.filter((r) => r.type === 'terraform_data');
       expect(steps.map((r) => r.path).sort()).toEqual(['Fleet/ImageRevision', 'Fleet/UrlCheck']);
-      expect(actionsOf(summary)).toEqual({ ...NO_CHANGES, replace: addressesOf([...perInstance, ...steps], names(count)) });
-      for (const address of addressesOf(perInstance, names(count))) {
+      expect(actionsOf(summary)).toEqual({ ...NO_CHANGES, replace: addressesOf([...perInstance, ...steps], fleetInstanceNames(count)) });
+      for (const address of addressesOf(perInstance, fleetInstanceNames(count))) {
         expect([address, summary.replaceOrder[address]]).toEqual([address, 'create-before-destroy']);
       }
     }
@@ -126,7 +126,7 @@ describeWithCurrentAz('the golden-image example on the local Azure: deployed, ta
       Object.assign(firstBuild, { copy: await imageId(), build });
 
       // Three VMs from the copy, in rg-golden-app, each with its own computer name, each page its own.
-      expect(fleetVms()).toEqual(Object.fromEntries(names(3).map((name) => [name, { group: 'rg-golden-app', image: copy.toLowerCase() }])));
+      expect(fleetVms()).toEqual(Object.fromEntries(fleetInstanceNames(3).map((name) => [name, { group: 'rg-golden-app', image: copy.toLowerCase() }])));
       expect(fleetApply).toContain('all 3 VM(s) answer with their own computer name');
       await expectPages(3, TITLE);
       expect(local().unhandled).toEqual([]);
@@ -167,7 +167,7 @@ describeWithCurrentAz('the golden-image example on the local Azure: deployed, ta
 
       expectRollout(await plan(FLEET), 3);
       await apply(FLEET);
-      expect(fleetVms()).toEqual(Object.fromEntries(names(3).map((name) => [name, { group: 'rg-golden-app', image: newCopy.toLowerCase() }])));
+      expect(fleetVms()).toEqual(Object.fromEntries(fleetInstanceNames(3).map((name) => [name, { group: 'rg-golden-app', image: newCopy.toLowerCase() }])));
       await expectPages(3, TITLE);
       expect(local().unhandled).toEqual([]);
     }, PHASE_TIMEOUT_MS);
@@ -185,7 +185,7 @@ describeWithCurrentAz('the golden-image example on the local Azure: deployed, ta
       const fleetApply = await apply(FLEET);
       expect(fleetApply).toContain('all 5 VM(s) answer with their own computer name');
       const current = (await imageId()).toLowerCase();
-      expect(fleetVms()).toEqual(Object.fromEntries(names(5).map((name) => [name, { group: 'rg-golden-app', image: current }])));
+      expect(fleetVms()).toEqual(Object.fromEntries(fleetInstanceNames(5).map((name) => [name, { group: 'rg-golden-app', image: current }])));
       await expectPages(5, TITLE);
     }, PHASE_TIMEOUT_MS);
 
@@ -194,7 +194,7 @@ describeWithCurrentAz('the golden-image example on the local Azure: deployed, ta
       expect(actionsOf(await plan(IMAGE))).toEqual(NO_CHANGES);
       expectRollout(await plan(FLEET), 5);
       await apply(FLEET);
-      expect(fleetVms()).toEqual(Object.fromEntries(names(5).map((name) => [name, { group: 'rg-golden-app', image: firstBuild.copy!.toLowerCase() }])));
+      expect(fleetVms()).toEqual(Object.fromEntries(fleetInstanceNames(5).map((name) => [name, { group: 'rg-golden-app', image: firstBuild.copy!.toLowerCase() }])));
       await expectPages(5, TITLE);
       expect(imagesIn('rg-golden-images')).toHaveLength(2);
     }, PHASE_TIMEOUT_MS);

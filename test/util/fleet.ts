@@ -12,6 +12,10 @@ export const FOR_EACH_TYPES = ['azurerm_windows_virtual_machine', 'azurerm_netwo
 /** The per-instance resource types a rollout replaces. */
 export const INSTANCE_TYPES = { vm: 'azurerm_windows_virtual_machine', nic: 'azurerm_network_interface', pip: 'azurerm_public_ip' };
 
+/** An ImageFleet's instance names `web0001`, `web0002`, ... from the `from`th to the `count`th (its `namePrefix` 'web'). */
+export const fleetInstanceNames = (count: number, from = 1): string[] =>
+  Array.from({ length: count - from + 1 }, (_, i) => `web${String(from + i).padStart(4, '0')}`);
+
 export type FleetOverrides = Partial<Omit<ImageFleetProps, 'image'>> & { imageOsType?: OsType; imageId?: string };
 
 export function importImage(stack: TerraformStack, osType: OsType = OsType.WINDOWS, imageId = IMAGE_ID): IImage {
