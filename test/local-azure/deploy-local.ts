@@ -28,7 +28,8 @@ import { getPage } from '../util/web-server';
 
 /** An app to deploy: how to build it, and its stacks in dependency order. */
 export interface LocalApp {
-  readonly build: (app: App) => App;
+  /** Builds the stacks into the app it is given; what it returns (the app, or its stacks for tests) is not used. */
+  readonly build: (app: App) => unknown;
   readonly stacks: string[];
 }
 
@@ -206,14 +207,7 @@ async function main(): Promise<number> {
       process.stderr.write(`deploy:local: ${parsed.app} exports no buildApp(app: App)\n`);
       return 2;
     }
-    // The stacks go into the app it is given; what it returns (the app, or its stacks for tests) is not used.
-    app = {
-      build: (a) => {
-        module.buildApp(a);
-        return a;
-      },
-      stacks: parsed.stacks!,
-    };
+    app = { build: (a) => module.buildApp(a), stacks: parsed.stacks! };
   }
   const stop = new AbortController();
   const interrupt = () => {

@@ -48,7 +48,7 @@ export class LocalDeployment {
    * (with its backend: the stacks are applied). `stacks` in dependency order: the order `apply` uses. Needs no local
    * Azure yet, so it can run while one starts and az logs in.
    */
-  public static prepare(build: (app: App) => App, stacks: string[]): LocalDeployment {
+  public static prepare(build: (app: App) => unknown, stacks: string[]): LocalDeployment {
     const { outdir } = synthApp(build);
     const deployment = new LocalDeployment(stacks, outdir, fs.mkdtempSync(path.join(os.tmpdir(), 'local-azure-app-')));
     try {
@@ -75,7 +75,7 @@ export class LocalDeployment {
    * place of the app they held, each directory's Terraform state and initialized providers kept, so that the next
    * `apply` or `terraform plan` changes what the first one made.
    */
-  public resynthesize(build: (app: App) => App): void {
+  public resynthesize(build: (app: App) => unknown): void {
     const { outdir } = synthApp(build);
     try {
       for (const stack of this.stacks) {

@@ -47,9 +47,12 @@ export interface SynthesizedApp {
 }
 
 /** Synthesizes an app builder into a fresh temporary outdir, as `cdktf synth` does. */
-export function synthApp(build: (app: App) => App): SynthesizedApp {
+export function synthApp(build: (app: App) => unknown): SynthesizedApp {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'golden-examples-'));
-  build(new App({ outdir, stackTraces: false })).synth();
+  // The app built into is the one synthesized, whatever the builder returns (the app, or its stacks for tests).
+  const app = new App({ outdir, stackTraces: false });
+  build(app);
+  app.synth();
   const files = new Map<string, string>();
   const walk = (dir: string) => fs.readdirSync(dir, { withFileTypes: true }).forEach((entry) => {
     const full = path.join(dir, entry.name);
